@@ -1,0 +1,97 @@
+"""Settings from the environment (``YIZHI_*``) with embedded defaults.
+
+Every setting has help text: ``yizhi config`` prints them and the README's table is checked
+against this class by a test, so the documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YIZHI_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Where the SQLite database, uploaded files, keys and the generated secret live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db. "
+        "Default: SQLite file <data_dir>/yizhi.sqlite3 in WAL mode.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs sessions and CSRF tokens and derives surrogate keys. "
+        "Default: generated once into <data_dir>/secret_key (mode 0600); never commit it.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `yizhi serve` listens on.")
+    port: int = Field(default=8000, description="Port `yizhi serve` listens on.")
+    engine: Literal["local", "ray"] = Field(
+        default="local",
+        description="Where batch work runs: `local` (process pool on this machine) or `ray`.",
+    )
+    ray_address: str | None = Field(default=None, description="Ray cluster address when engine=ray.")
+    workers: int = Field(
+        default=2, description="Processes the local engine uses for batch work (de-identification, evaluation)."
+    )
+    embedded_worker: bool = Field(
+        default=True,
+        description="Run a job worker thread inside `yizhi serve` (turn off when `yizhi worker` runs separately).",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Mark session cookies Secure (turn on behind HTTPS)."
+    )
+    session_hours: int = Field(default=12, description="Hours a login session lasts without activity.")
+    login_max_failures: int = Field(
+        default=5, description="Failed logins for one account or address before it is locked out."
+    )
+    login_lockout_minutes: int = Field(default=15, description="How long a lockout lasts.")
+    invitation_days: int = Field(default=7, description="Days an invitation link stays valid.")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Public address used in invitation links."
+    )
+
+    def resolved_data_dir(self) -> Path:
+        path = self.data_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir() / 'yizhi.sqlite3'}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once into the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.resolved_data_dir() / "secret_key"
+        if not path.exists():
+            # O_EXCL: two processes starting together must not write two different secrets.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget cached settings (tests change YIZHI_* between apps)."""
+    get_settings.cache_clear()
