@@ -1,0 +1,1 @@
+"""De-identification: text (zh/en), DICOM (PS3.15 Annex E) and tabular anonymization."""

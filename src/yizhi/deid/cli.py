@@ -1,0 +1,8 @@
+"""`yizhi deid ...` commands. Each kind of data registers its own command here."""
+
+import typer
+
+app = typer.Typer(help="De-identify clinical text and DICOM files.", no_args_is_help=True)
+
+# Registered by the text de-identifier (issue 3):   app.command("text")(...)
+# Registered by the DICOM de-identifier (issue 4):  app.command("dicom")(...)
