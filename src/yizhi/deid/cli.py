@@ -6,3 +6,6 @@ app = typer.Typer(help="De-identify clinical text and DICOM files.", no_args_is_
 
 # Registered by the text de-identifier (issue 3):   app.command("text")(...)
 # Registered by the DICOM de-identifier (issue 4):  app.command("dicom")(...)
+from yizhi.deid.dicom.cli import dicom_command  # noqa: E402
+
+app.command("dicom")(dicom_command)

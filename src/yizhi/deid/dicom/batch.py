@@ -1,0 +1,234 @@
+"""De-identify a folder of DICOM files into a mirrored output folder, with a per-file report.
+
+Every input file gets exactly one line in ``OUTPUT_DIR/deid-report.jsonl``: ``ok`` (written under
+the mirrored path), ``quarantined`` (may show burned-in text: written under
+``OUTPUT_DIR/quarantine/`` for review, never into the released tree) or ``error`` (unreadable or not
+DICOM: nothing written). The input is only read. Outputs are written to a temporary file and moved
+into place, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from yizhi.deid.dicom.engine import Deidentifier, burned_in_reason
+from yizhi.deid.dicom.options import Option
+
+REPORT_NAME = "deid-report.jsonl"
+QUARANTINE_DIR = "quarantine"
+MEDIA_DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
+STATUSES = ("ok", "quarantined", "error")
+
+
+class TreeError(ValueError):
+    """The input or output folder cannot be used (said which and why)."""
+
+
+class NotDicomError(ValueError):
+    """The file is not a DICOM dataset pydicom can read."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    ok: int
+    quarantined: int
+    error: int
+    report: Path
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.quarantined + self.error
+
+
+def text_cleaner_or_none(key: bytes) -> Callable[[str, str], str] | None:
+    """The text de-identifier as a descriptor cleaner, when it is installed in this build."""
+    try:
+        from yizhi.deid.text import deidentify
+    except Exception:  # not built yet, or broken: descriptors then get their basic action (removed)
+        return None
+
+    def clean(text: str, patient_key: str) -> str:
+        return deidentify(text, lang="auto", policy="redact", key=key, patient_id=patient_key).text
+
+    return clean
+
+
+def read_dataset(path: Path) -> Dataset:
+    """Read a DICOM file (Part 10, or a bare dataset without preamble); NotDicomError if not."""
+    try:
+        return pydicom.dcmread(path)
+    except InvalidDicomError:
+        pass
+    except Exception as exc:  # pydicom raises many kinds on broken files
+        raise NotDicomError(f"not a readable DICOM file: {_one_line(exc)}") from None
+    try:
+        ds = pydicom.dcmread(path, force=True)
+        # Force-reading accepts any bytes; a real dataset names at least its SOP instance or patient.
+        if not any(tag in ds for tag in (0x00080016, 0x00080018, 0x00100010, 0x00100020)):
+            raise NotDicomError("not a DICOM file: no DICM prefix and no SOP or patient attributes")
+        ds.keys()  # touch the parsed elements
+        return ds
+    except NotDicomError:
+        raise
+    except Exception as exc:
+        raise NotDicomError(f"not a DICOM file: {_one_line(exc)}") from None
+
+
+def write_dataset(ds: Dataset, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            ds.save_as(handle, enforce_file_format=False)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def deidentify_file(source: Path, relative: str, output_dir: Path, deidentifier: Deidentifier) -> dict:
+    """De-identify one file; returns its report line (never raises for a bad file)."""
+    with warnings.catch_warnings():
+        # pydicom warns about every oddity of real-world files; the report line is what counts.
+        warnings.simplefilter("ignore")
+        return _deidentify_file(source, relative, output_dir, deidentifier)
+
+
+def _deidentify_file(source: Path, relative: str, output_dir: Path, deidentifier: Deidentifier) -> dict:
+    try:
+        ds = read_dataset(source)
+        meta = getattr(ds, "file_meta", None)
+        if meta is not None and str(meta.get("MediaStorageSOPClassUID", "")) == MEDIA_DIRECTORY_SOP_CLASS:
+            return _line(relative, "error", "DICOMDIR media index not released: its records and byte "
+                         "offsets describe the original files; rebuild it from the output")
+        reason = burned_in_reason(ds)
+        deidentifier.deidentify(ds)
+        target = output_dir / QUARANTINE_DIR / relative if reason else output_dir / relative
+        write_dataset(ds, target)
+    except NotDicomError as exc:
+        return _line(relative, "error", str(exc))
+    except Exception as exc:  # one bad file must not stop the run; the report says what happened
+        return _line(relative, "error", _one_line(exc))
+    return _line(relative, "quarantined" if reason else "ok", reason or "")
+
+
+def _one_line(exc: Exception) -> str:
+    """An exception as one short line: pydicom appends tracebacks to some messages."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
+
+
+def _line(relative: str, status: str, reason: str) -> dict:
+    return {"path": relative, "status": status, "reason": reason}
+
+
+def list_input_files(input_dir: Path) -> list[tuple[Path, str]]:
+    """(absolute path, posix path relative to input_dir) for every regular file, sorted."""
+    found = []
+    for root, dirs, files in os.walk(input_dir):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.is_file():
+                found.append((path, path.relative_to(input_dir).as_posix()))
+    return found
+
+
+def check_tree(input_dir: Path, output_dir: Path) -> None:
+    if not input_dir.is_dir():
+        raise TreeError(f"input folder {input_dir} does not exist or is not a folder")
+    source, target = input_dir.resolve(), output_dir.resolve()
+    if target == source or source in target.parents:
+        raise TreeError(f"output folder {output_dir} is inside input folder {input_dir}; choose another")
+    if target in source.parents:
+        raise TreeError(f"input folder {input_dir} is inside output folder {output_dir}; choose another")
+    if output_dir.exists() and not output_dir.is_dir():
+        raise TreeError(f"output {output_dir} exists and is not a folder")
+
+
+# ---- worker processes: each builds its own Deidentifier once --------------------------------------
+_worker: Deidentifier | None = None
+_worker_output: Path | None = None
+
+
+def _init_worker(key: bytes, options: frozenset[Option], safe_private, output_dir: Path) -> None:
+    global _worker, _worker_output
+    _worker = Deidentifier(key, options, text_cleaner_or_none(key), frozenset(safe_private))
+    _worker_output = output_dir
+
+
+def _work(item: tuple[str, str]) -> dict:
+    assert _worker is not None and _worker_output is not None
+    return deidentify_file(Path(item[0]), item[1], _worker_output, _worker)
+
+
+def run_files(
+    files: list[tuple[Path, str]],
+    output_dir: Path,
+    key: bytes,
+    options: frozenset[Option],
+    workers: int = 1,
+    safe_private: frozenset[tuple[str, int, int]] = frozenset(),
+) -> Iterator[dict]:
+    """Report lines in input order, de-identifying in ``workers`` processes (1 = this process)."""
+    if workers <= 1 or len(files) < 2:
+        deidentifier = Deidentifier(key, options, text_cleaner_or_none(key), safe_private)
+        for path, relative in files:
+            yield deidentify_file(path, relative, output_dir, deidentifier)
+        return
+    items = [(str(path), relative) for path, relative in files]
+    chunk = max(1, min(32, len(items) // (workers * 4)))
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        initializer=_init_worker,
+        initargs=(key, options, tuple(safe_private), output_dir),
+    ) as pool:
+        yield from pool.map(_work, items, chunksize=chunk)
+
+
+def deidentify_tree(
+    input_dir: Path,
+    output_dir: Path,
+    key: bytes,
+    options: frozenset[Option] = frozenset(),
+    workers: int = 1,
+    safe_private: frozenset[tuple[str, int, int]] = frozenset(),
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Summary:
+    """De-identify every file under ``input_dir`` into ``output_dir``; write the report."""
+    input_dir, output_dir = Path(input_dir), Path(output_dir)
+    check_tree(input_dir, output_dir)
+    files = list_input_files(input_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    counts = dict.fromkeys(STATUSES, 0)
+    lines = []
+    for done, line in enumerate(run_files(files, output_dir, key, options, workers, safe_private), 1):
+        counts[line["status"]] += 1
+        lines.append(json.dumps(line, ensure_ascii=False))
+        if on_progress is not None:
+            on_progress(done, len(files))
+    report = output_dir / REPORT_NAME
+    _write_text_atomically(report, "".join(line + "\n" for line in lines))
+    return Summary(counts["ok"], counts["quarantined"], counts["error"], report)
+
+
+def _write_text_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
