@@ -1,0 +1,119 @@
+"""The Basic Profile on the real files shipped by pydicom, pydicom-data and deid-data."""
+
+from __future__ import annotations
+
+import json
+
+import pydicom
+import pytest
+from deid_dicom_helpers import CORPUS_ROOTS, identifying_tags, identifying_tokens, leaks, tree_hashes
+
+from yizhi.deid.dicom.profile_table import PROFILE
+
+
+def _report(output):
+    return [json.loads(line) for line in (output / "deid-report.jsonl").read_text().splitlines()]
+
+
+def _written(output, line):
+    folder = output / "quarantine" if line["status"] == "quarantined" else output
+    return folder / line["path"]
+
+
+def _walk_tags(ds, path=""):
+    for elem in ds:
+        yield f"{path}({elem.tag:08X})", elem
+        if elem.VR == "SQ":
+            for index, item in enumerate(elem.value or []):
+                yield from _walk_tags(item, f"{path}({elem.tag:08X})[{index}]")
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPUS_ROOTS))
+def test_every_input_file_has_one_report_line(basic_runs, corpus):
+    root, output, summary, _ = basic_runs[corpus]
+    lines = _report(output)
+    inputs = sorted(tree_hashes(root)) + sorted(
+        path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file() and "__pycache__" in path.parts
+    )
+    assert sorted(line["path"] for line in lines) == sorted(inputs)
+    assert {line["status"] for line in lines} <= {"ok", "quarantined", "error"}
+    assert summary.ok + summary.quarantined > 0.6 * len(lines)
+    for line in lines:
+        written = (output / line["path"]).exists() or (output / "quarantine" / line["path"]).exists()
+        assert written == (line["status"] != "error"), line
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPUS_ROOTS))
+def test_input_files_are_never_modified(basic_runs, corpus):
+    root, _, _, before = basic_runs[corpus]
+    assert tree_hashes(root) == before
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPUS_ROOTS))
+def test_no_identifying_value_of_the_input_appears_in_the_output(basic_runs, corpus):
+    root, output, _, _ = basic_runs[corpus]
+    identifying = identifying_tags()
+    checked_tokens = 0
+    problems = []
+    for line in _report(output):
+        if line["status"] == "error":
+            continue
+        checked_tokens += len(identifying_tokens(root / line["path"], identifying))
+        problems += [f"{line['path']} {leak}" for leak in leaks(root / line["path"], _written(output, line), identifying)]
+    assert checked_tokens > 50  # the corpus really holds identifying values
+    assert problems == []
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPUS_ROOTS))
+def test_output_holds_no_private_curve_overlay_or_removed_attribute(basic_runs, corpus):
+    root, output, _, _ = basic_runs[corpus]
+    always_removed = {tag for tag, actions in PROFILE.items() if actions[0] == "X"}
+    for line in _report(output):
+        if line["status"] == "error":
+            continue
+        ds = pydicom.dcmread(_written(output, line), force=True)
+        for where, elem in _walk_tags(ds):
+            group = elem.tag >> 16
+            assert not group & 1, f"{line['path']} private {where}"
+            assert not (0x5000 <= group <= 0x501E or 0x6000 <= group <= 0x601E), f"{line['path']} {where}"
+            assert elem.tag not in always_removed, f"{line['path']} {where} should be removed"
+        assert ds.PatientIdentityRemoved == "YES"
+        assert ds.DeidentificationMethodCodeSequence[0].CodeValue == "113100"
+        assert ds.LongitudinalTemporalInformationModified == "REMOVED"
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPUS_ROOTS))
+def test_pixel_data_is_unchanged(basic_runs, corpus):
+    root, output, _, _ = basic_runs[corpus]
+    compared = 0
+    for line in _report(output):
+        if line["status"] == "error":
+            continue
+        original = pydicom.dcmread(root / line["path"], force=True)
+        if "PixelData" not in original:
+            continue
+        written = pydicom.dcmread(_written(output, line), force=True)
+        assert written.PixelData == original.PixelData, line["path"]
+        if "TransferSyntaxUID" in original.file_meta:
+            assert written.file_meta.TransferSyntaxUID == original.file_meta.TransferSyntaxUID
+        compared += 1
+    assert compared >= 10
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPUS_ROOTS))
+def test_replaced_uids_are_keyed_2_25_values_and_meta_matches(basic_runs, corpus):
+    root, output, _, _ = basic_runs[corpus]
+    for line in _report(output):
+        if line["status"] == "error":
+            continue
+        original = pydicom.dcmread(root / line["path"], force=True)
+        written = pydicom.dcmread(_written(output, line), force=True)
+        if "SOPInstanceUID" in original:
+            assert written.SOPInstanceUID.startswith("2.25.")
+            assert written.SOPInstanceUID != original.SOPInstanceUID
+            assert len(written.SOPInstanceUID) <= 64
+            meta_uid = original.file_meta.get("MediaStorageSOPInstanceUID")
+            if meta_uid == original.SOPInstanceUID:  # some test files disagree with themselves
+                assert written.file_meta.MediaStorageSOPInstanceUID == written.SOPInstanceUID
+        if "SOPClassUID" in original:
+            assert written.SOPClassUID == original.SOPClassUID  # a well-known UID, not an identity
