@@ -6,6 +6,7 @@ import typer
 
 from yizhi import __version__
 from yizhi.deid.cli import app as deid_app
+from yizhi.deid.tabular.cli import anonymize_command
 from yizhi.ledger.cli import app as ledger_app
 from yizhi.needs.cli import needs_app, solutions_app
 
@@ -24,3 +25,4 @@ app.add_typer(needs_app, name="needs")
 app.add_typer(solutions_app, name="solutions")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
+app.command("anonymize")(anonymize_command)
