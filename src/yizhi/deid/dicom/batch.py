@@ -66,6 +66,26 @@ def text_cleaner_or_none(key: bytes) -> Callable[[str, str], str] | None:
 
 def read_dataset(path: Path) -> Dataset:
     """Read a DICOM file (Part 10, or a bare dataset without preamble); NotDicomError if not."""
+    ds = _read(path)
+    _check_not_truncated(ds)
+    return ds
+
+
+def _check_not_truncated(ds: Dataset) -> None:
+    """pydicom keeps a value cut short by the end of the file; a cut file must not pass as whole."""
+    tags = list(ds.keys())
+    if not tags:
+        raise NotDicomError("not a DICOM file: no data elements")
+    last = ds.get_item(tags[-1])
+    if getattr(last, "is_raw", False) and last.length != 0xFFFFFFFF and isinstance(last.value, bytes):
+        if len(last.value) < last.length:
+            raise NotDicomError(
+                f"truncated DICOM file: element ({last.tag.group:04X},{last.tag.element:04X}) "
+                f"has {len(last.value)} of its {last.length} bytes"
+            )
+
+
+def _read(path: Path) -> Dataset:
     try:
         return pydicom.dcmread(path)
     except InvalidDicomError:
