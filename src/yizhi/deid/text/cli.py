@@ -1,0 +1,56 @@
+"""`yizhi deid text INPUT OUTPUT`: de-identify clinical notes from .jsonl, .txt or .csv into .jsonl."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+_err = Console(stderr=True)
+
+
+def text_command(
+    input: Annotated[Path, typer.Argument(help="Notes: .jsonl of {\"id\", \"text\", ...}, a .txt document, or .csv with --column.")],
+    output: Annotated[Path, typer.Argument(help="Where to write the de-identified .jsonl (written atomically).")],
+    lang: Annotated[str, typer.Option(help="auto, zh or en.")] = "auto",
+    policy: Annotated[str, typer.Option(help="redact ([姓名]/[NAME] tags), mask (*), or surrogate (keyed fakes, shifted dates).")] = "redact",
+    key_file: Annotated[Path | None, typer.Option(help="Secret key file for surrogates and date shifts (default: the deployment key).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    column: Annotated[str | None, typer.Option(help="Text column of a .csv input.")] = None,
+    id_column: Annotated[str, typer.Option(help="Id column of a .csv input.")] = "id",
+) -> None:
+    """De-identify clinical notes (Chinese and English): names, ids, phones, addresses, dates, ..."""
+    from yizhi.deid.keys import KeyFileError, load_key
+    from yizhi.deid.text.batch import InputError, deidentify_file, input_size  # heavy: dictionaries, Faker
+
+    try:
+        key = load_key(key_file) if (policy == "surrogate" or key_file is not None) else None
+    except KeyFileError as exc:
+        _fail(str(exc))
+    try:
+        if sys.stderr.isatty():
+            with Progress(
+                "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                TimeRemainingColumn(), console=_err, transient=True,
+            ) as progress:
+                task = progress.add_task("de-identifying", total=input_size(input) or None)
+                stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
+                                        column=column, id_column=id_column,
+                                        on_progress=lambda size: progress.advance(task, size))
+        else:
+            stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
+                                    column=column, id_column=id_column)
+    except InputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or output}: {exc.strerror}")
+    _err.print(f"{stats.documents} document(s), {stats.spans} identifier(s) → {output}", highlight=False)
+
+
+def _fail(message: str) -> None:
+    _err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(1)

@@ -1,0 +1,98 @@
+"""detect(): run every registered recognizer for the note's language and merge what they found."""
+
+from __future__ import annotations
+
+import re
+
+from yizhi.deid.text.recognizers import base
+from yizhi.deid.text.recognizers.chinese import chinese_recognizers
+from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
+from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
+from yizhi.deid.text.spans import Span, resolve_overlaps
+
+LANGUAGES = ("auto", "zh", "en")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+# Places that touch (or are one space/comma apart) form one address: 北京市|朝阳区|建国路88号.
+_ADDRESS_GLUE = re.compile(r"^[ ,，\n]{0,4}$")
+_ZIP_AFTER_ADDRESS = re.compile(r"[ ,\n]{0,3}\d{4,6}(?:-\d{3,4})?\b")
+_ADDRESS_KINDS = {"ADDRESS", "LOCATION"}
+
+
+class LanguageError(ValueError):
+    """An unknown language code was asked for."""
+
+
+def _install_defaults() -> None:
+    for recognizer in (
+        shared_recognizer(),
+        chinese_recognizer(),
+        english_recognizer(),
+        *chinese_recognizers(),
+        *english_in_chinese_recognizers(),
+        *english_recognizers(),
+    ):
+        base.register(recognizer)
+
+
+_install_defaults()
+
+
+def detect_language(text: str) -> str:
+    """'zh' when Chinese characters make up at least a tenth of the letters, else 'en'."""
+    sample = text[:4000]
+    cjk = len(_CJK.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    return "zh" if cjk and cjk * 10 >= (cjk + latin) else "en"
+
+
+def resolve_language(text: str, lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise LanguageError(f"unknown language {lang!r}; use one of: {', '.join(LANGUAGES)}")
+    return detect_language(text) if lang == "auto" else lang
+
+
+def detect(text: str, lang: str = "auto") -> list[Span]:
+    """Every identifier in ``text`` as non-overlapping spans, offsets into ``text``, sorted by start."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    language = resolve_language(text, lang)
+    if not text.strip():
+        return []
+    found: list[Span] = []
+    for recognizer in base.registered(language):
+        found.extend(recognizer.find(text))
+    return _join_addresses(text, resolve_overlaps(text, found))
+
+
+def _join_addresses(text: str, spans: list[Span]) -> list[Span]:
+    joined: list[Span] = []
+    for span in spans:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.type in _ADDRESS_KINDS
+            and span.type in _ADDRESS_KINDS
+            and _ADDRESS_GLUE.match(text[previous.end : span.start])
+        ):
+            joined[-1] = Span(
+                previous.start,
+                span.end,
+                "ADDRESS",
+                text[previous.start : span.end],
+                max(previous.confidence, span.confidence),
+                previous.recognizer if previous.recognizer == span.recognizer else f"{previous.recognizer}+{span.recognizer}",
+            )
+        else:
+            joined.append(span)
+    return [_with_trailing_zip(text, span) for span in joined]
+
+
+def _with_trailing_zip(text: str, span: Span) -> Span:
+    """An address followed by a bare 4–6 digit number ends with its postcode ("Hungary 18695")."""
+    if span.type != "ADDRESS":
+        return span
+    match = _ZIP_AFTER_ADDRESS.match(text, span.end)
+    if not match:
+        return span
+    return Span(span.start, match.end(), span.type, text[span.start : match.end()], span.confidence, span.recognizer)

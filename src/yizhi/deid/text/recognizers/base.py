@@ -1,0 +1,82 @@
+"""The plug-in interface every recognizer implements, and the registry the pipeline reads.
+
+A recognizer is anything with a ``name``, the ``languages`` it serves and a ``find(text)`` that
+yields spans. Register a new one with ``register(MyRecognizer())``; ``detect`` picks it up.
+Recognizers must be pure (no I/O, no global state changed) so they run the same in a web request,
+a CLI and a worker process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from yizhi.deid.text.spans import Span, make_span
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    name: str
+    languages: frozenset[str]  # subset of {"zh", "en"}
+
+    def find(self, text: str) -> Iterable[Span]: ...
+
+
+Validator = Callable[[str], float | None]
+"""Given the matched text, return a confidence (0..1], or None to reject the match."""
+
+
+@dataclass
+class PatternRule:
+    """One regular expression; ``group`` picks the identifier out of a larger match (context)."""
+
+    type: str
+    regex: re.Pattern[str]
+    confidence: float
+    group: int | str = 0
+    validator: Validator | None = None
+
+
+@dataclass
+class PatternRecognizer:
+    """Regular expressions with optional validators (check digits, calendar checks)."""
+
+    name: str
+    languages: frozenset[str]
+    rules: list[PatternRule] = field(default_factory=list)
+
+    def find(self, text: str) -> Iterator[Span]:
+        for rule in self.rules:
+            for match in rule.regex.finditer(text):
+                start, end = match.span(rule.group)
+                if start < 0 or start == end:
+                    continue
+                confidence = rule.confidence
+                if rule.validator is not None:
+                    verdict = rule.validator(text[start:end])
+                    if verdict is None:
+                        continue
+                    confidence = verdict
+                span = make_span(text, start, end, rule.type, confidence, self.name)
+                if span is not None:
+                    yield span
+
+
+_REGISTRY: list[Recognizer] = []
+
+
+def register(recognizer: Recognizer) -> Recognizer:
+    """Add a recognizer to the pipeline (replacing one with the same name)."""
+    _REGISTRY[:] = [r for r in _REGISTRY if r.name != recognizer.name]
+    _REGISTRY.append(recognizer)
+    return recognizer
+
+
+def unregister(name: str) -> None:
+    _REGISTRY[:] = [r for r in _REGISTRY if r.name != name]
+
+
+def registered(lang: str) -> list[Recognizer]:
+    return [r for r in _REGISTRY if lang in r.languages]

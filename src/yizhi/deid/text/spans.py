@@ -1,0 +1,116 @@
+"""Spans: what a recognizer found, and how overlapping findings become one answer.
+
+Offsets are Python string indices (code points) into the ORIGINAL text, end exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+# Canonical PHI types with their redaction tags. The English code is what the API and the output
+# JSON carry; the tags are what `redact` writes into the text, in the note's own language.
+PHI_TYPES: dict[str, tuple[str, str]] = {
+    "NAME": ("姓名", "NAME"),
+    "ID_NUMBER": ("证件号", "ID"),
+    "PHONE": ("电话", "PHONE"),
+    "EMAIL": ("邮箱", "EMAIL"),
+    "URL": ("网址", "URL"),
+    "IP_ADDRESS": ("IP地址", "IP"),
+    "SOCIAL_ID": ("社交账号", "SOCIAL_ID"),
+    "BANK_CARD": ("银行卡号", "ACCOUNT"),
+    "PLATE": ("车牌号", "PLATE"),
+    "DEVICE_ID": ("设备号", "DEVICE_ID"),
+    "RECORD_NUMBER": ("病历号", "RECORD_NUMBER"),
+    "ADDRESS": ("地址", "ADDRESS"),
+    "ZIP": ("邮编", "ZIP"),
+    "LOCATION": ("地点", "LOCATION"),
+    "ORGANIZATION": ("机构", "ORGANIZATION"),
+    "DATE": ("日期", "DATE"),
+    "AGE": ("年龄", "AGE"),
+}
+
+# When two findings overlap, the more specific type wins the shared characters. A record number
+# that looks like a date (住院号 20240305) must stay a record number, an address swallows the
+# places inside it, and a name is more specific than the organisation LAC guessed around it.
+TYPE_PRIORITY: dict[str, int] = {
+    "RECORD_NUMBER": 100,
+    "ID_NUMBER": 95,
+    "BANK_CARD": 90,
+    "EMAIL": 88,
+    "URL": 87,
+    "IP_ADDRESS": 86,
+    "SOCIAL_ID": 85,
+    "PHONE": 80,
+    "PLATE": 78,
+    "DEVICE_ID": 76,
+    "ZIP": 70,
+    "DATE": 65,
+    "AGE": 60,
+    "ADDRESS": 55,
+    "NAME": 50,
+    "ORGANIZATION": 45,
+    "LOCATION": 40,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One identifier found in a text."""
+
+    start: int
+    end: int
+    type: str
+    text: str
+    confidence: float
+    recognizer: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def public(self) -> dict:
+        """The four fields the output file carries."""
+        return {"start": self.start, "end": self.end, "type": self.type, "text": self.text}
+
+
+def make_span(text: str, start: int, end: int, type_: str, confidence: float, recognizer: str) -> Span | None:
+    """A span with surrounding whitespace trimmed; None when nothing is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start >= end:
+        return None
+    return Span(start, end, type_, text[start:end], confidence, recognizer)
+
+
+def resolve_overlaps(text: str, spans: list[Span]) -> list[Span]:
+    """Turn overlapping findings into non-overlapping spans, losing no covered character.
+
+    Recall first: every character any recognizer flagged stays flagged. Overlapping spans merge into
+    one, typed by the highest-priority type among them (ties: the longer span, then confidence).
+    """
+    if not spans:
+        return []
+    ordered = sorted(spans, key=lambda s: (s.start, -s.end))
+    groups: list[list[Span]] = [[ordered[0]]]
+    group_end = ordered[0].end
+    for span in ordered[1:]:
+        if span.start < group_end:
+            groups[-1].append(span)
+            group_end = max(group_end, span.end)
+        else:
+            groups.append([span])
+            group_end = span.end
+    return [_merge_group(text, group) for group in groups]
+
+
+def _merge_group(text: str, group: list[Span]) -> Span:
+    if len(group) == 1:
+        return group[0]
+    start = min(s.start for s in group)
+    end = max(s.end for s in group)
+    # Low-confidence fallbacks (a bare long number) never out-type a confident finding.
+    best = max(group, key=lambda s: (s.confidence >= 0.6, TYPE_PRIORITY.get(s.type, 0), s.end - s.start, s.confidence))
+    recognizers = "+".join(sorted({s.recognizer for s in group}))
+    confidence = max(s.confidence for s in group)
+    return Span(start, end, best.type, text[start:end], confidence, recognizers)
