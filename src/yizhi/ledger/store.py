@@ -180,8 +180,8 @@ def _after_append(session: Session, head: TreeHead, moment: datetime) -> None:
     settings = get_ledger_settings()
     grown = head.size - head.checkpoint_size
     stale = head.checkpoint_at is None or (moment - head.checkpoint_at).total_seconds() >= settings.checkpoint_seconds
-    if grown >= settings.checkpoint_every or (grown > 0 and stale and head.checkpoint_at is not None):
-        from yizhi.ledger.checkpoints import sign_checkpoint_locked
+    if grown >= settings.checkpoint_every or (grown > 0 and stale):
+        from yizhi.ledger.service import sign_checkpoint_locked
 
         sign_checkpoint_locked(session, head, moment)
 
