@@ -1,0 +1,68 @@
+"""Accuracy on labeled notes the recognizers were NOT tuned on (the held-out splits).
+
+Chinese: tests/deid_text/data/zh_test.jsonl (templates variant 1, seed 29, odd-CRC value pools; tuning
+used zh_dev.jsonl only). English: presidio-research synth_dataset_v2, odd template ids (tuning used even).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from yizhi.deid.text import detect
+from yizhi.deid.text.evalset import generate
+from yizhi.deid.text.metrics import Evaluation, score_document
+
+DATA = Path(__file__).parent / "data"
+PRESIDIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
+NOT_PHI = {"TITLE", "NRP", "AGE"}  # occupations, nationalities, ages under 90: not identifiers under Safe Harbor
+
+
+def load(split):
+    return [json.loads(line) for line in (DATA / f"zh_{split}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_committed_sets_are_what_the_generator_makes():
+    for split in ("dev", "test"):
+        assert generate(split)[:25] == load(split)[:25]
+
+
+def test_splits_share_no_identifier_values():
+    dev = {s["text"] for note in load("dev") for s in note["spans"] if s["type"] in {"ADDRESS", "ORGANIZATION"}}
+    test = {s["text"] for note in load("test") for s in note["spans"] if s["type"] in {"ADDRESS", "ORGANIZATION"}}
+    assert not dev & test
+
+
+def test_chinese_set_size_and_kinds():
+    notes = load("test")
+    assert len(notes) >= 300
+    assert len({n["kind"] for n in notes}) >= 8
+    assert sum(len(n["spans"]) for n in notes) >= 3000
+
+
+def test_chinese_held_out_recall_and_precision():
+    evaluation = Evaluation()
+    for note in load("test"):
+        predicted = [s.public() for s in detect(note["text"], "zh")]
+        score_document(note["text"], note["spans"], predicted, evaluation, note["id"])
+    overall = evaluation.report()["overall"]
+    assert overall["char_recall"] >= 0.98, overall
+    assert overall["char_precision"] >= 0.85, overall
+    assert overall["entity_recall"] >= 0.97, overall
+
+
+def test_english_held_out_recall_and_precision():
+    if not PRESIDIO.exists():
+        pytest.skip("shared/data/deid-text/presidio_synth_dataset_v2.json is not present")
+    evaluation = Evaluation()
+    for index, sample in enumerate(json.loads(PRESIDIO.read_text(encoding="utf-8"))):
+        if sample["template_id"] % 2 == 0:
+            continue
+        gold = [{"start": s["start_position"], "end": s["end_position"], "type": s["entity_type"]}
+                for s in sample["spans"] if s["entity_type"] not in NOT_PHI]
+        predicted = [s.public() for s in detect(sample["full_text"], "en")]
+        score_document(sample["full_text"], gold, predicted, evaluation, str(index))
+    overall = evaluation.report()["overall"]
+    # Measured 2026-11-22 (see bench/results/deid_text.md); the floor guards against regressions.
+    assert overall["char_recall"] >= 0.85, overall
+    assert overall["char_precision"] >= 0.85, overall

@@ -1,0 +1,49 @@
+"""English clinical-note behaviours."""
+
+import pytest
+
+from yizhi.deid.text import detect
+
+
+def spans_of(text):
+    return {(s.text, s.type) for s in detect(text, "en")}
+
+
+def test_title_is_kept_outside_the_name():
+    found = spans_of("Seen by Dr. Margaret Okafor in clinic.")
+    assert ("Margaret Okafor", "NAME") in found
+
+
+@pytest.mark.parametrize("date", ["03/14/1951", "Jun 3, 2024", "October 16", "2024-03-05 07:35", "14 March 2022"])
+def test_dates_in_every_form(date):
+    assert (date, "DATE") in spans_of(f"Admitted on {date} with chest pain.")
+
+
+def test_ages_over_89_but_not_younger():
+    assert ("93", "AGE") in spans_of("A 93-year-old woman presented.")
+    assert not any(kind == "AGE" for _, kind in spans_of("A 67-year-old woman presented."))
+
+
+def test_eponyms_and_drugs_are_not_names():
+    found = spans_of("History of Parkinson's disease and Hodgkin lymphoma, on Lipitor and aspirin.")
+    assert found == set()
+
+
+def test_blood_pressure_and_lab_values_are_not_identifiers():
+    assert spans_of("BP 150/90, HR 88, WBC 12.3, creatinine 1.4 mg/dL.") == set()
+
+
+def test_shaped_identifiers():
+    found = spans_of("SSN 078-05-1120, call (617) 555-1234, mail jo@example.org, IP 10.0.0.12, MRN: 00123456.")
+    assert {("078-05-1120", "ID_NUMBER"), ("(617) 555-1234", "PHONE"), ("jo@example.org", "EMAIL"),
+            ("10.0.0.12", "IP_ADDRESS"), ("00123456", "RECORD_NUMBER")} <= found
+
+
+def test_us_street_address_and_zip():
+    found = spans_of("Lives at 123 Main Street, Boston, MA 02114.")
+    texts = " ".join(text for text, _ in found)
+    assert "123 Main Street" in texts and "02114" in texts and "Boston" in texts
+
+
+def test_named_hospital_is_an_organisation():
+    assert ("Massachusetts General Hospital", "ORGANIZATION") in spans_of("Transferred from Massachusetts General Hospital today.")

@@ -1,0 +1,99 @@
+"""Policies: redact, mask, surrogate (keyed, consistent) and date shifting that keeps intervals."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from yizhi.deid.text import PolicyError, deidentify, detect
+from yizhi.deid.text.transform import shift_date
+
+NOTE = "患者张三，电话13812345678，于2024年3月5日入院，2024年3月9日出院。"
+KEY = b"k" * 32
+
+
+def test_spans_point_into_the_original_text():
+    result = deidentify(NOTE)
+    assert result.spans
+    for span in result.spans:
+        assert NOTE[span.start : span.end] == span.text
+
+
+def test_redact_writes_type_tags_in_the_note_language():
+    assert deidentify(NOTE).text == "患者[姓名]，电话[电话]，于[日期]入院，[日期]出院。"
+    assert deidentify("Seen by Dr. Smith on Jun 3, 2024.").text == "Seen by Dr. [NAME] on [DATE]."
+
+
+def test_mask_keeps_length_and_hides_every_character():
+    masked = deidentify(NOTE, policy="mask").text
+    assert len(masked) == len(NOTE)
+    assert "张三" not in masked and "13812345678" not in masked
+
+
+def test_surrogates_are_consistent_under_one_key_and_differ_under_another():
+    first = deidentify(NOTE, policy="surrogate", key=KEY).text
+    again = deidentify(NOTE, policy="surrogate", key=KEY).text
+    other = deidentify(NOTE, policy="surrogate", key=b"x" * 32).text
+    assert first == again
+    assert first != other
+    assert "张三" not in first and "13812345678" not in first
+
+
+def test_surrogate_phone_keeps_the_shape_of_a_chinese_mobile():
+    text = deidentify("电话13812345678", policy="surrogate", key=KEY).text
+    assert re.fullmatch(r"电话1[3-9]\d{9}", text)
+
+
+def _dates(text):
+    return [dt.date(int(y), int(m), int(d)) for y, m, d in re.findall(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)]
+
+
+def test_date_shift_keeps_intervals_for_one_patient():
+    shifted = deidentify(NOTE, policy="surrogate", key=KEY, patient_id="p-1").text
+    before, after = _dates(NOTE), _dates(shifted)
+    assert len(after) == 2
+    assert after != before
+    assert (after[1] - after[0]) == (before[1] - before[0])
+
+
+def test_each_patient_gets_their_own_offset():
+    offsets = set()
+    for patient in ("p-1", "p-2", "p-3", "p-4"):
+        after = _dates(deidentify(NOTE, policy="surrogate", key=KEY, patient_id=patient).text)
+        offsets.add((after[0] - _dates(NOTE)[0]).days)
+    assert len(offsets) > 1
+    assert 0 not in offsets
+
+
+@pytest.mark.parametrize(
+    "value, days, expected",
+    [
+        ("2024年3月5日", 1, "2024年3月6日"),
+        ("2024-03-05 07:35", -5, "2024-02-29 07:35"),
+        ("03/14/1951", 20, "04/03/1951"),
+        ("Jun 3, 2024", 30, "July 3, 2024"),
+        ("3月5日", 365, "3月5日"),  # leap reference year 2000: +365 days lands on 2001-03-05
+        ("20240305", 1, "20240306"),
+    ],
+)
+def test_shift_date_formats(value, days, expected):
+    assert shift_date(value, days) == expected
+
+
+def test_unknown_policy_is_a_clear_error():
+    with pytest.raises(PolicyError, match="unknown policy 'blur'"):
+        deidentify(NOTE, policy="blur")
+
+
+def test_unknown_language_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        detect(NOTE, lang="fr")
+
+
+def test_auto_language_detection():
+    assert deidentify("患者张三入院。").lang == "zh"
+    assert deidentify("Patient John Smith admitted.").lang == "en"
+
+
+def test_empty_text_has_no_spans():
+    assert deidentify("").text == "" and deidentify("   ").spans == []
