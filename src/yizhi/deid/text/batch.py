@@ -103,7 +103,7 @@ def _iter_csv(path: Path, column: str, id_column: str) -> Iterator[Document]:
             raise InputError(f"{path}, line {reader.line_num}: {exc}") from exc
 
 
-def process_record(record: dict, lang: str, policy: str, key: bytes | None) -> dict:
+def process_record(record: dict, lang: str, policy: str, key: bytes | None, span_text: bool = True) -> dict:
     """One output record: input fields carried through, text de-identified, spans added."""
     from yizhi.deid.text import deidentify
 
@@ -111,12 +111,16 @@ def process_record(record: dict, lang: str, policy: str, key: bytes | None) -> d
     result = deidentify(record["text"], lang=lang, policy=policy, key=key, patient_id=str(patient) if patient else None)
     out = dict(record)
     out["text"] = result.text
-    out["spans"] = [span.public() for span in result.spans]
+    spans = [span.public() for span in result.spans]
+    if not span_text:  # the original values stay out of a file meant to be shared
+        for span in spans:
+            del span["text"]
+    out["spans"] = spans
     return out
 
 
-def _process_batch(records: list[dict], lang: str, policy: str, key: bytes | None) -> list[dict]:
-    return [process_record(record, lang, policy, key) for record in records]
+def _process_batch(records: list[dict], lang: str, policy: str, key: bytes | None, span_text: bool = True) -> list[dict]:
+    return [process_record(record, lang, policy, key, span_text) for record in records]
 
 
 def _batches(documents: Iterator[Document]) -> Iterator[list[Document]]:
@@ -140,6 +144,7 @@ def deidentify_file(
     workers: int = 1,
     column: str | None = None,
     id_column: str = "id",
+    span_text: bool = True,
     on_progress: Callable[[int], None] | None = None,
 ) -> RunStats:
     """De-identify SOURCE into TARGET (.jsonl). Raises InputError with file and line on bad input."""
@@ -163,9 +168,10 @@ def deidentify_file(
             documents = iter_documents(source, column, id_column)
             if workers == 1:
                 for batch in _batches(documents):
-                    _write(out, batch, _process_batch([d.record for d in batch], lang, policy, key), stats, on_progress)
+                    _write(out, batch, _process_batch([d.record for d in batch], lang, policy, key, span_text), stats,
+                           on_progress)
             else:
-                _run_parallel(out, documents, lang, policy, key, workers, stats, on_progress)
+                _run_parallel(out, documents, lang, policy, key, span_text, workers, stats, on_progress)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp_name, target)
@@ -175,12 +181,12 @@ def deidentify_file(
     return stats
 
 
-def _run_parallel(out, documents, lang, policy, key, workers, stats, on_progress) -> None:
+def _run_parallel(out, documents, lang, policy, key, span_text, workers, stats, on_progress) -> None:
     pending: deque[tuple[list[Document], Future]] = deque()
     limit = workers * IN_FLIGHT_PER_WORKER
     with ProcessPoolExecutor(max_workers=workers, initializer=_warm_up) as pool:
         for batch in _batches(documents):
-            pending.append((batch, pool.submit(_process_batch, [d.record for d in batch], lang, policy, key)))
+            pending.append((batch, pool.submit(_process_batch, [d.record for d in batch], lang, policy, key, span_text)))
             while len(pending) >= limit:
                 done_batch, future = pending.popleft()
                 _write(out, done_batch, future.result(), stats, on_progress)

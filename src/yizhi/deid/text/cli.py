@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)  # one error per line, never wrapped mid-path
 
 
 def text_command(
@@ -22,6 +22,9 @@ def text_command(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     column: Annotated[str | None, typer.Option(help="Text column of a .csv input.")] = None,
     id_column: Annotated[str, typer.Option(help="Id column of a .csv input.")] = "id",
+    span_text: Annotated[bool, typer.Option("--span-text/--no-span-text",
+                                            help="Keep each span's original text in the output (for review); "
+                                            "--no-span-text makes a file safe to share.")] = True,
 ) -> None:
     """De-identify clinical notes (Chinese and English): names, ids, phones, addresses, dates, ..."""
     from yizhi.deid.keys import KeyFileError, load_key
@@ -39,11 +42,11 @@ def text_command(
             ) as progress:
                 task = progress.add_task("de-identifying", total=input_size(input) or None)
                 stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
-                                        column=column, id_column=id_column,
+                                        column=column, id_column=id_column, span_text=span_text,
                                         on_progress=lambda size: progress.advance(task, size))
         else:
             stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
-                                    column=column, id_column=id_column)
+                                    column=column, id_column=id_column, span_text=span_text)
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
