@@ -1,0 +1,129 @@
+"""The process's matching index, kept in step with the database.
+
+Every process (web server, worker, CLI) holds one :class:`MatchingIndex`. Before each match it
+reads the rows changed since its last look (an indexed ``updated_at`` watermark), so a need or
+solution saved by any process is matchable by all of them on their next query — well within the
+second the issue asks for — without a message bus. Vectors come from the rows; only rows written
+by an older encoder are re-encoded.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yizhi.needs.matching.engine import MatchDocument, MatchingEngine
+from yizhi.needs.models import Need, Solution, SolutionStatus
+from yizhi.needs.permissions import MATCHABLE_NEED_STATES
+
+
+def need_document(need: Need) -> MatchDocument:
+    return MatchDocument(
+        key=str(need.id),
+        title=need.title,
+        text=need.description,
+        category=need.category,
+        modalities=tuple(need.modalities or ()),
+    )
+
+
+def solution_document(solution: Solution) -> MatchDocument:
+    return MatchDocument(
+        key=str(solution.id),
+        title=solution.title,
+        text=solution.description,
+        category=solution.category,
+        modalities=tuple(solution.modalities or ()),
+        maturity=solution.maturity,
+    )
+
+
+def vector_from_row(row, model_name: str) -> np.ndarray | None:
+    if row.embedding is None or row.embedding_model != model_name:
+        return None
+    return np.frombuffer(row.embedding, dtype=np.float32)
+
+
+def vector_to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def is_matchable_need(need: Need) -> bool:
+    return need.status in MATCHABLE_NEED_STATES
+
+
+def is_matchable_solution(solution: Solution) -> bool:
+    return solution.status == SolutionStatus.published
+
+
+class MatchingIndex:
+    SIDES = {
+        "need": (Need, need_document, is_matchable_need),
+        "solution": (Solution, solution_document, is_matchable_solution),
+    }
+
+    def __init__(self, engine: MatchingEngine | None = None) -> None:
+        self.engine = engine or MatchingEngine()
+        self._watermark: dict[str, datetime | None] = {"need": None, "solution": None}
+        self._lock = threading.Lock()
+
+    @property
+    def model_name(self) -> str:
+        return self.engine.corpus("need").encoder.name
+
+    def sync(self, session: Session) -> int:
+        """Apply rows changed since the last sync; returns how many were looked at."""
+        seen = 0
+        with self._lock:
+            for side, (model, to_document, matchable) in self.SIDES.items():
+                query = select(model).order_by(model.updated_at)
+                if self._watermark[side] is not None:
+                    # >= so rows sharing the last timestamp are not missed; re-applying is harmless.
+                    query = query.where(model.updated_at >= self._watermark[side])
+                rows = list(session.scalars(query))
+                seen += len(rows)
+                upserts, vectors = [], []
+                for row in rows:
+                    if matchable(row):
+                        upserts.append(to_document(row))
+                        vectors.append(vector_from_row(row, self.model_name))
+                    else:
+                        self.engine.remove(side, str(row.id))
+                self._upsert(side, upserts, vectors)
+                if rows:
+                    self._watermark[side] = rows[-1].updated_at
+        return seen
+
+    def _upsert(self, side: str, docs: list[MatchDocument], vectors: list[np.ndarray | None]) -> None:
+        if not docs:
+            return
+        missing = [i for i, v in enumerate(vectors) if v is None]
+        if missing:
+            encoded = self.engine.corpus(side).encoder.encode([docs[i].dense_text() for i in missing])
+            for i, vector in zip(missing, encoded, strict=True):
+                vectors[i] = vector
+        self.engine.upsert_many(side, docs, np.vstack(vectors))
+
+
+_indexes: dict[str, MatchingIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def get_index(session: Session) -> MatchingIndex:
+    """The index for the session's database (tests switch databases), synced to it."""
+    key = str(session.get_bind().url)
+    with _indexes_lock:
+        index = _indexes.get(key)
+        if index is None:
+            index = _indexes[key] = MatchingIndex()
+    index.sync(session)
+    return index
+
+
+def forget_indexes() -> None:
+    with _indexes_lock:
+        _indexes.clear()

@@ -1,0 +1,254 @@
+"""Tables of the needs domain: needs, needs-list releases, solutions, engagements, pilots, notifications.
+
+Embeddings are stored with their rows (float32 bytes plus the encoder's name) so that any process
+can rebuild its matching index without re-encoding, and a new encoder is detected by its name.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from yizhi.accounts.models import Organization, Person
+from yizhi.db import Base, UTCDateTime, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
+
+
+class NeedStatus(enum.StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    under_review = "under_review"
+    returned = "returned"
+    published = "published"
+    in_engagement = "in_engagement"
+    piloting = "piloting"
+    closed = "closed"
+
+
+class Level(enum.StrEnum):
+    """Importance and urgency grades."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class SolutionStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+    withdrawn = "withdrawn"
+
+
+class EngagementStatus(enum.StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class PilotStatus(enum.StrEnum):
+    running = "running"
+    closed = "closed"
+
+
+class Need(Base):
+    __tablename__ = "needs_needs"
+    __table_args__ = (UniqueConstraint("org_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    category_suggested: Mapped[bool] = mapped_column(default=False)
+    importance: Mapped[Level] = mapped_column(_enum(Level, "needs_importance"), default=Level.medium)
+    urgency: Mapped[Level] = mapped_column(_enum(Level, "needs_urgency"), default=Level.medium)
+    department: Mapped[str] = mapped_column(String(100), default="")
+    modalities: Mapped[list] = mapped_column(JSON, default=list)
+    data_available: Mapped[str] = mapped_column(Text, default="")
+    expected_outcome: Mapped[str] = mapped_column(Text, default="")
+    success_measures: Mapped[str] = mapped_column(Text, default="")
+    budget_min: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 万元 (10,000 CNY)
+    budget_max: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_info: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[NeedStatus] = mapped_column(
+        _enum(NeedStatus, "needs_status"), default=NeedStatus.draft, index=True
+    )
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    embedding_model: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    organization: Mapped[Organization] = relationship(foreign_keys=[org_id])
+    created_by: Mapped[Person | None] = relationship(foreign_keys=[created_by_id])
+
+
+class Release(Base):
+    """A numbered, frozen needs list (需求清单); a correction is a new version of the same number."""
+
+    __tablename__ = "needs_releases"
+    __table_args__ = (UniqueConstraint("year", "number", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    snapshot: Mapped[list] = mapped_column(JSON)  # the needs as they were at release, frozen
+    snapshot_sha256: Mapped[str] = mapped_column(String(64))
+    need_count: Mapped[int] = mapped_column(Integer)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"))
+    released_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Solution(Base):
+    __tablename__ = "needs_solutions"
+    __table_args__ = (UniqueConstraint("org_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    category_suggested: Mapped[bool] = mapped_column(default=False)
+    modalities: Mapped[list] = mapped_column(JSON, default=list)
+    maturity: Mapped[str] = mapped_column(String(20), default="prototype")
+    nmpa_class: Mapped[str | None] = mapped_column(String(4), nullable=True)  # I, II, III
+    deployments: Mapped[int] = mapped_column(Integer, default=0)
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_info: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[SolutionStatus] = mapped_column(
+        _enum(SolutionStatus, "needs_solution_status"), default=SolutionStatus.published, index=True
+    )
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    embedding_model: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    organization: Mapped[Organization] = relationship(foreign_keys=[org_id])
+
+
+class Engagement(Base):
+    """A company's interest in a published need, and the conversation that follows."""
+
+    __tablename__ = "needs_engagements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs_needs.id", ondelete="CASCADE"), index=True)
+    solution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("needs_solutions.id", ondelete="SET NULL"), nullable=True
+    )
+    company_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+    proposed_approach: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[EngagementStatus] = mapped_column(
+        _enum(EngagementStatus, "needs_engagement_status"), default=EngagementStatus.pending, index=True
+    )
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    need: Mapped[Need] = relationship()
+    solution: Mapped[Solution | None] = relationship()
+    company: Mapped[Organization] = relationship(foreign_keys=[company_org_id])
+    messages: Mapped[list[EngagementMessage]] = relationship(
+        back_populates="engagement", order_by="EngagementMessage.id"
+    )
+
+
+class EngagementMessage(Base):
+    __tablename__ = "needs_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(
+        ForeignKey("needs_engagements.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    engagement: Mapped[Engagement] = relationship(back_populates="messages")
+    author: Mapped[Person | None] = relationship()
+    organization: Mapped[Organization] = relationship()
+
+
+class Pilot(Base):
+    """A trial of the product at the hospital, grown out of an accepted engagement."""
+
+    __tablename__ = "needs_pilots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(
+        ForeignKey("needs_engagements.id", ondelete="CASCADE"), unique=True
+    )
+    site: Mapped[str] = mapped_column(String(200))
+    product: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    outcome_measures: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[PilotStatus] = mapped_column(_enum(PilotStatus, "needs_pilot_status"), default=PilotStatus.running)
+    closing_report: Mapped[str] = mapped_column(Text, default="")
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    engagement: Mapped[Engagement] = relationship()
+
+
+class Notification(Base):
+    """An in-app notice to one person; the text is rendered from `kind` + `params` in their language."""
+
+    __tablename__ = "needs_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
