@@ -1,0 +1,114 @@
+"""JSON routes for people, organisations, invitations and API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from yizhi.accounts import service
+from yizhi.accounts.models import Membership, Person
+from yizhi.accounts.permissions import authorize, is_platform_admin
+from yizhi.accounts.schemas import (
+    InvitationCreate,
+    InvitationCreated,
+    MemberPublic,
+    MembershipPublic,
+    MePublic,
+    OrgPublic,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+)
+from yizhi.config import get_settings
+from yizhi.web.deps import CurrentPerson, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+def _me(person: Person) -> MePublic:
+    return MePublic(
+        id=person.id, email=person.email, display_name=person.display_name, locale=person.locale,
+        platform_admin=is_platform_admin(person),
+        memberships=[MembershipPublic(org=OrgPublic.model_validate(m.organization), role=m.role.value)
+                     for m in person.memberships],
+    )
+
+
+@router.get("/me", response_model=MePublic)
+def me(person: CurrentPerson) -> MePublic:
+    return _me(person)
+
+
+@router.get("/orgs", response_model=list[OrgPublic])
+def list_orgs(db: DbSession, person: CurrentPerson) -> list[OrgPublic]:
+    """Your organisations; commission staff see every organisation."""
+    if is_platform_admin(person):
+        from sqlalchemy import select
+
+        from yizhi.accounts.models import Organization
+
+        orgs = db.scalars(select(Organization).order_by(Organization.slug))
+    else:
+        orgs = (m.organization for m in person.memberships)
+    return [OrgPublic.model_validate(org) for org in orgs]
+
+
+@router.get("/orgs/{slug}", response_model=OrgPublic)
+def get_org(slug: str, db: DbSession, person: CurrentPerson) -> OrgPublic:
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.view", org)
+    return OrgPublic.model_validate(org)
+
+
+@router.get("/orgs/{slug}/members", response_model=list[MemberPublic])
+def list_members(slug: str, db: DbSession, person: CurrentPerson) -> list[MemberPublic]:
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.view", org)
+    return [_member(m) for m in org.memberships]
+
+
+def _member(m: Membership) -> MemberPublic:
+    return MemberPublic(membership_id=m.id, person_id=m.person_id, email=m.person.email,
+                        display_name=m.person.display_name, role=m.role.value)
+
+
+@router.post("/orgs/{slug}/invitations", response_model=InvitationCreated, status_code=201)
+def create_invitation(slug: str, body: InvitationCreate, db: DbSession,
+                      person: CurrentPerson) -> InvitationCreated:
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.manage", org)
+    invitation, secret = service.invite(db, org, email=body.email, role=body.role, actor=person)
+    db.commit()
+    return InvitationCreated(id=invitation.id, email=invitation.email, role=invitation.role.value,
+                             expires_at=invitation.expires_at, link=invitation_link(secret))
+
+
+def invitation_link(secret: str) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/invitations/{secret}"
+
+
+@router.post("/orgs/{slug}/approve", response_model=OrgPublic)
+def approve_org(slug: str, db: DbSession, person: CurrentPerson) -> OrgPublic:
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.approve", org)
+    service.approve_organization(db, org, person)
+    db.commit()
+    return OrgPublic.model_validate(org)
+
+
+@router.get("/tokens", response_model=list[TokenPublic])
+def list_tokens(db: DbSession, person: CurrentPerson) -> list[TokenPublic]:
+    return [TokenPublic.model_validate(t) for t in service.list_api_tokens(db, person)]
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=201)
+def create_token(body: TokenCreate, db: DbSession, person: CurrentPerson) -> TokenCreated:
+    token, secret = service.create_api_token(db, person, body.name)
+    db.commit()
+    return TokenCreated(**TokenPublic.model_validate(token).model_dump(), token=secret)
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: int, db: DbSession, person: CurrentPerson, request: Request) -> None:
+    token = service.get_own_token(db, person, token_id)
+    service.revoke_api_token(db, token, person)
+    db.commit()

@@ -1,0 +1,400 @@
+"""Rules for organisations, people, memberships, invitations, sessions and API tokens.
+
+Functions take the SQLAlchemy session and the acting person; they check nothing about HTTP and
+never commit — the caller owns the transaction, so a change and its ledger record land together.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from yizhi.accounts import passwords, tokens
+from yizhi.accounts.models import (
+    SELF_REGISTERING_KINDS,
+    ApiToken,
+    Invitation,
+    LoginFailure,
+    LoginSession,
+    Membership,
+    Organization,
+    OrgKind,
+    Person,
+    Role,
+)
+from yizhi.config import get_settings
+from yizhi.errors import Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
+from yizhi.db import utcnow
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SESSION_PREFIX, TOKEN_PREFIX, INVITE_PREFIX = "yzs", "yzt", "yzi"
+
+
+def _record(session: Session, kind: str, subject: str, data: dict, actor: Person | None, org: str | None):
+    """Append the event to the transparency ledger in the caller's transaction."""
+    from yizhi import ledger  # imported late: the ledger package imports these models' metadata
+
+    return ledger.record(
+        session, kind, subject, data, actor=str(actor.id) if actor else None, org=org
+    )
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+def validate_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug):
+        raise ValidationFailed(
+            f"slug {slug!r} must be 1–64 lowercase letters, digits or hyphens, "
+            "not starting or ending with a hyphen",
+            field="slug",
+        )
+    return slug
+
+
+def parse_kind(kind: str) -> OrgKind:
+    try:
+        return OrgKind(kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in OrgKind)
+        raise ValidationFailed(f"kind {kind!r} is not one of: {allowed}", field="kind") from None
+
+
+def parse_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise ValidationFailed(f"role {role!r} is not one of: {allowed}", field="role") from None
+
+
+def create_organization(
+    session: Session, *, slug: str, name: str, kind: OrgKind | str, approved: bool = True,
+    description: str = "", actor: Person | None = None,
+) -> Organization:
+    slug = validate_slug(slug)
+    kind = parse_kind(kind) if isinstance(kind, str) else kind
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("name must not be empty", field="name")
+    if session.scalar(select(Organization.id).where(Organization.slug == slug)):
+        raise Conflict(f"an organisation with slug {slug!r} already exists", field="slug")
+    org = Organization(slug=slug, name=name[:200], kind=kind, description=description,
+                       approved=approved, approved_at=utcnow() if approved else None)
+    session.add(org)
+    session.flush()
+    _record(session, "org.created", f"org:{org.id}",
+            {"org_id": org.id, "slug": slug, "kind": kind.value, "approved": approved}, actor, slug)
+    return org
+
+
+def get_org_by_slug(session: Session, slug: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise NotFound(f"no organisation with slug {slug!r}")
+    return org
+
+
+def register_organization(
+    session: Session, *, slug: str, name: str, kind: str, description: str,
+    owner_email: str, owner_name: str, owner_password: str,
+) -> tuple[Organization, Person]:
+    """Self-registration of a company or university; it waits for the commission's approval."""
+    org_kind = parse_kind(kind)
+    if org_kind not in SELF_REGISTERING_KINDS:
+        raise ValidationFailed("only companies and universities may register themselves", field="kind")
+    owner = create_person(session, email=owner_email, display_name=owner_name, password=owner_password)
+    org = create_organization(session, slug=slug, name=name, kind=org_kind, approved=False,
+                              description=description, actor=owner)
+    add_member(session, org, owner, Role.owner, actor=owner)
+    return org, owner
+
+
+def approve_organization(session: Session, org: Organization, actor: Person) -> None:
+    if org.approved:
+        raise Conflict(f"organisation {org.slug!r} is already approved")
+    org.approved = True
+    org.approved_at = utcnow()
+    _record(session, "org.approved", f"org:{org.id}", {"org_id": org.id}, actor, org.slug)
+
+
+def pending_organizations(session: Session) -> list[Organization]:
+    return list(session.scalars(
+        select(Organization).where(Organization.approved.is_(False)).order_by(Organization.created_at)
+    ))
+
+
+# --- people and memberships ------------------------------------------------------------------
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise ValidationFailed(f"{email!r} is not a valid email address", field="email")
+    return email
+
+
+def create_person(session: Session, *, email: str, display_name: str, password: str) -> Person:
+    email = normalize_email(email)
+    if session.scalar(select(Person.id).where(Person.email == email)):
+        raise Conflict(f"an account for {email} already exists", field="email")
+    try:
+        passwords.check_policy(password, email=email)
+    except passwords.PasswordPolicyError as exc:
+        raise ValidationFailed(str(exc), field="password") from None
+    display_name = display_name.strip() or email.split("@")[0]
+    person = Person(email=email, display_name=display_name[:120],
+                    password_hash=passwords.hash_password(password))
+    session.add(person)
+    session.flush()
+    return person
+
+
+def get_person_by_email(session: Session, email: str) -> Person:
+    person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
+    if person is None:
+        raise NotFound(f"no person with email {email!r}")
+    return person
+
+
+def membership_of(session: Session, person: Person, org: Organization) -> Membership | None:
+    return session.scalar(select(Membership).where(
+        Membership.person_id == person.id, Membership.organization_id == org.id))
+
+
+def add_member(session: Session, org: Organization, person: Person, role: Role | str,
+               actor: Person | None = None) -> Membership:
+    role = parse_role(role) if isinstance(role, str) else role
+    if membership_of(session, person, org):
+        raise Conflict(f"{person.email} is already a member of {org.slug}")
+    membership = Membership(person=person, organization=org, role=role)
+    session.add(membership)
+    session.flush()
+    _record(session, "member.added", f"org:{org.id}",
+            {"org_id": org.id, "person_id": person.id, "role": role.value}, actor, org.slug)
+    return membership
+
+
+def _owner_count(session: Session, org: Organization) -> int:
+    return session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.organization_id == org.id, Membership.role == Role.owner)) or 0
+
+
+def change_role(session: Session, membership: Membership, role: Role | str, actor: Person) -> None:
+    role = parse_role(role) if isinstance(role, str) else role
+    if membership.role == Role.owner and role != Role.owner and _owner_count(session, membership.organization) <= 1:
+        raise Conflict("an organisation must keep at least one owner")
+    old = membership.role
+    membership.role = role
+    org = membership.organization
+    _record(session, "member.role_changed", f"org:{org.id}",
+            {"org_id": org.id, "person_id": membership.person_id, "from": old.value, "to": role.value},
+            actor, org.slug)
+
+
+def remove_member(session: Session, membership: Membership, actor: Person) -> None:
+    if membership.role == Role.owner and _owner_count(session, membership.organization) <= 1:
+        raise Conflict("an organisation must keep at least one owner")
+    org = membership.organization
+    _record(session, "member.removed", f"org:{org.id}",
+            {"org_id": org.id, "person_id": membership.person_id}, actor, org.slug)
+    session.delete(membership)
+    session.flush()
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+def invite(session: Session, org: Organization, *, email: str, role: Role | str,
+           actor: Person) -> tuple[Invitation, str]:
+    """Create an invitation; returns it and the secret link token (shown once)."""
+    email = normalize_email(email)
+    role = parse_role(role) if isinstance(role, str) else role
+    existing = session.scalar(select(Person).where(Person.email == email))
+    if existing and membership_of(session, existing, org):
+        raise Conflict(f"{email} is already a member of {org.slug}", field="email")
+    secret = tokens.new_secret(INVITE_PREFIX)
+    invitation = Invitation(
+        organization=org, email=email, role=role, token_hash=tokens.digest(secret),
+        invited_by_id=actor.id,
+        expires_at=utcnow() + timedelta(days=get_settings().invitation_days),
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation, secret
+
+
+def open_invitations(session: Session, org: Organization) -> list[Invitation]:
+    return list(session.scalars(select(Invitation).where(
+        Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None)).order_by(Invitation.created_at.desc())))
+
+
+def find_invitation(session: Session, secret: str) -> Invitation:
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == tokens.digest(secret)))
+    if invitation is None or invitation.revoked_at is not None:
+        raise NotFound("this invitation link is not valid")
+    if invitation.accepted_at is not None:
+        raise Conflict("this invitation has already been accepted")
+    if invitation.expires_at < utcnow():
+        raise Conflict("this invitation has expired; ask for a new one")
+    return invitation
+
+
+def accept_invitation(session: Session, secret: str, *, person: Person | None = None,
+                      display_name: str = "", password: str = "") -> Person:
+    """Accept as the logged-in ``person``, or create the invited account."""
+    invitation = find_invitation(session, secret)
+    if person is None:
+        person = create_person(session, email=invitation.email, display_name=display_name,
+                               password=password)
+    elif person.email != invitation.email:
+        raise PermissionDenied(f"this invitation was sent to {invitation.email}, not to you")
+    add_member(session, invitation.organization, person, invitation.role, actor=person)
+    invitation.accepted_at = utcnow()
+    return person
+
+
+def revoke_invitation(session: Session, invitation: Invitation) -> None:
+    invitation.revoked_at = utcnow()
+
+
+# --- login, sessions, passwords --------------------------------------------------------------
+
+def _check_rate_limit(session: Session, client: str) -> None:
+    settings = get_settings()
+    since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
+    recent = session.scalar(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.client == client, LoginFailure.at >= since)) or 0
+    # An address gets more tries than one account (several people may share a hospital's NAT).
+    if recent >= settings.login_max_failures * 4:
+        raise TooManyRequests("too many failed logins from this address; try again later")
+
+
+def authenticate(session: Session, *, email: str, password: str, client: str) -> Person:
+    """Check credentials, with lockout per account and rate limit per address."""
+    _check_rate_limit(session, client)
+    person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
+    now = utcnow()
+    if person is not None and person.locked_until and person.locked_until > now:
+        raise TooManyRequests("this account is locked after repeated failed logins; try again later")
+    ok = passwords.verify_password(person.password_hash if person else passwords.DUMMY_HASH, password)
+    if not ok or person is None or not person.is_active:
+        session.add(LoginFailure(client=client[:64], email=email[:254]))
+        if person is not None:
+            person.failed_logins += 1
+            if person.failed_logins >= get_settings().login_max_failures:
+                person.locked_until = now + timedelta(minutes=get_settings().login_lockout_minutes)
+                person.failed_logins = 0
+        raise PermissionDenied("email or password is wrong", code="bad_credentials")
+    person.failed_logins = 0
+    person.locked_until = None
+    if passwords.needs_rehash(person.password_hash):
+        person.password_hash = passwords.hash_password(password)
+    return person
+
+
+def start_session(session: Session, person: Person, user_agent: str = "") -> str:
+    secret = tokens.new_secret(SESSION_PREFIX)
+    session.add(LoginSession(
+        token_hash=tokens.digest(secret), person_id=person.id, user_agent=user_agent[:300],
+        expires_at=utcnow() + timedelta(hours=get_settings().session_hours),
+    ))
+    session.flush()
+    return secret
+
+
+def resolve_session(session: Session, secret: str) -> Person | None:
+    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(secret)))
+    now = utcnow()
+    if login is None or login.expires_at < now or not login.person.is_active:
+        return None
+    # Sliding expiry, written at most once a minute to keep reads cheap.
+    if now - login.last_seen_at > timedelta(minutes=1):
+        login.last_seen_at = now
+        login.expires_at = now + timedelta(hours=get_settings().session_hours)
+    return login.person
+
+
+def end_session(session: Session, secret: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == tokens.digest(secret)))
+
+
+def purge_expired_sessions(session: Session) -> int:
+    result = session.execute(delete(LoginSession).where(LoginSession.expires_at < utcnow()))
+    return result.rowcount or 0
+
+
+def change_password(session: Session, person: Person, *, current: str, new: str,
+                    keep_session: str | None = None) -> None:
+    if not passwords.verify_password(person.password_hash, current):
+        raise ValidationFailed("the current password is wrong", field="current_password")
+    try:
+        passwords.check_policy(new, email=person.email)
+    except passwords.PasswordPolicyError as exc:
+        raise ValidationFailed(str(exc), field="new_password") from None
+    person.password_hash = passwords.hash_password(new)
+    person.password_changed_at = utcnow()
+    # Every other session ends: a password change is what people do when they fear a leak.
+    query = delete(LoginSession).where(LoginSession.person_id == person.id)
+    if keep_session:
+        query = query.where(LoginSession.token_hash != tokens.digest(keep_session))
+    session.execute(query)
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+def create_api_token(session: Session, person: Person, name: str) -> tuple[ApiToken, str]:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("token name must have 1–100 characters", field="name")
+    if session.scalar(select(ApiToken.id).where(
+            ApiToken.person_id == person.id, ApiToken.name == name, ApiToken.revoked_at.is_(None))):
+        raise Conflict(f"you already have an active token named {name!r}", field="name")
+    secret = tokens.new_secret(TOKEN_PREFIX)
+    token = ApiToken(person_id=person.id, name=name, prefix=secret[:8], token_hash=tokens.digest(secret))
+    session.add(token)
+    session.flush()
+    _record(session, "token.created", f"person:{person.id}",
+            {"token_id": token.id, "person_id": person.id}, person, None)
+    return token, secret
+
+
+def list_api_tokens(session: Session, person: Person) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.person_id == person.id)
+                                .order_by(ApiToken.created_at.desc())))
+
+
+def get_own_token(session: Session, person: Person, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.person_id != person.id:
+        raise NotFound(f"no API token {token_id} of yours")
+    return token
+
+
+def revoke_api_token(session: Session, token: ApiToken, actor: Person) -> None:
+    if token.revoked_at is not None:
+        raise Conflict("this token is already revoked")
+    token.revoked_at = utcnow()
+    _record(session, "token.revoked", f"person:{token.person_id}",
+            {"token_id": token.id, "person_id": token.person_id}, actor, None)
+
+
+def resolve_api_token(session: Session, secret: str) -> Person | None:
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(secret)))
+    if token is None or token.revoked_at is not None or not token.person.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=30):
+        token.last_used_at = now
+    return token.person
+
+
+def organizations_of(person: Person) -> list[tuple[Organization, Role]]:
+    return [(m.organization, m.role) for m in person.memberships]
+
+
+def last_seen(dt: datetime | None) -> str:
+    return dt.isoformat(timespec="seconds") if dt else ""

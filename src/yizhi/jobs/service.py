@@ -1,0 +1,175 @@
+"""Enqueue, claim, run and retry durable jobs.
+
+Claiming is a conditional UPDATE (``WHERE state = 'queued'``) whose row count says who won, so
+several workers — threads or processes, on SQLite or PostgreSQL — never run the same job twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from yizhi.db import session_scope, utcnow
+from yizhi.errors import Conflict, ValidationFailed, YizhiError
+from yizhi.jobs.models import Job, JobState
+
+log = logging.getLogger("yizhi.jobs")
+
+# A running job whose worker has not sent a heartbeat for this long is presumed dead (e.g. the
+# server was restarted) and goes back to the queue.
+STALE_AFTER = timedelta(minutes=10)
+
+
+@dataclass
+class JobContext:
+    job_id: int
+    params: dict
+    created_by_id: int | None
+    organization_id: int | None
+
+    def progress(self, fraction: float, note: str = "") -> None:
+        """Report progress (0..1) in its own short transaction, visible to pages at once."""
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        with session_scope() as session:
+            session.execute(update(Job).where(Job.id == self.job_id).values(
+                progress=fraction, progress_note=note[:200], heartbeat_at=utcnow()))
+
+
+Handler = Callable[[JobContext], dict | None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind`` (in a domain's ``tasks.py``)."""
+
+    def decorate(fn: Handler) -> Handler:
+        _HANDLERS[kind] = fn
+        return fn
+
+    return decorate
+
+
+def load_handlers() -> dict[str, Handler]:
+    from yizhi.registry import domain_modules
+
+    domain_modules("tasks")
+    return _HANDLERS
+
+
+def enqueue(session: Session, kind: str, params: dict | None = None, *, created_by_id: int | None = None,
+            organization_id: int | None = None, max_attempts: int = 3) -> Job:
+    if kind not in load_handlers():
+        raise ValidationFailed(f"unknown job kind {kind!r}", field="kind")
+    job = Job(kind=kind, params=params or {}, created_by_id=created_by_id,
+              organization_id=organization_id, max_attempts=max_attempts)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def retry(session: Session, job: Job) -> Job:
+    if job.state != JobState.failed:
+        raise Conflict(f"job {job.id} is {job.state.value}; only failed jobs can be retried")
+    job.state = JobState.queued
+    job.error = None
+    job.progress = 0.0
+    job.progress_note = ""
+    job.finished_at = None
+    job.max_attempts = max(job.max_attempts, job.attempts + 1)
+    return job
+
+
+def requeue_stale(session: Session) -> int:
+    cutoff = utcnow() - STALE_AFTER
+    result = session.execute(update(Job).where(
+        Job.state == JobState.running, Job.heartbeat_at < cutoff).values(state=JobState.queued, worker=None))
+    return result.rowcount or 0
+
+
+def claim_next(worker_name: str, kinds: set[str] | None = None) -> int | None:
+    """Take the oldest queued job; returns its id, or None when there is nothing to do."""
+    with session_scope() as session:
+        query = select(Job.id).where(Job.state == JobState.queued).order_by(Job.id).limit(5)
+        if kinds is not None:
+            query = query.where(Job.kind.in_(kinds))
+        for job_id in session.scalars(query).all():
+            now = utcnow()
+            won = session.execute(update(Job).where(Job.id == job_id, Job.state == JobState.queued).values(
+                state=JobState.running, worker=worker_name, started_at=now, heartbeat_at=now,
+                attempts=Job.attempts + 1))
+            if won.rowcount == 1:
+                return job_id
+    return None
+
+
+def run_job(job_id: int) -> JobState:
+    handlers = load_handlers()
+    with session_scope() as session:
+        job = session.get(Job, job_id)
+        context = JobContext(job.id, dict(job.params or {}), job.created_by_id, job.organization_id)
+        fn = handlers.get(job.kind)
+    try:
+        if fn is None:
+            raise ValidationFailed(f"no handler for job kind {job.kind!r} in this worker")
+        result = fn(context)
+    except Exception as exc:  # a job's failure must be recorded, whatever it was
+        message = exc.message if isinstance(exc, YizhiError) else f"{type(exc).__name__}: {exc}"
+        log.warning("job %s (%s) failed: %s", job_id, job.kind, message)
+        _finish(job_id, JobState.failed, error=message, detail=traceback.format_exc(limit=5))
+        return JobState.failed
+    _finish(job_id, JobState.succeeded, result=result or {})
+    return JobState.succeeded
+
+
+def _finish(job_id: int, state: JobState, *, result: dict | None = None, error: str | None = None,
+            detail: str = "") -> None:
+    with session_scope() as session:
+        job = session.get(Job, job_id)
+        if state == JobState.failed and job.attempts < job.max_attempts and not _is_permanent(error):
+            # Transient failures go back to the queue until attempts run out.
+            job.state = JobState.queued
+            job.error = error
+            return
+        job.state = state
+        job.result = result
+        job.error = error if not detail else f"{error}\n\n{detail}"[:20000]
+        job.finished_at = utcnow()
+        if state == JobState.succeeded:
+            job.progress = 1.0
+
+
+def _is_permanent(error: str | None) -> bool:
+    # Invalid input will not become valid by trying again.
+    return bool(error) and error.startswith(("unknown job kind", "no handler", "invalid"))
+
+
+def work_once(worker_name: str | None = None) -> bool:
+    """Run one job if there is one; True when a job ran."""
+    job_id = claim_next(worker_name or default_worker_name())
+    if job_id is None:
+        return False
+    run_job(job_id)
+    return True
+
+
+def default_worker_name() -> str:
+    import os
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def visible_jobs(session: Session, person, limit: int = 100) -> list[Job]:
+    from yizhi.accounts.permissions import active_orgs, is_platform_admin
+
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    if not is_platform_admin(person):
+        org_ids = [o.id for o in active_orgs(person)]
+        query = query.where((Job.created_by_id == person.id) | (Job.organization_id.in_(org_ids)))
+    return list(session.scalars(query))

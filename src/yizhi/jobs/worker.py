@@ -1,0 +1,45 @@
+"""Job workers: `yizhi worker` (a process of its own) and the thread inside `yizhi serve`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from yizhi.db import session_scope
+from yizhi.jobs import service
+
+log = logging.getLogger("yizhi.jobs")
+
+
+def run_forever(stop: threading.Event, *, poll_seconds: float = 1.0, worker_name: str | None = None) -> None:
+    name = worker_name or service.default_worker_name()
+    service.load_handlers()
+    with session_scope() as session:
+        requeued = service.requeue_stale(session)
+    if requeued:
+        log.info("requeued %d job(s) left running by a stopped worker", requeued)
+    while not stop.is_set():
+        try:
+            ran = service.work_once(name)
+        except Exception:  # the loop must survive a database hiccup
+            log.exception("worker loop error")
+            ran = False
+        if not ran:
+            stop.wait(poll_seconds)
+
+
+class EmbeddedWorker:
+    """The embedded default: one worker thread inside the web server."""
+
+    def __init__(self, poll_seconds: float = 1.0):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=run_forever, args=(self._stop,),
+                                        kwargs={"poll_seconds": poll_seconds}, daemon=True,
+                                        name="yizhi-embedded-worker")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)

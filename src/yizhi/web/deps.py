@@ -1,0 +1,112 @@
+"""Request dependencies shared by every router: the database session and the current person.
+
+Authentication is applied to *every* route by the app; a route is reachable without logging in
+only when its endpoint is marked :func:`public`. Forgetting to protect a new route therefore
+fails closed, and the route-walk test finds any public route nobody meant to make public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from yizhi.accounts import service as accounts
+from yizhi.accounts.models import Person
+from yizhi.db import session_factory
+from yizhi.errors import NotAuthenticated
+
+SESSION_COOKIE = "yizhi_session"
+_PUBLIC_ENDPOINTS: set = set()
+
+
+def public(endpoint):
+    """Mark a route endpoint as reachable without logging in."""
+    _PUBLIC_ENDPOINTS.add(endpoint)
+    return endpoint
+
+
+def is_public(endpoint) -> bool:
+    return endpoint in _PUBLIC_ENDPOINTS
+
+
+def get_db() -> Iterator[Session]:
+    session = session_factory()()
+    try:
+        yield session
+    finally:
+        # Handlers commit what they change; close() discards the rest without expiring loaded
+        # objects, so error pages rendered after the route can still show who is logged in.
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def resolve_person(request: Request, db: Session) -> Person | None:
+    bearer = _bearer(request)
+    if bearer is not None:
+        person = accounts.resolve_api_token(db, bearer)
+        if person is None:
+            # A wrong token is an error, not a silent fall-back to the cookie.
+            raise NotAuthenticated("the API token is not valid or has been revoked", code="bad_token")
+        request.state.auth = "token"
+        return person
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        person = accounts.resolve_session(db, cookie)
+        if person is not None:
+            request.state.auth = "session"
+            return person
+    return None
+
+
+async def authenticate(request: Request, db: DbSession) -> None:
+    person = resolve_person(request, db)
+    if person is not None:
+        _load_memberships(person)
+        _apply_person_locale(request, person)
+    if person is not None:
+        db.commit()  # last-used / sliding-expiry / remembered-language (autoflush hides them from db.dirty)
+    request.state.person = person
+    route = request.scope.get("route")
+    if person is None and not (route is not None and is_public(route.endpoint)):
+        raise NotAuthenticated("log in first")
+
+
+def _load_memberships(person: Person) -> None:
+    # Permission checks and the navigation read these; load them while the session is open.
+    for membership in person.memberships:
+        _ = membership.organization
+
+
+def _apply_person_locale(request: Request, person: Person) -> None:
+    """An explicit ?lang= is remembered on the account; otherwise the account's choice applies."""
+    source = getattr(request.state, "locale_source", "default")
+    if source == "query" and person.locale != request.state.locale:
+        person.locale = request.state.locale
+    elif source in ("accept", "default") and person.locale:
+        request.state.locale = person.locale
+
+
+def current_person(request: Request) -> Person:
+    person = getattr(request.state, "person", None)
+    if person is None:
+        raise NotAuthenticated("log in first")
+    return person
+
+
+def optional_person(request: Request) -> Person | None:
+    return getattr(request.state, "person", None)
+
+
+CurrentPerson = Annotated[Person, Depends(current_person)]
+OptionalPerson = Annotated[Person | None, Depends(optional_person)]

@@ -1,0 +1,105 @@
+"""Jinja2 rendering with the person, the language, CSRF and the navigation in every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from babel.dates import format_datetime
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+import yizhi
+from yizhi.web import csrf, i18n
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the top navigation; domains list theirs in ``views.NAV``."""
+
+    path: str
+    label: str  # English msgid, translated when rendered
+    order: int = 100
+    visible: Callable[[Any], bool] = lambda person: person is not None
+
+
+def template_dirs() -> list[Path]:
+    root = Path(yizhi.__file__).parent
+    return [root / "web" / "templates", *sorted(p for p in root.glob("*/templates") if p.is_dir()
+                                               and p.parent.name != "web")]
+
+
+_env: Environment | None = None
+
+
+def environment() -> Environment:
+    global _env
+    if _env is None:
+        _env = Environment(
+            loader=FileSystemLoader([str(p) for p in template_dirs()]),
+            autoescape=select_autoescape(["html", "xml"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _env
+
+
+_nav_cache: list[NavItem] | None = None
+
+
+def nav_items() -> list[NavItem]:
+    global _nav_cache
+    if _nav_cache is None:
+        from yizhi.registry import domain_modules
+
+        items = [item for module in domain_modules("views") for item in getattr(module, "NAV", [])]
+        _nav_cache = sorted(items, key=lambda item: item.order)
+    return _nav_cache
+
+
+def locale_of(request: Request) -> str:
+    return getattr(request.state, "locale", i18n.DEFAULT_LOCALE)
+
+
+def translator(request: Request) -> Callable[[str], str]:
+    translations = i18n.translations_for(locale_of(request))
+    return translations.gettext
+
+
+def render(request: Request, template: str, context: dict | None = None, *,
+           status_code: int = 200, headers: dict | None = None) -> HTMLResponse:
+    locale = locale_of(request)
+    gettext = translator(request)
+    person = getattr(request.state, "person", None)
+
+    def when(value: datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return ""
+        return format_datetime(value, format=fmt, locale=i18n.babel_locale(locale), tzinfo="Asia/Shanghai")
+
+    full = {
+        "request": request,
+        "person": person,
+        "locale": locale,
+        "locales": i18n.LOCALE_LABELS,
+        "_": gettext,
+        "gettext": gettext,
+        "when": when,
+        "csrf_token": csrf.token_for(csrf.cookie_value(request)),
+        "nav": [item for item in nav_items() if item.visible(person)],
+        "current_path": request.url.path,
+    }
+    from yizhi.web.flash import FLASH_COOKIE, pop_flash
+
+    flash, flash_kind = pop_flash(request)
+    if flash:
+        full["flash"], full["flash_kind"] = gettext(flash), flash_kind
+    full.update(context or {})
+    html = environment().get_template(template).render(full)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE)
+    return response

@@ -1,0 +1,294 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when YIZHI_TEST_DATABASE_URL is
+set), a fixed cast of people, logged-in web clients, API clients, a live server and a browser.
+
+The cast (healthchecks-style): ``admin`` (commission), ``owner`` and ``colleague`` (hospital),
+``company`` (company member), ``outsider`` (a member of an unrelated hospital, who must be refused).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="yizhi-test-"))
+os.environ["YIZHI_DATA_DIR"] = str(_TMP / "data")
+os.environ["YIZHI_SECRET_KEY"] = "test-secret-key-not-for-production"
+os.environ["YIZHI_EMBEDDED_WORKER"] = "false"
+os.environ["YIZHI_DATABASE_URL"] = os.environ.get("YIZHI_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite3'}"
+
+from sqlalchemy import text  # noqa: E402
+
+from yizhi.config import reset_settings_cache  # noqa: E402
+
+reset_settings_cache()
+
+PASSWORD = "Correct-Horse-Battery-9"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def pytest_report_header(config):
+    url = os.environ["YIZHI_DATABASE_URL"]
+    return f"yizhi database: {url.split('@')[-1] if '@' in url else url}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database():
+    from yizhi.db import get_engine
+    from yizhi.migrate import upgrade_to_head
+
+    engine = get_engine()
+    if engine.dialect.name == "postgresql":
+        # A fresh schema each run, whatever a previous run left behind.
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade_to_head()
+    yield engine
+
+
+_TABLES: list[str] = []
+
+
+def _table_names(engine) -> list[str]:
+    """Tables to empty, children first (only those the migrations created)."""
+    if not _TABLES:
+        from sqlalchemy import inspect
+
+        from yizhi.db import Base
+        from yizhi.registry import import_domain_models
+
+        import_domain_models()
+        existing = set(inspect(engine).get_table_names())
+        _TABLES.extend(t.name for t in reversed(Base.metadata.sorted_tables) if t.name in existing)
+    return _TABLES
+
+
+@pytest.fixture(autouse=True)
+def clean_database(migrated_database):
+    """Every test starts from empty tables (the schema stays)."""
+    yield
+    engine = migrated_database
+    names = _table_names(engine)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def db():
+    from yizhi.db import session_factory
+
+    session = session_factory()()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@dataclass
+class Member:
+    id: int
+    email: str
+    org_slug: str
+    role: str
+    password: str = PASSWORD
+
+
+@dataclass
+class Cast:
+    admin: Member
+    owner: Member
+    colleague: Member
+    company: Member
+    outsider: Member
+
+
+def make_member(session, org, email: str, role: str, name: str = "") -> Member:
+    from yizhi.accounts import service
+
+    person = service.create_person(session, email=email, display_name=name or email.split("@")[0], password=PASSWORD)
+    service.add_member(session, org, person, role)
+    return Member(person.id, person.email, org.slug, role)
+
+
+@pytest.fixture
+def cast() -> Cast:
+    from yizhi.accounts import service
+    from yizhi.db import session_scope
+
+    with session_scope() as s:
+        commission = service.create_organization(s, slug="commission", name="卫健委", kind="commission")
+        hospital = service.create_organization(s, slug="hospital", name="第一医院", kind="hospital")
+        company = service.create_organization(s, slug="company", name="医图科技", kind="company")
+        other = service.create_organization(s, slug="other-hospital", name="另一医院", kind="hospital")
+        return Cast(
+            admin=make_member(s, commission, "admin@commission.test", "owner", "管理员"),
+            owner=make_member(s, hospital, "owner@hospital.test", "owner", "张院长"),
+            colleague=make_member(s, hospital, "colleague@hospital.test", "member", "陈医生"),
+            company=make_member(s, company, "engineer@company.test", "member", "郑工程师"),
+            outsider=make_member(s, other, "outsider@other.test", "owner", "外人"),
+        )
+
+
+@pytest.fixture(scope="session")
+def app():
+    from yizhi.web.app import create_app
+
+    return create_app()
+
+
+class WebClient:
+    """A TestClient that knows its CSRF token; ``post_form`` adds it to every form."""
+
+    def __init__(self, app):
+        from fastapi.testclient import TestClient
+
+        self.http = TestClient(app, base_url="http://testserver", follow_redirects=False)
+        self.http.get("/login")  # receives the CSRF cookie
+
+    @property
+    def csrf(self) -> str:
+        from yizhi.web.csrf import CSRF_COOKIE, token_for
+
+        return token_for(self.http.cookies[CSRF_COOKIE])
+
+    def get(self, url, **kw):
+        return self.http.get(url, **kw)
+
+    def post_form(self, url, data=None, **kw):
+        return self.http.post(url, data={**(data or {}), "csrf_token": self.csrf}, **kw)
+
+    def request(self, method, url, **kw):
+        headers = {"X-CSRF-Token": self.csrf, **kw.pop("headers", {})}
+        return self.http.request(method, url, headers=headers, **kw)
+
+    def login(self, member: Member) -> "WebClient":
+        response = self.post_form("/login", {"email": member.email, "password": member.password})
+        assert response.status_code == 303, response.text
+        return self
+
+
+@pytest.fixture
+def web(app):
+    """Factory: web(member) → a logged-in WebClient; web() → an anonymous one."""
+
+    def make(member: Member | None = None) -> WebClient:
+        client = WebClient(app)
+        return client.login(member) if member else client
+
+    return make
+
+
+@pytest.fixture
+def api(app):
+    """Factory: api(member) → a TestClient sending that person's bearer token; api() → anonymous."""
+    from fastapi.testclient import TestClient
+
+    from yizhi.accounts import service
+    from yizhi.db import session_scope
+
+    def make(member: Member | None = None) -> TestClient:
+        client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+        if member is not None:
+            with session_scope() as s:
+                person = service.get_person_by_email(s, member.email)
+                _token, secret = service.create_api_token(s, person, f"test-{time.monotonic_ns()}")
+            client.headers["Authorization"] = f"Bearer {secret}"
+        return client
+
+    return make
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The real app under uvicorn in a thread; yields its base URL."""
+    import uvicorn
+
+    from yizhi.web.app import create_app
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a screenshot as a test artifact (test-artifacts/ at the repo root)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def browser_login(page, member: Member) -> None:
+    page.goto("/login")
+    page.fill("#email", member.email)
+    page.fill("#password", member.password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.fixture
+def shoot():
+    """shoot(page, name) keeps a full-page screenshot in test-artifacts/."""
+    return screenshot
+
+
+@pytest.fixture
+def login_as():
+    """login_as(page, member) logs the browser page in through the real form."""
+    return browser_login

@@ -1,0 +1,93 @@
+"""The JSON API: /me, error shapes, tokens made by the CLI and by the API."""
+
+from typer.testing import CliRunner
+
+from yizhi.cli import app as cli
+
+
+def test_me_without_credentials_is_401(api):
+    response = api().get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json() == {"error": {"code": "not_authenticated", "message": "log in first"}}
+
+
+def test_me_with_cli_token(api, cast):
+    result = CliRunner().invoke(cli, ["token", "create", cast.owner.email, "--name", "script"])
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip().splitlines()[-1]
+    assert secret.startswith("yzt_")
+    client = api()
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["email"] == cast.owner.email
+    assert body["memberships"][0]["org"]["slug"] == "hospital"
+    assert body["memberships"][0]["role"] == "owner"
+    assert body["platform_admin"] is False
+
+
+def test_bad_token_is_401_not_anonymous(api):
+    response = api().get("/api/v1/me", headers={"Authorization": "Bearer yzt_nonsense"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_token"
+
+
+def test_revoked_token_stops_working(api, cast):
+    client = api(cast.owner)
+    created = client.post("/api/v1/tokens", json={"name": "short-lived"}).json()
+    other = api()
+    other.headers["Authorization"] = f"Bearer {created['token']}"
+    assert other.get("/api/v1/me").status_code == 200
+    assert client.delete(f"/api/v1/tokens/{created['id']}").status_code == 204
+    assert other.get("/api/v1/me").status_code == 401
+    listed = {t["id"]: t for t in client.get("/api/v1/tokens").json()}
+    assert listed[created["id"]]["revoked_at"] is not None
+    assert "token" not in listed[created["id"]]  # the secret is never listed again
+
+
+def test_token_records_last_use(api, cast, db):
+    from yizhi.accounts.models import ApiToken
+
+    client = api(cast.owner)
+    client.get("/api/v1/me")
+    token = db.query(ApiToken).one()
+    assert token.last_used_at is not None
+    assert token.token_hash != token.prefix and len(token.token_hash) == 64
+
+
+def test_unknown_route_is_json_404(api, cast):
+    response = api(cast.owner).get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_validation_error_names_the_field(api, cast):
+    response = api(cast.owner).post("/api/v1/tokens", json={"nam": "typo"})
+    assert response.status_code == 422
+    assert "name" in response.json()["error"]["message"]
+
+
+def test_others_org_is_404_or_403(api, cast):
+    client = api(cast.outsider)
+    assert client.get("/api/v1/orgs/hospital").status_code == 404
+    assert client.get("/api/v1/orgs/hospital/members").status_code == 404
+    assert client.post("/api/v1/orgs/hospital/invitations", json={"email": "x@y.test"}).status_code == 404
+    assert client.post("/api/v1/orgs/hospital/approve").status_code == 404
+
+
+def test_colleague_sees_but_cannot_invite(api, cast):
+    client = api(cast.colleague)
+    assert client.get("/api/v1/orgs/hospital/members").status_code == 200
+    assert client.post("/api/v1/orgs/hospital/invitations", json={"email": "x@y.test"}).status_code == 403
+
+
+def test_commission_staff_see_all_organisations(api, cast):
+    slugs = {o["slug"] for o in api(cast.admin).get("/api/v1/orgs").json()}
+    assert {"hospital", "company", "other-hospital", "commission"} <= slugs
+    own = {o["slug"] for o in api(cast.owner).get("/api/v1/orgs").json()}
+    assert own == {"hospital"}
+
+
+def test_openapi_docs_are_served(api):
+    assert api().get("/api/openapi.json").status_code == 200
+    assert api().get("/api/docs").status_code == 200

@@ -1,0 +1,29 @@
+"""The README documents every setting and every CLI verb."""
+
+from pathlib import Path
+
+import typer.main
+
+from yizhi.cli import app
+from yizhi.config import Settings
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_in_the_readme():
+    for name in Settings.model_fields:
+        assert f"YIZHI_{name.upper()}" in README, name
+
+
+def _verbs(group, prefix=""):
+    for name, command in getattr(group, "commands", {}).items():
+        full = f"{prefix} {name}".strip()
+        if hasattr(command, "commands"):
+            yield from _verbs(command, full)
+        else:
+            yield full
+
+
+def test_every_cli_verb_is_in_the_readme():
+    missing = [v for v in _verbs(typer.main.get_command(app)) if f"yizhi {v}" not in README]
+    assert missing == [], f"README lacks: {missing}"
