@@ -40,14 +40,16 @@ def combine_keys(columns: list[np.ndarray], cardinalities: list[int]) -> tuple[n
 
     Mixed-radix while the product of cardinalities fits in 62 bits, re-densified otherwise.
     """
-    n_rows = len(columns[0]) if columns else 0
-    key = np.zeros(n_rows, dtype=np.int64)
-    space = 1
-    for column, cardinality in zip(columns, cardinalities, strict=True):
+    if not columns:
+        return np.zeros(0, dtype=np.int64), 1
+    key = np.array(columns[0], dtype=np.int64)
+    space = int(cardinalities[0])
+    for column, cardinality in zip(columns[1:], cardinalities[1:], strict=True):
         if space * cardinality >= _KEY_LIMIT:
             key, space = densify(key)
-        key = key * cardinality + column
-        space *= cardinality
+        key *= cardinality
+        key += column
+        space *= int(cardinality)
     return key, space
 
 
@@ -57,17 +59,29 @@ def densify(key: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def group(key: np.ndarray, space: int) -> tuple[np.ndarray, int, np.ndarray]:
-    """Group equal keys: (group index per row, number of groups, one representative row per group)."""
+    """Group equal keys: (group index per row, number of groups, one representative row per group).
+
+    Small key spaces use a presence table (linear time); larger ones sort the keys once and find
+    each row's group by binary search, which beats ``np.unique(return_inverse=True)``'s argsort.
+    """
     n_rows = len(key)
-    if space <= max(4 * n_rows, 1 << 16):
+    if n_rows == 0:
+        return np.zeros(0, dtype=np.int64), 0, np.zeros(0, dtype=np.int64)
+    if space <= max(16 * n_rows, 1 << 16):
         present = np.zeros(space, dtype=bool)
         present[key] = True
-        group_of_key = np.cumsum(present) - 1
-        inverse = group_of_key[key]
-        n_groups = int(group_of_key[-1] + 1) if space else 0
+        distinct = np.flatnonzero(present)
+        lookup = np.empty(space, dtype=np.int64)
+        lookup[distinct] = np.arange(len(distinct))
+        inverse = lookup[key]
     else:
-        unique, inverse = np.unique(key, return_inverse=True)
-        n_groups = len(unique)
+        ordered = np.sort(key)
+        starts = np.empty(n_rows, dtype=bool)
+        starts[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+        distinct = ordered[starts]
+        inverse = np.searchsorted(distinct, key)
+    n_groups = len(distinct)
     representative = np.empty(n_groups, dtype=np.int64)
     representative[inverse] = np.arange(n_rows)
     return inverse, n_groups, representative
@@ -78,7 +92,7 @@ class Snapshot:
     """Fine rows of one evaluated node: QI codes at the node's levels, sensitive key, counts."""
 
     levels: tuple[int, ...]
-    qi: np.ndarray  # (rows, d) int64
+    qi: np.ndarray  # (d, rows) int64: one contiguous row of codes per quasi-identifier
     sensitive_key: np.ndarray  # (rows,) int64, combined codes of all sensitive attributes
     counts: np.ndarray  # (rows,) int64
 
@@ -158,7 +172,7 @@ class Problem:
         cards = [h.cardinality(0) for h in self.hierarchies]
         key, space = combine_keys(qi_columns + [sensitive_key], cards + [self._sensitive_space])
         inverse, n_rows, representative = group(key, space)
-        qi = np.stack(qi_columns, axis=1)[representative] if qi_columns else np.zeros((n_rows, 0), dtype=np.int64)
+        qi = np.stack(qi_columns)[:, representative] if qi_columns else np.zeros((0, n_rows), dtype=np.int64)
         counts = np.bincount(inverse, minlength=n_rows).astype(np.int64)
         return Snapshot(self.bottom, qi, sensitive_key[representative], counts)
 
@@ -173,13 +187,11 @@ class Problem:
     # -- evaluation -------------------------------------------------------------------------
 
     def _closest_snapshot(self, levels: tuple[int, ...]) -> Snapshot:
-        best = None
-        for snapshot in self._snapshots.values():
-            if all(a <= b for a, b in zip(snapshot.levels, levels)) and (
-                best is None or len(snapshot.counts) < len(best.counts)
-            ):
-                best = snapshot
-        return best
+        """The evaluated node below ``levels`` with the fewest rows (the bottom always qualifies)."""
+        snapshots = list(self._snapshots.values())
+        below = np.all(np.array([snapshot.levels for snapshot in snapshots]) <= np.array(levels), axis=1)
+        rows = np.array([len(snapshot.counts) for snapshot in snapshots])
+        return snapshots[int(np.argmin(np.where(below, rows, np.iinfo(np.int64).max)))]
 
     def evaluate(self, levels: tuple[int, ...]) -> NodeResult:
         """Classes of the node ``levels`` and whether it is anonymous."""
@@ -187,26 +199,26 @@ class Problem:
         source = self._closest_snapshot(levels)
         qi = np.empty_like(source.qi)
         for dim, (h, old, new) in enumerate(zip(self.hierarchies, source.levels, levels, strict=True)):
-            qi[:, dim] = source.qi[:, dim] if old == new else h.up(old, new)[source.qi[:, dim]]
+            qi[dim] = source.qi[dim] if old == new else h.up(old, new)[source.qi[dim]]
         cards = [h.cardinality(level) for h, level in zip(self.hierarchies, levels, strict=True)]
-        class_key, space = combine_keys([qi[:, dim] for dim in range(self.dimensions)], cards)
+        class_key, space = combine_keys(list(qi), cards)
         class_of_row, n_classes, class_rep = group(class_key, space)
         if self.sensitive:
             fine_key = class_of_row * self._sensitive_space + source.sensitive_key
             fine_of_row, n_fine, fine_rep = group(fine_key, n_classes * self._sensitive_space)
             counts = np.bincount(fine_of_row, weights=source.counts, minlength=n_fine).astype(np.int64)
-            snapshot = Snapshot(levels, qi[fine_rep], source.sensitive_key[fine_rep], counts)
+            snapshot = Snapshot(levels, qi[:, fine_rep], source.sensitive_key[fine_rep], counts)
             fine_class = class_of_row[fine_rep]
         else:
             counts = np.bincount(class_of_row, weights=source.counts, minlength=n_classes).astype(np.int64)
-            snapshot = Snapshot(levels, qi[class_rep], source.sensitive_key[class_rep], counts)
+            snapshot = Snapshot(levels, qi[:, class_rep], source.sensitive_key[class_rep], counts)
             fine_class = np.arange(n_classes)
         class_sizes = np.bincount(fine_class, weights=snapshot.counts, minlength=n_classes).astype(np.int64)
         passing = classes_passing(class_sizes, self.k, self._sensitive_pairs(snapshot, fine_class), self.sensitive)
         outliers = int(class_sizes[~passing].sum())
         self._remember(snapshot)
         return NodeResult(
-            levels, qi[class_rep], class_sizes, passing, outliers, anonymous=outliers <= self.max_outliers
+            levels, qi[:, class_rep].T, class_sizes, passing, outliers, anonymous=outliers <= self.max_outliers
         )
 
     def _sensitive_pairs(self, snapshot: Snapshot, fine_class: np.ndarray) -> list:

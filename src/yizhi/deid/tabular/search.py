@@ -16,14 +16,15 @@ The lattice has one node per combination of generalization levels. Two phases:
    comparison over the node table. Without monotone models every node is a candidate and is
    checked only if phase 2 needs it.
 
-2. **Which anonymous node is best.** With a monotone metric (no suppression: Loss and
-   Discernibility only grow with generalization) the optimum is among the *minimal* anonymous
-   nodes, the lowest point of each anonymous path. With suppression the metrics are not monotone,
-   so we run best-first branch and bound over every candidate using a lower bound that *is*
-   monotone — the metric computed as if nothing were suppressed (exact per attribute for Loss,
-   sum of squared class sizes for Discernibility, raised on all successors of each evaluated
-   node). The search stops as soon as the smallest remaining bound exceeds the best value found,
-   which proves optimality.
+2. **Which anonymous node is best.** Utility is bounded from below by a metric that *is*
+   monotone: the metric computed as if nothing were suppressed (exact per attribute for Loss,
+   so known for every node up front; the sum of squared class sizes for Discernibility, raised on
+   all successors of each evaluated node). Phase 1 already uses it like ARX does: a node whose
+   bound exceeds the best value found so far is pruned together with all its successors, without
+   being checked. Then a best-first branch and bound runs over the anonymous nodes in order of
+   bound and stops as soon as the smallest remaining bound exceeds the best value found, which
+   proves optimality. Without suppression the bound equals the metric, so this reduces to
+   comparing the lowest anonymous nodes.
 
 Ties are broken towards the node with the lowest total generalization, then lexicographically,
 so the result does not depend on the evaluation order.
@@ -41,7 +42,7 @@ import numpy as np
 from yizhi.deid.tabular.engine import Metrics, NodeResult, Problem
 from yizhi.deid.tabular.errors import InfeasibleError
 
-UNKNOWN, ANONYMOUS, FAILING = 0, 1, -1
+UNKNOWN, ANONYMOUS, FAILING, PRUNED = 0, 1, -1, 2
 _RELATIVE_TIE = 1e-12
 
 
@@ -103,7 +104,12 @@ class FlashSearch:
         self.lattice = Lattice([h.height for h in problem.hierarchies])
         self.status = np.zeros(len(self.lattice), dtype=np.int8)
         self.values: dict[int, float | None] = {}
-        self.dm_bound = np.zeros(len(self.lattice), dtype=np.float64)
+        # Lower bound of the metric per node (see module docstring); monotone along the lattice.
+        if metric == "loss":
+            self.bound = self._loss_bounds(np.arange(len(self.lattice)))
+        else:
+            self.bound = np.zeros(len(self.lattice), dtype=np.float64)
+        self.best_value = np.inf
         self.progress = progress
 
     # -- phase 1 ----------------------------------------------------------------------------
@@ -114,9 +120,12 @@ class FlashSearch:
         if self.metric == "discernibility":
             bound = float(self.problem.discernibility_lower_bound(result))
             above = self.lattice.at_or_above(node)
-            self.dm_bound[above] = np.maximum(self.dm_bound[above], bound)
+            self.bound[above] = np.maximum(self.bound[above], bound)
         # Keep only the number, not the classes: thousands of nodes may be checked.
-        self.values[node] = self._value(result) if result.anonymous else None
+        value = self._value(result) if result.anonymous else None
+        self.values[node] = value
+        if value is not None:
+            self.best_value = min(self.best_value, value)
         if self.progress:
             self.progress(int((self.status != UNKNOWN).sum()), len(self.lattice))
         return result
@@ -146,8 +155,16 @@ class FlashSearch:
 
             path.append(min(options, key=lambda s: (relative[raised_dim(s)], raised_dim(s))))
 
+    def _beyond_best(self, node: int) -> bool:
+        return self.bound[node] > self.best_value + _RELATIVE_TIE * max(abs(self.best_value), 1.0)
+
+    def _prune(self, node: int) -> None:
+        """The node's bound exceeds the best value: neither it nor any successor can be optimal."""
+        mask = self.lattice.at_or_above(node)
+        self.status[mask & (self.status == UNKNOWN)] = PRUNED
+
     def classify(self) -> None:
-        """Phase 1: tag every node ANONYMOUS or FAILING using as few checks as possible."""
+        """Phase 1: tag nodes ANONYMOUS or FAILING (or PRUNED) using as few checks as possible."""
         order = np.lexsort((np.arange(len(self.lattice)), self.lattice.height_of_node))
         for node in order:
             if self.status[node] != UNKNOWN:
@@ -158,8 +175,11 @@ class FlashSearch:
                 middle = (low + high) // 2
                 candidate = path[middle]
                 if self.status[candidate] == UNKNOWN:
-                    self._tag(candidate, self.check(candidate).anonymous)
-                if self.status[candidate] == ANONYMOUS:
+                    if self._beyond_best(candidate):
+                        self._prune(candidate)
+                    else:
+                        self._tag(candidate, self.check(candidate).anonymous)
+                if self.status[candidate] in (ANONYMOUS, PRUNED):
                     high = middle - 1
                 else:
                     low = middle + 1
@@ -178,13 +198,6 @@ class FlashSearch:
             per_attribute[:, dim] = table[self.lattice.levels[nodes, dim]]
         return np.exp(np.log1p(per_attribute).mean(axis=1)) - 1.0 if per_attribute.shape[1] else np.zeros(len(nodes))
 
-    def _minimal_anonymous(self) -> np.ndarray:
-        anonymous = np.flatnonzero(self.status == ANONYMOUS)
-        return np.array(
-            [n for n in anonymous if all(self.status[p] != ANONYMOUS for p in self.lattice.predecessors(int(n)))],
-            dtype=np.int64,
-        )
-
     def _better(self, value: float, node: int, best_value: float, best_node: int | None) -> bool:
         if best_node is None:
             return True
@@ -198,18 +211,16 @@ class FlashSearch:
         return mine < theirs
 
     def optimise(self) -> tuple[int, NodeResult]:
-        monotone_metric = self.problem.max_outliers == 0
         if self.problem.monotone_privacy():
-            candidates = self._minimal_anonymous() if monotone_metric else np.flatnonzero(self.status == ANONYMOUS)
+            candidates = np.flatnonzero(self.status == ANONYMOUS)
         else:
             candidates = np.flatnonzero(self.status != FAILING)
         best_value, best_node, best_result = np.inf, None, None
         candidates = np.asarray(candidates, dtype=np.int64)
         pending = np.ones(len(candidates), dtype=bool)
-        static_bounds = self._loss_bounds(candidates) if self.metric == "loss" else None
         while pending.any():
             # Loss bounds are fixed; Discernibility bounds rise as evaluated nodes raise their successors'.
-            bounds = static_bounds if static_bounds is not None else self.dm_bound[candidates]
+            bounds = self.bound[candidates]
             position = int(np.argmin(np.where(pending, bounds, np.inf)))
             pending[position] = False
             bound, node = float(bounds[position]), int(candidates[position])
