@@ -135,16 +135,27 @@ def get_entry(session: Session, index: int) -> dict[str, Any]:
 
 
 def fetch_nodes(session: Session, keys: Iterable[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+    """Stored subtree hashes for ``keys``, in one query per 400 keys.
+
+    The SQL is ``(level = ? AND idx IN (...)) OR ...`` (a row-value IN makes SQLite scan the table)
+    and is sent as driver SQL with bound parameters: proofs are the hot path and building the
+    equivalent SQLAlchemy expression costs more than the query itself (bench/ledger.py).
+    """
     wanted = sorted(set(keys))
     found: dict[merkle.NodeKey, bytes] = {}
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     for start in range(0, len(wanted), NODE_QUERY_CHUNK):
-        chunk = wanted[start : start + NODE_QUERY_CHUNK]
-        rows = session.execute(
-            select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
-                tuple_(LedgerNode.level, LedgerNode.index).in_(chunk)
-            )
-        )
-        found.update({(row.level, row.index): row.hash for row in rows})
+        by_level: dict[int, list[int]] = {}
+        for level, index in wanted[start : start + NODE_QUERY_CHUNK]:
+            by_level.setdefault(level, []).append(index)
+        clauses, params = [], []
+        for level, indexes in by_level.items():
+            clauses.append(f"(level = {mark} AND idx IN ({', '.join([mark] * len(indexes))}))")
+            params.extend([level, *indexes])
+        sql = f"SELECT level, idx, hash FROM {LedgerNode.__tablename__} WHERE " + " OR ".join(clauses)
+        for level, index, node_hash in connection.exec_driver_sql(sql, tuple(params)):
+            found[(level, index)] = bytes(node_hash)
     missing = [key for key in wanted if key not in found]
     if missing:
         raise LedgerError(f"stored subtree hash {missing[0]} is missing; run `yizhi ledger verify`")
