@@ -27,3 +27,12 @@ def _verbs(group, prefix=""):
 def test_every_cli_verb_is_in_the_readme():
     missing = [v for v in _verbs(typer.main.get_command(app)) if f"yizhi {v}" not in README]
     assert missing == [], f"README lacks: {missing}"
+
+
+def test_generated_readme_sections_are_current():
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "readme_reference.py"
+    result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,84 @@
+"""Regenerate the README's CLI reference and configuration table from the code.
+
+The parts between `<!-- cli:begin -->`/`<!-- cli:end -->` and `<!-- config:begin -->`/`<!-- config:end -->`
+are written by this script; everything else in the README is prose. Usage:
+    python scripts/readme_reference.py          # rewrite README.md
+    python scripts/readme_reference.py --check  # exit 1 when README.md is stale
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import typer.main
+
+from yizhi.cli import app
+from yizhi.config import Settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+# Typer vendors its own click, so commands are recognised by shape, not by class.
+def _usage(command, path: str) -> str:
+    pieces = []
+    for param in command.params:
+        if param.param_type_name == "argument":
+            name = param.name.upper()
+            pieces.append(name if param.required else f"[{name}]")
+        elif param.required:
+            pieces.append(f"{param.opts[0]} {param.name.upper()}")
+        elif param.name != "help":
+            flag = param.opts[0]
+            pieces.append(f"[{flag}]" if param.is_flag else f"[{flag} {param.name.upper()}]")
+    return f"yizhi {path} {' '.join(pieces)}".strip()
+
+
+def _walk(group, prefix: str = ""):
+    for name in sorted(group.commands):
+        command = group.commands[name]
+        path = f"{prefix} {name}".strip()
+        if hasattr(command, "commands"):
+            yield from _walk(command, path)
+        else:
+            help_text = (command.help or "").strip().split("\n")[0]
+            yield path, _usage(command, path), help_text
+
+
+def cli_reference() -> str:
+    lines = ["| command | what it does |", "| --- | --- |"]
+    for _path, usage, help_text in _walk(typer.main.get_command(app)):
+        lines.append(f"| `{usage}` | {help_text.replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+def config_table() -> str:
+    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default is not None else "—"
+        lines.append(f"| `YIZHI_{name.upper()}` | `{default}` | {field.description or ''} |")
+    return "\n".join(lines)
+
+
+def render(text: str) -> str:
+    for marker, body in (("cli", cli_reference()), ("config", config_table())):
+        text = re.sub(rf"(<!-- {marker}:begin -->).*?(<!-- {marker}:end -->)",
+                      lambda m: f"{m.group(1)}\n{body}\n{m.group(2)}", text, flags=re.S)
+    return text
+
+
+def main() -> int:
+    current = README.read_text(encoding="utf-8")
+    fresh = render(current)
+    if "--check" in sys.argv:
+        if fresh != current:
+            print("README.md is stale: run python scripts/readme_reference.py")
+            return 1
+        return 0
+    README.write_text(fresh, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
