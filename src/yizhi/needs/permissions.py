@@ -51,7 +51,7 @@ def _need_create(person: Person, org: Organization) -> bool:
     return org is not None and org.kind == OrgKind.hospital and acting_role(person, org) in WRITER_ROLES
 
 
-@rule("needs.view")
+@rule("needs.view", visible_via="needs.view")
 def _need_view(person: Person, need: Need) -> bool:
     if need.status in PUBLIC_NEED_STATES or member_of(person, need.org_id):
         return True
@@ -111,7 +111,7 @@ def _solution_create(person: Person, org: Organization) -> bool:
     )
 
 
-@rule("solutions.view")
+@rule("solutions.view", visible_via="solutions.view")
 def _solution_view(person: Person, solution: Solution) -> bool:
     return (
         solution.status == SolutionStatus.published
@@ -126,7 +126,7 @@ def _solution_edit(person: Person, solution: Solution) -> bool:
 
 
 # ----- engagements and pilots ----------------------------------------------------------------------
-@rule("engagements.view")
+@rule("engagements.view", visible_via="engagements.view")
 def _engagement_view(person: Person, engagement: Engagement) -> bool:
     return (
         member_of(person, engagement.company_org_id)
