@@ -1,0 +1,42 @@
+"""Where batch work runs: a local process pool (the embedded default) or a Ray cluster.
+
+Callers hand over a top-level function and an iterable of items; results come back in order.
+Functions must be importable by name (no lambdas): the same code then runs in a test, a CLI,
+a job and on a Ray worker. Nothing is pickled from users — only our own functions and plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from yizhi.config import get_settings
+from yizhi.errors import ValidationFailed
+
+
+def map_parallel(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int | None = None,
+                 chunksize: int = 16) -> Iterator[Any]:
+    """Apply ``fn`` to every item on the configured engine, yielding results in input order."""
+    settings = get_settings()
+    workers = workers or settings.workers
+    if settings.engine == "ray":
+        yield from _map_ray(fn, items, settings.ray_address)
+        return
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(fn, items, chunksize=chunksize)
+
+
+def _map_ray(fn: Callable[[Any], Any], items: Iterable[Any], address: str | None) -> Iterator[Any]:
+    try:
+        import ray  # optional: only deployments with YIZHI_ENGINE=ray install it
+    except ImportError:
+        raise ValidationFailed("YIZHI_ENGINE=ray but the 'ray' package is not installed; "
+                               "pip install 'ray[default]' or set YIZHI_ENGINE=local") from None
+    if not ray.is_initialized():
+        ray.init(address=address or "auto", ignore_reinit_error=True)
+    remote = ray.remote(fn)
+    yield from ray.get([remote.remote(item) for item in items])
