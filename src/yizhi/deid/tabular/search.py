@@ -42,7 +42,7 @@ import numpy as np
 from yizhi.deid.tabular.engine import Metrics, NodeResult, Problem
 from yizhi.deid.tabular.errors import InfeasibleError
 
-UNKNOWN, ANONYMOUS, FAILING, PRUNED = 0, 1, -1, 2
+UNKNOWN, ANONYMOUS, FAILING, PRUNED_UP, PRUNED_DOWN = 0, 1, -1, 2, 3
 _RELATIVE_TIE = 1e-12
 
 
@@ -104,11 +104,16 @@ class FlashSearch:
         self.lattice = Lattice([h.height for h in problem.hierarchies])
         self.status = np.zeros(len(self.lattice), dtype=np.int8)
         self.values: dict[int, float | None] = {}
-        # Lower bound of the metric per node (see module docstring); monotone along the lattice.
+        # Two lower bounds of the metric per node (see module docstring):
+        # generalization_bound only grows towards the top; suppressed_at_least only grows towards the bottom.
+        self._no_suppression = self._no_suppression_matrix() if metric == "loss" else None
         if metric == "loss":
-            self.bound = self._loss_bounds(np.arange(len(self.lattice)))
+            self.generalization_bound = self._aggregate(self._no_suppression)
         else:
-            self.bound = np.zeros(len(self.lattice), dtype=np.float64)
+            self.generalization_bound = np.zeros(len(self.lattice), dtype=np.float64)
+        self.suppressed_at_least = np.zeros(len(self.lattice), dtype=np.float64)
+        self._use_suppression_bound = problem.max_outliers > 0 and problem.monotone_privacy()
+        self._bound_guided = metric == "loss" and problem.max_outliers > 0
         self.best_value = np.inf
         self.progress = progress
 
@@ -120,7 +125,11 @@ class FlashSearch:
         if self.metric == "discernibility":
             bound = float(self.problem.discernibility_lower_bound(result))
             above = self.lattice.at_or_above(node)
-            self.bound[above] = np.maximum(self.bound[above], bound)
+            self.generalization_bound[above] = np.maximum(self.generalization_bound[above], bound)
+        if self._use_suppression_bound and result.outliers:
+            # Monotone models: records failing here fail at every less general node too.
+            below = self.lattice.at_or_below(node)
+            self.suppressed_at_least[below] = np.maximum(self.suppressed_at_least[below], result.outliers)
         # Keep only the number, not the classes: thousands of nodes may be checked.
         value = self._value(result) if result.anonymous else None
         self.values[node] = value
@@ -143,6 +152,7 @@ class FlashSearch:
         """Greedy upward chain of untagged nodes, raising the relatively least generalized attribute."""
         path = [node]
         heights = np.maximum(self.lattice.heights, 1)
+        guide = self.generalization_bound if self._bound_guided else np.zeros(len(self.lattice))
         while True:
             current = path[-1]
             options = [s for s in self.lattice.successors(current) if self.status[s] == UNKNOWN]
@@ -153,19 +163,34 @@ class FlashSearch:
             def raised_dim(successor: int) -> int:
                 return int(np.argmax(self.lattice.levels[successor] != self.lattice.levels[current]))
 
-            path.append(min(options, key=lambda s: (relative[raised_dim(s)], raised_dim(s))))
+            path.append(
+                min(options, key=lambda s: (guide[s], relative[raised_dim(s)], raised_dim(s)))
+            )
 
-    def _beyond_best(self, node: int) -> bool:
-        return self.bound[node] > self.best_value + _RELATIVE_TIE * max(abs(self.best_value), 1.0)
+    def _exceeds_best(self, bound: float) -> bool:
+        return bound > self.best_value + _RELATIVE_TIE * max(abs(self.best_value), 1.0)
 
-    def _prune(self, node: int) -> None:
-        """The node's bound exceeds the best value: neither it nor any successor can be optimal."""
-        mask = self.lattice.at_or_above(node)
-        self.status[mask & (self.status == UNKNOWN)] = PRUNED
+    def _prune_if_hopeless(self, node: int) -> bool:
+        """Prune a node that cannot beat the best value found so far, with the part of the lattice
+        its bound covers: its successors (generalization bound) or its predecessors (suppression bound)."""
+        if self._exceeds_best(self.generalization_bound[node]):
+            mask = self.lattice.at_or_above(node)
+            self.status[mask & (self.status == UNKNOWN)] = PRUNED_UP
+            return True
+        if self._use_suppression_bound and self._exceeds_best(
+            float(self._suppression_value_bound(self.suppressed_at_least[node : node + 1])[0])
+        ):
+            mask = self.lattice.at_or_below(node)
+            self.status[mask & (self.status == UNKNOWN)] = PRUNED_DOWN
+            return True
+        return False
 
     def classify(self) -> None:
-        """Phase 1: tag nodes ANONYMOUS or FAILING (or PRUNED) using as few checks as possible."""
-        order = np.lexsort((np.arange(len(self.lattice)), self.lattice.height_of_node))
+        """Phase 1: tag nodes ANONYMOUS or FAILING (or PRUNED_*) using as few checks as possible."""
+        # Plain Flash walks bottom-up. With suppression and Loss, whose bound is known before any check,
+        # start from the most promising nodes instead: a good solution found early prunes the most.
+        guide = self.generalization_bound if self._bound_guided else np.zeros(len(self.lattice))
+        order = np.lexsort((np.arange(len(self.lattice)), self.lattice.height_of_node, guide))
         for node in order:
             if self.status[node] != UNKNOWN:
                 continue
@@ -174,12 +199,9 @@ class FlashSearch:
             while low <= high:
                 middle = (low + high) // 2
                 candidate = path[middle]
-                if self.status[candidate] == UNKNOWN:
-                    if self._beyond_best(candidate):
-                        self._prune(candidate)
-                    else:
-                        self._tag(candidate, self.check(candidate).anonymous)
-                if self.status[candidate] in (ANONYMOUS, PRUNED):
+                if self.status[candidate] == UNKNOWN and not self._prune_if_hopeless(candidate):
+                    self._tag(candidate, self.check(candidate).anonymous)
+                if self.status[candidate] in (ANONYMOUS, PRUNED_UP):
                     high = middle - 1
                 else:
                     low = middle + 1
@@ -191,12 +213,41 @@ class FlashSearch:
             return self.problem.loss(result)
         return float(self.problem.discernibility(result))
 
-    def _loss_bounds(self, nodes: np.ndarray) -> np.ndarray:
-        per_attribute = np.empty((len(nodes), self.lattice.levels.shape[1]))
+    def _no_suppression_matrix(self) -> np.ndarray:
+        """Per node and attribute: the Loss if no record were suppressed (a per-attribute sum)."""
+        matrix = np.empty(self.lattice.levels.shape, dtype=np.float64)
         for dim, height in enumerate(self.lattice.heights):
             table = np.array([self.problem._no_suppression_loss(dim, level) for level in range(int(height) + 1)])
-            per_attribute[:, dim] = table[self.lattice.levels[nodes, dim]]
-        return np.exp(np.log1p(per_attribute).mean(axis=1)) - 1.0 if per_attribute.shape[1] else np.zeros(len(nodes))
+            matrix[:, dim] = table[self.lattice.levels[:, dim]]
+        return matrix
+
+    @staticmethod
+    def _aggregate(per_attribute: np.ndarray) -> np.ndarray:
+        if per_attribute.shape[1] == 0:
+            return np.zeros(len(per_attribute))
+        return np.exp(np.log1p(per_attribute).mean(axis=1)) - 1.0
+
+    def _suppression_value_bound(self, suppressed: np.ndarray) -> np.ndarray:
+        """Metric lower bound from a number of suppressed records alone.
+
+        Loss: each suppressed record counts 1 in every attribute, so each attribute's loss >= S/|D|.
+        Discernibility: S records cost |D| each and every released class has >= k records,
+        so DM >= S*|D| + k*(|D| - S).
+        """
+        n = float(self.problem.n_records)
+        if self.metric == "loss":
+            return suppressed / n
+        k = float(self.problem.k)
+        return suppressed * n + k * (n - suppressed)
+
+    def value_bound(self, nodes: np.ndarray) -> np.ndarray:
+        """Best available lower bound of the metric at ``nodes`` (combining both bounds)."""
+        if not self._use_suppression_bound:
+            return self.generalization_bound[nodes]
+        floor = self._suppression_value_bound(self.suppressed_at_least[nodes])
+        if self.metric == "loss":
+            return self._aggregate(np.maximum(self._no_suppression[nodes], floor[:, None]))
+        return np.maximum(self.generalization_bound[nodes], floor)
 
     def _better(self, value: float, node: int, best_value: float, best_node: int | None) -> bool:
         if best_node is None:
@@ -219,8 +270,8 @@ class FlashSearch:
         candidates = np.asarray(candidates, dtype=np.int64)
         pending = np.ones(len(candidates), dtype=bool)
         while pending.any():
-            # Loss bounds are fixed; Discernibility bounds rise as evaluated nodes raise their successors'.
-            bounds = self.bound[candidates]
+            # Bounds rise as checks teach us more, so they are recomputed each round (vectorised).
+            bounds = self.value_bound(candidates)
             position = int(np.argmin(np.where(pending, bounds, np.inf)))
             pending[position] = False
             bound, node = float(bounds[position]), int(candidates[position])
