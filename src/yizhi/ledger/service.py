@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from yizhi.db import utcnow
+from yizhi.errors import ValidationFailed
 from yizhi.ledger import merkle
 from yizhi.ledger.hashing import TreeHasher, get_hasher
 from yizhi.ledger.keys import platform_signer
@@ -50,8 +51,15 @@ from yizhi.ledger.store import TreeHead, lock_head, read_head
 NODE_QUERY_CHUNK = 400
 
 
-class LedgerError(ValueError):
-    """A request the ledger cannot satisfy (unknown index, impossible size...), said plainly."""
+class LedgerError(ValidationFailed):
+    """A request the ledger cannot satisfy (impossible size, bad witness key...), said plainly."""
+
+
+class LedgerNotFound(LedgerError):
+    """No such entry (or the ledger is empty)."""
+
+    status = 404
+    code = "not_found"
 
 
 # --- keys and checkpoints ---------------------------------------------------------------------
@@ -123,14 +131,14 @@ def checkpoint_at_size(session: Session, size: int) -> LedgerCheckpoint | None:
 def _require_head(session: Session) -> TreeHead:
     head = read_head(session)
     if head is None or head.size == 0:
-        raise LedgerError("the ledger is empty")
+        raise LedgerNotFound("the ledger is empty")
     return head
 
 
 def get_entry(session: Session, index: int) -> dict[str, Any]:
     entry = session.get(LedgerEntry, index)
     if entry is None:
-        raise LedgerError(f"no ledger entry with index {index}")
+        raise LedgerNotFound(f"no ledger entry with index {index}")
     return {"index": entry.index, "leaf": entry.leaf, "leaf_hash": entry.leaf_hash.hex()}
 
 
