@@ -117,3 +117,42 @@ def test_replaced_uids_are_keyed_2_25_values_and_meta_matches(basic_runs, corpus
                 assert written.file_meta.MediaStorageSOPInstanceUID == written.SOPInstanceUID
         if "SOPClassUID" in original:
             assert written.SOPClassUID == original.SOPClassUID  # a well-known UID, not an identity
+
+
+def _kept_values(ds, path="") -> dict[str, object]:
+    """path -> value for every attribute the profile does not touch (all depths)."""
+    values = {}
+    for elem in ds:
+        tag = elem.tag
+        group = tag >> 16
+        if group & 1 or 0x5000 <= group <= 0x501E or 0x6000 <= group <= 0x601E:
+            continue
+        if tag in MARKS or tag & 0xFFFF == 0:  # our marks; group lengths (retired, not written)
+            continue
+        where = f"{path}({tag:08X})"
+        actions = PROFILE.get(tag)
+        if elem.VR == "SQ":
+            if actions is not None and actions[0] in ("X", "Z", "X/Z"):  # content gone
+                continue
+            for index, item in enumerate(elem.value or []):
+                values.update(_kept_values(item, f"{where}[{index}]"))
+        elif actions is None:
+            values[where] = elem.value
+    return values
+
+
+MARKS = {0x00120062, 0x00120063, 0x00120064, 0x00280303}
+
+
+@pytest.mark.parametrize("corpus", sorted(CORPUS_ROOTS))
+def test_attributes_the_profile_keeps_are_written_back_unchanged(basic_runs, corpus):
+    root, output, _, _ = basic_runs[corpus]
+    compared = 0
+    for line in _report(output):
+        if line["status"] == "error":
+            continue
+        original = _kept_values(pydicom.dcmread(root / line["path"], force=True))
+        written = _kept_values(pydicom.dcmread(_written(output, line), force=True))
+        assert written == original, line["path"]
+        compared += len(original)
+    assert compared > 200

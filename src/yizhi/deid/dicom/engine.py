@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pydicom.datadict import DicomDictionary
-from pydicom.dataelem import DataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
@@ -213,6 +213,13 @@ class Deidentifier:
         if action == REMOVE:
             del ds[tag]
             return
+        if action in (EMPTY, DUMMY):
+            vr = _known_vr(ds, tag)
+            # Only the VR is needed to empty or replace a value: skip decoding the old one.
+            if vr is not None and vr != "SQ" and vr != "UI":
+                value = _dummy(vr) if action == DUMMY else _empty(vr)
+                ds[tag] = DataElement(tag, vr, value)
+                return
         elem = ds[tag]
         vr = elem.VR
         if vr == "SQ":
@@ -244,7 +251,7 @@ class Deidentifier:
             elem.value = _map_values(elem.value, self.new_uid)
             return
         if action == EMPTY:
-            elem.value = b"" if vr in BYTES_VRS else None if vr in NUMERIC_VRS else ""
+            elem.value = _empty(vr)
             return
         if action == DUMMY:
             elem.value = _dummy(vr)
@@ -292,26 +299,31 @@ class Deidentifier:
                 del meta[tag]
 
     def _mark(self, ds: Dataset) -> None:
+        """PatientIdentityRemoved, DeidentificationMethod(+CodeSequence), LongitudinalTemporal...
+
+        Written with add_new and fixed VRs: keyword assignment costs a dictionary search per name.
+        """
         codes = [BASIC_PROFILE_CODE] + [
             (OPTION_INFO[option].code, OPTION_INFO[option].meaning)
             for option in sorted(self.options, key=lambda option: OPTION_INFO[option].code)
         ]
-        ds.PatientIdentityRemoved = "YES"
-        ds.DeidentificationMethod = [f"YiZhi PS3.15 E.1-1 {EDITION}"] + [meaning[:64] for _, meaning in codes]
         items = []
         for value, meaning in codes:
             item = Dataset()
-            item.CodeValue = value
-            item.CodingSchemeDesignator = "DCM"
-            item.CodeMeaning = meaning
+            item.add_new(0x00080100, "SH", value)  # Code Value
+            item.add_new(0x00080102, "SH", "DCM")  # Coding Scheme Designator
+            item.add_new(0x00080104, "LO", meaning)  # Code Meaning
             items.append(item)
-        ds.DeidentificationMethodCodeSequence = Sequence(items)
         if Option.RETAIN_LONG_FULL_DATES in self.options:
-            ds.LongitudinalTemporalInformationModified = "UNMODIFIED"
+            temporal = "UNMODIFIED"
         elif Option.RETAIN_LONG_MODIFIED_DATES in self.options:
-            ds.LongitudinalTemporalInformationModified = "MODIFIED"
+            temporal = "MODIFIED"
         else:
-            ds.LongitudinalTemporalInformationModified = "REMOVED"
+            temporal = "REMOVED"
+        ds.add_new(0x00120062, "CS", "YES")  # Patient Identity Removed
+        ds.add_new(0x00120063, "LO", [f"YiZhi PS3.15 E.1-1 {EDITION}"] + [m[:64] for _, m in codes])
+        ds.add_new(0x00120064, "SQ", Sequence(items))  # De-identification Method Code Sequence
+        ds.add_new(0x00280303, "CS", temporal)  # Longitudinal Temporal Information Modified
 
 
 @dataclass(frozen=True)
@@ -349,6 +361,25 @@ def _map_values(value, function: Callable[[str], str]):
     if value is None or value == "":
         return value
     return function(str(value))
+
+
+def _known_vr(ds: Dataset, tag: int) -> str | None:
+    """The element's VR without decoding its value; None when only decoding can tell."""
+    elem = ds._dict[tag]
+    if not isinstance(elem, RawDataElement):
+        return elem.VR
+    vr = elem.VR
+    if vr is None or vr == "UN":
+        vr = DicomDictionary.get(tag, (None,))[0]
+    if vr is None or " or " in vr:
+        return None
+    return vr
+
+
+def _empty(vr: str):
+    if vr in BYTES_VRS:
+        return b""
+    return None if vr in NUMERIC_VRS else ""
 
 
 def _dummy(vr: str):
