@@ -197,29 +197,31 @@ class Problem:
         """Classes of the node ``levels`` and whether it is anonymous."""
         self.evaluations += 1
         source = self._closest_snapshot(levels)
-        qi = np.empty_like(source.qi)
-        for dim, (h, old, new) in enumerate(zip(self.hierarchies, source.levels, levels, strict=True)):
-            qi[dim] = source.qi[dim] if old == new else h.up(old, new)[source.qi[dim]]
+        # Views where a level is unchanged, one gather where it rises: no full copy of the rows.
+        columns = [
+            source.qi[dim] if old == new else h.up(old, new)[source.qi[dim]]
+            for dim, (h, old, new) in enumerate(zip(self.hierarchies, source.levels, levels, strict=True))
+        ]
         cards = [h.cardinality(level) for h, level in zip(self.hierarchies, levels, strict=True)]
-        class_key, space = combine_keys(list(qi), cards)
+        class_key, space = combine_keys(columns, cards)
         class_of_row, n_classes, class_rep = group(class_key, space)
+        class_qi = np.stack([column[class_rep] for column in columns]) if columns else np.zeros((0, n_classes), np.int64)
         if self.sensitive:
             fine_key = class_of_row * self._sensitive_space + source.sensitive_key
             fine_of_row, n_fine, fine_rep = group(fine_key, n_classes * self._sensitive_space)
             counts = np.bincount(fine_of_row, weights=source.counts, minlength=n_fine).astype(np.int64)
-            snapshot = Snapshot(levels, qi[:, fine_rep], source.sensitive_key[fine_rep], counts)
             fine_class = class_of_row[fine_rep]
+            snapshot = Snapshot(levels, class_qi[:, fine_class], source.sensitive_key[fine_rep], counts)
+            class_sizes = np.bincount(fine_class, weights=counts, minlength=n_classes).astype(np.int64)
         else:
             counts = np.bincount(class_of_row, weights=source.counts, minlength=n_classes).astype(np.int64)
-            snapshot = Snapshot(levels, qi[:, class_rep], source.sensitive_key[class_rep], counts)
             fine_class = np.arange(n_classes)
-        class_sizes = np.bincount(fine_class, weights=snapshot.counts, minlength=n_classes).astype(np.int64)
+            snapshot = Snapshot(levels, class_qi, source.sensitive_key[class_rep], counts)
+            class_sizes = counts
         passing = classes_passing(class_sizes, self.k, self._sensitive_pairs(snapshot, fine_class), self.sensitive)
-        outliers = int(class_sizes[~passing].sum())
+        outliers = int(class_sizes.sum() - class_sizes[passing].sum())
         self._remember(snapshot)
-        return NodeResult(
-            levels, qi[:, class_rep].T, class_sizes, passing, outliers, anonymous=outliers <= self.max_outliers
-        )
+        return NodeResult(levels, class_qi.T, class_sizes, passing, outliers, anonymous=outliers <= self.max_outliers)
 
     def _sensitive_pairs(self, snapshot: Snapshot, fine_class: np.ndarray) -> list:
         pairs = []

@@ -64,6 +64,10 @@ class Lattice:
         ranges = [range(height + 1) for height in heights]
         self.levels = np.array(list(itertools.product(*ranges)), dtype=np.int64).reshape(-1, len(heights))
         self.height_of_node = self.levels.sum(axis=1)
+        # Per attribute and level, which nodes are at least / at most that level: a node's up-set
+        # (or down-set) is then the AND of d precomputed rows instead of a (n, d) comparison.
+        self._at_least = [self.levels[:, dim][None, :] >= np.arange(h + 1)[:, None] for dim, h in enumerate(heights)]
+        self._at_most = [self.levels[:, dim][None, :] <= np.arange(h + 1)[:, None] for dim, h in enumerate(heights)]
         self.radix = np.ones(len(heights), dtype=np.int64)
         for dim in range(len(heights) - 2, -1, -1):
             self.radix[dim] = self.radix[dim + 1] * (heights[dim + 1] + 1)
@@ -75,10 +79,17 @@ class Lattice:
         return int(np.dot(np.asarray(levels, dtype=np.int64), self.radix))
 
     def at_or_above(self, node: int) -> np.ndarray:
-        return np.all(self.levels >= self.levels[node], axis=1)
+        return self._combine(self._at_least, node)
 
     def at_or_below(self, node: int) -> np.ndarray:
-        return np.all(self.levels <= self.levels[node], axis=1)
+        return self._combine(self._at_most, node)
+
+    def _combine(self, tables: list[np.ndarray], node: int) -> np.ndarray:
+        levels = self.levels[node]
+        mask = tables[0][levels[0]].copy()
+        for dim in range(1, len(tables)):
+            mask &= tables[dim][levels[dim]]
+        return mask
 
     def successors(self, node: int) -> list[int]:
         found = []
