@@ -1,0 +1,376 @@
+"""HTML pages of the needs domain: browse and search, the need form, review queue, needs lists,
+solutions, matches with "why", engagement threads, pilots and notifications."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from yizhi.accounts.models import OrgKind
+from yizhi.accounts.permissions import authorize, can, is_platform_admin
+from yizhi.errors import YizhiError
+from yizhi.needs import permissions as rules
+from yizhi.needs import service
+from yizhi.needs.matching.engine import CATEGORIES, MATURITY_LEVELS
+from yizhi.needs.messages import notification_text
+from yizhi.needs.models import NeedStatus
+from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
+from yizhi.web.deps import CurrentPerson, DbSession, public
+from yizhi.web.flash import redirect_with_flash
+from yizhi.web.templating import NavItem, render, translator
+
+router = APIRouter(include_in_schema=False)
+NAV = [
+    NavItem("/needs", "Needs library", order=20),
+    NavItem("/solutions", "Solutions", order=21),
+    NavItem("/needs/lists", "Needs lists", order=22, visible=lambda person: True),
+    NavItem("/needs/review", "Review queue", order=23,
+            visible=lambda person: person is not None and is_platform_admin(person)),
+]
+
+NEED_STATES = [s.value for s in NeedStatus]
+
+
+def _form_errors(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+
+
+async def _form(request: Request) -> dict:
+    form = await request.form()
+    return {k: v for k, v in form.items() if k != "csrf_token"}
+
+
+def _need_in(data: dict) -> NeedIn:
+    fields = {k: data.get(k, "") for k in NeedIn.model_fields}
+    fields["category"] = data.get("category") or None
+    fields["importance"] = data.get("importance") or "medium"
+    fields["urgency"] = data.get("urgency") or "medium"
+    return NeedIn.model_validate(fields)
+
+
+def _solution_in(data: dict) -> SolutionIn:
+    fields = {k: data.get(k, "") for k in SolutionIn.model_fields}
+    fields["category"] = data.get("category") or None
+    fields["maturity"] = data.get("maturity") or "prototype"
+    return SolutionIn.model_validate(fields)
+
+
+def _fail_back(db, url: str, exc: YizhiError) -> Response:
+    db.rollback()
+    return redirect_with_flash(url, exc.message, "error")
+
+
+# ----- needs: browse, form -----------------------------------------------------------------------------------
+@router.get("/needs", response_class=HTMLResponse)
+def needs_page(request: Request, db: DbSession, person: CurrentPerson, q: str = "", category: str = "",
+               status: str = "", modality: str = "", mine: bool = False, page: int = 1) -> HTMLResponse:
+    page = max(page, 1)
+    query = service.NeedQuery(q=q, category=category or None, status=status or None, modality=modality or None,
+                              mine=mine, limit=25, offset=(page - 1) * 25)
+    needs, total = service.search_needs(db, person, query)
+    hospitals = rules.writer_orgs(person, (OrgKind.hospital,))
+    return render(request, "needs/list.html", {
+        "needs": needs, "total": total, "page": page, "pages": max(1, (total + 24) // 25),
+        "filters": {"q": q, "category": category, "status": status, "modality": modality, "mine": mine},
+        "categories": CATEGORIES, "states": NEED_STATES, "can_create": bool(hospitals),
+    })
+
+
+@router.get("/needs/new", response_class=HTMLResponse)
+def new_need_page(request: Request, person: CurrentPerson) -> HTMLResponse:
+    hospitals = rules.writer_orgs(person, (OrgKind.hospital,))
+    authorize(person, "needs.create", hospitals[0] if hospitals else None)
+    return render(request, "needs/form.html", {"need": None, "values": {}, "errors": [], "orgs": hospitals,
+                                               "categories": CATEGORIES})
+
+
+@router.post("/needs/new", response_class=HTMLResponse)
+async def create_need(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    data = await _form(request)
+    hospitals = rules.writer_orgs(person, (OrgKind.hospital,))
+    org = next((o for o in hospitals if o.slug == data.get("org")), hospitals[0] if hospitals else None)
+    authorize(person, "needs.create", org)
+    try:
+        need = service.create_need(db, person, org, _need_in(data))
+    except ValidationError as exc:
+        return render(request, "needs/form.html", {"need": None, "values": data, "errors": _form_errors(exc),
+                                                   "orgs": hospitals, "categories": CATEGORIES}, status_code=422)
+    db.commit()
+    return redirect_with_flash(f"/needs/{need.id}", translator(request)("Draft saved."))
+
+
+@router.get("/needs/review", response_class=HTMLResponse)
+def review_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
+    authorize(person, "needs.review_queue", None)
+    rows, _ = service.search_needs(db, person, service.NeedQuery(limit=500))
+    queue = [n for n in rows if n.status in (NeedStatus.submitted, NeedStatus.under_review)]
+    return render(request, "needs/review.html", {"queue": queue})
+
+
+# ----- needs lists (public) -----------------------------------------------------------------------------------
+@router.get("/needs/lists", response_class=HTMLResponse)
+@public
+def lists_page(request: Request, db: DbSession) -> HTMLResponse:
+    person = getattr(request.state, "person", None)
+    return render(request, "needs/lists.html", {"releases": service.list_releases(db),
+                                                "can_release": can(person, "needs.release", None)})
+
+
+@router.post("/needs/lists")
+async def release_list(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    authorize(person, "needs.release", None)
+    data = await _form(request)
+    try:
+        release = service.release_needs_list(db, person, title=(data.get("title") or "").strip() or None,
+                                             notes=data.get("notes", ""))
+    except YizhiError as exc:
+        return _fail_back(db, "/needs/lists", exc)
+    db.commit()
+    return redirect_with_flash(f"/needs/lists/{release.id}", translator(request)("Needs list released."))
+
+
+@router.get("/needs/lists/{release_id:int}", response_class=HTMLResponse)
+@public
+def list_page(release_id: int, request: Request, db: DbSession) -> HTMLResponse:
+    release = service.get_release(db, release_id)
+    versions = [r for r in service.list_releases(db) if (r.year, r.number) == (release.year, release.number)]
+    return render(request, "needs/list_detail.html", {"release": release, "versions": versions})
+
+
+# ----- notifications ---------------------------------------------------------------------------------------------
+@router.get("/needs/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
+    _ = translator(request)
+    rows = [(n, notification_text(_, n.kind, n.params)) for n in service.notifications_for(db, person, limit=100)]
+    return render(request, "needs/notifications.html", {"rows": rows})
+
+
+@router.post("/needs/notifications/read")
+def notifications_read(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    service.mark_read(db, person)
+    db.commit()
+    return redirect_with_flash("/needs/notifications", translator(request)("All marked as read."))
+
+
+# ----- engagements and pilots ---------------------------------------------------------------------------------------
+@router.get("/needs/engagements/{engagement_id:int}", response_class=HTMLResponse)
+def engagement_page(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
+    engagement = service.get_engagement(db, person, engagement_id)
+    pilot = service.pilot_of(db, engagement)
+    return render(request, "needs/engagement.html", {
+        "e": engagement, "pilot": pilot,
+        "can_decide": can(person, "engagements.decide", engagement),
+        "can_message": can(person, "engagements.message", engagement),
+        "can_pilot": pilot is None and can(person, "pilots.start", engagement),
+        "can_close_pilot": pilot is not None and can(person, "pilots.close", pilot),
+    })
+
+
+@router.post("/needs/engagements/{engagement_id:int}/decision")
+async def engagement_decision(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    data = await _form(request)
+    url = f"/needs/engagements/{engagement_id}"
+    engagement = service.get_engagement(db, person, engagement_id)
+    authorize(person, "engagements.decide", engagement)
+    try:
+        service.decide_engagement(db, person, engagement, data.get("accept") == "yes", data.get("note", ""))
+    except YizhiError as exc:
+        return _fail_back(db, url, exc)
+    db.commit()
+    return redirect_with_flash(url, translator(request)("Saved."))
+
+
+@router.post("/needs/engagements/{engagement_id:int}/messages")
+async def engagement_message(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    data = await _form(request)
+    url = f"/needs/engagements/{engagement_id}"
+    engagement = service.get_engagement(db, person, engagement_id)
+    body = (data.get("body") or "").strip()
+    if not body:
+        return redirect_with_flash(url, translator(request)("Write a message first."), "error")
+    service.post_message(db, person, engagement, body)
+    db.commit()
+    return redirect_with_flash(url, translator(request)("Message sent."))
+
+
+@router.post("/needs/engagements/{engagement_id:int}/pilot")
+async def engagement_pilot(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    data = await _form(request)
+    url = f"/needs/engagements/{engagement_id}"
+    engagement = service.get_engagement(db, person, engagement_id)
+    authorize(person, "pilots.start", engagement)
+    try:
+        pilot_in = PilotIn.model_validate({k: (data.get(k) or None) if k == "end_date" else data.get(k, "")
+                                           for k in PilotIn.model_fields})
+        service.start_pilot(db, person, engagement, pilot_in)
+    except ValidationError as exc:
+        return redirect_with_flash(url, "; ".join(_form_errors(exc)), "error")
+    except YizhiError as exc:
+        return _fail_back(db, url, exc)
+    db.commit()
+    return redirect_with_flash(url, translator(request)("Pilot started."))
+
+
+@router.post("/needs/pilots/{pilot_id:int}/close")
+async def pilot_close(pilot_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    data = await _form(request)
+    pilot = service.get_pilot(db, person, pilot_id)
+    url = f"/needs/engagements/{pilot.engagement_id}"
+    authorize(person, "pilots.close", pilot)
+    try:
+        close_in = PilotCloseIn.model_validate({"closing_report": data.get("closing_report", ""),
+                                                "feedback": data.get("feedback", "")})
+        service.close_pilot(db, person, pilot, close_in)
+    except ValidationError as exc:
+        return redirect_with_flash(url, "; ".join(_form_errors(exc)), "error")
+    except YizhiError as exc:
+        return _fail_back(db, url, exc)
+    db.commit()
+    return redirect_with_flash(url, translator(request)("Pilot closed."))
+
+
+# ----- one need ---------------------------------------------------------------------------------------------------
+@router.get("/needs/{need_id:int}", response_class=HTMLResponse)
+def need_page(need_id: int, request: Request, db: DbSession, person: CurrentPerson, category: str = "",
+              modality: str = "", min_maturity: str = "") -> HTMLResponse:
+    need = service.get_need(db, person, need_id)
+    filters = service.match_filters(category or None, [modality] if modality else [], min_maturity or None)
+    lang = "zh" if request.state.locale == "zh" else "en"
+    matches = service.matches_for_need(db, person, need, filters=filters, top=10, lang=lang)
+    company_orgs = rules.writer_orgs(person, (OrgKind.company, OrgKind.university))
+    return render(request, "needs/detail.html", {
+        "need": need, "matches": matches, "engagements": service.engagements_for(db, person, need),
+        "match_filters": {"category": category, "modality": modality, "min_maturity": min_maturity},
+        "categories": CATEGORIES, "maturities": MATURITY_LEVELS,
+        "can_edit": can(person, "needs.edit", need), "can_submit": can(person, "needs.submit", need),
+        "can_review": can(person, "needs.review", need), "can_close": can(person, "needs.close", need),
+        "can_interest": can(person, "needs.interest", need), "company_orgs": company_orgs,
+    })
+
+
+@router.get("/needs/{need_id:int}/edit", response_class=HTMLResponse)
+def edit_need_page(need_id: int, request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
+    need = service.get_need(db, person, need_id)
+    authorize(person, "needs.edit", need)
+    values = {k: getattr(need, k) for k in NeedIn.model_fields}
+    values["modalities"] = ", ".join(need.modalities or [])
+    values["importance"], values["urgency"] = need.importance.value, need.urgency.value
+    return render(request, "needs/form.html", {"need": need, "values": values, "errors": [], "orgs": [],
+                                               "categories": CATEGORIES})
+
+
+@router.post("/needs/{need_id:int}/edit", response_class=HTMLResponse)
+async def edit_need(need_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    need = service.get_need(db, person, need_id)
+    data = await _form(request)
+    try:
+        service.update_need(db, person, need, _need_in(data))
+    except ValidationError as exc:
+        return render(request, "needs/form.html", {"need": need, "values": data, "errors": _form_errors(exc),
+                                                   "orgs": [], "categories": CATEGORIES}, status_code=422)
+    db.commit()
+    return redirect_with_flash(f"/needs/{need.id}", translator(request)("Saved."))
+
+
+@router.post("/needs/{need_id:int}/{action}")
+async def need_action(need_id: int, action: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    need = service.get_need(db, person, need_id)
+    data = await _form(request)
+    _ = translator(request)
+    url = f"/needs/{need_id}"
+    required = {"submit": "needs.submit", "start-review": "needs.review", "review": "needs.review",
+                "close": "needs.close", "interest": "needs.interest"}
+    if action in required:
+        authorize(person, required[action], need)
+    try:
+        if action == "submit":
+            service.submit_need(db, person, need)
+            message = _("Submitted to the commission for review.")
+        elif action == "start-review":
+            service.start_review(db, person, need)
+            message = _("Review started.")
+        elif action == "review":
+            service.review_need(db, person, need, data.get("decision", ""), data.get("comment", ""))
+            message = _("Decision recorded.")
+        elif action == "close":
+            service.close_need(db, person, need)
+            message = _("Need closed.")
+        elif action == "interest":
+            if not (data.get("message") or "").strip():
+                return redirect_with_flash(url, _("Write a message first."), "error")
+            interest = InterestIn(message=data["message"].strip(),
+                                  proposed_approach=data.get("proposed_approach", ""),
+                                  org=data.get("org") or None,
+                                  solution_id=int(data["solution_id"]) if data.get("solution_id") else None)
+            engagement = service.express_interest(db, person, need, interest)
+            db.commit()
+            return redirect_with_flash(f"/needs/engagements/{engagement.id}", _("Interest sent to the hospital."))
+        else:
+            return redirect_with_flash(url, _("Unknown action."), "error")
+    except YizhiError as exc:
+        return _fail_back(db, url, exc)
+    db.commit()
+    return redirect_with_flash(url, message)
+
+
+# ----- solutions ---------------------------------------------------------------------------------------------------
+@router.get("/solutions", response_class=HTMLResponse)
+def solutions_page(request: Request, db: DbSession, person: CurrentPerson, q: str = "", category: str = "",
+                   maturity: str = "") -> HTMLResponse:
+    rows, total = service.search_solutions(db, person, q, category or None, maturity or None, limit=100)
+    return render(request, "needs/solutions.html", {
+        "solutions": rows, "total": total, "filters": {"q": q, "category": category, "maturity": maturity},
+        "categories": CATEGORIES, "maturities": MATURITY_LEVELS,
+        "can_create": bool(rules.writer_orgs(person, (OrgKind.company, OrgKind.university))),
+    })
+
+
+@router.get("/solutions/new", response_class=HTMLResponse)
+def new_solution_page(request: Request, person: CurrentPerson) -> HTMLResponse:
+    orgs = rules.writer_orgs(person, (OrgKind.company, OrgKind.university))
+    authorize(person, "solutions.create", orgs[0] if orgs else None)
+    return render(request, "needs/solution_form.html", {"values": {}, "errors": [], "orgs": orgs,
+                                                        "categories": CATEGORIES, "maturities": MATURITY_LEVELS})
+
+
+@router.post("/solutions/new", response_class=HTMLResponse)
+async def create_solution(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    data = await _form(request)
+    orgs = rules.writer_orgs(person, (OrgKind.company, OrgKind.university))
+    org = next((o for o in orgs if o.slug == data.get("org")), orgs[0] if orgs else None)
+    authorize(person, "solutions.create", org)
+    try:
+        solution = service.create_solution(db, person, org, _solution_in(data))
+    except ValidationError as exc:
+        return render(request, "needs/solution_form.html", {
+            "values": data, "errors": _form_errors(exc), "orgs": orgs, "categories": CATEGORIES,
+            "maturities": MATURITY_LEVELS}, status_code=422)
+    db.commit()
+    return redirect_with_flash(f"/solutions/{solution.id}", translator(request)("Solution published."))
+
+
+@router.get("/solutions/{solution_id:int}", response_class=HTMLResponse)
+def solution_page(solution_id: int, request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
+    solution = service.get_solution(db, person, solution_id)
+    lang = "zh" if request.state.locale == "zh" else "en"
+    matches = service.matches_for_solution(db, person, solution, top=10, lang=lang)
+    return render(request, "needs/solution.html", {"solution": solution, "matches": matches,
+                                                   "can_edit": can(person, "solutions.edit", solution)})
+
+
+def dashboard_cards(request: Request, db, person) -> list[dict]:
+    """The dashboard shows unread needs notifications and, for the commission, the review queue."""
+    _ = translator(request)
+    cards = [{
+        "key": "needs-notifications", "title": _("Notifications"),
+        "text": _("%(n)d unread") % {"n": service.unread_count(db, person)},
+        "link": "/needs/notifications", "action": _("Open"), "order": 20, "primary": False,
+    }]
+    if is_platform_admin(person):
+        rows, _total = service.search_needs(db, person, service.NeedQuery(limit=500))
+        waiting = sum(n.status in (NeedStatus.submitted, NeedStatus.under_review) for n in rows)
+        cards.append({"key": "needs-review", "title": _("Review queue"),
+                      "text": _("%(n)d needs waiting for review") % {"n": waiting},
+                      "link": "/needs/review", "action": _("Review"), "order": 21, "primary": waiting > 0})
+    return cards
