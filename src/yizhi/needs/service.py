@@ -790,8 +790,10 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     rows = list(session.scalars(stmt))
-    if notification_id is not None and not rows and session.get(Notification, notification_id) is None:
-        raise NotFound(f"no notification {notification_id}")
+    if notification_id is not None and not rows:
+        mine = session.get(Notification, notification_id)
+        if mine is None or mine.person_id != person.id:  # another person's notice does not exist for you
+            raise NotFound(f"no notification {notification_id}")
     now = utcnow()
     for row in rows:
         row.read_at = now
