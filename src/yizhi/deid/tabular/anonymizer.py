@@ -143,8 +143,12 @@ def _row_passing(problem: Problem, result) -> tuple[list[np.ndarray], np.ndarray
         for h, level, index in zip(problem.hierarchies, result.levels, problem.value_index, strict=True)
     ]
     cards = [h.cardinality(level) for h, level in zip(problem.hierarchies, result.levels, strict=True)]
-    class_keys, _ = combine_keys([result.node.class_qi[:, dim] for dim in range(problem.dimensions)], cards)
-    row_keys, _ = combine_keys(row_codes, cards)
+    n_classes = len(result.node.class_sizes)
+    # One call over classes and records together, so both get keys from the same numbering.
+    keys, _ = combine_keys(
+        [np.concatenate([result.node.class_qi[:, dim], codes]) for dim, codes in enumerate(row_codes)], cards
+    )
+    class_keys, row_keys = keys[:n_classes], keys[n_classes:]
     order = np.argsort(class_keys)
     position = order[np.searchsorted(class_keys[order], row_keys)]
     return row_codes, result.node.passing[position]
