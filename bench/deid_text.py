@@ -1,0 +1,272 @@
+"""Benchmark: YiZhi text de-identification vs Microsoft Presidio, on held-out labeled data.
+
+    .venv/bin/python bench/deid_text.py [--quick]
+
+1. Accuracy on data the recognizers were not tuned on: the Chinese held-out split
+   (tests/deid_text/data/zh_test.jsonl) and the odd-template half of presidio-research's
+   synth_dataset_v2 (../shared/data/deid-text/). Character- and entity-level recall/precision,
+   type-agnostic (a character counts as removed if any span covers it), per gold type for YiZhi.
+2. Documents per second, YiZhi vs Presidio on the same documents in the same run, one process each.
+   Presidio runs offline as the issue asks: a blank spaCy pipeline plus its predefined pattern
+   recognizers (English), plus hand-added Chinese patterns (mobile, 身份证, dates) for Chinese.
+3. MB/s per core through the CLI with --workers 1 and 2, and peak memory of a streamed input at
+   two sizes (flat memory: the peak must not grow with the input).
+
+Writes bench/results/deid_text.json and bench/results/deid_text.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from yizhi.deid.text import detect  # noqa: E402
+from yizhi.deid.text.metrics import Evaluation, score_document  # noqa: E402
+
+DATA = ROOT / "tests" / "deid_text" / "data"
+PRESIDIO_SET = ROOT / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
+RESULTS = ROOT / "bench" / "results"
+NOT_PHI = {"TITLE", "NRP", "AGE"}  # occupations, nationalities, ages < 90: not Safe Harbor identifiers
+
+
+# --- data ----------------------------------------------------------------------------------------
+def chinese_notes() -> list[dict]:
+    return [json.loads(line) for line in (DATA / "zh_test.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def english_samples(held_out_only: bool = True) -> list[dict]:
+    samples = json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))
+    out = []
+    for index, sample in enumerate(samples):
+        if held_out_only and sample["template_id"] % 2 == 0:
+            continue
+        spans = [{"start": s["start_position"], "end": s["end_position"], "type": s["entity_type"]}
+                 for s in sample["spans"] if s["entity_type"] not in NOT_PHI]
+        out.append({"id": str(index), "text": sample["full_text"], "spans": spans})
+    return out
+
+
+def without_bare_years(notes: list[dict]) -> list[dict]:
+    """The same notes with gold DATE_TIME spans that are a year alone dropped (years are not PHI)."""
+    return [{**n, "spans": [s for s in n["spans"] if not (s["type"] == "DATE_TIME" and n["text"][s["start"]:s["end"]].isdigit()
+                                                          and len(n["text"][s["start"]:s["end"]]) == 4)]} for n in notes]
+
+
+# --- Presidio, offline ------------------------------------------------------------------------------
+def presidio_analyzer(languages: list[str]):
+    import spacy
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    # No network: tldextract would fetch the public-suffix list; use its bundled snapshot.
+    tldextract.extract = tldextract.TLDExtract(suffix_list_urls=())
+
+    class BlankSpacy(SpacyNlpEngine):
+        def __init__(self, langs):
+            super().__init__(models=[{"lang_code": lang, "model_name": "blank"} for lang in langs])
+            self.nlp = {lang: spacy.blank(lang) for lang in langs}
+
+        def load(self):
+            pass
+
+    engine = BlankSpacy(languages)
+    registry = RecognizerRegistry(supported_languages=languages)
+    registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
+    if "zh" in languages:
+        zh_patterns = {
+            "PHONE_NUMBER": [r"1[3-9]\d{9}", r"0\d{2,3}-\d{7,8}"],
+            "CN_ID": [r"\d{17}[\dXx]", r"\d{15}"],
+            "DATE_TIME": [r"\d{4}年\d{1,2}月\d{1,2}日", r"\d{1,2}月\d{1,2}日", r"\d{4}[-./]\d{1,2}[-./]\d{1,2}"],
+            "EMAIL_ADDRESS": [r"[\w.+-]+@[\w-]+\.[\w.]+"],
+        }
+        for entity, regexes in zh_patterns.items():
+            registry.add_recognizer(PatternRecognizer(
+                supported_entity=entity, supported_language="zh", name=f"zh_{entity}",
+                patterns=[Pattern(f"zh_{entity}_{i}", rx, 0.6) for i, rx in enumerate(regexes)]))
+    return AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=languages)
+
+
+# --- measurement ------------------------------------------------------------------------------------
+def evaluate(notes: list[dict], predict) -> Evaluation:
+    evaluation = Evaluation()
+    for note in notes:
+        score_document(note["text"], note["spans"], predict(note["text"]), evaluation, note["id"])
+    return evaluation
+
+
+def docs_per_second(texts: list[str], run, repeat: int = 1) -> float:
+    run(texts[0])
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for text in texts:
+            run(text)
+    return len(texts) * repeat / (time.perf_counter() - start)
+
+
+def cli_run(source: Path, workers: int) -> dict:
+    """Run the real CLI in a fresh process; wall time and peak RSS (process + workers)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.jsonl"
+        code = (
+            "import resource, sys, time\n"
+            "from yizhi.cli import app\n"
+            "t = time.perf_counter()\n"
+            f"try:\n    app(['deid', 'text', {str(source)!r}, {str(out)!r}, '--workers', '{workers}'], standalone_mode=False)\n"
+            "except SystemExit as e:\n    assert not e.code, e\n"
+            "dt = time.perf_counter() - t\n"
+            "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+            "print(dt, own, kids)\n"
+        )
+        env = {**os.environ, "YIZHI_DATA_DIR": tmp}
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        seconds, own, kids = proc.stdout.split()[-3:]
+        return {"seconds": float(seconds), "peak_rss_mb": round(int(own) / 1024, 1),
+                "worker_peak_rss_mb": round(int(kids) / 1024, 1)}
+
+
+def make_corpus(path: Path, target_bytes: int) -> int:
+    """A .jsonl mixing the Chinese notes and English sentences, repeated to ``target_bytes``."""
+    lines = [json.dumps({"id": n["id"], "text": n["text"]}, ensure_ascii=False) for n in chinese_notes()]
+    lines += [json.dumps({"id": n["id"], "text": n["text"]}, ensure_ascii=False) for n in english_samples(False)]
+    size = 0
+    with path.open("w", encoding="utf-8") as handle:
+        index = 0
+        while size < target_bytes:
+            line = lines[index % len(lines)] + "\n"
+            handle.write(line)
+            size += len(line.encode())
+            index += 1
+    return size
+
+
+# --- report -----------------------------------------------------------------------------------------
+def summary_row(name: str, evaluation: Evaluation) -> dict:
+    return {"system": name, **evaluation.report()["overall"]}
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    if not PRESIDIO_SET.exists():
+        sys.exit(f"missing {PRESIDIO_SET}: the shared English labeled set is needed")
+    zh_notes = chinese_notes()
+    en_notes = english_samples()
+    en_no_years = without_bare_years(en_notes)
+    analyzer = presidio_analyzer(["en", "zh"])
+
+    def ours(lang):
+        return lambda text: [s.public() for s in detect(text, lang)]
+
+    def presidio(lang):
+        return lambda text: [{"start": r.start, "end": r.end, "type": r.entity_type}
+                             for r in analyzer.analyze(text, language=lang)]
+
+    print("accuracy (held-out) ...", file=sys.stderr)
+    accuracy = {
+        "zh_test": {"yizhi": evaluate(zh_notes, ours("zh")), "presidio": evaluate(zh_notes, presidio("zh"))},
+        "en_presidio_odd_templates": {"yizhi": evaluate(en_notes, ours("en")), "presidio": evaluate(en_notes, presidio("en"))},
+        "en_presidio_odd_templates_without_bare_years": {"yizhi": evaluate(en_no_years, ours("en")),
+                                                         "presidio": evaluate(en_no_years, presidio("en"))},
+    }
+
+    print("documents per second ...", file=sys.stderr)
+    zh_texts = [n["text"] for n in zh_notes]
+    en_texts = [n["text"] for n in english_samples(False)]
+    speed = {}
+    for name, texts, lang in (("zh_notes", zh_texts, "zh"), ("en_sentences", en_texts, "en")):
+        ours_rate = docs_per_second(texts, ours(lang))
+        presidio_rate = docs_per_second(texts, presidio(lang))
+        mb = sum(len(t.encode()) for t in texts) / 1e6
+        speed[name] = {
+            "documents": len(texts), "mb": round(mb, 3),
+            "yizhi_docs_per_s": round(ours_rate, 1), "presidio_docs_per_s": round(presidio_rate, 1),
+            "ratio": round(ours_rate / presidio_rate, 2),
+        }
+
+    print("CLI throughput and memory ...", file=sys.stderr)
+    cli = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        small = Path(tmp) / "small.jsonl"
+        small_bytes = make_corpus(small, 1_000_000 if quick else 3_000_000)
+        for workers in (1, 2):
+            run = cli_run(small, workers)
+            run["mb_per_s"] = round(small_bytes / 1e6 / run["seconds"], 3)
+            run["mb_per_s_per_core"] = round(run["mb_per_s"] / workers, 3)
+            cli[f"workers_{workers}"] = {"input_mb": round(small_bytes / 1e6, 2), **run}
+        large = Path(tmp) / "large.jsonl"
+        large_bytes = make_corpus(large, 4_000_000 if quick else 30_000_000)
+        big = cli_run(large, 2)
+        big["mb_per_s"] = round(large_bytes / 1e6 / big["seconds"], 3)
+        cli["memory_large_workers_2"] = {"input_mb": round(large_bytes / 1e6, 2), **big}
+
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "date": time.strftime("%Y-%m-%d"),
+        "accuracy": {
+            dataset: {system: {"overall": ev.report()["overall"], "by_type": ev.report()["by_type"] if system == "yizhi" else None}
+                      for system, ev in systems.items()}
+            for dataset, systems in accuracy.items()
+        },
+        "speed": speed,
+        "cli": cli,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp_json = RESULTS / "deid_text.json.tmp"
+    tmp_json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp_json.replace(RESULTS / "deid_text.json")
+    markdown = render_markdown(results)
+    tmp_md = RESULTS / "deid_text.md.tmp"
+    tmp_md.write_text(markdown, encoding="utf-8")
+    tmp_md.replace(RESULTS / "deid_text.md")
+    print(markdown)
+
+
+def render_markdown(results: dict) -> str:
+    lines = ["# Text de-identification benchmark", "",
+             f"{results['date']}, {results['machine']['cpus']} cores, Python {results['machine']['python']}. "
+             "Produced by `bench/deid_text.py`; held-out data only (never used for tuning).", "",
+             "## Accuracy (type-agnostic, whitespace not counted)", "",
+             "| data set | system | char recall | char precision | entity recall | entity precision | gold entities |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for dataset, systems in results["accuracy"].items():
+        for system, values in systems.items():
+            o = values["overall"]
+            lines.append(f"| {dataset} | {system} | {o['char_recall']:.4f} | {o['char_precision']:.4f} | "
+                         f"{o['entity_recall']:.4f} | {o['entity_precision']:.4f} | {o['gold_entities']} |")
+    for dataset in ("zh_test", "en_presidio_odd_templates"):
+        lines += ["", f"### YiZhi per type — {dataset} (recall by gold type, precision by predicted type)", "",
+                  "| type | char recall | char precision | entity recall | entity precision | gold | predicted |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for kind, v in results["accuracy"][dataset]["yizhi"]["by_type"].items():
+            recall = f"{v['char_recall']:.4f}" if v["gold_entities"] else "–"
+            precision = f"{v['char_precision']:.4f}" if v["pred_entities"] else "–"
+            e_recall = f"{v['entity_recall']:.4f}" if v["gold_entities"] else "–"
+            e_precision = f"{v['entity_precision']:.4f}" if v["pred_entities"] else "–"
+            lines.append(f"| {kind} | {recall} | {precision} | {e_recall} | {e_precision} | {v['gold_entities']} | {v['pred_entities']} |")
+    lines += ["", "## Speed, same documents, same run, one process each", "",
+              "| documents | count | MB | YiZhi docs/s | Presidio docs/s | ratio |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, v in results["speed"].items():
+        lines.append(f"| {name} | {v['documents']} | {v['mb']} | {v['yizhi_docs_per_s']} | {v['presidio_docs_per_s']} | {v['ratio']}× |")
+    lines += ["", "## CLI (`yizhi deid text`), mixed zh/en .jsonl", "",
+              "| run | input MB | seconds | MB/s | MB/s per core | peak RSS main MB | peak RSS worker MB |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, v in results["cli"].items():
+        per_core = v.get("mb_per_s_per_core", "")
+        lines.append(f"| {name} | {v['input_mb']} | {v['seconds']:.1f} | {v['mb_per_s']} | {per_core} | {v['peak_rss_mb']} | {v['worker_peak_rss_mb']} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""JSON API of the deid domain under /api/v1/deid. Each kind of data adds its router here."""
+
+from fastapi import APIRouter
+
+from yizhi.deid.text.api import router as text_router
+
+router = APIRouter(prefix="/api/v1/deid", tags=["deid"])
+router.include_router(text_router)  # POST /api/v1/deid/text

@@ -1,0 +1,37 @@
+"""POST /api/v1/deid/text: de-identify one note (JSON in, JSON out, ≤ 1 MB, nothing stored)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+
+from yizhi.accounts.permissions import authorize
+from yizhi.deid.text import service
+from yizhi.deid.text.schemas import DeidTextIn, DeidTextPublic
+from yizhi.errors import ValidationFailed
+from yizhi.web.deps import CurrentPerson
+
+router = APIRouter()
+
+
+@router.post("/text", response_model=DeidTextPublic)
+async def deidentify_text(request: Request, person: CurrentPerson) -> dict:
+    authorize(person, "deid.text.use")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit():
+        service.check_size(int(declared) - 200)  # the JSON envelope may add a little to the note itself
+    body = await request.body()
+    service.check_size(len(body) - 200)
+    try:
+        payload = DeidTextIn.model_validate(json.loads(body or b"null"))
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(f"the body is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise ValidationFailed(f"{field}: {first['msg']}", field=field) from exc
+    result = service.run(payload.text, payload.lang, payload.policy, payload.patient_id)
+    return {"text": result.text, "lang": result.lang, "policy": result.policy,
+            "spans": [span.to_dict() for span in result.spans]}

@@ -1,0 +1,55 @@
+"""The rules of the text de-identification tool as the web uses it (no HTTP here).
+
+A pasted note is processed in memory and never stored or logged: nothing about it reaches the
+database or the ledger. Only people acting for an approved organisation may use the tool.
+"""
+
+from __future__ import annotations
+
+from yizhi.accounts.permissions import active_orgs, is_platform_admin, rule
+from yizhi.deid.text import LANGUAGES, POLICIES, DeidResult, deidentify
+from yizhi.errors import PayloadTooLarge, ValidationFailed
+
+MAX_TEXT_BYTES = 1024 * 1024  # 1 MB, the API's documented limit
+
+
+@rule("deid.text.use")
+def _may_use(person, _obj=None) -> bool:
+    return is_platform_admin(person) or bool(active_orgs(person))
+
+
+def check_size(size: int) -> None:
+    if size > MAX_TEXT_BYTES:
+        raise PayloadTooLarge(f"the note is {size:,} bytes; at most {MAX_TEXT_BYTES:,} bytes (1 MB) are accepted")
+
+
+def run(text: str, lang: str = "auto", policy: str = "redact", patient_id: str | None = None) -> DeidResult:
+    """De-identify one note; surrogates use the deployment key so they match the CLI's."""
+    if not isinstance(text, str):
+        raise ValidationFailed("`text` must be a string", field="text")
+    check_size(len(text.encode("utf-8")))
+    if lang not in LANGUAGES:
+        raise ValidationFailed(f"`lang` must be one of {', '.join(LANGUAGES)}", field="lang")
+    if policy not in POLICIES:
+        raise ValidationFailed(f"`policy` must be one of {', '.join(POLICIES)}", field="policy")
+    key = None
+    if policy == "surrogate":
+        from yizhi.deid.keys import load_key
+
+        key = load_key()
+    return deidentify(text, lang=lang, policy=policy, key=key, patient_id=patient_id)
+
+
+def segments(text: str, spans) -> list[dict]:
+    """The original text cut into plain and identifier pieces, for highlighting without raw HTML."""
+    pieces = []
+    cursor = 0
+    for span in spans:
+        if span.start > cursor:
+            pieces.append({"text": text[cursor : span.start], "type": None})
+        pieces.append({"text": text[span.start : span.end], "type": span.type,
+                       "confidence": round(span.confidence, 2), "recognizer": span.recognizer})
+        cursor = span.end
+    if cursor < len(text):
+        pieces.append({"text": text[cursor:], "type": None})
+    return pieces

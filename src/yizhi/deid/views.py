@@ -1,0 +1,9 @@
+"""Pages of the deid domain. Each kind of data adds its router and navigation here."""
+
+from fastapi import APIRouter
+
+from yizhi.deid.text import views as text_views
+
+router = APIRouter(include_in_schema=False)
+router.include_router(text_views.router)  # /deid/text
+NAV = [*text_views.NAV]
