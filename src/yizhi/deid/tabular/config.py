@@ -33,7 +33,7 @@ class QuasiIdentifierSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    intervals: list[int | float] | None = Field(default=None, description="Interval width per level, coarser each level.")
+    intervals: list[float] | None = Field(default=None, description="Interval width per level, coarser each level.")
     mask: int | None = Field(default=None, ge=1, description="Mask 1..N characters from the right, then *.")
     dates: list[Literal["month", "quarter", "half", "year", "decade"]] | None = Field(
         default=None, description=f"Date units per level, from {DATE_UNITS}."
@@ -144,10 +144,13 @@ def parse_config(data, source: str = "config", text: str | None = None, base_dir
 
 
 def _describe(exc: ValidationError, source: str, text: str | None) -> str:
-    lines = []
+    lines, seen = [], set()
     for error in exc.errors():
         location = [part for part in error["loc"] if not _is_type_tag(part)]
         dotted = ".".join(str(part) for part in location) or "(top level)"
+        if dotted in seen:  # a union type reports one failure per member; the first says enough
+            continue
+        seen.add(dotted)
         line = _yaml_line(text, location) if text else None
         where = f", line {line}" if line else ""
         message = error["msg"].removeprefix("Value error, ")

@@ -229,7 +229,7 @@ def _interval_hierarchy(attribute: str, widths: list, values: np.ndarray, locate
             raise ConfigError(f"quasi_identifiers.{attribute}.intervals[{position}]: width {width!r} must be a positive number")
         if position and not _is_multiple(width, widths[position - 1]):
             raise ConfigError(
-                f"quasi_identifiers.{attribute}.intervals: width {width} is not a multiple of {widths[position - 1]}; "
+                f"quasi_identifiers.{attribute}.intervals: width {width:g} is not a multiple of {widths[position - 1]:g}; "
                 "each level must merge whole intervals of the level below"
             )
     numbers = _parse_numbers(attribute, values, locate)
