@@ -266,3 +266,21 @@ app.add_typer(solutions_app, name="solutions")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)
+
+
+def main() -> None:
+    """Entry point: any domain error or database failure becomes one clear line, never a traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from yizhi.errors import YizhiError
+
+    try:
+        app()
+    except YizhiError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        raise SystemExit(1) from None
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err.print(f"[red]error:[/red] database: {reason} — is it reachable and migrated? run `yizhi migrate`",
+                  highlight=False)
+        raise SystemExit(1) from None
