@@ -27,6 +27,9 @@ from functools import lru_cache
 from pydicom.datadict import DicomDictionary
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_dataset
+from pydicom.tag import BaseTag
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 
@@ -61,6 +64,9 @@ DUMMY_TEXT = {
 }  # fmt: skip
 NUMERIC_VRS = frozenset({"US", "SS", "UL", "SL", "FL", "FD", "SV", "UV", "AT"})
 BYTES_VRS = frozenset({"OB", "OW", "OD", "OF", "OL", "OV", "UN"})
+# VRs whose values are ASCII text in every character set, or whose replacement needs no decoding.
+ASCII_SAFE_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM",
+                            "UC", "UI", "UR", "UT"})
 MAX_LENGTH = {"AE": 16, "CS": 16, "SH": 16, "LO": 64, "PN": 64, "ST": 1024, "LT": 10240}
 
 SHIFT_MAX_DAYS = 1095  # a patient's dates move back by 1..1095 days, the same for all their files
@@ -144,6 +150,7 @@ class Deidentifier:
     text_cleaner: Callable[[str, str], str] | None = None
     safe_private: frozenset[tuple[str, int, int]] = frozenset()
     _uids: dict[str, str] = field(default_factory=dict, repr=False)
+    _marks: dict[tuple[bool, bool], dict[int, RawDataElement]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._actions = resolved_actions(self.options)
@@ -213,6 +220,8 @@ class Deidentifier:
         if action == REMOVE:
             del ds[tag]
             return
+        if self._apply_raw(ds, tag, resolved, context):
+            return
         if action in (EMPTY, DUMMY):
             vr = _known_vr(ds, tag)
             # Only the VR is needed to empty or replace a value: skip decoding the old one.
@@ -258,6 +267,60 @@ class Deidentifier:
             return
         raise ValueError(f"profile action {action!r} for tag {tag:08X} is not implemented")
 
+    def _apply_raw(self, ds: Dataset, tag: int, resolved: tuple[str, str], context: _Context) -> bool:
+        """Apply the action on the undecoded bytes when that is exact; False when it is not.
+
+        Replacing the element by a new raw one (encoded and padded here) spares pydicom decoding
+        the old value and encoding the new one: most actions only need the VR.
+        """
+        raw = ds._dict[tag]
+        if not isinstance(raw, RawDataElement) or not isinstance(raw.value, bytes):
+            return False
+        if raw.length == 0xFFFFFFFF or None in ds.original_encoding:
+            return False
+        vr = _known_vr(ds, tag)
+        if vr not in ASCII_SAFE_VRS:
+            return False
+        action, fallback = resolved
+        new = self._raw_value(raw.value, vr, action, context)
+        if new is None and action == SHIFT_DATE:
+            new = self._raw_value(raw.value, vr, fallback, context)
+        if new is None:
+            return False
+        if new is not raw.value:
+            ds._dict[tag] = raw._replace(VR=vr, value=new, length=len(new))
+        return True
+
+    def _raw_value(self, value: bytes, vr: str, action: str, context: _Context) -> bytes | None:
+        """The new value bytes for ``action``; ``value`` itself to keep; None when not exact here."""
+        if action == EMPTY:
+            return b""
+        if action == DUMMY and vr != "UI":
+            return _pad(DUMMY_TEXT[vr], vr)
+        if action == PSEUDONYM:
+            return _pad(context.pseudonym, vr) if value.strip(b" \x00") else b""
+        if action == NEW_UID or action == DUMMY:  # DUMMY on a UI: a keyed UID, like U
+            try:
+                parts = value.decode("ascii").rstrip("\x00 ").split("\\")
+            except UnicodeDecodeError:
+                return None
+            return _pad("\\".join(self.new_uid(part) if part.strip("\x00 ") else "" for part in parts), vr)
+        if action == SHIFT_DATE:
+            if vr == "TM":
+                return value  # times are kept under the Modified Dates option
+            if vr not in ("DA", "DT"):
+                return None
+            try:
+                text = value.decode("ascii").rstrip("\x00 ")
+            except UnicodeDecodeError:
+                return None
+            parts = text.split("\\")
+            shifted = _shift_dates(MultiValue(str, parts) if len(parts) > 1 else text, vr, context.shift)
+            if shifted is None:
+                return None
+            return _pad("\\".join(shifted) if isinstance(shifted, list) else shifted, vr)
+        return None  # CLEAN_TEXT and anything else: decode properly through pydicom
+
     def _clean_text(self, elem: DataElement, context: _Context) -> str | None:
         if self.text_cleaner is None or elem.VR not in DUMMY_TEXT or elem.VR in ("DA", "DT", "TM"):
             return None
@@ -301,8 +364,20 @@ class Deidentifier:
     def _mark(self, ds: Dataset) -> None:
         """PatientIdentityRemoved, DeidentificationMethod(+CodeSequence), LongitudinalTemporal...
 
-        Written with add_new and fixed VRs: keyword assignment costs a dictionary search per name.
+        The same four elements go into every file: they are encoded once per transfer encoding.
         """
+        is_implicit, is_little = ds.original_encoding
+        if is_implicit is None or is_little is None:
+            for tag, vr, value in self._mark_values():
+                ds.add_new(tag, vr, value)
+            return
+        encoding = (bool(is_implicit), bool(is_little))
+        marks = self._marks.get(encoding)
+        if marks is None:
+            marks = self._marks[encoding] = _encode_marks(self._mark_values(), *encoding)
+        ds._dict.update(marks)
+
+    def _mark_values(self) -> list[tuple[int, str, object]]:
         codes = [BASIC_PROFILE_CODE] + [
             (OPTION_INFO[option].code, OPTION_INFO[option].meaning)
             for option in sorted(self.options, key=lambda option: OPTION_INFO[option].code)
@@ -320,10 +395,33 @@ class Deidentifier:
             temporal = "MODIFIED"
         else:
             temporal = "REMOVED"
-        ds.add_new(0x00120062, "CS", "YES")  # Patient Identity Removed
-        ds.add_new(0x00120063, "LO", [f"YiZhi PS3.15 E.1-1 {EDITION}"] + [m[:64] for _, m in codes])
-        ds.add_new(0x00120064, "SQ", Sequence(items))  # De-identification Method Code Sequence
-        ds.add_new(0x00280303, "CS", temporal)  # Longitudinal Temporal Information Modified
+        return [
+            (0x00120062, "CS", "YES"),  # Patient Identity Removed
+            (0x00120063, "LO", [f"YiZhi PS3.15 E.1-1 {EDITION}"] + [m[:64] for _, m in codes]),
+            (0x00120064, "SQ", Sequence(items)),  # De-identification Method Code Sequence
+            (0x00280303, "CS", temporal),  # Longitudinal Temporal Information Modified
+        ]
+
+
+def _encode_marks(values, is_implicit: bool, is_little: bool) -> dict[int, RawDataElement]:
+    """The marks as raw elements in the given encoding (pydicom encodes them, once)."""
+    marks = {}
+    for tag, vr, value in values:
+        buffer = DicomBytesIO()
+        buffer.is_implicit_VR, buffer.is_little_endian = is_implicit, is_little
+        holder = Dataset()
+        holder.add_new(tag, vr, value)
+        write_dataset(buffer, holder)
+        # Parse our own bytes back: the value starts after the header pydicom wrote.
+        data = buffer.getvalue()
+        header = 8 if is_implicit or vr not in ("SQ", "OB", "UN", "UT", "UC", "UR") else 12
+        payload = data[header:]
+        short_explicit = not is_implicit and header == 8
+        length_field = data[6:8] if short_explicit else data[header - 4 : header]
+        if int.from_bytes(length_field, "little" if is_little else "big") != len(payload):
+            raise ValueError(f"mark ({tag >> 16:04X},{tag & 0xFFFF:04X}) was not encoded with a defined length")
+        marks[tag] = RawDataElement(BaseTag(tag), vr, len(payload), payload, 0, is_implicit, is_little)
+    return marks
 
 
 @dataclass(frozen=True)
@@ -374,6 +472,14 @@ def _known_vr(ds: Dataset, tag: int) -> str | None:
     if vr is None or " or " in vr:
         return None
     return vr
+
+
+def _pad(text: str, vr: str) -> bytes:
+    """ASCII value bytes padded to even length (UIDs with NUL, other text with a space)."""
+    data = text.encode("ascii")
+    if len(data) % 2:
+        data += b"\x00" if vr == "UI" else b" "
+    return data
 
 
 def _empty(vr: str):

@@ -118,12 +118,31 @@ def _encode(ds: Dataset, encoding: tuple[bool, bool]) -> bytes:
         buffer.write(b"DICM")
     meta = getattr(ds, "file_meta", None)
     if meta:
-        write_file_meta_info(buffer, meta, enforce_standard=False)
+        _write_file_meta(buffer, meta)
     if _raw_bytes_reusable(ds, encoding):
         _write_body(buffer, ds, encoding)
     else:
         write_dataset(buffer, ds)
     return buffer.getvalue()
+
+
+def _write_file_meta(buffer: DicomBytesIO, meta) -> None:
+    """File meta information (always explicit VR little endian) with its group length updated."""
+    if meta.original_encoding != (False, True):
+        write_file_meta_info(buffer, meta, enforce_standard=False)
+        return
+    body = DicomBytesIO()
+    body.is_implicit_VR, body.is_little_endian = False, True
+    length_elem = meta._dict.pop(0x00020000, None)
+    try:
+        _write_body(body, meta, (False, True))
+    finally:
+        if length_elem is not None:
+            meta._dict[0x00020000] = length_elem
+    data = body.getvalue()
+    if length_elem is not None:  # written only when the input had it, as pydicom does
+        buffer.write(struct.pack("<HH2sHI", 0x0002, 0x0000, b"UL", 4, len(data)))
+    buffer.write(data)
 
 
 def _raw_bytes_reusable(ds: Dataset, encoding: tuple[bool, bool]) -> bool:
@@ -156,12 +175,31 @@ def _write_body(buffer: DicomBytesIO, ds: Dataset, encoding: tuple[bool, bool], 
         elif elem.VR == "SQ":
             value, vr = _sequence_bytes(elem.value or [], encoding, charset, structs), "SQ"
         else:
-            write_data_element(buffer, elem, charset)
-            continue
+            value, vr = _ascii_value(elem), elem.VR
+            if value is None:
+                write_data_element(buffer, elem, charset)
+                continue
         if not _write_header(buffer, tag, vr, len(value), is_implicit, structs):
             write_data_element(buffer, ds.get_item(tag), charset)
             continue
         buffer.write(value)
+
+
+def _ascii_value(elem) -> bytes | None:
+    """Bytes of a decoded code/UID/date element holding plain ASCII strings; None otherwise."""
+    if elem.VR not in ("CS", "UI", "DA", "TM", "DT", "AS", "AE") or elem.is_undefined_length:
+        return None
+    value = elem.value
+    parts = [value] if isinstance(value, str) else list(value) if value is not None else []
+    if not all(type(part) is str for part in parts):
+        return None
+    try:
+        data = "\\".join(parts).encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if len(data) % 2:
+        data += b"\x00" if elem.VR == "UI" else b" "
+    return data
 
 
 def _structs(is_little: bool) -> dict[str, struct.Struct]:
