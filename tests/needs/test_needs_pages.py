@@ -100,3 +100,11 @@ def test_pages_need_login_and_hide_drafts(web, cast):
     need_id = need_id_from(doctor.post_form("/needs/new", form_need()))
     assert web(cast.outsider).get(f"/needs/{need_id}").status_code == 404
     assert web(cast.company).get("/needs/new").status_code == 403
+
+
+def test_pages_are_bilingual(web, cast):
+    client = web(cast.owner)
+    chinese = client.get("/needs?lang=zh")
+    assert "临床需求库" in chinese.text and "提交需求" in chinese.text
+    english = client.get("/needs?lang=en")
+    assert "Needs library" in english.text and "File a need" in english.text

@@ -32,6 +32,9 @@ LABELS = [
     N_("biopharma"), N_("medical_service"), N_("public_health"), N_("tcm"), N_("elderly_care"), N_("insurance"),
     N_("education"), N_("other"),
     N_("Needs library"), N_("Solutions"), N_("Needs lists"), N_("Review queue"),
+    # flash messages (views call translator(request)(...))
+    N_("Draft saved."), N_("Needs list released."), N_("All marked as read."), N_("Saved."), N_("Message sent."),
+    N_("Pilot started."), N_("Pilot closed."), N_("Solution published."),
 ]
 
 

@@ -51,6 +51,7 @@ from yizhi.needs.models import (
     Engagement,
     EngagementMessage,
     EngagementStatus,
+    Level,
     Need,
     NeedStatus,
     Notification,
@@ -168,9 +169,14 @@ NEED_FIELDS = (
 )
 
 
-def _apply_need(need: Need, data: NeedIn) -> None:
+def _set_need_fields(need: Need, data: NeedIn) -> None:
     for name in NEED_FIELDS:
         setattr(need, name, getattr(data, name))
+    need.importance, need.urgency = Level(data.importance), Level(data.urgency)
+
+
+def _apply_need(need: Need, data: NeedIn) -> None:
+    _set_need_fields(need, data)
     vector = _embed(need, need_document(need))
     _fill_category(need, data.category, vector)
     need.updated_at = utcnow()
@@ -906,8 +912,7 @@ def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool =
             report.imported += 1
         else:
             report.updated += 1
-        for name in NEED_FIELDS:
-            setattr(need, name, getattr(item, name))
+        _set_need_fields(need, item)
         need.updated_at = utcnow()
         rows.append((need, item))
         docs.append(need_document(need))
