@@ -1,0 +1,193 @@
+"""Job `deid.dicom`: de-identify an uploaded zip of DICOM files (or one DICOM file).
+
+Params (JSON)::
+
+    {"input": "<sha256 of the stored upload>", "input_name": "ct-study.zip",
+     "options": ["retain-long-modified-dates", "retain-patient-chars"]}
+
+The upload is stored before this runs (``yizhi.storage``). The job unpacks it into a temporary
+folder (member names checked: no absolute paths, no ``..``, no links; size and count limited, so a
+zip bomb fails instead of filling the disk), runs the same ``deidentify_tree`` as the CLI with the
+deployment key, and stores three results: the released zip (``output``), the quarantine zip (files
+that may show burned-in text, for review only) and the per-file report (``report_file``, JSONL).
+A ledger event records the input and output digests and the counts, never a value from the files.
+
+Bad params or a broken zip fail the job at once with a message starting "invalid", so the queue
+does not retry it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from yizhi import storage
+from yizhi.config import get_settings
+from yizhi.deid.dicom.batch import QUARANTINE_DIR, REPORT_NAME, deidentify_tree
+from yizhi.deid.dicom.options import OptionError, parse_options
+from yizhi.deid.keys import load_key
+from yizhi.errors import NotFound, ValidationFailed
+from yizhi.jobs.service import JobContext, handler
+
+MAX_MEMBERS = 100_000
+MAX_UNPACKED_BYTES = 20 * 1024**3  # 20 GiB: a large CT/MR study export, far below a zip bomb's
+COPY_CHUNK = 1 << 20
+
+
+def _plain_name(value: object) -> str:
+    text = str(value or "upload.zip")
+    if PurePosixPath(text).name != text or text in {".", ".."} or "\\" in text:
+        raise ValidationFailed(f"invalid input_name {text!r}: give a plain file name, no folders")
+    return text
+
+
+def _safe_member_path(name: str) -> PurePosixPath | None:
+    """The member's relative path, or None for a folder entry; ValidationFailed if it escapes."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    if name.endswith("/"):
+        return None
+    if path.is_absolute() or ".." in path.parts or not path.parts or ":" in path.parts[0]:
+        raise ValidationFailed(f"invalid zip: member {name!r} points outside the upload")
+    return path
+
+
+def unpack(upload: Path, folder: Path) -> int:
+    """Unpack a zip into ``folder`` (checked member by member); returns the number of files."""
+    try:
+        archive = zipfile.ZipFile(upload)
+    except zipfile.BadZipFile as exc:
+        raise ValidationFailed(f"invalid zip: {exc}") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise ValidationFailed(f"invalid zip: {len(members)} members; at most {MAX_MEMBERS} are accepted")
+        unpacked = 0
+        count = 0
+        for member in members:
+            relative = _safe_member_path(member.filename)
+            if relative is None:
+                continue
+            if (member.external_attr >> 16) & 0o170000 == 0o120000:
+                raise ValidationFailed(f"invalid zip: member {member.filename!r} is a symbolic link")
+            target = folder.joinpath(*relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with archive.open(member) as source, target.open("wb") as out:
+                    while chunk := source.read(COPY_CHUNK):
+                        unpacked += len(chunk)
+                        if unpacked > MAX_UNPACKED_BYTES:
+                            raise ValidationFailed(
+                                f"invalid zip: unpacks to more than {MAX_UNPACKED_BYTES} bytes"
+                            )
+                        out.write(chunk)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+                raise ValidationFailed(f"invalid zip: member {member.filename!r}: {exc}") from None
+            except RuntimeError as exc:  # encrypted members
+                raise ValidationFailed(f"invalid zip: member {member.filename!r}: {exc}") from None
+            count += 1
+        return count
+
+
+def pack(folder: Path, archive_path: Path, exclude_top: set[str]) -> int:
+    """Zip every file under ``folder`` except the top-level names in ``exclude_top``."""
+    count = 0
+    with zipfile.ZipFile(archive_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_file() and relative.parts[0] not in exclude_top:
+                archive.write(path, relative.as_posix())
+                count += 1
+    return count
+
+
+def _store(path: Path) -> str:
+    with path.open("rb") as handle:
+        return storage.put_stream(handle)[0]
+
+
+@handler("deid.dicom")
+def deidentify_dicom_job(context: JobContext) -> dict:
+    params = context.params
+    digest = params.get("input")
+    if not isinstance(digest, str):
+        raise ValidationFailed("invalid params: 'input' must be the SHA-256 of a stored upload")
+    input_name = _plain_name(params.get("input_name"))
+    names = params.get("options") or []
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValidationFailed("invalid params: 'options' must be a list of option names")
+    try:
+        options = parse_options(names)
+    except OptionError as exc:
+        raise ValidationFailed(f"invalid options: {exc}", field="options") from None
+    key = load_key(None)
+
+    with tempfile.TemporaryDirectory(prefix="yizhi-deid-dicom-") as folder:
+        work = Path(folder)
+        upload, source, output = work / "upload", work / "in", work / "out"
+        source.mkdir()
+        try:
+            with storage.open_file(digest) as stored, upload.open("wb") as out:
+                shutil.copyfileobj(stored, out, COPY_CHUNK)
+        except (ValidationFailed, NotFound) as exc:
+            raise ValidationFailed(f"invalid input: {exc.message}") from None
+        context.progress(0.02, "unpacking")
+        if zipfile.is_zipfile(upload):
+            unpack(upload, source)
+        else:  # a single DICOM file
+            shutil.move(upload, source / input_name)
+
+        def on_progress(done: int, total: int) -> None:
+            if done == total or done % 50 == 0:
+                context.progress(0.05 + 0.85 * done / max(total, 1), f"{done}/{total} files")
+
+        summary = deidentify_tree(
+            source, output, key, options, workers=max(1, get_settings().workers), on_progress=on_progress
+        )
+        context.progress(0.92, "packing the results")
+        released, quarantined = work / "released.zip", work / "quarantine.zip"
+        pack(output, released, exclude_top={QUARANTINE_DIR, REPORT_NAME})
+        result = {
+            "output": _store(released),
+            "output_name": Path(input_name).stem + "-deid.zip",
+            "quarantine": None,
+            "report_file": _store(output / REPORT_NAME),
+            "counts": {"ok": summary.ok, "quarantined": summary.quarantined, "error": summary.error},
+            "options": sorted(option.value for option in options),
+        }
+        if (output / QUARANTINE_DIR).is_dir():
+            pack(output / QUARANTINE_DIR, quarantined, exclude_top=set())
+            result["quarantine"] = _store(quarantined)
+    _record_in_ledger(context, digest, result)
+    context.progress(1.0, "done")
+    return result
+
+
+def _record_in_ledger(context: JobContext, input_digest: str, result: dict) -> None:
+    """Digests and counts only: the ledger never holds a value from the files."""
+    from yizhi import ledger
+    from yizhi.db import session_scope
+
+    with session_scope() as session:
+        ledger.record(
+            session,
+            "deid.dicom.completed",
+            f"job:{context.job_id}",
+            {
+                "job_id": context.job_id,
+                "input_sha256": input_digest,
+                "output_sha256": result["output"],
+                "report_sha256": result["report_file"],
+                "quarantine_sha256": result["quarantine"],
+                **{f"files_{status}": count for status, count in result["counts"].items()},
+            },
+            actor=f"person:{context.created_by_id}" if context.created_by_id else None,
+        )
+
+
+def report_lines(report_digest: str) -> list[dict]:
+    """The stored report as a list of lines (for pages and tests)."""
+    with storage.open_file(report_digest) as handle:
+        return [json.loads(line) for line in handle.read().decode("utf-8").splitlines()]
