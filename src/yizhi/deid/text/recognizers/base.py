@@ -37,6 +37,8 @@ class PatternRule:
     confidence: float
     group: int | str = 0
     validator: Validator | None = None
+    # A cheap test that must pass before the full expression runs (most notes hold no e-mail at all).
+    trigger: re.Pattern[str] | None = None
 
 
 @dataclass
@@ -48,7 +50,13 @@ class PatternRecognizer:
     rules: list[PatternRule] = field(default_factory=list)
 
     def find(self, text: str) -> Iterator[Span]:
+        checked: dict[re.Pattern[str], bool] = {}
         for rule in self.rules:
+            if rule.trigger is not None:
+                if rule.trigger not in checked:
+                    checked[rule.trigger] = rule.trigger.search(text) is not None
+                if not checked[rule.trigger]:
+                    continue
             for match in rule.regex.finditer(text):
                 start, end = match.span(rule.group)
                 if start < 0 or start == end:

@@ -207,9 +207,9 @@ class EnglishNameRecognizer:
 
 
 _HOUSE_BEFORE = re.compile(r"(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$")
-_CUE_BEFORE = re.compile(
-    r"\b(?:my name is|name is|named|called|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
-    r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+$",
+_CUE = re.compile(
+    r"\b(my name is|name is|named|called|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
+    r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+",
     re.IGNORECASE,
 )
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
@@ -248,26 +248,25 @@ class EnglishCueRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         names, common = name_words(), common_words()
-        tokens = list(_TOKEN.finditer(text))
-        for index, token in enumerate(tokens):
-            if not _CUE_BEFORE.search(text, max(0, token.start() - 40), token.start()):
-                continue
-            cue = _CUE_BEFORE.search(text, max(0, token.start() - 40), token.start()).group().lower()
-            employer = "work" in cue or "employ" in cue or "company" in cue
-            end = index
-            while end < len(tokens) and end - index < 4:
-                word = _strip(tokens[end].group())
-                gap = text[tokens[end - 1].end() : tokens[end].start()] if end > index else " "
-                if gap not in (" ", ""):
+        for cue in _CUE.finditer(text):
+            cue_word = cue.group(1).lower()
+            employer = "work" in cue_word or "employ" in cue_word or "company" in cue_word
+            tokens = []
+            for token in _TOKEN.finditer(text, cue.end()):
+                if len(tokens) == 4:
                     break
-                ok = employer and (tokens[end].group()[0].isupper() or word not in common)
-                ok = ok or word in names or (end > index and (word not in common or len(word) == 1))
+                gap = text[(tokens[-1].end() if tokens else cue.end()) : token.start()]
+                if gap not in (" ", "") if tokens else gap != "":
+                    break
+                word = _strip(token.group())
+                ok = employer and (token.group()[0].isupper() or word not in common)
+                ok = ok or word in names or (tokens and (word not in common or len(word) == 1))
                 if not ok:
                     break
-                end += 1
-            if end > index:
+                tokens.append(token)
+            if tokens:
                 kind = "ORGANIZATION" if employer else "NAME"
-                span = make_span(text, token.start(), tokens[end - 1].end(), kind, 0.75, self.name)
+                span = make_span(text, tokens[0].start(), tokens[-1].end(), kind, 0.75, self.name)
                 if span is not None:
                     yield span
 

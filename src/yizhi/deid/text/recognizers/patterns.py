@@ -23,12 +23,20 @@ def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
+DIGIT = re.compile(r"\d")
+DIGIT_RUN = re.compile(r"\d{5}")
+DOT_OR_COLON = re.compile(r"\d[.:]|[.:]\d|:[0-9A-Fa-f]")
+AT = re.compile("@")
+WEB = re.compile(r"http|www\.|ftp", re.IGNORECASE)
+
+
 # --- identifiers shared by both languages --------------------------------------------------------
-EMAIL = PatternRule("EMAIL", _rx(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), 0.98)
+EMAIL = PatternRule("EMAIL", _rx(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), 0.98, trigger=AT)
 URL = PatternRule(
     "URL",
     _rx(r"(?:https?://|ftp://|www\.)[^\s<>\"'，。；、）)（(]+[^\s<>\"'，。；、）)（(.,;:!?]"),
     0.95,
+    trigger=WEB,
 )
 DOMAIN = PatternRule(
     "URL",
@@ -39,16 +47,18 @@ DOMAIN = PatternRule(
     ),
     0.85,
 )
-IPV4 = PatternRule("IP_ADDRESS", _rx(_NB + r"(?:\d{1,3}\.){3}\d{1,3}" + r"(?![0-9.])"), 0.9, validator=v.ipv4)
+IPV4 = PatternRule("IP_ADDRESS", _rx(_NB + r"(?:\d{1,3}\.){3}\d{1,3}" + r"(?![0-9.])"), 0.9, validator=v.ipv4, trigger=DOT_OR_COLON)
 IPV6 = PatternRule(
-    "IP_ADDRESS", _rx(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])"), 0.9, validator=v.ipv6
+    "IP_ADDRESS", _rx(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])"), 0.9, validator=v.ipv6,
+    trigger=DOT_OR_COLON,
 )
-CARD = PatternRule("BANK_CARD", _rx(r"(?<![\d.])\d{4}(?:[ -]?\d{3,4}){2,3}(?:[ -]?\d{1,3})?(?![\d.])"), 0.95, validator=v.luhn_card)
-IBAN = PatternRule("BANK_CARD", _rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), 0.95, validator=v.iban_number)
+CARD = PatternRule("BANK_CARD", _rx(r"(?<![\d.])\d{4}(?:[ -]?\d{3,4}){2,3}(?:[ -]?\d{1,3})?(?![\d.])"), 0.95, validator=v.luhn_card, trigger=DIGIT_RUN)
+IBAN = PatternRule("BANK_CARD", _rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), 0.95, validator=v.iban_number, trigger=DIGIT)
 CN_ID_18 = PatternRule(
-    "ID_NUMBER", _rx(_NB + r"[1-9]\d{5}[ ]?(?:18|19|20)\d{2}[ ]?\d{4}[ ]?\d{3}[0-9Xx]" + _NA), 0.99, validator=v.cn_resident_id
+    "ID_NUMBER", _rx(_NB + r"[1-9]\d{5}[ ]?(?:18|19|20)\d{2}[ ]?\d{4}[ ]?\d{3}[0-9Xx]" + _NA), 0.99, validator=v.cn_resident_id,
+    trigger=DIGIT_RUN,
 )
-CN_ID_15 = PatternRule("ID_NUMBER", _rx(_NB + r"[1-9]\d{14}" + _NA), 0.85, validator=v.cn_resident_id_legacy)
+CN_ID_15 = PatternRule("ID_NUMBER", _rx(_NB + r"[1-9]\d{14}" + _NA), 0.85, validator=v.cn_resident_id_legacy, trigger=DIGIT_RUN)
 ID_BY_LABEL = PatternRule(
     "ID_NUMBER",
     _rx(
@@ -62,6 +72,7 @@ ID_BY_LABEL = PatternRule(
     ),
     0.9,
     group=1,
+    trigger=DIGIT,
 )
 CARD_BY_LABEL = PatternRule(
     "BANK_CARD",
@@ -73,6 +84,7 @@ CARD_BY_LABEL = PatternRule(
     ),
     0.85,
     group=1,
+    trigger=DIGIT,
 )
 GENERIC_PHONE = PatternRule(
     # Grouped digits (699 956 915, 60-56-85-91, 467 3395): recall first, low confidence so a date wins the type.
@@ -80,24 +92,28 @@ GENERIC_PHONE = PatternRule(
     _rx(r"(?<![\w.,/:-])(?:\+\d{1,3}[ .-]?)?\(?\d{2,4}\)?(?:[ .-]\d{2,4}){1,4}(?:x\d{1,5})?(?![\w/,]|\.\d|-\d)"),
     0.55,
     validator=lambda value: 0.55 if 7 <= sum(ch.isdigit() for ch in value) <= 13 else None,
+    trigger=DIGIT,
 )
-PASSPORT_CN = PatternRule("ID_NUMBER", _rx(_NB + r"(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E?\d{7}|[CW]\d{8}|[HM]\d{8,10})" + _NA), 0.8)
-SSN = PatternRule("ID_NUMBER", _rx(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])"), 0.9)
+PASSPORT_CN = PatternRule("ID_NUMBER", _rx(_NB + r"(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E?\d{7}|[CW]\d{8}|[HM]\d{8,10})" + _NA), 0.8, trigger=DIGIT_RUN)
+SSN = PatternRule("ID_NUMBER", _rx(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])"), 0.9, trigger=DIGIT)
 LONG_NUMBER = PatternRule(
     # Recall first: a bare run of 9+ digits in a note is an identifier far more often than a value.
     "ID_NUMBER",
     _rx(r"(?<![\d.,])\d{9,}(?![\d.,]|\s*(?:IU|iu|copies|拷贝|U/|mg|ml|mL|g/|μ|u/))"),
     0.5,
+    trigger=DIGIT_RUN,
 )
 
 # --- Chinese ------------------------------------------------------------------------------------
 CN_MOBILE = PatternRule(
-    "PHONE", _rx(r"(?<![\d.])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![\d.])"), 0.95
+    "PHONE", _rx(r"(?<![\d.])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![\d.])"), 0.95,
+    trigger=DIGIT,
 )
 CN_LANDLINE = PatternRule(
     "PHONE",
     _rx(r"(?<![\d.])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[ -])[ ]?\d{7,8}(?:[-转]\d{1,5})?(?![\d.])"),
     0.9,
+    trigger=DIGIT,
 )
 PHONE_BY_LABEL = PatternRule(
     "PHONE",
@@ -108,6 +124,7 @@ PHONE_BY_LABEL = PatternRule(
     ),
     0.9,
     group=1,
+    trigger=DIGIT,
 )
 CN_PLATE = PatternRule(
     "PLATE",
@@ -116,6 +133,7 @@ CN_PLATE = PatternRule(
         r"(?:[A-HJ-NP-Z0-9]{5,6}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![A-Za-z0-9])"
     ),
     0.95,
+    trigger=DIGIT,
 )
 SOCIAL_BY_LABEL = PatternRule(
     "SOCIAL_ID",
@@ -126,6 +144,7 @@ SOCIAL_BY_LABEL = PatternRule(
     ),
     0.9,
     group=1,
+    trigger=DIGIT,
 )
 RECORD_BY_LABEL = PatternRule(
     "RECORD_NUMBER",
@@ -142,6 +161,7 @@ RECORD_BY_LABEL = PatternRule(
     ),
     0.95,
     group=1,
+    trigger=DIGIT,
 )
 DEVICE_BY_LABEL = PatternRule(
     "DEVICE_ID",
@@ -154,8 +174,9 @@ DEVICE_BY_LABEL = PatternRule(
     ),
     0.9,
     group=1,
+    trigger=DIGIT,
 )
-CN_ZIP_BY_LABEL = PatternRule("ZIP", _rx(r"(?:邮编|邮政编码)" + _SEP + r"(\d{6})(?!\d)"), 0.95, group=1)
+CN_ZIP_BY_LABEL = PatternRule("ZIP", _rx(r"(?:邮编|邮政编码)" + _SEP + r"(\d{6})(?!\d)"), 0.95, group=1, trigger=DIGIT)
 
 _CN_NUM = "〇零一二三四五六七八九十"
 CN_DATES = [
@@ -221,8 +242,9 @@ US_PHONE = PatternRule(
     "PHONE",
     _rx(r"(?<![\w/])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\d-])"),
     0.9,
+    trigger=DIGIT,
 )
-INTL_PHONE = PatternRule("PHONE", _rx(r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85)
+INTL_PHONE = PatternRule("PHONE", _rx(r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
 US_ZIP = PatternRule(
     "ZIP",
     _rx(
@@ -231,6 +253,7 @@ US_ZIP = PatternRule(
     ),
     0.9,
     group=1,
+    trigger=DIGIT,
 )
 US_STREET = PatternRule(
     "ADDRESS",
@@ -241,14 +264,21 @@ US_STREET = PatternRule(
         r"(?:,?[ ]+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Room|Rm\.?|#)[ ]*[A-Za-z0-9-]+)?"
     ),
     0.9,
+    trigger=DIGIT,
 )
-UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box)[ ]*#?\d+[A-Za-z]?\b"), 0.85)
+UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box)[ ]*#?\d+[A-Za-z]?\b"), 0.85, trigger=DIGIT)
 PLATE_BY_LABEL = PatternRule(
     "PLATE",
     _rx(r"(?:licen[cs]e plate|plate(?: number| no\.?)?|车牌(?:号)?)" + _LABEL_GAP + r"([A-Z0-9京沪粤][A-Z0-9·•\- ]{3,9}[A-Z0-9])", re.IGNORECASE),
     0.9,
     group=1,
+    trigger=DIGIT,
 )
+
+for _rule in (*CN_DATES[:2], *NUMERIC_DATES, *EN_DATES, *AGES):
+    _rule.trigger = DIGIT  # every one of these shapes holds a digit
+IPV6.trigger = re.compile(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:")  # two colons close together, not a clock time
+DOMAIN.trigger = re.compile(r"\w\.[A-Za-z]")
 
 SHARED_RULES = [
     EMAIL, URL, DOMAIN, IPV4, IPV6, CARD, IBAN, CARD_BY_LABEL, CN_ID_18, CN_ID_15, ID_BY_LABEL, SSN, LONG_NUMBER,
