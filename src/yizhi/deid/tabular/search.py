@@ -16,13 +16,18 @@ The lattice has one node per combination of generalization levels. Two phases:
    comparison over the node table. Without monotone models every node is a candidate and is
    checked only if phase 2 needs it.
 
-2. **Which anonymous node is best.** Utility is bounded from below by a metric that *is*
-   monotone: the metric computed as if nothing were suppressed (exact per attribute for Loss,
-   so known for every node up front; the sum of squared class sizes for Discernibility, raised on
-   all successors of each evaluated node). Phase 1 already uses it like ARX does: a node whose
-   bound exceeds the best value found so far is pruned together with all its successors, without
-   being checked. Then a best-first branch and bound runs over the anonymous nodes in order of
-   bound and stops as soon as the smallest remaining bound exceeds the best value found, which
+2. **Which anonymous node is best.** Two lower bounds of the metric make most checks
+   unnecessary. The *generalization bound* is the metric as if nothing were suppressed (exact per
+   attribute for Loss, so known for every node up front; the sum of squared class sizes for
+   Discernibility, raised on all successors of each checked node); it only grows towards the top.
+   The *suppression bound* uses the records a checked node had to suppress: with monotone models
+   every less general node suppresses at least as many, and each suppressed record costs 1 per
+   attribute (Loss) or |D| (Discernibility); it only grows towards the bottom. Phase 1 prunes
+   like ARX does: a node whose bound exceeds the best value found so far is dropped unchecked,
+   with all its successors (generalization bound) or predecessors (suppression bound). With
+   suppression and Loss, paths start from the nodes with the lowest bound, so a good solution is
+   found early. Then a best-first branch and bound runs over the remaining anonymous nodes in
+   order of bound and stops once the smallest remaining bound exceeds the best value found, which
    proves optimality. Without suppression the bound equals the metric, so this reduces to
    comparing the lowest anonymous nodes.
 
