@@ -105,6 +105,7 @@ class NodeResult:
     passing: np.ndarray  # class meets every privacy model
     outliers: int  # records in failing classes
     anonymous: bool
+    k_outliers: int = 0  # records in classes smaller than k: monotone whatever the other models
 
 
 @dataclass
@@ -221,7 +222,10 @@ class Problem:
         passing = classes_passing(class_sizes, self.k, self._sensitive_pairs(snapshot, fine_class), self.sensitive)
         outliers = int(class_sizes.sum() - class_sizes[passing].sum())
         self._remember(snapshot)
-        return NodeResult(levels, class_qi.T, class_sizes, passing, outliers, anonymous=outliers <= self.max_outliers)
+        k_outliers = int(class_sizes[class_sizes < self.k].sum())
+        return NodeResult(
+            levels, class_qi.T, class_sizes, passing, outliers, outliers <= self.max_outliers, k_outliers
+        )
 
     def _sensitive_pairs(self, snapshot: Snapshot, fine_class: np.ndarray) -> list:
         pairs = []

@@ -128,7 +128,7 @@ class FlashSearch:
         else:
             self.generalization_bound = np.zeros(len(self.lattice), dtype=np.float64)
         self.suppressed_at_least = np.zeros(len(self.lattice), dtype=np.float64)
-        self._use_suppression_bound = problem.max_outliers > 0 and problem.monotone_privacy()
+        self._use_suppression_bound = problem.max_outliers > 0
         self._bound_guided = metric == "loss" and problem.max_outliers > 0
         self.best_value = np.inf
         self.progress = progress
@@ -142,10 +142,14 @@ class FlashSearch:
             bound = float(self.problem.discernibility_lower_bound(result))
             above = self.lattice.at_or_above(node)
             self.generalization_bound[above] = np.maximum(self.generalization_bound[above], bound)
-        if self._use_suppression_bound and result.outliers:
-            # Monotone models: records failing here fail at every less general node too.
+        # Records failing a monotone model here fail at every less general node too: with monotone
+        # models all outliers, otherwise those of k-anonymity alone (which still bound the total).
+        monotone_outliers = result.outliers if self.problem.monotone_privacy() else result.k_outliers
+        if self._use_suppression_bound and monotone_outliers:
             below = self.lattice.at_or_below(node)
-            self.suppressed_at_least[below] = np.maximum(self.suppressed_at_least[below], result.outliers)
+            self.suppressed_at_least[below] = np.maximum(self.suppressed_at_least[below], monotone_outliers)
+            if monotone_outliers > self.problem.max_outliers:
+                self.status[below & (self.status == UNKNOWN)] = FAILING
         # Keep only the number, not the classes: thousands of nodes may be checked.
         value = self._value(result) if result.anonymous else None
         self.values[node] = value
@@ -293,6 +297,8 @@ class FlashSearch:
             bound, node = float(bounds[position]), int(candidates[position])
             if best_node is not None and bound > best_value + _RELATIVE_TIE * max(abs(best_value), 1.0):
                 break
+            if self.status[node] == FAILING:  # tagged since the candidates were listed
+                continue
             if node in self.values:
                 result, value = None, self.values[node]
             else:
