@@ -223,3 +223,15 @@ def test_output_may_not_overwrite_input(tmp_path):
     result = run_cli(str(source), str(source), "--config", str(write_config(tmp_path)))
     assert result.exit_code == 2 and "never overwritten" in result.stderr
     assert source.read_bytes() == before
+
+
+def test_lattice_too_large_is_refused_with_its_size():
+    import pyarrow as pa
+
+    from yizhi.deid.tabular import anonymize_table, parse_config
+
+    names = [f"q{i}" for i in range(8)]
+    table = pa.table({name: ["abcdefghij", "abcdefghik"] for name in names})
+    config = parse_config({"quasi_identifiers": {name: {"mask": 10} for name in names}, "k": 2})
+    with pytest.raises(ConfigError, match=r"429,981,696 nodes .*12 x 12"):
+        anonymize_table(config, table)

@@ -37,7 +37,6 @@ so the result does not depend on the evaluation order.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,10 +44,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from yizhi.deid.tabular.engine import Metrics, NodeResult, Problem
-from yizhi.deid.tabular.errors import InfeasibleError
+from yizhi.deid.tabular.errors import ConfigError, InfeasibleError
 
 UNKNOWN, ANONYMOUS, FAILING, PRUNED_UP, PRUNED_DOWN = 0, 1, -1, 2, 3
 _RELATIVE_TIE = 1e-12
+MAX_NODES = 2_000_000
 
 
 @dataclass
@@ -66,8 +66,18 @@ class Lattice:
 
     def __init__(self, heights: list[int]) -> None:
         self.heights = np.array(heights, dtype=np.int64)
-        ranges = [range(height + 1) for height in heights]
-        self.levels = np.array(list(itertools.product(*ranges)), dtype=np.int64).reshape(-1, len(heights))
+        shape = tuple(height + 1 for height in heights)
+        size = int(np.prod(shape, dtype=object))
+        if size > MAX_NODES:
+            raise ConfigError(
+                f"the generalization lattice would have {size:,} nodes (levels per quasi-identifier: "
+                f"{' x '.join(map(str, shape))}); at most {MAX_NODES:,} can be searched: use fewer "
+                "quasi-identifiers or fewer hierarchy levels"
+            )
+        # Node i has the levels of i written in mixed radix (last attribute fastest).
+        self.levels = np.stack(np.unravel_index(np.arange(size), shape), axis=1).astype(np.int64).reshape(
+            size, len(heights)
+        )
         self.height_of_node = self.levels.sum(axis=1)
         # Per attribute and level, which nodes are at least / at most that level: a node's up-set
         # (or down-set) is then the AND of d precomputed rows instead of a (n, d) comparison.
