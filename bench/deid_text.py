@@ -198,14 +198,14 @@ def main() -> None:
     cli = {}
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "small.jsonl"
-        small_bytes = make_corpus(small, 1_000_000 if quick else 3_000_000)
+        small_bytes = make_corpus(small, 500_000 if quick else 2_000_000)
         for workers in (1, 2):
             run = cli_run(small, workers)
             run["mb_per_s"] = round(small_bytes / 1e6 / run["seconds"], 3)
             run["mb_per_s_per_core"] = round(run["mb_per_s"] / workers, 3)
             cli[f"workers_{workers}"] = {"input_mb": round(small_bytes / 1e6, 2), **run}
         large = Path(tmp) / "large.jsonl"
-        large_bytes = make_corpus(large, 4_000_000 if quick else 30_000_000)
+        large_bytes = make_corpus(large, 2_000_000 if quick else 12_000_000)
         big = cli_run(large, 2)
         big["mb_per_s"] = round(large_bytes / 1e6 / big["seconds"], 3)
         cli["memory_large_workers_2"] = {"input_mb": round(large_bytes / 1e6, 2), **big}

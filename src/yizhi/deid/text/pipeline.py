@@ -14,8 +14,13 @@ LANGUAGES = ("auto", "zh", "en")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Places that touch (or are one space/comma apart) form one address: 北京市|朝阳区|建国路88号.
-_ADDRESS_GLUE = re.compile(r"^[ ,，\n]{0,4}$")
-_ZIP_AFTER_ADDRESS = re.compile(r"[ ,\n]{0,3}\d{4,6}(?:-\d{3,4})?\b")
+# What may sit between two pieces of one address (and so joins them): separators, house and unit
+# numbers, state codes and military post codes (APO AA), Hungarian/Polish street markers (u., ul.).
+_ADDRESS_GLUE = re.compile(
+    r"^(?:[ ,，\n]|\b(?:[A-Z]{2,3}|\d{1,6}[A-Za-z]?\.?|u\.|ul\.|apt\.?|suite|unit|box|nan|and|do|de|des|du|la|le|del|di)\b"
+    r"|(?<![\w])[a-zà-ÿ]{3,}(?= \d))*$"
+)
+_ADDRESS_TAIL = re.compile(r"(?:[ ,\n]*(?:[A-Z]{2,3}\b|nan\b|\d{1,6}(?:-\d{3,4})?\b\.?|u\. ?\d+\.?))+")
 _ADDRESS_KINDS = {"ADDRESS", "LOCATION"}
 
 
@@ -73,6 +78,7 @@ def _join_addresses(text: str, spans: list[Span]) -> list[Span]:
             previous is not None
             and previous.type in _ADDRESS_KINDS
             and span.type in _ADDRESS_KINDS
+            and span.start - previous.end <= 40
             and _ADDRESS_GLUE.match(text[previous.end : span.start])
         ):
             joined[-1] = Span(
@@ -89,10 +95,10 @@ def _join_addresses(text: str, spans: list[Span]) -> list[Span]:
 
 
 def _with_trailing_zip(text: str, span: Span) -> Span:
-    """An address followed by a bare 4–6 digit number ends with its postcode ("Hungary 18695")."""
+    """An address runs on over its postcode, state code and numbers ("Hungary 18695", ", CO\n 70079")."""
     if span.type != "ADDRESS":
         return span
-    match = _ZIP_AFTER_ADDRESS.match(text, span.end)
+    match = _ADDRESS_TAIL.match(text, span.end)
     if not match:
         return span
     return Span(span.start, match.end(), span.type, text[span.start : match.end()], span.confidence, span.recognizer)

@@ -156,9 +156,12 @@ class EnglishNameRecognizer:
         run = _trim_run(tokens[first:stop])
         if not run:
             return
+        sentence_start = _at_sentence_start(text, run[0].start())
+        if len(run) > 1 and _strip(run[0].group()) in _DETERMINERS:
+            run = run[1:]  # "The Lending Club Orchestra": the article is not part of the name
+            sentence_start = False
         words = [_strip(t.group()) for t in run]
         names, common, places, very_common = name_words(), common_words(), place_words(), very_common_words()
-        sentence_start = _at_sentence_start(text, run[0].start())
         suspicious = [
             (w in names and w not in CLINICAL_TERMS and w not in very_common)
             or (w in places and w not in very_common and not self.strict)
@@ -177,14 +180,15 @@ class EnglishNameRecognizer:
             suspicious.append(True)  # "Massachusetts General Hospital": a named institution
         suspicious.extend(w in places and w not in common for w in words)
         if not forced:
-            if not any(suspicious) and joined not in places:
+            if not any(suspicious) and (joined not in places or joined in very_common):
                 return
-            if sentence_start and len(run) == 1 and words[0] in common and words[0] not in places:
+            if (sentence_start and len(run) == 1 and words[0] in common and words[0] not in places
+                    and (words[0] not in names or words[0] in very_common)):
                 return
         kind = "NAME"
         if words[-1] in ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
             kind = "ORGANIZATION"
-        elif joined in places or any(w in LOCATION_WORDS for w in words):
+        elif (joined in places and joined not in very_common) or any(w in LOCATION_WORDS for w in words):
             kind = "LOCATION"
         start, end = run[0].start(), run[-1].end()
         house = _HOUSE_BEFORE.search(text, max(0, start - 30), start)
@@ -212,6 +216,7 @@ _CUE = re.compile(
     r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+",
     re.IGNORECASE,
 )
+_DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "in", "at", "from", "to"}
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
 
 
