@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from yizhi.db import utcnow
@@ -127,6 +127,27 @@ def read_head(session: Session) -> TreeHead | None:
     return None if row is None else _row_to_head(row)
 
 
+def _insert_many(session: Session, table: Any, columns: Sequence[str], rows: list[tuple]) -> None:
+    """executemany through the driver with values already bound: appends are the hot path and
+    SQLAlchemy's per-row parameter processing cost more than SQLite's insert (bench/ledger.py)."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    connection.exec_driver_sql(sql, rows)
+
+
+def _bound_time(session: Session, moment: datetime) -> Any:
+    """``moment`` as the database driver receives it for a UTCDateTime column."""
+    dialect = session.get_bind().dialect
+    column_type = ENTRIES.c.recorded_at.type
+    value = column_type.process_bind_param(moment, dialect)
+    processor = column_type.impl.dialect_impl(dialect).bind_processor(dialect)
+    return processor(value) if processor else value
+
+
+ENTRY_COLUMNS = ("idx", "kind", "subject", "actor", "org", "recorded_at", "leaf", "leaf_hash")
+
+
 def append_events(session: Session, events: Sequence[Event], *, time: datetime | None = None) -> list[RecordedEntry]:
     """Append ``events`` in order under one lock; O(log n) work per event."""
     moment = time or utcnow()
@@ -137,28 +158,19 @@ def append_events(session: Session, events: Sequence[Event], *, time: datetime |
     if not leaves:
         return []
     head = lock_head(session)
-    entry_rows, node_rows, recorded = [], [], []
+    bound_moment = _bound_time(session, moment)
+    entry_rows: list[tuple] = []
+    node_rows: list[tuple] = []
+    recorded: list[RecordedEntry] = []
     for event, leaf in zip(events, leaves, strict=True):
         leaf_hash = head.hasher.leaf(leaf)
         index = head.frontier.size
-        for level, node_index, node_hash in head.frontier.append(leaf_hash):
-            node_rows.append({"level": level, "idx": node_index, "hash": node_hash})
+        node_rows.extend(head.frontier.append(leaf_hash))
         leaf_text = leaf.decode("utf-8")
-        entry_rows.append(
-            {
-                "idx": index,
-                "kind": event.kind,
-                "subject": event.subject,
-                "actor": event.actor,
-                "org": event.org,
-                "recorded_at": moment,
-                "leaf": leaf_text,
-                "leaf_hash": leaf_hash,
-            }
-        )
+        entry_rows.append((index, event.kind, event.subject, event.actor, event.org, bound_moment, leaf_text, leaf_hash))
         recorded.append(RecordedEntry(index, leaf_text, leaf_hash))
-    session.execute(insert(ENTRIES), entry_rows)
-    session.execute(insert(NODES), node_rows)
+    _insert_many(session, ENTRIES, ENTRY_COLUMNS, entry_rows)
+    _insert_many(session, NODES, ("level", "idx", "hash"), node_rows)
     session.execute(
         update(HEAD)
         .where(HEAD.c.id == TREE_HEAD_ID)
