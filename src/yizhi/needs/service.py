@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
@@ -306,48 +306,84 @@ def visible_needs_clause(person: Person):
     return or_(*clauses)
 
 
-def search_needs(session: Session, person: Person, query: NeedQuery) -> tuple[list[Need], int]:
-    """Browse/search needs visible to the person. Text queries rank by the matching engine."""
-    stmt = select(Need).where(visible_needs_clause(person))
+SEARCH_MIN_SIMILARITY = 0.35  # below this cosine, a need with no shared term is not a search hit
+
+
+def _need_conditions(person: Person, query: NeedQuery) -> list:
+    conditions = [visible_needs_clause(person)]
     if query.category:
-        stmt = stmt.where(Need.category == query.category)
+        conditions.append(Need.category == query.category)
     if query.status:
         try:
-            stmt = stmt.where(Need.status == NeedStatus(query.status))
+            conditions.append(Need.status == NeedStatus(query.status))
         except ValueError:
             raise ValidationFailed(f"unknown status {query.status!r}", field="status") from None
     if query.org:
-        stmt = stmt.join(Organization, Organization.id == Need.org_id).where(Organization.slug == query.org)
+        conditions.append(Need.org_id.in_(select(Organization.id).where(Organization.slug == query.org)))
     if query.mine:
-        stmt = stmt.where(Need.org_id.in_([m.organization_id for m in person.memberships] or [-1]))
-    rows = list(session.scalars(stmt.order_by(Need.updated_at.desc())))
+        conditions.append(Need.org_id.in_([m.organization_id for m in person.memberships] or [-1]))
     if query.modality:
-        wanted = query.modality.strip().lower()
-        rows = [n for n in rows if wanted in (n.modalities or [])]
-    if query.q.strip():
-        rows = _rank_by_text(session, rows, query.q)
-    return rows[query.offset : query.offset + query.limit], len(rows)
+        # JSON text contains the quoted value: portable across SQLite and PostgreSQL
+        wanted = json.dumps(query.modality.strip().lower())
+        conditions.append(cast(Need.modalities, String).like(f"%{wanted}%"))
+    return conditions
 
 
-def _rank_by_text(session: Session, rows: list[Need], text: str) -> list[Need]:
-    """Order rows by relevance to `text` (BM25 + embedding), dropping rows with neither signal."""
-    if not rows:
-        return rows
+def search_needs(session: Session, person: Person, query: NeedQuery) -> tuple[list[Need], int]:
+    """Browse/search needs visible to the person: newest first, or by relevance to a text query."""
+    conditions = _need_conditions(person, query)
+    if not query.q.strip():
+        total = session.scalar(select(func.count()).select_from(Need).where(*conditions)) or 0
+        page = select(Need).where(*conditions).order_by(Need.updated_at.desc(), Need.id.desc())
+        return list(session.scalars(page.limit(query.limit).offset(query.offset))), total
+    ids = list(session.scalars(select(Need.id).where(*conditions)))
+    ranked = _rank_ids_by_text(session, "need", ids, query.q)
+    page_ids = ranked[query.offset : query.offset + query.limit]
+    rows = {n.id: n for n in session.scalars(select(Need).where(Need.id.in_(page_ids or [-1])))}
+    return [rows[i] for i in page_ids if i in rows], len(ranked)
+
+
+def _rank_ids_by_text(session: Session, side: str, ids: list[int], text: str) -> list[int]:
+    """Order ids of needs or solutions by relevance to `text`: reciprocal rank fusion of a lexical
+    and a semantic score, dropping rows with neither signal.
+
+    Matchable rows are scored from the matching index (vectorised); the few visible rows that are
+    not in it (the person's own drafts, closed or withdrawn ones) are scored directly.
+    """
+    if not ids:
+        return []
+    model, to_document = (Need, need_document) if side == "need" else (Solution, solution_document)
     index = get_index(session)
-    corpus = index.engine.corpus("need")
+    corpus = index.engine.corpus(side)
     terms = corpus.analyzer.terms(text)
     query_vector = corpus.encoder.encode([text])[0]
-    scored = []
-    for need in rows:
-        doc = need_document(need)
-        need_terms = set(corpus.analyzer.terms(f"{doc.title} {doc.text}"))
-        shared = len(need_terms & set(terms))
-        vector = vector_from_row(need, index.model_name)
-        similarity = float(vector @ query_vector) if vector is not None else 0.0
-        if shared or similarity >= 0.35:
-            scored.append((shared > 0, similarity + 0.1 * shared, need))
-    scored.sort(key=lambda item: (-item[0], -item[1], item[2].id))
-    return [need for _, _, need in scored]
+    size = corpus.size()
+    bm25 = corpus.bm25.scores(terms, size=size)
+    sims = corpus.dense.similarities(query_vector, size)
+    lexical: dict[int, float] = {}
+    semantic: dict[int, float] = {}
+    outside = []
+    for need_id in ids:
+        slot = corpus.slot_of.get(str(need_id))
+        if slot is None:
+            outside.append(need_id)
+        else:
+            lexical[need_id], semantic[need_id] = float(bm25[slot]), float(sims[slot])
+    if outside:
+        query_terms = set(terms)
+        for row in session.scalars(select(model).where(model.id.in_(outside))):
+            doc = to_document(row)
+            shared = query_terms & set(corpus.analyzer.terms(f"{doc.title} {doc.text}"))
+            ids_known = corpus.bm25.query_ids(shared)
+            lexical[row.id] = float(corpus.bm25._idf(ids_known).sum()) if len(ids_known) else float(len(shared))
+            vector = vector_from_row(row, index.model_name)
+            semantic[row.id] = float(vector @ query_vector) if vector is not None else 0.0
+    hits = [i for i in ids if lexical[i] > 0 or semantic[i] >= SEARCH_MIN_SIMILARITY]
+    fused = dict.fromkeys(hits, 0.0)
+    for scores in (lexical, semantic):
+        for position, need_id in enumerate(sorted(hits, key=lambda i: (-scores[i], i))):
+            fused[need_id] += 1.0 / (60 + position + 1)
+    return sorted(hits, key=lambda i: (-(lexical[i] > 0), -fused[i], i))
 
 
 # ----- solutions ---------------------------------------------------------------------------------------
@@ -402,18 +438,19 @@ def get_solution(session: Session, person: Person | None, solution_id: int) -> S
 def search_solutions(session: Session, person: Person, q: str = "", category: str | None = None,
                      maturity: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Solution], int]:
     own = [m.organization_id for m in person.memberships]
-    stmt = select(Solution).where(or_(Solution.status == SolutionStatus.published, Solution.org_id.in_(own or [-1])))
+    conditions = [or_(Solution.status == SolutionStatus.published, Solution.org_id.in_(own or [-1]))]
     if category:
-        stmt = stmt.where(Solution.category == category)
+        conditions.append(Solution.category == category)
     if maturity:
-        stmt = stmt.where(Solution.maturity == maturity)
-    rows = list(session.scalars(stmt.order_by(Solution.updated_at.desc())))
-    if q.strip():
-        index = get_index(session)
-        ranked = index.engine.match_text(q, "solution", top=len(rows) or 1)
-        order = {int(m.key): i for i, m in enumerate(ranked) if m.bm25_rank is not None or m.similarity >= 0.35}
-        rows = sorted((s for s in rows if s.id in order), key=lambda s: order[s.id])
-    return rows[offset : offset + limit], len(rows)
+        conditions.append(Solution.maturity == maturity)
+    if not q.strip():
+        total = session.scalar(select(func.count()).select_from(Solution).where(*conditions)) or 0
+        page = select(Solution).where(*conditions).order_by(Solution.updated_at.desc(), Solution.id.desc())
+        return list(session.scalars(page.limit(limit).offset(offset))), total
+    ranked = _rank_ids_by_text(session, "solution", list(session.scalars(select(Solution.id).where(*conditions))), q)
+    page_ids = ranked[offset : offset + limit]
+    rows = {s.id: s for s in session.scalars(select(Solution).where(Solution.id.in_(page_ids or [-1])))}
+    return [rows[i] for i in page_ids if i in rows], len(ranked)
 
 
 # ----- matching ----------------------------------------------------------------------------------------
