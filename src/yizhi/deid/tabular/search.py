@@ -299,9 +299,11 @@ class FlashSearch:
         best_value, best_node, best_result = np.inf, None, None
         candidates = np.asarray(candidates, dtype=np.int64)
         pending = np.ones(len(candidates), dtype=bool)
+        bounds, checks_seen = self.value_bound(candidates), self.problem.evaluations
         while pending.any():
-            # Bounds rise as checks teach us more, so they are recomputed each round (vectorised).
-            bounds = self.value_bound(candidates)
+            # Bounds rise as checks teach us more: recompute (vectorised) only after a new check.
+            if self.problem.evaluations != checks_seen:
+                bounds, checks_seen = self.value_bound(candidates), self.problem.evaluations
             position = int(np.argmin(np.where(pending, bounds, np.inf)))
             pending[position] = False
             bound, node = float(bounds[position]), int(candidates[position])
