@@ -132,7 +132,7 @@ def _kept_values(ds, path="") -> dict[str, object]:
         where = f"{path}({tag:08X})"
         actions = PROFILE.get(tag)
         if elem.VR == "SQ":
-            if actions is not None and actions[0] in ("X", "Z", "X/Z"):  # content gone
+            if actions is not None and (actions[0] in ("X", "Z") or "/" in actions[0]):  # may be gone
                 continue
             for index, item in enumerate(elem.value or []):
                 values.update(_kept_values(item, f"{where}[{index}]"))

@@ -13,7 +13,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from yizhi.deid.dicom.batch import deidentify_tree
-from yizhi.deid.dicom.engine import SHIFT_MAX_DAYS, Deidentifier
+from yizhi.deid.dicom.engine import SHIFT_MAX_DAYS, Deidentifier, choose_by_type
 from yizhi.deid.dicom.options import Option, OptionError, parse_options
 
 KEY_A = b"a" * 32
@@ -29,15 +29,21 @@ def _deid(path: Path, key=KEY_A, options=frozenset(), cleaner=None) -> Dataset:
 
 
 def _study_pair(folder: Path) -> tuple[Path, Path]:
-    """Two real CT files of one patient and study; the second references the first."""
+    """Two real CT files of one patient and study; the second cites the first as evidence."""
     first = pydicom.dcmread(CT)
     second = pydicom.dcmread(CT)
     second.SOPInstanceUID = first.SOPInstanceUID + ".2"
     second.file_meta.MediaStorageSOPInstanceUID = second.SOPInstanceUID
-    reference = Dataset()
-    reference.ReferencedSOPClassUID = first.SOPClassUID
-    reference.ReferencedSOPInstanceUID = first.SOPInstanceUID
-    second.ReferencedImageSequence = Sequence([reference])
+    sop = Dataset()
+    sop.ReferencedSOPClassUID = first.SOPClassUID
+    sop.ReferencedSOPInstanceUID = first.SOPInstanceUID
+    series = Dataset()
+    series.SeriesInstanceUID = first.SeriesInstanceUID
+    series.ReferencedSOPSequence = Sequence([sop])
+    study = Dataset()
+    study.StudyInstanceUID = first.StudyInstanceUID
+    study.ReferencedSeriesSequence = Sequence([series])
+    second.CurrentRequestedProcedureEvidenceSequence = Sequence([study])
     (folder / "sub").mkdir(parents=True)
     first.save_as(folder / "a.dcm")
     second.save_as(folder / "sub" / "b.dcm")
@@ -54,8 +60,45 @@ def test_uids_link_files_of_one_study_and_references_follow(tmp_path):
     assert first.SeriesInstanceUID == second.SeriesInstanceUID
     assert first.FrameOfReferenceUID == second.FrameOfReferenceUID
     assert first.SOPInstanceUID != second.SOPInstanceUID
-    assert second.ReferencedImageSequence[0].ReferencedSOPInstanceUID == first.SOPInstanceUID
-    assert second.ReferencedImageSequence[0].ReferencedSOPClassUID == original.SOPClassUID
+    study = second.CurrentRequestedProcedureEvidenceSequence[0]
+    assert study.StudyInstanceUID == first.StudyInstanceUID
+    series = study.ReferencedSeriesSequence[0]
+    assert series.SeriesInstanceUID == first.SeriesInstanceUID
+    assert series.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == first.SOPInstanceUID
+    assert series.ReferencedSOPSequence[0].ReferencedSOPClassUID == original.SOPClassUID
+
+
+def test_type_dependent_actions_follow_the_iod(tmp_path):
+    ct = _deid(CT)
+    assert "SeriesDate" not in ct  # X/D, Type 3 in General Series: removed
+    assert "InstitutionName" not in ct  # X/Z/D, Type 3: removed
+    assert ct.ContentDate == ""  # Z/D, Type 2C in General Image: emptied
+    enhanced = pydicom.dcmread(CT)
+    enhanced.SOPClassUID = "1.2.840.10008.5.1.4.1.1.4.1"  # Enhanced MR Image
+    enhanced.DeviceSerialNumber = "SN-4711"
+    enhanced.SeriesDate = "20040119"
+    path = tmp_path / "enhanced.dcm"
+    enhanced.save_as(path)
+    ds = _deid(path)
+    assert ds.ContentDate == "19000101"  # Type 1 in Enhanced MR: a dummy keeps it valid
+    assert ds.DeviceSerialNumber == "ANONYMIZED"  # Type 1 in Enhanced General Equipment
+    assert "SeriesDate" not in ds
+    unknown = pydicom.dcmread(CT)
+    unknown.SOPClassUID = "1.2.3.4.5.6"  # not a standard SOP class: type unknown
+    unknown.SeriesDate = "20040119"
+    path = tmp_path / "unknown.dcm"
+    unknown.save_as(path)
+    assert _deid(path).SeriesDate == "19000101"  # keeps the object valid whatever the type
+
+
+@pytest.mark.parametrize(
+    ("choices", "attribute_type", "action"),
+    [("X/Z", "3", "X"), ("X/Z", "2", "Z"), ("X/Z", None, "X"), ("X/D", "1C", "D"), ("X/D", "2", "D"),
+     ("Z/D", "2C", "Z"), ("Z/D", "1", "D"), ("Z/D", "3", "Z"), ("X/Z/D", "1", "D"), ("X/Z/U*", "1", "U"),
+     ("X/Z/U*", "2", "Z"), ("X/Z/U*", "3", "X")],
+)
+def test_choose_by_type(choices, attribute_type, action):
+    assert choose_by_type(choices, attribute_type) == action
 
 
 def test_same_key_gives_same_uids_in_another_run_and_another_key_does_not():

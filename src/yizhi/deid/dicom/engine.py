@@ -11,10 +11,12 @@ as pydicom's raw (undecoded) elements, so pydicom writes their bytes back as the
 data is never decoded. Sequences are decoded only to walk into their items.
 
 Actions: X remove, Z empty, D dummy value, U keyed replacement UID, K keep, C clean. Where the
-table gives a choice by attribute type (X/Z, X/D, X/Z/D, Z/D, X/Z/U*), we do not know the
-attribute's type in every IOD, so we take the choice that keeps the object valid whatever the
-type: D when offered, else Z, and U (walk in, replace UIDs) for X/Z/U* reference sequences.
-Each of these removes the original value, so the choice costs no privacy.
+table gives a choice by attribute type (X/Z, X/D, X/Z/D, Z/D, X/Z/U*), a top-level attribute of a
+known SOP class gets the action its type in that IOD asks for (``iod_types.py``, generated): X for
+Type 3, Z for Type 2/2C, D (or U for reference sequences) for Type 1/1C. Inside sequences, or for
+an unknown SOP class, the type is unknown, so we take the choice that keeps the object valid
+whatever the type: D when offered, else Z, and U (walk in, replace UIDs) for X/Z/U*. Each of these
+removes the original value, so the choice costs no privacy.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 
 from yizhi.deid.keys import derive
+from yizhi.deid.dicom.iod_types import IOD_OF_SOP_CLASS, TYPES
 from yizhi.deid.dicom.options import BASIC_PROFILE_CODE, OPTION_INFO, Option
 from yizhi.deid.dicom.profile_table import EDITION, OPTION_FIELDS, PATTERNS, PROFILE
 
@@ -50,6 +53,7 @@ TAG_PATIENT_ID = 0x00100020
 TAG_ISSUER_OF_PATIENT_ID = 0x00100021
 TAG_STUDY_INSTANCE_UID = 0x0020000D
 TAG_SOP_INSTANCE_UID = 0x00080018
+TAG_SOP_CLASS_UID = 0x00080016
 TAG_PIXEL_DATA = 0x7FE00010
 PSEUDONYM_TAGS = frozenset({TAG_PATIENT_NAME, TAG_PATIENT_ID})
 
@@ -72,10 +76,11 @@ MAX_LENGTH = {"AE": 16, "CS": 16, "SH": 16, "LO": 64, "PN": 64, "ST": 1024, "LT"
 SHIFT_MAX_DAYS = 1095  # a patient's dates move back by 1..1095 days, the same for all their files
 
 
-def _resolve(actions: tuple[str, ...], options: frozenset[Option]) -> tuple[str, str]:
-    """(action, basic fallback) for one table row under the chosen options.
+def _resolve(actions: tuple[str, ...], options: frozenset[Option]) -> tuple[str, str, str]:
+    """(action, basic fallback, type choice) for one table row under the chosen options.
 
-    An option that says K beats one that says C, which beats the basic profile.
+    An option that says K beats one that says C, which beats the basic profile. The third item is
+    the basic profile's choice by type ("X/Z"...) when that is what applies, else "".
     """
     basic = COMBINED_CHOICE.get(actions[0], actions[0])
     said = {}
@@ -84,23 +89,35 @@ def _resolve(actions: tuple[str, ...], options: frozenset[Option]) -> tuple[str,
         if action:
             said[option] = action
     if KEEP in said.values():
-        return KEEP, basic
+        return KEEP, basic, ""
     if Option.RETAIN_LONG_MODIFIED_DATES in said:
-        return SHIFT_DATE, basic
+        return SHIFT_DATE, basic, ""
     if Option.CLEAN_DESCRIPTORS in said or Option.RETAIN_PATIENT_CHARACTERISTICS in said:
-        return CLEAN_TEXT, basic
+        return CLEAN_TEXT, basic, ""
     # Remaining C (device AE titles, Network ID...): no cleaner can keep an identifier's use
     # while removing the identity, so the basic action applies.
-    return basic, basic
+    return basic, basic, actions[0] if actions[0] in COMBINED_CHOICE else ""
+
+
+def choose_by_type(choices: str, attribute_type: str | None) -> str:
+    """The action PS3.15 E.3.1 asks for, among ``choices`` ("X/Z/D"), for an attribute's type."""
+    offered = choices.rstrip("*").split("/")
+    if attribute_type in ("1", "1C"):
+        order = (DUMMY, NEW_UID, EMPTY, REMOVE)
+    elif attribute_type in ("2", "2C"):
+        order = (EMPTY, DUMMY, NEW_UID, REMOVE)
+    else:  # Type 3, or not part of this IOD at all
+        order = (REMOVE, EMPTY, DUMMY, NEW_UID)
+    return next(action for action in order if action in offered)
 
 
 @lru_cache(maxsize=32)
-def resolved_actions(options: frozenset[Option]) -> dict[int, tuple[str, str]]:
-    """tag -> (action, basic fallback) for every plain tag of Table E.1-1."""
+def resolved_actions(options: frozenset[Option]) -> dict[int, tuple[str, str, str]]:
+    """tag -> (action, basic fallback, type choice) for every plain tag of Table E.1-1."""
     table = {tag: _resolve(actions, options) for tag, actions in PROFILE.items()}
     for tag in PSEUDONYM_TAGS:
         if table[tag][0] in (EMPTY, DUMMY):
-            table[tag] = (PSEUDONYM, table[tag][1])
+            table[tag] = (PSEUDONYM, table[tag][1], "")
     return table
 
 
@@ -179,16 +196,18 @@ class Deidentifier:
     def deidentify(self, ds: Dataset) -> None:
         """De-identify ``ds`` in place (file meta included) and add the de-identification marks."""
         patient_key = _patient_key(ds)
+        iod = IOD_OF_SOP_CLASS.get(_text(ds.get(TAG_SOP_CLASS_UID)))
         context = _Context(
             patient_key=patient_key,
             pseudonym=self.pseudonym(patient_key),
             shift=dt.timedelta(days=-self.shift_days(patient_key)),
         )
-        self._walk(ds, context)
+        self._walk(ds, context, TYPES.get(iod) if iod else None)
         self._clean_file_meta(ds)
         self._mark(ds)
 
-    def _walk(self, ds: Dataset, context: _Context) -> None:
+    def _walk(self, ds: Dataset, context: _Context, types: dict[int, str] | None = None) -> None:
+        """One pass over ``ds``; ``types`` (attribute types of its IOD) only at the top level."""
         actions = self._actions
         private_tags = []
         for tag in list(ds.keys()):
@@ -202,6 +221,9 @@ class Deidentifier:
                 del ds[tag]
                 continue
             resolved = actions.get(tag)
+            if resolved is not None and resolved[2] and types is not None:
+                chosen = choose_by_type(resolved[2], types.get(tag))
+                resolved = (chosen, chosen, "")
             if resolved is None or resolved[0] == KEEP:
                 if tag in SEQUENCE_TAGS or ds.get_item(tag).VR == "SQ":
                     self._walk_sequence(ds[tag], context)
@@ -215,8 +237,8 @@ class Deidentifier:
             for item in elem.value:
                 self._walk(item, context)
 
-    def _apply(self, ds: Dataset, tag: int, resolved: tuple[str, str], context: _Context) -> None:
-        action, fallback = resolved
+    def _apply(self, ds: Dataset, tag: int, resolved: tuple[str, ...], context: _Context) -> None:
+        action, fallback = resolved[0], resolved[1]
         if action == REMOVE:
             del ds[tag]
             return
@@ -242,14 +264,14 @@ class Deidentifier:
                 return  # times are kept under the Modified Dates option
             shifted = _shift_dates(elem.value, vr, context.shift)
             if shifted is None:  # not a date we can shift reliably: never let it through as is
-                self._apply(ds, tag, (fallback, fallback), context)
+                self._apply(ds, tag, (fallback, fallback, ""), context)
             else:
                 elem.value = shifted
             return
         if action == CLEAN_TEXT:
             cleaned = self._clean_text(elem, context)
             if cleaned is None:
-                self._apply(ds, tag, (fallback, fallback), context)
+                self._apply(ds, tag, (fallback, fallback, ""), context)
             else:
                 elem.value = cleaned
             return
@@ -267,7 +289,7 @@ class Deidentifier:
             return
         raise ValueError(f"profile action {action!r} for tag {tag:08X} is not implemented")
 
-    def _apply_raw(self, ds: Dataset, tag: int, resolved: tuple[str, str], context: _Context) -> bool:
+    def _apply_raw(self, ds: Dataset, tag: int, resolved: tuple[str, ...], context: _Context) -> bool:
         """Apply the action on the undecoded bytes when that is exact; False when it is not.
 
         Replacing the element by a new raw one (encoded and padded here) spares pydicom decoding
@@ -281,7 +303,7 @@ class Deidentifier:
         vr = _known_vr(ds, tag)
         if vr not in ASCII_SAFE_VRS:
             return False
-        action, fallback = resolved
+        action, fallback = resolved[0], resolved[1]
         new = self._raw_value(raw.value, vr, action, context)
         if new is None and action == SHIFT_DATE:
             new = self._raw_value(raw.value, vr, fallback, context)
