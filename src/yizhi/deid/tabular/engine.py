@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from yizhi.deid.tabular.errors import DataError
 from yizhi.deid.tabular.hierarchies import Hierarchy
 from yizhi.deid.tabular.privacy import SensitiveColumn, classes_passing
 
@@ -135,6 +136,7 @@ class Problem:
     _sensitive_space: int = field(init=False, repr=False)
     _sensitive_decode: list[np.ndarray] = field(init=False, repr=False)
     evaluations: int = field(init=False, default=0)
+    _bound_cache: dict = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.n_records = len(self.value_index[0]) if self.value_index else 0
@@ -165,7 +167,7 @@ class Problem:
         if self.sensitive_codes:
             sensitive_key, self._sensitive_space = combine_keys(self.sensitive_codes, self._sensitive_cards)
             if self._sensitive_space != int(np.prod(self._sensitive_cards, dtype=object)):
-                raise ValueError("too many sensitive value combinations")  # > 2**62: not a realistic table
+                raise DataError("the sensitive attributes have too many value combinations (over 2**62) to check together")
             self._sensitive_decode = self._decode_tables()
         else:
             sensitive_key, self._sensitive_space = np.zeros(self.n_records, dtype=np.int64), 1
@@ -280,11 +282,12 @@ class Problem:
         never exceeds the real loss, since suppression replaces a share by 1."""
         per_attribute = np.empty(self.dimensions)
         for dim, level in enumerate(levels):
-            per_attribute[dim] = self._no_suppression_loss(dim, level)
+            per_attribute[dim] = self.no_suppression_loss(dim, level)
         return self.aggregate_loss(per_attribute)
 
-    def _no_suppression_loss(self, dim: int, level: int) -> float:
-        cache = self.__dict__.setdefault("_bound_cache", {})
+    def no_suppression_loss(self, dim: int, level: int) -> float:
+        """Loss of one attribute at one level if no record were suppressed (cached)."""
+        cache = self._bound_cache
         value = cache.get((dim, level))
         if value is None:
             h = self.hierarchies[dim]

@@ -247,7 +247,7 @@ class FlashSearch:
         """Per node and attribute: the Loss if no record were suppressed (a per-attribute sum)."""
         matrix = np.empty(self.lattice.levels.shape, dtype=np.float64)
         for dim, height in enumerate(self.lattice.heights):
-            table = np.array([self.problem._no_suppression_loss(dim, level) for level in range(int(height) + 1)])
+            table = np.array([self.problem.no_suppression_loss(dim, level) for level in range(int(height) + 1)])
             matrix[:, dim] = table[self.lattice.levels[:, dim]]
         return matrix
 
