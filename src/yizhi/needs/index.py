@@ -10,7 +10,7 @@ by an older encoder are re-encoded.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -66,9 +66,14 @@ class MatchingIndex:
         "solution": (Solution, solution_document, is_matchable_solution),
     }
 
+    # A transaction may commit a row stamped slightly before rows another one committed first; looking
+    # back this far past the watermark catches it, and `_applied` skips rows already applied.
+    LOOKBACK = timedelta(seconds=10)
+
     def __init__(self, engine: MatchingEngine | None = None) -> None:
         self.engine = engine or MatchingEngine()
         self._watermark: dict[str, datetime | None] = {"need": None, "solution": None}
+        self._applied: dict[str, dict[int, datetime]] = {"need": {}, "solution": {}}
         self._lock = threading.Lock()
 
     @property
@@ -81,11 +86,22 @@ class MatchingIndex:
         with self._lock:
             for side, (model, to_document, matchable) in self.SIDES.items():
                 query = select(model).order_by(model.updated_at)
-                if self._watermark[side] is not None:
-                    # >= so rows sharing the last timestamp are not missed; re-applying is harmless.
-                    query = query.where(model.updated_at >= self._watermark[side])
+                since = self._watermark[side]
+                if since is not None:
+                    query = query.where(model.updated_at >= since - self.LOOKBACK)
                 rows = list(session.scalars(query))
-                seen += len(rows)
+                applied = self._applied[side]
+                fresh = [row for row in rows if applied.get(row.id) != row.updated_at]
+                seen += len(fresh)
+                if rows:
+                    self._watermark[side] = max(rows[-1].updated_at, since or rows[-1].updated_at)
+                horizon = self._watermark[side] - self.LOOKBACK if self._watermark[side] else None
+                for row in fresh:
+                    applied[row.id] = row.updated_at
+                if horizon is not None:
+                    for row_id in [i for i, stamp in applied.items() if stamp < horizon]:
+                        del applied[row_id]
+                rows = fresh
                 upserts, vectors = [], []
                 for row in rows:
                     if matchable(row):
@@ -94,8 +110,6 @@ class MatchingIndex:
                     else:
                         self.engine.remove(side, str(row.id))
                 self._upsert(side, upserts, vectors)
-                if rows:
-                    self._watermark[side] = rows[-1].updated_at
         return seen
 
     def _upsert(self, side: str, docs: list[MatchDocument], vectors: list[np.ndarray | None]) -> None:
