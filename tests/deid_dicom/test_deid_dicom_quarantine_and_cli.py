@@ -12,7 +12,8 @@ from deid_dicom_helpers import CORPUS_ROOTS, tree_hashes
 from typer.testing import CliRunner
 
 from yizhi.cli import app
-from yizhi.deid.dicom.batch import deidentify_tree
+from yizhi.deid.dicom.batch import TreeError, deidentify_tree
+from yizhi.deid.dicom.cli import SafePrivateError, read_safe_private
 
 CT = Path(pydicom.data.get_testdata_file("CT_small.dcm"))
 KEY = b"q" * 32
@@ -131,3 +132,22 @@ def test_cli_refuses_output_inside_input_and_a_missing_input(tmp_path):
     missing = CliRunner().invoke(app, ["deid", "dicom", str(tmp_path / "nope"), str(tmp_path / "out"),
                                        "--key-file", str(key_file)])
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
+
+
+def test_input_with_a_top_level_quarantine_folder_is_refused(tmp_path):
+    (tmp_path / "in" / "quarantine").mkdir(parents=True)
+    with pytest.raises(TreeError, match="top-level 'quarantine'"):
+        deidentify_tree(tmp_path / "in", tmp_path / "out", KEY)
+
+
+def test_safe_private_list_file_errors_say_which_line(tmp_path):
+    good = tmp_path / "safe.csv"
+    good.write_text("# creator,group,element\nGEMS_PARM_01,0043,27\n")
+    assert read_safe_private(good) == frozenset({("GEMS_PARM_01", 0x0043, 0x27)})
+    bad = tmp_path / "bad.csv"
+    bad.write_text("GEMS_PARM_01,0043,27\nSIEMENS,0028,10\n")
+    with pytest.raises(SafePrivateError, match="line 2: group 0028 is not private"):
+        read_safe_private(bad)
+    bad.write_text("GEMS_PARM_01,zz,27\n")
+    with pytest.raises(SafePrivateError, match="line 1: group and element must be hexadecimal"):
+        read_safe_private(bad)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pydicom
 import pytest
@@ -156,3 +157,23 @@ def test_attributes_the_profile_keeps_are_written_back_unchanged(basic_runs, cor
         assert written == original, line["path"]
         compared += len(original)
     assert compared > 200
+
+
+def test_large_pixel_data_is_never_loaded_and_is_copied_byte_for_byte(tmp_path):
+    from yizhi.deid.dicom import fastio
+    from yizhi.deid.dicom.batch import deidentify_file, read_dataset
+    from yizhi.deid.dicom.engine import Deidentifier
+
+    big = [p for root in CORPUS_ROOTS.values() for p in root.rglob("*.dcm") if p.stat().st_size > 500_000]
+    if not big:
+        pytest.skip("no DICOM file over 500 kB in the installed corpora (pydicom-data missing)")
+    deidentifier = Deidentifier(b"p" * 32)
+    for path in big[:5]:
+        ds = read_dataset(path)
+        deidentifier.deidentify(ds)
+        raw = ds.get_item(0x7FE00010, keep_deferred=True)
+        assert raw is not None and raw.value is None, path.name  # still on disk, not in memory
+        line = deidentify_file(path, path.name, tmp_path, deidentifier)
+        written = tmp_path / ("quarantine" if line["status"] == "quarantined" else "") / path.name
+        assert pydicom.dcmread(written).PixelData == pydicom.dcmread(path).PixelData
+    assert fastio.DEFER_BYTES < 500_000

@@ -165,6 +165,12 @@ def check_tree(input_dir: Path, output_dir: Path) -> None:
         raise TreeError(f"input folder {input_dir} is inside output folder {output_dir}; choose another")
     if output_dir.exists() and not output_dir.is_dir():
         raise TreeError(f"output {output_dir} exists and is not a folder")
+    for reserved in (QUARANTINE_DIR, REPORT_NAME):
+        if (input_dir / reserved).exists():
+            raise TreeError(
+                f"input folder {input_dir} has a top-level {reserved!r}, a name the output reserves "
+                "for quarantined files and the report; rename it"
+            )
 
 
 # ---- worker processes: each builds its own Deidentifier once --------------------------------------

@@ -225,7 +225,7 @@ class Deidentifier:
                 chosen = choose_by_type(resolved[2], types.get(tag))
                 resolved = (chosen, chosen, "")
             if resolved is None or resolved[0] == KEEP:
-                if tag in SEQUENCE_TAGS or ds.get_item(tag).VR == "SQ":
+                if tag in SEQUENCE_TAGS or ds.get_item(tag, keep_deferred=True).VR == "SQ":
                     self._walk_sequence(ds[tag], context)
                 continue
             self._apply(ds, tag, resolved, context)
