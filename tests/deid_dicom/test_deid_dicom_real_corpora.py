@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from pydicom.datadict import dictionary_VR
 from deid_dicom_helpers import CORPUS_ROOTS, identifying_tags, identifying_tokens, leaks, tree_hashes
 
 from yizhi.deid.dicom.profile_table import PROFILE
@@ -177,3 +178,24 @@ def test_large_pixel_data_is_never_loaded_and_is_copied_byte_for_byte(tmp_path):
         written = tmp_path / ("quarantine" if line["status"] == "quarantined" else "") / path.name
         assert pydicom.dcmread(written).PixelData == pydicom.dcmread(path).PixelData
     assert fastio.DEFER_BYTES < 500_000
+
+
+@pytest.mark.parametrize(
+    "option_names",
+    [["retain-long-modified-dates", "retain-device-id"], ["retain-patient-chars", "retain-institution-id"]],
+)
+def test_with_options_only_what_the_options_keep_can_appear(tmp_path, option_names):
+    from yizhi.deid.dicom.batch import deidentify_tree
+    from yizhi.deid.dicom.options import OPTION_INFO, parse_options
+
+    root = CORPUS_ROOTS["pydicom"]
+    options = parse_options(option_names)
+    deidentify_tree(root, tmp_path, b"o" * 32, options)
+    identifying = identifying_tags(tuple(OPTION_INFO[option].table_field for option in options))
+    if "retain-long-modified-dates" in option_names:  # the option keeps times (TM), shifts dates
+        identifying = {tag for tag in identifying if dictionary_VR(tag) != "TM"}
+    problems = []
+    for line in _report(tmp_path):
+        if line["status"] != "error":
+            problems += [f"{line['path']} {leak}" for leak in leaks(root / line["path"], _written(tmp_path, line), identifying)]
+    assert problems == []
