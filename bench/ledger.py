@@ -131,6 +131,10 @@ def main() -> None:
             db_consistency = time_each(lambda m: service.consistency_proof(session, m, n), old_sizes)
             root = service.root_at(session, n)
             sample = service.inclusion_proof(session, indexes[0], n)
+            # The same with SQLite reading through mmap (a setting we recommend for the platform).
+            session.connection().exec_driver_sql("PRAGMA mmap_size=1073741824")
+            mmap_indexes = [rng.randrange(n) for _ in range(args.queries)]
+            db_inclusion_mmap = time_each(lambda i: service.inclusion_proof(session, i, n), mmap_indexes)
         verify_inclusion(SHA256, indexes[0], n, bytes.fromhex(sample["leaf_hash"]),
                          [bytes.fromhex(h) for h in sample["audit_path"]], root)
 
@@ -172,6 +176,7 @@ def main() -> None:
         "pymerkle_appends_memory_per_s": n / peer_append_seconds,
         "pymerkle_appends_sqlite_per_s": n / peer_db_append_seconds,
         "inclusion_db": summary(db_inclusion),
+        "inclusion_db_mmap": summary(db_inclusion_mmap),
         "consistency_db": summary(db_consistency),
         "inclusion_memory": summary(mem_inclusion),
         "consistency_memory": summary(mem_consistency),
@@ -198,6 +203,7 @@ def main() -> None:
         "targets": {
             "appends_batched_sqlite_per_s >= 5000": rows["appends_batched_sqlite_per_s"] >= 5000,
             "inclusion_db mean <= 1 ms": rows["inclusion_db"]["mean_ms"] <= 1.0,
+            "inclusion_db_mmap mean <= 1 ms": rows["inclusion_db_mmap"]["mean_ms"] <= 1.0,
             "inclusion_memory mean <= 1 ms": rows["inclusion_memory"]["mean_ms"] <= 1.0,
         },
     }
@@ -223,6 +229,7 @@ def write_results(result: dict) -> None:
         f"{r['pymerkle_inclusion_sqlite']['mean_ms']:.3f} | {q['inclusion_sqlite_pymerkle_over_yizhi']:.1f}× |",
         f"| inclusion proof, in memory, mean ms | {r['inclusion_memory']['mean_ms']:.3f} | "
         f"{r['pymerkle_inclusion_memory']['mean_ms']:.3f} | {q['inclusion_memory_pymerkle_over_yizhi']:.1f}× |",
+        f"| inclusion proof, from SQLite with `PRAGMA mmap_size`, mean ms | {r['inclusion_db_mmap']['mean_ms']:.3f} | — | — |",
         f"| consistency proof, from SQLite, mean ms | {r['consistency_db']['mean_ms']:.3f} | — | — |",
         f"| consistency proof, in memory, mean ms | {r['consistency_memory']['mean_ms']:.3f} | "
         f"{r['pymerkle_consistency_memory']['mean_ms']:.3f} | {q['consistency_memory_pymerkle_over_yizhi']:.1f}× |",

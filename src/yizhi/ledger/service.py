@@ -128,11 +128,21 @@ def checkpoint_at_size(session: Session, size: int) -> LedgerCheckpoint | None:
 # --- entries and proofs -----------------------------------------------------------------------
 
 
-def _require_head(session: Session) -> TreeHead:
-    head = read_head(session)
-    if head is None or head.size == 0:
+@dataclass(frozen=True)
+class _HeadSummary:
+    size: int
+    hasher: TreeHasher
+
+
+def _require_head(session: Session) -> _HeadSummary:
+    """Size and hash of the log (one small driver query: this sits on every proof's path)."""
+    connection = session.connection()
+    row = connection.exec_driver_sql(
+        f"SELECT size, hash_alg FROM {LedgerTreeHead.__tablename__} WHERE id = {TREE_HEAD_ID}"
+    ).first()
+    if row is None or row[0] == 0:
         raise LedgerNotFound("the ledger is empty")
-    return head
+    return _HeadSummary(row[0], get_hasher(row[1]))
 
 
 def get_entry(session: Session, index: int) -> dict[str, Any]:
@@ -175,13 +185,12 @@ def _hashes(session: Session, hasher: TreeHasher, ranges: list[merkle.Range]) ->
 
 
 def root_at(session: Session, size: int) -> bytes:
-    head = _require_head(session) if size else read_head(session)
-    if head is None:
-        return get_hasher(get_ledger_settings().hash).empty_root()
+    if size == 0:
+        head = read_head(session)
+        return (head.hasher if head else get_hasher(get_ledger_settings().hash)).empty_root()
+    head = _require_head(session)
     if not 0 <= size <= head.size:
         raise LedgerError(f"size {size} is beyond the ledger's {head.size} entries")
-    if size == 0:
-        return head.hasher.empty_root()
     return _hashes(session, head.hasher, [(0, size)])[0]
 
 
