@@ -211,7 +211,9 @@ def main() -> None:
         cli["memory_large_workers_2"] = {"input_mb": round(large_bytes / 1e6, 2), **big}
 
     results = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    # the machine is shared: a load above the core count means every figure is pessimistic
+                    "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]},
         "date": time.strftime("%Y-%m-%d"),
         "accuracy": {
             dataset: {system: {"overall": ev.report()["overall"], "by_type": ev.report()["by_type"] if system == "yizhi" else None}
@@ -234,7 +236,8 @@ def main() -> None:
 
 def render_markdown(results: dict) -> str:
     lines = ["# Text de-identification benchmark", "",
-             f"{results['date']}, {results['machine']['cpus']} cores, Python {results['machine']['python']}. "
+             f"{results['date']}, {results['machine']['cpus']} cores, Python {results['machine']['python']}, "
+             f"load average at the end {results['machine']['load_average_1_5_15']} (shared machine). "
              "Produced by `bench/deid_text.py`; held-out data only (never used for tuning).", "",
              "## Accuracy (type-agnostic, whitespace not counted)", "",
              "| data set | system | char recall | char precision | entity recall | entity precision | gold entities |",

@@ -97,3 +97,14 @@ def test_auto_language_detection():
 
 def test_empty_text_has_no_spans():
     assert deidentify("").text == "" and deidentify("   ").spans == []
+
+
+def test_surrogates_stay_consistent_under_concurrent_requests():
+    from concurrent.futures import ThreadPoolExecutor
+
+    notes = [f"患者张{c}，电话1381234567{i % 10}。" for i, c in enumerate("一二三四五六七八")]
+    expected = [deidentify(n, policy="surrogate", key=KEY).text for n in notes]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda n: deidentify(n, policy="surrogate", key=KEY).text, notes))
+            assert got == expected

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from faker import Faker
 
@@ -78,9 +78,17 @@ def _mask(span: Span) -> str:
 
 
 # --- surrogates -------------------------------------------------------------------------------------
-@lru_cache(maxsize=2)
+_local = threading.local()
+
+
 def _faker(locale: str) -> Faker:
-    return Faker(locale)
+    """One Faker per thread and locale: re-seeding a shared instance would race between requests."""
+    fakers = getattr(_local, "fakers", None)
+    if fakers is None:
+        fakers = _local.fakers = {}
+    if locale not in fakers:
+        fakers[locale] = Faker(locale)
+    return fakers[locale]
 
 
 _DIGIT_RUN = re.compile(r"\d")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from yizhi.accounts.permissions import can
 from yizhi.deid.text import LANGUAGES, PHI_TYPES, POLICIES, service
@@ -43,7 +44,7 @@ async def text_submit(request: Request, person: CurrentPerson) -> Response:
     raw = await request.form()
     form = {"text": str(raw.get("text", "")), "lang": str(raw.get("lang", "auto")), "policy": str(raw.get("policy", "redact"))}
     try:
-        result = service.run(form["text"], form["lang"], form["policy"])
+        result = await run_in_threadpool(service.run, form["text"], form["lang"], form["policy"])
     except YizhiError as exc:
         return render(request, "deid/text.html", _context(form, error=exc.message), status_code=exc.status)
     return render(request, "deid/text.html", _context(form, result))
