@@ -108,3 +108,21 @@ def test_pages_are_bilingual(web, cast):
     assert "临床需求库" in chinese.text and "提交需求" in chinese.text
     english = client.get("/needs?lang=en")
     assert "Needs library" in english.text and "File a need" in english.text
+
+
+def test_company_edits_and_withdraws_its_solution(web, cast):
+    company = web(cast.company)
+    created = company.post_form("/solutions/new", {"title": "肺结节CT检测", "description": "胸部CT", "category": "",
+                                                   "modalities": "ct", "maturity": "prototype", "nmpa_class": "",
+                                                   "deployments": "0"})
+    url = created.headers["location"]
+    assert web(cast.owner).get(f"{url}/edit").status_code == 403
+    edited = company.post_form(f"{url}/edit", {"title": "肺结节CT智能检测 v2", "description": "胸部CT", "category": "imaging",
+                                               "modalities": "ct", "maturity": "nmpa_registered", "nmpa_class": "III",
+                                               "deployments": "3"})
+    assert edited.status_code == 303
+    assert "肺结节CT智能检测 v2" in company.get(url).text
+    bad = company.post_form(f"{url}/edit", {"title": "有效标题", "maturity": "prototype", "nmpa_class": "III"})
+    assert bad.status_code == 422 and "nmpa_class is only meaningful" in bad.text
+    company.post_form(f"{url}/status", {"status": "withdrawn"})
+    assert web(cast.owner).get(url).status_code == 404

@@ -14,7 +14,7 @@ from yizhi.needs import permissions as rules
 from yizhi.needs import service
 from yizhi.needs.matching.engine import CATEGORIES, MATURITY_LEVELS
 from yizhi.needs.messages import notification_text
-from yizhi.needs.models import NeedStatus
+from yizhi.needs.models import NeedStatus, SolutionStatus
 from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
 from yizhi.web.deps import CurrentPerson, DbSession, public
 from yizhi.web.flash import redirect_with_flash
@@ -348,6 +348,43 @@ async def create_solution(request: Request, db: DbSession, person: CurrentPerson
             "maturities": MATURITY_LEVELS}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/solutions/{solution.id}", translator(request)("Solution published."))
+
+
+@router.get("/solutions/{solution_id:int}/edit", response_class=HTMLResponse)
+def edit_solution_page(solution_id: int, request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
+    solution = service.get_solution(db, person, solution_id)
+    authorize(person, "solutions.edit", solution)
+    values = {k: getattr(solution, k) for k in SolutionIn.model_fields}
+    values["modalities"] = ", ".join(solution.modalities or [])
+    return render(request, "needs/solution_form.html", {"solution": solution, "values": values, "errors": [],
+                                                        "orgs": [], "categories": CATEGORIES,
+                                                        "maturities": MATURITY_LEVELS})
+
+
+@router.post("/solutions/{solution_id:int}/edit", response_class=HTMLResponse)
+async def edit_solution(solution_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    solution = service.get_solution(db, person, solution_id)
+    authorize(person, "solutions.edit", solution)
+    data = await _form(request)
+    try:
+        service.update_solution(db, person, solution, _solution_in(data))
+    except ValidationError as exc:
+        return render(request, "needs/solution_form.html", {
+            "solution": solution, "values": data, "errors": _form_errors(exc), "orgs": [],
+            "categories": CATEGORIES, "maturities": MATURITY_LEVELS}, status_code=422)
+    db.commit()
+    return redirect_with_flash(f"/solutions/{solution.id}", translator(request)("Saved."))
+
+
+@router.post("/solutions/{solution_id:int}/status")
+async def solution_status(solution_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    solution = service.get_solution(db, person, solution_id)
+    authorize(person, "solutions.edit", solution)
+    data = await _form(request)
+    wanted = SolutionStatus.withdrawn if data.get("status") == "withdrawn" else SolutionStatus.published
+    service.set_solution_status(db, person, solution, wanted)
+    db.commit()
+    return redirect_with_flash(f"/solutions/{solution.id}", translator(request)("Saved."))
 
 
 @router.get("/solutions/{solution_id:int}", response_class=HTMLResponse)
