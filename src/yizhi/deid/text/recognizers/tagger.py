@@ -106,14 +106,41 @@ def get_tagger() -> _LacTagger | _JiebaTagger:
             return _JiebaTagger()
 
 
+# Runs of digits/Latin letters (dates, lab values, ids) carry no person or place for the tagger, but
+# they cost as much per character as Chinese does; each run is shown to LAC as a single "0".
+_ASCII_RUN = re.compile(r"[0-9A-Za-z.:/\-+×^%_@·]{2,}")
+
+
+def _condense(piece: str, base: int) -> tuple[str, list[int], list[int]]:
+    """The piece with ASCII runs collapsed, and each condensed char's (start, end) in the original text."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cursor = 0
+    for run in _ASCII_RUN.finditer(piece):
+        for index in range(cursor, run.start()):
+            chars.append(piece[index])
+            starts.append(base + index)
+            ends.append(base + index + 1)
+        chars.append("0")
+        starts.append(base + run.start())
+        ends.append(base + run.end())
+        cursor = run.end()
+    for index in range(cursor, len(piece)):
+        chars.append(piece[index])
+        starts.append(base + index)
+        ends.append(base + index + 1)
+    return "".join(chars), starts, ends
+
+
 def tagged_entities(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, type) for every person/place/organisation the tagger finds, offsets into ``text``."""
     tagger = get_tagger()
-    pieces = [piece for piece in _PIECE.finditer(text) if _CJK.search(piece.group())]
-    for piece, tagged in zip(pieces, tagger.tag_many([piece.group() for piece in pieces])):
-        offset = piece.start()
+    condensed = [_condense(piece.group(), piece.start()) for piece in _PIECE.finditer(text) if _CJK.search(piece.group())]
+    for (short, starts, ends), tagged in zip(condensed, tagger.tag_many([c[0] for c in condensed])):
+        offset = 0
         for word, tag in tagged:
             kind = TAG_TYPES.get(tag)
-            if kind is not None:
-                yield offset, offset + len(word), kind
+            if kind is not None and word:
+                yield starts[offset], ends[offset + len(word) - 1], kind
             offset += len(word)
