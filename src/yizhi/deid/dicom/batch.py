@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -228,23 +227,17 @@ def deidentify_tree(
     files = list_input_files(input_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     counts = dict.fromkeys(STATUSES, 0)
-    lines = []
-    for done, line in enumerate(run_files(files, output_dir, key, options, workers, safe_private), 1):
-        counts[line["status"]] += 1
-        lines.append(json.dumps(line, ensure_ascii=False))
-        if on_progress is not None:
-            on_progress(done, len(files))
     report = output_dir / REPORT_NAME
-    _write_text_atomically(report, "".join(line + "\n" for line in lines))
+    # Lines are streamed to a visible partial report as files finish, so an interrupted run still
+    # says what it did; the complete report replaces it at the end.
+    partial = output_dir / f"{REPORT_NAME}.partial"
+    with partial.open("w", encoding="utf-8") as handle:
+        for done, line in enumerate(run_files(files, output_dir, key, options, workers, safe_private), 1):
+            counts[line["status"]] += 1
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            if done % 100 == 0:
+                handle.flush()
+            if on_progress is not None:
+                on_progress(done, len(files))
+    os.replace(partial, report)
     return Summary(counts["ok"], counts["quarantined"], counts["error"], report)
-
-
-def _write_text_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

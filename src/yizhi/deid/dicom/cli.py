@@ -96,9 +96,10 @@ def dicom_command(
 def _run(input_dir, output_dir, key, options, workers, safe):
     if not sys.stderr.isatty():
         return deidentify_tree(input_dir, output_dir, key, options, workers, safe)
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True, console=None) as progress:
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task("de-identifying", total=None)
 
         def advance(done: int, total: int) -> None:

@@ -73,6 +73,7 @@ ASCII_SAFE_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT"
                             "UC", "UI", "UR", "UT"})
 MAX_LENGTH = {"AE": 16, "CS": 16, "SH": 16, "LO": 64, "PN": 64, "ST": 1024, "LT": 10240}
 
+UID_CACHE_LIMIT = 200_000  # replacement UIDs kept per process (recomputing one costs an HMAC)
 SHIFT_MAX_DAYS = 1095  # a patient's dates move back by 1..1095 days, the same for all their files
 
 
@@ -181,6 +182,8 @@ class Deidentifier:
             return uid
         cached = self._uids.get(uid)
         if cached is None:
+            if len(self._uids) >= UID_CACHE_LIMIT:  # a long run must not grow without bound
+                self._uids.clear()
             digest = derive(self.key, "dicom-uid", uid)
             cached = self._uids[uid] = f"2.25.{int.from_bytes(digest[:16], 'big')}"
         return cached
