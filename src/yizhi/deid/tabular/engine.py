@@ -33,7 +33,8 @@ from yizhi.deid.tabular.hierarchies import Hierarchy
 from yizhi.deid.tabular.privacy import SensitiveColumn, classes_passing
 
 _KEY_LIMIT = 1 << 62
-_SNAPSHOT_LIMIT = 48
+_SNAPSHOT_LIMIT = 256  # snapshots kept for rolling up ...
+_SNAPSHOT_SHARE = 0.5  # ... only when they have at most half the bottom's rows (else the bottom is as good)
 
 
 def combine_keys(columns: list[np.ndarray], cardinalities: list[int]) -> tuple[np.ndarray, int]:
@@ -243,13 +244,14 @@ class Problem:
         return pairs
 
     def _remember(self, snapshot: Snapshot) -> None:
-        if snapshot.levels == self.bottom:
+        bottom_rows = len(self._snapshots[self.bottom].counts)
+        if snapshot.levels == self.bottom or len(snapshot.counts) > _SNAPSHOT_SHARE * bottom_rows:
             return
         self._snapshots[snapshot.levels] = snapshot
+        self._snapshots.move_to_end(self.bottom, last=False)
         while len(self._snapshots) > _SNAPSHOT_LIMIT:
-            # Evict the oldest, but never the bottom snapshot: it can roll up to any node.
-            oldest = next(iter(self._snapshots))
-            victim = oldest if oldest != self.bottom else list(self._snapshots)[1]
+            # Evict the oldest, never the bottom snapshot (kept first): it can roll up to any node.
+            victim = list(self._snapshots)[1]
             del self._snapshots[victim]
 
     # -- utility ----------------------------------------------------------------------------

@@ -120,8 +120,10 @@ def _ordered_distance(column, n_classes, pair_class, pair_code, share_in_class) 
     for start_index, start in enumerate(range(0, n_classes, block)):
         stop = min(start + block, n_classes)
         chosen = order[bounds[start_index] : bounds[start_index + 1]]
-        dense = np.zeros((stop - start) * values)
-        np.add.at(dense, (pair_class[chosen] - start) * values + ranks[chosen], share_in_class[chosen])
+        cells = (stop - start) * values
+        dense = np.bincount(
+            (pair_class[chosen] - start) * values + ranks[chosen], weights=share_in_class[chosen], minlength=cells
+        )
         difference = dense.reshape(stop - start, values) - global_in_rank_order[None, :]
         distances[start:stop] = np.abs(np.cumsum(difference, axis=1)).sum(axis=1) / (values - 1)
     return distances

@@ -139,6 +139,7 @@ class FlashSearch:
             self.generalization_bound = np.zeros(len(self.lattice), dtype=np.float64)
         self.suppressed_at_least = np.zeros(len(self.lattice), dtype=np.float64)
         self._use_suppression_bound = problem.max_outliers > 0
+        self._dirty = np.zeros(len(self.lattice), dtype=bool)  # nodes whose bound a check raised
         self._bound_guided = metric == "loss" and problem.max_outliers > 0
         self.best_value = np.inf
         self.progress = progress
@@ -151,13 +152,17 @@ class FlashSearch:
         if self.metric == "discernibility":
             bound = float(self.problem.discernibility_lower_bound(result))
             above = self.lattice.at_or_above(node)
-            self.generalization_bound[above] = np.maximum(self.generalization_bound[above], bound)
+            raised = above & (self.generalization_bound < bound)
+            self.generalization_bound[raised] = bound
+            self._dirty |= raised
         # Records failing a monotone model here fail at every less general node too: with monotone
         # models all outliers, otherwise those of k-anonymity alone (which still bound the total).
         monotone_outliers = result.outliers if self.problem.monotone_privacy() else result.k_outliers
         if self._use_suppression_bound and monotone_outliers:
             below = self.lattice.at_or_below(node)
-            self.suppressed_at_least[below] = np.maximum(self.suppressed_at_least[below], monotone_outliers)
+            raised = below & (self.suppressed_at_least < monotone_outliers)
+            self.suppressed_at_least[raised] = monotone_outliers
+            self._dirty |= raised
             if monotone_outliers > self.problem.max_outliers:
                 self.status[below & (self.status == UNKNOWN)] = FAILING
         # Keep only the number, not the classes: thousands of nodes may be checked.
@@ -299,11 +304,14 @@ class FlashSearch:
         best_value, best_node, best_result = np.inf, None, None
         candidates = np.asarray(candidates, dtype=np.int64)
         pending = np.ones(len(candidates), dtype=bool)
-        bounds, checks_seen = self.value_bound(candidates), self.problem.evaluations
+        bounds = self.value_bound(candidates)
+        self._dirty[:] = False
         while pending.any():
-            # Bounds rise as checks teach us more: recompute (vectorised) only after a new check.
-            if self.problem.evaluations != checks_seen:
-                bounds, checks_seen = self.value_bound(candidates), self.problem.evaluations
+            # Bounds rise as checks teach us more: recompute only those a check raised.
+            stale = self._dirty[candidates]
+            if stale.any():
+                bounds[stale] = self.value_bound(candidates[stale])
+                self._dirty[:] = False
             position = int(np.argmin(np.where(pending, bounds, np.inf)))
             pending[position] = False
             bound, node = float(bounds[position]), int(candidates[position])
