@@ -178,3 +178,9 @@ def test_witness_refuses_to_overwrite_its_key(tmp_path):
     Witness.init(tmp_path / "w", "w.example")
     with pytest.raises(Exception, match="already exists"):
         Witness.init(tmp_path / "w", "w.example")
+
+
+def test_http_server_refuses_oversized_requests(witness):
+    client = TestClient(make_app(witness))
+    response = client.post("/add-checkpoint", content=b"old 0\n" + b"A" * (70 * 1024))
+    assert response.status_code == 413

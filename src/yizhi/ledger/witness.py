@@ -201,7 +201,14 @@ def make_app(witness: Witness):
     from starlette.routing import Route
 
     async def add_checkpoint(request: Request) -> PlainTextResponse:
-        raw = await request.body()
+        # Read at most MAX_REQUEST_BYTES: the endpoint is unauthenticated by design.
+        chunks, received = [], 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > MAX_REQUEST_BYTES:
+                return PlainTextResponse("request too large\n", status_code=413)
+            chunks.append(chunk)
+        raw = b"".join(chunks)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
