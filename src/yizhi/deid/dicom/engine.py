@@ -31,14 +31,14 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset
-from pydicom.tag import BaseTag
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
 
-from yizhi.deid.keys import derive
 from yizhi.deid.dicom.iod_types import IOD_OF_SOP_CLASS, TYPES
 from yizhi.deid.dicom.options import BASIC_PROFILE_CODE, OPTION_INFO, Option
 from yizhi.deid.dicom.profile_table import EDITION, OPTION_FIELDS, PATTERNS, PROFILE
+from yizhi.deid.keys import derive
 
 REMOVE, EMPTY, DUMMY, NEW_UID, KEEP = "X", "Z", "D", "U", "K"
 SHIFT_DATE = "S"  # C under a Retain Longitudinal ... Modified Dates option
@@ -56,6 +56,11 @@ TAG_SOP_INSTANCE_UID = 0x00080018
 TAG_SOP_CLASS_UID = 0x00080016
 TAG_PIXEL_DATA = 0x7FE00010
 PSEUDONYM_TAGS = frozenset({TAG_PATIENT_NAME, TAG_PATIENT_ID})
+
+# The pattern rows (curves, overlay data and comments, private groups) are applied by code in
+# ``_walk``, not looked up per tag: refuse to run if a regenerated table changes their action.
+if any(actions[0] != REMOVE for actions in PATTERNS.values()):
+    raise ImportError("profile_table.PATTERNS no longer says X for curves/overlays/private; update engine._walk")
 
 SEQUENCE_TAGS = frozenset(tag for tag, entry in DicomDictionary.items() if entry[0] == "SQ")
 
