@@ -120,7 +120,11 @@ def process_record(record: dict, lang: str, policy: str, key: bytes | None, span
 
 
 def _process_batch(records: list[dict], lang: str, policy: str, key: bytes | None, span_text: bool = True) -> list[dict]:
-    return [process_record(record, lang, policy, key, span_text) for record in records]
+    from yizhi.deid.text.recognizers.tagger import prefetch
+
+    # Tag the whole batch at once: equal-length sentences across notes share one model call.
+    with prefetch([record["text"] for record in records] if lang != "en" else []):
+        return [process_record(record, lang, policy, key, span_text) for record in records]
 
 
 def _batches(documents: Iterator[Document]) -> Iterator[list[Document]]:
