@@ -67,3 +67,11 @@ def test_new_and_edited_documents_are_matchable_at_once(engine):
 def test_unknown_key_is_a_clear_error(engine):
     with pytest.raises(KeyError, match="no need with key 'missing'"):
         engine.match("need", "missing")
+
+
+def test_why_line_prefers_specific_terms_and_skips_synonym_repeats():
+    from yizhi.needs.matching.engine import _top_shared
+
+    shared = _top_shared({"颅内出血": 1.0, "出血": 1.0, "颅内": 1.0, "ct": 1.0, "ai": 0.5, "人工智能": 0.5},
+                         synonyms={"ai": "人工智能"})
+    assert shared == ("颅内出血", "ct", "人工智能")

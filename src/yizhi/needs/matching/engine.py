@@ -117,13 +117,18 @@ def why_line(shared_terms: Sequence[str], similarity: float, lang: str = "zh") -
     return f"{head}; semantic similarity {similarity:.2f}"
 
 
-def _top_shared(contributions: dict[str, float], limit: int = 5) -> tuple[str, ...]:
-    """Highest-weighted shared terms, dropping a term contained in a longer one already shown."""
+def _top_shared(contributions: dict[str, float], limit: int = 5, synonyms: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Highest-weighted shared terms for the "why" line, most specific first.
+
+    Ties go to the longer term (颅内出血 before 出血); a term inside one already shown, or a synonym
+    variant whose canonical term is already shown (ai / 人工智能), is skipped.
+    """
+    synonyms = synonyms or {}
     chosen: list[str] = []
-    for term, _weight in sorted(contributions.items(), key=lambda kv: (-kv[1], kv[0])):
-        if any(term in longer for longer in chosen):
+    for term, _weight in sorted(contributions.items(), key=lambda kv: (-round(kv[1], 6), -len(kv[0]), kv[0])):
+        canonical = synonyms.get(term, term).lower()
+        if any(term in longer or canonical == synonyms.get(longer, longer).lower() for longer in chosen):
             continue
-        chosen = [c for c in chosen if c not in term]
         chosen.append(term)
         if len(chosen) == limit:
             break
@@ -341,7 +346,8 @@ def rank(
         results = []
         for slot, score in best:
             doc = target.documents[slot]
-            shared = _top_shared(target.bm25.contributions(query_terms, slot))
+            shared = _top_shared(target.bm25.contributions(query_terms, slot),
+                                 synonyms=target.analyzer.vocabulary.synonyms)
             similarity = float(sims[slot])
             results.append(
                 Match(
