@@ -122,3 +122,22 @@ def test_sm3_log_with_sm2_key(make_session, monkeypatch):
     assert receipt["hash"] == "sm3" and key.kind == "sm2"
     verify_receipt(receipt, parse_vkey(key.vkey))
     assert report.ok, report.problems
+
+
+def test_package_level_receipt_helper(make_session):
+    with make_session() as session, session.begin():
+        entry = ledger.record(session, "org.created", "org:3", {"org_id": 3})
+    with make_session() as session, session.begin():
+        receipt = ledger.receipt_for(session, entry.index)
+        key = service.platform_verifier(session)
+    assert receipt["entry"]["leaf"] == entry.leaf
+    verify_receipt(receipt, key)
+
+
+def test_verify_with_a_foreign_key_reports_every_checkpoint(make_session):
+    from yizhi.ledger.note import generate_signer
+
+    _fill(make_session, 5)
+    with make_session() as session:
+        report = service.verify_log(session, generate_signer("yizhi.test/ledger").verifier)
+    assert not report.ok and all("not signed by any trusted key" in p.message for p in report.problems)
