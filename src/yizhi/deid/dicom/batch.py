@@ -13,8 +13,8 @@ import json
 import os
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pydicom.dataset import Dataset
@@ -172,20 +172,18 @@ def check_tree(input_dir: Path, output_dir: Path) -> None:
             )
 
 
-# ---- worker processes: each builds its own Deidentifier once --------------------------------------
-_worker: Deidentifier | None = None
-_worker_output: Path | None = None
+# ---- parallel runs: each worker process builds its Deidentifier once ------------------------------
+@lru_cache(maxsize=4)
+def _deidentifier_for(key: bytes, option_names: tuple[str, ...], safe_private: tuple) -> Deidentifier:
+    options = frozenset(Option(name) for name in option_names)
+    return Deidentifier(key, options, text_cleaner_or_none(key), frozenset(safe_private))
 
 
-def _init_worker(key: bytes, options: frozenset[Option], safe_private, output_dir: Path) -> None:
-    global _worker, _worker_output
-    _worker = Deidentifier(key, options, text_cleaner_or_none(key), frozenset(safe_private))
-    _worker_output = output_dir
-
-
-def _work(item: tuple[str, str]) -> dict:
-    assert _worker is not None and _worker_output is not None
-    return deidentify_file(Path(item[0]), item[1], _worker_output, _worker)
+def _work(item: tuple) -> dict:
+    """One file in a worker (a top-level function with plain-data arguments, as the engine needs)."""
+    path, relative, output_dir, key, option_names, safe_private = item
+    deidentifier = _deidentifier_for(key, option_names, safe_private)
+    return deidentify_file(Path(path), relative, Path(output_dir), deidentifier)
 
 
 def run_files(
@@ -196,20 +194,20 @@ def run_files(
     workers: int = 1,
     safe_private: frozenset[tuple[str, int, int]] = frozenset(),
 ) -> Iterator[dict]:
-    """Report lines in input order, de-identifying in ``workers`` processes (1 = this process)."""
+    """Report lines in input order, de-identifying on the platform engine with ``workers``
+    processes (local pool, or Ray when YIZHI_ENGINE=ray); 1 = in this process."""
     if workers <= 1 or len(files) < 2:
         deidentifier = Deidentifier(key, options, text_cleaner_or_none(key), safe_private)
         for path, relative in files:
             yield deidentify_file(path, relative, output_dir, deidentifier)
         return
-    items = [(str(path), relative) for path, relative in files]
+    from yizhi.engine import map_parallel
+
+    option_names = tuple(sorted(option.value for option in options))
+    safe = tuple(sorted(safe_private))
+    items = [(str(path), relative, str(output_dir), key, option_names, safe) for path, relative in files]
     chunk = max(1, min(32, len(items) // (workers * 4)))
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        initializer=_init_worker,
-        initargs=(key, options, tuple(safe_private), output_dir),
-    ) as pool:
-        yield from pool.map(_work, items, chunksize=chunk)
+    yield from map_parallel(_work, items, workers=workers, chunksize=chunk)
 
 
 def deidentify_tree(
