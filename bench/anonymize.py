@@ -9,7 +9,8 @@ So the comparison is with ARX's own times on this data as recorded in
 ../shared/data/adult/README (Flash, 2-core machine: about 0.1-0.3 s for the 0 % rows, 1-3 s for
 the 5 % rows), and the ratio is given against both ends of that range. In the same run the
 bench also times an exhaustive scan of the whole lattice with the same evaluator, to show what
-the pruning saves.
+the pruning saves, and runs the other privacy models (distinct / entropy l-diversity, equal /
+ordered t-closeness) on the same data, for which no peer figures are published.
 
     .venv/bin/python bench/anonymize.py [--rounds N] [--no-exhaustive]
 

@@ -108,7 +108,10 @@ def column_as_text(table: pa.Table, name: str) -> pa.ChunkedArray:
     """A column as strings; missing values (Parquet nulls) become the empty string."""
     column = table.column(name)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        column = pc.cast(column, pa.string())
+        try:
+            column = pc.cast(column, pa.string())
+        except pa.ArrowException:
+            raise DataError(f"column '{name}' has type {column.type}, which cannot be written as text") from None
     return pc.fill_null(column, "")
 
 
