@@ -865,9 +865,11 @@ class ImportReport:
     ids: list[int] = field(default_factory=list)
 
 
-def read_records(path: Path) -> list[tuple[int, dict]]:
-    """(line number, record) pairs from .jsonl or .csv; raises ValidationFailed naming the line."""
-    suffix = path.suffix.lower()
+def read_records(path: Path, suffix: str | None = None) -> list[tuple[int, dict]]:
+    """(line number, record) pairs from .jsonl or .csv; raises ValidationFailed naming the line.
+
+    `suffix` overrides the file's own (uploads are stored under their SHA-256, without one)."""
+    suffix = (suffix or path.suffix).lower()
     if suffix not in (".jsonl", ".csv"):
         raise ValidationFailed(f"{path}: expected a .jsonl or .csv file, not {suffix or 'no extension'!r}", field="FILE")
     try:
@@ -924,12 +926,13 @@ def validate_records(records: list[tuple[int, dict]], schema) -> tuple[list[tupl
     return valid, problems
 
 
-def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool = False, progress=None) -> ImportReport:
+def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool = False, progress=None,
+                 suffix: str | None = None) -> ImportReport:
     """Import needs into `org_slug`; all or nothing. Existing external ids are updated (if still editable)."""
     org = org_by_slug(session, org_slug)
     if org.kind != OrgKind.hospital:
         raise ValidationFailed(f"{org_slug} is a {org.kind.value}, not a hospital", field="--org")
-    valid, problems = validate_records(read_records(path), NeedImport)
+    valid, problems = validate_records(read_records(path, suffix), NeedImport)
     report = ImportReport(problems=problems)
     if problems:
         return report
@@ -964,11 +967,12 @@ def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool =
     return report
 
 
-def import_solutions(session: Session, path: Path, org_slug: str, *, progress=None) -> ImportReport:
+def import_solutions(session: Session, path: Path, org_slug: str, *, progress=None,
+                     suffix: str | None = None) -> ImportReport:
     org = org_by_slug(session, org_slug)
     if org.kind not in (OrgKind.company, OrgKind.university):
         raise ValidationFailed(f"{org_slug} is a {org.kind.value}, not a company or university", field="--org")
-    valid, problems = validate_records(read_records(path), SolutionImport)
+    valid, problems = validate_records(read_records(path, suffix), SolutionImport)
     report = ImportReport(problems=problems)
     if problems:
         return report

@@ -100,6 +100,64 @@ async def create_need(request: Request, db: DbSession, person: CurrentPerson) ->
     return redirect_with_flash(f"/needs/{need.id}", translator(request)("Draft saved."))
 
 
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _import_orgs(person, side: str):
+    kinds = (OrgKind.hospital,) if side == "need" else (OrgKind.company, OrgKind.university)
+    return rules.writer_orgs(person, kinds)
+
+
+def _import_page(request: Request, person, side: str, errors: list[str] | None = None, status_code: int = 200):
+    orgs = _import_orgs(person, side)
+    authorize(person, "needs.create" if side == "need" else "solutions.create", orgs[0] if orgs else None)
+    return render(request, "needs/import.html", {"side": side, "orgs": orgs, "errors": errors or []},
+                  status_code=status_code)
+
+
+async def _import_upload(request: Request, db, person, side: str) -> Response:
+    from yizhi import storage
+    from yizhi.jobs import service as jobs
+
+    orgs = _import_orgs(person, side)
+    form = await request.form()
+    org = next((o for o in orgs if o.slug == form.get("org")), orgs[0] if orgs else None)
+    authorize(person, "needs.create" if side == "need" else "solutions.create", org)
+    upload = form.get("file")
+    _ = translator(request)
+    suffix = "." + (getattr(upload, "filename", "") or "").rsplit(".", 1)[-1].lower() if upload else ""
+    if upload is None or not getattr(upload, "filename", ""):
+        return _import_page(request, person, side, [_("Choose a file to upload.")], 422)
+    if suffix not in (".jsonl", ".csv"):
+        return _import_page(request, person, side, [_("Upload a .jsonl or .csv file.")], 422)
+    digest, _size = storage.put_stream(upload.file, max_bytes=MAX_UPLOAD_BYTES)
+    job = jobs.enqueue(db, "needs.import", {"side": side, "file": digest, "suffix": suffix, "org": org.slug,
+                                            "filename": upload.filename},
+                       created_by_id=person.id, organization_id=org.id, max_attempts=1)
+    db.commit()
+    return redirect_with_flash(f"/jobs/{job.id}", _("File received; the import runs in the background."))
+
+
+@router.get("/needs/import", response_class=HTMLResponse)
+def import_needs_page(request: Request, person: CurrentPerson) -> HTMLResponse:
+    return _import_page(request, person, "need")
+
+
+@router.post("/needs/import")
+async def import_needs_upload(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    return await _import_upload(request, db, person, "need")
+
+
+@router.get("/solutions/import", response_class=HTMLResponse)
+def import_solutions_page(request: Request, person: CurrentPerson) -> HTMLResponse:
+    return _import_page(request, person, "solution")
+
+
+@router.post("/solutions/import")
+async def import_solutions_upload(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    return await _import_upload(request, db, person, "solution")
+
+
 @router.get("/needs/review", response_class=HTMLResponse)
 def review_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
     authorize(person, "needs.review_queue", None)
