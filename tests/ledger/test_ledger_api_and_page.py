@@ -102,3 +102,14 @@ def test_owner_registers_witness_through_the_page(cast, web, api):
     assert [w["name"] for w in api().get("/api/v1/ledger/witnesses").json()] == ["witness.page.test"]
     refused = web(cast.colleague).post_form("/ledger/witnesses", {"org": "hospital", "vkey": key, "url": ""})
     assert refused.status_code == 403
+
+
+def test_dashboard_cards(cast, web, api):
+    admin_home = web(cast.admin).get("/")
+    assert admin_home.status_code == 200 and 'href="/ledger"' in admin_home.text
+    owner_home = web(cast.owner).get("/")
+    assert "/ledger#witnesses" in owner_home.text
+    key = generate_signer("witness.dash.test", "cosignature/v1").verifier.vkey
+    api(cast.owner).post("/api/v1/ledger/witnesses", json={"org": "hospital", "vkey": key})
+    assert "/ledger#witnesses" not in web(cast.owner).get("/").text
+    assert "/ledger#witnesses" not in web(cast.company).get("/").text

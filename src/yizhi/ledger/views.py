@@ -63,3 +63,31 @@ def register_witness_form(
         return redirect_with_flash("/ledger#witnesses", exc.message, "error")
     db.commit()
     return redirect_with_flash("/ledger#witnesses", f"Witness {witness.name} registered.")
+
+
+def dashboard_cards(request: Request, db, person) -> list[dict]:
+    """Commission staff see the log's state; owners of organisations without a witness are invited to run one."""
+    from yizhi.web.templating import translator
+
+    _ = translator(request)
+    cards = []
+    if is_platform_admin(person):
+        status = service.status(db)
+        cosigned = len(status["cosigners"])
+        quorum_short = status["quorum"] and cosigned < status["quorum"]
+        cards.append({
+            "key": "ledger", "order": 40, "primary": bool(quorum_short), "title": _("Transparency ledger"),
+            "text": _("%(size)d entries; the latest checkpoint has %(k)d witness cosignature(s), %(q)d required.")
+            % {"size": status["size"], "k": cosigned, "q": status["quorum"]},
+            "link": "/ledger", "action": _("Open"),
+        })
+    witness_orgs = {w.org for w in service.list_witnesses(db)}
+    for org in _owned_orgs(person):
+        if org.approved and org.slug not in witness_orgs and org.kind.value == "hospital":
+            cards.append({
+                "key": f"ledger-witness-{org.slug}", "order": 60, "title": org.name,
+                "text": _("Run a witness so that no one can rewrite the ledger's history unnoticed."),
+                "link": "/ledger#witnesses", "action": _("Register witness"),
+            })
+            break
+    return cards
