@@ -199,3 +199,32 @@ def test_with_options_only_what_the_options_keep_can_appear(tmp_path, option_nam
         if line["status"] != "error":
             problems += [f"{line['path']} {leak}" for leak in leaks(root / line["path"], _written(tmp_path, line), identifying)]
     assert problems == []
+
+
+# Every pydicom test file that is not a usable DICOM instance, and why; all others must pass.
+PYDICOM_NOT_RELEASABLE = {
+    "MR_truncated.dcm": "truncated DICOM file",
+    "rtplan_truncated.dcm": "truncated DICOM file",
+    "SC_rgb_jpeg.dcm": "TypeError",  # says explicit VR, is implicit VR: pydicom cannot write it either
+    "no_meta.dcm": "not a DICOM file",  # a bare dataset pydicom only reads when told its encoding
+    **dict.fromkeys(["README.txt", "crayons.icc", "rtplan.dump", "rtstruct.dump", "test1.json",
+                     "test_PN.json", "zipMR.gz", "dicomdirtests/README.txt", "dicomdirtests/TINY_ALPHA/README"],
+                    "not a DICOM file"),
+    **dict.fromkeys(["dicomdirtests/DICOMDIR", "dicomdirtests/DICOMDIR-bigEnd", "dicomdirtests/DICOMDIR-empty.dcm",
+                     "dicomdirtests/DICOMDIR-implicit", "dicomdirtests/DICOMDIR-nooffset",
+                     "dicomdirtests/DICOMDIR-nopatient", "dicomdirtests/DICOMDIR-reordered",
+                     "dicomdirtests/TINY_ALPHA/DICOMDIR"], "DICOMDIR"),
+}
+
+
+def test_only_broken_or_foreign_pydicom_files_fail(basic_runs):
+    root, output, _, _ = basic_runs["pydicom"]
+    errors = {line["path"]: line["reason"] for line in _report(output) if line["status"] == "error"}
+    assert set(errors) == set(PYDICOM_NOT_RELEASABLE)
+    for path, reason in errors.items():
+        assert PYDICOM_NOT_RELEASABLE[path] in reason, (path, reason)
+    other_corpora_errors = [
+        (name, line["path"]) for name, (_, out, _, _) in basic_runs.items() if name != "pydicom"
+        for line in _report(out) if line["status"] == "error" and line["path"].endswith(".dcm")
+    ]
+    assert other_corpora_errors == []

@@ -450,7 +450,7 @@ def _encode_marks(values, is_implicit: bool, is_little: bool) -> dict[int, RawDa
         length_field = data[6:8] if short_explicit else data[header - 4 : header]
         if int.from_bytes(length_field, "little" if is_little else "big") != len(payload):
             raise ValueError(f"mark ({tag >> 16:04X},{tag & 0xFFFF:04X}) was not encoded with a defined length")
-        marks[tag] = RawDataElement(BaseTag(tag), vr, len(payload), payload, 0, is_implicit, is_little)
+        marks[BaseTag(tag)] = RawDataElement(BaseTag(tag), vr, len(payload), payload, 0, is_implicit, is_little)
     return marks
 
 

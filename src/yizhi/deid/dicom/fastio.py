@@ -23,6 +23,7 @@ from pydicom.dataset import Dataset
 from pydicom.dataelem import RawDataElement
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element, write_dataset, write_file_meta_info
+from pydicom.tag import BaseTag
 
 PIXEL_DATA = 0x7FE00010
 UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -81,7 +82,7 @@ def save(ds: Dataset, handle: BinaryIO) -> None:
         handle.write(_encode(ds, encoding))
     finally:
         if plan is not None:
-            ds._dict[PIXEL_DATA] = raw  # the caller's dataset stays whole
+            ds._dict[BaseTag(PIXEL_DATA)] = raw  # the caller's dataset stays whole
     if plan is None:
         return
     raw, source, offset, count = plan
@@ -138,7 +139,7 @@ def _write_file_meta(buffer: DicomBytesIO, meta) -> None:
         _write_body(body, meta, (False, True))
     finally:
         if length_elem is not None:
-            meta._dict[0x00020000] = length_elem
+            meta._dict[BaseTag(0x00020000)] = length_elem
     data = body.getvalue()
     if length_elem is not None:  # written only when the input had it, as pydicom does
         buffer.write(struct.pack("<HH2sHI", 0x0002, 0x0000, b"UL", 4, len(data)))
