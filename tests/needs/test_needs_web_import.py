@@ -36,3 +36,22 @@ def test_upload_runs_as_a_job_and_reports_bad_lines(web, cast, db):
     assert upload(web(cast.company), "/needs/import", "needs.csv", good).status_code == 403
     company_page = web(cast.company).get("/solutions/import")
     assert company_page.status_code == 200 and 'type="file"' in company_page.text
+
+
+def test_reembed_job_refreshes_rows_of_another_encoder(cast, db):
+    from yizhi.accounts.models import Organization
+    from yizhi.jobs.service import enqueue, work_once
+    from yizhi.needs import service
+    from yizhi.needs.models import Solution
+    from yizhi.needs.schemas import SolutionIn
+
+    company = db.scalar(select(Organization).where(Organization.slug == "company"))
+    solution = service.create_solution(db, None, company, SolutionIn(title="肺结节CT检测", description="胸部CT"))
+    fresh = solution.embedding
+    solution.embedding, solution.embedding_model = b"\x00" * 2048, "old-encoder"
+    enqueue(db, "needs.reembed")
+    db.commit()
+    assert work_once()
+    db.expire_all()
+    row = db.get(Solution, solution.id)
+    assert row.embedding_model == "use-multilingual-v3" and row.embedding == fresh
