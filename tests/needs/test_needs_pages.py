@@ -126,3 +126,13 @@ def test_company_edits_and_withdraws_its_solution(web, cast):
     assert bad.status_code == 422 and "nmpa_class is only meaningful" in bad.text
     company.post_form(f"{url}/status", {"status": "withdrawn"})
     assert web(cast.owner).get(url).status_code == 404
+
+
+def test_dashboard_shows_notifications_and_review_queue(web, cast):
+    doctor = web(cast.owner)
+    need_id = need_id_from(doctor.post_form("/needs/new", form_need()))
+    doctor.post_form(f"/needs/{need_id}/submit", {})
+    dashboard = web(cast.admin).get("/")
+    assert dashboard.status_code == 200
+    assert "/needs/review" in dashboard.text and "1 项需求等待审核" in dashboard.text
+    assert "/needs/notifications" in dashboard.text and "1 条未读" in dashboard.text
