@@ -88,3 +88,13 @@ def test_population_lowers_journalist_and_marketer_risk():
     assert profile["journalist"] == pytest.approx(1 / 10)
     # expected matches: each class re-identifies f/F = 0.1 records; 4 classes -> 0.4 of 8 records
     assert profile["marketer"] == pytest.approx(0.05)
+
+
+def test_suppressed_records_match_the_whole_table():
+    # released classes 3 and 5, plus 2 suppressed records (10 records): a suppressed record is
+    # consistent with all 10, so it is neither unique nor the highest risk
+    profile = risk_profile(np.array([3, 5]), suppressed=2)
+    assert profile["prosecutor"] == pytest.approx(1 / 3)
+    assert profile["prosecutor_average"] == pytest.approx((1 + 1 + 2 / 10) / 10)
+    assert profile["sample_uniques"] == 0.0
+    assert profile["classes"] == 3

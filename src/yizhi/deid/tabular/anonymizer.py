@@ -186,10 +186,9 @@ def anonymize_table(
         [h.value_codes[0][index] for h, index in zip(problem.hierarchies, problem.value_index, strict=True)],
         [h.cardinality(0) for h in problem.hierarchies],
     )
-    # In the released table the suppressed records share one class (all '*').
-    released_codes = [np.where(released, codes, -1) + 1 for codes in row_codes]
     after = _class_sizes_of(
-        released_codes, [h.cardinality(level) + 1 for h, level in zip(problem.hierarchies, search.levels, strict=True)]
+        [codes[released] for codes in row_codes],
+        [h.cardinality(level) for h, level in zip(problem.hierarchies, search.levels, strict=True)],
     )
     metrics = search.metrics
     report = {
@@ -205,7 +204,7 @@ def anonymize_table(
         },
         "risk": {
             "before": _rounded(risk_profile(before, config.population_size)),
-            "after": _rounded(risk_profile(after, config.population_size)),
+            "after": _rounded(risk_profile(after, config.population_size, suppressed=int(metrics.suppressed))),
         },
         "nodes_checked": int(search.nodes_checked),
         "nodes_total": int(search.nodes_total),

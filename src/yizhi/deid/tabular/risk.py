@@ -5,7 +5,7 @@ the same three attacker models ARX reports):
 
 * prosecutor — the attacker knows the person is in the table: a record in a class of size f is
   re-identified with probability 1/f. ``prosecutor`` is the highest (1 / smallest class),
-  ``prosecutor_average`` the mean over records (= classes / records).
+  ``prosecutor_average`` the mean over records.
 * journalist — the attacker matches against the population the table was sampled from; each
   class's population size F is estimated as f / sampling fraction (at least f). Without a
   ``population_size`` the table is taken as the whole population and journalist = prosecutor.
@@ -13,8 +13,9 @@ the same three attacker models ARX reports):
   (1/n) * sum over classes of f / F.
 * sample_uniques — share of records alone in their class.
 
-Suppressed records are one class (every quasi-identifier '*') in the released table, and are
-counted as such.
+A suppressed record (every quasi-identifier '*') is consistent with every record of the table,
+so it counts as matching all n of them (risk 1/n), not as a class of its own: a single suppressed
+record is not a "unique".
 """
 
 from __future__ import annotations
@@ -22,24 +23,28 @@ from __future__ import annotations
 import numpy as np
 
 
-def risk_profile(class_sizes: np.ndarray, population_size: int | None = None) -> dict[str, float]:
+def risk_profile(class_sizes: np.ndarray, population_size: int | None = None, suppressed: int = 0) -> dict:
+    """Risk figures for released classes of ``class_sizes`` plus ``suppressed`` all-'*' records."""
     sizes = np.asarray(class_sizes, dtype=np.float64)
     sizes = sizes[sizes > 0]
-    records = float(sizes.sum())
+    records = float(sizes.sum()) + suppressed
     if records == 0:
-        return {name: 0.0 for name in _NAMES}
+        return {name: 0.0 for name in _NAMES} | {"classes": 0}
+    # Groups of records that look alike: (how many records, how many table records each matches).
+    counts = np.append(sizes, float(suppressed)) if suppressed else sizes
+    matches = np.append(sizes, records) if suppressed else sizes
     if population_size and population_size > records:
-        population = np.maximum(sizes * (population_size / records), sizes)
+        population = np.maximum(matches * (population_size / records), matches)
     else:
-        population = sizes
+        population = matches
     return {
-        "prosecutor": float(1.0 / sizes.min()),
-        "prosecutor_average": float(len(sizes) / records),
+        "prosecutor": float(1.0 / matches.min()),
+        "prosecutor_average": float((counts / matches).sum() / records),
         "journalist": float(1.0 / population.min()),
-        "marketer": float((sizes / population).sum() / records),
-        "sample_uniques": float(sizes[sizes == 1].sum() / records),
-        "classes": int(len(sizes)),
+        "marketer": float((counts / population).sum() / records),
+        "sample_uniques": float(counts[matches == 1].sum() / records),
+        "classes": int(len(sizes) + (1 if suppressed else 0)),
     }
 
 
-_NAMES = ("prosecutor", "prosecutor_average", "journalist", "marketer", "sample_uniques", "classes")
+_NAMES = ("prosecutor", "prosecutor_average", "journalist", "marketer", "sample_uniques")
