@@ -55,7 +55,7 @@ def _copy_stored(digest: object, target: Path, what: str) -> None:
 def _hierarchy_names(config: dict) -> list[str]:
     names = []
     for attribute, spec in (config.get("quasi_identifiers") or {}).items():
-        if isinstance(spec, dict) and "hierarchy" in spec:
+        if isinstance(spec, dict) and spec.get("hierarchy") is not None:
             names.append(_plain_name(spec["hierarchy"], f"hierarchy file of {attribute}"))
     return names
 
