@@ -49,12 +49,15 @@ def test_owner_uploads_and_downloads_the_released_zip_and_report(api, cast, fini
     assert released.status_code == 200
     assert released.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(released.content))
-    written = pydicom.dcmread(io.BytesIO(archive.read("ct/a.dcm")))
+    (name,) = archive.namelist()
+    assert "ct" not in name and name.endswith(".dcm")  # folder and file names are keyed stand-ins
+    written = pydicom.dcmread(io.BytesIO(archive.read(name)))
     original = pydicom.dcmread(CT)
     assert written.PatientIdentityRemoved == "YES" and written.PatientID != original.PatientID
     assert written.PatientSex == original.PatientSex
     report = client.get(f"/api/v1/deid/dicom/{finished_job}/report")
     assert report.status_code == 200 and b'"status": "ok"' in report.content
+    assert f'"output": "{name}"'.encode() in report.content and b'"path": "ct/a.dcm"' in report.content
     missing = client.get(f"/api/v1/deid/dicom/{finished_job}/quarantine")
     assert missing.status_code == 404 and "nothing was quarantined" in missing.json()["error"]["message"]
 

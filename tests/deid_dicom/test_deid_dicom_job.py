@@ -48,7 +48,7 @@ def _flagged_ct() -> bytes:
 
 def test_job_releases_clean_files_quarantines_burned_in_and_reports_every_file():
     upload = _zip({"study/ct1.dcm": CT.read_bytes(), "study/flagged.dcm": _flagged_ct(), "notes.txt": b"hello"})
-    job = run({"input": upload, "input_name": "study.zip", "options": ["retain-patient-chars"]})
+    job = run({"input": upload, "input_name": "study.zip", "options": ["retain-patient-chars"], "rename_paths": False})
     assert job.state == JobState.succeeded, job.error
     assert job.result["counts"] == {"ok": 1, "quarantined": 1, "error": 1}
     with storage.open_file(job.result["output"]) as handle:
@@ -95,3 +95,17 @@ def test_bad_params_and_hostile_zips_fail_at_once_with_a_clear_message(params, m
     job = run(base)
     assert job.state == JobState.failed  # permanent: not put back in the queue
     assert message in job.error.splitlines()[0]
+
+
+def test_job_replaces_folder_and_file_names_by_default():
+    upload = _zip({"ZHANG_SAN_0012345/CT/ZHANG_SAN.dcm": CT.read_bytes()})
+    job = run({"input": upload, "input_name": "study.zip"})
+    assert job.state == JobState.succeeded, job.error
+    with storage.open_file(job.result["output"]) as handle:
+        (name,) = zipfile.ZipFile(io.BytesIO(handle.read())).namelist()
+    assert "ZHANG" not in name and "0012345" not in name and name.count("/") == 2
+    (line,) = tasks.report_lines(job.result["report_file"])
+    assert line["path"] == "ZHANG_SAN_0012345/CT/ZHANG_SAN.dcm" and line["output"] == name
+    again = run({"input": upload, "input_name": "study.zip"})  # same key: same stand-in names
+    with storage.open_file(again.result["output"]) as handle:
+        assert zipfile.ZipFile(io.BytesIO(handle.read())).namelist() == [name]

@@ -51,7 +51,7 @@ def test_burned_in_files_go_to_quarantine_never_to_the_released_tree(mixed_folde
     lines = _lines(output)
     assert lines["ct/plain.dcm"]["status"] == "ok" and (output / "ct" / "plain.dcm").exists()
     assert lines["ct/flagged.dcm"] == {"path": "ct/flagged.dcm", "status": "quarantined",
-                                       "reason": "BurnedInAnnotation is YES"}
+                                       "reason": "BurnedInAnnotation is YES", "output": "quarantine/ct/flagged.dcm"}
     assert (output / "quarantine" / "ct" / "flagged.dcm").exists()
     assert not (output / "ct" / "flagged.dcm").exists()
     assert lines["us_declared_clean.dcm"]["status"] == "ok"
@@ -151,3 +151,20 @@ def test_safe_private_list_file_errors_say_which_line(tmp_path):
     bad.write_text("GEMS_PARM_01,zz,27\n")
     with pytest.raises(SafePrivateError, match="line 1: group and element must be hexadecimal"):
         read_safe_private(bad)
+
+
+def test_rename_paths_hides_names_consistently_and_the_report_maps_them(tmp_path):
+    folder = tmp_path / "in" / "WANG_FANG_12345678"
+    folder.mkdir(parents=True)
+    shutil.copy(CT, folder / "WANG_FANG.dcm")
+    key_file = tmp_path / "k.key"
+    key_file.write_text("1" * 64)
+    for run in ("one", "two"):
+        result = CliRunner().invoke(app, ["deid", "dicom", str(tmp_path / "in"), str(tmp_path / run),
+                                          "--key-file", str(key_file), "--rename-paths"])
+        assert result.exit_code == 0, result.output
+    written = [p.relative_to(tmp_path / "one").as_posix() for p in (tmp_path / "one").rglob("*.dcm")]
+    assert len(written) == 1 and "WANG" not in written[0] and "12345678" not in written[0]
+    assert (tmp_path / "two" / written[0]).exists()  # same key, same names
+    (line,) = _lines(tmp_path / "one").values()
+    assert line["path"] == "WANG_FANG_12345678/WANG_FANG.dcm" and line["output"] == written[0]

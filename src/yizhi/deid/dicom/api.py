@@ -1,6 +1,7 @@
 """JSON routes: upload DICOM for de-identification (a `deid.dicom` job), download its results.
 
-    POST /api/v1/deid/dicom                      multipart: file (zip or .dcm), option (repeatable), org
+    POST /api/v1/deid/dicom                      multipart: file (zip or .dcm), option (repeatable), org,
+                                                 keep_names (default false: keyed folder/file names)
     GET  /api/v1/deid/dicom/{job_id}/output      the released zip
     GET  /api/v1/deid/dicom/{job_id}/quarantine  files that may show burned-in text (review only)
     GET  /api/v1/deid/dicom/{job_id}/report      deid-report.jsonl
@@ -73,6 +74,7 @@ def start_dicom_deidentification(
     file: Annotated[UploadFile, File(description="A zip of DICOM files, or one DICOM file.")],
     option: Annotated[list[str] | None, Form(description="Profile options, repeatable.")] = None,
     org: Annotated[str | None, Form(description="Slug of the organisation the data belongs to.")] = None,
+    keep_names: Annotated[bool, Form(description="Keep folder and file names (default: keyed stand-ins).")] = False,
 ) -> Job:
     authorize(person, "deid.dicom.use")
     organization = _acting_org(db, person, org)
@@ -85,7 +87,8 @@ def start_dicom_deidentification(
     job = jobs.enqueue(
         db,
         "deid.dicom",
-        {"input": digest, "input_name": name, "options": sorted(o.value for o in options)},
+        {"input": digest, "input_name": name, "options": sorted(o.value for o in options),
+         "rename_paths": not keep_names},
         created_by_id=person.id,
         organization_id=organization.id,
     )

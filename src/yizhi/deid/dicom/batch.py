@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
@@ -23,6 +23,7 @@ from pydicom.errors import InvalidDicomError
 from yizhi.deid.dicom import fastio
 from yizhi.deid.dicom.engine import Deidentifier, burned_in_reason
 from yizhi.deid.dicom.options import Option
+from yizhi.deid.keys import derive
 
 REPORT_NAME = "deid-report.jsonl"
 QUARANTINE_DIR = "quarantine"
@@ -106,15 +107,20 @@ def write_dataset(ds: Dataset, target: Path) -> None:
         raise
 
 
-def deidentify_file(source: Path, relative: str, output_dir: Path, deidentifier: Deidentifier) -> dict:
-    """De-identify one file; returns its report line (never raises for a bad file)."""
+def deidentify_file(
+    source: Path, relative: str, output_dir: Path, deidentifier: Deidentifier, output_relative: str | None = None
+) -> dict:
+    """De-identify one file to ``output_dir/output_relative`` (default: the same relative path);
+    returns its report line (never raises for a bad file)."""
     with warnings.catch_warnings():
         # pydicom warns about every oddity of real-world files; the report line is what counts.
         warnings.simplefilter("ignore")
-        return _deidentify_file(source, relative, output_dir, deidentifier)
+        return _deidentify_file(source, relative, output_dir, deidentifier, output_relative or relative)
 
 
-def _deidentify_file(source: Path, relative: str, output_dir: Path, deidentifier: Deidentifier) -> dict:
+def _deidentify_file(
+    source: Path, relative: str, output_dir: Path, deidentifier: Deidentifier, output_relative: str
+) -> dict:
     try:
         ds = read_dataset(source)
         meta = getattr(ds, "file_meta", None)
@@ -123,13 +129,13 @@ def _deidentify_file(source: Path, relative: str, output_dir: Path, deidentifier
                          "offsets describe the original files; rebuild it from the output")
         reason = burned_in_reason(ds)
         deidentifier.deidentify(ds)
-        target = output_dir / QUARANTINE_DIR / relative if reason else output_dir / relative
-        write_dataset(ds, target)
+        written = f"{QUARANTINE_DIR}/{output_relative}" if reason else output_relative
+        write_dataset(ds, output_dir / written)
     except NotDicomError as exc:
         return _line(relative, "error", str(exc))
     except Exception as exc:  # one bad file must not stop the run; the report says what happened
         return _line(relative, "error", _one_line(exc))
-    return _line(relative, "quarantined" if reason else "ok", reason or "")
+    return _line(relative, "quarantined" if reason else "ok", reason or "", written)
 
 
 def _one_line(exc: Exception) -> str:
@@ -138,8 +144,19 @@ def _one_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
 
 
-def _line(relative: str, status: str, reason: str) -> dict:
-    return {"path": relative, "status": status, "reason": reason}
+def _line(relative: str, status: str, reason: str, output: str | None = None) -> dict:
+    return {"path": relative, "status": status, "reason": reason, "output": output}
+
+
+def pseudonymous_path(key: bytes, relative: str) -> str:
+    """A keyed stand-in for ``relative``: exports often name folders and files after the patient.
+
+    Each folder becomes ``d`` + 12 hex digits of a keyed digest of its path, the file 16 hex digits
+    plus ``.dcm``: the same input path gives the same output path under the same key.
+    """
+    parts = PurePosixPath(relative).parts
+    folders = ["d" + derive(key, "dicom-path", "/".join(parts[: i + 1])).hex()[:12] for i in range(len(parts) - 1)]
+    return "/".join([*folders, derive(key, "dicom-path", relative).hex()[:16] + ".dcm"])
 
 
 def list_input_files(input_dir: Path) -> list[tuple[Path, str]]:
@@ -181,31 +198,32 @@ def _deidentifier_for(key: bytes, option_names: tuple[str, ...], safe_private: t
 
 def _work(item: tuple) -> dict:
     """One file in a worker (a top-level function with plain-data arguments, as the engine needs)."""
-    path, relative, output_dir, key, option_names, safe_private = item
+    path, relative, output_relative, output_dir, key, option_names, safe_private = item
     deidentifier = _deidentifier_for(key, option_names, safe_private)
-    return deidentify_file(Path(path), relative, Path(output_dir), deidentifier)
+    return deidentify_file(Path(path), relative, Path(output_dir), deidentifier, output_relative)
 
 
 def run_files(
-    files: list[tuple[Path, str]],
+    files: list[tuple[Path, str, str]],
     output_dir: Path,
     key: bytes,
     options: frozenset[Option],
     workers: int = 1,
     safe_private: frozenset[tuple[str, int, int]] = frozenset(),
 ) -> Iterator[dict]:
-    """Report lines in input order, de-identifying on the platform engine with ``workers``
-    processes (local pool, or Ray when YIZHI_ENGINE=ray); 1 = in this process."""
+    """Report lines in input order for (input path, relative path, output relative path) triples,
+    de-identifying on the platform engine with ``workers`` processes (local pool, or Ray when
+    YIZHI_ENGINE=ray); 1 = in this process."""
     if workers <= 1 or len(files) < 2:
         deidentifier = Deidentifier(key, options, text_cleaner_or_none(key), safe_private)
-        for path, relative in files:
-            yield deidentify_file(path, relative, output_dir, deidentifier)
+        for path, relative, output_relative in files:
+            yield deidentify_file(path, relative, output_dir, deidentifier, output_relative)
         return
     from yizhi.engine import map_parallel
 
     option_names = tuple(sorted(option.value for option in options))
     safe = tuple(sorted(safe_private))
-    items = [(str(path), relative, str(output_dir), key, option_names, safe) for path, relative in files]
+    items = [(str(path), relative, out, str(output_dir), key, option_names, safe) for path, relative, out in files]
     chunk = max(1, min(32, len(items) // (workers * 4)))
     yield from map_parallel(_work, items, workers=workers, chunksize=chunk)
 
@@ -218,11 +236,19 @@ def deidentify_tree(
     workers: int = 1,
     safe_private: frozenset[tuple[str, int, int]] = frozenset(),
     on_progress: Callable[[int, int], None] | None = None,
+    rename_paths: bool = False,
 ) -> Summary:
-    """De-identify every file under ``input_dir`` into ``output_dir``; write the report."""
+    """De-identify every file under ``input_dir`` into ``output_dir``; write the report.
+
+    The output mirrors the input tree, or with ``rename_paths`` uses keyed stand-ins for folder
+    and file names (see ``pseudonymous_path``); the report maps each input path to its output.
+    """
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     check_tree(input_dir, output_dir)
-    files = list_input_files(input_dir)
+    files = [
+        (path, relative, pseudonymous_path(key, relative) if rename_paths else relative)
+        for path, relative in list_input_files(input_dir)
+    ]
     output_dir.mkdir(parents=True, exist_ok=True)
     counts = dict.fromkeys(STATUSES, 0)
     report = output_dir / REPORT_NAME

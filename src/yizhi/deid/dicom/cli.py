@@ -1,4 +1,4 @@
-"""`yizhi deid dicom INPUT_DIR OUTPUT_DIR [--option ...] [--key-file F] [--workers N]`."""
+"""`yizhi deid dicom INPUT_DIR OUTPUT_DIR [--option ...] [--key-file F] [--workers N] [--rename-paths]`."""
 
 from __future__ import annotations
 
@@ -64,6 +64,11 @@ def dicom_command(
         Path | None,
         typer.Option(help="CSV of creator,group,element private attributes kept by retain-safe-private."),
     ] = None,
+    rename_paths: Annotated[
+        bool,
+        typer.Option(help="Keyed stand-ins for folder and file names (exports often name them after "
+                     "the patient); the report maps each input path to its output."),
+    ] = False,
 ) -> None:
     """De-identify DICOM files by PS3.15 Annex E (Basic Application Level Confidentiality Profile).
 
@@ -80,7 +85,7 @@ def dicom_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     try:
-        summary = _run(input_dir, output_dir, key, options, workers, safe)
+        summary = _run(input_dir, output_dir, key, options, workers, safe, rename_paths)
     except (TreeError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -93,9 +98,9 @@ def dicom_command(
         raise typer.Exit(EXIT_SOME_FAILED)
 
 
-def _run(input_dir, output_dir, key, options, workers, safe):
+def _run(input_dir, output_dir, key, options, workers, safe, rename_paths):
     if not sys.stderr.isatty():
-        return deidentify_tree(input_dir, output_dir, key, options, workers, safe)
+        return deidentify_tree(input_dir, output_dir, key, options, workers, safe, rename_paths=rename_paths)
     from rich.console import Console
     from rich.progress import Progress
 
@@ -105,4 +110,6 @@ def _run(input_dir, output_dir, key, options, workers, safe):
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return deidentify_tree(input_dir, output_dir, key, options, workers, safe, on_progress=advance)
+        return deidentify_tree(
+            input_dir, output_dir, key, options, workers, safe, on_progress=advance, rename_paths=rename_paths
+        )

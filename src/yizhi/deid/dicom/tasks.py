@@ -3,12 +3,13 @@
 Params (JSON)::
 
     {"input": "<sha256 of the stored upload>", "input_name": "ct-study.zip",
-     "options": ["retain-long-modified-dates", "retain-patient-chars"]}
+     "options": ["retain-long-modified-dates", "retain-patient-chars"], "rename_paths": true}
 
 The upload is stored before this runs (``yizhi.storage``). The job unpacks it into a temporary
 folder (member names checked: no absolute paths, no ``..``, no links; size and count limited, so a
 zip bomb fails instead of filling the disk), runs the same ``deidentify_tree`` as the CLI with the
-deployment key, and stores three results: the released zip (``output``), the quarantine zip (files
+deployment key (folder and file names replaced by keyed stand-ins unless ``rename_paths`` is
+false: zip exports are often named after the patient), and stores three results: the released zip (``output``), the quarantine zip (files
 that may show burned-in text, for review only) and the per-file report (``report_file``, JSONL).
 A ledger event records the input and output digests and the counts, never a value from the files.
 
@@ -122,6 +123,9 @@ def deidentify_dicom_job(context: JobContext) -> dict:
         options = parse_options(names)
     except OptionError as exc:
         raise ValidationFailed(f"invalid options: {exc}", field="options") from None
+    rename_paths = params.get("rename_paths", True)
+    if not isinstance(rename_paths, bool):
+        raise ValidationFailed("invalid params: 'rename_paths' must be true or false")
     key = load_key(None)
 
     with tempfile.TemporaryDirectory(prefix="yizhi-deid-dicom-") as folder:
@@ -144,7 +148,8 @@ def deidentify_dicom_job(context: JobContext) -> dict:
                 context.progress(0.05 + 0.85 * done / max(total, 1), f"{done}/{total} files")
 
         summary = deidentify_tree(
-            source, output, key, options, workers=max(1, get_settings().workers), on_progress=on_progress
+            source, output, key, options, workers=max(1, get_settings().workers), on_progress=on_progress,
+            rename_paths=rename_paths,
         )
         context.progress(0.92, "packing the results")
         released, quarantined = work / "released.zip", work / "quarantine.zip"
@@ -156,6 +161,7 @@ def deidentify_dicom_job(context: JobContext) -> dict:
             "report_file": _store(output / REPORT_NAME),
             "counts": {"ok": summary.ok, "quarantined": summary.quarantined, "error": summary.error},
             "options": sorted(option.value for option in options),
+            "rename_paths": rename_paths,
         }
         if (output / QUARANTINE_DIR).is_dir():
             pack(output / QUARANTINE_DIR, quarantined, exclude_top=set())
