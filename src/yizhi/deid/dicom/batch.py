@@ -1,7 +1,7 @@
 """De-identify a folder of DICOM files into a mirrored output folder, with a per-file report.
 
 Every input file gets exactly one line in ``OUTPUT_DIR/deid-report.jsonl``: ``ok`` (written under
-the mirrored path), ``quarantined`` (may show burned-in text: written under
+the mirrored path, or a keyed stand-in path with ``rename_paths``), ``quarantined`` (may show burned-in text: written under
 ``OUTPUT_DIR/quarantine/`` for review, never into the released tree) or ``error`` (unreadable or not
 DICOM: nothing written). The input is only read. Outputs are written to a temporary file and moved
 into place, so a crash never leaves half a file.
@@ -85,7 +85,6 @@ def _read(path: Path) -> Dataset:
         # Force-reading accepts any bytes; a real dataset names at least its SOP instance or patient.
         if not any(tag in ds for tag in (0x00080016, 0x00080018, 0x00100010, 0x00100020)):
             raise NotDicomError("not a DICOM file: no DICM prefix and no SOP or patient attributes")
-        ds.keys()  # touch the parsed elements
         return ds
     except NotDicomError:
         raise
