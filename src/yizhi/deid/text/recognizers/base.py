@@ -37,8 +37,9 @@ class PatternRule:
     confidence: float
     group: int | str = 0
     validator: Validator | None = None
-    # A cheap test that must pass before the full expression runs (most notes hold no e-mail at all).
-    trigger: re.Pattern[str] | None = None
+    # A cheap test that must pass before the full expression runs (most notes hold no e-mail at all):
+    # a regex, or lower-case substrings of which one must occur (a label such as "mrn" or "住院号").
+    trigger: re.Pattern[str] | tuple[str, ...] | None = None
 
 
 @dataclass
@@ -50,12 +51,17 @@ class PatternRecognizer:
     rules: list[PatternRule] = field(default_factory=list)
 
     def find(self, text: str) -> Iterator[Span]:
-        checked: dict[re.Pattern[str], bool] = {}
+        checked: dict[object, bool] = {}
+        lower = text.lower()
         for rule in self.rules:
-            if rule.trigger is not None:
-                if rule.trigger not in checked:
-                    checked[rule.trigger] = rule.trigger.search(text) is not None
-                if not checked[rule.trigger]:
+            trigger = rule.trigger
+            if trigger is not None:
+                if trigger not in checked:
+                    if isinstance(trigger, tuple):
+                        checked[trigger] = any(word in lower for word in trigger)
+                    else:
+                        checked[trigger] = trigger.search(text) is not None
+                if not checked[trigger]:
                     continue
             for match in rule.regex.finditer(text):
                 start, end = match.span(rule.group)

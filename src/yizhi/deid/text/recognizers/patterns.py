@@ -277,6 +277,23 @@ PLATE_BY_LABEL = PatternRule(
 
 for _rule in (*CN_DATES[:2], *NUMERIC_DATES, *EN_DATES, *AGES):
     _rule.trigger = DIGIT  # every one of these shapes holds a digit
+ID_BY_LABEL.trigger = ("身份", "证件", "护照", "通行证", "军官证", "居住证", "社保", "社会保障", "passport", "id", "ssn",
+                       "social security", "licen")
+CARD_BY_LABEL.trigger = ("卡", "账号", "帐号", "card", "account", "iban")
+PHONE_BY_LABEL.trigger = ("电话", "手机", "联系方式", "座机", "传真", "热线", "tel", "phone", "fax", "cell", "mobile", "call")
+SOCIAL_BY_LABEL.trigger = ("微信", "wechat", "qq", "微博", "钉钉", "抖音")
+RECORD_BY_LABEL.trigger = ("号", "id", "mrn", "record", "accession", "acct", "account", "insurance", "member", "policy",
+                           "plan", "encounter", "visit", "case", "specimen", "order")
+DEVICE_BY_LABEL.trigger = ("序列号", "编号", "设备号", "s/n", "sn", "serial", "device", "udi", "imei", "mac")
+PLATE_BY_LABEL.trigger = ("plate", "车牌")
+CN_ZIP_BY_LABEL.trigger = ("邮编", "邮政编码")
+UNIT.trigger = ("apt", "apartment", "suite", "ste", "unit", "psc", "box")
+AGES[2].trigger = ("age",)
+AGES[3].trigger = ("年龄", "年齡")
+for _rule in EN_DATES[:3]:
+    _rule.trigger = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+for _rule in CN_DATES[:2]:
+    _rule.trigger = ("月",)
 IPV6.trigger = re.compile(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:")  # two colons close together, not a clock time
 DOMAIN.trigger = re.compile(r"\w\.[A-Za-z]")
 
