@@ -17,10 +17,14 @@ _LATIN = re.compile(r"[A-Za-z]")
 # What may sit between two pieces of one address (and so joins them): separators, house and unit
 # numbers, state codes and military post codes (APO AA), Hungarian/Polish street markers (u., ul.).
 _ADDRESS_GLUE = re.compile(
-    r"^(?:[ ,，\n]|\b(?:[A-Z]{2,3}|\d{1,6}[A-Za-z]?\.?|u\.|ul\.|apt\.?|suite|unit|box|nan|and|do|de|des|du|la|le|del|di)\b"
-    r"|(?<![\w])[a-zà-ÿ]{3,}(?= \d))*$"
+    r"^(?:[ ,，\n]|\b(?:[A-Z]{2,3}|\d{1,6}[A-Za-z]?\.?|u\.|ul\.|apt\.?|suite|unit|box|nan|and|do|de|des|du|la|le|del|di|nad|u)\b"
+    r"|(?<![\w])[a-zà-ÿ]{3,}(?= \d)|\b[A-ZÀ-ÖØ-Þ\u0391-\u03a9∆]{2,}\b|\([^()\n]{1,20}\))*$"
 )
-_ADDRESS_TAIL = re.compile(r"(?:[ ,\n]*(?:[A-Z]{2,3}\b|nan\b|\d{1,6}(?:-\d{3,4})?\b\.?|u\. ?\d+\.?))+")
+_ADDRESS_TAIL = re.compile(
+    r"(?:[ ,\n]*(?:[A-Z]{2,3}\b|nan\b|\d{1,6}(?:-\d{3,4})?\b\.?|u\. ?\d+\.?|\([^()\n]{1,20}\)"
+    r"|[A-ZÀ-ÖØ-Þ\u0391-\u03a9∆]{3,}\b))+"
+)
+_CORNER = re.compile(r"the corner of $", re.IGNORECASE)
 _ADDRESS_KINDS = {"ADDRESS", "LOCATION"}
 
 
@@ -98,7 +102,13 @@ def _with_trailing_zip(text: str, span: Span) -> Span:
     """An address runs on over its postcode, state code and numbers ("Hungary 18695", ", CO\n 70079")."""
     if span.type != "ADDRESS":
         return span
-    match = _ADDRESS_TAIL.match(text, span.end)
-    if not match:
+    start, end = span.start, span.end
+    corner = _CORNER.search(text, max(0, start - 14), start)
+    if corner:
+        start = corner.start()
+    match = _ADDRESS_TAIL.match(text, end)
+    if match:
+        end = match.end()
+    if (start, end) == (span.start, span.end):
         return span
-    return Span(span.start, match.end(), span.type, text[span.start : match.end()], span.confidence, span.recognizer)
+    return Span(start, end, span.type, text[start:end], span.confidence, span.recognizer)

@@ -276,8 +276,56 @@ class EnglishCueRecognizer:
                     yield span
 
 
+class LowercaseNameRecognizer:
+    """Names typed without capitals ("olga krylova", "leone mazzi"): a rare surname next to a known name.
+
+    A word counts only when it is in the name dictionaries and NOT a common English word, so
+    "will", "grant" or "rose" in running text never start a name.
+    """
+
+    name = "en_lowercase_names"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        names, common = name_words(), common_words()
+        tokens = [t for t in _TOKEN.finditer(text)]
+        index = 0
+        while index < len(tokens):
+            word = tokens[index].group()
+            key = _strip(word)
+            if not (word.islower() and key in names and key not in common):
+                index += 1
+                continue
+            first = index
+            while first > 0 and _lower_name_part(tokens[first - 1], names) and \
+                    text[tokens[first - 1].end() : tokens[first].start()] == " ":
+                first -= 1
+            last = index
+            while last + 1 < len(tokens) and _lower_name_part(tokens[last + 1], names) and \
+                    text[tokens[last].end() : tokens[last + 1].start()] == " ":
+                last += 1
+            if last > first or key not in common_words():
+                span = make_span(text, tokens[first].start(), _end_without_possessive(text, tokens[last]), "NAME", 0.6,
+                                 self.name)
+                if span is not None:
+                    yield span
+            index = last + 1
+
+
+def _lower_name_part(token: re.Match[str], names: frozenset[str]) -> bool:
+    word = token.group()
+    return word.islower() and (_strip(word) in names or (len(word.rstrip(".")) == 1 and word.isalpha()))
+
+
+def _end_without_possessive(text: str, token: re.Match[str]) -> int:
+    end = token.end()
+    if _POSSESSIVE.search(token.group()):
+        end -= 2
+    return end - 1 if text[end - 1] == "." else end
+
+
 def english_recognizers() -> list:
-    return [EnglishNameRecognizer(), EnglishCueRecognizer()]
+    return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer()]
 
 
 def english_in_chinese_recognizers() -> list:
