@@ -13,6 +13,7 @@ to pydicom's ordinary writer, so the output is always a valid file with the same
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from pathlib import Path
@@ -174,7 +175,13 @@ def _write_body(buffer: DicomBytesIO, ds: Dataset, encoding: tuple[bool, bool], 
                 write_data_element(buffer, ds.get_item(tag), charset)
                 continue
         elif elem.VR == "SQ":
-            value, vr = _sequence_bytes(elem.value or [], encoding, charset, structs), "SQ"
+            value = _sequence_bytes(elem.value or [], encoding, charset, structs)
+            if elem.is_undefined_length:  # kept as it came, like pydicom does
+                _write_header(buffer, tag, "SQ", UNDEFINED_LENGTH, is_implicit, structs)
+                buffer.write(value)
+                buffer.write(structs["implicit"].pack(0xFFFE, 0xE0DD, 0))  # sequence delimiter
+                continue
+            vr = "SQ"
         else:
             value, vr = _ascii_value(elem), elem.VR
             if value is None:
@@ -229,7 +236,8 @@ def _write_header(buffer, tag: int, vr, length: int, is_implicit: bool, structs)
 
 
 def _sequence_bytes(items, encoding: tuple[bool, bool], charset, structs) -> bytes:
-    """A sequence value with defined lengths: (FFFE,E000) items, each holding its elements."""
+    """A sequence value: (FFFE,E000) items, each holding its elements, with defined lengths except
+    for items that came with undefined length (kept so, as pydicom's writer does)."""
     out = DicomBytesIO()
     out.is_implicit_VR, out.is_little_endian = encoding
     for item in items:
@@ -240,8 +248,13 @@ def _sequence_bytes(items, encoding: tuple[bool, bool], charset, structs) -> byt
         else:
             write_dataset(body, item, charset)
         data = body.getvalue()
-        out.write(structs["implicit"].pack(0xFFFE, 0xE000, len(data)))
-        out.write(data)
+        if getattr(item, "is_undefined_length_sequence_item", False):  # as it came, like pydicom
+            out.write(structs["implicit"].pack(0xFFFE, 0xE000, UNDEFINED_LENGTH))
+            out.write(data)
+            out.write(structs["implicit"].pack(0xFFFE, 0xE00D, 0))  # item delimiter
+        else:
+            out.write(structs["implicit"].pack(0xFFFE, 0xE000, len(data)))
+            out.write(data)
     return out.getvalue()
 
 
@@ -285,28 +298,35 @@ def _element_header(raw: RawDataElement, is_implicit: bool, is_little: bool) -> 
 
 
 def _copy_range(source: Path, offset: int, count: int, handle: BinaryIO) -> None:
-    """Copy ``count`` bytes at ``offset`` of ``source`` to the end of ``handle``."""
+    """Copy ``count`` bytes at ``offset`` of ``source`` to the end of ``handle``.
+
+    File to file, the kernel copies (``os.copy_file_range``); otherwise (another file system, an
+    in-memory buffer) it goes through Python in chunks.
+    """
     with source.open("rb") as src:
         if src.seek(0, os.SEEK_END) < offset + count:
             raise ValueError(f"{source.name}: pixel data runs past the end of the file")
-        out_fd = handle.fileno()
         copied = 0
         try:
-            while copied < count:
-                step = os.copy_file_range(src.fileno(), out_fd, count - copied, offset + copied)
-                if step == 0:
-                    break
-                copied += step
-        except (AttributeError, OSError):
-            pass  # no copy_file_range here (or across these file systems): copy in chunks below
-        if copied < count:
-            src.seek(offset + copied)
-            os.lseek(out_fd, 0, os.SEEK_END)
-            while copied < count:
-                chunk = src.read(min(COPY_CHUNK, count - copied))
-                if not chunk:
-                    raise ValueError(f"{source.name}: file ended inside the pixel data")
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(out_fd, view):]
-                copied += len(chunk)
+            out_fd = handle.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            out_fd = None
+        if out_fd is not None:
+            try:
+                while copied < count:
+                    step = os.copy_file_range(src.fileno(), out_fd, count - copied, offset + copied)
+                    if step == 0:
+                        break
+                    copied += step
+            except (AttributeError, OSError):
+                pass  # no copy_file_range here, or not across these file systems
+            if copied:
+                handle.seek(0, os.SEEK_END)  # the kernel moved the file offset under the buffer
+        src.seek(offset + copied)
+        while copied < count:
+            chunk = src.read(min(COPY_CHUNK, count - copied))
+            if not chunk:
+                raise ValueError(f"{source.name}: file ended inside the pixel data")
+            handle.write(chunk)
+            copied += len(chunk)
+        handle.flush()
