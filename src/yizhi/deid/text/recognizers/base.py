@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 from yizhi.deid.text.spans import Span, make_span
@@ -52,13 +53,14 @@ class PatternRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         checked: dict[object, bool] = {}
-        lower = text.lower()
+        lower = None
         for rule in self.rules:
             trigger = rule.trigger
             if trigger is not None:
                 if trigger not in checked:
                     if isinstance(trigger, tuple):
-                        checked[trigger] = any(word in lower for word in trigger)
+                        lower = text.lower() if lower is None else lower
+                        checked[trigger] = _words_regex(trigger).search(lower) is not None
                     else:
                         checked[trigger] = trigger.search(text) is not None
                 if not checked[trigger]:
@@ -76,6 +78,11 @@ class PatternRecognizer:
                 span = make_span(text, start, end, rule.type, confidence, self.name)
                 if span is not None:
                     yield span
+
+
+@lru_cache(maxsize=256)
+def _words_regex(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, words)))
 
 
 _REGISTRY: list[Recognizer] = []

@@ -95,6 +95,7 @@ def place_words() -> frozenset[str]:
     return frozenset(places)
 
 
+@lru_cache(maxsize=1 << 16)
 def _strip(token: str) -> str:
     return _POSSESSIVE.sub("", token.rstrip(".").replace("’", "'")).lower()
 
