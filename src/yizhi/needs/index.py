@@ -80,11 +80,12 @@ class MatchingIndex:
     def model_name(self) -> str:
         return self.engine.corpus("need").encoder.name
 
-    def sync(self, session: Session) -> int:
-        """Apply rows changed since the last sync; returns how many were looked at."""
+    def sync(self, session: Session, sides: tuple[str, ...] = ("need", "solution")) -> int:
+        """Apply rows changed since the last sync; returns how many were applied."""
         seen = 0
         with self._lock:
-            for side, (model, to_document, matchable) in self.SIDES.items():
+            for side in sides:
+                model, to_document, matchable = self.SIDES[side]
                 query = select(model).order_by(model.updated_at)
                 since = self._watermark[side]
                 if since is not None:
@@ -127,14 +128,15 @@ _indexes: dict[str, MatchingIndex] = {}
 _indexes_lock = threading.Lock()
 
 
-def get_index(session: Session) -> MatchingIndex:
-    """The index for the session's database (tests switch databases), synced to it."""
+def get_index(session: Session, side: str | None = None) -> MatchingIndex:
+    """The index for the session's database (tests switch databases), synced to it — only the
+    side a caller ranks, so a one-off CLI match does not index the other side at all."""
     key = str(session.get_bind().url)
     with _indexes_lock:
         index = _indexes.get(key)
         if index is None:
             index = _indexes[key] = MatchingIndex()
-    index.sync(session)
+    index.sync(session, (side,) if side else ("need", "solution"))
     return index
 
 

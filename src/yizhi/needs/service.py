@@ -353,7 +353,7 @@ def _rank_ids_by_text(session: Session, side: str, ids: list[int], text: str) ->
     if not ids:
         return []
     model, to_document = (Need, need_document) if side == "need" else (Solution, solution_document)
-    index = get_index(session)
+    index = get_index(session, side)
     corpus = index.engine.corpus(side)
     terms = corpus.analyzer.terms(text)
     query_vector = corpus.encoder.encode([text])[0]
@@ -487,7 +487,7 @@ def match_filters(category: str | None = None, modalities: Iterable[str] = (), m
 def matches_for_need(session: Session, person: Person | None, need: Need, *, filters: Filters | None = None,
                      top: int = 10, lang: str = "zh") -> list[MatchResult]:
     _check(person, "needs.match", need)
-    index = get_index(session)
+    index = get_index(session, "solution")
     corpus = index.engine.corpus("solution")
     doc = need_document(need)
     vector = vector_from_row(need, index.model_name)
@@ -501,7 +501,7 @@ def matches_for_need(session: Session, person: Person | None, need: Need, *, fil
 def matches_for_solution(session: Session, person: Person | None, solution: Solution, *,
                          filters: Filters | None = None, top: int = 10, lang: str = "zh") -> list[MatchResult]:
     _check(person, "solutions.view", solution)
-    index = get_index(session)
+    index = get_index(session, "need")
     corpus = index.engine.corpus("need")
     doc = solution_document(solution)
     vector = vector_from_row(solution, index.model_name)
