@@ -140,3 +140,18 @@ def test_wrong_transitions_are_refused(api, cast, published_need):
     assert error_code(api(cast.admin).post(f"/api/v1/needs/{published_need['id']}/start-review")) == "forbidden"
     ok(owner.post(f"/api/v1/needs/{published_need['id']}/close"))
     assert owner.post(f"/api/v1/needs/{published_need['id']}/close").status_code == 403
+
+
+def test_company_withdraws_and_the_need_reopens(api, cast, published_need):
+    owner, company = api(cast.owner), api(cast.company)
+    need_id = published_need["id"]
+    eid = ok(company.post(f"/api/v1/needs/{need_id}/interest", json={"message": "有意向"}), 201)["id"]
+    ok(owner.post(f"/api/v1/needs/engagements/{eid}/decision", json={"accept": True}))
+    assert ok(owner.get(f"/api/v1/needs/{need_id}"))["status"] == "in_engagement"
+    assert owner.post(f"/api/v1/needs/engagements/{eid}/withdraw").status_code == 403  # only the company
+    assert ok(company.post(f"/api/v1/needs/engagements/{eid}/withdraw"))["status"] == "withdrawn"
+    assert ok(owner.get(f"/api/v1/needs/{need_id}"))["status"] == "published"
+    assert any(n["kind"] == "engagement_withdrawn" for n in ok(owner.get("/api/v1/needs/notifications"))["items"])
+    assert company.post(f"/api/v1/needs/engagements/{eid}/messages", json={"body": "x"}).status_code == 403
+    # a fresh interest is possible again
+    ok(company.post(f"/api/v1/needs/{need_id}/interest", json={"message": "再次联系"}), 201)

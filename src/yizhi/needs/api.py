@@ -201,6 +201,13 @@ def decide(engagement_id: int, body: DecisionIn, db: DbSession, person: CurrentP
     return _engagement_out(db, engagement)
 
 
+@router.post("/engagements/{engagement_id}/withdraw")
+def withdraw(engagement_id: int, db: DbSession, person: CurrentPerson) -> dict:
+    engagement = service.withdraw_engagement(db, person, service.get_engagement(db, person, engagement_id))
+    db.commit()
+    return _engagement_out(db, engagement)
+
+
 @router.post("/engagements/{engagement_id}/messages", status_code=201)
 def post_message(engagement_id: int, body: MessageIn, db: DbSession, person: CurrentPerson) -> MessagePublic:
     message = service.post_message(db, person, service.get_engagement(db, person, engagement_id), body.body)

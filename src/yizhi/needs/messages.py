@@ -19,6 +19,7 @@ NOTIFICATIONS = {
     "engagement_accepted": N_("The hospital accepted your interest in “%(title)s”."),
     "engagement_declined": N_("The hospital declined your interest in “%(title)s”."),
     "engagement_message": N_("New message about “%(title)s”."),
+    "engagement_withdrawn": N_("%(company)s withdrew its interest in “%(title)s”."),
     "pilot_started": N_("A pilot started for “%(title)s”."),
     "pilot_closed": N_("The pilot for “%(title)s” was closed."),
 }
@@ -34,7 +35,7 @@ LABELS = [
     N_("Needs library"), N_("Solutions"), N_("Needs lists"), N_("Review queue"),
     # flash messages (views call translator(request)(...))
     N_("Draft saved."), N_("Needs list released."), N_("All marked as read."), N_("Saved."), N_("Message sent."),
-    N_("Pilot started."), N_("Pilot closed."), N_("Solution published."),
+    N_("Pilot started."), N_("Pilot closed."), N_("Solution published."), N_("Interest withdrawn."),
 ]
 
 

@@ -147,6 +147,16 @@ def _engagement_message(person: Person, engagement: Engagement) -> bool:
     return acts_for(person, engagement.company_org_id) or acts_for(person, engagement.need.org_id)
 
 
+@rule("engagements.withdraw", visible_via="engagements.view")
+def _engagement_withdraw(person: Person, engagement: Engagement) -> bool:
+    # Once a pilot runs, the engagement ends with the pilot's closing report instead.
+    return (
+        engagement.status in (EngagementStatus.pending, EngagementStatus.accepted)
+        and engagement.need.status != NeedStatus.piloting
+        and acts_for(person, engagement.company_org_id)
+    )
+
+
 @rule("pilots.start", visible_via="engagements.view")
 def _pilot_start(person: Person, engagement: Engagement) -> bool:
     return (

@@ -81,6 +81,7 @@ TRANSITIONS: dict[tuple[NeedStatus, str], NeedStatus] = {
     (NeedStatus.under_review, "return"): NeedStatus.returned,
     (NeedStatus.published, "engage"): NeedStatus.in_engagement,
     (NeedStatus.in_engagement, "start_pilot"): NeedStatus.piloting,
+    (NeedStatus.in_engagement, "disengage"): NeedStatus.published,
     (NeedStatus.piloting, "close"): NeedStatus.closed,
     (NeedStatus.published, "close"): NeedStatus.closed,
     (NeedStatus.in_engagement, "close"): NeedStatus.closed,
@@ -735,6 +736,24 @@ def decide_engagement(session: Session, person: Person | None, engagement: Engag
     kind = "engagement_accepted" if accept else "engagement_declined"
     notify(session, org_members(session, engagement.company_org_id), kind,
            {"need_id": need.id, "title": need.title}, f"/needs/engagements/{engagement.id}", actor=person)
+    session.flush()
+    return engagement
+
+
+def withdraw_engagement(session: Session, person: Person, engagement: Engagement) -> Engagement:
+    """The company steps back; a need left with no accepted engagement is open to others again."""
+    authorize(person, "engagements.withdraw", engagement)
+    was_accepted = engagement.status == EngagementStatus.accepted
+    engagement.status = EngagementStatus.withdrawn
+    session.flush()
+    need = engagement.need
+    still_engaged = session.scalar(select(Engagement.id).where(
+        Engagement.need_id == need.id, Engagement.status == EngagementStatus.accepted).limit(1))
+    if was_accepted and need.status == NeedStatus.in_engagement and still_engaged is None:
+        _transition(need, "disengage")
+    notify(session, org_members(session, need.org_id), "engagement_withdrawn",
+           {"need_id": need.id, "title": need.title, "company": engagement.company.name},
+           f"/needs/engagements/{engagement.id}", actor=person)
     session.flush()
     return engagement
 

@@ -219,6 +219,7 @@ def engagement_page(engagement_id: int, request: Request, db: DbSession, person:
     return render(request, "needs/engagement.html", {
         "e": engagement, "pilot": pilot,
         "can_decide": can(person, "engagements.decide", engagement),
+        "can_withdraw": can(person, "engagements.withdraw", engagement),
         "can_message": can(person, "engagements.message", engagement),
         "can_pilot": pilot is None and can(person, "pilots.start", engagement),
         "can_close_pilot": pilot is not None and can(person, "pilots.close", pilot),
@@ -237,6 +238,14 @@ async def engagement_decision(engagement_id: int, request: Request, db: DbSessio
         return _fail_back(db, url, exc)
     db.commit()
     return redirect_with_flash(url, translator(request)("Saved."))
+
+
+@router.post("/needs/engagements/{engagement_id:int}/withdraw")
+def engagement_withdraw(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    engagement = service.get_engagement(db, person, engagement_id)
+    service.withdraw_engagement(db, person, engagement)
+    db.commit()
+    return redirect_with_flash(f"/needs/engagements/{engagement_id}", translator(request)("Interest withdrawn."))
 
 
 @router.post("/needs/engagements/{engagement_id:int}/messages")
