@@ -155,3 +155,17 @@ def test_company_withdraws_and_the_need_reopens(api, cast, published_need):
     assert company.post(f"/api/v1/needs/engagements/{eid}/messages", json={"body": "x"}).status_code == 403
     # a fresh interest is possible again
     ok(company.post(f"/api/v1/needs/{need_id}/interest", json={"message": "再次联系"}), 201)
+
+
+def test_transition_table_refuses_with_a_clear_message(cast, db):
+    from sqlalchemy import select as sql_select
+
+    from yizhi.accounts.models import Organization
+    from yizhi.errors import Conflict
+    from yizhi.needs import service
+    from yizhi.needs.schemas import NeedIn
+
+    hospital = db.scalar(sql_select(Organization).where(Organization.slug == "hospital"))
+    need = service.create_need(db, None, hospital, NeedIn(title="草稿", description="x"))
+    with pytest.raises(Conflict, match=r"a need that is draft does not allow 'approve' \(allowed: submit\)"):
+        service.review_need(db, None, need, "approve")

@@ -106,7 +106,9 @@ def _check(person: Person | None, action: str, obj) -> None:
 def _transition(need: Need, action: str) -> None:
     target = TRANSITIONS.get((need.status, action))
     if target is None:
-        raise Conflict(f"a need that is {need.status.value} cannot be {action.replace('_', ' ')}ed")
+        allowed = sorted(a for (state, a) in TRANSITIONS if state == need.status)
+        raise Conflict(f"a need that is {need.status.value} does not allow {action!r} "
+                       f"(allowed: {', '.join(allowed) or 'nothing'})")
     need.status = target
     need.updated_at = utcnow()
 
