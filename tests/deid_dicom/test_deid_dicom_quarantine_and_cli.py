@@ -168,3 +168,13 @@ def test_rename_paths_hides_names_consistently_and_the_report_maps_them(tmp_path
     assert (tmp_path / "two" / written[0]).exists()  # same key, same names
     (line,) = _lines(tmp_path / "one").values()
     assert line["path"] == "WANG_FANG_12345678/WANG_FANG.dcm" and line["output"] == written[0]
+
+
+def test_a_non_empty_output_folder_is_refused_and_left_alone(tmp_path):
+    (tmp_path / "in").mkdir()
+    shutil.copy(CT, tmp_path / "in" / "a.dcm")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "old.dcm").write_bytes(b"from an earlier run")
+    with pytest.raises(TreeError, match="is not empty"):
+        deidentify_tree(tmp_path / "in", tmp_path / "out", KEY)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["old.dcm"]

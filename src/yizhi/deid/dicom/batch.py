@@ -180,6 +180,10 @@ def check_tree(input_dir: Path, output_dir: Path) -> None:
         raise TreeError(f"input folder {input_dir} is inside output folder {output_dir}; choose another")
     if output_dir.exists() and not output_dir.is_dir():
         raise TreeError(f"output {output_dir} exists and is not a folder")
+    if output_dir.is_dir() and any(output_dir.iterdir()):
+        # Files left by an earlier run would mix with this one's: a file released then but
+        # quarantined now would stay in the released tree.
+        raise TreeError(f"output folder {output_dir} is not empty; choose an empty or new folder")
     for reserved in (QUARANTINE_DIR, REPORT_NAME):
         if (input_dir / reserved).exists():
             raise TreeError(
