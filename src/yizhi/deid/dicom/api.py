@@ -19,19 +19,15 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
-from yizhi import ledger, storage
-from yizhi.accounts import service as accounts
-from yizhi.accounts.permissions import acting_role, active_orgs, authorize, role_in, rule
-from yizhi.deid.dicom import tasks
-from yizhi.deid.dicom.options import OptionError, parse_options
-from yizhi.errors import Conflict, NotFound, ValidationFailed
-from yizhi.jobs import service as jobs
+from yizhi import storage
+from yizhi.accounts.permissions import authorize
+from yizhi.deid.dicom import service
+from yizhi.errors import Conflict, NotFound
 from yizhi.jobs.api import get_visible_job
 from yizhi.jobs.models import Job, JobState
 from yizhi.jobs.schemas import JobPublic
 from yizhi.web.deps import CurrentPerson, DbSession
 
-MAX_UPLOAD_BYTES = 4 * 1024**3  # 4 GiB: a large study export
 PARTS = {
     "output": ("output", "application/zip"),
     "quarantine": ("quarantine", "application/zip"),
@@ -39,32 +35,6 @@ PARTS = {
 }
 
 router = APIRouter()
-
-
-@rule("deid.dicom.use")
-def _may_use(person, org=None) -> bool:
-    """Owners and members of an approved organisation de-identify that organisation's data."""
-    if org is None:
-        return bool(active_orgs(person))
-    return acting_role(person, org) is not None
-
-
-@rule("deid.dicom.download", visible_via="jobs.view")
-def _may_download(person, job: Job) -> bool:
-    if job.created_by_id == person.id:
-        return True
-    return any(o.id == job.organization_id and role_in(person, o) is not None for o in active_orgs(person))
-
-
-def _acting_org(db, person, slug: str | None):
-    if slug:
-        org = accounts.get_org_by_slug(db, slug)
-        authorize(person, "deid.dicom.use", org)
-        return org
-    orgs = active_orgs(person)
-    if len(orgs) != 1:
-        raise ValidationFailed("say which organisation the data belongs to (field org)", field="org")
-    return orgs[0]
 
 
 @router.post("/dicom", response_model=JobPublic, status_code=202)
@@ -76,27 +46,7 @@ def start_dicom_deidentification(
     org: Annotated[str | None, Form(description="Slug of the organisation the data belongs to.")] = None,
     keep_names: Annotated[bool, Form(description="Keep folder and file names (default: keyed stand-ins).")] = False,
 ) -> Job:
-    authorize(person, "deid.dicom.use")
-    organization = _acting_org(db, person, org)
-    try:
-        options = parse_options(option or [])
-    except OptionError as exc:
-        raise ValidationFailed(str(exc), field="option") from None
-    name = PurePosixPath((file.filename or "upload.zip").replace("\\", "/")).name or "upload.zip"
-    digest, size = storage.put_stream(file.file, max_bytes=MAX_UPLOAD_BYTES)
-    job = jobs.enqueue(
-        db,
-        "deid.dicom",
-        {"input": digest, "input_name": name, "options": sorted(o.value for o in options),
-         "rename_paths": not keep_names},
-        created_by_id=person.id,
-        organization_id=organization.id,
-    )
-    ledger.record(
-        db, "deid.dicom.requested", f"job:{job.id}",
-        {"job_id": job.id, "input_sha256": digest, "input_bytes": size},
-        actor=f"person:{person.id}", org=organization.slug,
-    )
+    job = service.start(db, person, file.file, file.filename, option or [], org, keep_names)
     db.commit()
     return job
 
@@ -116,6 +66,3 @@ def download_dicom_result(job_id: int, part: str, db: DbSession, person: Current
     stem = PurePosixPath(job.result.get("output_name", "deid.zip")).stem
     filename = {"output": f"{stem}.zip", "quarantine": f"{stem}-quarantine.zip", "report": f"{stem}-report.jsonl"}[part]
     return FileResponse(storage.path_for(digest), media_type=media_type, filename=filename)
-
-
-__all__ = ["router", "tasks"]  # importing tasks registers the job handler in the web process
