@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from yizhi.ledger.note import generate_signer, parse_vkey
 from yizhi.ledger.receipt import verify_receipt
 
