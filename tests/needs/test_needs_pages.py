@@ -63,7 +63,10 @@ def test_company_publishes_solution_and_engages_through_pages(web, api, cast, db
     assert "颅内出血CT急诊分诊" in detail.text and "共同关键词" in detail.text  # the why line
     english = company.get(f"/needs/{need_id}?lang=en")
     assert "shared terms" in english.text
-    sent = company.post_form(f"/needs/{need_id}/interest", {"message": "我们有三类证产品", "proposed_approach": "急诊试用"})
+    solution_id = int(published.headers["location"].rsplit("/", 1)[1])
+    assert f'<option value="{solution_id}" selected>' in detail.text  # its best-matching solution offered
+    sent = company.post_form(f"/needs/{need_id}/interest", {"message": "我们有三类证产品", "proposed_approach": "急诊试用",
+                                                            "solution_id": str(solution_id)})
     engagement_url = sent.headers["location"]
     assert doctor.get(engagement_url).status_code == 200
     doctor.post_form(f"{engagement_url}/decision", {"accept": "yes", "note": "欢迎"})

@@ -456,6 +456,12 @@ def search_solutions(session: Session, person: Person, q: str = "", category: st
     return [rows[i] for i in page_ids if i in rows], len(ranked)
 
 
+def solutions_of(session: Session, org_ids: list[int]) -> list[Solution]:
+    """Published solutions of the given organisations (to attach one to an interest)."""
+    return list(session.scalars(select(Solution).where(
+        Solution.org_id.in_(org_ids or [-1]), Solution.status == SolutionStatus.published).order_by(Solution.title)))
+
+
 # ----- matching ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MatchResult:

@@ -306,7 +306,11 @@ def need_page(need_id: int, request: Request, db: DbSession, person: CurrentPers
     lang = "zh" if request.state.locale == "zh" else "en"
     matches = service.matches_for_need(db, person, need, filters=filters, top=10, lang=lang)
     company_orgs = rules.writer_orgs(person, (OrgKind.company, OrgKind.university))
+    own_solutions = service.solutions_of(db, [o.id for o in company_orgs]) if company_orgs else []
     return render(request, "needs/detail.html", {
+        "own_solutions": own_solutions,
+        # the company's best-matching solution is offered first
+        "preselect": next((m.row.id for m in matches if m.row.org_id in {o.id for o in company_orgs}), None),
         "need": need, "matches": matches, "engagements": service.engagements_for(db, person, need),
         "match_filters": {"category": category, "modality": modality, "min_maturity": min_maturity},
         "categories": CATEGORIES, "maturities": MATURITY_LEVELS,
@@ -369,7 +373,7 @@ async def need_action(need_id: int, action: str, request: Request, db: DbSession
             interest = InterestIn(message=data["message"].strip(),
                                   proposed_approach=data.get("proposed_approach", ""),
                                   org=data.get("org") or None,
-                                  solution_id=int(data["solution_id"]) if data.get("solution_id") else None)
+                                  solution_id=int(data["solution_id"]) if str(data.get("solution_id", "")).isdigit() else None)
             engagement = service.express_interest(db, person, need, interest)
             db.commit()
             return redirect_with_flash(f"/needs/engagements/{engagement.id}", _("Interest sent to the hospital."))
