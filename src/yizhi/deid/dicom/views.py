@@ -1,0 +1,57 @@
+"""The page where a hospital member uploads DICOM files for de-identification and collects results."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from yizhi.accounts.permissions import active_orgs, can
+from yizhi.deid.dicom import service
+from yizhi.deid.dicom.options import OPTION_INFO, Option
+from yizhi.errors import PermissionDenied, ValidationFailed, YizhiError
+from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.flash import redirect_with_flash
+from yizhi.web.templating import NavItem, render, translator
+
+router = APIRouter(include_in_schema=False)
+NAV = [NavItem("/deid/dicom", "De-identify DICOM", order=41,
+               visible=lambda person: person is not None and can(person, "deid.dicom.use"))]
+
+
+def _check(person) -> None:
+    if not can(person, "deid.dicom.use"):
+        raise PermissionDenied("only people acting for an approved organisation may de-identify DICOM files")
+
+
+def _context(db, person, error: str | None = None) -> dict:
+    return {
+        "options": [(option.value, OPTION_INFO[option].code) for option in Option],
+        "orgs": active_orgs(person),
+        "jobs": service.recent_jobs(db, person),
+        "error": error,
+        "max_gib": service.MAX_UPLOAD_BYTES // 1024**3,
+    }
+
+
+@router.get("/deid/dicom", response_class=HTMLResponse)
+def dicom_page(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    _check(person)
+    return render(request, "deid/dicom.html", _context(db, person))
+
+
+@router.post("/deid/dicom", response_class=HTMLResponse)
+async def dicom_submit(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    _check(person)
+    form = await request.form()
+    upload = form.get("file")
+    _ = translator(request)
+    try:
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise ValidationFailed(_("Choose a zip of DICOM files or one DICOM file."), field="file")
+        job = service.start(db, person, upload.file, upload.filename, form.getlist("option"),
+                            str(form.get("org") or "") or None, keep_names=bool(form.get("keep_names")))
+    except YizhiError as exc:
+        db.rollback()
+        return render(request, "deid/dicom.html", _context(db, person, exc.message), status_code=exc.status)
+    db.commit()
+    return redirect_with_flash("/deid/dicom", _("Upload stored; de-identification job %(id)s queued.") % {"id": job.id})
