@@ -184,3 +184,34 @@ def test_http_server_refuses_oversized_requests(witness):
     client = TestClient(make_app(witness))
     response = client.post("/add-checkpoint", content=b"old 0\n" + b"A" * (70 * 1024))
     assert response.status_code == 413
+
+
+def test_platform_retries_from_the_size_the_witness_reports(make_session, tmp_path):
+    """The platform forgot what the witness saw (409 with its size): it retries from that size."""
+    from sqlalchemy import update
+
+    from yizhi.ledger.models import LedgerWitness
+
+    with make_session() as session, session.begin():
+        ledger.record_many(session, [ledger.Event("test.event", f"item:{i}", {"i": i}) for i in range(6)])
+        log_key = service.platform_verifier(session)
+    w = Witness.init(tmp_path / "w", "witness.retry.test")
+    w.trust_log(log_key.vkey)
+    client = TestClient(make_app(w))
+    calls = []
+
+    def transport(url, body):
+        calls.append(body.split("\n", 1)[0])
+        response = client.post("/add-checkpoint", content=body)
+        return response.status_code, response.text
+
+    with make_session() as session, session.begin():
+        service.register_witness(session, "hospital", w.signer.verifier.vkey, "http://w.test")
+        assert service.collect_cosignatures(session, service.make_checkpoint(session), transport)["witness.retry.test"] == "cosigned"
+    with make_session() as session, session.begin():
+        ledger.record(session, "test.event", "item:9", {"i": 9})
+        session.execute(update(LedgerWitness).values(last_size=0))
+    with make_session() as session, session.begin():
+        outcome = service.collect_cosignatures(session, service.make_checkpoint(session), transport)
+    assert outcome["witness.retry.test"] == "cosigned"
+    assert calls == ["old 0", "old 0", "old 7"]  # first round, then 409 → retry from the witness's size

@@ -58,6 +58,7 @@ def make_checkpoint(db: DbSession, person: CurrentPerson, cosign: bool = True) -
     """Sign a checkpoint if the tree grew and ask registered witnesses to cosign it."""
     authorize(person, "ledger.manage")
     latest = service.make_checkpoint(db)
+    db.commit()  # commit the signature before waiting on witnesses: no lock is held meanwhile
     outcomes = service.collect_cosignatures(db, latest) if cosign else {}
     db.commit()
     return CheckpointPublic(

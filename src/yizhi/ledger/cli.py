@@ -123,14 +123,20 @@ def checkpoint(
     """Print the latest signed checkpoint, making one first if the tree grew."""
     from yizhi.ledger import service
 
+    # Sign and commit first: witnesses are asked afterwards, so no database lock is held while we
+    # wait on the network.
     with _session(write=True) as session:
         latest = service.make_checkpoint(session)
-        if cosign and service.list_witnesses(session, active_only=True):
-            for name, outcome in service.collect_cosignatures(session, latest).items():
-                typer.echo(f"witness {name}: {outcome}", err=True)
-            if not service.quorum_met(session, latest):
-                typer.echo("warning: the checkpoint does not yet have the required witness quorum", err=True)
         note = latest.note
+    if cosign:
+        with _session(write=True) as session:
+            latest = service.latest_checkpoint(session)
+            if service.list_witnesses(session, active_only=True):
+                for name, outcome in service.collect_cosignatures(session, latest).items():
+                    typer.echo(f"witness {name}: {outcome}", err=True)
+                if not service.quorum_met(session, latest):
+                    typer.echo("warning: the checkpoint does not yet have the required witness quorum", err=True)
+            note = latest.note
     typer.echo(note, nl=False)
 
 

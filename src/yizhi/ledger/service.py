@@ -442,9 +442,13 @@ def cosigners_of(session: Session, checkpoint: LedgerCheckpoint) -> list[dict[st
     return [{"witness": r.name, "org": r.org, "time": r.signed_at} for r in rows]
 
 
-def witness_request(session: Session, witness: LedgerWitness, checkpoint: LedgerCheckpoint) -> str:
+def witness_request(
+    session: Session, witness: LedgerWitness, checkpoint: LedgerCheckpoint, old_size: int | None = None
+) -> str:
     """The tlog-witness add-checkpoint body for ``witness``: old size, proof lines, blank, note."""
-    old = witness.last_size if witness.last_size <= checkpoint.tree_size else 0
+    old = witness.last_size if old_size is None else old_size
+    if old > checkpoint.tree_size:
+        old = 0
     proof = consistency_proof(session, old, checkpoint.tree_size)["proof"] if checkpoint.tree_size else []
     lines = [f"old {old}"] + [b64(bytes.fromhex(h)) for h in proof]
     return "\n".join(lines) + "\n\n" + checkpoint.note
@@ -498,18 +502,27 @@ def http_transport(url: str, body: str) -> tuple[int, str]:
 def collect_cosignatures(
     session: Session, checkpoint: LedgerCheckpoint, transport: Transport = http_transport
 ) -> dict[str, str]:
-    """Ask every active witness with a URL to cosign; returns {witness name: outcome}."""
+    """Ask every active witness with a URL to cosign; returns {witness name: outcome}.
+
+    All network calls happen first and all writes after them, so the caller's transaction takes
+    no write lock while waiting on witnesses.
+    """
     outcomes: dict[str, str] = {}
-    for witness in list_witnesses(session, active_only=True):
-        if not witness.url:
-            outcomes[witness.name] = "offline witness: use `yizhi ledger witness request`"
-            continue
-        for _attempt in range(2):
-            status_code, text = transport(witness.url, witness_request(session, witness, checkpoint))
-            if status_code == 409 and re.fullmatch(r"\d+\n?", text):
-                witness.last_size = int(text)  # the witness tells us what it saw last; retry from there
+    answers = []
+    with session.no_autoflush:
+        for witness in list_witnesses(session, active_only=True):
+            if not witness.url:
+                outcomes[witness.name] = "offline witness: use `yizhi ledger witness request`"
                 continue
-            break
+            old = witness.last_size
+            for _attempt in range(2):
+                status_code, text = transport(witness.url, witness_request(session, witness, checkpoint, old))
+                if status_code == 409 and re.fullmatch(r"\d+\n?", text) and int(text) != old:
+                    old = int(text)  # the witness says what it cosigned last; retry from there
+                    continue
+                break
+            answers.append((witness, status_code, text))
+    for witness, status_code, text in answers:
         if status_code == 200 and accept_cosignature(session, witness, checkpoint, text):
             outcomes[witness.name] = "cosigned"
         else:

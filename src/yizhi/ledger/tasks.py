@@ -18,5 +18,11 @@ def checkpoint_job(ctx) -> dict:
             checkpoint = service.checkpoint_if_due(session)
         if checkpoint is None:
             return {"signed": False}
+        checkpoint_id = checkpoint.id
+    # A separate transaction: no database lock is held while witnesses answer.
+    with session_scope() as session:
+        from yizhi.ledger.models import LedgerCheckpoint
+
+        checkpoint = session.get(LedgerCheckpoint, checkpoint_id)
         outcomes = service.collect_cosignatures(session, checkpoint)
         return {"signed": True, "tree_size": checkpoint.tree_size, "witnesses": outcomes}
