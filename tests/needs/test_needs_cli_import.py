@@ -72,7 +72,7 @@ def test_bad_records_are_reported_by_line_and_nothing_is_imported(tmp_path, cast
 
     rows = [
         {"id": "a", "title": "好的需求", "description": "正常"},
-        {"id": "b", "title": "x", "category": "astrology"},
+        {"id": "b", "title": " ", "category": "astrology"},
         {"id": "a", "title": "重复编号"},
         {"id": "c", "title": "预算颠倒", "budget_min": 9, "budget_max": 1},
     ]

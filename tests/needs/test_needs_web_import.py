@@ -23,7 +23,7 @@ def test_upload_runs_as_a_job_and_reports_bad_lines(web, cast, db):
     imported = db.scalar(select(Need).where(Need.external_id == "A1"))
     assert imported.category_suggested and imported.category in ("imaging", "chronic_disease")
 
-    bad = "id,title,budget_min\nB1,好的标题,5\nB2,x,abc\n"
+    bad = "id,title,budget_min\nB1,好的标题,5\nB2,,abc\n"
     upload(doctor, "/needs/import", "more.csv", bad)
     assert work_once()
     db.expire_all()

@@ -40,7 +40,7 @@ class _In(BaseModel):
 
 
 class NeedIn(_In):
-    title: str = Field(min_length=2, max_length=200)
+    title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=20_000)
     category: Category | None = None
     importance: LevelName = "medium"
@@ -80,7 +80,7 @@ class NeedImport(NeedIn):
 
 
 class SolutionIn(_In):
-    title: str = Field(min_length=2, max_length=200)
+    title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=20_000)
     category: Category | None = None
     modalities: list[str] = Field(default_factory=list, max_length=20)
