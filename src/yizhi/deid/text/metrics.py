@@ -4,6 +4,8 @@ Type-agnostic, as de-identification is judged (Philter, i2b2 "binary token" scor
 counts as found if ANY predicted span covers it, whatever type was predicted, because it is removed
 either way. Per-type figures are reported by gold type (recall) and predicted type (precision).
 Whitespace characters are not counted: "Suite 501" and "Suite  501" should score the same.
+Written here rather than taken from presidio-evaluator because that package scores tokens from its
+own tokenizer (and pulls spaCy models); scoring characters directly needs no tokenizer at all.
 """
 
 from __future__ import annotations
