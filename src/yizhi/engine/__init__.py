@@ -8,6 +8,7 @@ a job and on a Ray worker. Nothing is pickled from users — only our own functi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -26,7 +27,10 @@ def map_parallel(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int
     if workers <= 1:
         yield from map(fn, items)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # forkserver, not fork: forking from a threaded server (the embedded worker) can deadlock on
+    # locks held by other threads at the moment of the fork.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(fn, items, chunksize=chunksize)
 
 
