@@ -88,7 +88,7 @@ def test_txt_is_one_document(tmp_path):
 def test_two_workers_write_the_same_output_as_one(notes, tmp_path):
     many = tmp_path / "many.jsonl"
     lines = notes.read_text(encoding="utf-8").splitlines()
-    many.write_text("\n".join(lines * 40) + "\n", encoding="utf-8")
+    many.write_text("\n".join(lines * 100) + "\n", encoding="utf-8")  # 300 notes: several batches
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     assert run(many, one, "--workers", "1").exit_code == 0
     assert run(many, two, "--workers", "2").exit_code == 0

@@ -22,7 +22,10 @@ from pathlib import Path
 from yizhi.deid.text.pipeline import LANGUAGES
 from yizhi.deid.text.transform import POLICIES
 
-BATCH_DOCS = 32
+# Larger batches let more equal-length sentences share a tagger call; the byte cap keeps memory flat
+# when single documents are large.
+BATCH_DOCS = 128
+BATCH_BYTES = 1_000_000
 IN_FLIGHT_PER_WORKER = 3
 
 
@@ -129,11 +132,14 @@ def _process_batch(records: list[dict], lang: str, policy: str, key: bytes | Non
 
 def _batches(documents: Iterator[Document]) -> Iterator[list[Document]]:
     batch: list[Document] = []
+    size = 0
     for document in documents:
         batch.append(document)
-        if len(batch) >= BATCH_DOCS:
+        size += document.size
+        if len(batch) >= BATCH_DOCS or size >= BATCH_BYTES:
             yield batch
             batch = []
+            size = 0
     if batch:
         yield batch
 
