@@ -111,3 +111,14 @@ def test_dashboard_cards(cast, web, api):
     api(cast.owner).post("/api/v1/ledger/witnesses", json={"org": "hospital", "vkey": key})
     assert "/ledger#witnesses" not in web(cast.owner).get("/").text
     assert "/ledger#witnesses" not in web(cast.company).get("/").text
+
+
+def test_owner_retires_the_witness(cast, api):
+    key = generate_signer("witness.retire.test", "cosignature/v1").verifier.vkey
+    api(cast.owner).post("/api/v1/ledger/witnesses", json={"org": "hospital", "vkey": key})
+    assert api(cast.colleague).post("/api/v1/ledger/witnesses/witness.retire.test/retire").status_code == 403
+    assert api(cast.outsider).post("/api/v1/ledger/witnesses/witness.retire.test/retire").status_code == 404
+    retired = api(cast.owner).post("/api/v1/ledger/witnesses/witness.retire.test/retire")
+    assert retired.status_code == 200 and retired.json()["active"] is False
+    kinds = [api().get(f"/api/v1/ledger/entries/{i}").json()["leaf"] for i in range(api().get("/api/v1/ledger").json()["size"])]
+    assert any('"kind":"ledger.witness_retired"' in leaf for leaf in kinds)

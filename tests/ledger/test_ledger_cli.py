@@ -117,3 +117,16 @@ def test_offline_witness_round_trip(run, tmp_path):
     assert "— witness.hospital.test " in note
     listed = json.loads(run("witness", "list").stdout)
     assert listed[0]["name"] == "witness.hospital.test" and listed[0]["last_size"] >= 2
+
+
+def test_witness_retire_and_reinstate(run, tmp_path):
+    from yizhi.ledger.note import generate_signer
+
+    key = generate_signer("witness.cli.test", "cosignature/v1").verifier.vkey
+    assert run("witness", "add", key, "--org", "hospital").exit_code == 0
+    assert run("witness", "retire", "witness.cli.test").exit_code == 0
+    assert json.loads(run("witness", "list").stdout)[0]["active"] is False
+    assert run("witness", "retire", "witness.cli.test", "--reinstate").exit_code == 0
+    assert json.loads(run("witness", "list").stdout)[0]["active"] is True
+    missing = run("witness", "retire", "nobody")
+    assert missing.exit_code == 1 and "no registered witness named 'nobody'" in missing.stderr

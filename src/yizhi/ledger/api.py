@@ -139,12 +139,20 @@ def register_witness(body: WitnessCreate, db: DbSession, person: CurrentPerson) 
     return _witness_public(witness)
 
 
+@router.post("/witnesses/{name}/retire", response_model=WitnessPublic)
+def retire_witness(name: str, db: DbSession, person: CurrentPerson) -> WitnessPublic:
+    """Stop asking this witness to cosign (its organisation's owner); past cosignatures stay valid."""
+    witness = service.find_witness(db, name)
+    authorize(person, "ledger.witness_register", accounts.get_org_by_slug(db, witness.org))
+    service.set_witness_active(db, witness, False, actor=str(person.id))
+    db.commit()
+    return _witness_public(witness)
+
+
 @router.post("/witnesses/{name}/cosignature", response_model=CheckpointPublic)
 def submit_cosignature(name: str, body: CosignatureSubmit, db: DbSession, person: CurrentPerson) -> CheckpointPublic:
     """An offline witness's cosignature on the latest checkpoint, submitted by its organisation."""
-    witness = next((w for w in service.list_witnesses(db) if w.name == name), None)
-    if witness is None:
-        raise NotFound(f"no registered witness named {name!r}")
+    witness = service.find_witness(db, name)
     authorize(person, "ledger.witness_register", accounts.get_org_by_slug(db, witness.org))
     latest = service.latest_checkpoint(db)
     if latest is None:

@@ -353,10 +353,20 @@ def witness_list() -> None:
 def _find_witness(session: Any, name: str) -> Any:
     from yizhi.ledger import service
 
-    for witness in service.list_witnesses(session):
-        if witness.name == name:
-            return witness
-    raise service.LedgerError(f"no registered witness named {name!r}")
+    return service.find_witness(session, name)
+
+
+@witness_app.command("retire")
+def witness_retire(
+    name: Annotated[str, typer.Argument(help="Registered witness name")],
+    reinstate: Annotated[bool, typer.Option(help="Ask it to cosign again")] = False,
+) -> None:
+    """Stop asking a witness to cosign (past cosignatures stay valid), or --reinstate it."""
+    from yizhi.ledger import service
+
+    with _session(write=True) as session:
+        service.set_witness_active(session, _find_witness(session, name), reinstate)
+        typer.echo(f"witness {name} {'reinstated' if reinstate else 'retired'}")
 
 
 @witness_app.command("request")

@@ -425,6 +425,25 @@ def register_witness(session: Session, org: str, vkey: str, url: str | None = No
     return witness
 
 
+def find_witness(session: Session, name: str) -> LedgerWitness:
+    witness = session.scalars(select(LedgerWitness).where(LedgerWitness.name == name)).first()
+    if witness is None:
+        raise LedgerNotFound(f"no registered witness named {name!r}")
+    return witness
+
+
+def set_witness_active(session: Session, witness: LedgerWitness, active: bool, actor: str | None = None) -> LedgerWitness:
+    """Retire (or reinstate) a witness: retired ones are not asked to cosign; past cosignatures stay valid."""
+    if witness.active != active:
+        witness.active = active
+        session.flush()
+        from yizhi.ledger.store import record
+
+        record(session, "ledger.witness_activated" if active else "ledger.witness_retired",
+               f"witness:{witness.id}", {"witness_id": witness.id}, actor=actor, org=witness.org)
+    return witness
+
+
 def list_witnesses(session: Session, active_only: bool = False) -> list[LedgerWitness]:
     query = select(LedgerWitness).order_by(LedgerWitness.id)
     if active_only:
