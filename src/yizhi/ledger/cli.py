@@ -57,7 +57,7 @@ def _session(write: bool = False) -> Iterator[Any]:
     except errors as exc:
         _fail(str(exc))
     except (OperationalError, ProgrammingError) as exc:
-        _fail(f"database: {exc.orig}; has the database been migrated (`yizhi db upgrade`)?")
+        _fail(f"database: {exc.orig}; has the database been migrated (`yizhi migrate`)?")
 
 
 def _guard(action: Callable[[], Any]) -> Any:
