@@ -28,10 +28,9 @@ def test_bad_digest_is_refused():
         storage.path_for("../../etc/passwd")
 
 
-def _square(x: int) -> int:
-    return x * x
-
-
 def test_local_engine_keeps_order_across_processes():
-    assert list(engine.map_parallel(_square, range(50), workers=2)) == [x * x for x in range(50)]
-    assert list(engine.map_parallel(_square, [3], workers=1)) == [9]
+    import math
+
+    # Functions must be importable in the worker processes (forkserver), as the engine's are.
+    assert list(engine.map_parallel(math.factorial, range(50), workers=2)) == [math.factorial(x) for x in range(50)]
+    assert list(engine.map_parallel(math.factorial, [3], workers=1)) == [6]
