@@ -16,6 +16,7 @@ def test_need_from_form_to_matched_solution(page, browser, live_server, cast, lo
     page.goto("/needs/new")
     page.fill("#title", "急诊头颅CT脑出血优先阅片")
     page.fill("#description", "夜间急诊头颅平扫CT量大，希望AI自动发现颅内出血并计算出血量，阳性排到队列最前。")
+    page.wait_for_selector("#category-suggestion [data-suggested=imaging]")  # suggested while typing
     page.fill("#modalities", "ct")
     page.select_option("#importance", "high")
     shoot(page, "needs-form")

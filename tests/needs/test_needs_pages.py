@@ -139,3 +139,10 @@ def test_dashboard_shows_notifications_and_review_queue(web, cast):
     assert dashboard.status_code == 200
     assert "/needs/review" in dashboard.text and "1 项需求等待审核" in dashboard.text
     assert "/needs/notifications" in dashboard.text and "1 条未读" in dashboard.text
+
+
+def test_category_suggestion_fragment(web, cast):
+    client = web(cast.owner)
+    fragment = client.get("/needs/suggest-category?title=中医舌诊&description=舌象采集与体质辨识")
+    assert 'data-suggested="tcm"' in fragment.text and "平台推荐： 中医药" in fragment.text
+    assert client.get("/needs/suggest-category?title=ab").text == ""

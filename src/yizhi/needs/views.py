@@ -3,6 +3,8 @@ solutions, matches with "why", engagement threads, pilots and notifications."""
 
 from __future__ import annotations
 
+from html import escape
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -98,6 +100,23 @@ async def create_need(request: Request, db: DbSession, person: CurrentPerson) ->
                                                    "orgs": hospitals, "categories": CATEGORIES}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/needs/{need.id}", translator(request)("Draft saved."))
+
+
+@router.get("/needs/suggest-category", response_class=HTMLResponse)
+def suggest_category_fragment(request: Request, person: CurrentPerson, title: str = "", description: str = "") -> HTMLResponse:
+    """htmx fragment under the form's category field: what the platform would choose."""
+    from yizhi.needs.matching.categories import default_suggester
+
+    _ = translator(request)
+    text = f"{title}。{description}".strip("。 ")
+    if len(text) < 4:
+        return HTMLResponse("")
+    suggestions = default_suggester().suggest(text[:2000], top=3)
+    likely = [s for i, s in enumerate(suggestions) if i == 0 or s.confidence >= 0.05]
+    shown = "、".join(f"{_(s.category)} {s.confidence:.0%}" for s in likely)
+    label = _("Suggested:")
+    return HTMLResponse(f'<span class="small muted" data-suggested="{suggestions[0].category}">'
+                        f'{escape(label)} {escape(shown)}</span>')
 
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
