@@ -1,0 +1,1 @@
+"""Shipped vocabulary and category examples of the matcher (data files, no code)."""
