@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/deid_text.py [--quick]
 
-1. Accuracy on data the recognizers were not tuned on: the Chinese held-out split
-   (tests/deid_text/data/zh_test.jsonl) and the odd-template half of presidio-research's
+1. Accuracy on data the recognizers were not tuned on: the Chinese and English clinical held-out splits
+   (tests/deid_text/data/{zh,en}_test.jsonl) and the odd-template half of presidio-research's
    synth_dataset_v2 (../shared/data/deid-text/). Character- and entity-level recall/precision,
    type-agnostic (a character counts as removed if any span covers it), per gold type for YiZhi.
 2. Documents per second, YiZhi vs Presidio on the same documents in the same run, one process each.
@@ -42,6 +42,10 @@ NOT_PHI = {"TITLE", "NRP", "AGE"}  # occupations, nationalities, ages < 90: not 
 # --- data ----------------------------------------------------------------------------------------
 def chinese_notes() -> list[dict]:
     return [json.loads(line) for line in (DATA / "zh_test.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def english_clinical_notes() -> list[dict]:
+    return [json.loads(line) for line in (DATA / "en_test.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def english_samples(held_out_only: bool = True) -> list[dict]:
@@ -173,8 +177,10 @@ def main() -> None:
                              for r in analyzer.analyze(text, language=lang)]
 
     print("accuracy (held-out) ...", file=sys.stderr)
+    en_clinical = english_clinical_notes()
     accuracy = {
         "zh_test": {"yizhi": evaluate(zh_notes, ours("zh")), "presidio": evaluate(zh_notes, presidio("zh"))},
+        "en_clinical_test": {"yizhi": evaluate(en_clinical, ours("en")), "presidio": evaluate(en_clinical, presidio("en"))},
         "en_presidio_odd_templates": {"yizhi": evaluate(en_notes, ours("en")), "presidio": evaluate(en_notes, presidio("en"))},
         "en_presidio_odd_templates_without_bare_years": {"yizhi": evaluate(en_no_years, ours("en")),
                                                          "presidio": evaluate(en_no_years, presidio("en"))},
@@ -183,6 +189,7 @@ def main() -> None:
     print("documents per second ...", file=sys.stderr)
     zh_texts = [n["text"] for n in zh_notes]
     en_texts = [n["text"] for n in english_samples(False)]
+    en_clinical_texts = [n["text"] for n in en_clinical]
     speed = {}
     from yizhi.deid.text.recognizers.tagger import prefetch
 
@@ -195,7 +202,8 @@ def main() -> None:
                     detect(text, lang)
         return len(texts) / (time.perf_counter() - start)
 
-    for name, texts, lang in (("zh_notes", zh_texts, "zh"), ("en_sentences", en_texts, "en")):
+    for name, texts, lang in (("zh_notes", zh_texts, "zh"), ("en_clinical_notes", en_clinical_texts, "en"),
+                              ("en_sentences", en_texts, "en")):
         ours_rate = docs_per_second(texts, ours(lang))
         batched_rate = ours_batched(texts, lang)
         presidio_rate = docs_per_second(texts, presidio(lang))
@@ -261,7 +269,7 @@ def render_markdown(results: dict) -> str:
             o = values["overall"]
             lines.append(f"| {dataset} | {system} | {o['char_recall']:.4f} | {o['char_precision']:.4f} | "
                          f"{o['entity_recall']:.4f} | {o['entity_precision']:.4f} | {o['gold_entities']} |")
-    for dataset in ("zh_test", "en_presidio_odd_templates"):
+    for dataset in ("zh_test", "en_clinical_test", "en_presidio_odd_templates"):
         lines += ["", f"### YiZhi per type — {dataset} (recall by gold type, precision by predicted type)", "",
                   "| type | char recall | char precision | entity recall | entity precision | gold | predicted |",
                   "| --- | --- | --- | --- | --- | --- | --- |"]

@@ -9,7 +9,7 @@ known, so labels are exact.
 Two splits that share nothing but the note kinds: ``dev`` (templates variant 0, seed 11, values
 whose CRC is even) for tuning, and ``test`` (variant 1, seed 29, odd-CRC values) for reporting.
 
-    python -m yizhi.deid.text.evalset OUTPUT_DIR      # writes zh_dev.jsonl and zh_test.jsonl
+    python -m yizhi.deid.text.evalset OUTPUT_DIR      # writes {zh,en}_{dev,test}.jsonl
 """
 
 from __future__ import annotations
@@ -444,16 +444,182 @@ def generate(split: str, count: int = NOTES_PER_SPLIT) -> list[dict]:
 def write(directory: Path) -> dict[str, int]:
     directory.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for split in SPLITS:
-        notes = generate(split)
-        path = directory / f"zh_{split}.jsonl"
+    for language, split in [(lang, split) for lang in ("zh", "en") for split in SPLITS]:
+        notes = generate(split) if language == "zh" else generate_en(split)
+        path = directory / f"{language}_{split}.jsonl"
         tmp = path.with_suffix(".jsonl.tmp")
         with tmp.open("w", encoding="utf-8") as handle:
             for note in notes:
                 handle.write(json.dumps(note, ensure_ascii=False) + "\n")
         tmp.replace(path)
-        counts[split] = sum(len(n["spans"]) for n in notes)
+        counts[f"{language}_{split}"] = sum(len(n["spans"]) for n in notes)
     return counts
+
+
+
+# --- English clinical notes ------------------------------------------------------------------------
+# The shared presidio-research set is general English; these notes are clinical (discharge
+# summaries, radiology, nursing, clinic, operative and pathology notes), built the same way as the
+# Chinese ones: templates variant 0 / seed 11 / even-CRC values for dev, variant 1 / seed 29 /
+# odd-CRC values for the held-out test split.
+EN_TEMPLATES: dict[str, tuple[list[str], list[str]]] = {
+    "discharge summary": (
+        ["DISCHARGE SUMMARY\nPatient: {PAT}    MRN: {MRN}    DOB: {DOB}\nAdmission date: {DATE}    Discharge date: {DATE}\n"
+         "Attending: Dr. {DOC}\n",
+         "HOSPITAL COURSE: {PAT_FIRST} is a {age}-year-old {sex} with a history of {disease} admitted for {complaint}. {lab}. "
+         "Treated with {drug}.\n",
+         "DISPOSITION: Discharged home with her daughter {REL}. Follow up with Dr. {DOC} at {HOSPITAL} in {dur}.\n"],
+        ["Discharge Summary - {HOSPITAL}\nName: {PAT}\nMedical Record Number: {MRN}\nAdmitted {DATE}; discharged {DATE}.\n",
+         "Mr. {PAT_LAST}, age {OLD_AGE}, was transferred from {HOSPITAL} with {complaint}. {lab}. Started on {drug}.\n",
+         "Contact: son {REL}, phone {PHONE}. PCP: {DOC}, MD, fax {PHONE}.\n"],
+    ),
+    "radiology report": (
+        ["RADIOLOGY REPORT\nAccession No: {ACC}    Patient: {PAT}    Exam date: {DATE}\nCT chest with contrast.\n",
+         "FINDINGS: {finding}\nIMPRESSION: {impression}\nDictated by {DOC}, MD on {DATE}.\n"],
+        ["MRI brain, accession #{ACC}, performed {DATE} at {HOSPITAL}.\nPatient {PAT} ({OLD_AGE}-year-old).\n",
+         "Findings: {finding} Impression: {impression}\nImages archived at {URL} (PACS {IP}).\n"],
+    ),
+    "nursing note": (
+        ["Nursing note {DATE}\nPt {PAT} resting comfortably. {lab}. Foley catheter draining clear urine.\n",
+         "Wife {REL} at bedside, can be reached at {PHONE}. Glasgow Coma Scale 15.\nRN: {NURSE}\n"],
+        ["{DATE} 0800: {PAT_LAST} alert and oriented x3. {lab}.\n",
+         "Family ({REL}, email {EMAIL}) updated by phone. Fall precautions in place.\nSigned {NURSE}, RN\n"],
+    ),
+    "clinic note": (
+        ["Clinic visit {DATE}\n{PAT} (DOB {DOB}), SSN {SSN}, Insurance ID: {INS}\nAddress: {ADDRESS}\n",
+         "Chief complaint: {complaint} x {dur}. PMH: {disease}. Meds: {drug}.\nSeen by Dr. {DOC}.\n"],
+        ["Outpatient note for {PAT}, seen on {DATE} by {DOC}, NP.\nLives at {ADDRESS}. Works at {EMPLOYER}.\n",
+         "Assessment: {disease}. {lab}. Plan: continue {drug}; return in {dur}.\nMember ID: {INS}\n"],
+    ),
+    "operative note": (
+        ["OPERATIVE NOTE\nPatient: {PAT}  MRN {MRN}\nDate of surgery: {DATE}\nSurgeon: {DOC}, MD  Assistant: {DOC}, PA-C\n",
+         "Procedure: laparoscopic cholecystectomy. EBL 50 mL. Pacemaker serial number {SERIAL} noted.\n"],
+        ["Op note {DATE}. Surgeon Dr. {DOC}. Anesthesia: {DOC}, CRNA.\nPatient {PAT}, account {ACCT}.\n",
+         "Procedure: right total knee arthroplasty. Implant lot {SERIAL}. Tourniquet 250 mmHg for 68 minutes.\n"],
+    ),
+    "pathology report": (
+        ["SURGICAL PATHOLOGY\nCase: {ACC}   Patient: {PAT}   Received: {DATE}\n",
+         "DIAGNOSIS: {disease}. Margins negative.\nPathologist: {DOC}, MD ({EMAIL})\n"],
+        ["Pathology report for {PAT} (MRN: {MRN}), specimen collected {DATE} at {HOSPITAL}.\n",
+         "Final diagnosis: {disease}. Ki-67 20%.\nQuestions: call {PHONE}.\n"],
+    ),
+}
+EN_EXTRAS: tuple[list[str], list[str]] = (
+    ["Emergency contact: {REL} ({PHONE}).", "Patient is {OLD_AGE} years old.", "Prior records from {HOSPITAL} dated {DATE}.",
+     "She lives at {ADDRESS}.", "Blood pressure 150/90, heart rate 88."],
+    ["Next of kin: {REL}, {PHONE}.", "Age: {OLD_AGE}.", "Outside films from {HOSPITAL} on {DATE} reviewed.",
+     "Home address {ADDRESS}.", "Creatinine 1.4 mg/dL, potassium 4.1."],
+)
+EN_DISEASES = ["Parkinson's disease", "Hodgkin lymphoma", "Alzheimer's dementia", "type 2 diabetes", "Crohn's disease",
+               "hypertension", "congestive heart failure", "Graves' disease", "COPD"]
+EN_DRUGS = ["metformin 500 mg BID", "Lipitor 20 mg daily", "lisinopril 10 mg daily", "aspirin 81 mg", "Tylenol 650 mg PRN",
+            "heparin 5000 units SC"]
+EN_COMPLAINTS = ["chest pain", "shortness of breath", "abdominal pain", "syncope", "fever and cough"]
+EN_FINDINGS = ["Subcentimeter nodule in the right upper lobe.", "No acute intracranial hemorrhage.",
+               "Mild cardiomegaly without effusion."]
+EN_IMPRESSIONS = ["Follow-up CT in 6 months.", "No acute process.", "Findings consistent with Bell's palsy workup negative."]
+_EN_TYPES = {
+    "PAT": "NAME", "PAT_LAST": "NAME", "PAT_FIRST": "NAME", "REL": "NAME", "DOC": "NAME", "NURSE": "NAME", "MRN": "RECORD_NUMBER",
+    "ACC": "RECORD_NUMBER", "ACCT": "RECORD_NUMBER", "INS": "RECORD_NUMBER", "SSN": "ID_NUMBER", "PHONE": "PHONE",
+    "EMAIL": "EMAIL", "URL": "URL", "IP": "IP_ADDRESS", "ADDRESS": "ADDRESS", "HOSPITAL": "ORGANIZATION",
+    "EMPLOYER": "ORGANIZATION", "DATE": "DATE", "DOB": "DATE", "OLD_AGE": "AGE", "SERIAL": "DEVICE_ID",
+}
+
+
+class EnglishValues:
+    def __init__(self, split_index: int, rng: random.Random) -> None:
+        self.split = split_index
+        self.rng = rng
+        self.fake = Faker("en_US")
+        self.fake.seed_instance(rng.randrange(1 << 30))
+
+    def pick(self, make: Callable[[], str]) -> str:
+        for _ in range(50):
+            value = make()
+            if _crc_split(value) == self.split:
+                return value
+        return value
+
+    def date(self) -> str:
+        day = self.fake.date_between(start_date="-10y", end_date="today")
+        forms = [day.strftime("%m/%d/%Y"), day.strftime("%B %d, %Y").replace(" 0", " "), day.strftime("%b %d, %Y").replace(" 0", " "),
+                 day.isoformat(), f"{day.month}/{day.day}/{day.strftime('%y')}", day.strftime("%d %B %Y").lstrip("0"),
+                 day.strftime("%B %d").replace(" 0", " "), f"{day.isoformat()} {self.rng.randint(0, 23):02d}:{self.rng.randint(0, 59):02d}"]
+        return self.rng.choice(forms)
+
+    def dob(self) -> str:
+        day = self.fake.date_of_birth(minimum_age=18, maximum_age=100)
+        return self.rng.choice([day.strftime("%m/%d/%Y"), day.isoformat()])
+
+    def phone(self) -> str:
+        return self.rng.choice([f"({self.rng.randint(201, 989)}) {self.rng.randint(200, 999)}-{self.rng.randint(0, 9999):04d}",
+                                f"{self.rng.randint(201, 989)}-{self.rng.randint(200, 999)}-{self.rng.randint(0, 9999):04d}",
+                                f"+1 {self.rng.randint(201, 989)} {self.rng.randint(200, 999)} {self.rng.randint(0, 9999):04d}"])
+
+    def address(self) -> str:
+        return self.pick(lambda: f"{self.fake.building_number()} {self.fake.street_name()}, {self.fake.city()}, "
+                                 f"{self.fake.state_abbr()} {self.fake.zipcode()}")
+
+    def hospital(self) -> str:
+        return self.pick(lambda: self.rng.choice([f"{self.fake.city()} General Hospital", f"St. {self.fake.first_name()} Medical Center",
+                                                  f"{self.fake.last_name()} Memorial Hospital", f"{self.fake.city()} Community Clinic"]))
+
+
+def _en_value(values: EnglishValues, rng: random.Random, key: str, note: dict) -> str:
+    fake = values.fake
+    patient = note.setdefault("_patient", (values.pick(fake.first_name), values.pick(fake.last_name)))
+    table: dict[str, Callable[[], str]] = {
+        "PAT": lambda: f"{patient[0]} {patient[1]}", "PAT_LAST": lambda: patient[1], "PAT_FIRST": lambda: patient[0],
+        "REL": lambda: f"{values.pick(fake.first_name)} {values.pick(fake.last_name)}",
+        "DOC": lambda: f"{values.pick(fake.first_name)} {values.pick(fake.last_name)}",
+        "NURSE": lambda: f"{values.pick(fake.first_name)} {values.pick(fake.last_name)}",
+        "MRN": lambda: str(rng.randint(1000000, 99999999)), "ACC": lambda: f"{rng.choice(['CT', 'MR', 'SP', 'A'])}{rng.randint(100000, 9999999)}",
+        "ACCT": lambda: str(rng.randint(10000000, 999999999)), "INS": lambda: f"{rng.choice(['XHP', 'BCB', 'UHC'])}{rng.randint(10000000, 99999999)}",
+        "SSN": fake.ssn, "PHONE": values.phone, "EMAIL": fake.email, "URL": lambda: f"https://{fake.domain_name()}/studies/{rng.randint(1000, 99999)}",
+        "IP": fake.ipv4_private, "ADDRESS": values.address, "HOSPITAL": values.hospital, "EMPLOYER": lambda: values.pick(fake.company),
+        "DATE": values.date, "DOB": values.dob, "OLD_AGE": lambda: str(rng.randint(90, 104)),
+        "SERIAL": lambda: f"{rng.choice(['PJN', 'SN', 'LOT'])}{rng.randint(100000, 9999999)}",
+        "age": lambda: str(rng.randint(20, 88)), "sex": lambda: rng.choice(["man", "woman"]), "dur": lambda: rng.choice(["2 weeks", "3 days", "6 months"]),
+        "disease": lambda: rng.choice(EN_DISEASES), "drug": lambda: rng.choice(EN_DRUGS), "complaint": lambda: rng.choice(EN_COMPLAINTS),
+        "finding": lambda: rng.choice(EN_FINDINGS), "impression": lambda: rng.choice(EN_IMPRESSIONS),
+        "lab": lambda: rng.choice(["WBC 12.3, hemoglobin 10.1, platelets 245", "BP 150/90, HR 88, SpO2 96% on room air",
+                                   "Sodium 138, potassium 4.2, creatinine 1.1", "Temp 38.2 C, RR 22"]),
+    }
+    return table[key]()
+
+
+def generate_en(split: str, count: int = 160) -> list[dict]:
+    variant, seed = SPLITS[split]
+    rng = random.Random(seed + 1000)
+    values = EnglishValues(variant, rng)
+    kinds = list(EN_TEMPLATES)
+    notes = []
+    for index in range(count):
+        kind = kinds[index % len(kinds)]
+        note = {"id": f"en-{split}-{index:04d}", "kind": kind, "text": "", "spans": []}
+        for part in EN_TEMPLATES[kind][variant] + [" ".join(rng.sample(EN_EXTRAS[variant], 2))]:
+            _fill_with(lambda key: _en_value(values, rng, key, note), _EN_TYPES, part, note)
+        note.pop("_patient", None)
+        notes.append(note)
+    return notes
+
+
+def _fill_with(value_of: Callable[[str], str], types: dict[str, str], template: str, note: dict) -> None:
+    pieces = [note["text"]]
+    length = len(note["text"])
+    cursor = 0
+    for match in _PLACEHOLDER.finditer(template):
+        literal = template[cursor : match.start()]
+        pieces.append(literal)
+        length += len(literal)
+        cursor = match.end()
+        value = value_of(match.group(1))
+        if match.group(1) in types:
+            note["spans"].append({"start": length, "end": length + len(value), "type": types[match.group(1)], "text": value})
+        pieces.append(value)
+        length += len(value)
+    pieces.append(template[cursor:])
+    note["text"] = "".join(pieces)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ class PatternRecognizer:
                 start, end = match.span(rule.group)
                 if start < 0 or start == end:
                     continue
+                if text[start] == "(" and ")" not in text[start:end]:
+                    start += 1  # "({PHONE})": the bracket around a value is not part of it
                 confidence = rule.confidence
                 if rule.validator is not None:
                     verdict = rule.validator(text[start:end])

@@ -30,15 +30,25 @@ ORG_SUFFIXES = {
 LOCATION_WORDS = {"street", "avenue", "road", "county", "city", "state", "province", "island", "lake", "river", "mount"}
 # Capitalised words that are medical terms or eponyms used as terms, never identifiers here.
 CLINICAL_TERMS = set(
-    "parkinson parkinson's alzheimer alzheimer's hodgkin hodgkin's crohn crohn's cushing cushing's addison addison's graves "
-    "graves' down down's bell bell's babinski kernig brudzinski murphy murphy's mcburney glasgow apgar foley whipple "
     "tylenol lipitor coumadin lasix zofran motrin advil aspirin heparin insulin metformin lisinopril ativan haldol "
     "norco percocet dilaudid toradol keflex cipro flagyl vancomycin zosyn xanax ambien prozac zoloft seroquel "
     "ct mri ekg ecg cbc bmp icu er ed or pacu nicu picc hiv hcv hbv copd chf cad dm htn mi cva tia gerd uti dvt pe "
     "bp hr rr spo2 iv po prn bid tid qid qd qhs npo dnr hpi ros pmh psh exam plan assessment impression "
     "hx dx rx sx tx fx pmhx cc pe labs vitals neuro cv resp gi gu skin heent "
-    "patient pt history discharge summary admission diagnosis medications allergies signs symptoms".split()
+    "patient pt history discharge summary admission diagnosis medications allergies signs symptoms "
+    "coma scale score pacemaker subcentimeter cardiomegaly effusion hemorrhage intracranial laparoscopic "
+    "cholecystectomy arthroplasty tourniquet dyspnea tachycardia bradycardia afebrile nontender normocephalic "
+    "atraumatic auscultation erythema edema ecchymosis follow-up followup f/u spo2 hba1c echocardiogram "
+    "electrocardiogram troponin creatinine hemoglobin hematocrit platelets sodium potassium glucose "
+    "impression findings procedure anesthesia surgeon assistant attending disposition plan".split()
 )
+# Credentials end a name ("Madison Lucero, MD"); kinship words before a name are not part of it.
+CREDENTIALS = set("md do rn np pa pa-c crna phd dds dmd mph lpn cna facs facp mbbs".split())
+KINSHIP = set("wife husband son daughter mother father brother sister spouse partner friend neighbor "
+              "grandson granddaughter nephew niece aunt uncle guardian caregiver family".split())
+SUBJECT_VERBS = set("is was has had lives lived reports reported denies denied presents presented states stated said says "
+                    "complains returns returned underwent feels felt notes noted admits works came arrived tolerated "
+                    "remains remained developed".split())
 
 
 @lru_cache(maxsize=1)
@@ -79,7 +89,8 @@ def very_common_words() -> frozenset[str]:
 
 HEADER_WORDS = frozenset(
     "e-mail email phone fax mobile cell tel address date dob name user re subject from to cc note notes info contact "
-    "zip city state country".split()
+    "zip city state country insurance id mrn ssn account member policy case accession specimen received signed "
+    "dictated chief complaint hospital course medical record number".split()
 )
 
 
@@ -140,8 +151,11 @@ class EnglishNameRecognizer:
             if gap not in (" ", "", "-") and gap != ", " and gap != " & ":
                 break
             word = tokens[end].group()
-            if tokens[end - 1].group().endswith(".") and len(tokens[end - 1].group()) > 2:
-                break  # "Kyle Kuefer. Who": a full stop after a word ends the run
+            previous = tokens[end - 1].group()
+            if previous.endswith(".") and len(previous) > 2 and previous.lower() not in ("st.", "mt.", "ft."):
+                break  # "Kyle Kuefer. Who": a full stop after a word ends the run (not "St. Lisa")
+            if _strip(word) in CREDENTIALS:
+                break
             if _is_capitalised(word) and _strip(word) not in TITLES:
                 if gap == ", " and _strip(tokens[end - 1].group()) not in name_words():
                     break
@@ -158,6 +172,13 @@ class EnglishNameRecognizer:
         if not run:
             return
         sentence_start = _at_sentence_start(text, run[0].start())
+        while len(run) > 1 and _strip(run[0].group()) in KINSHIP:
+            run = run[1:]  # "Wife Emily Mcbride": the relation is not the name
+            sentence_start = False
+        while run and _strip(run[-1].group()) in CREDENTIALS:
+            run = run[:-1]
+        if not run:
+            return
         if len(run) > 1 and _strip(run[0].group()) in _DETERMINERS:
             run = run[1:]  # "The Lending Club Orchestra": the article is not part of the name
             sentence_start = False
@@ -167,14 +188,16 @@ class EnglishNameRecognizer:
             (w in names and w not in CLINICAL_TERMS and w not in very_common)
             or (w in places and w not in very_common and not self.strict)
             or (not self.strict and w not in common and w not in CLINICAL_TERMS and w not in HEADER_WORDS
-                and len(w) > 1 and not _abbreviation(t.group()))
+                and len(w) > 1 and not _abbreviation(t.group()) and not text[t.end() : t.end() + 1].isdigit())
             for w, t in zip(words, run)
         ]
-        # Two or more capitalised words inside a sentence are a proper noun (Lending Club, Walk Score).
-        if not self.strict and len(run) >= 2 and not sentence_start:
-            suspicious.append(True)
-        # A lone first name at a line start before a colon is a speaker ("John: You saved…").
-        if len(run) == 1 and words[0] in names and text[run[0].end() : run[0].end() + 1] == ":":
+        if all(w in HEADER_WORDS or w in CLINICAL_TERMS for w in words):
+            return  # "Insurance ID", "Glasgow Coma Scale"
+        # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
+        following = text[run[-1].end() : run[-1].end() + 12].split()
+        subject = len(run) == 1 and words[0] in names and (
+            (bool(following) and following[0].lower() in SUBJECT_VERBS) or text[run[-1].end() : run[-1].end() + 1] == ":")
+        if subject:
             suspicious.append(True)
         joined = " ".join(words)
         if not self.strict and len(words) >= 2 and words[-1] in ORG_SUFFIXES:
@@ -183,8 +206,7 @@ class EnglishNameRecognizer:
         if not forced:
             if not any(suspicious) and (joined not in places or joined in very_common):
                 return
-            if (sentence_start and len(run) == 1 and words[0] in common and words[0] not in places
-                    and (words[0] not in names or words[0] in very_common)):
+            if sentence_start and len(run) == 1 and words[0] in common and words[0] not in places and not subject:
                 return
         kind = "NAME"
         if words[-1] in ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
@@ -221,12 +243,25 @@ _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "i
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
 
 
+EPONYMS = set(
+    "parkinson alzheimer hodgkin crohn cushing addison graves down bell babinski kernig brudzinski murphy mcburney "
+    "glasgow apgar foley whipple".split()
+)
+_EPONYM_USE = re.compile(r"['’]s?\b|[ ](?:disease|sign|syndrome|lymphoma|palsy|catheter|score|scale|coma|procedure|test|"
+                         r"maneuver|point|dementia|thyroiditis)\b", re.IGNORECASE)
+
+
 def _trim_run(run: list[re.Match[str]]) -> list[re.Match[str]]:
     """Drop clinical terms and connectors from both ends ("Hx of Parkinson's" is not a name)."""
     run = list(run)
+
     def droppable(token: re.Match[str]) -> bool:
         word = token.group()
-        return _strip(word) in CLINICAL_TERMS or (word in _CONNECTORS)  # "Du Wei" keeps its capital Du
+        key = _strip(word)
+        if key in EPONYMS:  # Murphy's sign is a term, Dr. Regina Murphy a person
+            end = token.end() - (2 if _POSSESSIVE.search(word) else 0)
+            return _EPONYM_USE.match(token.string, end) is not None
+        return key in CLINICAL_TERMS or (word in _CONNECTORS)  # "Du Wei" keeps its capital Du
 
     while run and droppable(run[-1]):
         run.pop()

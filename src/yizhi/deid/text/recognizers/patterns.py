@@ -153,7 +153,7 @@ RECORD_BY_LABEL = PatternRule(
         r"健康档案号|就诊卡号|就诊号|卡号|登记号|影像号|放射号|报告编号|报告号|申请单号|流水号|ID号|患者ID|"
         r"MRN|Medical Record(?: Number| No\.?)?|Record (?:No\.?|Number|#)|Accession(?: (?:No\.?|Number|#))?|"
         r"Acct\.?(?: (?:No\.?|#))?|Account(?: (?:No\.?|Number|#))?|Insurance(?: ID| No\.?| Number)?|Member ID|Policy(?: No\.?| Number)?|"
-        r"Health Plan(?: ID| No\.?)?|Patient ID|Encounter(?: ID| No\.?)?|Visit (?:ID|No\.?)|Case (?:No\.?|Number)|Specimen(?: ID| No\.?)?|Order (?:ID|No\.?))"
+        r"Health Plan(?: ID| No\.?)?|Patient ID|Encounter(?: ID| No\.?)?|Visit (?:ID|No\.?)|Case (?:No\.?|Number)|Case(?=[ ]*[:#])|Specimen(?: ID| No\.?)?|Order (?:ID|No\.?))"
         + _LABEL_GAP
         + r"([A-Za-z]{0,4}[-]?\d[A-Za-z0-9\-/]{2,29})"
         + _NA,
@@ -260,16 +260,25 @@ US_STREET = PatternRule(
     _rx(
         r"\b\d{1,6}[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][A-Za-z'.-]*[ ]+){1,4}"
         r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|"
-        r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Alley|Row|Crescent|Close|Gardens|Parks?|Squares?|Streets?)\b\.?"
+        r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Alley|Row|Crescent|Close|Gardens|Parks?|Squares?|Streets?|"
+        r"Turnpike|Freeway|Expressway|Motorway|Causeway|Bypass|Path|Walk|Pike|Run|Crossing|Heights|Hills?|Ridge|Manor|Point|"
+        r"Springs?|Harbors?|Rapids?|Groves?|Villages?|Island|Inlet|Stream|Track|Camp|Divide|Club|Ways|Views?|Meadows?|Mills?)\b\.?"
         r"(?:,?[ ]+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Room|Rm\.?|#)[ ]*[A-Za-z0-9-]+)?"
     ),
+    0.9,
+    trigger=DIGIT,
+)
+US_ADDRESS_LINE = PatternRule(
+    # "017 Heather Inlet, Nathanburgh, WA 11542": a house number, words, a town, a state and a ZIP
+    "ADDRESS",
+    _rx(r"\b\d{1,6}[ ]+(?:[A-Z][A-Za-z'.-]*[ ]+){0,3}[A-Z][A-Za-z'.-]*,[ ]+(?:[A-Z][A-Za-z'.-]*[ ]?){1,3},[ ]+[A-Z]{2}[ ]+\d{5}(?:-\d{4})?\b"),
     0.9,
     trigger=DIGIT,
 )
 UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box)[ ]*#?\d+[A-Za-z]?\b"), 0.85, trigger=DIGIT)
 PLATE_BY_LABEL = PatternRule(
     "PLATE",
-    _rx(r"(?:licen[cs]e plate|plate(?: number| no\.?)?|车牌(?:号)?)" + _LABEL_GAP + r"([A-Z0-9京沪粤][A-Z0-9·•\- ]{3,9}[A-Z0-9])", re.IGNORECASE),
+    _rx(r"(?:\blicen[cs]e plate\b|\bplate(?: number| no\.?)?\b|车牌(?:号)?)" + _LABEL_GAP + r"([A-Z0-9京沪粤][A-Z0-9·•\- ]{3,9}[A-Z0-9])", re.IGNORECASE),
     0.9,
     group=1,
     trigger=DIGIT,
@@ -302,7 +311,7 @@ SHARED_RULES = [
     PHONE_BY_LABEL, RECORD_BY_LABEL, DEVICE_BY_LABEL, SOCIAL_BY_LABEL, PLATE_BY_LABEL, *NUMERIC_DATES, *AGES,
 ]
 ZH_RULES = [CN_MOBILE, CN_LANDLINE, CN_PLATE, PASSPORT_CN, CN_ZIP_BY_LABEL, *CN_DATES, *EN_DATES, US_PHONE, INTL_PHONE]
-EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, CN_MOBILE, US_ZIP, US_STREET, UNIT, *EN_DATES]
+EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, CN_MOBILE, US_ZIP, US_STREET, US_ADDRESS_LINE, UNIT, *EN_DATES]
 
 
 def shared_recognizer() -> PatternRecognizer:
