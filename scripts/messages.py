@@ -41,7 +41,10 @@ def update(domain_dir: Path, check: bool) -> list[str]:
     missing = [m.id for m in template if m.id and (m.id not in catalog or not catalog[m.id].string)]
     if check:
         return [f"{domain_dir.name}: {msgid!r}" for msgid in missing]
+    before = sorted((m.id, m.string) for m in catalog if m.id)
     catalog.update(template, no_fuzzy_matching=True)
+    if po_path.exists() and sorted((m.id, m.string) for m in catalog if m.id) == before:
+        return [f"{domain_dir.name}: {msgid!r}" for msgid in missing]  # nothing new: keep the file as is
     po_path.parent.mkdir(parents=True, exist_ok=True)
     with po_path.open("wb") as handle:
         write_po(handle, catalog, omit_header=False, sort_output=True, width=100, include_lineno=False)

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer.main
 
 from yizhi.cli import app
-from yizhi.config import Settings
+from yizhi.config import documented_settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -55,9 +55,9 @@ def cli_reference() -> str:
 
 def config_table() -> str:
     lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
-    for name, field in Settings.model_fields.items():
-        default = field.default if field.default is not None else "—"
-        lines.append(f"| `YIZHI_{name.upper()}` | `{default}` | {field.description or ''} |")
+    for variable, default, description in documented_settings():
+        shown = f"`{default}`" if default is not None else "—"
+        lines.append(f"| `{variable}` | {shown} | {description} |")
     return "\n".join(lines)
 
 

@@ -118,18 +118,20 @@ def demo() -> None:
 @app.command("config")
 def show_config() -> None:
     """Show every YIZHI_* setting, its current value and what it does."""
-    from yizhi.config import Settings, get_settings
+    from yizhi.config import all_settings_classes
 
-    settings = get_settings()
     table = Table()
     table.add_column("variable", no_wrap=True)
     table.add_column("value", overflow="fold")
     table.add_column("meaning")
-    for name, field in Settings.model_fields.items():
-        value = getattr(settings, name)
-        if name == "secret_key" and value:
-            value = "(set)"
-        table.add_row(f"YIZHI_{name.upper()}", str(value), field.description or "")
+    for cls in all_settings_classes():
+        current = cls()
+        prefix = cls.model_config.get("env_prefix", "YIZHI_")
+        for name, field in cls.model_fields.items():
+            value = getattr(current, name)
+            if "secret" in name and value:
+                value = "(set)"
+            table.add_row(f"{prefix}{name}".upper(), str(value), field.description or "")
     Console().print(table)
 
 

@@ -95,3 +95,26 @@ def get_settings() -> Settings:
 def reset_settings_cache() -> None:
     """Forget cached settings (tests change YIZHI_* between apps)."""
     get_settings.cache_clear()
+
+
+def all_settings_classes() -> list[type[BaseSettings]]:
+    """The platform's settings and every domain's own (``yizhi/<domain>/settings.py``)."""
+    from yizhi.registry import domain_modules
+
+    found: list[type[BaseSettings]] = [Settings]
+    for module in domain_modules("settings"):
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, BaseSettings) and value is not BaseSettings
+                    and value.__module__ == module.__name__):
+                found.append(value)
+    return found
+
+
+def documented_settings() -> list[tuple[str, object, str]]:
+    """(environment variable, default, help text) for every YIZHI_* setting."""
+    rows = []
+    for cls in all_settings_classes():
+        prefix = cls.model_config.get("env_prefix", "YIZHI_")
+        for name, field in cls.model_fields.items():
+            rows.append((f"{prefix}{name}".upper(), field.default, field.description or ""))
+    return rows

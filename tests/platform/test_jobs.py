@@ -113,3 +113,21 @@ def test_jobs_api_and_pages_respect_ownership(api, web, cast, db):
     assert api(cast.owner).post(f"/api/v1/jobs/{job.id}/retry").json()["state"] == "queued"
     page = web(cast.owner).get(f"/jobs/{job.id}")
     assert page.status_code == 200 and 'data-state="queued"' in page.text
+
+
+def test_periodic_jobs_are_enqueued_once_per_interval():
+    service.periodic("test.count", lambda: 3600)
+    try:
+        with session_scope() as s:
+            assert "test.count" in service.enqueue_due_periodic(s)
+        with session_scope() as s:
+            assert "test.count" not in service.enqueue_due_periodic(s)  # one is already waiting
+        while service.work_once("w"):
+            pass
+        with session_scope() as s:
+            assert "test.count" not in service.enqueue_due_periodic(s)  # interval not yet over
+            s.query(Job).update({Job.created_at: utcnow() - timedelta(hours=2)})
+        with session_scope() as s:
+            assert "test.count" in service.enqueue_due_periodic(s)
+    finally:
+        service._PERIODIC.pop("test.count", None)

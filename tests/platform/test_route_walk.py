@@ -17,6 +17,15 @@ PUBLIC_ROUTES = {
     ("GET", "/login"), ("POST", "/login"),
     ("GET", "/register"), ("POST", "/register"),
     ("GET", "/invitations/{secret}"), ("POST", "/invitations/{secret}"),
+    # The transparency ledger is public by design: anyone may check entries, proofs and checkpoints.
+    ("GET", "/ledger"), ("GET", "/api/v1/ledger"), ("GET", "/api/v1/ledger/checkpoint"),
+    ("GET", "/api/v1/ledger/entries/{index}"), ("GET", "/api/v1/ledger/entries/{index}/receipt"),
+    ("GET", "/api/v1/ledger/proof/inclusion/{index}"),
+    ("GET", "/api/v1/ledger/proof/consistency/{first}/{second}"), ("GET", "/api/v1/ledger/witnesses"),
+    # Released needs lists are published to everyone (companies read them before registering).
+    ("GET", "/needs/lists"), ("GET", "/needs/lists/{release_id:int}"),
+    ("GET", "/api/v1/needs/releases"), ("GET", "/api/v1/needs/releases/{release_id}"),
+    ("GET", "/api/v1/needs/releases/{release_id}/export.{fmt}"),
 }
 
 
@@ -24,9 +33,9 @@ def all_routes(app) -> list[tuple]:
     from yizhi.web.app import iter_api_routes
 
     found = []
-    for route in iter_api_routes(app.routes):
+    for path, route in iter_api_routes(app.routes):
         for method in sorted(route.methods - {"HEAD"}):
-            found.append((method, route.path, route))
+            found.append((method, path, route))
     return found
 
 
@@ -85,8 +94,12 @@ _DUMMY = {"string": "x", "integer": 1, "number": 1.0, "boolean": False, "array":
 def _dummy_value(schema: dict, defs: dict):
     if "$ref" in schema:
         return _dummy_object(defs[schema["$ref"].split("/")[-1]], defs)
-    if schema.get("format") == "email":
-        return "someone@example.test"
+    formats = {"email": "someone@example.test", "date": "2026-01-01", "date-time": "2026-01-01T00:00:00Z",
+               "uri": "https://example.test/", "uuid": "00000000-0000-0000-0000-000000000000"}
+    candidates = [schema, *schema.get("anyOf", [])]
+    for candidate in candidates:
+        if candidate.get("format") in formats:
+            return formats[candidate["format"]]
     if "enum" in schema:
         return schema["enum"][0]
     kind = schema.get("type") or next((s.get("type") for s in schema.get("anyOf", []) if s.get("type") != "null"), "string")

@@ -56,6 +56,33 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return decorate
 
 
+_PERIODIC: dict[str, Callable[[], float]] = {}
+
+
+def periodic(kind: str, every_seconds: Callable[[], float]) -> None:
+    """Ask workers to enqueue ``kind`` every ``every_seconds()`` seconds (e.g. ledger checkpoints)."""
+    _PERIODIC[kind] = every_seconds
+
+
+def enqueue_due_periodic(session: Session) -> list[str]:
+    """Enqueue each periodic job whose interval has passed and that is not already waiting."""
+    from sqlalchemy import func
+
+    load_handlers()
+    enqueued = []
+    now = utcnow()
+    for kind, every in _PERIODIC.items():
+        pending = session.scalar(select(func.count()).select_from(Job).where(
+            Job.kind == kind, Job.state.in_((JobState.queued, JobState.running))))
+        if pending:
+            continue
+        last = session.scalar(select(func.max(Job.created_at)).where(Job.kind == kind))
+        if last is None or (now - last).total_seconds() >= every():
+            enqueue(session, kind, {}, max_attempts=1)
+            enqueued.append(kind)
+    return enqueued
+
+
 def load_handlers() -> dict[str, Handler]:
     from yizhi.registry import domain_modules
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from yizhi.db import session_scope
 from yizhi.jobs import service
 
 log = logging.getLogger("yizhi.jobs")
+SCHEDULE_CHECK_SECONDS = 5.0
 
 
 def run_forever(stop: threading.Event, *, poll_seconds: float = 1.0, worker_name: str | None = None) -> None:
@@ -18,8 +20,13 @@ def run_forever(stop: threading.Event, *, poll_seconds: float = 1.0, worker_name
         requeued = service.requeue_stale(session)
     if requeued:
         log.info("requeued %d job(s) left running by a stopped worker", requeued)
+    next_schedule = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_schedule:
+                with session_scope() as session:
+                    service.enqueue_due_periodic(session)
+                next_schedule = time.monotonic() + SCHEDULE_CHECK_SECONDS
             ran = service.work_once(name)
         except Exception:  # the loop must survive a database hiccup
             log.exception("worker loop error")

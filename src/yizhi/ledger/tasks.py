@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from yizhi.db import session_scope
-from yizhi.jobs.service import handler
+from yizhi.jobs.service import handler, periodic
+from yizhi.ledger.settings import get_ledger_settings
 
 
 @handler("ledger.checkpoint")
@@ -26,3 +27,7 @@ def checkpoint_job(ctx) -> dict:
         checkpoint = session.get(LedgerCheckpoint, checkpoint_id)
         outcomes = service.collect_cosignatures(session, checkpoint)
         return {"signed": True, "tree_size": checkpoint.tree_size, "witnesses": outcomes}
+
+
+# Workers enqueue the checkpoint job on time; it signs only when the tree grew (checkpoint_if_due).
+periodic("ledger.checkpoint", lambda: get_ledger_settings().checkpoint_seconds)

@@ -170,14 +170,18 @@ def create_app(*, start_worker: bool = False) -> FastAPI:
     return app
 
 
-def iter_api_routes(routes) -> list:
-    """Every APIRoute, including those inside included routers (FastAPI nests them)."""
+def iter_api_routes(routes, prefix: str = "") -> list[tuple[str, object]]:
+    """(full path, APIRoute) for every route, including those of nested routers.
+
+    FastAPI keeps included routers nested; a nested include carries the prefix under which its
+    routes are served, so the full path is the accumulated include prefix plus the route's path.
+    """
     from fastapi.routing import APIRoute
 
     found = []
     for route in routes:
         if isinstance(route, APIRoute):
-            found.append(route)
+            found.append((prefix + route.path, route))
         elif hasattr(route, "original_router"):
-            found.extend(iter_api_routes(route.original_router.routes))
+            found.extend(iter_api_routes(route.original_router.routes, prefix + route.include_context.prefix))
     return found
