@@ -61,8 +61,35 @@ def config_table() -> str:
     return "\n".join(lines)
 
 
+# Each capability's section is written beside its code's owners in docs/readme/<domain>.md.
+DOMAIN_SECTIONS = ["needs", "deid_text", "deid_dicom", "anonymize", "ledger"]
+DOCS = README.parent / "docs" / "readme"
+
+
+def _demote_headings(markdown: str) -> str:
+    """Sections are written with '##' headings; inside the README they sit one level deeper.
+    Lines inside code fences (shell comments start with '#') are left alone."""
+    lines, in_code = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        elif not in_code and re.match(r"^#+ ", line):
+            line = "#" + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def domain_sections() -> str:
+    parts = []
+    for name in DOMAIN_SECTIONS:
+        path = DOCS / f"{name}.md"
+        if path.exists():
+            parts.append(_demote_headings(path.read_text(encoding="utf-8").strip()))
+    return "\n\n".join(parts)
+
+
 def render(text: str) -> str:
-    for marker, body in (("cli", cli_reference()), ("config", config_table())):
+    for marker, body in (("cli", cli_reference()), ("config", config_table()), ("domains", domain_sections())):
         text = re.sub(rf"(<!-- {marker}:begin -->).*?(<!-- {marker}:end -->)",
                       lambda m: f"{m.group(1)}\n{body}\n{m.group(2)}", text, flags=re.S)
     return text
