@@ -47,3 +47,15 @@ def test_us_street_address_and_zip():
 
 def test_named_hospital_is_an_organisation():
     assert ("Massachusetts General Hospital", "ORGANIZATION") in spans_of("Transferred from Massachusetts General Hospital today.")
+
+
+@pytest.mark.parametrize("descriptor", ["CT HEAD W/O CONTRAST", "CHEST PA AND LATERAL", "MRI BRAIN WITH AND WITHOUT GADOLINIUM",
+                                        "Abdomen^1_AbdomenRoutine (Adult)", "Pelvis series 3 Recon 2"])
+def test_upper_case_study_descriptions_are_left_alone(descriptor):
+    # DICOM "Clean Descriptors" sends texts like these: capitals there say nothing about names
+    assert detect(descriptor) == []
+
+
+def test_names_in_upper_case_text_are_still_found():
+    found = {(s.text, s.type) for s in detect("PATIENT: JOHN SMITH  DOB 1951-03-14  REFERRING: DR. MARGARET OKAFOR")}
+    assert {("JOHN SMITH", "NAME"), ("1951-03-14", "DATE"), ("MARGARET OKAFOR", "NAME")} <= found

@@ -184,6 +184,8 @@ class EnglishNameRecognizer:
             sentence_start = False
         words = [_strip(t.group()) for t in run]
         names, common, places, very_common = name_words(), common_words(), place_words(), very_common_words()
+        # In upper-case text (DICOM descriptors, headings) capitals say nothing: only dictionaries count.
+        shouting = all(t.group().isupper() for t in run) and _mostly_upper(text, run[0].start())
         suspicious = [
             (w in names and w not in CLINICAL_TERMS and w not in very_common)
             or (w in places and w not in very_common and not self.strict)
@@ -193,6 +195,12 @@ class EnglishNameRecognizer:
         ]
         if all(w in HEADER_WORDS or w in CLINICAL_TERMS for w in words):
             return  # "Insurance ID", "Glasgow Coma Scale"
+        if shouting:
+            suspicious = [(w in names and w not in very_common and w not in common) or (w in places and w not in very_common and len(w) > 2)
+                          or (w in names and len(run) > 1 and all(x in names or x in places for x in words))
+                          for w in words]
+        if any(_camel_case(t.group()) for t in run):
+            return  # "AbdomenRoutine": a protocol or file name, not a person
         # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
         following = text[run[-1].end() : run[-1].end() + 12].split()
         subject = len(run) == 1 and words[0] in names and (
@@ -226,7 +234,7 @@ class EnglishNameRecognizer:
         if span is not None:
             yield span
         # A trailing house number belongs to the street ("Hammarvägen 15").
-        number = re.match(r"[ ]\d{1,5}[A-Za-z]?\b", text[end:])
+        number = re.match(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)", text[end:])  # not the year of a date
         if number and kind != "ORGANIZATION":
             address = make_span(text, start, end + number.end(), "ADDRESS", confidence, self.name)
             if address is not None:
@@ -268,6 +276,20 @@ def _trim_run(run: list[re.Match[str]]) -> list[re.Match[str]]:
     while run and droppable(run[0]):
         run.pop(0)
     return run
+
+
+def _mostly_upper(text: str, pos: int) -> bool:
+    """Is the line around ``pos`` written in capitals (at least 80% of its letters)?"""
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    letters = [ch for ch in line if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+def _camel_case(token: str) -> bool:
+    """A capital deep inside a word (AbdomenRoutine) marks an identifier-style token; McDonald is fine."""
+    return any(ch.isupper() for ch in token[4:]) and not token.isupper()
 
 
 def _abbreviation(token: str) -> bool:
