@@ -25,9 +25,9 @@ def needs_routes(app):
     from yizhi.web.app import iter_api_routes
 
     out = []
-    for route in iter_api_routes(app.routes):
-        if route.path.startswith(NEEDS_PREFIXES):
-            out.extend((m, route.path, route) for m in sorted(route.methods - {"HEAD"}))
+    for path, route in iter_api_routes(app.routes):
+        if path.startswith(NEEDS_PREFIXES):
+            out.extend((m, path, route) for m in sorted(route.methods - {"HEAD"}))
     return out
 
 
