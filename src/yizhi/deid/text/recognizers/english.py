@@ -199,8 +199,8 @@ class EnglishNameRecognizer:
             suspicious = [(w in names and w not in very_common and w not in common) or (w in places and w not in very_common and len(w) > 2)
                           or (w in names and len(run) > 1 and all(x in names or x in places for x in words))
                           for w in words]
-        if any(_camel_case(t.group()) for t in run):
-            return  # "AbdomenRoutine": a protocol or file name, not a person
+        if any(_camel_case(t.group()) and t.start() > 0 and text[t.start() - 1] in "_^/\\" for t in run):
+            return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
         # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
         following = text[run[-1].end() : run[-1].end() + 12].split()
         subject = len(run) == 1 and words[0] in names and (
@@ -279,11 +279,12 @@ def _trim_run(run: list[re.Match[str]]) -> list[re.Match[str]]:
 
 
 def _mostly_upper(text: str, pos: int) -> bool:
-    """Is the line around ``pos`` written in capitals (at least 80% of its letters)?"""
-    line_start = text.rfind("\n", 0, pos) + 1
-    line_end = text.find("\n", pos)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    letters = [ch for ch in line if ch.isalpha()]
+    """Is the whole text written in capitals (at least 80% of its letters), like a DICOM descriptor?
+
+    Judged on the whole text, not the line: an upper-case address line inside a normal note
+    ("LONDON") keeps the usual, recall-first reading.
+    """
+    letters = [ch for ch in text[:2000] if ch.isalpha()]
     return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
 
 
