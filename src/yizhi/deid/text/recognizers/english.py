@@ -282,10 +282,16 @@ def _mostly_upper(text: str, pos: int) -> bool:
     """Is the whole text written in capitals (at least 80% of its letters), like a DICOM descriptor?
 
     Judged on the whole text, not the line: an upper-case address line inside a normal note
-    ("LONDON") keeps the usual, recall-first reading.
+    ("LONDON") keeps the usual, recall-first reading. Asked once per capitalised run, so the
+    answer is cached per text (it does not depend on ``pos``).
     """
-    letters = [ch for ch in text[:2000] if ch.isalpha()]
-    return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+    return _upper_share_at_least(text[:2000])
+
+
+@lru_cache(maxsize=16)
+def _upper_share_at_least(head: str, share: float = 0.8) -> bool:
+    letters = [ch for ch in head if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) >= share * len(letters)
 
 
 def _camel_case(token: str) -> bool:

