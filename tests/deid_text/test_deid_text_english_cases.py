@@ -59,3 +59,23 @@ def test_upper_case_study_descriptions_are_left_alone(descriptor):
 def test_names_in_upper_case_text_are_still_found():
     found = {(s.text, s.type) for s in detect("PATIENT: JOHN SMITH  DOB 1951-03-14  REFERRING: DR. MARGARET OKAFOR")}
     assert {("JOHN SMITH", "NAME"), ("1951-03-14", "DATE"), ("MARGARET OKAFOR", "NAME")} <= found
+
+
+@pytest.mark.parametrize("note, address", [
+    ("Mail goes to P.O. Box 4471 until March.", "P.O. Box 4471"),
+    ("Son is deployed: USNS Comfort, FPO AE 09756.", "USNS Comfort, FPO AE 09756"),
+    ("Forward to PSC 1234, Box 5678, APO AP 96301 please.", "PSC 1234, Box 5678, APO AP 96301"),
+    ("Family lives at 12 ul. Słoneczna 7 in Kraków.", "12 ul. Słoneczna 7"),
+    ("Previously resided at Rua das Flores 210, Porto.", "Rua das Flores 210"),
+    ("Her mother lives on Petőfi utca 12. in Pécs.", "Petőfi utca 12."),
+    ("Moved from 881 Storgatan 14 last year.", "881 Storgatan 14"),
+])
+def test_street_forms_outside_the_us(note, address):
+    found = [s.text for s in detect(note, "en")]
+    assert any(address in text for text in found), found
+
+
+def test_leading_house_number_joins_the_address_but_a_dose_does_not():
+    found = {s.text for s in detect("Lives at 4471 ul. Polna 3. Takes 20 mg via PEG 2 times daily.", "en")}
+    assert any(text.startswith("4471 ul. Polna 3") for text in found), found
+    assert not any("mg" in text or "PEG" in text for text in found), found

@@ -24,6 +24,7 @@ _ADDRESS_TAIL = re.compile(
     r"(?:[ ,\n]*(?:[A-Z]{2,3}\b|nan\b|\d{1,6}(?:-\d{3,4})?\b\.?|u\. ?\d+\.?|\([^()\n]{1,20}\)"
     r"|[A-ZÀ-ÖØ-Þ\u0391-\u03a9∆]{3,}\b))+"
 )
+_HOUSE_LEFT = re.compile(r"(?<![\w.,:/+-])(?:\d{1,6}[A-Za-z]?[ ]+){1,2}$")
 _CORNER = re.compile(r"the corner of $", re.IGNORECASE)
 _ADDRESS_KINDS = {"ADDRESS", "LOCATION"}
 
@@ -103,6 +104,9 @@ def _with_trailing_zip(text: str, span: Span) -> Span:
     if span.type != "ADDRESS":
         return span
     start, end = span.start, span.end
+    house = _HOUSE_LEFT.search(text, max(0, start - 16), start)
+    if house:  # "74678 midtvollen 130", "643 ul. Biskupa 118": leading numbers belong to the address
+        start = house.start()
     corner = _CORNER.search(text, max(0, start - 14), start)
     if corner:
         start = corner.start()

@@ -275,6 +275,35 @@ US_ADDRESS_LINE = PatternRule(
     0.9,
     trigger=DIGIT,
 )
+# Street forms outside the US (tuned on the even-template half of presidio-research's set only):
+# a post-office box, US military post (USNS Bergman / FPO AP 93757, PSC 5420, Box 2708 / APO AA
+# 33879), a street-type word before the name (ul. Miła 53, Rua ..., Via dei Fiorentini 17, rue du
+# centre 320, Avda. Rio Nalon 58, C/ Señores Curas 88) or after it (Rákóczi út 13., Nybyvägen 65).
+PO_BOX = PatternRule("ADDRESS", _rx(r"\bP\.?[ ]?O\.?[ ]?Box[ ]*\d+\b", re.IGNORECASE), 0.9, trigger=("box",))
+MILITARY_POST = PatternRule(
+    "ADDRESS",
+    _rx(r"\b(?:(?:USNS|USNV|USS|USCGC)[ ]+[^\W\d_][\w'-]*(?:[ ]+[^\W\d_][\w'-]*)?|PSC[ ]+\d{1,5},?[ ]+Box[ ]+\d{1,5}|"
+        r"Unit[ ]+\d{1,5}[ ]+Box[ ]+\d{1,5})[ ,\n]+[AF]PO[ ]+A[AEP][ ]+\d{5}\b", re.IGNORECASE),
+    0.9,
+    trigger=("apo", "fpo"),
+)
+_STREET_WORD_BEFORE = (r"ul\.|al\.|os\.|rua|rue|avenue|avenida|avda\.|av\.|calle|c/|boulevard|blvd\.|chemin|piazza|"
+                       r"praça|trg|stra(?:ss|ß)e|str\.|plac|ulica|aleja|carrer|rambla|paseo|camino|largo|travessa|vicolo|corso")
+FOREIGN_STREET = PatternRule(
+    "ADDRESS",
+    _rx(rf"(?:\b(?:{_STREET_WORD_BEFORE})|(?<![\w/])(?-i:Via|Viale)\b)[ ]+(?:[^\W\d_][\w'’.-]*[ ]+){{0,5}}?\d{{1,5}}[A-Za-z]?\b\.?",
+        re.IGNORECASE),
+    0.85,
+    trigger=DIGIT,
+)
+FOREIGN_STREET_AFTER = PatternRule(
+    "ADDRESS",
+    _rx(r"\b(?:[^\W\d_][\w-]*[ ]){0,3}(?:út|utca|útja|tér|körút|köz)[ ]\d{1,4}\.?|"
+        r"\b[^\W\d_]{2,}(?:vägen|gatan|gata|vej|vegen|veien|veg|straße|strasse|stræti|tie|katu|laan|weg|gasse|plein|"
+        r"vegur|braut|gränd|stig|allé|allee)[ ]\d{1,4}[A-Za-z]?\b", re.IGNORECASE),
+    0.85,
+    trigger=DIGIT,
+)
 UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box)[ ]*#?\d+[A-Za-z]?\b"), 0.85, trigger=DIGIT)
 PLATE_BY_LABEL = PatternRule(
     "PLATE",
@@ -311,7 +340,8 @@ SHARED_RULES = [
     PHONE_BY_LABEL, RECORD_BY_LABEL, DEVICE_BY_LABEL, SOCIAL_BY_LABEL, PLATE_BY_LABEL, *NUMERIC_DATES, *AGES,
 ]
 ZH_RULES = [CN_MOBILE, CN_LANDLINE, CN_PLATE, PASSPORT_CN, CN_ZIP_BY_LABEL, *CN_DATES, *EN_DATES, US_PHONE, INTL_PHONE]
-EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, CN_MOBILE, US_ZIP, US_STREET, US_ADDRESS_LINE, UNIT, *EN_DATES]
+EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, CN_MOBILE, US_ZIP, US_STREET, US_ADDRESS_LINE, UNIT, PO_BOX, MILITARY_POST,
+            FOREIGN_STREET, FOREIGN_STREET_AFTER, *EN_DATES]
 
 
 def shared_recognizer() -> PatternRecognizer:
