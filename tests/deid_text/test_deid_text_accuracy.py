@@ -2,7 +2,8 @@
 
 Chinese: tests/deid_text/data/zh_test.jsonl (templates variant 1, seed 29, odd-CRC value pools; tuning
 used zh_dev.jsonl only). English clinical notes: en_test.jsonl, built the same way (tuning used en_dev).
-English general text: presidio-research synth_dataset_v2, odd template ids (tuning used even).
+English general text: presidio-research synth_dataset_v2, odd template ids (tuning used even), scored on
+the labels that are Safe Harbor identifiers (``metrics.presidio_gold`` lists what is left out and why).
 """
 
 import json
@@ -12,11 +13,10 @@ import pytest
 
 from yizhi.deid.text import detect
 from yizhi.deid.text.evalset import generate, generate_en
-from yizhi.deid.text.metrics import Evaluation, score_document
+from yizhi.deid.text.metrics import Evaluation, presidio_gold, presidio_split, score_document
 
 DATA = Path(__file__).parent / "data"
 PRESIDIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
-NOT_PHI = {"TITLE", "NRP", "AGE"}  # occupations, nationalities, ages under 90: not identifiers under Safe Harbor
 
 
 def load(split, language="zh"):
@@ -68,13 +68,22 @@ def test_english_held_out_recall_and_precision():
         pytest.skip("shared/data/deid-text/presidio_synth_dataset_v2.json is not present")
     evaluation = Evaluation()
     for index, sample in enumerate(json.loads(PRESIDIO.read_text(encoding="utf-8"))):
-        if sample["template_id"] % 2 == 0:
+        if presidio_split(sample["template_id"]) != "test":
             continue
-        gold = [{"start": s["start_position"], "end": s["end_position"], "type": s["entity_type"]}
-                for s in sample["spans"] if s["entity_type"] not in NOT_PHI]
         predicted = [s.public() for s in detect(sample["full_text"], "en")]
-        score_document(sample["full_text"], gold, predicted, evaluation, str(index))
+        score_document(sample["full_text"], presidio_gold(sample), predicted, evaluation, str(index))
     overall = evaluation.report()["overall"]
-    # Measured 2026-11-22 (see bench/results/deid_text.md); the floor guards against regressions.
-    assert overall["char_recall"] >= 0.85, overall
+    # Measured 2026-11-22 (see bench/results/deid_text.md): below the issue's 0.98 recall; the floor
+    # guards against regressions.
+    assert overall["char_recall"] >= 0.90, overall
     assert overall["char_precision"] >= 0.85, overall
+
+
+def test_presidio_gold_drops_only_what_safe_harbor_keeps():
+    sample = {"full_text": "Founded in 1977 by Ana, 93, a Polish chef, on Monday 3/4/2001 aged 45.",
+              "spans": [{"entity_type": t, "start_position": a, "end_position": b} for t, a, b in
+                        [("DATE_TIME", 11, 15), ("PERSON", 19, 22), ("AGE", 24, 26), ("NRP", 30, 36), ("TITLE", 37, 41),
+                         ("DATE_TIME", 46, 52), ("DATE_TIME", 53, 61), ("AGE", 67, 69)]]}
+    kept = [(g["type"], sample["full_text"][g["start"]:g["end"]]) for g in presidio_gold(sample)]
+    assert kept == [("PERSON", "Ana"), ("AGE", "93"), ("DATE_TIME", "3/4/2001")]
+    assert len(presidio_gold(sample, safe_harbor=False)) == 8

@@ -96,3 +96,37 @@ def score_document(text: str, gold: list[dict], predicted: list[dict], evaluatio
         if len(correct) < len(chars):
             evaluation.false_positives.append({"id": doc_id, "type": span["type"], "text": text[span["start"] : span["end"]],
                                                "context": text[max(0, span["start"] - 12) : span["end"] + 12]})
+
+
+# --- presidio-research synth_dataset_v2 labels as Safe Harbor identifiers ------------------------------
+# The set labels more than HIPAA Safe Harbor's 18 identifiers; scoring those as misses would reward
+# removing text Safe Harbor lets a dataset keep. Not counted (each with its reason):
+#   TITLE  occupations and honorifics ("sewer pipe cleaner", "Dr."): not an identifier category;
+#   NRP    nationality, religion, politics ("Polish"): not an identifier category;
+#   AGE    below 90: Safe Harbor removes only ages over 89 (none in this set is);
+#   DATE_TIME that is a year alone ("founded in 1977"): Safe Harbor keeps years;
+#   DATE_TIME that is a weekday alone ("meet Monday"): names no date element (day, month).
+NOT_SAFE_HARBOR_TYPES = {"TITLE", "NRP"}
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+def presidio_gold(sample: dict, safe_harbor: bool = True) -> list[dict]:
+    """Gold spans of one presidio-research sample; ``safe_harbor`` drops labels that are not PHI."""
+    text = sample["full_text"]
+    gold = []
+    for span in sample["spans"]:
+        kind, start, end = span["entity_type"], span["start_position"], span["end_position"]
+        value = text[start:end].strip()
+        if safe_harbor and (
+            kind in NOT_SAFE_HARBOR_TYPES
+            or (kind == "AGE" and not (value.isdigit() and int(value) >= 90))
+            or (kind == "DATE_TIME" and ((value.isdigit() and len(value) == 4) or value.lower() in _WEEKDAYS))
+        ):
+            continue
+        gold.append({"start": start, "end": end, "type": kind})
+    return gold
+
+
+def presidio_split(template_id: int) -> str:
+    """'dev' (even template ids: looked at and tuned on) or 'test' (odd: held out, only scored)."""
+    return "dev" if template_id % 2 == 0 else "test"

@@ -243,10 +243,11 @@ class EnglishNameRecognizer:
 
 _HOUSE_BEFORE = re.compile(r"(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$")
 _CUE = re.compile(
-    r"\b(my name is|name is|named|called|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
+    r"\b(my name is|name is|named|called|calls? me|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
     r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+",
     re.IGNORECASE,
 )
+_SELF_NAMING = {"my name is", "name is", "named", "called", "call me", "calls me"}
 _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "in", "at", "from", "to"}
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
 
@@ -330,7 +331,10 @@ class EnglishCueRecognizer:
                     break
                 word = _strip(token.group())
                 ok = employer and (token.group()[0].isupper() or word not in common)
-                ok = ok or word in names or (tokens and (word not in common or len(word) == 1))
+                # After a self-introduction ("my name is vitoria", "calls me borna") any uncommon word
+                # is taken: the cue says a name follows, capitals or not.
+                self_named = cue_word in _SELF_NAMING and word not in common and word.isalpha()
+                ok = ok or word in names or self_named or (tokens and (word not in common or len(word) == 1))
                 if not ok:
                     break
                 tokens.append(token)
