@@ -91,3 +91,19 @@ def test_commission_staff_see_all_organisations(api, cast):
 def test_openapi_docs_are_served(api):
     assert api().get("/api/openapi.json").status_code == 200
     assert api().get("/api/docs").status_code == 200
+
+
+def test_recorded_actions_link_their_ledger_receipts(api, cast):
+    client = api(cast.owner)
+    created = client.post("/api/v1/tokens", json={"name": "receipted"})
+    assert created.status_code == 201
+    index = int(created.headers["X-Ledger-Entries"])
+    link = created.headers["Link"]
+    assert link == f'</api/v1/ledger/entries/{index}/receipt>; rel="ledger-receipt"'
+    receipt = api().get(f"/api/v1/ledger/entries/{index}/receipt")
+    assert receipt.status_code == 200
+    assert "token.created" in receipt.text
+    # A read records nothing and links nothing; a refused change links nothing either.
+    assert "X-Ledger-Entries" not in client.get("/api/v1/me").headers
+    duplicate = client.post("/api/v1/tokens", json={"name": "receipted"})
+    assert duplicate.status_code == 409 and "X-Ledger-Entries" not in duplicate.headers

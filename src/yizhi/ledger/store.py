@@ -148,6 +148,10 @@ def _bound_time(session: Session, moment: datetime) -> Any:
 ENTRY_COLUMNS = ("idx", "kind", "subject", "actor", "org", "recorded_at", "leaf", "leaf_hash")
 
 
+PENDING_KEY = "ledger_pending_indexes"
+COMMITTED_KEY = "ledger_committed_indexes"
+
+
 def append_events(session: Session, events: Sequence[Event], *, time: datetime | None = None) -> list[RecordedEntry]:
     """Append ``events`` in order under one lock; O(log n) work per event."""
     moment = time or utcnow()
@@ -184,6 +188,8 @@ def append_events(session: Session, events: Sequence[Event], *, time: datetime |
     head.size = head.frontier.size
     head.root_hash = head.frontier.root()
     _after_append(session, head, moment)
+    # The web layer turns these into receipt links once the caller's transaction commits.
+    session.info.setdefault(PENDING_KEY, []).extend(r.index for r in recorded)
     return recorded
 
 

@@ -102,6 +102,19 @@ SECURITY_HEADERS = {
 }
 
 
+def _add_receipt_links(request: Request, response: Response) -> None:
+    """Every action recorded on the ledger answers with links to its receipts (entry, inclusion
+    proof, signed checkpoint), which anyone can fetch and verify offline."""
+    from yizhi.ledger.store import COMMITTED_KEY
+
+    info = getattr(request.state, "db_info", None)
+    indexes = info.get(COMMITTED_KEY) if info else None
+    if indexes:
+        response.headers["X-Ledger-Entries"] = ",".join(str(i) for i in indexes)
+        response.headers["Link"] = ", ".join(
+            f'</api/v1/ledger/entries/{i}/receipt>; rel="ledger-receipt"' for i in indexes)
+
+
 def install_middleware(app: FastAPI) -> None:
     settings = get_settings()
 
@@ -118,6 +131,7 @@ def install_middleware(app: FastAPI) -> None:
         if source == "query":
             response.set_cookie(i18n.LANG_COOKIE, locale, samesite="lax", max_age=60 * 60 * 24 * 365,
                                 secure=settings.secure_cookies)
+        _add_receipt_links(request, response)
         for name, value in SECURITY_HEADERS.items():
             if request.url.path.startswith("/api/docs") and name == "Content-Security-Policy":
                 continue  # Swagger UI loads its own assets and inline script

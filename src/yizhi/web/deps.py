@@ -32,8 +32,27 @@ def is_public(endpoint) -> bool:
     return endpoint in _PUBLIC_ENDPOINTS
 
 
-def get_db() -> Iterator[Session]:
+def _track_ledger_commits(session: Session) -> None:
+    """Entries recorded in a transaction become receipt links only if it commits."""
+    from sqlalchemy import event
+
+    from yizhi.ledger.store import COMMITTED_KEY, PENDING_KEY
+
+    session.info[COMMITTED_KEY] = []
+
+    @event.listens_for(session, "after_commit")
+    def _committed(sess):
+        sess.info[COMMITTED_KEY].extend(sess.info.pop(PENDING_KEY, []))
+
+    @event.listens_for(session, "after_rollback")
+    def _rolled_back(sess):
+        sess.info.pop(PENDING_KEY, None)
+
+
+def get_db(request: Request) -> Iterator[Session]:
     session = session_factory()()
+    _track_ledger_commits(session)
+    request.state.db_info = session.info
     try:
         yield session
     finally:
