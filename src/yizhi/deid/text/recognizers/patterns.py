@@ -326,6 +326,12 @@ DEVICE_BY_LABEL.trigger = ("序列号", "编号", "设备号", "s/n", "sn", "ser
 PLATE_BY_LABEL.trigger = ("plate", "车牌")
 CN_ZIP_BY_LABEL.trigger = ("邮编", "邮政编码")
 UNIT.trigger = ("apt", "apartment", "suite", "ste", "unit", "psc", "box")
+FOREIGN_STREET.trigger = ("ul.", "al.", "os.", "rua", "rue", "avenue", "avenida", "avda.", "av.", "calle", "c/", "boulevard",
+                          "blvd.", "chemin", "piazza", "praça", "trg", "strasse", "straße", "str.", "plac", "ulica", "aleja",
+                          "carrer", "rambla", "paseo", "camino", "largo", "travessa", "vicolo", "corso", "via")
+FOREIGN_STREET_AFTER.trigger = tuple(
+    f"{suffix} " for suffix in "út utca útja tér körút köz vägen gatan gata vej vegen veien veg straße strasse stræti tie "
+    "katu laan weg gasse plein vegur braut gränd stig allé allee".split())
 AGES[2].trigger = ("age",)
 AGES[3].trigger = ("年龄", "年齡")
 for _rule in EN_DATES[:3]:
