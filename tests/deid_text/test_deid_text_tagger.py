@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from yizhi.deid.text import detect
 from yizhi.deid.text.recognizers import tagger
 
@@ -49,6 +51,13 @@ def test_gate_skips_sentences_without_candidates_and_keeps_those_with_one():
     pieces = [piece.span() for piece in tagger._PIECE.finditer(text)]
     kept = {text[start:end] for (start, end), keep in zip(pieces, sentence_gate(text, pieces)) if keep}
     assert kept == {"昨日王建华来院复诊。", "曾护士已告知。"}
+
+
+@pytest.mark.parametrize("sentence", ["昨日高明来院复诊。", "随后林立去了北京。", "欧阳娜娜今日出院。", "司马光昨日出院。"])
+def test_gate_keeps_names_that_are_words_and_compound_surnames(sentence):
+    from yizhi.deid.text.recognizers.chinese import sentence_gate
+
+    assert sentence_gate(sentence, [(0, len(sentence))]) == [True]
 
 
 def test_gated_tagging_finds_what_tagging_every_sentence_finds_on_dev_notes():

@@ -466,13 +466,19 @@ def _worth_tagging(text: str, start: int, end: int, covered: bytearray, family: 
         surname_len = 2 if two in family else 1
         if _starts_title(text, pos + surname_len):
             return True
-        nxt = pos + 1
+        nxt = pos + surname_len
         if (nxt >= end or not _CJK.match(text[nxt]) or text[nxt] in _STOP_CHARS or covered[nxt]
                 or text.startswith(CLINICAL_PREFIXES, pos) or text[pos - 1 : pos + 1] in _ANATOMY_BEFORE_NAME
-                or (pos > 0 and text[pos - 1] in _NUMERALS and text[nxt] in "后前内余")
-                or _inside_word(text, pos)):
+                or (pos > 0 and text[pos - 1] in _NUMERALS and text[nxt] in "后前内余")):
             continue
-        return True
+        if surname_len == 2:
+            # A compound surname (欧阳, 东方) is often a dictionary word itself: only a longer word
+            # starting with it (东方红) says it is no name.
+            if not any(text[pos : pos + k] in _common_words() for k in (3, 4)):
+                return True
+            continue
+        if not _inside_word(text, pos):
+            return True
     return False
 
 
