@@ -25,7 +25,7 @@ def test_prefetched_detection_equals_one_at_a_time():
     with tagger.prefetch(NOTES):
         together = [[span.public() for span in detect(note, "zh")] for note in NOTES]
     assert together == alone
-    assert tagger._prefetched.get() is None  # nothing kept after the block
+    assert tagger._prefetched.get() is None and tagger._prefetched_pieces.get() is None  # nothing kept after the block
 
 
 def test_ascii_runs_map_back_to_original_offsets():

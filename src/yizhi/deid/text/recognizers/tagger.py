@@ -177,6 +177,7 @@ def _condense(piece: str, base: int) -> tuple[str, list[int], list[int]]:
 
 
 _prefetched: ContextVar[dict[str, list] | None] = ContextVar("lac_prefetched", default=None)
+_prefetched_pieces: ContextVar[dict[str, list] | None] = ContextVar("lac_prefetched_pieces", default=None)
 
 
 # Which sentences are worth the model's time (see ``chinese.worth_tagging``); a function of the text
@@ -221,17 +222,21 @@ def _tag(shorts: list[str]) -> list[list[tuple[str, str]]]:
 def prefetch(texts: list[str]) -> Iterator[None]:
     """Tag every piece of ``texts`` in one go (equal-length pieces share a model call); detect() on
     these texts inside the block reuses the tags. The tags are forgotten when the block ends."""
-    shorts = list(dict.fromkeys(short for text in texts for short, _s, _e in _pieces(text)))
+    pieces = {text: _pieces(text) for text in dict.fromkeys(texts)}
+    shorts = list(dict.fromkeys(short for found in pieces.values() for short, _s, _e in found))
     token = _prefetched.set(dict(zip(shorts, get_tagger().tag_many(shorts))))
+    pieces_token = _prefetched_pieces.set(pieces)  # the gate need not run twice on a text
     try:
         yield
     finally:
+        _prefetched_pieces.reset(pieces_token)
         _prefetched.reset(token)
 
 
 def tagged_entities(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, type) for every person/place/organisation the tagger finds, offsets into ``text``."""
-    condensed = _pieces(text)
+    known = _prefetched_pieces.get()
+    condensed = known[text] if known is not None and text in known else _pieces(text)
     for (short, starts, ends), tagged in zip(condensed, _tag([c[0] for c in condensed])):
         offset = 0
         for word, tag in tagged:
