@@ -79,3 +79,15 @@ def test_leading_house_number_joins_the_address_but_a_dose_does_not():
     found = {s.text for s in detect("Lives at 4471 ul. Polna 3. Takes 20 mg via PEG 2 times daily.", "en")}
     assert any(text.startswith("4471 ul. Polna 3") for text in found), found
     assert not any("mg" in text or "PEG" in text for text in found), found
+
+
+@pytest.mark.parametrize("note, phone", [("Reach her at 0393 1144137 after six.", "0393 1144137"),
+                                         ("Daughter's number 0961-7596216.", "0961-7596216")])
+def test_phone_with_a_long_subscriber_part(note, phone):
+    assert any(phone in s.text for s in detect(note, "en"))
+
+
+def test_lowercase_country_after_a_place_word_but_not_a_lab_value():
+    found = {s.text for s in detect("pt came here from tunisia last year; hgb 12.5 in am.", "en")}
+    assert "tunisia" in found
+    assert not any("12.5" in text for text in found)

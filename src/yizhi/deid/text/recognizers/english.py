@@ -393,8 +393,47 @@ def _end_without_possessive(text: str, token: re.Match[str]) -> int:
     return end - 1 if text[end - 1] == "." else end
 
 
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """Country names (pycountry's names and common names), lower case."""
+    import pycountry
+
+    names = set()
+    for country in pycountry.countries:
+        names.add(country.name.lower())
+        common = getattr(country, "common_name", None)
+        if common:
+            names.add(common.lower())
+    return frozenset(names)
+
+
+_PLACE_CUE = re.compile(r"\b(?:from|to|in|near|visiting|moved to|lives in|born in)[ ]+([a-z]+(?:[ ][a-z]+){0,2})\b")
+
+
+class LowercaseCountryRecognizer:
+    """Country names typed without a capital after a place preposition ("came here from tunisia").
+
+    Only countries, not cities: too many city names are ordinary words (bath, reading, mobile)."""
+
+    name = "en_lowercase_country"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        countries = country_words()
+        for match in _PLACE_CUE.finditer(text):
+            words = match.group(1).split(" ")
+            for length in range(len(words), 0, -1):
+                candidate = " ".join(words[:length])
+                if candidate in countries:
+                    start = match.start(1)
+                    span = make_span(text, start, start + len(candidate), "LOCATION", 0.7, self.name)
+                    if span is not None:
+                        yield span
+                    break
+
+
 def english_recognizers() -> list:
-    return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer()]
+    return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer(), LowercaseCountryRecognizer()]
 
 
 def english_in_chinese_recognizers() -> list:

@@ -89,7 +89,8 @@ CARD_BY_LABEL = PatternRule(
 GENERIC_PHONE = PatternRule(
     # Grouped digits (699 956 915, 60-56-85-91, 467 3395): recall first, low confidence so a date wins the type.
     "PHONE",
-    _rx(r"(?<![\w.,/:-])(?:\+\d{1,3}[ .-]?)?\(?\d{2,4}\)?(?:[ .-]\d{2,4}){1,4}(?:x\d{1,5})?(?![\w/,]|\.\d|-\d)"),
+    # (a subscriber part may run to 8 digits: 0393 1144137, 99 668472)
+    _rx(r"(?<![\w.,/:-])(?:\+\d{1,3}[ .-]?)?\(?\d{2,4}\)?(?:[ .-]\d{2,4}){0,3}[ .-]\d{2,8}(?:x\d{1,5})?(?![\w/,]|\.\d|-\d)"),
     0.55,
     validator=lambda value: 0.55 if 7 <= sum(ch.isdigit() for ch in value) <= 13 else None,
     trigger=DIGIT,
