@@ -42,13 +42,13 @@ def crawl(client, start: str = "/") -> dict[str, int]:
     return seen
 
 
-@pytest.mark.slow
 # One person per kind of organisation and role: commission admin, hospital owner and member, company
 # owner and member, university annotator.
 CRAWLERS = ["admin@commission.demo", "owner@hospital1.demo", "doctor@hospital1.demo", "owner@mediai.demo",
             "engineer@mediai.demo", "annotator@university.demo"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("email", CRAWLERS)
 def test_every_reachable_page_renders(web, demo_seeded, email):
     from types import SimpleNamespace
