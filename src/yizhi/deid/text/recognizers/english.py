@@ -115,6 +115,24 @@ def _is_capitalised(token: str) -> bool:
     return token[0].isupper()
 
 
+_TITLE_INITIALS = frozenset("dmpsDMPS")
+
+
+@lru_cache(maxsize=1 << 16)
+def _silent_single_word(token: str) -> bool:
+    """Would ``_emit`` yield nothing for this token alone as a (non-forced) run, whatever its context?
+
+    True for a clinical term, header word or credential (dropped or rejected before any context is
+    read), and for a common word that is neither a known name nor a place (nothing can make it
+    suspicious: every context rule needs a name or a place). A shortcut, not a new rule: the result
+    is the same as calling ``_emit``.
+    """
+    word = _strip(token)
+    if word in CLINICAL_TERMS or word in HEADER_WORDS or word in CREDENTIALS:
+        return True
+    return word in common_words() and word not in name_words() and word not in place_words()
+
+
 class EnglishNameRecognizer:
     """Runs of capitalised tokens that contain a name or an unknown word; typed by dictionaries."""
 
@@ -128,11 +146,13 @@ class EnglishNameRecognizer:
     def find(self, text: str) -> Iterator[Span]:
         tokens = list(_TOKEN.finditer(text))
         index = 0
+        silent = _silent_single_word
         while index < len(tokens):
             token = tokens[index]
             word = token.group()
-            after_title = _strip(word) in TITLES
-            if not _is_capitalised(word) or after_title:
+            # Every title starts with d, m, p or s: other words need no dictionary look-up here.
+            after_title = word[0] in _TITLE_INITIALS and _strip(word) in TITLES
+            if not word[0].isupper() or after_title:
                 index += 1
                 if after_title and index < len(tokens) and _is_capitalised(tokens[index].group()):
                     end_index = self._run_end(text, tokens, index)
@@ -140,6 +160,9 @@ class EnglishNameRecognizer:
                     index = end_index
                 continue
             end_index = self._run_end(text, tokens, index)
+            if end_index == index + 1 and silent(word):
+                index = end_index  # one common capitalised word ("Patient", "She"): _emit would find nothing
+                continue
             yield from self._emit(text, tokens, index, end_index, forced=False)
             index = end_index
 
@@ -291,8 +314,8 @@ def _mostly_upper(text: str, pos: int) -> bool:
 
 @lru_cache(maxsize=16)
 def _upper_share_at_least(head: str, share: float = 0.8) -> bool:
-    letters = [ch for ch in head if ch.isalpha()]
-    return bool(letters) and sum(ch.isupper() for ch in letters) >= share * len(letters)
+    letters = list(filter(str.isalpha, head))
+    return bool(letters) and sum(map(str.isupper, letters)) >= share * len(letters)
 
 
 def _camel_case(token: str) -> bool:
