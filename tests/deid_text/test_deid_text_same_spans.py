@@ -1,0 +1,55 @@
+"""Speed work must not change what is found: detect() on every labeled file gives the recorded spans.
+
+`data/spans_snapshot.json` holds, per file and document, a digest of detect()'s spans (start, end,
+type, text, confidence, recognizer) as recorded before the English speed-ups. A deliberate change to
+the recognizers changes these digests: regenerate the snapshot with
+`python tests/deid_text/test_deid_text_same_spans.py --write` and say so in the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from yizhi.deid.text import detect
+
+DATA = Path(__file__).parent / "data"
+SNAPSHOT = DATA / "spans_snapshot.json"
+PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
+FILES = ("en_dev", "en_test", "zh_dev", "zh_test")
+
+
+def _texts(name: str) -> list[str]:
+    if name == "presidio":
+        return [sample["full_text"] for sample in json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))]
+    return [json.loads(line)["text"] for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def digest(spans) -> str:
+    rows = [[s.start, s.end, s.type, s.text, s.confidence, s.recognizer] for s in spans]
+    return hashlib.sha1(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
+def _digests(name: str) -> list[str]:
+    lang = "zh" if name.startswith("zh") else "en"
+    return [digest(detect(text, lang)) for text in _texts(name)]
+
+
+@pytest.mark.parametrize("name", [*FILES, "presidio"])
+def test_detect_gives_the_recorded_spans(name):
+    if name == "presidio" and not PRESIDIO_SET.exists():
+        pytest.skip("presidio-research set not present")
+    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))[name]
+    got = _digests(name)
+    changed = [i for i, (a, b) in enumerate(zip(expected, got)) if a != b]
+    assert len(got) == len(expected)
+    assert not changed, f"{len(changed)} documents of {name} now give other spans, e.g. #{changed[:10]}"
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    names = [*FILES, *(["presidio"] if PRESIDIO_SET.exists() else [])]
+    SNAPSHOT.write_text(json.dumps({name: _digests(name) for name in names}) + "\n", encoding="utf-8")
