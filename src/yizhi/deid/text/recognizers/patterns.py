@@ -19,6 +19,10 @@ _SEP = r"[ \t]*[:：#＃]?[ \t]*"  # between a label and its value
 _LABEL_GAP = r"[ \t]*(?:[:：#＃]|是|为|No\.?|号码|号|is|was|of)?[ \t]*[:：]?[ \t]*"
 
 
+# Speed: Python's `re` jumps straight to the possible first characters of a match only when the
+# expression starts with a character or a set, not with a look-behind. So "(?<![\d.])\d{4}" is written
+# "\d(?<![\d.]\d)\d{3}": the same matches (the look-behind now also covers the digit just read),
+# found about twice as fast. tests/deid_text/test_deid_text_same_spans.py checks the spans are unchanged.
 def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
@@ -47,18 +51,18 @@ DOMAIN = PatternRule(
     ),
     0.85,
 )
-IPV4 = PatternRule("IP_ADDRESS", _rx(_NB + r"(?:\d{1,3}\.){3}\d{1,3}" + r"(?![0-9.])"), 0.9, validator=v.ipv4, trigger=DOT_OR_COLON)
+IPV4 = PatternRule("IP_ADDRESS", _rx(r"\d(?<![0-9A-Za-z]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}" + r"(?![0-9.])"), 0.9, validator=v.ipv4, trigger=DOT_OR_COLON)
 IPV6 = PatternRule(
     "IP_ADDRESS", _rx(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])"), 0.9, validator=v.ipv6,
     trigger=DOT_OR_COLON,
 )
-CARD = PatternRule("BANK_CARD", _rx(r"(?<![\d.])\d{4}(?:[ -]?\d{3,4}){2,3}(?:[ -]?\d{1,3})?(?![\d.])"), 0.95, validator=v.luhn_card, trigger=DIGIT_RUN)
+CARD = PatternRule("BANK_CARD", _rx(r"\d(?<![\d.]\d)\d{3}(?:[ -]?\d{3,4}){2,3}(?:[ -]?\d{1,3})?(?![\d.])"), 0.95, validator=v.luhn_card, trigger=DIGIT_RUN)
 IBAN = PatternRule("BANK_CARD", _rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), 0.95, validator=v.iban_number, trigger=DIGIT)
 CN_ID_18 = PatternRule(
-    "ID_NUMBER", _rx(_NB + r"[1-9]\d{5}[ ]?(?:18|19|20)\d{2}[ ]?\d{4}[ ]?\d{3}[0-9Xx]" + _NA), 0.99, validator=v.cn_resident_id,
+    "ID_NUMBER", _rx(r"[1-9](?<![0-9A-Za-z][1-9])\d{5}[ ]?(?:18|19|20)\d{2}[ ]?\d{4}[ ]?\d{3}[0-9Xx]" + _NA), 0.99, validator=v.cn_resident_id,
     trigger=DIGIT_RUN,
 )
-CN_ID_15 = PatternRule("ID_NUMBER", _rx(_NB + r"[1-9]\d{14}" + _NA), 0.85, validator=v.cn_resident_id_legacy, trigger=DIGIT_RUN)
+CN_ID_15 = PatternRule("ID_NUMBER", _rx(r"[1-9](?<![0-9A-Za-z][1-9])\d{14}" + _NA), 0.85, validator=v.cn_resident_id_legacy, trigger=DIGIT_RUN)
 ID_BY_LABEL = PatternRule(
     "ID_NUMBER",
     _rx(
@@ -100,7 +104,7 @@ SSN = PatternRule("ID_NUMBER", _rx(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00
 LONG_NUMBER = PatternRule(
     # Recall first: a bare run of 9+ digits in a note is an identifier far more often than a value.
     "ID_NUMBER",
-    _rx(r"(?<![\d.,])\d{9,}(?![\d.,]|\s*(?:IU|iu|copies|拷贝|U/|mg|ml|mL|g/|μ|u/))"),
+    _rx(r"\d(?<![\d.,]\d)\d{8,}(?![\d.,]|\s*(?:IU|iu|copies|拷贝|U/|mg|ml|mL|g/|μ|u/))"),
     0.5,
     trigger=DIGIT_RUN,
 )
@@ -204,17 +208,17 @@ CN_DATES = [
 NUMERIC_DATES = [
     PatternRule(
         "DATE",
-        _rx(r"(?<![\d.])(?:1[89]|20)\d{2}([-/.])\d{1,2}\1\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?![\d])"),
+        _rx(r"(?:1[89]|20)(?<![\d.]\d\d)\d{2}([-/.])\d{1,2}\1\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?![\d])"),
         0.9,
         validator=v.numeric_date,
     ),
     PatternRule(
         "DATE",
-        _rx(r"(?<![\d./-])\d{1,2}([-/.])\d{1,2}\1(?:\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?![\d/])"),
+        _rx(r"\d(?<![\d./-]\d)\d?([-/.])\d{1,2}\1(?:\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?![\d/])"),
         0.85,
         validator=v.numeric_date,
     ),
-    PatternRule("DATE", _rx(r"(?<![\d.])(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\d.])"), 0.6, validator=v.compact_date),
+    PatternRule("DATE", _rx(r"(?:1[89]|20)(?<![\d.]\d\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\d.])"), 0.6, validator=v.compact_date),
 ]
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
@@ -228,10 +232,10 @@ EN_DATES = [
     PatternRule("DATE", _rx(r"(?<=\bon )(?:0?[1-9]|1[0-2])/(?:[12]\d|3[01]|0?[1-9])\b(?!/)"), 0.7),
 ]
 AGES = [
-    PatternRule("AGE", _rx(r"(?<![\d.])(?:9\d|1[0-2]\d)[ ]?(?:岁|周岁)"), 0.95),
+    PatternRule("AGE", _rx(r"(?:9(?<![\d.]9)\d|1(?<![\d.]1)[0-2]\d)[ ]?(?:岁|周岁)"), 0.95),
     PatternRule(
         "AGE",
-        _rx(r"(?<![\d.])(?:9\d|1[0-2]\d)(?=[ -]*(?:years?|yrs?|y/?o\b|yo\b))", re.IGNORECASE),
+        _rx(r"(?:9(?<![\d.]9)\d|1(?<![\d.]1)[0-2]\d)(?=[ -]*(?:years?|yrs?|y/?o\b|yo\b))", re.IGNORECASE),
         0.95,
     ),
     PatternRule("AGE", _rx(r"\b(?:aged?|Age:?)[ ]+((?:9\d|1[0-2]\d))\b", re.IGNORECASE), 0.9, group=1),
@@ -245,7 +249,7 @@ US_PHONE = PatternRule(
     0.9,
     trigger=DIGIT,
 )
-INTL_PHONE = PatternRule("PHONE", _rx(r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
+INTL_PHONE = PatternRule("PHONE", _rx(r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
 US_ZIP = PatternRule(
     "ZIP",
     _rx(
@@ -259,7 +263,7 @@ US_ZIP = PatternRule(
 US_STREET = PatternRule(
     "ADDRESS",
     _rx(
-        r"\b\d{1,6}[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][A-Za-z'.-]*[ ]+){1,4}"
+        r"\d(?<!\w\d)\d{0,5}[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][A-Za-z'.-]*[ ]+){1,4}"
         r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|"
         r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Alley|Row|Crescent|Close|Gardens|Parks?|Squares?|Streets?|"
         r"Turnpike|Freeway|Expressway|Motorway|Causeway|Bypass|Path|Walk|Pike|Run|Crossing|Heights|Hills?|Ridge|Manor|Point|"
@@ -272,7 +276,7 @@ US_STREET = PatternRule(
 US_ADDRESS_LINE = PatternRule(
     # "017 Heather Inlet, Nathanburgh, WA 11542": a house number, words, a town, a state and a ZIP
     "ADDRESS",
-    _rx(r"\b\d{1,6}[ ]+(?:[A-Z][A-Za-z'.-]*[ ]+){0,3}[A-Z][A-Za-z'.-]*,[ ]+(?:[A-Z][A-Za-z'.-]*[ ]?){1,3},[ ]+[A-Z]{2}[ ]+\d{5}(?:-\d{4})?\b"),
+    _rx(r"\d(?<!\w\d)\d{0,5}[ ]+(?:[A-Z][A-Za-z'.-]*[ ]+){0,3}[A-Z][A-Za-z'.-]*,[ ]+(?:[A-Z][A-Za-z'.-]*[ ]?){1,3},[ ]+[A-Z]{2}[ ]+\d{5}(?:-\d{4})?\b"),
     0.9,
     trigger=DIGIT,
 )
