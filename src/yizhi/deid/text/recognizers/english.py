@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from yizhi.deid.text.recognizers.base import _folded, _foldable
 from yizhi.deid.text.spans import Span, make_span
 
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -270,6 +271,7 @@ _CUE = re.compile(
     r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+",
     re.IGNORECASE,
 )
+_CUE_FOLDED = _folded(_CUE)  # the same on the lower-cased text, without IGNORECASE: twice as fast
 _SELF_NAMING = {"my name is", "name is", "named", "called", "call me", "calls me"}
 _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "in", "at", "from", "to"}
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
@@ -342,7 +344,9 @@ class EnglishCueRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         names, common = name_words(), common_words()
-        for cue in _CUE.finditer(text):
+        lower = text.lower()
+        cues = _CUE_FOLDED.finditer(lower) if _foldable(text, lower) else _CUE.finditer(text)
+        for cue in cues:
             cue_word = cue.group(1).lower()
             employer = "work" in cue_word or "employ" in cue_word or "company" in cue_word
             tokens = []
@@ -430,7 +434,9 @@ def country_words() -> frozenset[str]:
     return frozenset(names)
 
 
-_PLACE_CUE = re.compile(r"\b(?:from|to|in|near|visiting|moved to|lives in|born in)[ ]+([a-z]+(?:[ ][a-z]+){0,2})\b")
+# "\b(?:from|to|...)" with the word boundary written after each first letter (same matches, faster in `re`)
+_PLACE_CUE = re.compile("(?:" + "|".join(f"{w[0]}(?<!\\w{w[0]}){w[1:]}" for w in (
+    "from", "to", "in", "near", "visiting", "moved to", "lives in", "born in")) + r")[ ]+([a-z]+(?:[ ][a-z]+){0,2})\b")
 
 
 class LowercaseCountryRecognizer:

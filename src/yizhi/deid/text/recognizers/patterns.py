@@ -105,7 +105,7 @@ GENERIC_PHONE = PatternRule(
     trigger=DIGIT,
 )
 PASSPORT_CN = PatternRule("ID_NUMBER", _rx(_NB + r"(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E?\d{7}|[CW]\d{8}|[HM]\d{8,10})" + _NA), 0.8, trigger=DIGIT_RUN)
-SSN = PatternRule("ID_NUMBER", _rx(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])"), 0.9, trigger=DIGIT)
+SSN = PatternRule("ID_NUMBER", _rx(r"[0-8](?<![\d-][0-8])(?!(?<=0)00|(?<=6)66)\d{2}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])"), 0.9, trigger=DIGIT)
 LONG_NUMBER = PatternRule(
     # Recall first: a bare run of 9+ digits in a note is an identifier far more often than a value.
     "ID_NUMBER",
@@ -116,7 +116,7 @@ LONG_NUMBER = PatternRule(
 
 # --- Chinese ------------------------------------------------------------------------------------
 CN_MOBILE = PatternRule(
-    "PHONE", _rx(r"(?<![\d.])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![\d.])"), 0.95,
+    "PHONE", _rx(r"(?:\+(?<![\d.]\+)86[ -]?1|0(?<![\d.]0)086[ -]?1|1(?<![\d.]1))[3-9]\d(?:[ -]?\d{4}){2}(?![\d.])"), 0.95,
     trigger=DIGIT,
 )
 CN_LANDLINE = PatternRule(
@@ -237,7 +237,7 @@ EN_DATES = [
     PatternRule("DATE", _rx(rf"{_B_MONTH}[ ]+{_DAY}(?:,?[ ]+(?:1[89]|20)\d{{2}})?(?![\d:])"), 0.9),
     PatternRule("DATE", _rx(rf"{_B_DAY}[ ]+(?:of[ ]+)?{_MONTH}(?:,?[ ]+(?:1[89]|20)\d{{2}})?\b"), 0.9),
     PatternRule("DATE", _rx(rf"{_B_MONTH}[ ]+(?:of[ ]+)?(?:1[89]|20)\d{{2}}\b"), 0.85),
-    PatternRule("DATE", _rx(r"(?<=\bon )(?:0?[1-9]|1[0-2])/(?:[12]\d|3[01]|0?[1-9])\b(?!/)"), 0.7),
+    PatternRule("DATE", _rx(r"(?:0(?<=\bon 0)[1-9]|[1-9](?<=\bon [1-9])|1(?<=\bon 1)[0-2])/(?:[12]\d|3[01]|0?[1-9])\b(?!/)"), 0.7),
 ]
 AGES = [
     PatternRule("AGE", _rx(r"(?:9(?<![\d.]9)\d|1(?<![\d.]1)[0-2]\d)[ ]?(?:岁|周岁)"), 0.95),
@@ -258,11 +258,16 @@ US_PHONE = PatternRule(
     trigger=DIGIT,
 )
 INTL_PHONE = PatternRule("PHONE", _rx(r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
+# State codes and ZIP labels, each preceded by a word boundary written after its first letter (see _rx).
+_STATE_CODES = ("A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|"
+                "W[AVIY]|AA|AE|AP").split("|")
+_ZIP_LABELS = ("ZIP", "zip code", "postal code", "postcode")
 US_ZIP = PatternRule(
     "ZIP",
     _rx(
-        r"(?:\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|"
-        r"W[AVIY]|AA|AE|AP)[ ]+|\b(?:ZIP|zip code|postal code|postcode)[ :]*)(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"
+        r"(?:(?:" + "|".join(f"{a[0]}(?<!\\w{a[0]}){a[1:]}" for a in _STATE_CODES) + r")[ ]+|(?:"
+        + "|".join(f"{a[0]}(?<!\\w{a[0]}){a[1:]}" for a in _ZIP_LABELS) + r")[ :]*)"
+        r"(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"
     ),
     0.9,
     group=1,
