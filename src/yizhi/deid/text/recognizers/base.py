@@ -63,7 +63,17 @@ class PatternRecognizer:
                         lower = text.lower() if lower is None else lower
                         checked[trigger] = _words_regex(trigger).search(lower) is not None
                     else:
-                        checked[trigger] = trigger.search(text) is not None
+                        folded = _FOLDED.get(trigger, _UNKNOWN)
+                        if folded is _UNKNOWN:
+                            folded = _FOLDED[trigger] = _folded(trigger)
+                        if folded is not None:  # case-insensitive ("http|www"): on the lower-cased text
+                            lower = text.lower() if lower is None else lower
+                            if foldable is None:
+                                foldable = _foldable(text, lower)
+                        if folded is not None and foldable:
+                            checked[trigger] = folded.search(lower) is not None
+                        else:
+                            checked[trigger] = trigger.search(text) is not None
                 if not checked[trigger]:
                     continue
             regex, subject = rule.regex, text

@@ -29,7 +29,9 @@ def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 DIGIT = re.compile(r"\d")
 DIGIT_RUN = re.compile(r"\d{5}")
-DOT_OR_COLON = re.compile(r"\d[.:]|[.:]\d|:[0-9A-Fa-f]")
+# (triggers are only asked whether they occur; each is written to start with a character `re` can jump to:
+# "[.:](?<=\d[.:])" occurs exactly where "\d[.:]" does)
+DOT_OR_COLON = re.compile(r"[.:](?:(?<=\d[.:])|\d|(?<=:)[0-9A-Fa-f])")  # \d[.:] or [.:]\d or :hex
 AT = re.compile("@")
 WEB = re.compile(r"http|www\.|ftp", re.IGNORECASE)
 
@@ -356,8 +358,8 @@ for _rule in EN_DATES[:3]:
     _rule.trigger = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 for _rule in CN_DATES[:2]:
     _rule.trigger = ("月",)
-IPV6.trigger = re.compile(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:")  # two colons close together, not a clock time
-DOMAIN.trigger = re.compile(r"\w\.[A-Za-z]")
+IPV6.trigger = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together, not a clock time
+DOMAIN.trigger = re.compile(r"\.(?<=\w\.)[A-Za-z]")  # a word character, a dot, a letter
 
 SHARED_RULES = [
     EMAIL, URL, DOMAIN, IPV4, IPV6, CARD, IBAN, CARD_BY_LABEL, CN_ID_18, CN_ID_15, ID_BY_LABEL, SSN, LONG_NUMBER,
