@@ -55,13 +55,16 @@ class PatternRecognizer:
         checked: dict[object, bool] = {}
         lower = None
         foldable = None
+        present = None  # which trigger words occur in the lower-cased text (one Aho-Corasick pass)
         for rule in self.rules:
             trigger = rule.trigger
             if trigger is not None:
                 if trigger not in checked:
                     if isinstance(trigger, tuple):
                         lower = text.lower() if lower is None else lower
-                        checked[trigger] = _words_regex(trigger).search(lower) is not None
+                        if present is None:
+                            present = _present_words(self._trigger_words(), lower)
+                        checked[trigger] = not present.isdisjoint(trigger)
                     else:
                         folded = _FOLDED.get(trigger, _UNKNOWN)
                         if folded is _UNKNOWN:
@@ -102,6 +105,15 @@ class PatternRecognizer:
                 if span is not None:
                     yield span
 
+    def _trigger_words(self):
+        """An Aho-Corasick automaton of every trigger word of these rules (rebuilt if the rules change)."""
+        triggers = [rule.trigger for rule in self.rules]
+        cached = self.__dict__.get("_automaton")
+        if cached is None or cached[0] != triggers:
+            words = frozenset(word for trigger in triggers if isinstance(trigger, tuple) for word in trigger)
+            cached = self.__dict__["_automaton"] = (triggers, _automaton(words))
+        return cached[1]
+
 
 # Characters whose case-insensitive matching in `re` is not plain lower-casing (ı, ſ, K, µ, Greek...).
 def _special_case_chars() -> re.Pattern[str]:
@@ -138,9 +150,23 @@ def _folded(regex: re.Pattern[str]) -> re.Pattern[str] | None:
     return re.compile(regex.pattern.lower(), regex.flags & ~re.IGNORECASE)
 
 
-@lru_cache(maxsize=256)
-def _words_regex(words: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(map(re.escape, words)))
+@lru_cache(maxsize=64)
+def _automaton(words: frozenset[str]):
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+def _present_words(automaton, lower: str) -> set[str]:
+    """The trigger words that occur in ``lower`` (overlapping occurrences included): the same answer as
+    searching for each word, in one pass."""
+    if not len(automaton):
+        return set()
+    return {word for _, word in automaton.iter(lower)}
 
 
 _REGISTRY: list[Recognizer] = []
