@@ -223,7 +223,7 @@ class EnglishNameRecognizer:
             suspicious = [(w in names and w not in very_common and w not in common) or (w in places and w not in very_common and len(w) > 2)
                           or (w in names and len(run) > 1 and all(x in names or x in places for x in words))
                           for w in words]
-        if any(_camel_case(t.group()) and t.start() > 0 and text[t.start() - 1] in "_^/\\" for t in run):
+        if any(t.start() > 0 and text[t.start() - 1] in "_^/\\" and _camel_case(t.group()) for t in run):
             return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
         # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
         following = text[run[-1].end() : run[-1].end() + 12].split()
@@ -258,13 +258,14 @@ class EnglishNameRecognizer:
         if span is not None:
             yield span
         # A trailing house number belongs to the street ("Hammarvägen 15").
-        number = re.match(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)", text[end:])  # not the year of a date
+        number = _HOUSE_NUMBER_AFTER.match(text, end)  # not the year of a date
         if number and kind != "ORGANIZATION":
-            address = make_span(text, start, end + number.end(), "ADDRESS", confidence, self.name)
+            address = make_span(text, start, number.end(), "ADDRESS", confidence, self.name)
             if address is not None:
                 yield address
 
 
+_HOUSE_NUMBER_AFTER = re.compile(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)")
 _HOUSE_BEFORE = re.compile(r"(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$")
 _CUE = re.compile(
     r"\b(my name is|name is|named|called|calls? me|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
@@ -388,8 +389,11 @@ class LowercaseNameRecognizer:
         index = 0
         while index < len(tokens):
             word = tokens[index].group()
+            if not word.islower():
+                index += 1
+                continue
             key = _strip(word)
-            if not (word.islower() and key in names and key not in common):
+            if not (key in names and key not in common):
                 index += 1
                 continue
             first = index

@@ -260,16 +260,11 @@ US_PHONE = PatternRule(
     trigger=DIGIT,
 )
 INTL_PHONE = PatternRule("PHONE", _rx(r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
-# State codes and ZIP labels, each preceded by a word boundary written after its first letter (see _rx).
-_STATE_CODES = ("A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|"
-                "W[AVIY]|AA|AE|AP").split("|")
-_ZIP_LABELS = ("ZIP", "zip code", "postal code", "postcode")
 US_ZIP = PatternRule(
     "ZIP",
     _rx(
-        r"(?:(?:" + "|".join(f"{a[0]}(?<!\\w{a[0]}){a[1:]}" for a in _STATE_CODES) + r")[ ]+|(?:"
-        + "|".join(f"{a[0]}(?<!\\w{a[0]}){a[1:]}" for a in _ZIP_LABELS) + r")[ :]*)"
-        r"(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"
+        r"(?:\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|"
+        r"W[AVIY]|AA|AE|AP)[ ]+|\b(?:ZIP|zip code|postal code|postcode)[ :]*)(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"
     ),
     0.9,
     group=1,
