@@ -144,8 +144,11 @@ _FOLDED: dict[re.Pattern[str], re.Pattern[str] | None] = {}
 
 def _folded(regex: re.Pattern[str]) -> re.Pattern[str] | None:
     """``regex`` lower-cased and compiled without IGNORECASE, when that is safe: no upper-case escape
-    (\\W, \\D, \\S, \\B would change meaning) and no inline flag group."""
-    if not regex.flags & re.IGNORECASE or re.search(r"\\[A-Z]|\(\?[a-zA-Z-]+[:)]", regex.pattern):
+    (\\W, \\D, \\S, \\B would change meaning), no character given by its code (\\x41) or back-reference,
+    no inline flag group and no named group (its name must stay)."""
+    if not regex.flags & re.IGNORECASE or re.search(r"\\[A-Zxu0-9]|\(\?[a-zA-Z-]+[:)]|\(\?P", regex.pattern):
+        return None
+    if not _foldable(regex.pattern, regex.pattern.lower()):  # İ, ſ, ẞ... in the expression itself
         return None
     return re.compile(regex.pattern.lower(), regex.flags & ~re.IGNORECASE)
 
