@@ -53,3 +53,18 @@ def test_detect_gives_the_recorded_spans(name):
 if __name__ == "__main__" and "--write" in sys.argv:
     names = [*FILES, *(["presidio"] if PRESIDIO_SET.exists() else [])]
     SNAPSHOT.write_text(json.dumps({name: _digests(name) for name in names}) + "\n", encoding="utf-8")
+
+
+def test_case_insensitive_rules_match_as_before_when_run_on_lower_cased_text():
+    import re
+
+    from yizhi.deid.text.recognizers.base import PatternRecognizer, PatternRule
+
+    text = "MRN: AB123, mrn: cd456, ſtaff İD: XY789"
+    for pattern, group in ((r"mrn:\s*([a-z]{2}\d+)", 1), (r"MRN:\s*(?P<Value>[A-Z]{2}\d+)", "Value"),
+                           (r"\x4dRN:\s*([a-z]{2}\d+)", 1), (r"staff\s+id:\s*(\w+)", 1)):
+        regex = re.compile(pattern, re.IGNORECASE)
+        rule = PatternRule("RECORD_NUMBER", regex, 0.9, group=group)
+        got = [(s.start, s.end) for s in PatternRecognizer("t", frozenset({"en"}), [rule]).find(text)]
+        expected = [m.span(group) for m in regex.finditer(text)]
+        assert got == expected, pattern
