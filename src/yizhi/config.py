@@ -75,16 +75,23 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         path = self.resolved_data_dir() / "secret_key"
-        if not path.exists():
-            # O_EXCL: two processes starting together must not write two different secrets.
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_urlsafe(48))
+        create_secret_file(path, secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+def create_secret_file(path: Path, content: str) -> None:
+    """Write ``content`` to ``path`` (mode 0600) unless the file exists.
+
+    O_EXCL: two processes starting together must not write two different secrets.
+    """
+    if path.exists():
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
 
 
 @lru_cache(maxsize=1)

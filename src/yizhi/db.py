@@ -103,12 +103,6 @@ def session_scope() -> Iterator[Session]:
 
 
 def dispose_engines() -> None:
-    for engine in list(_engine_cache_values()):
-        engine.dispose()
+    """Close the current engine's connections and forget it (settings may have changed)."""
+    get_engine().dispose()
     _engine_for.cache_clear()
-
-
-def _engine_cache_values():
-    # lru_cache has no public iterator; re-resolve the current URL only.
-    with contextlib.suppress(Exception):
-        yield get_engine()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from yizhi.accounts import service
 from yizhi.accounts.models import Membership, Person
@@ -108,7 +108,7 @@ def create_token(body: TokenCreate, db: DbSession, person: CurrentPerson) -> Tok
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, db: DbSession, person: CurrentPerson, request: Request) -> None:
+def revoke_token(token_id: int, db: DbSession, person: CurrentPerson) -> None:
     token = service.get_own_token(db, person, token_id)
     service.revoke_api_token(db, token, person)
     db.commit()

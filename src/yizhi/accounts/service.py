@@ -7,7 +7,7 @@ never commit — the caller owns the transaction, so a change and its ledger rec
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -395,6 +395,3 @@ def resolve_api_token(session: Session, secret: str) -> Person | None:
 def organizations_of(person: Person) -> list[tuple[Organization, Role]]:
     return [(m.organization, m.role) for m in person.memberships]
 
-
-def last_seen(dt: datetime | None) -> str:
-    return dt.isoformat(timespec="seconds") if dt else ""

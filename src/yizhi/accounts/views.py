@@ -29,7 +29,6 @@ NAV = [
 ]
 
 Text = Annotated[str, Form()]
-OptText = Annotated[str, Form()]
 
 
 def _client(request: Request) -> str:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
-from yizhi.config import get_settings
+from yizhi.config import create_secret_file, get_settings
 
 KEY_BYTES = 32
 
@@ -26,14 +25,7 @@ def load_key(key_file: Path | None = None) -> bytes:
     if key_file is not None:
         return _read_key_file(Path(key_file))
     path = get_settings().resolved_data_dir() / "deid_key"
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(KEY_BYTES))
+    create_secret_file(path, secrets.token_hex(KEY_BYTES))
     return _read_key_file(path)
 
 
