@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 
 import ahocorasick
@@ -212,6 +213,24 @@ def _name_before(text: str, title_start: int) -> tuple[int, int] | None:
     return best
 
 
+# The rule spans of the last text seen (in this thread or task): the tagger gate needs the context,
+# organisation and address rules' spans, and the pipeline then runs those same rules on the same text.
+_last_rule_spans: ContextVar[tuple[str, dict[type, list[Span]]] | None] = ContextVar("zh_rule_spans", default=None)
+
+
+def _rule_spans(recognizer, text: str) -> list[Span]:
+    """What ``recognizer`` finds in ``text``, computed once per text. The text is matched by identity
+    (the memo holds it, so its id cannot be reused): detect() hands every recognizer the same object."""
+    remembered = _last_rule_spans.get()
+    if remembered is None or remembered[0] is not text:
+        remembered = (text, {})
+        _last_rule_spans.set(remembered)
+    spans = remembered[1].get(type(recognizer))
+    if spans is None:
+        spans = remembered[1][type(recognizer)] = list(recognizer._find(text))
+    return spans
+
+
 class ChineseNameRecognizer:
     """Names by context: after a cue (患者/家属/医师：) or before a title (女士/护士/主任)."""
 
@@ -219,6 +238,9 @@ class ChineseNameRecognizer:
     languages = frozenset({"zh"})
 
     def find(self, text: str) -> Iterator[Span]:
+        return iter(_rule_spans(self, text))
+
+    def _find(self, text: str) -> Iterator[Span]:
         for last, (word, kinds) in _iter(_cue_automaton(), text):
             start, end = last - len(word) + 1, last + 1
             candidates = []
@@ -294,6 +316,9 @@ class ChineseOrganizationRecognizer:
     languages = frozenset({"zh"})
 
     def find(self, text: str) -> Iterator[Span]:
+        return iter(_rule_spans(self, text))
+
+    def _find(self, text: str) -> Iterator[Span]:
         for match in _ORG_SUFFIX_RE.finditer(text):
             start = match.start()
             while start > 0 and match.end() - start < 24:
@@ -322,6 +347,9 @@ class ChineseAddressRecognizer:
     languages = frozenset({"zh"})
 
     def find(self, text: str) -> Iterator[Span]:
+        return iter(_rule_spans(self, text))
+
+    def _find(self, text: str) -> Iterator[Span]:
         pieces: list[tuple[int, int]] = [(s, e) for s, e, _ in _longest_matches(_place_automaton(), text)]
         for match in _ADMIN_CHAIN.finditer(text):
             known = [s for s, _e, _ in _longest_matches(_place_automaton(), match.group())]
@@ -439,10 +467,20 @@ def sentence_gate(text: str, pieces: list[tuple[int, int]]) -> list[bool]:
         _GATE_RULES = (ChineseNameRecognizer(), ChineseOrganizationRecognizer(), ChineseAddressRecognizer())
     covered = bytearray(len(text) + 1)
     for recognizer in _GATE_RULES:
-        for span in recognizer.find(text):
+        for span in _rule_spans(recognizer, text):
             covered[span.start : span.end] = b"\1" * (span.end - span.start)
     family = surnames()
     return [_worth_tagging(text, start, end, covered, family) for start, end in pieces]
+
+
+@lru_cache(maxsize=1)
+def _surname_starts() -> re.Pattern[str]:
+    """Matches (empty) wherever a one- or two-character surname begins, overlapping ones included:
+    the gate's scan for candidates runs in the regex engine instead of a Python loop per character."""
+    family = surnames()
+    singles = "".join(sorted(name for name in family if len(name) == 1))
+    pairs = sorted(name for name in family if len(name) == 2)
+    return re.compile("(?=[" + re.escape(singles) + "]|" + "|".join(map(re.escape, pairs)) + ")")
 
 
 def _worth_tagging(text: str, start: int, end: int, covered: bytearray, family: frozenset[str]) -> bool:
@@ -456,14 +494,13 @@ def _worth_tagging(text: str, start: int, end: int, covered: bytearray, family: 
         # also begin a name (和|泰信息有限公司); 在/于/到 before it are prepositions, not names.
         if not covered[match.start()] or (left > 0 and text[left - 1] in _ORG_STOPS_IN_NAMES):
             return True
-    for pos in range(start, end):
-        ch = text[pos]
-        two = text[pos : pos + 2]
-        if ch not in family and two not in family:
-            continue
+    for match in _surname_starts().finditer(text, start):
+        pos = match.start()
+        if pos >= end:
+            break
         if covered[pos]:
             continue
-        surname_len = 2 if two in family else 1
+        surname_len = 2 if text[pos : pos + 2] in family else 1
         if _starts_title(text, pos + surname_len):
             return True
         nxt = pos + surname_len
