@@ -15,7 +15,7 @@ NOTES = [json.loads(line)["text"] for line in
 def test_batched_tags_equal_the_package_decoding_piece_by_piece():
     lac = tagger.get_tagger()
     with tagger.tag_every_sentence():
-        pieces = [short for note in NOTES for short, _starts, _ends in tagger._pieces(note)]
+        pieces = [piece.short for note in NOTES for piece in tagger._pieces(note)]
     assert len(pieces) > 50
     assert lac.tag_many(pieces) == [lac._lac.run(piece) for piece in pieces]
 

@@ -52,3 +52,57 @@ def test_rule_spans_are_shared_with_the_gate_but_never_across_texts():
             assert list(recognizer.find(text)) == list(recognizer._find(text))
             assert list(recognizer.find(other)) == list(recognizer._find(other))
             assert list(recognizer.find(text)) == list(recognizer._find(text))
+
+
+def test_the_gate_keeps_exactly_the_sentences_with_a_cue():
+    from yizhi.deid.text.recognizers.chinese import sentence_cues, sentence_gate
+
+    for text in _dev_texts(80):
+        sentences = [piece.span() for piece in tagger._PIECE.finditer(text)]
+        assert sentence_gate(text, sentences) == [bool(cues) for cues in sentence_cues(text, sentences)]
+
+
+def test_windows_hold_their_cues_with_context_and_stay_inside_the_sentence():
+    margin = tagger.WINDOW_MARGIN
+    assert tagger._windows(0, 100, [(50, 53)]) == [(50 - margin, 53 + margin)]
+    assert tagger._windows(10, 30, [(12, 14), (20, 23)]) == [(10, 30)]  # clipped and merged
+    assert tagger._windows(0, 100, [(10, 12), (60, 62)]) == [(10 - margin, 12 + margin), (60 - margin, 62 + margin)]
+
+
+def test_windowed_tagging_agrees_with_whole_sentences_near_every_cue_on_dev_notes():
+    """What the margin was tuned on: around the cues, reading windows gives the tagger spans that
+    reading the whole gated sentences gives, and nothing more (far from a cue it may find less)."""
+    from yizhi.deid.text.recognizers.chinese import ChineseTaggerRecognizer, sentence_cues, sentence_gate
+
+    recognizer = ChineseTaggerRecognizer()
+    for text in _dev_texts():
+        token = tagger._gate.set(sentence_gate)  # a sentence filter: whole sentences are tagged
+        try:
+            whole = {(s.start, s.end, s.type) for s in recognizer.find(text)}
+        finally:
+            tagger._gate.reset(token)
+        windowed = {(s.start, s.end, s.type) for s in recognizer.find(text)}
+        assert windowed <= whole, (text, windowed - whole)
+        sentences = [piece.span() for piece in tagger._PIECE.finditer(text)]
+        cues = [cue for found in sentence_cues(text, sentences) for cue in found]
+        near_cues = {span for span in whole if any(start <= span[0] < end for start, end in cues)}
+        assert near_cues <= windowed, (text, near_cues - windowed)
+
+
+def test_held_out_chinese_recall_and_precision_stay_high():
+    """The tagger reads less and less of each note; on the held-out notes (never tuned on) it must
+    still find what it found before the speed work (char recall 0.9965, precision 0.9834)."""
+    import json
+    from pathlib import Path
+
+    from yizhi.deid.text import detect
+    from yizhi.deid.text.metrics import Evaluation, score_document
+
+    evaluation = Evaluation()
+    lines = (Path(__file__).parent / "data" / "zh_test.jsonl").read_text(encoding="utf-8").splitlines()
+    for note in map(json.loads, lines):
+        found = [span.public() for span in detect(note["text"], "zh")]
+        score_document(note["text"], note["spans"], found, evaluation, note["id"])
+    overall = evaluation.report()["overall"]
+    assert overall["char_recall"] >= 0.995
+    assert overall["char_precision"] >= 0.98

@@ -443,6 +443,8 @@ def _inside_word(text: str, pos: int) -> bool:
 
 
 _GATE_RULES = None
+# How far left of its suffix an organisation's name may start, for the tagger's window (长春职业技术|学院).
+_ORG_NAME_REACH = 10
 _ORG_STOPS_IN_NAMES = set("和与及或为是以系原现曾既")
 _NUMERALS = set("0123456789一二三四五六七八九十两半数几")
 
@@ -462,6 +464,20 @@ def sentence_gate(text: str, pieces: list[tuple[int, int]]) -> list[bool]:
     Otherwise the sentence is skipped. Tuned on the dev notes only; the held-out cost in recall
     is reported in docs/readme/deid_text.md. ``tagger.tag_every_sentence()`` turns the gate off.
     """
+    covered, family = _covered_by_rules(text), surnames()
+    return [next(_tagging_cues(text, start, end, covered, family), None) is not None for start, end in pieces]
+
+
+def sentence_cues(text: str, pieces: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """For each sentence, where the identifiers that make it worth tagging (see ``sentence_gate``)
+    may lie, as (start, end): a surname and two given-name characters, or an organisation suffix
+    and the name before it. The tagger reads only around these. No cue: the sentence is skipped."""
+    covered, family = _covered_by_rules(text), surnames()
+    return [list(_tagging_cues(text, start, end, covered, family)) for start, end in pieces]
+
+
+def _covered_by_rules(text: str) -> bytearray:
+    """1 for each character a context, organisation or address rule already found."""
     global _GATE_RULES
     if _GATE_RULES is None:
         _GATE_RULES = (ChineseNameRecognizer(), ChineseOrganizationRecognizer(), ChineseAddressRecognizer())
@@ -469,8 +485,7 @@ def sentence_gate(text: str, pieces: list[tuple[int, int]]) -> list[bool]:
     for recognizer in _GATE_RULES:
         for span in _rule_spans(recognizer, text):
             covered[span.start : span.end] = b"\1" * (span.end - span.start)
-    family = surnames()
-    return [_worth_tagging(text, start, end, covered, family) for start, end in pieces]
+    return covered
 
 
 @lru_cache(maxsize=1)
@@ -483,7 +498,8 @@ def _surname_starts() -> re.Pattern[str]:
     return re.compile("(?=[" + re.escape(singles) + "]|" + "|".join(map(re.escape, pairs)) + ")")
 
 
-def _worth_tagging(text: str, start: int, end: int, covered: bytearray, family: frozenset[str]) -> bool:
+def _tagging_cues(text: str, start: int, end: int, covered: bytearray, family: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Where an identifier the rules missed may lie in text[start:end] (see ``sentence_cues``)."""
     for match in _ORG_SUFFIX_RE.finditer(text, start, end):
         if text.startswith("卡", match.end()):  # 银行卡 is no bank
             continue
@@ -493,7 +509,7 @@ def _worth_tagging(text: str, start: int, end: int, covered: bytearray, family: 
         # Not covered, or covered by a span the rule may have cut short at a stop character that can
         # also begin a name (和|泰信息有限公司); 在/于/到 before it are prepositions, not names.
         if not covered[match.start()] or (left > 0 and text[left - 1] in _ORG_STOPS_IN_NAMES):
-            return True
+            yield max(start, match.start() - _ORG_NAME_REACH), match.end()
     for match in _surname_starts().finditer(text, start):
         pos = match.start()
         if pos >= end:
@@ -502,7 +518,8 @@ def _worth_tagging(text: str, start: int, end: int, covered: bytearray, family: 
             continue
         surname_len = 2 if text[pos : pos + 2] in family else 1
         if _starts_title(text, pos + surname_len):
-            return True
+            yield pos, min(end, pos + surname_len + 2)
+            continue
         nxt = pos + surname_len
         if (nxt >= end or not _CJK.match(text[nxt]) or text[nxt] in _STOP_CHARS or covered[nxt]
                 or text.startswith(CLINICAL_PREFIXES, pos) or text[pos - 1 : pos + 1] in _ANATOMY_BEFORE_NAME
@@ -512,11 +529,10 @@ def _worth_tagging(text: str, start: int, end: int, covered: bytearray, family: 
             # A compound surname (欧阳, 东方) is often a dictionary word itself: only a longer word
             # starting with it (东方红) says it is no name.
             if not any(text[pos : pos + k] in _common_words() for k in (3, 4)):
-                return True
+                yield pos, min(end, pos + surname_len + 2)
             continue
         if not _inside_word(text, pos):
-            return True
-    return False
+            yield pos, min(end, pos + surname_len + 2)
 
 
 def chinese_recognizers() -> list:
