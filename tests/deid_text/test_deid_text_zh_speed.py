@@ -63,14 +63,14 @@ def test_the_gate_keeps_exactly_the_sentences_with_a_cue():
 
 
 def test_windows_hold_their_cues_with_context_and_stay_inside_the_sentence():
-    margin = tagger.WINDOW_MARGIN
-    assert tagger._windows(0, 100, [(50, 53)]) == [(50 - margin, 53 + margin)]
+    before, after = tagger.CONTEXT_BEFORE, tagger.CONTEXT_AFTER
+    assert tagger._windows(0, 100, [(50, 53)]) == [(50 - before, 53 + after)]
     assert tagger._windows(10, 30, [(12, 14), (20, 23)]) == [(10, 30)]  # clipped and merged
-    assert tagger._windows(0, 100, [(10, 12), (60, 62)]) == [(10 - margin, 12 + margin), (60 - margin, 62 + margin)]
+    assert tagger._windows(0, 100, [(10, 12), (60, 62)]) == [(10 - before, 12 + after), (60 - before, 62 + after)]
 
 
 def test_windowed_tagging_agrees_with_whole_sentences_near_every_cue_on_dev_notes():
-    """What the margin was tuned on: around the cues, reading windows gives the tagger spans that
+    """What the context sizes were tuned on: around the cues, reading windows gives the tagger spans that
     reading the whole gated sentences gives, and nothing more (far from a cue it may find less)."""
     from yizhi.deid.text.recognizers.chinese import ChineseTaggerRecognizer, sentence_cues, sentence_gate
 
