@@ -33,12 +33,13 @@ def _dev_texts(count=None):
 
 
 def test_surname_scan_finds_every_position_a_per_character_loop_finds():
-    from yizhi.deid.text.recognizers.chinese import _surname_starts, surnames
+    from yizhi.deid.text.recognizers.chinese import _surname_first_chars, surnames
 
     family = surnames()
     for text in _dev_texts(80) + ["欧阳", "司马光", "王", ""]:
         expected = [pos for pos in range(len(text)) if text[pos] in family or text[pos : pos + 2] in family]
-        assert [m.start() for m in _surname_starts().finditer(text)] == expected
+        found = [m.start() for m in _surname_first_chars().finditer(text)]
+        assert set(expected) <= set(found)  # the scan may offer more (欧 without 阳); the loop checks
 
 
 def test_rule_spans_are_shared_with_the_gate_but_never_across_texts():

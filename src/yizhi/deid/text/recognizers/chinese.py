@@ -489,13 +489,10 @@ def _covered_by_rules(text: str) -> bytearray:
 
 
 @lru_cache(maxsize=1)
-def _surname_starts() -> re.Pattern[str]:
-    """Matches (empty) wherever a one- or two-character surname begins, overlapping ones included:
-    the gate's scan for candidates runs in the regex engine instead of a Python loop per character."""
-    family = surnames()
-    singles = "".join(sorted(name for name in family if len(name) == 1))
-    pairs = sorted(name for name in family if len(name) == 2)
-    return re.compile("(?=[" + re.escape(singles) + "]|" + "|".join(map(re.escape, pairs)) + ")")
+def _surname_first_chars() -> re.Pattern[str]:
+    """Any character that begins a surname (one or two characters long): the gate's scan for name
+    candidates runs in the regex engine instead of a Python loop over every character."""
+    return re.compile("[" + re.escape("".join(sorted({name[0] for name in surnames()}))) + "]")
 
 
 def _tagging_cues(text: str, start: int, end: int, covered: bytearray, family: frozenset[str]) -> Iterator[tuple[int, int]]:
@@ -510,13 +507,13 @@ def _tagging_cues(text: str, start: int, end: int, covered: bytearray, family: f
         # also begin a name (和|泰信息有限公司); 在/于/到 before it are prepositions, not names.
         if not covered[match.start()] or (left > 0 and text[left - 1] in _ORG_STOPS_IN_NAMES):
             yield max(start, match.start() - _ORG_NAME_REACH), match.end()
-    for match in _surname_starts().finditer(text, start):
+    for match in _surname_first_chars().finditer(text, start, end):
         pos = match.start()
-        if pos >= end:
-            break
         if covered[pos]:
             continue
-        surname_len = 2 if text[pos : pos + 2] in family else 1
+        surname_len = 2 if text[pos : pos + 2] in family else 1 if text[pos] in family else 0
+        if not surname_len:  # 欧 of no 欧阳
+            continue
         if _starts_title(text, pos + surname_len):
             yield pos, min(end, pos + surname_len + 2)
             continue
