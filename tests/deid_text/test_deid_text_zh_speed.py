@@ -107,3 +107,24 @@ def test_held_out_chinese_recall_and_precision_stay_high():
     overall = evaluation.report()["overall"]
     assert overall["char_recall"] >= 0.995
     assert overall["char_precision"] >= 0.98
+
+
+def test_runs_start_anew_where_a_sequence_starts():
+    assert tagger._runs([2, 3, 4, 5], [0, 4]) == [(2, 3), (4, 5)]
+
+
+@pytest.mark.parametrize("sentence", ["责任护士：芮凯已交班。", "予硝苯地平控释片30mg口服。", "继续阿托伐他汀钙片。",
+                                      "予左甲状腺素钠片。", "出院手续由其侄子办理。", "车辆停放于地下车库。"])
+def test_gate_skips_surname_characters_inside_roles_drugs_and_prepositions(sentence):
+    from yizhi.deid.text.recognizers.chinese import sentence_cues
+
+    cues = sentence_cues(sentence, [(0, len(sentence))])[0]
+    assert not [sentence[start:end] for start, end in cues if "芮" not in sentence[start:end]]
+
+
+@pytest.mark.parametrize("sentence", ["昨日于洋来院复诊。", "随后任明辉去了北京。", "昨日平志强来访。", "左丽华今日出院。",
+                                      "阿娟今日出院。", "师建国今日出院。", "由晓东办理出院。"])
+def test_gate_still_keeps_names_with_those_surnames(sentence):
+    from yizhi.deid.text.recognizers.chinese import sentence_gate
+
+    assert sentence_gate(sentence, [(0, len(sentence))]) == [True]
