@@ -128,3 +128,16 @@ def test_gate_still_keeps_names_with_those_surnames(sentence):
     from yizhi.deid.text.recognizers.chinese import sentence_gate
 
     assert sentence_gate(sentence, [(0, len(sentence))]) == [True]
+
+
+def test_inside_word_answers_as_the_exhaustive_search():
+    from yizhi.deid.text.recognizers.chinese import _common_words, _inside_word
+
+    words = _common_words()
+
+    def exhaustive(text, pos):
+        return any(text[start:end] in words for start in range(max(0, pos - 4), pos + 1)
+                   for end in range(max(pos + 1, start + 2), min(len(text), start + 5) + 1))
+
+    for text in _dev_texts(40) + ["帕金森", "阿尔茨海默病"]:
+        assert [_inside_word(text, pos) for pos in range(len(text))] == [exhaustive(text, pos) for pos in range(len(text))]

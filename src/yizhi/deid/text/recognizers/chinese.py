@@ -435,9 +435,9 @@ def _common_words() -> frozenset[str]:
 def _inside_word(text: str, pos: int) -> bool:
     """Does a common (non-name) word of 2–5 characters cover ``pos`` together with a neighbour?"""
     words = _common_words()
-    for start in range(max(0, pos - 4), pos + 1):
-        for end in range(max(pos + 1, start + 2), min(len(text), start + 5) + 1):
-            if text[start:end] in words:
+    for length in (2, 3, 4, 5):  # shortest first: most answers are yes, and most words are two long
+        for start in range(max(0, pos - length + 1), min(pos, len(text) - length) + 1):
+            if text[start : start + length] in words:
                 return True
     return False
 

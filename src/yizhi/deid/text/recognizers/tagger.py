@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 TAG_TYPES = {"PER": "NAME", "LOC": "LOCATION", "ORG": "ORGANIZATION", "nr": "NAME", "ns": "LOCATION", "nt": "ORGANIZATION"}
@@ -100,21 +102,27 @@ def _viterbi_paths(emissions: list, transitions) -> list[list[int]]:
 
     if not emissions:
         return []
-    stacked = np.concatenate(emissions)
+    stacked = np.concatenate(emissions) if len(emissions) > 1 else emissions[0]
     best, decided = _decisive(stacked, float(transitions.max() - transitions.min()))
-    paths = []
-    offset = 0
-    for emission in emissions:
-        length = len(emission)
-        path = best[offset : offset + length].tolist()
-        open_steps = np.flatnonzero(~decided[offset : offset + length]).tolist()
-        for first, last in _runs(open_steps):
-            left = path[first - 1] if first > 0 else None
-            right = path[last + 1] if last + 1 < length else None
-            path[first : last + 1] = _viterbi_between(emission[first : last + 1], transitions, left, right)
-        paths.append(path)
-        offset += length
-    return paths
+    tags = best.tolist()
+    sequence_starts = list(accumulate((len(emission) for emission in emissions), initial=0))
+    lone_steps, lone_left, lone_right = [], [], []
+    for first, last in _runs(np.flatnonzero(~decided).tolist(), sequence_starts):
+        sequence = bisect_right(sequence_starts, first) - 1
+        left = tags[first - 1] if first > sequence_starts[sequence] else None
+        right = tags[last + 1] if last + 1 < sequence_starts[sequence + 1] else None
+        if first == last and left is not None and right is not None:
+            lone_steps.append(first)  # the common case, decided for all such steps at once below
+            lone_left.append(left)
+            lone_right.append(right)
+        else:
+            tags[first : last + 1] = _viterbi_between(stacked[first : last + 1], transitions, left, right)
+    if lone_steps:
+        # one undecided step between two decided ones: the same sums as _viterbi_between, row-wise
+        scores = stacked[lone_steps] + transitions[lone_left] + transitions[:, lone_right].T
+        for step, tag in zip(lone_steps, scores.argmax(axis=1).tolist()):
+            tags[step] = tag
+    return [tags[start:end] for start, end in zip(sequence_starts, sequence_starts[1:])]
 
 
 def _decisive(emissions, spread: float):
@@ -131,11 +139,13 @@ def _decisive(emissions, spread: float):
     return emissions.argmax(axis=1), top_two[:, 1] - top_two[:, 0] > 2 * spread
 
 
-def _runs(steps: list[int]) -> list[tuple[int, int]]:
-    """Consecutive integers grouped into (first, last) runs: [3, 4, 7] -> [(3, 4), (7, 7)]."""
+def _runs(steps: list[int], breaks: list[int] = ()) -> list[tuple[int, int]]:
+    """Consecutive integers grouped into (first, last) runs, a new run at each of ``breaks`` (where
+    a sequence starts): [3, 4, 7] -> [(3, 4), (7, 7)]."""
+    starts = set(breaks)
     runs: list[tuple[int, int]] = []
     for step in steps:
-        if runs and runs[-1][1] == step - 1:
+        if runs and runs[-1][1] == step - 1 and step not in starts:
             runs[-1] = (runs[-1][0], step)
         else:
             runs.append((step, step))
