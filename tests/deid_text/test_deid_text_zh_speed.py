@@ -141,3 +141,19 @@ def test_inside_word_answers_as_the_exhaustive_search():
 
     for text in _dev_texts(40) + ["帕金森", "阿尔茨海默病"]:
         assert [_inside_word(text, pos) for pos in range(len(text))] == [exhaustive(text, pos) for pos in range(len(text))]
+
+
+def test_prefetched_batches_run_each_chinese_rule_once_per_note(monkeypatch):
+    from yizhi.deid.text import detect
+    from yizhi.deid.text.recognizers.chinese import ChineseAddressRecognizer
+
+    calls = []
+    original = ChineseAddressRecognizer._find
+    monkeypatch.setattr(ChineseAddressRecognizer, "_find", lambda self, text: calls.append(text) or original(self, text))
+    notes = _dev_texts(20)
+    alone = [[span.public() for span in detect(note, "zh")] for note in notes]
+    calls.clear()
+    with tagger.prefetch(notes):
+        together = [[span.public() for span in detect(note, "zh")] for note in notes]
+    assert together == alone
+    assert len(calls) == len(notes)

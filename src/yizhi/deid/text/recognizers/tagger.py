@@ -322,16 +322,20 @@ def _tag(shorts: list[str]) -> list[list[tuple[str, str]]]:
 @contextmanager
 def prefetch(texts: list[str]) -> Iterator[None]:
     """Tag every piece of ``texts`` in one go (equal-length pieces share a model call); detect() on
-    these texts inside the block reuses the tags. The tags are forgotten when the block ends."""
-    pieces = {text: _pieces(text) for text in dict.fromkeys(texts)}
-    shorts = list(dict.fromkeys(piece.short for found in pieces.values() for piece in found))
-    token = _prefetched.set(dict(zip(shorts, get_tagger().tag_many(shorts))))
-    pieces_token = _prefetched_pieces.set(pieces)  # the gate need not run twice on a text
-    try:
-        yield
-    finally:
-        _prefetched_pieces.reset(pieces_token)
-        _prefetched.reset(token)
+    these texts inside the block reuses the tags (and the Chinese rules' spans, which the gate
+    needed). All is forgotten when the block ends."""
+    from yizhi.deid.text.recognizers.chinese import rule_spans_kept
+
+    with rule_spans_kept():
+        pieces = {text: _pieces(text) for text in dict.fromkeys(texts)}
+        shorts = list(dict.fromkeys(piece.short for found in pieces.values() for piece in found))
+        token = _prefetched.set(dict(zip(shorts, get_tagger().tag_many(shorts))))
+        pieces_token = _prefetched_pieces.set(pieces)  # the gate need not run twice on a text
+        try:
+            yield
+        finally:
+            _prefetched_pieces.reset(pieces_token)
+            _prefetched.reset(token)
 
 
 def tagged_entities(text: str) -> Iterator[tuple[int, int, str]]:
