@@ -157,3 +157,10 @@ def test_prefetched_batches_run_each_chinese_rule_once_per_note(monkeypatch):
         together = [[span.public() for span in detect(note, "zh")] for note in notes]
     assert together == alone
     assert len(calls) == len(notes)
+
+
+def test_character_ids_are_the_packages():
+    lac = tagger.get_tagger()
+    package = lac._lac
+    for char in "".join(_dev_texts(5)) + "ＡＢＣ１２３，。！?%全角ｑ𠀀":
+        assert lac._char_ids.get(char, package._oov_id) == package._vocab.get(package._q2b.get(char, char), package._oov_id)

