@@ -10,8 +10,8 @@ worker processes, so each core does one document at a time.
 
 The model is the expensive part (~16 µs per character), so it reads little: only windows around
 the cues the rules could not settle (``chinese.sentence_cues``), with 4 characters of context
-before and 8 after, within the sentence. Its CRF decoding is our own (``_viterbi_paths``): the same paths as the
-package's, with a numpy call per undecided character instead of three per character.
+before and 8 after, within the sentence. Its CRF decoding is our own (``_viterbi_paths``): the
+same paths as the package's decoder, with numpy work only where a character's tag is in doubt.
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ class _LacTagger:
         for index, text in enumerate(texts):
             if text:
                 by_length.setdefault(len(text), []).append(index)
+        char_ids, oov = self._char_ids, lac._oov_id
         for length, indices in by_length.items():
             for start in range(0, len(indices), 64):
                 group = indices[start : start + 64]
-                char_ids, oov = self._char_ids, lac._oov_id
                 ids = np.array([[char_ids.get(char, oov) for char in texts[i]] for i in group], dtype=np.int64)
                 lengths = np.full(len(group), length, dtype=np.int64)
                 logits = lac._session.run(None, {"token_ids": ids, "length": lengths})[0]
@@ -293,7 +293,8 @@ def _windows(first: int, last: int, cues: list[tuple[int, int]]) -> list[tuple[i
     Why windows and not the sentence: the model's cost is linear in characters (~16 µs each) and a
     sentence is kept for one cue, often far from the rest of it. Why not one fixed length for all
     windows (one model call per note, as padding is no option): the context then runs into the
-    next sentence, and on zh_dev that changed the tags at cues (勾|师傅 lost, 哈宁\n赖 found).
+    next sentence, and on zh_dev that changed the tags at cues (勾|师傅 lost, a name 哈宁赖 found
+    across a line break).
     """
     merged: list[tuple[int, int]] = []
     for start, end in sorted(cues):
