@@ -129,8 +129,64 @@ def _word_features(word: str) -> tuple[str, ...]:
     # Identifier-style: an underscore or a capital deep inside ("1_AbdomenRoutine"): a code, not a name
     # (the rules' reading too); a tagged run holding one is dropped.
     coded = "_" in word or (not word.isupper() and any(char.isupper() for char in word[4:]))
+    role = _role(word, lower, case, rank, flags, clinical)
+    # Weak: proves nothing alone (a number, an abbreviation, a unit, a common capitalised word: "Temp 38",
+    # "RR 22", "EBL 50 mL", "Dictated", "OPERATIVE NOTE"); a piece of weak tokens needs two
+    # capitalised words ("Walk Score") to stand.
+    weak = inert or word.isdigit() or role == _CREDENTIAL or flags in ("", "O") and (
+        case == "title" and rank is not None
+        or case in ("upper", "initial") and (len(word) <= 3 or rank is not None)
+        or case == "mixed" and len(word) <= 3
+        or case == "lower")
     return ("s=" + signature, lexical, "-1=" + context, "+1=" + context, "-2=" + context, "+2=" + context,
-            plain, inert, coded)
+            plain, inert, coded, role, weak, case == "title")
+
+
+def _role(word: str, lower: str, case: str, rank: int | None, flags: str, clinical: frozenset[str]) -> str:
+    """Where a tagged run is cut (a common lower-case word, a line break, a colon, a field label such as
+    DOB), what is trimmed off its ends (connectors, brackets, commas, titles at the start, credentials
+    and drug names at the end) and what may end with a full stop that is no sentence end (Apt., Inc.)."""
+    if word in _BREAK_MARKS or (case == "upper" and lower in _field_labels()):
+        return _BREAK
+    if case == "lower" and not flags and rank is not None and lower not in _CONNECTORS:
+        return _BREAK
+    if lower in _CONNECTORS or (len(word) == 1 and not word.isalnum()) or lower in clinical:
+        return _EDGE_TOKEN
+    if "T" in flags or lower in _kinship():
+        return _TITLE  # "Dr. Ana Ruiz", "Wife Ana Ruiz": the rules keep these outside the name too
+    if lower in _credentials():
+        return _CREDENTIAL
+    if word.isalpha() and (len(word) <= 4 or "S" in flags or "O" in flags):
+        return _ABBREVIATION
+    return ""
+
+
+@lru_cache(maxsize=1)
+def _kinship() -> frozenset[str]:
+    from yizhi.deid.text.recognizers import english
+
+    return frozenset(english.KINSHIP)
+
+
+@lru_cache(maxsize=1)
+def _field_labels() -> frozenset[str]:
+    from yizhi.deid.text.recognizers import english
+
+    return frozenset(english.HEADER_WORDS)
+
+
+_CONNECTORS = frozenset("and of de del della di da do dos das du des la le van von der den y e u na nad am an "
+                        "im zum the &".split())
+_BREAK_MARKS = frozenset("\n : ; ! ? \"".split()) | {"\n"}
+_BREAK, _EDGE_TOKEN, _ABBREVIATION, _TITLE, _CREDENTIAL = "break", "edge", "abbreviation", "title", "credential"
+_SHORTENED = (_ABBREVIATION, _TITLE, _CREDENTIAL)  # a full stop after these is no sentence end
+
+
+@lru_cache(maxsize=1)
+def _credentials() -> frozenset[str]:
+    from yizhi.deid.text.recognizers import english
+
+    return frozenset(english.CREDENTIALS)
 
 
 _FEATURE_CACHE: dict[str, tuple[str, ...]] = {}
@@ -162,8 +218,8 @@ def offsets(text: str, tokens: list[str], count: int | None = None) -> list[int]
     return starts
 
 
-_EDGE = ("", "", "-1=BOS", "+1=EOS", "-2=BOS", "+2=EOS", True, True, False)
-_PLAIN, _INERT, _CODED = 6, 7, 8  # positions of the flags in a word's cached tuple
+_EDGE = ("", "", "-1=BOS", "+1=EOS", "-2=BOS", "+2=EOS", True, True, False, "", True, False)
+_PLAIN, _INERT, _CODED, _ROLE, _WEAK, _CAPITALISED = 6, 7, 8, 9, 10, 11  # flags in a word's cached tuple
 _CONTEXT = 2  # tokens either side of a candidate that are tagged with it (and seen by its features)
 
 
@@ -224,10 +280,46 @@ def labelled_runs(text: str, tokens: list[str], labels: list[str]) -> Iterator[t
         else:
             runs.append([index, index, label[2:]])
     for first, last, kind in runs:
-        words = [_cached_word_features(token) for token in tokens[first : last + 1]]
-        if all(word[_INERT] for word in words) or any(word[_CODED] for word in words):
-            continue
-        yield starts[first], starts[last] + len(tokens[last]), kind
+        for piece_first, piece_last in _pieces(tokens, first, last):
+            words = [_cached_word_features(token) for token in tokens[piece_first : piece_last + 1]]
+            if all(word[_INERT] for word in words) or any(word[_CODED] for word in words):
+                continue
+            if all(word[_WEAK] for word in words) and sum(word[_CAPITALISED] for word in words) < 2:
+                continue
+            yield starts[piece_first], starts[piece_last] + len(tokens[piece_last]), kind
+
+
+def _pieces(tokens: list[str], first: int, last: int) -> list[tuple[int, int]]:
+    """A tagged run cut where an identifier cannot go on (a frequent lower-case word, a line break, a
+    sentence's full stop) and trimmed of connectors and punctuation at both ends. The model learnt
+    from synthetic sentences whose addresses run over lines and commas; in prose such as clinical notes
+    that habit spills runs over whole clauses ("RR 22. Treated with Tylenol")."""
+    pieces = []
+    start = None
+    for index in range(first, last + 1):
+        role = _cached_word_features(tokens[index])[_ROLE]
+        full_stop = tokens[index] == "." and index > first and (
+            _cached_word_features(tokens[index - 1])[_ROLE] not in _SHORTENED)
+        if role == _BREAK or full_stop:
+            if start is not None:
+                pieces.append((start, index - 1))
+            start = None
+        elif start is None:
+            start = index
+    if start is not None:
+        pieces.append((start, last))
+    trimmed = []
+    for piece_first, piece_last in pieces:
+        while piece_first <= piece_last and _cached_word_features(tokens[piece_first])[_ROLE] in (_EDGE_TOKEN, _TITLE):
+            piece_first += 1  # "Dr. Ana Ruiz": the title stays outside, as the rules keep it
+        while piece_last >= piece_first and _cached_word_features(tokens[piece_last])[_ROLE] in (
+                _EDGE_TOKEN, _CREDENTIAL) and not (
+                tokens[piece_last] == "." and piece_last > piece_first
+                and _cached_word_features(tokens[piece_last - 1])[_ROLE] in _SHORTENED):
+            piece_last -= 1
+        if piece_first <= piece_last:
+            trimmed.append((piece_first, piece_last))
+    return trimmed
 
 
 # --- the recognizer ---------------------------------------------------------------------------------
