@@ -109,7 +109,9 @@ def _word_features(word: str) -> tuple[str, ...]:
         flags += "G" if _GREEK.search(word) else "A"
     signature = f"{case}.{band}.{flags}"
     known = rank is not None and rank < _VOCABULARY_SIZE or lower in street_words or lower in org_words
-    if known or not word.isalnum():
+    if word == "\n":
+        lexical = "w=NL"  # no line break inside a feature name: CRFsuite's model dump is line-based
+    elif known or not word.isalnum():
         lexical = "w=" + lower
     elif word.isalpha() and len(word) > 3:
         lexical = "suf=" + lower[-3:]
