@@ -18,7 +18,13 @@ Why these pieces:
   pools (presidio-research draws names and companies from lists both halves share).
 - The rule recognizers' own spans are NOT features: running them a second time costs about 100 µs a
   sentence, several times this tagger's budget. The same dictionaries the rules read (names, places,
-  organisation suffixes) are features instead.
+  organisation suffixes) are features instead. The name list is Faker's, as is the generator's of the
+  presidio-research set: on that set the flag is partly memory, on real text only a dictionary.
+- Cost: only tokens within two of a "candidate" (anything but frequent lower-case words, punctuation
+  and numbers) are tagged, and the tagged runs are cut and trimmed by hand-written checks (sentence
+  ends, common words, titles, credentials, drug names; pieces of weak tokens dropped) because the
+  synthetic training sentences let addresses run over lines and clauses, a habit that spills over
+  prose such as clinical notes.
 
 If python-crfsuite is not installed the recognizer logs once and finds nothing (the rules still run).
 """
@@ -77,9 +83,10 @@ _EXTRA_ORG_WORDS = frozenset("inc llc ltd plc gmbh ag sa spa bv nv oy ab as co c
 
 
 # --- features ---------------------------------------------------------------------------------------
-# CRFsuite spends about 0.1 µs looking up each feature name of each token, so a token carries six
-# conjunctive features rather than twenty atomic ones: its signature (case, frequency band, dictionary
-# flags), its word (frequent words) or suffix (rare ones), and what the two tokens either side look like. Each word's six strings are computed once and cached.
+# CRFsuite spends about 0.2 µs converting and looking up each feature name of each token, so a token
+# carries six conjunctive features rather than twenty atomic ones: its signature (case, frequency band,
+# dictionary flags), its word (frequent words) or suffix (rare ones), and what the two tokens either
+# side look like. Each word's strings and flags are computed once and cached.
 def _case_class(word: str) -> str:
     if word == "\n":
         return "nl"
@@ -96,8 +103,9 @@ def _case_class(word: str) -> str:
     return "mixed"
 
 
-def _word_features(word: str) -> tuple[str, ...]:
-    """(signature, word-or-suffix, then as seen from the tokens 1 and 2 to its right and left)."""
+def _word_features(word: str) -> tuple:
+    """Six feature names (signature, word-or-suffix, then as seen from the tokens 1 and 2 to its right
+    and left), then the flags ``windows`` and ``labelled_runs`` read (see the _PLAIN... positions)."""
     lower = word.lower()
     case = _case_class(word)
     names, places, org_words, street_words, titles, clinical = _gazetteers()
@@ -140,8 +148,9 @@ def _word_features(word: str) -> tuple[str, ...]:
         or case in ("upper", "initial") and (len(word) <= 3 or rank is not None)
         or case == "mixed" and len(word) <= 3
         or case == "lower")
-    return ("s=" + signature, lexical, "-1=" + context, "+1=" + context, "-2=" + context, "+2=" + context,
-            plain, inert, coded, role, weak, case == "title")
+    # Feature names as UTF-8 bytes: CRFsuite wants bytes, and converting once here saves it ~10%.
+    names = ("s=" + signature, lexical, "-1=" + context, "+1=" + context, "-2=" + context, "+2=" + context)
+    return (*(name.encode() for name in names), plain, inert, coded, role, weak, case == "title")
 
 
 def _role(word: str, lower: str, case: str, rank: int | None, flags: str, clinical: frozenset[str]) -> str:
@@ -191,10 +200,10 @@ def _credentials() -> frozenset[str]:
     return frozenset(english.CREDENTIALS)
 
 
-_FEATURE_CACHE: dict[str, tuple[str, ...]] = {}
+_FEATURE_CACHE: dict[str, tuple] = {}
 
 
-def _cached_word_features(word: str) -> tuple[str, ...]:
+def _cached_word_features(word: str) -> tuple:
     found = _FEATURE_CACHE.get(word)
     if found is None:
         if len(_FEATURE_CACHE) >= _CACHE_LIMIT:
@@ -220,12 +229,12 @@ def offsets(text: str, tokens: list[str], count: int | None = None) -> list[int]
     return starts
 
 
-_EDGE = ("", "", "-1=BOS", "+1=EOS", "-2=BOS", "+2=EOS", True, True, False, "", True, False)
+_EDGE = (b"", b"", b"-1=BOS", b"+1=EOS", b"-2=BOS", b"+2=EOS", True, True, False, "", True, False)
 _PLAIN, _INERT, _CODED, _ROLE, _WEAK, _CAPITALISED = 6, 7, 8, 9, 10, 11  # flags in a word's cached tuple
 _CONTEXT = 2  # tokens either side of a candidate that are tagged with it (and seen by its features)
 
 
-def windows(tokens: list[str]) -> list[tuple[int, int, list[tuple[str, ...]]]]:
+def windows(tokens: list[str]) -> list[tuple[int, int, list[tuple[bytes, ...]]]]:
     """(first, stop, CRFsuite item features) of each stretch of ``tokens`` worth tagging.
 
     Only tokens within two of a non-plain token are tagged: long plain stretches ("was admitted for
