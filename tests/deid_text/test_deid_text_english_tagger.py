@@ -111,3 +111,9 @@ def test_held_out_presidio_recall():
     # Measured 2026-11-22 with the shipped model: recall 0.964, precision 0.911 (rules alone 0.935 / 0.944).
     assert overall["char_recall"] >= 0.955, overall
     assert overall["char_precision"] >= 0.88, overall
+
+
+@pytest.mark.parametrize("text", ["", "  ", "5638 Aasa 43\nHumilimont, nan 78618", "a\tb\r\nc  d\u00a0e\u2028f x_y (Greek)."])
+def test_token_offsets_two_ways_agree(text):
+    tokens = english_tagger.tokenize(text)
+    assert english_tagger.tokens_and_starts(text) == (tokens, english_tagger.offsets(text, tokens))
