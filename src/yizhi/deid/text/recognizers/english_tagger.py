@@ -377,6 +377,19 @@ def use_model(path: Path) -> None:
         _model_path, _TAGGER = Path(path), None
 
 
+def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) -> None:
+    """Greek-script words the model left out become places ("I am in ΛΕΥΚΩΣΙΑ"): in English text a
+    word in another script is a name or a place, and the training set holds too few to learn them.
+    A mark glued between two Greek words joins them ("ΠΟΛΕΜΙ∆ΙΑ")."""
+    greek = [index for index, token in enumerate(tokens) if _GREEK.search(token) and labels[index] == "O"]
+    for index in greek:
+        previous = labels[index - 1] if index else "O"
+        if (previous == "O" and index > 1 and labels[index - 2].endswith("LOCATION") and len(tokens[index - 1]) == 1
+                and starts[index - 1] + 1 == starts[index] and starts[index - 2] + len(tokens[index - 2]) == starts[index - 1]):
+            labels[index - 1] = previous = "I-LOCATION"
+        labels[index] = "I-LOCATION" if previous.endswith("LOCATION") else "B-LOCATION"
+
+
 class EnglishTaggerRecognizer:
     """Names, organisations, addresses and places tagged by the shipped CRF model."""
 
@@ -397,6 +410,7 @@ class EnglishTaggerRecognizer:
         with _TAG_LOCK:
             for first, stop, items in stretches:
                 labels[first:stop] = tagger.tag(items)
+        _label_greek_words(tokens, starts, labels)
         for start, end, kind in labelled_runs(text, tokens, labels, starts):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
             if span is not None:
