@@ -190,7 +190,7 @@ def _field_labels() -> frozenset[str]:
 
 _CONNECTORS = frozenset("and of de del della di da do dos das du des la le van von der den y e u na nad am an "
                         "im zum the &".split())
-_BREAK_MARKS = frozenset("\n : ; ! ? \"".split()) | {"\n"}
+_BREAK_MARKS = frozenset({"\n", ":", ";", "!", "?", '"'})
 _BREAK, _EDGE_TOKEN, _ABBREVIATION, _TITLE, _CREDENTIAL = "break", "edge", "abbreviation", "title", "credential"
 _SHORTENED = (_ABBREVIATION, _TITLE, _CREDENTIAL)  # a full stop after these is no sentence end
 
@@ -220,8 +220,8 @@ def tokenize(text: str) -> list[str]:
 
 
 def offsets(text: str, tokens: list[str], count: int | None = None) -> list[int]:
-    """Start offset of each of the first ``count`` tokens. Only spaces and tabs lie between tokens, so
-    each one is the next occurrence of its string: cheaper than match objects for every token."""
+    """Start offset of each of the first ``count`` tokens. Only blanks other than line breaks lie between
+    tokens, so each one is the next occurrence of its string (used in training; ``find`` sums lengths)."""
     starts = []
     position = 0
     for token in tokens[:count]:
@@ -231,8 +231,9 @@ def offsets(text: str, tokens: list[str], count: int | None = None) -> list[int]
     return starts
 
 
-_EDGE = (b"", b"", b"-1=BOS", b"+1=EOS", b"-2=BOS", b"+2=EOS", True, True, False, "", True, False)
-_PLAIN, _INERT, _CODED, _ROLE, _WEAK, _CAPITALISED = 6, 7, 8, 9, 10, 11  # flags in a word's cached tuple
+_OUTSIDE = (b"", b"", b"-1=BOS", b"+1=EOS", b"-2=BOS", b"+2=EOS", True, True, False, "", True, False)
+# What a token before the first or after the last is seen as, and where the flags sit in a word's tuple.
+_PLAIN, _INERT, _CODED, _ROLE, _WEAK, _CAPITALISED = 6, 7, 8, 9, 10, 11
 _CONTEXT = 2  # tokens either side of a candidate that are tagged with it (and seen by its features)
 
 
@@ -258,7 +259,7 @@ def windows(tokens: list[str]) -> list[tuple[int, int, list[tuple[bytes, ...]]]]
             first = index - _CONTEXT
         stop = index + _CONTEXT
     stretches.append((max(first, 0), min(stop, last) + 1))
-    padded = [_EDGE, _EDGE, *words, _EDGE, _EDGE]  # padded[i + 2] is words[i]
+    padded = [_OUTSIDE, _OUTSIDE, *words, _OUTSIDE, _OUTSIDE]  # padded[i + 2] is words[i]
     return [(first, stop, [(own[0], own[1], left[2], right[3], left2[4], right2[5])
                            for own, left, right, left2, right2 in zip(
                                words[first:stop], padded[first + 1 : stop + 1], padded[first + 3 : stop + 3],
