@@ -1,7 +1,7 @@
 """Rebuild the English tagger's model (recognizers/data/en_tagger.crfsuite) from the dev data.
 
     python -m yizhi.deid.text.train_en_tagger              # writes the shipped model
-    python -m yizhi.deid.text.train_en_tagger --validate   # train on 3/4 of dev, score the other 1/4
+    python -m yizhi.deid.text.train_en_tagger --validate   # train on half of dev, score the other half
 
 Training data (dev halves only; the held-out halves are never read here):
 - presidio-research ``synth_dataset_v2`` (https://github.com/microsoft/presidio-research, MIT licence,
@@ -70,7 +70,7 @@ def train(documents: list[dict], out: Path, params: dict = PARAMS) -> Path:
 
 
 def validation_split(documents: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Within dev only: presidio templates 0 mod 4 and even-numbered notes train, the rest validate."""
+    """Within dev only: presidio templates 0 mod 4 and notes 0-1 mod 4 train, the rest validate."""
     fit = [d for d in documents if (d["template"] // 2) % 2 == 0]
     check = [d for d in documents if (d["template"] // 2) % 2 == 1]
     return fit, check
@@ -111,7 +111,7 @@ def _full_gold(documents: list[dict]) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=english_tagger.MODEL_PATH)
-    parser.add_argument("--validate", action="store_true", help="train on 3/4 of dev, report on the other 1/4")
+    parser.add_argument("--validate", action="store_true", help="train on half of dev (by template), report on the other half")
     parser.add_argument("--c1", type=float, default=PARAMS["c1"])
     parser.add_argument("--c2", type=float, default=PARAMS["c2"])
     args = parser.parse_args(argv)
