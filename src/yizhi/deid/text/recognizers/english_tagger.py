@@ -411,7 +411,8 @@ class EnglishTaggerRecognizer:
         with _TAG_LOCK:
             for first, stop, items in stretches:
                 labels[first:stop] = tagger.tag(items)
-        _label_greek_words(tokens, starts, labels)
+        if _GREEK.search(text):  # one scan of the text, not one per token
+            _label_greek_words(tokens, starts, labels)
         for start, end, kind in labelled_runs(text, tokens, labels, starts):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
             if span is not None:
