@@ -7,6 +7,7 @@ import re
 from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
 from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
+from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
 from yizhi.deid.text.spans import Span, resolve_overlaps
 
@@ -41,6 +42,7 @@ def _install_defaults() -> None:
         *chinese_recognizers(),
         *english_in_chinese_recognizers(),
         *english_recognizers(),
+        EnglishTaggerRecognizer(),
     ):
         base.register(recognizer)
 

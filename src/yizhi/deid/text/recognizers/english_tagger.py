@@ -1,0 +1,419 @@
+"""A small statistical tagger for English names, organisations, addresses and places (CRF, offline).
+
+The rules in ``english.py`` stop where an identifier does not look like one: lower-case names
+("naomi ryan"), companies made of common words ("Social Health Insights"), foreign addresses
+("5638 Aasa 43\\nHumilimont"). A linear-chain CRF over word shapes, word-frequency ranks, small
+gazetteers and the neighbouring tokens' shapes learns those patterns from labelled sentences; its
+spans are unioned with the rule spans by the pipeline (recall first).
+
+Why these pieces:
+- python-crfsuite (the C CRFsuite library) does the learning and the Viterbi decoding; the model is
+  CRFsuite's own binary file, trained by ``yizhi.deid.text.train_en_tagger`` and shipped in
+  ``recognizers/data/``. No pickle, no download.
+- Features are written here, not taken from a package, because the packages that extract features
+  (spaCy, NLTK) bring models or corpora we cannot ship, and because the cost budget (tens of
+  microseconds a sentence) needs features that are computed once per distinct word and cached.
+- Lexical identity features are kept only for frequent English words (context such as "at", "lives",
+  "corner", "Inc"): identity features on rare capitalised words would memorise the generator's value
+  pools (presidio-research draws names and companies from lists both halves share).
+- The rule recognizers' own spans are NOT features: running them a second time costs about 100 µs a
+  sentence, several times this tagger's budget. The same dictionaries the rules read (names, places,
+  organisation suffixes) are features instead. The name list is Faker's, as is the generator's of the
+  presidio-research set: on that set the flag is partly memory, on real text only a dictionary.
+- Cost: only tokens within two of a "candidate" (anything but frequent lower-case words, punctuation
+  and numbers) are tagged, and the tagged runs are cut and trimmed by hand-written checks (sentence
+  ends, common words, titles, credentials, drug names; pieces of weak tokens dropped) because the
+  synthetic training sentences let addresses run over lines and clauses, a habit that spills over
+  prose such as clinical notes.
+
+If python-crfsuite is not installed the recognizer logs once and finds nothing (the rules still run).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+from itertools import accumulate
+from pathlib import Path
+
+from yizhi.deid.text.spans import Span, make_span
+
+log = logging.getLogger(__name__)
+
+MODEL_PATH = Path(__file__).parent / "data" / "en_tagger.crfsuite"
+LABEL_TYPES = ("NAME", "ORGANIZATION", "ADDRESS", "LOCATION")
+# Confidence below the rules' (0.6-0.95): where both find something, overlap resolution is by type, and
+# a tagger-only span is a guess.
+CONFIDENCE = 0.5
+
+TOKEN = re.compile(r"\w+|[^\w\s]|\n")  # a line break is a token: it separates address lines
+_TOKEN_SPLIT = re.compile(f"({TOKEN.pattern})")  # the same tokens, with the spaces between them
+_GREEK = re.compile(r"[\u0370-\u03ff]")
+_VOCABULARY_SIZE = 2000  # frequent words whose identity is a feature (function words, street/company words)
+_RANK_BANDS = ((600, "r1"), (5000, "r2"), (25000, "r3"))
+_PLAIN_RANK = 5000
+_CACHE_LIMIT = 200_000  # distinct words cached before the cache is dropped (bounded memory on long runs)
+
+
+# --- word lists (lazy, shared with the rules) ------------------------------------------------------
+@lru_cache(maxsize=1)
+def _word_ranks() -> dict[str, int]:
+    from wordfreq import top_n_list
+
+    return {word: rank for rank, word in enumerate(top_n_list("en", _RANK_BANDS[-1][0]))}
+
+
+@lru_cache(maxsize=1)
+def _gazetteers() -> tuple[frozenset[str], ...]:
+    from yizhi.deid.text.recognizers import english
+
+    return (english.name_words(), english.place_words(), frozenset(english.ORG_SUFFIXES) | _EXTRA_ORG_WORDS,
+            frozenset(english.LOCATION_WORDS) | _STREET_WORDS, frozenset(english.TITLES),
+            frozenset(english.CLINICAL_TERMS) | frozenset(english.EPONYMS))
+
+
+# Small hand lists the rules do not hold: address words of several languages and company endings.
+_STREET_WORDS = frozenset(
+    "st rd ave avenue blvd lane ln drive dr way court ct place pl square sq flat apt apartment suite unit floor "
+    "road street strasse straße str via calle rue ul utca ulica trg cesta gade vej gatan vägen katu tie kuja "
+    "plaza piazza platz weg allee rua avenida box po".split()
+)
+_EXTRA_ORG_WORDS = frozenset("inc llc ltd plc gmbh ag sa spa bv nv oy ab as co corp limited".split())
+
+
+# --- features ---------------------------------------------------------------------------------------
+# CRFsuite spends about 0.2 µs converting and looking up each feature name of each token, so a token
+# carries six conjunctive features rather than twenty atomic ones: its signature (case, frequency band,
+# dictionary flags), its word (frequent words) or suffix (rare ones), and what the two tokens either
+# side look like. Each word's strings and flags are computed once and cached.
+def _case_class(word: str) -> str:
+    if word == "\n":
+        return "nl"
+    if word.isdigit():
+        return "d" + str(min(len(word), 6))  # house numbers (1-4 digits) vs postcodes (5) vs longer ids
+    if len(word) == 1 and not word.isalnum():
+        return "p" + word
+    if word.isupper():
+        return "upper" if len(word) > 1 else "initial"
+    if word.islower():
+        return "lower"
+    if word[0].isupper() and word[1:].islower():
+        return "title"
+    return "mixed"
+
+
+def _word_features(word: str) -> tuple:
+    """Six feature names (signature, word-or-suffix, then as seen from the tokens 1 and 2 to its right
+    and left), then the flags ``windows`` and ``labelled_runs`` read (see the _PLAIN... positions)."""
+    lower = word.lower()
+    case = _case_class(word)
+    names, places, org_words, street_words, titles, clinical = _gazetteers()
+    rank = _word_ranks().get(lower)
+    band = "r0" if rank is None else next(b for limit, b in _RANK_BANDS if rank < limit)
+    flags = "".join(flag for flag, words in (("N", names), ("P", places), ("O", org_words), ("S", street_words),
+                                             ("T", titles)) if lower in words)
+    if word.isalpha() and not word.isascii():
+        flags += "G" if _GREEK.search(word) else "A"
+    signature = f"{case}.{band}.{flags}"
+    known = rank is not None and rank < _VOCABULARY_SIZE or lower in street_words or lower in org_words
+    if word == "\n":
+        lexical = "w=NL"  # no line break inside a feature name: CRFsuite's model dump is line-based
+    elif known or not word.isalnum():
+        lexical = "w=" + lower
+    elif word.isalpha() and len(word) > 3:
+        lexical = "suf=" + lower[-3:]
+    else:
+        lexical = "len=" + str(min(len(word), 6))
+    context = lexical if known or not word.isalnum() else signature  # neighbours see frequent words themselves
+    # Plain: a frequent lower-case or upper-case word (headings) that is no name or place, a very
+    # frequent capitalised one ("The", "He") or a punctuation mark: not worth tagging on its own (see ``windows``).
+    plain = not flags and rank is not None and (
+        rank < _PLAIN_RANK and case in ("lower", "upper") or rank < 600 and case == "title")
+    # Numbers too: the rules find dates, phones and ids; a house number or postcode is tagged when a
+    # word of its address is within reach.
+    plain = plain or (len(word) == 1 and not word.isalnum()) or word.isdigit()
+    # Inert: a token that cannot make a tagged run an identifier by itself (a run of drug names,
+    # eponyms and plain words is dropped: "Lipitor and", "Hodgkin").
+    inert = plain or lower in clinical
+    # Identifier-style: an underscore or a capital deep inside ("1_AbdomenRoutine"): a code, not a name
+    # (the rules' reading too); a tagged run holding one is dropped.
+    coded = "_" in word or (not word.isupper() and any(char.isupper() for char in word[4:]))
+    role = _role(word, lower, case, rank, flags, clinical)
+    # Weak: proves nothing alone (a number, an abbreviation, a unit, a common capitalised word: "Temp 38",
+    # "RR 22", "EBL 50 mL", "Dictated", "OPERATIVE NOTE"); a piece of weak tokens needs two
+    # capitalised words ("Walk Score") to stand.
+    weak = inert or word.isdigit() or role == _CREDENTIAL or flags in ("", "O") and (
+        case == "title" and rank is not None
+        or case in ("upper", "initial") and (len(word) <= 3 or rank is not None)
+        or case == "mixed" and len(word) <= 3
+        or case == "lower")
+    # Feature names as UTF-8 bytes: CRFsuite wants bytes, and converting once here saves it ~10%.
+    names = ("s=" + signature, lexical, "-1=" + context, "+1=" + context, "-2=" + context, "+2=" + context)
+    return (*(name.encode() for name in names), plain, inert, coded, role, weak, case == "title")
+
+
+def _role(word: str, lower: str, case: str, rank: int | None, flags: str, clinical: frozenset[str]) -> str:
+    """Where a tagged run is cut (a common lower-case word, a line break, a colon, a field label such as
+    DOB), what is trimmed off its ends (connectors, brackets, commas, titles at the start, credentials
+    and drug names at the end) and what may end with a full stop that is no sentence end (Apt., Inc.)."""
+    if word in _BREAK_MARKS or (case == "upper" and lower in _field_labels()):
+        return _BREAK
+    if case == "lower" and not flags and rank is not None and lower not in _CONNECTORS:
+        return _BREAK
+    if lower in _CONNECTORS or (len(word) == 1 and not word.isalnum()) or lower in clinical:
+        return _EDGE_TOKEN
+    if "T" in flags or lower in _kinship():
+        return _TITLE  # "Dr. Ana Ruiz", "Wife Ana Ruiz": the rules keep these outside the name too
+    if lower in _credentials():
+        return _CREDENTIAL
+    if word.isalpha() and (len(word) <= 4 or "S" in flags or "O" in flags):
+        return _ABBREVIATION
+    return ""
+
+
+@lru_cache(maxsize=1)
+def _kinship() -> frozenset[str]:
+    from yizhi.deid.text.recognizers import english
+
+    return frozenset(english.KINSHIP)
+
+
+@lru_cache(maxsize=1)
+def _field_labels() -> frozenset[str]:
+    from yizhi.deid.text.recognizers import english
+
+    return frozenset(english.HEADER_WORDS)
+
+
+_CONNECTORS = frozenset("and of de del della di da do dos das du des la le van von der den y e u na nad am an "
+                        "im zum the &".split())
+_BREAK_MARKS = frozenset({"\n", ":", ";", "!", "?", '"'})
+_BREAK, _EDGE_TOKEN, _ABBREVIATION, _TITLE, _CREDENTIAL = "break", "edge", "abbreviation", "title", "credential"
+_SHORTENED = (_ABBREVIATION, _TITLE, _CREDENTIAL)  # a full stop after these is no sentence end
+
+
+@lru_cache(maxsize=1)
+def _credentials() -> frozenset[str]:
+    from yizhi.deid.text.recognizers import english
+
+    return frozenset(english.CREDENTIALS)
+
+
+_FEATURE_CACHE: dict[str, tuple] = {}
+
+
+def _cached_word_features(word: str) -> tuple:
+    found = _FEATURE_CACHE.get(word)
+    if found is None:
+        if len(_FEATURE_CACHE) >= _CACHE_LIMIT:
+            _FEATURE_CACHE.clear()
+        found = _FEATURE_CACHE[word] = _word_features(word)
+    return found
+
+
+def tokenize(text: str) -> list[str]:
+    """The tokens of ``text``: words, single punctuation marks and line breaks (no offsets: see ``offsets``)."""
+    return TOKEN.findall(text)
+
+
+def offsets(text: str, tokens: list[str], count: int | None = None) -> list[int]:
+    """Start offset of each of the first ``count`` tokens. Only blanks other than line breaks lie between
+    tokens, so each one is the next occurrence of its string (used in training; ``find`` sums lengths)."""
+    starts = []
+    position = 0
+    for token in tokens[:count]:
+        position = text.find(token, position)
+        starts.append(position)
+        position += len(token)
+    return starts
+
+
+_OUTSIDE = (b"", b"", b"-1=BOS", b"+1=EOS", b"-2=BOS", b"+2=EOS", True, True, False, "", True, False)
+# What a token before the first or after the last is seen as, and where the flags sit in a word's tuple.
+_PLAIN, _INERT, _CODED, _ROLE, _WEAK, _CAPITALISED = 6, 7, 8, 9, 10, 11
+_CONTEXT = 2  # tokens either side of a candidate that are tagged with it (and seen by its features)
+
+
+def windows(tokens: list[str]) -> list[tuple[int, int, list[tuple[bytes, ...]]]]:
+    """(first, stop, CRFsuite item features) of each stretch of ``tokens`` worth tagging.
+
+    Only tokens within two of a non-plain token are tagged: long plain stretches ("was admitted for
+    the", "and had the") cost CRFsuite time and can hold no identifier. Each item carries the token's
+    own two features and one from each of the two tokens either side (the -2/+2 ones keep a run of
+    title-case words from spilling over); neighbours outside the window are still seen.
+    """
+    cached = _FEATURE_CACHE.get
+    words = [cached(token) or _cached_word_features(token) for token in tokens]
+    candidates = [index for index, word in enumerate(words) if not word[_PLAIN]]
+    if not candidates:
+        return []
+    last = len(words) - 1
+    stretches = []
+    first, stop = candidates[0] - _CONTEXT, candidates[0] + _CONTEXT
+    for index in candidates[1:]:
+        if index - _CONTEXT > stop + 1:
+            stretches.append((max(first, 0), min(stop, last) + 1))
+            first = index - _CONTEXT
+        stop = index + _CONTEXT
+    stretches.append((max(first, 0), min(stop, last) + 1))
+    padded = [_OUTSIDE, _OUTSIDE, *words, _OUTSIDE, _OUTSIDE]  # padded[i + 2] is words[i]
+    return [(first, stop, [(own[0], own[1], left[2], right[3], left2[4], right2[5])
+                           for own, left, right, left2, right2 in zip(
+                               words[first:stop], padded[first + 1 : stop + 1], padded[first + 3 : stop + 3],
+                               padded[first:stop], padded[first + 4 : stop + 4])])
+            for first, stop in stretches]
+
+
+def bio_labels(text: str, tokens: list[str], gold: list[tuple[int, int, str]]) -> list[str]:
+    """B-/I-/O label of each token given gold (start, end, type) spans: a token inside a span is in it."""
+    starts = offsets(text, tokens)
+    labels = ["O"] * len(tokens)
+    for start, end, kind in gold:
+        first = True
+        for index, (token, token_start) in enumerate(zip(tokens, starts)):
+            if token_start < end and token_start + len(token) > start:
+                labels[index] = ("B-" if first else "I-") + kind
+                first = False
+    return labels
+
+
+def tokens_and_starts(text: str) -> tuple[list[str], list[int]]:
+    """``tokenize(text)`` and each token's start offset, summed from the lengths of the pieces in C
+    (``offsets`` walks the tokens in Python: the same answer, slower on a long note)."""
+    parts = _TOKEN_SPLIT.split(text)
+    return parts[1::2], list(accumulate(map(len, parts), initial=0))[1:-1:2]
+
+
+def labelled_runs(text: str, tokens: list[str], labels: list[str], starts: list[int] | None = None
+                  ) -> Iterator[tuple[int, int, str]]:
+    """(start, end, type) of each run of tokens the tagger labelled as one entity."""
+    tagged = [index for index, label in enumerate(labels) if label != "O"]
+    if not tagged:
+        return
+    if starts is None:
+        starts = offsets(text, tokens, tagged[-1] + 1)
+    runs: list[list] = []  # [first token, last token, type]
+    for index in tagged:
+        label = labels[index]
+        if label[0] == "I" and runs and runs[-1][2] == label[2:] and runs[-1][1] == index - 1:
+            runs[-1][1] = index
+        else:
+            runs.append([index, index, label[2:]])
+    for first, last, kind in runs:
+        for piece_first, piece_last in _pieces(tokens, first, last):
+            words = [_cached_word_features(token) for token in tokens[piece_first : piece_last + 1]]
+            if all(word[_INERT] for word in words) or any(word[_CODED] for word in words):
+                continue
+            if all(word[_WEAK] for word in words) and sum(word[_CAPITALISED] for word in words) < 2:
+                continue
+            yield starts[piece_first], starts[piece_last] + len(tokens[piece_last]), kind
+
+
+def _pieces(tokens: list[str], first: int, last: int) -> list[tuple[int, int]]:
+    """A tagged run cut where an identifier cannot go on (a frequent lower-case word, a line break, a
+    sentence's full stop) and trimmed of connectors and punctuation at both ends. The model learnt
+    from synthetic sentences whose addresses run over lines and commas; in prose such as clinical notes
+    that habit spills runs over whole clauses ("RR 22. Treated with Tylenol")."""
+    pieces = []
+    start = None
+    for index in range(first, last + 1):
+        role = _cached_word_features(tokens[index])[_ROLE]
+        full_stop = tokens[index] == "." and index > first and (
+            _cached_word_features(tokens[index - 1])[_ROLE] not in _SHORTENED)
+        if role == _BREAK or full_stop:
+            if start is not None:
+                pieces.append((start, index - 1))
+            start = None
+        elif start is None:
+            start = index
+    if start is not None:
+        pieces.append((start, last))
+    trimmed = []
+    for piece_first, piece_last in pieces:
+        while piece_first <= piece_last and _cached_word_features(tokens[piece_first])[_ROLE] in (_EDGE_TOKEN, _TITLE):
+            piece_first += 1  # "Dr. Ana Ruiz": the title stays outside, as the rules keep it
+        while piece_last >= piece_first and _cached_word_features(tokens[piece_last])[_ROLE] in (
+                _EDGE_TOKEN, _CREDENTIAL) and not (
+                tokens[piece_last] == "." and piece_last > piece_first
+                and _cached_word_features(tokens[piece_last - 1])[_ROLE] in _SHORTENED):
+            piece_last -= 1
+        if piece_first <= piece_last:
+            trimmed.append((piece_first, piece_last))
+    return trimmed
+
+
+# --- the recognizer ---------------------------------------------------------------------------------
+_MISSING = object()
+_TAGGER: object = None
+# A CRFsuite tagger holds the sequence it is decoding: one call at a time (web requests use threads).
+_TAG_LOCK = threading.Lock()
+
+
+def _tagger():
+    """The CRFsuite tagger with the shipped model, opened once per process; None without crfsuite."""
+    global _TAGGER
+    if _TAGGER is None:  # a race here opens the file twice, harmlessly
+        try:
+            import pycrfsuite
+        except ImportError:
+            log.warning("python-crfsuite is not installed: the English tagger is off (the rules still run)")
+            _TAGGER = _MISSING
+        else:
+            tagger = pycrfsuite.Tagger()
+            tagger.open(str(_model_path))
+            _TAGGER = tagger
+    return None if _TAGGER is _MISSING else _TAGGER
+
+
+_model_path = MODEL_PATH
+
+
+def use_model(path: Path) -> None:
+    """Tag with another model file from now on (training and tests); the shipped one by default."""
+    global _TAGGER, _model_path
+    with _TAG_LOCK:
+        _model_path, _TAGGER = Path(path), None
+
+
+def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) -> None:
+    """Greek-script words the model left out become places ("I am in ΛΕΥΚΩΣΙΑ"): in English text a
+    word in another script is a name or a place, and the training set holds too few to learn them.
+    A mark glued between two Greek words joins them ("ΠΟΛΕΜΙ∆ΙΑ")."""
+    greek = [index for index, token in enumerate(tokens) if _GREEK.search(token) and labels[index] == "O"]
+    for index in greek:
+        previous = labels[index - 1] if index else "O"
+        if (previous == "O" and index > 1 and labels[index - 2].endswith("LOCATION") and len(tokens[index - 1]) == 1
+                and starts[index - 1] + 1 == starts[index] and starts[index - 2] + len(tokens[index - 2]) == starts[index - 1]):
+            labels[index - 1] = previous = "I-LOCATION"
+        labels[index] = "I-LOCATION" if previous.endswith("LOCATION") else "B-LOCATION"
+
+
+class EnglishTaggerRecognizer:
+    """Names, organisations, addresses and places tagged by the shipped CRF model."""
+
+    name = "en_tagger"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        if text.isupper():  # all capitals (a DICOM descriptor, a heading): the rules' dictionaries decide
+            return
+        tagger = _tagger()
+        if tagger is None:
+            return
+        tokens, starts = tokens_and_starts(text)
+        stretches = windows(tokens)
+        if not stretches:
+            return
+        labels = ["O"] * len(tokens)
+        with _TAG_LOCK:
+            for first, stop, items in stretches:
+                labels[first:stop] = tagger.tag(items)
+        if _GREEK.search(text):  # one scan of the text, not one per token
+            _label_greek_words(tokens, starts, labels)
+        for start, end, kind in labelled_runs(text, tokens, labels, starts):
+            span = make_span(text, start, end, kind, CONFIDENCE, self.name)
+            if span is not None:
+                yield span

@@ -1,0 +1,123 @@
+"""The English CRF tagger (recognizers/english_tagger.py): shipped model, what it adds, what it costs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from yizhi.deid.text import detect
+from yizhi.deid.text.metrics import Evaluation, presidio_gold, presidio_split, score_document
+from yizhi.deid.text.recognizers import base, english_tagger
+
+PRESIDIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
+NO_PRESIDIO = "presidio-research synth_dataset_v2 is not in ../shared/data/deid-text (a fresh clone has no training data)"
+
+# Sentences written for this test (not from any training file), with what the shipped model tags.
+FIXED_SAMPLE = {
+    "please forward the invoice to jonas berg before friday.": [(30, 40, "NAME")],
+    "She is an analyst at Blue Fern in the city.": [(21, 30, "ORGANIZATION")],
+    "she moved to 12 rue des lilas, 69003 lyon last month.": [(13, 41, "ADDRESS")],
+    "They met at the corner of Vesivärava 3 and Tartu maantee.": [(26, 56, "ADDRESS")],
+    "my friend tomasz nowak moved to the coast.": [(10, 22, "NAME")],
+    "History of Parkinson's disease and Hodgkin lymphoma, on Lipitor and aspirin.": [],
+}
+
+
+def tagger_spans(text):
+    return [(s.start, s.end, s.type) for s in english_tagger.EnglishTaggerRecognizer().find(text)]
+
+
+def without_tagger(text):
+    recognizer = next(r for r in base.registered("en") if r.name == english_tagger.EnglishTaggerRecognizer.name)
+    base.unregister(recognizer.name)
+    try:
+        return detect(text, "en")
+    finally:
+        base.register(recognizer)
+
+
+def test_registered_for_english_only():
+    assert "en_tagger" in [r.name for r in base.registered("en")]
+    assert "en_tagger" not in [r.name for r in base.registered("zh")]
+
+
+def test_shipped_model_tags_the_fixed_sample_as_recorded():
+    assert english_tagger.MODEL_PATH.stat().st_size < 3_000_000
+    assert {text: tagger_spans(text) for text in FIXED_SAMPLE} == FIXED_SAMPLE
+
+
+@pytest.mark.slow
+def test_shipped_model_is_what_the_training_script_makes(tmp_path):
+    if not PRESIDIO.exists():
+        pytest.skip(NO_PRESIDIO)
+    from yizhi.deid.text import train_en_tagger
+
+    assert train_en_tagger.main(["--out", str(tmp_path / "model.crfsuite")]) == 0
+    assert (tmp_path / "model.crfsuite").read_bytes() == english_tagger.MODEL_PATH.read_bytes()
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("please forward the invoice to jonas berg before friday.", "jonas berg"),  # lower-case name
+    ("She is an analyst at Blue Fern in the city.", "Blue Fern"),  # company of common words
+    ("she moved to 12 rue des lilas, 69003 lyon last month.", "12 rue des lilas, 69003 lyon"),  # lower-case address
+])
+def test_finds_what_the_rules_miss(text, found):
+    assert not any(found in s.text or s.text in found for s in without_tagger(text))
+    assert any(found in s.text for s in detect(text, "en"))
+
+
+def test_extends_a_rule_span():
+    text = "They met at the corner of Vesivärava 3 and Tartu maantee."
+    assert [s.text for s in without_tagger(text)] == ["the corner of Vesivärava 3 and Tartu"]
+    assert [s.text for s in detect(text, "en")] == ["the corner of Vesivärava 3 and Tartu maantee"]
+
+
+def test_all_capitals_and_codes_are_left_to_the_rules():
+    assert tagger_spans("CHEST PA AND LATERAL") == []
+    assert tagger_spans("Abdomen^1_AbdomenRoutine (Adult)") == []
+
+
+def test_without_crfsuite_the_rules_still_run(monkeypatch, caplog):
+    text = "Seen by Dr. Margaret Okafor; please forward the invoice to jonas berg."
+    monkeypatch.setitem(sys.modules, "pycrfsuite", None)  # import pycrfsuite now raises ImportError
+    english_tagger.use_model(english_tagger.MODEL_PATH)
+    try:
+        with caplog.at_level(logging.WARNING, logger=english_tagger.__name__):
+            assert tagger_spans(text) == []
+            assert tagger_spans(text) == []
+            found = [s.text for s in detect(text, "en")]
+        assert "Margaret Okafor" in found and "jonas berg" not in found
+        assert sum("python-crfsuite" in r.getMessage() for r in caplog.records) == 1  # logged once
+    finally:
+        monkeypatch.undo()
+        english_tagger.use_model(english_tagger.MODEL_PATH)
+    assert tagger_spans(text)
+
+
+def test_held_out_presidio_recall():
+    if not PRESIDIO.exists():
+        pytest.skip(NO_PRESIDIO)
+    evaluation = Evaluation()
+    for index, sample in enumerate(json.loads(PRESIDIO.read_text(encoding="utf-8"))):
+        if presidio_split(sample["template_id"]) != "test":
+            continue
+        predicted = [s.public() for s in detect(sample["full_text"], "en")]
+        score_document(sample["full_text"], presidio_gold(sample), predicted, evaluation, str(index))
+    overall = evaluation.report()["overall"]
+    # Measured 2026-11-22 with the shipped model: recall 0.965, precision 0.911 (rules alone 0.935 / 0.944).
+    assert overall["char_recall"] >= 0.955, overall
+    assert overall["char_precision"] >= 0.88, overall
+
+
+@pytest.mark.parametrize("text", ["", "  ", "5638 Aasa 43\nHumilimont, nan 78618", "a\tb\r\nc  d\u00a0e\u2028f x_y (Greek)."])
+def test_token_offsets_two_ways_agree(text):
+    tokens = english_tagger.tokenize(text)
+    assert english_tagger.tokens_and_starts(text) == (tokens, english_tagger.offsets(text, tokens))
+
+
+def test_greek_words_are_places():
+    assert tagger_spans("She flew in from ΚΑΤΩ ΠΟΛΕΜΙ∆ΙΑ yesterday.") == [(17, 31, "LOCATION")]
