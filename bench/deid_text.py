@@ -9,7 +9,8 @@
    type-agnostic (a character counts as removed if any span covers it), per gold type for YiZhi.
 2. Documents per second, YiZhi vs Presidio on the same documents in the same run, one process each.
    Presidio runs offline as the issue asks: a blank spaCy pipeline plus its predefined pattern
-   recognizers (English), plus hand-added Chinese patterns (mobile, 身份证, dates) for Chinese.
+   recognizers (English), plus hand-added Chinese patterns (mobile, 身份证, dates) for Chinese. English is
+   also run without its CRF tagger (the rules alone) to show what the tagger adds and costs.
 3. MB/s per core through the CLI with --workers 1 and 2, and peak memory of a streamed input at
    two sizes (flat memory: the peak must not grow with the input).
 
@@ -26,12 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from yizhi.deid.text import detect  # noqa: E402
+from yizhi.deid.text.recognizers import base  # noqa: E402
 from yizhi.deid.text.metrics import Evaluation, presidio_gold, presidio_split, score_document  # noqa: E402
 from yizhi.deid.text.recognizers.tagger import tag_every_sentence  # noqa: E402
 
@@ -91,6 +94,17 @@ def presidio_analyzer(languages: list[str]):
                 supported_entity=entity, supported_language="zh", name=f"zh_{entity}",
                 patterns=[Pattern(f"zh_{entity}_{i}", rx, 0.6) for i, rx in enumerate(regexes)]))
     return AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=languages)
+
+
+@contextmanager
+def english_tagger_off():
+    """Run without the English CRF tagger (the rules alone), restoring the registry afterwards."""
+    saved = list(base._REGISTRY)
+    base.unregister("en_tagger")
+    try:
+        yield
+    finally:
+        base._REGISTRY[:] = saved
 
 
 # --- measurement ------------------------------------------------------------------------------------
@@ -192,6 +206,13 @@ def main() -> None:
                 return [s.public() for s in detect(text, lang)]
         return run
 
+    def ours_without_en_tagger(lang):
+        """The rules alone, for English: what the CRF tagger adds in recall and costs in speed."""
+        def run(text):
+            with english_tagger_off():
+                return [s.public() for s in detect(text, lang)]
+        return run
+
     def presidio(lang):
         return lambda text: [{"start": r.start, "end": r.end, "type": r.entity_type}
                              for r in analyzer.analyze(text, language=lang)]
@@ -203,8 +224,10 @@ def main() -> None:
     accuracy = {
         "zh_test": {"yizhi": evaluate(zh_notes, ours("zh")), "presidio": evaluate(zh_notes, presidio("zh")),
                     "yizhi_tagger_on_every_sentence": evaluate(zh_notes, ours_every_sentence("zh"))},
-        "en_clinical_test": {"yizhi": evaluate(en_clinical, ours("en")), "presidio": evaluate(en_clinical, presidio("en"))},
-        "en_presidio_odd_templates": {"yizhi": evaluate(en_notes, ours("en")), "presidio": evaluate(en_notes, presidio("en"))},
+        "en_clinical_test": {"yizhi": evaluate(en_clinical, ours("en")), "presidio": evaluate(en_clinical, presidio("en")),
+                             "yizhi_without_en_tagger": evaluate(en_clinical, ours_without_en_tagger("en"))},
+        "en_presidio_odd_templates": {"yizhi": evaluate(en_notes, ours("en")), "presidio": evaluate(en_notes, presidio("en")),
+                                      "yizhi_without_en_tagger": evaluate(en_notes, ours_without_en_tagger("en"))},
         "en_presidio_odd_templates_all_labels": {"yizhi": evaluate(en_all_labels, ours("en")),
                                                  "presidio": evaluate(en_all_labels, presidio("en"))},
         "en_presidio_whole_file_partly_tuned_on": {"yizhi": evaluate(en_whole, ours("en")),
@@ -232,6 +255,7 @@ def main() -> None:
         ours_rate = docs_per_second(texts, ours(lang))
         batched_rate = ours_batched(texts, lang)
         presidio_rate = docs_per_second(texts, presidio(lang))
+        rules_rate = docs_per_second(texts, ours_without_en_tagger(lang)) if lang == "en" else None
         mb = sum(len(t.encode()) for t in texts) / 1e6
         speed[name] = {
             "documents": len(texts), "mb": round(mb, 3),
@@ -239,6 +263,8 @@ def main() -> None:
             "ratio": round(ours_rate / presidio_rate, 2),
             "yizhi_batched_docs_per_s": round(batched_rate, 1),  # 32 notes tagged together, as the CLI does
             "batched_ratio": round(batched_rate / presidio_rate, 2),
+            "yizhi_without_en_tagger_docs_per_s": round(rules_rate, 1) if rules_rate else None,
+            "without_en_tagger_ratio": round(rules_rate / presidio_rate, 2) if rules_rate else None,
         }
 
     print("CLI throughput and memory ...", file=sys.stderr)
@@ -314,11 +340,14 @@ def render_markdown(results: dict) -> str:
             e_precision = f"{v['entity_precision']:.4f}" if v["pred_entities"] else "–"
             lines.append(f"| {kind} | {recall} | {precision} | {e_recall} | {e_precision} | {v['gold_entities']} | {v['pred_entities']} |")
     lines += ["", "## Speed, same documents, same run, one process each", "",
-              "| documents | count | MB | YiZhi docs/s | Presidio docs/s | ratio | YiZhi batched docs/s | ratio |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+              "| documents | count | MB | YiZhi docs/s | Presidio docs/s | ratio | YiZhi batched docs/s | ratio "
+              "| YiZhi without the English tagger docs/s | ratio |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, v in results["speed"].items():
+        rules = v.get("yizhi_without_en_tagger_docs_per_s")
+        rules_cells = f"{rules} | {v['without_en_tagger_ratio']}×" if rules else "– | –"
         lines.append(f"| {name} | {v['documents']} | {v['mb']} | {v['yizhi_docs_per_s']} | {v['presidio_docs_per_s']} | "
-                     f"{v['ratio']}× | {v['yizhi_batched_docs_per_s']} | {v['batched_ratio']}× |")
+                     f"{v['ratio']}× | {v['yizhi_batched_docs_per_s']} | {v['batched_ratio']}× | {rules_cells} |")
     lines += ["", "One document at a time for both; \"batched\" tags 32 notes together (equal-length sentences "
               "share one model call, identical output), which is what the CLI does."]
     lines += ["", "## CLI (`yizhi deid text`), mixed zh/en .jsonl", "",
