@@ -135,3 +135,68 @@ def test_a_changed_rule_is_used_at_once():
     assert [s.text for s in recognizer.find("code KX-4471 and QQ-1234")] == ["QQ-1234"]
     recognizer.rules.append(PatternRule("RECORD_NUMBER", re.compile(r"KX-\d{4}"), 0.9, trigger=("kx",)))
     assert [s.text for s in recognizer.find("code KX-4471 and QQ-1234")] == ["QQ-1234", "KX-4471"]
+
+
+# Expressions as they were before being rewritten to start with a character set `re` can jump to.
+EARLIER_FORMS = {
+    "IBAN": (patterns.IBAN, r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"),
+    "GENERIC_PHONE": (patterns.GENERIC_PHONE, "(?:" + "|".join(
+        first + r"\d{2,4}\)?(?:[ .-]\d{2,4}){0,3}[ .-]\d{2,8}(?:x\d{1,5})?(?![\w/,]|\.\d|-\d)"
+        for first in (r"\+(?<![\w.,/:-]\+)\d{1,3}[ .-]?\(?", r"\((?<![\w.,/:-]\()")) + "|"
+        + r"\d(?<![\w.,/:-]\d)\d{1,3}\)?(?:[ .-]\d{2,4}){0,3}[ .-]\d{2,8}(?:x\d{1,5})?(?![\w/,]|\.\d|-\d))"),
+    "US_PHONE": (patterns.US_PHONE, "(?:" + "|".join((
+        r"\+(?<![\w/]\+)1[ .-]?(?:\(\d{3}\)[ ]?|\d{3}[ .-])",
+        r"1(?<![\w/]1)[ .-]?(?:\(\d{3}\)[ ]?|\d{3}[ .-])",
+        r"\((?<![\w/]\()\d{3}\)[ ]?",
+        r"\d(?<![\w/]\d)\d{2}[ .-]",
+    )) + r")\d{3}[ .-]\d{4}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\d-])"),
+    "EN_DATE_DAY_MONTH": (patterns.EN_DATES[1], r"(?:[12](?<!\w[12])\d|3(?<!\w3)[01]|0(?<!\w0)[1-9]|[1-9](?<!\w[1-9]))"
+                          r"(?:st|nd|rd|th)?[ ]+(?:of[ ]+)?" + patterns._MONTH + r"(?:,?[ ]+(?:1[89]|20)\d{2})?\b"),
+    "EN_DATE_ON": (patterns.EN_DATES[3],
+                   r"(?:0(?<=\bon 0)[1-9]|[1-9](?<=\bon [1-9])|1(?<=\bon 1)[0-2])/(?:[12]\d|3[01]|0?[1-9])\b(?!/)"),
+    "CN_LANDLINE": (patterns.CN_LANDLINE,
+                    r"(?<![\d.])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[ -])[ ]?\d{7,8}(?:[-转]\d{1,5})?(?![\d.])"),
+    "PASSPORT_CN": (patterns.PASSPORT_CN, patterns._NB + r"(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E?\d{7}|[CW]\d{8}|[HM]\d{8,10})"
+                    + patterns._NA),
+    "CN_DATE_YEAR": (patterns.CN_DATES[0], r"(?<!\d)(?:1[89]|20)\d{2}[ ]?年[ ]?\d{1,2}[ ]?月(?:[ ]?\d{1,2}[ ]?[日号])?"
+                     r"(?:[ ]?(?:上午|下午|凌晨|晚上|早上|中午|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?)?"),
+    "CN_DATE_MONTH": (patterns.CN_DATES[1], r"(?<![\d年])\d{1,2}[ ]?月[ ]?\d{1,2}[ ]?[日号]"
+                      r"(?:[ ]?(?:上午|下午|凌晨|晚上|早上|中午|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?)?"),
+    "CN_DATE_WORDS": (patterns.CN_DATES[2], r"[〇零一二三四五六七八九十]{4}年[〇零一二三四五六七八九十]{1,2}月(?:[〇零一二三四五六七八九十]{1,3}[日号])?"),
+}
+
+
+def _shape_texts(count: int, seed: int = 11) -> list[str]:
+    """Random digits, signs and the words around phone numbers and dates, Chinese and Unicode digits too."""
+    rng = random.Random(seed)
+    pieces = ["+", "(", ")", "（", "）", ".", "-", " ", " ", "/", "x", "ext", "ext.", ",", ":", "on ", "on ", "of ", " Jan", " March ", "Sept ",
+              "st", "th", "年", "月", "日", "号", "转", "下午", "时", "分", "E", "G", "D", "S", "P", "C", "W", "H", "M", "DE", "GB",
+              "٣", "a", "\n", "〇", "二", "十", "on 1", "on 0", "on 3", "2019年", "1999 年", "3月", "12 月", "二〇一九年", "三月"]
+
+    def piece() -> str:
+        roll = rng.random()
+        if roll < 0.6:  # a digit group and what usually follows one
+            digits = "".join(rng.choice("0123456789") for _ in range(rng.choice([1, 1, 2, 2, 3, 3, 4, 4, 5, 8])))
+            return digits + rng.choice(["", " ", "-", ".", "/", " ", "-"])
+        return rng.choice(pieces)
+
+    return ["".join(piece() for _ in range(rng.randint(1, 30))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("name", sorted(EARLIER_FORMS))
+def test_rewritten_expressions_match_as_before(name, texts):
+    rule, earlier = EARLIER_FORMS[name]
+    earlier = re.compile(earlier, rule.regex.flags)
+    for text in texts + _shape_texts(4000):
+        now = [(m.span(), m.groups()) for m in rule.regex.finditer(text)]
+        assert now == [(m.span(), m.groups()) for m in earlier.finditer(text)], text
+
+
+@pytest.mark.parametrize("name", sorted(EARLIER_FORMS))
+def test_new_triggers_pass_wherever_the_expression_matches(name, texts):
+    rule, _ = EARLIER_FORMS[name]
+    if not isinstance(rule.trigger, re.Pattern):
+        return
+    for text in texts + _shape_texts(4000):
+        if rule.regex.search(text):
+            assert rule.trigger.search(text), text
