@@ -58,8 +58,9 @@ class _Step:
 
     rule: PatternRule
     folded: re.Pattern[str] | None  # the same expression for the lower-cased text, or None
-    trigger: re.Pattern[str] | tuple[str, ...] | None
-    folded_trigger: re.Pattern[str] | None
+    trigger_words: frozenset[str] | None  # a word trigger, as a set
+    trigger: re.Pattern[str] | None  # a regex trigger
+    folded_trigger: re.Pattern[str] | None  # ... and the same for the lower-cased text, or None
     starts: tuple[str, ...] | None  # every match begins with one of these (lower case), or None
 
 
@@ -92,13 +93,16 @@ class PatternRecognizer:
         lower = text.lower()
         foldable = _foldable(text, lower)  # positions in `lower` are positions in `text`
         found = _word_positions(plan.automaton, lower)
-        checked: dict[object, bool] = {}
+        present = found.keys()
+        checked: dict[re.Pattern[str], bool] = {}  # regex triggers already tried on this text
         for step in plan.steps:
-            trigger = step.trigger
-            if trigger is not None:
-                passed = checked.get(trigger)
+            if step.trigger_words is not None:
+                if present.isdisjoint(step.trigger_words):
+                    continue
+            elif step.trigger is not None:
+                passed = checked.get(step.trigger)
                 if passed is None:
-                    passed = checked[trigger] = _trigger_passes(step, text, lower, foldable, found)
+                    passed = checked[step.trigger] = _trigger_passes(step, text, lower, foldable)
                 if not passed:
                     continue
             rule = step.rule
@@ -107,6 +111,8 @@ class PatternRecognizer:
             else:
                 regex, subject = rule.regex, text
             if foldable and step.starts is not None:
+                if present.isdisjoint(step.starts):
+                    continue  # none of the words a match must begin with occurs
                 matches = _matches_at(regex, subject, _starts_in(found, step.starts))
             else:
                 matches = regex.finditer(subject)
@@ -125,19 +131,20 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
     words: set[str] = set()
     for rule in rules:
         trigger = rule.trigger
-        folded_trigger = _folded(trigger) if isinstance(trigger, re.Pattern) else None
         starts = start_words(rule.regex)
-        steps.append(_Step(rule, _folded(rule.regex), trigger, folded_trigger, starts))
         if isinstance(trigger, tuple):
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, starts))
             words.update(trigger)
+        else:
+            folded_trigger = _folded(trigger) if trigger is not None else None
+            steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, starts))
         words.update(starts or ())
     return _Plan(list(rules), _RULES_VERSION, tuple(steps), _automaton(frozenset(words)))
 
 
-def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool, found: dict[str, list[int]]) -> bool:
+def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
+    """Does the step's regex trigger occur in the text?"""
     trigger = step.trigger
-    if isinstance(trigger, tuple):
-        return any(word in found for word in trigger)
     if step.folded_trigger is not None and foldable:  # case-insensitive ("http|www"): on the lower-cased text
         return step.folded_trigger.search(lower) is not None
     return trigger.search(text) is not None

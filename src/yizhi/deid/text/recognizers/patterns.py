@@ -55,7 +55,7 @@ DIGIT_RUN = re.compile(r"\d{5}")
 # "[.:](?<=\d[.:])" occurs exactly where "\d[.:]" does)
 DOT_OR_COLON = re.compile(r"[.:](?:(?<=\d[.:])|\d|(?<=:)[0-9A-Fa-f])")  # \d[.:] or [.:]\d or :hex
 AT = re.compile("@")
-WEB = re.compile(r"http|www\.|ftp", re.IGNORECASE)
+WEB = ("http", "www.", "ftp")  # (words: the one Aho-Corasick pass finds them; a regex would be another scan)
 
 
 # --- identifiers shared by both languages --------------------------------------------------------
