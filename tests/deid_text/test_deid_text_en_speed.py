@@ -200,3 +200,29 @@ def test_new_triggers_pass_wherever_the_expression_matches(name, texts):
     for text in texts + _shape_texts(4000):
         if rule.regex.search(text):
             assert rule.trigger.search(text), text
+
+
+def test_upper_share_quick_answer_equals_the_count():
+    from yizhi.deid.text.recognizers import english
+
+    rng = random.Random(3)
+    alphabet = "aZ bY.1ÉéßİıſK\n中"
+    heads = ["", "ABCDe", "ABCD e", "ABCDE", "abcde", "WBC 12", "HEAD\nline"]
+    heads += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(5000)]
+    heads += ["".join(rng.choice("ABCDEFGH ab") for _ in range(rng.randint(1, 30))) for _ in range(5000)]
+    for head in heads:
+        letters = [c for c in head if c.isalpha()]
+        counted = bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+        assert english._upper_share_at_least(head) == counted, head
+
+
+def test_house_number_guard_keeps_every_address(texts):
+    """The space test before the house-number searches only skips searches that would find nothing."""
+    from yizhi.deid.text import pipeline
+    from yizhi.deid.text.recognizers import english
+
+    for text in texts[::3]:
+        for start in range(1, len(text), 3):
+            if " " not in text[max(0, start - 2) : start]:
+                assert english._HOUSE_BEFORE.search(text, max(0, start - 30), start) is None
+                assert pipeline._HOUSE_LEFT.search(text, max(0, start - 16), start) is None

@@ -104,7 +104,8 @@ def _with_trailing_zip(text: str, span: Span) -> Span:
     if span.type != "ADDRESS":
         return span
     start, end = span.start, span.end
-    house = _HOUSE_LEFT.search(text, max(0, start - 16), start)
+    # (the numbers end in a space just before the address, or one more back before a final line break)
+    house = _HOUSE_LEFT.search(text, max(0, start - 16), start) if " " in text[max(0, start - 2) : start] else None
     if house:  # "74678 midtvollen 130", "643 ul. Biskupa 118": leading numbers belong to the address
         start = house.start()
     corner = _CORNER.search(text, max(0, start - 14), start)

@@ -246,7 +246,8 @@ class EnglishNameRecognizer:
         elif (joined in places and joined not in very_common) or any(w in LOCATION_WORDS for w in words):
             kind = "LOCATION"
         start, end = run[0].start(), run[-1].end()
-        house = _HOUSE_BEFORE.search(text, max(0, start - 30), start)
+        # (a house number ends in a space just before the run, or one more back before a final line break)
+        house = _HOUSE_BEFORE.search(text, max(0, start - 30), start) if " " in text[max(0, start - 2) : start] else None
         if house and kind != "ORGANIZATION" and not forced:
             start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
         if _POSSESSIVE.search(text[start:end]):
@@ -315,8 +316,23 @@ def _mostly_upper(text: str, pos: int) -> bool:
     return _upper_share_at_least(text[:2000])
 
 
-@lru_cache(maxsize=16)
 def _upper_share_at_least(head: str, share: float = 0.8) -> bool:
+    # Quick exact answer for ordinary text: with L lower-case ASCII letters there are at most
+    # len - L capitals, and capitals make up the largest share when every other character is one
+    # (letters = len). If even that share falls short, the count below would too. L is counted on
+    # the ASCII bytes, which is fast; the full count walks every character in Python.
+    ascii_bytes = head.encode("ascii", "ignore")
+    lower_ascii = len(ascii_bytes) - len(ascii_bytes.translate(None, _ASCII_LOWER))
+    if len(head) - lower_ascii < share * len(head):
+        return False
+    return _upper_share_counted(head, share)
+
+
+_ASCII_LOWER = b"abcdefghijklmnopqrstuvwxyz"
+
+
+@lru_cache(maxsize=16)
+def _upper_share_counted(head: str, share: float) -> bool:
     letters = list(filter(str.isalpha, head))
     return bool(letters) and sum(map(str.isupper, letters)) >= share * len(letters)
 
