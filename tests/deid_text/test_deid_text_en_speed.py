@@ -226,6 +226,8 @@ def test_house_number_guard_keeps_every_address(texts):
             if " " not in text[max(0, start - 2) : start]:
                 assert english._HOUSE_BEFORE.search(text, max(0, start - 30), start) is None
                 assert pipeline._HOUSE_LEFT.search(text, max(0, start - 16), start) is None
+            if not english._DIGIT.search(text, max(0, start - 30), start):
+                assert english._HOUSE_BEFORE.search(text, max(0, start - 30), start) is None
 
 
 def test_every_trigger_passes_wherever_its_rule_matches(texts):

@@ -91,17 +91,25 @@ def resolve_overlaps(text: str, spans: list[Span]) -> list[Span]:
     """
     if not spans:
         return []
-    ordered = sorted(spans, key=lambda s: (s.start, -s.end))
-    groups: list[list[Span]] = [[ordered[0]]]
+    ordered = sorted(spans, key=_start_then_longest)
+    resolved: list[Span] = []
+    group = [ordered[0]]
     group_end = ordered[0].end
     for span in ordered[1:]:
         if span.start < group_end:
-            groups[-1].append(span)
-            group_end = max(group_end, span.end)
+            group.append(span)
+            if span.end > group_end:
+                group_end = span.end
         else:
-            groups.append([span])
+            resolved.append(group[0] if len(group) == 1 else _merge_group(text, group))
+            group = [span]
             group_end = span.end
-    return [_merge_group(text, group) for group in groups]
+    resolved.append(group[0] if len(group) == 1 else _merge_group(text, group))
+    return resolved
+
+
+def _start_then_longest(span: Span) -> tuple[int, int]:
+    return span.start, -span.end
 
 
 def _merge_group(text: str, group: list[Span]) -> Span:

@@ -112,6 +112,21 @@ def _strip(token: str) -> str:
     return _POSSESSIVE.sub("", token.rstrip(".").replace("’", "'")).lower()
 
 
+_LAST_TOKENS: tuple[str, list[re.Match[str]]] = ("", [])
+
+
+def _tokens(text: str) -> list[re.Match[str]]:
+    """The word tokens of ``text``, read only. Two recognizers walk the same note's tokens one after
+    the other; the last note's list is kept (a tuple swapped whole, so threads see one or the other)."""
+    global _LAST_TOKENS
+    last = _LAST_TOKENS
+    if last[0] is text:
+        return last[1]
+    tokens = list(_TOKEN.finditer(text))
+    _LAST_TOKENS = (text, tokens)
+    return tokens
+
+
 def _is_capitalised(token: str) -> bool:
     return token[0].isupper()
 
@@ -145,7 +160,7 @@ class EnglishNameRecognizer:
         self.strict = strict
 
     def find(self, text: str) -> Iterator[Span]:
-        tokens = list(_TOKEN.finditer(text))
+        tokens = _tokens(text)
         index = 0
         silent = _silent_single_word
         while index < len(tokens):
@@ -246,8 +261,10 @@ class EnglishNameRecognizer:
         elif (joined in places and joined not in very_common) or any(w in LOCATION_WORDS for w in words):
             kind = "LOCATION"
         start, end = run[0].start(), run[-1].end()
-        # (a house number ends in a space just before the run, or one more back before a final line break)
-        house = _HOUSE_BEFORE.search(text, max(0, start - 30), start) if " " in text[max(0, start - 2) : start] else None
+        # (only where it can match: a house number holds a digit and ends in a space just before the run,
+        # or one more back before a final line break)
+        house = (_HOUSE_BEFORE.search(text, max(0, start - 30), start)
+                 if " " in text[max(0, start - 2) : start] and _DIGIT.search(text, max(0, start - 30), start) else None)
         if house and kind != "ORGANIZATION" and not forced:
             start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
         if _POSSESSIVE.search(text[start:end]):
@@ -266,6 +283,7 @@ class EnglishNameRecognizer:
                 yield address
 
 
+_DIGIT = re.compile(r"\d")
 _HOUSE_NUMBER_AFTER = re.compile(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)")
 _HOUSE_BEFORE = re.compile(r"(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$")
 _CUE = re.compile(
@@ -401,7 +419,7 @@ class LowercaseNameRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         names, common = name_words(), common_words()
-        tokens = [t for t in _TOKEN.finditer(text)]
+        tokens = _tokens(text)
         index = 0
         while index < len(tokens):
             word = tokens[index].group()
