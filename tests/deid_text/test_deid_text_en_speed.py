@@ -242,3 +242,16 @@ def test_every_trigger_passes_wherever_its_rule_matches(texts):
                 assert any(word in text.lower() for word in rule.trigger), (rule.regex.pattern[:60], text)
             else:
                 assert rule.trigger.search(text), (rule.regex.pattern[:60], text)
+
+
+def test_house_number_expressions_match_as_before(texts):
+    from yizhi.deid.text import pipeline
+    from yizhi.deid.text.recognizers import english
+
+    earlier_before = re.compile(r"(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$")
+    earlier_left = re.compile(r"(?<![\w.,:/+-])(?:\d{1,6}[A-Za-z]?[ ]+){1,2}$")
+    for text in texts[::2] + _shape_texts(3000, seed=13):
+        for start in range(1, len(text), 2):
+            for now, earlier, reach in ((english._HOUSE_BEFORE, earlier_before, 30), (pipeline._HOUSE_LEFT, earlier_left, 16)):
+                got, want = now.search(text, max(0, start - reach), start), earlier.search(text, max(0, start - reach), start)
+                assert (got and got.span()) == (want and want.span()), (text, start)

@@ -24,7 +24,8 @@ _ADDRESS_TAIL = re.compile(
     r"(?:[ ,\n]*(?:[A-Z]{2,3}\b|nan\b|\d{1,6}(?:-\d{3,4})?\b\.?|u\. ?\d+\.?|\([^()\n]{1,20}\)"
     r"|[A-ZÀ-ÖØ-Þ\u0391-\u03a9∆]{3,}\b))+"
 )
-_HOUSE_LEFT = re.compile(r"(?<![\w.,:/+-])(?:\d{1,6}[A-Za-z]?[ ]+){1,2}$")
+# "(?<![\w.,:/+-])(?:\d{1,6}[A-Za-z]?[ ]+){1,2}$" written to start with a digit `re` can jump to (same matches)
+_HOUSE_LEFT = re.compile(r"\d(?<![\w.,:/+-]\d)\d{0,5}[A-Za-z]?[ ]+(?:\d{1,6}[A-Za-z]?[ ]+)?$")
 _CORNER = re.compile(r"the corner of $", re.IGNORECASE)
 _ADDRESS_KINDS = {"ADDRESS", "LOCATION"}
 

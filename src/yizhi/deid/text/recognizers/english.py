@@ -285,7 +285,8 @@ class EnglishNameRecognizer:
 
 _DIGIT = re.compile(r"\d")
 _HOUSE_NUMBER_AFTER = re.compile(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)")
-_HOUSE_BEFORE = re.compile(r"(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$")
+# "(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$" written to start with a digit `re` can jump to (same matches)
+_HOUSE_BEFORE = re.compile(r"\d(?<![\w.,/-]\d)\d{0,5}[A-Za-z]?[ ]+(?:\d{1,6}[A-Za-z]?[ ]+){0,2}$")
 _CUE = re.compile(
     r"\b(my name is|name is|named|called|calls? me|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
     r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+",
@@ -307,21 +308,21 @@ _EPONYM_USE = re.compile(r"['’]s?\b|[ ](?:disease|sign|syndrome|lymphoma|palsy
 
 def _trim_run(run: list[re.Match[str]]) -> list[re.Match[str]]:
     """Drop clinical terms and connectors from both ends ("Hx of Parkinson's" is not a name)."""
-    run = list(run)
+    first, stop = 0, len(run)
+    while stop > first and _droppable(run[stop - 1]):
+        stop -= 1
+    while first < stop and _droppable(run[first]):
+        first += 1
+    return run[first:stop]
 
-    def droppable(token: re.Match[str]) -> bool:
-        word = token.group()
-        key = _strip(word)
-        if key in EPONYMS:  # Murphy's sign is a term, Dr. Regina Murphy a person
-            end = token.end() - (2 if _POSSESSIVE.search(word) else 0)
-            return _EPONYM_USE.match(token.string, end) is not None
-        return key in CLINICAL_TERMS or (word in _CONNECTORS)  # "Du Wei" keeps its capital Du
 
-    while run and droppable(run[-1]):
-        run.pop()
-    while run and droppable(run[0]):
-        run.pop(0)
-    return run
+def _droppable(token: re.Match[str]) -> bool:
+    word = token.group()
+    key = _strip(word)
+    if key in EPONYMS:  # Murphy's sign is a term, Dr. Regina Murphy a person
+        end = token.end() - (2 if _POSSESSIVE.search(word) else 0)
+        return _EPONYM_USE.match(token.string, end) is not None
+    return key in CLINICAL_TERMS or (word in _CONNECTORS)  # "Du Wei" keeps its capital Du
 
 
 def _mostly_upper(text: str, pos: int) -> bool:
