@@ -270,3 +270,11 @@ def test_cue_expression_matches_as_before(texts):
         if english._foldable(text, lower):
             assert [(m.span(), m.span(1)) for m in english._CUE_FOLDED.finditer(lower)] == \
                 [(m.span(), m.span(1)) for m in earlier.finditer(text)]
+
+
+def test_digit_run_triggers_find_what_a_plain_run_search_finds(texts):
+    for text in texts + _shape_texts(3000, seed=17):
+        assert bool(patterns.DIGIT_RUN.search(text)) == bool(re.search(r"\d{5}", text)), text  # CARD keeps its trigger
+        assert bool(patterns.CN_ID_15.trigger.search(text)) == bool(re.search(r"\d{15}", text)), text
+        assert bool(patterns.LONG_NUMBER.trigger.search(text)) == bool(re.search(r"\d{9}", text)), text
+        assert bool(patterns.NUMERIC_DATES[2].trigger.search(text)) == bool(re.search(r"\d{8}", text)), text

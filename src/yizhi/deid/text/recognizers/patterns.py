@@ -50,7 +50,9 @@ def _by_first_letter(alternatives: str) -> str:
 
 
 DIGIT = re.compile(r"\d")
-DIGIT_RUN = re.compile(r"\d{5}")
+# A run of n digits, looked for from the start of each run only ("\d(?<!\d\d)" is a digit with none
+# before it): a text holds one exactly when it holds "\d{n}", without retrying inside every long run.
+DIGIT_RUN = re.compile(r"\d(?<!\d\d)\d{4}")
 # (triggers are only asked whether they occur; each is written to start with a character `re` can jump to:
 # "[.:](?<=\d[.:])" occurs exactly where "\d[.:]" does)
 DOT_OR_COLON = re.compile(r"[.:](?:(?<=\d[.:])|\d|(?<=:)[0-9A-Fa-f])")  # \d[.:] or [.:]\d or :hex
@@ -405,17 +407,18 @@ DOMAIN.trigger = re.compile(r"\.(?<=\w\.)[A-Za-z]")  # a word character, a dot, 
 # match must contain (tests/deid_text/test_deid_text_en_speed.py checks that on all labeled texts).
 # (CARD keeps \d{5}, which a card written in groups of four, "6222 0269 8743 8359 533", does not pass:
 # those are only found after a label today. Widening it changes what is found: a decision, not speed work.)
-CN_ID_15.trigger = re.compile(r"\d{15}")
-LONG_NUMBER.trigger = re.compile(r"\d{9}")
-SSN.trigger = re.compile(r"\d{3}[- ]\d\d[- ]\d{4}")
+CN_ID_15.trigger = re.compile(r"\d(?<!\d\d)\d{14}")  # (runs of 15, 9 and 8 digits: see DIGIT_RUN)
+LONG_NUMBER.trigger = re.compile(r"\d(?<!\d\d)\d{8}")
+SSN.trigger = re.compile(r"\d(?<!\d\d)\d\d[- ]\d\d[- ]\d{4}")  # (the rule wants no digit before either)
 IPV4.trigger = re.compile(r"\.(?<=\d\.)\d{1,3}\.\d{1,3}\.\d")
 NUMERIC_DATES[0].trigger = re.compile(r"[-/.](?<=\d{4}[-/.])\d")
 NUMERIC_DATES[1].trigger = re.compile(r"[-/.](?<=\d[-/.])\d\d?[-/.]\d\d")
-NUMERIC_DATES[2].trigger = re.compile(r"\d{8}")
+NUMERIC_DATES[2].trigger = re.compile(r"\d(?<!\d\d)\d{7}")
 AGES[0].trigger = ("岁",)
 AGES[1].trigger = re.compile(r"(?:9\d|1[0-2]\d)[ -]*[yY]")
-US_PHONE.trigger = re.compile(r"[ .-](?<=\d{3}[ .-])\d{4}")
-GENERIC_PHONE.trigger = re.compile(r"[ .-](?:(?<=\d[ .-])|(?<=\d\)[ .-]))\d\d")
+# (these two start at a digit: in English text a space, where "[ .-]" would start, is far more common)
+US_PHONE.trigger = re.compile(r"\d(?<=\d{3}[ .-]\d)\d{3}")
+GENERIC_PHONE.trigger = re.compile(r"\d(?:(?<=\d[ .-]\d)|(?<=\d\)[ .-]\d))\d")
 CN_MOBILE.trigger = re.compile(r"1[3-9]\d[ -]?\d{4}[ -]?\d{4}")
 US_ADDRESS_LINE.trigger = re.compile(r",[ ]+[A-Z]{2}[ ]+\d{5}")
 
