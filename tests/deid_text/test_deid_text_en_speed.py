@@ -278,3 +278,15 @@ def test_digit_run_triggers_find_what_a_plain_run_search_finds(texts):
         assert bool(patterns.CN_ID_15.trigger.search(text)) == bool(re.search(r"\d{15}", text)), text
         assert bool(patterns.LONG_NUMBER.trigger.search(text)) == bool(re.search(r"\d{9}", text)), text
         assert bool(patterns.NUMERIC_DATES[2].trigger.search(text)) == bool(re.search(r"\d{8}", text)), text
+
+
+def test_recognizers_sharing_a_read_of_the_note_find_what_each_finds_alone():
+    text = "MRN 12345 and Ward KX-4471, code QQ-1234"
+    first = PatternRecognizer("a", frozenset({"en"}), [PatternRule("RECORD_NUMBER", re.compile(r"KX-\d{4}"), 0.9, trigger=("kx",))])
+    expected_first = [s.text for s in first.find(text)]
+    second = PatternRecognizer("b", frozenset({"en"}), [PatternRule("RECORD_NUMBER", re.compile(r"QQ-\d{4}"), 0.9,
+                                                                    trigger=("qq",))])
+    # the second plan adds words: the first recognizer must read the note again with them, and still agree
+    assert [s.text for s in second.find(text)] == ["QQ-1234"]
+    assert [s.text for s in first.find(text)] == expected_first == ["KX-4471"]
+    assert [s.text for s in second.find(text)] == ["QQ-1234"]

@@ -69,7 +69,7 @@ class _Plan:
     rules: list[PatternRule]
     version: int
     steps: tuple[_Step, ...]
-    automaton: object  # Aho-Corasick automaton of every trigger word and start word
+    words: frozenset[str]  # every trigger word and start word of these rules
 
 
 @dataclass
@@ -90,9 +90,7 @@ class PatternRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         plan = self._plan()
-        lower = text.lower()
-        foldable = _foldable(text, lower)  # positions in `lower` are positions in `text`
-        found = _word_positions(plan.automaton, lower)
+        lower, foldable, found = _read(text)  # foldable: positions in `lower` are positions in `text`
         present = found.keys()
         checked: dict[re.Pattern[str], bool] = {}  # regex triggers already tried on this text
         for step in plan.steps:
@@ -139,7 +137,35 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
             folded_trigger = _folded(trigger) if trigger is not None else None
             steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, starts))
         words.update(starts or ())
-    return _Plan(list(rules), _RULES_VERSION, tuple(steps), _automaton(frozenset(words)))
+    _add_words(words)
+    return _Plan(list(rules), _RULES_VERSION, tuple(steps), frozenset(words))
+
+
+# One automaton holds the words of every pattern recognizer's plan, so the recognizers that read a
+# note one after the other (shared patterns, then the language's own) share one pass over it: the
+# last note's lower-cased text and word positions are kept (a tuple swapped whole, thread-safe).
+_WORDS: frozenset[str] = frozenset()
+_LAST_READ: tuple = ("", None, "", False, {})
+
+
+def _add_words(words: set[str]) -> None:
+    global _WORDS
+    if not words <= _WORDS:
+        _WORDS = _WORDS | words
+
+
+def _read(text: str) -> tuple[str, bool, dict[str, list[int]]]:
+    """``text`` lower-cased, whether that keeps every position, and where each known word begins."""
+    global _LAST_READ
+    automaton = _automaton(_WORDS)
+    last = _LAST_READ
+    if last[0] is text and last[1] is automaton:
+        return last[2], last[3], last[4]
+    lower = text.lower()
+    foldable = _foldable(text, lower)
+    found = _word_positions(automaton, lower)
+    _LAST_READ = (text, automaton, lower, foldable, found)
+    return lower, foldable, found
 
 
 def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
