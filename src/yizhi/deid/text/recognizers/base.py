@@ -3,12 +3,14 @@
 A recognizer is anything with a ``name``, the ``languages`` it serves and a ``find(text)`` that
 yields spans. Register a new one with ``register(MyRecognizer())``; ``detect`` picks it up.
 Recognizers must be pure (no I/O, no global state changed) so they run the same in a web request,
-a CLI and a worker process.
+a CLI and a worker process. (Remembering work already done, as the caches here do, is fine: the
+answer never depends on what was asked before.)
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -81,7 +83,8 @@ class PatternRecognizer:
     begin with, read from the expression itself: "mrn", "accession", "jan"...). A rule whose trigger
     is absent is skipped; a rule with start words is only tried at those positions
     (``regex.match(text, pos)``, left to right, skipping positions inside the previous match, which is
-    what ``finditer`` does) instead of scanning the whole text.
+    what ``finditer`` does) instead of scanning the whole text. The pattern recognizers share that
+    pass: the shared rules and the language's own read each note once.
     """
 
     name: str
@@ -125,6 +128,8 @@ class PatternRecognizer:
 
 
 def _make_plan(rules: list[PatternRule]) -> _Plan:
+    version = _RULES_VERSION  # read first: a rule changed while this runs makes the plan stale at once
+    rules = list(rules)
     steps = []
     words: set[str] = set()
     for rule in rules:
@@ -138,7 +143,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
             steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, starts))
         words.update(starts or ())
     _add_words(words)
-    return _Plan(list(rules), _RULES_VERSION, tuple(steps), frozenset(words))
+    return _Plan(rules, version, tuple(steps), frozenset(words))
 
 
 # One automaton holds the words of every pattern recognizer's plan, so the recognizers that read a
@@ -149,9 +154,14 @@ _LAST_READ: tuple = ("", None, "", False, {})
 
 
 def _add_words(words: set[str]) -> None:
+    """Add a plan's words to the shared automaton's (only ever grows; locked so no word is lost)."""
     global _WORDS
-    if not words <= _WORDS:
-        _WORDS = _WORDS | words
+    with _WORDS_LOCK:
+        if not words <= _WORDS:
+            _WORDS = _WORDS | words
+
+
+_WORDS_LOCK = threading.Lock()
 
 
 def _read(text: str) -> tuple[str, bool, dict[str, list[int]]]:
@@ -171,7 +181,7 @@ def _read(text: str) -> tuple[str, bool, dict[str, list[int]]]:
 def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
     """Does the step's regex trigger occur in the text?"""
     trigger = step.trigger
-    if step.folded_trigger is not None and foldable:  # case-insensitive ("http|www"): on the lower-cased text
+    if step.folded_trigger is not None and foldable:  # case-insensitive: on the lower-cased text
         return step.folded_trigger.search(lower) is not None
     return trigger.search(text) is not None
 
@@ -243,10 +253,6 @@ def _foldable(text: str, lower: str) -> bool:
     return len(lower) == len(text) and _SPECIAL_CASE.search(text) is None
 
 
-_UNKNOWN = object()
-_FOLDED: dict[re.Pattern[str], re.Pattern[str] | None] = {}
-
-
 def _folded(regex: re.Pattern[str]) -> re.Pattern[str] | None:
     """``regex`` lower-cased and compiled without IGNORECASE, when that is safe: no upper-case escape
     (\\W, \\D, \\S, \\B would change meaning), no character given by its code (\\x41) or back-reference,
@@ -288,14 +294,14 @@ def _word_positions(automaton, lower: str) -> dict[str, list[int]]:
 # --- where a match can start ------------------------------------------------------------------------
 # Hand-written rather than a package: no installed package reads the literal prefixes out of a
 # Python expression; `re`'s own parser gives the tree, and this walks it.
-_MAX_START = 6  # longer start words find no fewer positions worth skipping; shorter automata
-_MAX_WORDS = 64
+_MAX_START = 6  # start words are cut at this length: longer ones would rule out hardly any more positions
+_MAX_WORDS = 64  # more spellings than this and the beginnings found so far are used
 
 
 def start_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-case words one of which every match of ``regex`` begins with, or None when the expression
-    does not begin with literal text of at least two characters on every branch ("(?:MRN|Acct\\.?)#"
-    gives ("acct", "mrn"); "\\d{3}" gives None). Zero-width tests (look-arounds, \\b) are stepped over:
+    does not begin with literal text of at least two characters on every branch ("(?:MRN|Acct\\.?)\\d"
+    gives ("mrn", "acct"); "\\d{3}" gives None). Zero-width tests (look-arounds, \\b) are stepped over:
     they consume nothing, so the next literal still starts the match."""
     try:
         from re import _parser as sre_parse
