@@ -88,13 +88,14 @@ def luhn_card(value: str) -> float | None:
 
 
 _CARD_SEPARATORS = re.compile(r"[\s-]")
-_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # each digit doubled, its digits summed
+_DIGIT_VALUE = {str(d): d for d in range(10)}
+_LUHN_DOUBLED = {str(d): (2 * d) // 10 + (2 * d) % 10 for d in range(10)}  # each digit doubled, its digits summed
 
 
 def _luhn_sum(digits: str) -> int:
     """The Luhn sum of a string of ASCII digits: every second digit from the right doubled."""
     backwards = digits[::-1]
-    return sum(map(int, backwards[0::2])) + sum(_LUHN_DOUBLED[int(digit)] for digit in backwards[1::2])
+    return sum(map(_DIGIT_VALUE.__getitem__, backwards[0::2])) + sum(map(_LUHN_DOUBLED.__getitem__, backwards[1::2]))
 
 
 def iban_number(value: str) -> float | None:
