@@ -406,7 +406,8 @@ DOMAIN.trigger = re.compile(r"\.(?<=\w\.)[A-Za-z]")  # a word character, a dot, 
 # bare shape is one quick scan where the full rule would be tried at every digit. Each is a part every
 # match must contain (tests/deid_text/test_deid_text_en_speed.py checks that on all labeled texts).
 # (CARD keeps \d{5}, which a card written in groups of four, "6222 0269 8743 8359 533", does not pass:
-# those are only found after a label today. Widening it changes what is found: a decision, not speed work.)
+# such a card is only found after a label, or in pieces as other shapes, today. Widening the trigger changes
+# what is found: a decision for the rules, not speed work.)
 CN_ID_15.trigger = re.compile(r"\d(?<!\d\d)\d{14}")  # (runs of 15, 9 and 8 digits: see DIGIT_RUN)
 LONG_NUMBER.trigger = re.compile(r"\d(?<!\d\d)\d{8}")
 SSN.trigger = re.compile(r"\d(?<!\d\d)\d\d[- ]\d\d[- ]\d{4}")  # (the rule wants no digit before either)
