@@ -63,7 +63,7 @@ class _Step:
     trigger_words: frozenset[str] | None  # a word trigger, as a set
     trigger: re.Pattern[str] | None  # a regex trigger
     folded_trigger: re.Pattern[str] | None  # ... and the same for the lower-cased text, or None
-    starts: tuple[str, ...] | None  # every match begins with one of these (lower case), or None
+    starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +112,10 @@ class PatternRecognizer:
             else:
                 regex, subject = rule.regex, text
             if foldable and step.starts is not None:
-                if present.isdisjoint(step.starts):
+                occurring = present & step.starts  # (a set operation that walks the few words found)
+                if not occurring:
                     continue  # none of the words a match must begin with occurs
-                matches = _matches_at(regex, subject, _starts_in(found, step.starts))
+                matches = _matches_at(regex, subject, _starts_in(found, occurring))
             else:
                 matches = regex.finditer(subject)
             yield from _spans(text, matches, rule, self.name)
@@ -135,6 +136,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
     for rule in rules:
         trigger = rule.trigger
         starts = start_words(rule.regex)
+        starts = frozenset(starts) if starts is not None else None
         if isinstance(trigger, tuple):
             steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, starts))
             words.update(trigger)
@@ -186,9 +188,9 @@ def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
     return trigger.search(text) is not None
 
 
-def _starts_in(found: dict[str, list[int]], words: tuple[str, ...]) -> list[int]:
-    """Where any of ``words`` begins, in increasing order, each position once."""
-    positions = [found[word] for word in words if word in found]
+def _starts_in(found: dict[str, list[int]], words: set[str]) -> list[int]:
+    """Where any of ``words`` (all found) begins, in increasing order, each position once."""
+    positions = [found[word] for word in words]
     if len(positions) == 1:
         return positions[0]
     return sorted({position for group in positions for position in group})
