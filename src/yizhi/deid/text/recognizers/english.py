@@ -419,18 +419,13 @@ class LowercaseNameRecognizer:
     languages = frozenset({"en"})
 
     def find(self, text: str) -> Iterator[Span]:
-        names, common = name_words(), common_words()
+        names = name_words()
         tokens = _tokens(text)
-        index = 0
-        while index < len(tokens):
-            word = tokens[index].group()
-            if not word.islower():
-                index += 1
+        resume = 0  # tokens before this were taken into a name already
+        for index in [i for i, token in enumerate(tokens) if _rare_lower_name(token.group())]:
+            if index < resume:
                 continue
-            key = _strip(word)
-            if not (key in names and key not in common):
-                index += 1
-                continue
+            key = _strip(tokens[index].group())
             first = index
             while first > 0 and _lower_name_part(tokens[first - 1], names) and \
                     text[tokens[first - 1].end() : tokens[first].start()] == " ":
@@ -444,7 +439,16 @@ class LowercaseNameRecognizer:
                                  self.name)
                 if span is not None:
                     yield span
-            index = last + 1
+            resume = last + 1
+
+
+@lru_cache(maxsize=1 << 16)
+def _rare_lower_name(word: str) -> bool:
+    """A lower-case token that is a known name and not a common English word ("krylova", not "will")."""
+    if not word.islower():
+        return False
+    key = _strip(word)
+    return key in name_words() and key not in common_words()
 
 
 def _lower_name_part(token: re.Match[str], names: frozenset[str]) -> bool:
