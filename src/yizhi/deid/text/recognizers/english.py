@@ -135,6 +135,12 @@ _TITLE_INITIALS = frozenset("dmpsDMPS")
 
 
 @lru_cache(maxsize=1 << 16)
+def _may_start_run(token: str) -> bool:
+    """A capitalised token or a title ("dr", "Mrs."): where ``EnglishNameRecognizer.find`` has work."""
+    return token[0].isupper() or (token[0] in _TITLE_INITIALS and _strip(token) in TITLES)
+
+
+@lru_cache(maxsize=1 << 16)
 def _silent_single_word(token: str) -> bool:
     """Would ``_emit`` yield nothing for this token alone as a (non-forced) run, whatever its context?
 
@@ -161,26 +167,27 @@ class EnglishNameRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         tokens = _tokens(text)
-        index = 0
         silent = _silent_single_word
-        while index < len(tokens):
-            token = tokens[index]
-            word = token.group()
+        resume = 0  # tokens before this belong to a run already read
+        # Only a capitalised word or a title can start a run: the other tokens are not visited.
+        for index in [i for i, token in enumerate(tokens) if _may_start_run(token.group())]:
+            if index < resume:
+                continue
+            word = tokens[index].group()
             # Every title starts with d, m, p or s: other words need no dictionary look-up here.
             after_title = word[0] in _TITLE_INITIALS and _strip(word) in TITLES
             if not word[0].isupper() or after_title:
-                index += 1
-                if after_title and index < len(tokens) and _is_capitalised(tokens[index].group()):
-                    end_index = self._run_end(text, tokens, index)
-                    yield from self._emit(text, tokens, index, end_index, forced=True)
-                    index = end_index
+                resume = index + 1
+                if after_title and resume < len(tokens) and _is_capitalised(tokens[resume].group()):
+                    end_index = self._run_end(text, tokens, resume)
+                    yield from self._emit(text, tokens, resume, end_index, forced=True)
+                    resume = end_index
                 continue
             end_index = self._run_end(text, tokens, index)
+            resume = end_index
             if end_index == index + 1 and silent(word):
-                index = end_index  # one common capitalised word ("Patient", "She"): _emit would find nothing
-                continue
+                continue  # one common capitalised word ("Patient", "She"): _emit would find nothing
             yield from self._emit(text, tokens, index, end_index, forced=False)
-            index = end_index
 
     def _run_end(self, text: str, tokens: list[re.Match[str]], index: int) -> int:
         """Index past a run of capitalised tokens (single letters like 'P.' and connectors inside)."""
