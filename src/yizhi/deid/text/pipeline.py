@@ -97,7 +97,7 @@ def _join_addresses(text: str, spans: list[Span]) -> list[Span]:
             )
         else:
             joined.append(span)
-    return [_with_trailing_zip(text, span) for span in joined]
+    return [_with_trailing_zip(text, span) if span.type == "ADDRESS" else span for span in joined]
 
 
 def _with_trailing_zip(text: str, span: Span) -> Span:
