@@ -239,7 +239,7 @@ class EnglishNameRecognizer:
                 and len(w) > 1 and not _abbreviation(t.group()) and not text[t.end() : t.end() + 1].isdigit())
             for w, t in zip(words, run)
         ]
-        if all(w in HEADER_WORDS or w in CLINICAL_TERMS for w in words):
+        if _HEADER_OR_CLINICAL.issuperset(words):
             return  # "Insurance ID", "Glasgow Coma Scale"
         if shouting:
             suspicious = [(w in names and w not in very_common and w not in common) or (w in places and w not in very_common and len(w) > 2)
@@ -265,7 +265,7 @@ class EnglishNameRecognizer:
         kind = "NAME"
         if words[-1] in ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
             kind = "ORGANIZATION"
-        elif (joined in places and joined not in very_common) or any(w in LOCATION_WORDS for w in words):
+        elif (joined in places and joined not in very_common) or not LOCATION_WORDS.isdisjoint(words):
             kind = "LOCATION"
         start, end = run[0].start(), run[-1].end()
         # (only where it can match: a house number holds a digit and ends in a space just before the run,
@@ -278,7 +278,7 @@ class EnglishNameRecognizer:
             end -= 2
         if text[end - 1] == "." and _strip(run[-1].group()) not in {"jr", "sr", "inc", "ltd", "co", "corp"} and len(run[-1].group()) > 2:
             end -= 1
-        confidence = 0.9 if forced else (0.8 if any(w in names for w in words) else 0.6)
+        confidence = 0.9 if forced else (0.8 if not names.isdisjoint(words) else 0.6)
         span = make_span(text, start, end, kind, confidence, self.name)
         if span is not None:
             yield span
@@ -291,6 +291,7 @@ class EnglishNameRecognizer:
 
 
 _DIGIT = re.compile(r"\d")
+_HEADER_OR_CLINICAL = frozenset(HEADER_WORDS | CLINICAL_TERMS)
 _HOUSE_NUMBER_AFTER = re.compile(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)")
 # "(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$" written to start with a digit `re` can jump to (same matches)
 _HOUSE_BEFORE = re.compile(r"\d(?<![\w.,/-]\d)\d{0,5}[A-Za-z]?[ ]+(?:\d{1,6}[A-Za-z]?[ ]+){0,2}$")
