@@ -275,3 +275,19 @@ def test_recognizers_sharing_a_read_of_the_note_find_what_each_finds_alone():
     assert [s.text for s in second.find(text)] == ["QQ-1234"]
     assert [s.text for s in first.find(text)] == expected_first == ["KX-4471"]
     assert [s.text for s in second.find(text)] == ["QQ-1234"]
+
+
+def test_triggers_said_to_need_a_digit_never_pass_without_one(texts):
+    from yizhi.deid.text.recognizers.base import needs_digit_to_match
+
+    assert needs_digit_to_match(re.compile(r"\d"))
+    assert needs_digit_to_match(re.compile(r"[-/.](?<=\d[-/.])x"))  # a digit in a look-behind
+    assert needs_digit_to_match(re.compile(r"ab(?:1|[2-5]x)"))
+    assert not needs_digit_to_match(re.compile(r"ab(?:1|x)"))
+    assert not needs_digit_to_match(re.compile(r"a\d?"))
+    assert not needs_digit_to_match(re.compile(r"[\da]"))
+    assert not needs_digit_to_match(re.compile(r"(?!\d)a"))
+    triggers = [rule.trigger for rule in RULES if isinstance(rule.trigger, re.Pattern) and needs_digit_to_match(rule.trigger)]
+    words = [re.sub(r"\d", "", text) for text in texts]  # the same texts with every digit taken out
+    for trigger in triggers:
+        assert not any(trigger.search(text) for text in words), trigger.pattern

@@ -63,6 +63,7 @@ class _Step:
     trigger_words: frozenset[str] | None  # a word trigger, as a set
     trigger: re.Pattern[str] | None  # a regex trigger
     folded_trigger: re.Pattern[str] | None  # ... and the same for the lower-cased text, or None
+    trigger_needs_digit: bool  # the regex trigger cannot pass on a text without a digit
     starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
 
 
@@ -93,7 +94,7 @@ class PatternRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         plan = self._plan()
-        lower, foldable, found = _read(text)  # foldable: positions in `lower` are positions in `text`
+        lower, foldable, found, has_digit = _read(text)  # foldable: positions in `lower` are positions in `text`
         present = found.keys()
         checked: dict[re.Pattern[str], bool] = {}  # regex triggers already tried on this text
         for step in plan.steps:
@@ -103,7 +104,8 @@ class PatternRecognizer:
             elif step.trigger is not None:
                 passed = checked.get(step.trigger)
                 if passed is None:
-                    passed = checked[step.trigger] = _trigger_passes(step, text, lower, foldable)
+                    passed = checked[step.trigger] = (has_digit or not step.trigger_needs_digit) and \
+                        _trigger_passes(step, text, lower, foldable)
                 if not passed:
                     continue
             rule = step.rule
@@ -138,11 +140,12 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
         starts = start_words(rule.regex)
         starts = frozenset(starts) if starts is not None else None
         if isinstance(trigger, tuple):
-            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, starts))
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, starts))
             words.update(trigger)
         else:
             folded_trigger = _folded(trigger) if trigger is not None else None
-            steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, starts))
+            needs_digit = trigger is not None and needs_digit_to_match(trigger)
+            steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit, starts))
         words.update(starts or ())
     _add_words(words)
     return _Plan(rules, version, tuple(steps), frozenset(words))
@@ -152,7 +155,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
 # note one after the other (shared patterns, then the language's own) share one pass over it: the
 # last note's lower-cased text and word positions are kept (a tuple swapped whole, thread-safe).
 _WORDS: frozenset[str] = frozenset()
-_LAST_READ: tuple = ("", None, "", False, {})
+_LAST_READ: tuple = ("", None, "", False, {}, False)
 
 
 def _add_words(words: set[str]) -> None:
@@ -166,18 +169,23 @@ def _add_words(words: set[str]) -> None:
 _WORDS_LOCK = threading.Lock()
 
 
-def _read(text: str) -> tuple[str, bool, dict[str, list[int]]]:
-    """``text`` lower-cased, whether that keeps every position, and where each known word begins."""
+def _read(text: str) -> tuple[str, bool, dict[str, list[int]], bool]:
+    """``text`` lower-cased, whether that keeps every position, where each known word begins, and
+    whether it holds a digit (most triggers need one: a sentence without digits skips them all)."""
     global _LAST_READ
     automaton = _automaton(_WORDS)
     last = _LAST_READ
     if last[0] is text and last[1] is automaton:
-        return last[2], last[3], last[4]
+        return last[2], last[3], last[4], last[5]
     lower = text.lower()
     foldable = _foldable(text, lower)
     found = _word_positions(automaton, lower)
-    _LAST_READ = (text, automaton, lower, foldable, found)
-    return lower, foldable, found
+    has_digit = _DIGIT.search(text) is not None
+    _LAST_READ = (text, automaton, lower, foldable, found, has_digit)
+    return lower, foldable, found, has_digit
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
@@ -401,6 +409,42 @@ def _set_chars(items) -> list[str] | None:
         else:
             return None
     return list(dict.fromkeys(chars))
+
+
+def needs_digit_to_match(regex: re.Pattern[str]) -> bool:
+    """Can ``regex`` only match in a text that holds a digit (``\\d``)? Read from the expression: a
+    digit, digit set or required repetition of one in its main sequence, every branch of an
+    alternation needing one, or a look-around that does. False when unsure."""
+    try:
+        from re import _parser as sre_parse
+    except ImportError:  # Python < 3.11
+        import sre_parse  # type: ignore[no-redef]
+    return _sequence_needs_digit(list(sre_parse.parse(regex.pattern, regex.flags)))
+
+
+def _sequence_needs_digit(sequence) -> bool:
+    return any(_item_needs_digit(item) for item in sequence)
+
+
+def _item_needs_digit(item) -> bool:
+    from re import _constants as c
+
+    op, av = item
+    if op is c.LITERAL:
+        return chr(av) in "0123456789"
+    if op is c.IN:
+        return bool(av) and all(
+            (kind is c.CATEGORY and value is c.CATEGORY_DIGIT) or (kind is c.LITERAL and chr(value) in "0123456789")
+            or (kind is c.RANGE and 48 <= value[0] and value[1] <= 57) for kind, value in av)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        return av[0] >= 1 and _sequence_needs_digit(av[2])
+    if op is c.SUBPATTERN:
+        return _sequence_needs_digit(av[3])
+    if op is c.BRANCH:
+        return all(_sequence_needs_digit(branch) for branch in av[1])
+    if op is c.ASSERT:  # a positive look-around: the text holds what it looks for
+        return _sequence_needs_digit(av[1])
+    return False
 
 
 _REGISTRY: list[Recognizer] = []
