@@ -291,3 +291,11 @@ def test_triggers_said_to_need_a_digit_never_pass_without_one(texts):
     words = [re.sub(r"\d", "", text) for text in texts]  # the same texts with every digit taken out
     for trigger in triggers:
         assert not any(trigger.search(text) for text in words), trigger.pattern
+
+
+def test_making_a_new_rule_keeps_the_plans_of_other_recognizers():
+    recognizer = patterns.english_recognizer()
+    list(recognizer.find("Seen on 3/14 at 555-123-4567"))
+    plan = recognizer._plan()
+    PatternRule("RECORD_NUMBER", re.compile(r"KX-\d{4}"), 0.9)  # e.g. a plug-in made per request
+    assert recognizer._plan() is plan

@@ -44,11 +44,16 @@ class PatternRule:
     # a regex, or lower-case substrings of which one must occur (a label such as "mrn" or "住院号").
     trigger: re.Pattern[str] | tuple[str, ...] | None = None
 
+    def __post_init__(self):
+        object.__setattr__(self, "_made", True)
+
     def __setattr__(self, name, value):
-        # Recognizers cache a plan built from their rules; changing any rule makes every plan stale.
+        # Recognizers cache a plan built from their rules; changing a rule once made makes every plan
+        # stale (making a new rule does not: it is in no plan yet).
         global _RULES_VERSION
         object.__setattr__(self, name, value)
-        _RULES_VERSION += 1
+        if "_made" in self.__dict__:
+            _RULES_VERSION += 1
 
 
 _RULES_VERSION = 0
@@ -263,6 +268,7 @@ def _foldable(text: str, lower: str) -> bool:
     return len(lower) == len(text) and _SPECIAL_CASE.search(text) is None
 
 
+@lru_cache(maxsize=1024)
 def _folded(regex: re.Pattern[str]) -> re.Pattern[str] | None:
     """``regex`` lower-cased and compiled without IGNORECASE, when that is safe: no upper-case escape
     (\\W, \\D, \\S, \\B would change meaning), no character given by its code (\\x41) or back-reference,
@@ -308,6 +314,7 @@ _MAX_START = 6  # start words are cut at this length: longer ones would rule out
 _MAX_WORDS = 64  # more spellings than this and the beginnings found so far are used
 
 
+@lru_cache(maxsize=1024)
 def start_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-case words one of which every match of ``regex`` begins with, or None when the expression
     does not begin with literal text of at least two characters on every branch ("(?:MRN|Acct\\.?)\\d"
@@ -411,6 +418,7 @@ def _set_chars(items) -> list[str] | None:
     return list(dict.fromkeys(chars))
 
 
+@lru_cache(maxsize=1024)
 def needs_digit_to_match(regex: re.Pattern[str]) -> bool:
     """Can ``regex`` only match in a text that holds a digit (``\\d``)? Read from the expression: a
     digit, digit set or required repetition of one in its main sequence, every branch of an
