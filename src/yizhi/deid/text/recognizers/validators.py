@@ -22,6 +22,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.util import isdigits
 
 _DIGITS_ONLY = re.compile(r"[^0-9Xx]")
+_NUMBERS = re.compile(r"\d+")
 
 
 def _valid_date(year: int, month: int, day: int) -> bool:
@@ -127,7 +128,7 @@ def compact_date(value: str) -> float | None:
 
 def numeric_date(value: str) -> float | None:
     """Dates like 2024-03-05, 2024.9.12, 03/14/1951, 3-5-24: reject impossible month/day pairs."""
-    parts = [int(p) for p in re.findall(r"\d+", value)[:3]]
+    parts = [int(p) for p in _NUMBERS.findall(value)[:3]]
     if len(parts) < 3:
         return None
     if parts[0] > 31:  # year first
