@@ -343,6 +343,7 @@ def _mostly_upper(text: str, pos: int) -> bool:
     return _upper_share_at_least(text[:2000])
 
 
+@lru_cache(maxsize=16)
 def _upper_share_at_least(head: str, share: float = 0.8) -> bool:
     # Quick exact answer for ordinary text: with L lower-case ASCII letters there are at most
     # len - L capitals, and capitals make up the largest share when every other character is one
@@ -358,7 +359,6 @@ def _upper_share_at_least(head: str, share: float = 0.8) -> bool:
 _ASCII_LOWER = b"abcdefghijklmnopqrstuvwxyz"
 
 
-@lru_cache(maxsize=16)
 def _upper_share_counted(head: str, share: float) -> bool:
     letters = list(filter(str.isalpha, head))
     return bool(letters) and sum(map(str.isupper, letters)) >= share * len(letters)
