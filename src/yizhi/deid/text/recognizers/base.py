@@ -307,9 +307,9 @@ def _word_positions(automaton, lower: str) -> dict[str, list[int]]:
     return found
 
 
-# --- where a match can start ------------------------------------------------------------------------
-# Hand-written rather than a package: no installed package reads the literal prefixes out of a
-# Python expression; `re`'s own parser gives the tree, and this walks it.
+# --- what an expression needs: where a match can start, whether the text must hold a digit ---------
+# Hand-written rather than a package: no installed package reads these out of a Python expression;
+# `re`'s own parser gives the tree, and these walk it (conservatively: None or False when unsure).
 _MAX_START = 6  # start words are cut at this length: longer ones would rule out hardly any more positions
 _MAX_WORDS = 64  # more spellings than this and the beginnings found so far are used
 
