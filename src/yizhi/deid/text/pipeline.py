@@ -25,7 +25,8 @@ _ADDRESS_TAIL = re.compile(
     r"(?:[ ,\n]*(?:[A-Z]{2,3}\b|nan\b|\d{1,6}(?:-\d{3,4})?\b\.?|u\. ?\d+\.?|\([^()\n]{1,20}\)"
     r"|[A-ZÀ-ÖØ-Þ\u0391-\u03a9∆]{3,}\b))+"
 )
-_HOUSE_LEFT = re.compile(r"(?<![\w.,:/+-])(?:\d{1,6}[A-Za-z]?[ ]+){1,2}$")
+# "(?<![\w.,:/+-])(?:\d{1,6}[A-Za-z]?[ ]+){1,2}$" written to start with a digit `re` can jump to (same matches)
+_HOUSE_LEFT = re.compile(r"\d(?<![\w.,:/+-]\d)\d{0,5}[A-Za-z]?[ ]+(?:\d{1,6}[A-Za-z]?[ ]+)?$")
 _CORNER = re.compile(r"the corner of $", re.IGNORECASE)
 _ADDRESS_KINDS = {"ADDRESS", "LOCATION"}
 
@@ -98,7 +99,7 @@ def _join_addresses(text: str, spans: list[Span]) -> list[Span]:
             )
         else:
             joined.append(span)
-    return [_with_trailing_zip(text, span) for span in joined]
+    return [_with_trailing_zip(text, span) if span.type == "ADDRESS" else span for span in joined]
 
 
 def _with_trailing_zip(text: str, span: Span) -> Span:
@@ -106,7 +107,8 @@ def _with_trailing_zip(text: str, span: Span) -> Span:
     if span.type != "ADDRESS":
         return span
     start, end = span.start, span.end
-    house = _HOUSE_LEFT.search(text, max(0, start - 16), start)
+    # (the numbers end in a space just before the address, or one more back before a final line break)
+    house = _HOUSE_LEFT.search(text, max(0, start - 16), start) if " " in text[max(0, start - 2) : start] else None
     if house:  # "74678 midtvollen 130", "643 ul. Biskupa 118": leading numbers belong to the address
         start = house.start()
     corner = _CORNER.search(text, max(0, start - 14), start)

@@ -6,6 +6,7 @@ Offsets are Python string indices (code points) into the ORIGINAL text, end excl
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from operator import attrgetter
 
 # Canonical PHI types with their redaction tags. The English code is what the API and the output
 # JSON carry; the tags are what `redact` writes into the text, in the note's own language.
@@ -91,26 +92,41 @@ def resolve_overlaps(text: str, spans: list[Span]) -> list[Span]:
     """
     if not spans:
         return []
-    ordered = sorted(spans, key=lambda s: (s.start, -s.end))
-    groups: list[list[Span]] = [[ordered[0]]]
+    ordered = sorted(spans, key=_start_then_longest)
+    resolved: list[Span] = []
+    group = [ordered[0]]
     group_end = ordered[0].end
     for span in ordered[1:]:
         if span.start < group_end:
-            groups[-1].append(span)
-            group_end = max(group_end, span.end)
+            group.append(span)
+            if span.end > group_end:
+                group_end = span.end
         else:
-            groups.append([span])
+            resolved.append(group[0] if len(group) == 1 else _merge_group(text, group))
+            group = [span]
             group_end = span.end
-    return [_merge_group(text, group) for group in groups]
+    resolved.append(group[0] if len(group) == 1 else _merge_group(text, group))
+    return resolved
+
+
+def _start_then_longest(span: Span) -> tuple[int, int]:
+    return span.start, -span.end
 
 
 def _merge_group(text: str, group: list[Span]) -> Span:
     if len(group) == 1:
         return group[0]
-    start = min(s.start for s in group)
-    end = max(s.end for s in group)
-    # Low-confidence fallbacks (a bare long number) never out-type a confident finding.
-    best = max(group, key=lambda s: (s.confidence >= 0.6, TYPE_PRIORITY.get(s.type, 0), s.end - s.start, s.confidence))
-    recognizers = "+".join(sorted({s.recognizer for s in group}))
-    confidence = max(s.confidence for s in group)
+    start = min(map(_START, group))
+    end = max(map(_END, group))
+    best = max(group, key=_type_rank)
+    recognizers = "+".join(sorted(set(map(_RECOGNIZER, group))))
+    confidence = max(map(_CONFIDENCE, group))
     return Span(start, end, best.type, text[start:end], confidence, recognizers)
+
+
+_START, _END, _RECOGNIZER, _CONFIDENCE = (attrgetter(name) for name in ("start", "end", "recognizer", "confidence"))
+
+
+def _type_rank(span: Span) -> tuple:
+    # Low-confidence fallbacks (a bare long number) never out-type a confident finding.
+    return span.confidence >= 0.6, TYPE_PRIORITY.get(span.type, 0), span.end - span.start, span.confidence

@@ -3,12 +3,14 @@
 A recognizer is anything with a ``name``, the ``languages`` it serves and a ``find(text)`` that
 yields spans. Register a new one with ``register(MyRecognizer())``; ``detect`` picks it up.
 Recognizers must be pure (no I/O, no global state changed) so they run the same in a web request,
-a CLI and a worker process.
+a CLI and a worker process. (Remembering work already done, as the caches here do, is fine: the
+answer never depends on what was asked before.)
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,77 +44,205 @@ class PatternRule:
     # a regex, or lower-case substrings of which one must occur (a label such as "mrn" or "住院号").
     trigger: re.Pattern[str] | tuple[str, ...] | None = None
 
+    def __post_init__(self):
+        object.__setattr__(self, "_made", True)
+
+    def __setattr__(self, name, value):
+        # Recognizers cache a plan built from their rules; changing a rule once made makes every plan
+        # stale (making a new rule does not: it is in no plan yet).
+        global _RULES_VERSION
+        object.__setattr__(self, name, value)
+        if "_made" in self.__dict__:
+            _RULES_VERSION += 1
+
+
+_RULES_VERSION = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One rule, prepared: what ``PatternRecognizer.find`` needs, looked up once instead of per text."""
+
+    rule: PatternRule
+    folded: re.Pattern[str] | None  # the same expression for the lower-cased text, or None
+    trigger_words: frozenset[str] | None  # a word trigger, as a set
+    trigger: re.Pattern[str] | None  # a regex trigger
+    folded_trigger: re.Pattern[str] | None  # ... and the same for the lower-cased text, or None
+    trigger_needs_digit: bool  # the regex trigger cannot pass on a text without a digit
+    starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    rules: list[PatternRule]
+    version: int
+    steps: tuple[_Step, ...]
+    words: frozenset[str]  # every trigger word and start word of these rules
+
 
 @dataclass
 class PatternRecognizer:
-    """Regular expressions with optional validators (check digits, calendar checks)."""
+    """Regular expressions with optional validators (check digits, calendar checks).
+
+    How it stays fast without changing a match: one Aho-Corasick pass over the lower-cased text finds
+    every trigger word and where each rule's matches can start (the literal words an expression must
+    begin with, read from the expression itself: "mrn", "accession", "jan"...). A rule whose trigger
+    is absent is skipped; a rule with start words is only tried at those positions
+    (``regex.match(text, pos)``, left to right, skipping positions inside the previous match, which is
+    what ``finditer`` does) instead of scanning the whole text. The pattern recognizers share that
+    pass: the shared rules and the language's own read each note once.
+    """
 
     name: str
     languages: frozenset[str]
     rules: list[PatternRule] = field(default_factory=list)
 
     def find(self, text: str) -> Iterator[Span]:
-        checked: dict[object, bool] = {}
-        lower = None
-        foldable = None
-        present = None  # which trigger words occur in the lower-cased text (one Aho-Corasick pass)
-        for rule in self.rules:
-            trigger = rule.trigger
-            if trigger is not None:
-                if trigger not in checked:
-                    if isinstance(trigger, tuple):
-                        lower = text.lower() if lower is None else lower
-                        if present is None:
-                            present = _present_words(self._trigger_words(), lower)
-                        checked[trigger] = not present.isdisjoint(trigger)
-                    else:
-                        folded = _FOLDED.get(trigger, _UNKNOWN)
-                        if folded is _UNKNOWN:
-                            folded = _FOLDED[trigger] = _folded(trigger)
-                        if folded is not None:  # case-insensitive ("http|www"): on the lower-cased text
-                            lower = text.lower() if lower is None else lower
-                            if foldable is None:
-                                foldable = _foldable(text, lower)
-                        if folded is not None and foldable:
-                            checked[trigger] = folded.search(lower) is not None
-                        else:
-                            checked[trigger] = trigger.search(text) is not None
-                if not checked[trigger]:
+        plan = self._plan()
+        lower, foldable, found, has_digit = _read(text)  # foldable: positions in `lower` are positions in `text`
+        present = found.keys()
+        checked: dict[re.Pattern[str], bool] = {}  # regex triggers already tried on this text
+        for step in plan.steps:
+            if step.trigger_words is not None:
+                if present.isdisjoint(step.trigger_words):
                     continue
-            regex, subject = rule.regex, text
-            folded = _FOLDED.get(regex, _UNKNOWN)
-            if folded is _UNKNOWN:
-                folded = _FOLDED[regex] = _folded(regex)
-            if folded is not None:  # case-insensitive: match the lower-cased text instead (twice as fast)
-                lower = text.lower() if lower is None else lower
-                if foldable is None:
-                    foldable = _foldable(text, lower)
-                if foldable:
-                    regex, subject = folded, lower
-            for match in regex.finditer(subject):
-                start, end = match.span(rule.group)
-                if start < 0 or start == end:
+            elif step.trigger is not None:
+                passed = checked.get(step.trigger)
+                if passed is None:
+                    passed = checked[step.trigger] = (has_digit or not step.trigger_needs_digit) and \
+                        _trigger_passes(step, text, lower, foldable)
+                if not passed:
                     continue
-                if text[start] == "(" and ")" not in text[start:end]:
-                    start += 1  # "({PHONE})": the bracket around a value is not part of it
-                confidence = rule.confidence
-                if rule.validator is not None:
-                    verdict = rule.validator(text[start:end])
-                    if verdict is None:
-                        continue
-                    confidence = verdict
-                span = make_span(text, start, end, rule.type, confidence, self.name)
-                if span is not None:
-                    yield span
+            rule = step.rule
+            if foldable and step.folded is not None:  # case-insensitive: on the lower-cased text (twice as fast)
+                regex, subject = step.folded, lower
+            else:
+                regex, subject = rule.regex, text
+            if foldable and step.starts is not None:
+                occurring = present & step.starts  # (a set operation that walks the few words found)
+                if not occurring:
+                    continue  # none of the words a match must begin with occurs
+                matches = _matches_at(regex, subject, _starts_in(found, occurring))
+            else:
+                matches = regex.finditer(subject)
+            yield from _spans(text, matches, rule, self.name)
 
-    def _trigger_words(self):
-        """An Aho-Corasick automaton of every trigger word of these rules (rebuilt if the rules change)."""
-        triggers = [rule.trigger for rule in self.rules]
-        cached = self.__dict__.get("_automaton")
-        if cached is None or cached[0] != triggers:
-            words = frozenset(word for trigger in triggers if isinstance(trigger, tuple) for word in trigger)
-            cached = self.__dict__["_automaton"] = (triggers, _automaton(words))
-        return cached[1]
+    def _plan(self) -> _Plan:
+        """The prepared rules, rebuilt when the rule list or any rule changed."""
+        plan = self.__dict__.get("_cached_plan")
+        if plan is None or plan.version != _RULES_VERSION or plan.rules != self.rules:
+            plan = self.__dict__["_cached_plan"] = _make_plan(self.rules)
+        return plan
+
+
+def _make_plan(rules: list[PatternRule]) -> _Plan:
+    version = _RULES_VERSION  # read first: a rule changed while this runs makes the plan stale at once
+    rules = list(rules)
+    steps = []
+    words: set[str] = set()
+    for rule in rules:
+        trigger = rule.trigger
+        starts = start_words(rule.regex)
+        starts = frozenset(starts) if starts is not None else None
+        if isinstance(trigger, tuple):
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, starts))
+            words.update(trigger)
+        else:
+            folded_trigger = _folded(trigger) if trigger is not None else None
+            needs_digit = trigger is not None and needs_digit_to_match(trigger)
+            steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit, starts))
+        words.update(starts or ())
+    _add_words(words)
+    return _Plan(rules, version, tuple(steps), frozenset(words))
+
+
+# One automaton holds the words of every pattern recognizer's plan, so the recognizers that read a
+# note one after the other (shared patterns, then the language's own) share one pass over it: the
+# last note's lower-cased text and word positions are kept (a tuple swapped whole, thread-safe).
+_WORDS: frozenset[str] = frozenset()
+_LAST_READ: tuple = ("", None, "", False, {}, False)
+
+
+def _add_words(words: set[str]) -> None:
+    """Add a plan's words to the shared automaton's (only ever grows; locked so no word is lost)."""
+    global _WORDS
+    with _WORDS_LOCK:
+        if not words <= _WORDS:
+            _WORDS = _WORDS | words
+
+
+_WORDS_LOCK = threading.Lock()
+
+
+def _read(text: str) -> tuple[str, bool, dict[str, list[int]], bool]:
+    """``text`` lower-cased, whether that keeps every position, where each known word begins, and
+    whether it holds a digit (most triggers need one: a sentence without digits skips them all)."""
+    global _LAST_READ
+    automaton = _automaton(_WORDS)
+    last = _LAST_READ
+    if last[0] is text and last[1] is automaton:
+        return last[2], last[3], last[4], last[5]
+    lower = text.lower()
+    foldable = _foldable(text, lower)
+    found = _word_positions(automaton, lower)
+    has_digit = _DIGIT.search(text) is not None
+    _LAST_READ = (text, automaton, lower, foldable, found, has_digit)
+    return lower, foldable, found, has_digit
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
+    """Does the step's regex trigger occur in the text?"""
+    trigger = step.trigger
+    if step.folded_trigger is not None and foldable:  # case-insensitive: on the lower-cased text
+        return step.folded_trigger.search(lower) is not None
+    return trigger.search(text) is not None
+
+
+def _starts_in(found: dict[str, list[int]], words: set[str]) -> list[int]:
+    """Where any of ``words`` (all found) begins, in increasing order, each position once."""
+    positions = [found[word] for word in words]
+    if len(positions) == 1:
+        return positions[0]
+    return sorted({position for group in positions for position in group})
+
+
+def _matches_at(regex: re.Pattern[str], subject: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``regex.finditer(subject)`` when every match must begin at one of ``starts`` (sorted).
+
+    ``finditer`` takes the leftmost match at or after the end of the previous one; trying only the
+    possible starts, in order, and skipping those inside the previous match finds the same matches.
+    (Matches are never empty here: each begins with a start word.)
+    """
+    end = 0
+    for position in starts:
+        if position < end:
+            continue
+        match = regex.match(subject, position)
+        if match is not None:
+            end = match.end()
+            yield match
+
+
+def _spans(text: str, matches: Iterable[re.Match[str]], rule: PatternRule, name: str) -> Iterator[Span]:
+    group, kind, validator = rule.group, rule.type, rule.validator
+    for match in matches:
+        start, end = match.span(group)
+        if start < 0 or start == end:
+            continue
+        if text[start] == "(" and ")" not in text[start:end]:
+            start += 1  # "({PHONE})": the bracket around a value is not part of it
+        confidence = rule.confidence
+        if validator is not None:
+            verdict = validator(text[start:end])
+            if verdict is None:
+                continue
+            confidence = verdict
+        span = make_span(text, start, end, kind, confidence, name)
+        if span is not None:
+            yield span
 
 
 # Characters whose case-insensitive matching in `re` is not plain lower-casing (ı, ſ, K, µ, Greek...).
@@ -138,10 +268,7 @@ def _foldable(text: str, lower: str) -> bool:
     return len(lower) == len(text) and _SPECIAL_CASE.search(text) is None
 
 
-_UNKNOWN = object()
-_FOLDED: dict[re.Pattern[str], re.Pattern[str] | None] = {}
-
-
+@lru_cache(maxsize=1024)
 def _folded(regex: re.Pattern[str]) -> re.Pattern[str] | None:
     """``regex`` lower-cased and compiled without IGNORECASE, when that is safe: no upper-case escape
     (\\W, \\D, \\S, \\B would change meaning), no character given by its code (\\x41) or back-reference,
@@ -164,12 +291,168 @@ def _automaton(words: frozenset[str]):
     return automaton
 
 
-def _present_words(automaton, lower: str) -> set[str]:
-    """The trigger words that occur in ``lower`` (overlapping occurrences included): the same answer as
-    searching for each word, in one pass."""
+def _word_positions(automaton, lower: str) -> dict[str, list[int]]:
+    """Where each word of ``automaton`` begins in ``lower`` (overlapping occurrences included, each list
+    in increasing order): the same answer as searching for each word, in one pass."""
     if not len(automaton):
-        return set()
-    return {word for _, word in automaton.iter(lower)}
+        return {}
+    found: dict[str, list[int]] = {}
+    for last, word in automaton.iter(lower):
+        start = last - len(word) + 1
+        positions = found.get(word)
+        if positions is None:
+            found[word] = [start]
+        else:
+            positions.append(start)
+    return found
+
+
+# --- what an expression needs: where a match can start, whether the text must hold a digit ---------
+# Hand-written rather than a package: no installed package reads these out of a Python expression;
+# `re`'s own parser gives the tree, and these walk it (conservatively: None or False when unsure).
+_MAX_START = 6  # start words are cut at this length: longer ones would rule out hardly any more positions
+_MAX_WORDS = 64  # more spellings than this and the beginnings found so far are used
+
+
+@lru_cache(maxsize=1024)
+def start_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lower-case words one of which every match of ``regex`` begins with, or None when the expression
+    does not begin with literal text of at least two characters on every branch ("(?:MRN|Acct\\.?)\\d"
+    gives ("mrn", "acct"); "\\d{3}" gives None). Zero-width tests (look-arounds, \\b) are stepped over:
+    they consume nothing, so the next literal still starts the match."""
+    try:
+        from re import _parser as sre_parse
+    except ImportError:  # Python < 3.11
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        prefixes = _prefixes(list(sre_parse.parse(regex.pattern, regex.flags)))
+    except _NotLiteral:
+        return None
+    if len(prefixes) > _MAX_WORDS:
+        return None
+    words = sorted(set(prefixes), key=lambda w: (len(w), w))
+    shortest: list[str] = []
+    for word in words:  # "acc" already marks every place "accession" could start
+        if not any(word.startswith(kept) for kept in shortest):
+            shortest.append(word)
+    # A word of one character, or digits only ("19"), would be tried nearly everywhere in a note:
+    # the expression's own scan is faster there.
+    if not shortest or any(len(word) < 2 or not any(char.isalpha() for char in word) for word in shortest):
+        return None
+    return tuple(shortest)
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def _prefixes(sequence: list) -> list[str]:
+    """Every literal beginning (up to _MAX_START characters) of the parsed ``sequence``."""
+    return [text for text, _ in _sequence_prefixes(sequence)]
+
+
+def _item_prefixes(item) -> list[tuple[str, bool]]:
+    from re import _constants as c
+
+    op, av = item
+    if op is c.LITERAL:
+        return [(_lower_char(av), True)]
+    if op is c.IN:
+        chars = _set_chars(av)
+        return [(char, True) for char in chars] if chars else [("", False)]
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return [("", True)]  # zero width
+    if op is c.SUBPATTERN:
+        return _sequence_prefixes(av[3])
+    if op is c.BRANCH:
+        return [prefix for branch in av[1] for prefix in _sequence_prefixes(branch)]
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        low, high, body = av
+        once = [(text, False) for text, _ in _sequence_prefixes(body)]  # how often it repeats is unknown: stop
+        if low == 0 and high == 1:
+            return [("", True), *_sequence_prefixes(body)]
+        return once if low >= 1 else [("", True), *once]
+    return [("", False)]
+
+
+def _sequence_prefixes(sequence) -> list[tuple[str, bool]]:
+    """Like _prefixes, keeping whether each beginning covers the whole ``sequence`` (may grow after it)."""
+    partial = [("", True)]
+    for item in sequence:
+        grown = []
+        for text, open_ in partial:
+            if not open_:
+                grown.append((text, False))
+                continue
+            for more, more_open in _item_prefixes(item):
+                joined = text + more
+                grown.append((joined[:_MAX_START], more_open and len(joined) < _MAX_START))
+        grown = list(dict.fromkeys(grown))
+        if len(grown) > _MAX_WORDS:  # too many spellings: the beginnings so far will do
+            return [(text, False) for text, _ in partial]
+        partial = grown
+        if not any(open_ for _, open_ in partial):
+            break
+    return partial
+
+
+def _lower_char(code: int) -> str:
+    char = chr(code).lower()
+    if len(char) != 1:
+        raise _NotLiteral  # "İ" lower-cases to two characters: positions would shift
+    return char
+
+
+def _set_chars(items) -> list[str] | None:
+    """The characters of a small set written as letters and ranges ("[cs]"); None for classes (\\d)."""
+    from re import _constants as c
+
+    chars: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            chars.append(_lower_char(av))
+        elif op is c.RANGE and av[1] - av[0] < 8:
+            chars.extend(_lower_char(code) for code in range(av[0], av[1] + 1))
+        else:
+            return None
+    return list(dict.fromkeys(chars))
+
+
+@lru_cache(maxsize=1024)
+def needs_digit_to_match(regex: re.Pattern[str]) -> bool:
+    """Can ``regex`` only match in a text that holds a digit (``\\d``)? Read from the expression: a
+    digit, digit set or required repetition of one in its main sequence, every branch of an
+    alternation needing one, or a look-around that does. False when unsure."""
+    try:
+        from re import _parser as sre_parse
+    except ImportError:  # Python < 3.11
+        import sre_parse  # type: ignore[no-redef]
+    return _sequence_needs_digit(list(sre_parse.parse(regex.pattern, regex.flags)))
+
+
+def _sequence_needs_digit(sequence) -> bool:
+    return any(_item_needs_digit(item) for item in sequence)
+
+
+def _item_needs_digit(item) -> bool:
+    from re import _constants as c
+
+    op, av = item
+    if op is c.LITERAL:
+        return chr(av) in "0123456789"
+    if op is c.IN:
+        return bool(av) and all(
+            (kind is c.CATEGORY and value is c.CATEGORY_DIGIT) or (kind is c.LITERAL and chr(value) in "0123456789")
+            or (kind is c.RANGE and 48 <= value[0] and value[1] <= 57) for kind, value in av)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        return av[0] >= 1 and _sequence_needs_digit(av[2])
+    if op is c.SUBPATTERN:
+        return _sequence_needs_digit(av[3])
+    if op is c.BRANCH:
+        return all(_sequence_needs_digit(branch) for branch in av[1])
+    if op is c.ASSERT:  # a positive look-around: the text holds what it looks for
+        return _sequence_needs_digit(av[1])
+    return False
 
 
 _REGISTRY: list[Recognizer] = []

@@ -112,11 +112,32 @@ def _strip(token: str) -> str:
     return _POSSESSIVE.sub("", token.rstrip(".").replace("’", "'")).lower()
 
 
+_LAST_TOKENS: tuple[str, list[re.Match[str]]] = ("", [])
+
+
+def _tokens(text: str) -> list[re.Match[str]]:
+    """The word tokens of ``text``, read only. Two recognizers walk the same note's tokens one after
+    the other; the last note's list is kept (a tuple swapped whole, so threads see one or the other)."""
+    global _LAST_TOKENS
+    last = _LAST_TOKENS
+    if last[0] is text:
+        return last[1]
+    tokens = list(_TOKEN.finditer(text))
+    _LAST_TOKENS = (text, tokens)
+    return tokens
+
+
 def _is_capitalised(token: str) -> bool:
     return token[0].isupper()
 
 
 _TITLE_INITIALS = frozenset("dmpsDMPS")
+
+
+@lru_cache(maxsize=1 << 16)
+def _may_start_run(token: str) -> bool:
+    """A capitalised token or a title ("dr", "Mrs."): where ``EnglishNameRecognizer.find`` has work."""
+    return token[0].isupper() or (token[0] in _TITLE_INITIALS and _strip(token) in TITLES)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -145,27 +166,28 @@ class EnglishNameRecognizer:
         self.strict = strict
 
     def find(self, text: str) -> Iterator[Span]:
-        tokens = list(_TOKEN.finditer(text))
-        index = 0
+        tokens = _tokens(text)
         silent = _silent_single_word
-        while index < len(tokens):
-            token = tokens[index]
-            word = token.group()
+        resume = 0  # tokens before this belong to a run already read
+        # Only a capitalised word or a title can start a run: the other tokens are not visited.
+        for index in [i for i, token in enumerate(tokens) if _may_start_run(token.group())]:
+            if index < resume:
+                continue
+            word = tokens[index].group()
             # Every title starts with d, m, p or s: other words need no dictionary look-up here.
             after_title = word[0] in _TITLE_INITIALS and _strip(word) in TITLES
             if not word[0].isupper() or after_title:
-                index += 1
-                if after_title and index < len(tokens) and _is_capitalised(tokens[index].group()):
-                    end_index = self._run_end(text, tokens, index)
-                    yield from self._emit(text, tokens, index, end_index, forced=True)
-                    index = end_index
+                resume = index + 1
+                if after_title and resume < len(tokens) and _is_capitalised(tokens[resume].group()):
+                    end_index = self._run_end(text, tokens, resume)
+                    yield from self._emit(text, tokens, resume, end_index, forced=True)
+                    resume = end_index
                 continue
             end_index = self._run_end(text, tokens, index)
+            resume = end_index
             if end_index == index + 1 and silent(word):
-                index = end_index  # one common capitalised word ("Patient", "She"): _emit would find nothing
-                continue
+                continue  # one common capitalised word ("Patient", "She"): _emit would find nothing
             yield from self._emit(text, tokens, index, end_index, forced=False)
-            index = end_index
 
     def _run_end(self, text: str, tokens: list[re.Match[str]], index: int) -> int:
         """Index past a run of capitalised tokens (single letters like 'P.' and connectors inside)."""
@@ -217,7 +239,7 @@ class EnglishNameRecognizer:
                 and len(w) > 1 and not _abbreviation(t.group()) and not text[t.end() : t.end() + 1].isdigit())
             for w, t in zip(words, run)
         ]
-        if all(w in HEADER_WORDS or w in CLINICAL_TERMS for w in words):
+        if _HEADER_OR_CLINICAL.issuperset(words):
             return  # "Insurance ID", "Glasgow Coma Scale"
         if shouting:
             suspicious = [(w in names and w not in very_common and w not in common) or (w in places and w not in very_common and len(w) > 2)
@@ -243,17 +265,20 @@ class EnglishNameRecognizer:
         kind = "NAME"
         if words[-1] in ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
             kind = "ORGANIZATION"
-        elif (joined in places and joined not in very_common) or any(w in LOCATION_WORDS for w in words):
+        elif (joined in places and joined not in very_common) or not LOCATION_WORDS.isdisjoint(words):
             kind = "LOCATION"
         start, end = run[0].start(), run[-1].end()
-        house = _HOUSE_BEFORE.search(text, max(0, start - 30), start)
+        # (only where it can match: a house number holds a digit and ends in a space just before the run,
+        # or one more back before a final line break)
+        house = (_HOUSE_BEFORE.search(text, max(0, start - 30), start)
+                 if " " in text[max(0, start - 2) : start] and _DIGIT.search(text, max(0, start - 30), start) else None)
         if house and kind != "ORGANIZATION" and not forced:
             start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
         if _POSSESSIVE.search(text[start:end]):
             end -= 2
         if text[end - 1] == "." and _strip(run[-1].group()) not in {"jr", "sr", "inc", "ltd", "co", "corp"} and len(run[-1].group()) > 2:
             end -= 1
-        confidence = 0.9 if forced else (0.8 if any(w in names for w in words) else 0.6)
+        confidence = 0.9 if forced else (0.8 if not names.isdisjoint(words) else 0.6)
         span = make_span(text, start, end, kind, confidence, self.name)
         if span is not None:
             yield span
@@ -265,8 +290,11 @@ class EnglishNameRecognizer:
                 yield address
 
 
+_DIGIT = re.compile(r"\d")
+_HEADER_OR_CLINICAL = frozenset(HEADER_WORDS | CLINICAL_TERMS)
 _HOUSE_NUMBER_AFTER = re.compile(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)")
-_HOUSE_BEFORE = re.compile(r"(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$")
+# "(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$" written to start with a digit `re` can jump to (same matches)
+_HOUSE_BEFORE = re.compile(r"\d(?<![\w.,/-]\d)\d{0,5}[A-Za-z]?[ ]+(?:\d{1,6}[A-Za-z]?[ ]+){0,2}$")
 _CUE = re.compile(
     r"\b(my name is|name is|named|called|calls? me|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
     r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+",
@@ -288,21 +316,21 @@ _EPONYM_USE = re.compile(r"['’]s?\b|[ ](?:disease|sign|syndrome|lymphoma|palsy
 
 def _trim_run(run: list[re.Match[str]]) -> list[re.Match[str]]:
     """Drop clinical terms and connectors from both ends ("Hx of Parkinson's" is not a name)."""
-    run = list(run)
+    first, stop = 0, len(run)
+    while stop > first and _droppable(run[stop - 1]):
+        stop -= 1
+    while first < stop and _droppable(run[first]):
+        first += 1
+    return run[first:stop]
 
-    def droppable(token: re.Match[str]) -> bool:
-        word = token.group()
-        key = _strip(word)
-        if key in EPONYMS:  # Murphy's sign is a term, Dr. Regina Murphy a person
-            end = token.end() - (2 if _POSSESSIVE.search(word) else 0)
-            return _EPONYM_USE.match(token.string, end) is not None
-        return key in CLINICAL_TERMS or (word in _CONNECTORS)  # "Du Wei" keeps its capital Du
 
-    while run and droppable(run[-1]):
-        run.pop()
-    while run and droppable(run[0]):
-        run.pop(0)
-    return run
+def _droppable(token: re.Match[str]) -> bool:
+    word = token.group()
+    key = _strip(word)
+    if key in EPONYMS:  # Murphy's sign is a term, Dr. Regina Murphy a person
+        end = token.end() - (2 if _POSSESSIVE.search(word) else 0)
+        return _EPONYM_USE.match(token.string, end) is not None
+    return key in CLINICAL_TERMS or (word in _CONNECTORS)  # "Du Wei" keeps its capital Du
 
 
 def _mostly_upper(text: str, pos: int) -> bool:
@@ -317,6 +345,21 @@ def _mostly_upper(text: str, pos: int) -> bool:
 
 @lru_cache(maxsize=16)
 def _upper_share_at_least(head: str, share: float = 0.8) -> bool:
+    # Quick exact answer for ordinary text: with L lower-case ASCII letters there are at most
+    # len - L capitals, and capitals make up the largest share when every other character is one
+    # (letters = len). If even that share falls short, the count below would too. L is counted on
+    # the ASCII bytes, which is fast; the full count walks every character in Python.
+    ascii_bytes = head.encode("ascii", "ignore")
+    lower_ascii = len(ascii_bytes) - len(ascii_bytes.translate(None, _ASCII_LOWER))
+    if len(head) - lower_ascii < share * len(head):
+        return False
+    return _upper_share_counted(head, share)
+
+
+_ASCII_LOWER = b"abcdefghijklmnopqrstuvwxyz"
+
+
+def _upper_share_counted(head: str, share: float) -> bool:
     letters = list(filter(str.isalpha, head))
     return bool(letters) and sum(map(str.isupper, letters)) >= share * len(letters)
 
@@ -384,18 +427,13 @@ class LowercaseNameRecognizer:
     languages = frozenset({"en"})
 
     def find(self, text: str) -> Iterator[Span]:
-        names, common = name_words(), common_words()
-        tokens = [t for t in _TOKEN.finditer(text)]
-        index = 0
-        while index < len(tokens):
-            word = tokens[index].group()
-            if not word.islower():
-                index += 1
+        names = name_words()
+        tokens = _tokens(text)
+        resume = 0  # tokens before this were taken into a name already
+        for index in [i for i, token in enumerate(tokens) if _rare_lower_name(token.group())]:
+            if index < resume:
                 continue
-            key = _strip(word)
-            if not (key in names and key not in common):
-                index += 1
-                continue
+            key = _strip(tokens[index].group())
             first = index
             while first > 0 and _lower_name_part(tokens[first - 1], names) and \
                     text[tokens[first - 1].end() : tokens[first].start()] == " ":
@@ -409,7 +447,16 @@ class LowercaseNameRecognizer:
                                  self.name)
                 if span is not None:
                     yield span
-            index = last + 1
+            resume = last + 1
+
+
+@lru_cache(maxsize=1 << 16)
+def _rare_lower_name(word: str) -> bool:
+    """A lower-case token that is a known name and not a common English word ("krylova", not "will")."""
+    if not word.islower():
+        return False
+    key = _strip(word)
+    return key in name_words() and key not in common_words()
 
 
 def _lower_name_part(token: re.Match[str], names: frozenset[str]) -> bool:

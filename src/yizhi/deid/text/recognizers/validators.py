@@ -2,6 +2,11 @@
 
 Recall first: a well-formed identifier whose check digit is wrong is still kept (a typo in a
 身份证号 still identifies the patient), only with a lower confidence.
+
+Speed: two stdnum checks are called in a cheaper way with the same answers. The 身份证号 check
+runs stdnum's own steps in its order, remembering the slow one (the birth-place database walk) per
+region and birth year; the Luhn sum for plain ASCII digits is a few lines, where stdnum's generic
+version (any alphabet) costs several times more per call.
 """
 
 from __future__ import annotations
@@ -9,11 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+from functools import lru_cache
 
-from stdnum import iban, luhn
+from stdnum import iban
 from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+from stdnum.util import isdigits
 
 _DIGITS_ONLY = re.compile(r"[^0-9Xx]")
+_NUMBERS = re.compile(r"\d+")
 
 
 def _valid_date(year: int, month: int, day: int) -> bool:
@@ -29,11 +38,34 @@ def cn_resident_id(value: str) -> float | None:
     number = _DIGITS_ONLY.sub("", value).upper()
     if len(number) != 18:
         return None
-    if ric.is_valid(number):
+    if _resident_id_valid(number):
         return 0.99
     if _valid_date(int(number[6:10]), int(number[10:12]), int(number[12:14])):
         return 0.8
     return None
+
+
+def _resident_id_valid(number: str) -> bool:
+    """``ric.is_valid`` for an 18-character number: digits, check digit, birth date, birth place."""
+    if not isdigits(number[:-1]) or number[-1] != ric.calc_check_digit(number):
+        return False
+    try:
+        ric.get_birth_date(number)
+    except ValidationError:
+        return False
+    return _birth_place_known(number[:6], number[6:10])
+
+
+@lru_cache(maxsize=1 << 14)
+def _birth_place_known(region: str, year: str) -> bool:
+    """Was ``region`` a county in ``year``? (stdnum reads only these two parts of the number.)"""
+    try:
+        ric.get_birth_place(region + year + "0101")
+    except ValidationError:
+        return False
+    except KeyError:  # stdnum's data lacks a county for some regions and raises KeyError: not a known place
+        return False
+    return True
 
 
 def cn_resident_id_legacy(value: str) -> float | None:
@@ -48,12 +80,23 @@ def cn_resident_id_legacy(value: str) -> float | None:
 
 def luhn_card(value: str) -> float | None:
     """Payment card number: passes Luhn (0.95). Without context a non-Luhn number is not a card."""
-    number = re.sub(r"[\s-]", "", value)
+    number = _CARD_SEPARATORS.sub("", value)
     if not number.isdigit() or not 13 <= len(number) <= 19:
         return None
     if len(set(number)) == 1:
         return None
-    return 0.95 if luhn.is_valid(number) else None
+    return 0.95 if number.isascii() and _luhn_sum(number) % 10 == 0 else None  # (stdnum: other digits fail)
+
+
+_CARD_SEPARATORS = re.compile(r"[\s-]")
+_DIGIT_VALUE = {str(d): d for d in range(10)}
+_LUHN_DOUBLED = {str(d): (2 * d) // 10 + (2 * d) % 10 for d in range(10)}  # each digit doubled, its digits summed
+
+
+def _luhn_sum(digits: str) -> int:
+    """The Luhn sum of a string of ASCII digits: every second digit from the right doubled."""
+    backwards = digits[::-1]
+    return sum(map(_DIGIT_VALUE.__getitem__, backwards[0::2])) + sum(map(_LUHN_DOUBLED.__getitem__, backwards[1::2]))
 
 
 def iban_number(value: str) -> float | None:
@@ -85,7 +128,7 @@ def compact_date(value: str) -> float | None:
 
 def numeric_date(value: str) -> float | None:
     """Dates like 2024-03-05, 2024.9.12, 03/14/1951, 3-5-24: reject impossible month/day pairs."""
-    parts = [int(p) for p in re.findall(r"\d+", value)[:3]]
+    parts = [int(p) for p in _NUMBERS.findall(value)[:3]]
     if len(parts) < 3:
         return None
     if parts[0] > 31:  # year first
