@@ -91,3 +91,17 @@ def test_lowercase_country_after_a_place_word_but_not_a_lab_value():
     found = {s.text for s in detect("pt came here from tunisia last year; hgb 12.5 in am.", "en")}
     assert "tunisia" in found
     assert not any("12.5" in text for text in found)
+
+
+@pytest.mark.parametrize("text, card", [
+    ("Paid with 4111 1111 1111 1111 yesterday.", "4111 1111 1111 1111"),
+    ("Paid with 4111-1111-1111-1111 yesterday.", "4111-1111-1111-1111"),
+    ("转账到 6222 0269 8743 8359 533 了", "6222 0269 8743 8359 533"),
+])
+def test_card_numbers_in_groups_of_four_without_a_label(text, card):
+    # Regression: a trigger once asked for a five-digit run, and grouped card numbers were missed entirely.
+    assert (card, "BANK_CARD") in {(s.text, s.type) for s in detect(text, "auto")}
+
+
+def test_grouped_digits_failing_luhn_are_not_cards():
+    assert not any(s.type == "BANK_CARD" for s in detect("Paid with 4111 1111 1111 1112 yesterday.", "en"))
