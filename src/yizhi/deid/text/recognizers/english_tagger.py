@@ -142,16 +142,16 @@ def _word_features(word: str) -> tuple:
     # (the rules' reading too); a tagged run holding one is dropped.
     coded = "_" in word or (not word.isupper() and any(char.isupper() for char in word[4:]))
     role = _role(word, lower, case, rank, flags, clinical)
-    # Weak: proves nothing alone (a number, an abbreviation, a unit, a common capitalised word: "Temp 38",
-    # "RR 22", "EBL 50 mL", "Dictated", "OPERATIVE NOTE"); a piece of weak tokens needs two
-    # capitalised words ("Walk Score") to stand.
+    # Weak: proves nothing alone (a number, an abbreviation, a unit, a common capitalised word, a street
+    # word that is also common English written in lower case: "Temp 38", "RR 22", "EBL 50 mL", "Dictated",
+    # "OPERATIVE NOTE", "via PEG 2"); a piece of weak tokens needs two capitalised words ("Walk Score") to stand.
     weak = inert or word.isdigit() or role == _CREDENTIAL or flags in ("", "O") and (
         case == "title" and rank is not None
         or case in ("upper", "initial") and (len(word) <= 3 or rank is not None)
         or case == "mixed" and len(word) <= 3
-        or case == "lower")
+        or case == "lower") or flags == "S" and case == "lower" and rank is not None and rank < _PLAIN_RANK
     # Feature names as UTF-8 bytes: CRFsuite wants bytes, and converting once here saves it ~10%.
-    names = ("s=" + signature, lexical, "-1=" + context, "+1=" + context, "-2=" + context, "+2=" + context)
+    names = ("s=" + signature, lexical, "-1=" + context, "+1=" + context)
     return (*(name.encode() for name in names), plain, inert, coded, role, weak, case == "title")
 
 
@@ -231,19 +231,20 @@ def offsets(text: str, tokens: list[str], count: int | None = None) -> list[int]
     return starts
 
 
-_OUTSIDE = (b"", b"", b"-1=BOS", b"+1=EOS", b"-2=BOS", b"+2=EOS", True, True, False, "", True, False)
+_OUTSIDE = (b"", b"", b"-1=BOS", b"+1=EOS", True, True, False, "", True, False)
 # What a token before the first or after the last is seen as, and where the flags sit in a word's tuple.
-_PLAIN, _INERT, _CODED, _ROLE, _WEAK, _CAPITALISED = 6, 7, 8, 9, 10, 11
+_PLAIN, _INERT, _CODED, _ROLE, _WEAK, _CAPITALISED = 4, 5, 6, 7, 8, 9
 _CONTEXT = 2  # tokens either side of a candidate that are tagged with it (and seen by its features)
 
 
-def windows(tokens: list[str]) -> list[tuple[int, int, list[tuple[bytes, ...]]]]:
+def windows(tokens: list[str], hopeless_too: bool = True) -> list[tuple[int, int, list[tuple[bytes, ...]]]]:
     """(first, stop, CRFsuite item features) of each stretch of ``tokens`` worth tagging.
 
     Only tokens within two of a non-plain token are tagged: long plain stretches ("was admitted for
     the", "and had the") cost CRFsuite time and can hold no identifier. Each item carries the token's
-    own two features and one from each of the two tokens either side (the -2/+2 ones keep a run of
-    title-case words from spilling over); neighbours outside the window are still seen.
+    own two features and one from each neighbour (neighbours outside the window are still seen).
+    ``hopeless_too=False`` leaves out stretches whose every piece ``labelled_runs`` would drop whatever
+    the labels ("Temp 38", "ZIP : 3520"): the same spans for less tagging (training keeps them all).
     """
     cached = _FEATURE_CACHE.get
     words = [cached(token) or _cached_word_features(token) for token in tokens]
@@ -259,12 +260,18 @@ def windows(tokens: list[str]) -> list[tuple[int, int, list[tuple[bytes, ...]]]]
             first = index - _CONTEXT
         stop = index + _CONTEXT
     stretches.append((max(first, 0), min(stop, last) + 1))
-    padded = [_OUTSIDE, _OUTSIDE, *words, _OUTSIDE, _OUTSIDE]  # padded[i + 2] is words[i]
-    return [(first, stop, [(own[0], own[1], left[2], right[3], left2[4], right2[5])
-                           for own, left, right, left2, right2 in zip(
-                               words[first:stop], padded[first + 1 : stop + 1], padded[first + 3 : stop + 3],
-                               padded[first:stop], padded[first + 4 : stop + 4])])
+    if not hopeless_too:
+        stretches = [(first, stop) for first, stop in stretches if _may_stand(words[first:stop])]
+    padded = [_OUTSIDE, *words, _OUTSIDE]  # padded[i + 1] is words[i]
+    return [(first, stop, [(own[0], own[1], left[2], right[3]) for own, left, right in zip(
+                words[first:stop], padded[first:stop], padded[first + 2 : stop + 2])])
             for first, stop in stretches]
+
+
+def _may_stand(words: list[tuple]) -> bool:
+    """Whether some piece of these words could pass ``_piece_verdict`` (stretches never touch, so a
+    tagged run stays inside its stretch): a word that is not weak, or two capitalised ones."""
+    return not all(word[_WEAK] for word in words) or sum(word[_CAPITALISED] for word in words) >= 2
 
 
 def bio_labels(text: str, tokens: list[str], gold: list[tuple[int, int, str]]) -> list[str]:
@@ -303,13 +310,46 @@ def labelled_runs(text: str, tokens: list[str], labels: list[str], starts: list[
         else:
             runs.append([index, index, label[2:]])
     for first, last, kind in runs:
-        for piece_first, piece_last in _pieces(tokens, first, last):
-            words = [_cached_word_features(token) for token in tokens[piece_first : piece_last + 1]]
-            if all(word[_INERT] for word in words) or any(word[_CODED] for word in words):
+        pieces = _pieces(tokens, first, last)
+        blocks = _address_blocks(tokens, pieces) if kind == "ADDRESS" else [[piece] for piece in pieces]
+        for block in blocks:
+            verdicts = [_piece_verdict(tokens, piece) for piece in block]
+            if _A_CODE in verdicts or _STANDS not in verdicts:
                 continue
-            if all(word[_WEAK] for word in words) and sum(word[_CAPITALISED] for word in words) < 2:
-                continue
-            yield starts[piece_first], starts[piece_last] + len(tokens[piece_last]), kind
+            (block_first, _), (_, block_last) = block[0], block[-1]
+            yield starts[block_first], starts[block_last] + len(tokens[block_last]), kind
+
+
+_STANDS, _FALLS, _A_CODE = "stands", "falls", "code"
+
+
+def _piece_verdict(tokens: list[str], piece: tuple[int, int]) -> str:
+    """Whether a piece of a tagged run is an identifier by itself, a code (never one) or too weak alone."""
+    first, last = piece
+    words = [_cached_word_features(token) for token in tokens[first : last + 1]]
+    if any(word[_CODED] for word in words):
+        return _A_CODE
+    if all(word[_INERT] for word in words):
+        return _FALLS
+    if all(word[_WEAK] for word in words) and sum(word[_CAPITALISED] for word in words) < 2:
+        return _FALLS
+    return _STANDS
+
+
+def _address_blocks(tokens: list[str], pieces: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Pieces of one address run that only line breaks and commas separate, grouped: an address's later
+    lines ("\n, OV\n 02032", a state code, a postcode) are weak alone but belong to the lines before
+    them, so a block stands if any of its pieces does and is kept whole."""
+    blocks: list[list[tuple[int, int]]] = []
+    for piece in pieces:
+        if blocks and all(token in _LINE_JOINERS for token in tokens[blocks[-1][-1][1] + 1 : piece[0]]):
+            blocks[-1].append(piece)
+        else:
+            blocks.append([piece])
+    return blocks
+
+
+_LINE_JOINERS = frozenset({"\n", ","})
 
 
 def _pieces(tokens: list[str], first: int, last: int) -> list[tuple[int, int]]:
@@ -336,13 +376,21 @@ def _pieces(tokens: list[str], first: int, last: int) -> list[tuple[int, int]]:
         while piece_first <= piece_last and _cached_word_features(tokens[piece_first])[_ROLE] in (_EDGE_TOKEN, _TITLE):
             piece_first += 1  # "Dr. Ana Ruiz": the title stays outside, as the rules keep it
         while piece_last >= piece_first and _cached_word_features(tokens[piece_last])[_ROLE] in (
-                _EDGE_TOKEN, _CREDENTIAL) and not (
-                tokens[piece_last] == "." and piece_last > piece_first
-                and _cached_word_features(tokens[piece_last - 1])[_ROLE] in _SHORTENED):
+                _EDGE_TOKEN, _CREDENTIAL) and not _kept_at_end(tokens, piece_first, piece_last):
             piece_last -= 1
         if piece_first <= piece_last:
             trimmed.append((piece_first, piece_last))
     return trimmed
+
+
+def _kept_at_end(tokens: list[str], first: int, last: int) -> bool:
+    """A full stop after an abbreviation ("Apt.", "Inc.") or a bracket closing one opened in the piece
+    ("Cyprus (Greek)") ends an identifier rather than the sentence around it."""
+    if last <= first:
+        return False
+    if tokens[last] == ".":
+        return _cached_word_features(tokens[last - 1])[_ROLE] in _SHORTENED
+    return tokens[last] == ")" and "(" in tokens[first:last]
 
 
 # --- the recognizer ---------------------------------------------------------------------------------
@@ -404,7 +452,7 @@ class EnglishTaggerRecognizer:
         if tagger is None:
             return
         tokens, starts = tokens_and_starts(text)
-        stretches = windows(tokens)
+        stretches = windows(tokens, hopeless_too=False)
         if not stretches:
             return
         labels = ["O"] * len(tokens)
