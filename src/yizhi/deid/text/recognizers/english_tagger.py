@@ -162,7 +162,9 @@ def _role(word: str, lower: str, case: str, rank: int | None, flags: str, clinic
     if word in _BREAK_MARKS or (case == "upper" and lower in _field_labels()):
         return _BREAK
     if case == "lower" and not flags and rank is not None and lower not in _CONNECTORS:
-        return _BREAK
+        # A lone letter may be an initial ("eric g. samoylova"); a common word ends a name in prose but
+        # may belong to one in text written all in lower case ("belfast, south africa").
+        return _ABBREVIATION if len(word) == 1 else _COMMON
     if lower in _CONNECTORS or (len(word) == 1 and not word.isalnum()) or lower in clinical:
         return _EDGE_TOKEN
     if "T" in flags or lower in _kinship():
@@ -191,7 +193,8 @@ def _field_labels() -> frozenset[str]:
 _CONNECTORS = frozenset("and of de del della di da do dos das du des la le van von der den y e u na nad am an "
                         "im zum the &".split())
 _BREAK_MARKS = frozenset({"\n", ":", ";", "!", "?", '"'})
-_BREAK, _EDGE_TOKEN, _ABBREVIATION, _TITLE, _CREDENTIAL = "break", "edge", "abbreviation", "title", "credential"
+_BREAK, _COMMON, _EDGE_TOKEN, _ABBREVIATION, _TITLE, _CREDENTIAL = (
+    "break", "common", "edge", "abbreviation", "title", "credential")
 _SHORTENED = (_ABBREVIATION, _TITLE, _CREDENTIAL)  # a full stop after these is no sentence end
 
 
@@ -268,6 +271,12 @@ def windows(tokens: list[str], hopeless_too: bool = True) -> list[tuple[int, int
             for first, stop in stretches]
 
 
+def shape_context(token: str, side: bytes) -> bytes:
+    """The feature a neighbour gives when only its shape is seen (``side`` is b"-1=" or b"+1="): what
+    rare words always give, and what training's context dropout gives for frequent ones too."""
+    return side + _cached_word_features(token)[0][2:]  # the signature without its "s="
+
+
 def _may_stand(words: list[tuple]) -> bool:
     """Whether some piece of these words could pass ``_piece_verdict`` (stretches never touch, so a
     tagged run stays inside its stretch): a word that is not weak, or two capitalised ones."""
@@ -309,8 +318,9 @@ def labelled_runs(text: str, tokens: list[str], labels: list[str], starts: list[
             runs[-1][1] = index
         else:
             runs.append([index, index, label[2:]])
+    cuts = (_BREAK,) if text.islower() else (_BREAK, _COMMON)
     for first, last, kind in runs:
-        pieces = _pieces(tokens, first, last)
+        pieces = _pieces(tokens, first, last, cuts)
         blocks = _address_blocks(tokens, pieces) if kind == "ADDRESS" else [[piece] for piece in pieces]
         for block in blocks:
             verdicts = [_piece_verdict(tokens, piece) for piece in block]
@@ -352,18 +362,19 @@ def _address_blocks(tokens: list[str], pieces: list[tuple[int, int]]) -> list[li
 _LINE_JOINERS = frozenset({"\n", ","})
 
 
-def _pieces(tokens: list[str], first: int, last: int) -> list[tuple[int, int]]:
-    """A tagged run cut where an identifier cannot go on (a frequent lower-case word, a line break, a
-    sentence's full stop) and trimmed of connectors and punctuation at both ends. The model learnt
-    from synthetic sentences whose addresses run over lines and commas; in prose such as clinical notes
-    that habit spills runs over whole clauses ("RR 22. Treated with Tylenol")."""
+def _pieces(tokens: list[str], first: int, last: int, cuts: tuple[str, ...]) -> list[tuple[int, int]]:
+    """A tagged run cut where an identifier cannot go on (a line break, a sentence's full stop, a word
+    whose role is in ``cuts``: a frequent lower-case word unless the whole text is lower case) and
+    trimmed of connectors, punctuation and (in lower-case text) common words at both ends. The model
+    learnt from synthetic sentences whose addresses run over lines and commas; in prose such as clinical
+    notes that habit spills runs over whole clauses ("RR 22. Treated with Tylenol")."""
     pieces = []
     start = None
     for index in range(first, last + 1):
         role = _cached_word_features(tokens[index])[_ROLE]
         full_stop = tokens[index] == "." and index > first and (
             _cached_word_features(tokens[index - 1])[_ROLE] not in _SHORTENED)
-        if role == _BREAK or full_stop:
+        if role in cuts or full_stop:
             if start is not None:
                 pieces.append((start, index - 1))
             start = None
@@ -373,10 +384,11 @@ def _pieces(tokens: list[str], first: int, last: int) -> list[tuple[int, int]]:
         pieces.append((start, last))
     trimmed = []
     for piece_first, piece_last in pieces:
-        while piece_first <= piece_last and _cached_word_features(tokens[piece_first])[_ROLE] in (_EDGE_TOKEN, _TITLE):
+        while piece_first <= piece_last and _cached_word_features(tokens[piece_first])[_ROLE] in (
+                _EDGE_TOKEN, _TITLE, _COMMON):
             piece_first += 1  # "Dr. Ana Ruiz": the title stays outside, as the rules keep it
         while piece_last >= piece_first and _cached_word_features(tokens[piece_last])[_ROLE] in (
-                _EDGE_TOKEN, _CREDENTIAL) and not _kept_at_end(tokens, piece_first, piece_last):
+                _EDGE_TOKEN, _CREDENTIAL, _COMMON) and not _kept_at_end(tokens, piece_first, piece_last):
             piece_last -= 1
         if piece_first <= piece_last:
             trimmed.append((piece_first, piece_last))
