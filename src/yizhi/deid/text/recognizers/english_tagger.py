@@ -45,6 +45,7 @@ import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 
 from yizhi.deid.text.spans import Span, make_span
@@ -246,6 +247,9 @@ _OUTSIDE = (b"", b"", b"-1=BOS", b"+1=EOS", True, True, False, "", True, False)
 # What a token before the first or after the last is seen as, and where the flags sit in a word's tuple.
 _PLAIN, _INERT, _CODED, _ROLE, _WEAK, _CAPITALISED = 4, 5, 6, 7, 8, 9
 _CONTEXT = 2  # tokens either side of a candidate that are tagged with it (and seen by its features)
+# Flag readers for map() (all/any/sum over a map run in C, a generator expression in Python).
+_inert_of, _coded_of, _weak_of, _capitalised_of = (itemgetter(position) for position in (
+    _INERT, _CODED, _WEAK, _CAPITALISED))
 
 
 def word_features(tokens: list[str]) -> list[tuple]:
@@ -294,7 +298,7 @@ def shape_context(word: tuple, side: bytes) -> bytes:
 def _may_stand(words: list[tuple]) -> bool:
     """Whether some piece of these words could pass ``_piece_verdict`` (stretches never touch, so a
     tagged run stays inside its stretch): a word that is not weak, or two capitalised ones."""
-    return not all(word[_WEAK] for word in words) or sum(word[_CAPITALISED] for word in words) >= 2
+    return not all(map(_weak_of, words)) or sum(map(_capitalised_of, words)) >= 2
 
 
 def bio_labels(text: str, tokens: list[str], gold: list[tuple[int, int, str]]) -> list[str]:
@@ -349,11 +353,11 @@ _STANDS, _FALLS, _A_CODE = "stands", "falls", "code"
 def _piece_verdict(words: list[tuple]) -> str:
     """Whether a piece of a tagged run (its words' features) is an identifier by itself, a code (never
     one) or too weak alone."""
-    if any(word[_CODED] for word in words):
+    if any(map(_coded_of, words)):
         return _A_CODE
-    if all(word[_INERT] for word in words):
+    if all(map(_inert_of, words)):
         return _FALLS
-    if all(word[_WEAK] for word in words) and sum(word[_CAPITALISED] for word in words) < 2:
+    if all(map(_weak_of, words)) and sum(map(_capitalised_of, words)) < 2:
         return _FALLS
     return _STANDS
 
