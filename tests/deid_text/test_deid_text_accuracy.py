@@ -73,10 +73,11 @@ def test_english_held_out_recall_and_precision():
         predicted = [s.public() for s in detect(sample["full_text"], "en")]
         score_document(sample["full_text"], presidio_gold(sample), predicted, evaluation, str(index))
     overall = evaluation.report()["overall"]
-    # Measured 2026-11-22 with the English CRF tagger: recall 0.965, precision 0.911 (rules alone 0.935 /
-    # 0.944); below the 0.98 recall, the floor guards against regressions.
-    assert overall["char_recall"] >= 0.955, overall
-    assert overall["char_precision"] >= 0.88, overall
+    # Measured 2026-11-22 with the English CRF tagger trained on augmented copies (value swaps, lower case,
+    # context dropout; see train_en_tagger): recall 0.9735, precision 0.908 (first tagger 0.965 / 0.911,
+    # rules alone 0.935 / 0.944); below the 0.98 recall, the floor guards against regressions.
+    assert overall["char_recall"] >= 0.965, overall
+    assert overall["char_precision"] >= 0.90, overall
 
 
 def test_presidio_gold_drops_only_what_safe_harbor_keeps():

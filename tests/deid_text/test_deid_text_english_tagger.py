@@ -107,3 +107,20 @@ def test_token_offsets_two_ways_agree(text):
 
 def test_greek_words_are_places():
     assert tagger_spans("She flew in from ΚΑΤΩ ΠΟΛΕΜΙ∆ΙΑ yesterday.") == [(17, 31, "LOCATION")]
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    # an address's later lines (town, state code, postcode) are weak alone but kept after the street
+    ("Please mail it to 14 Birch Lane\nHolmfirth\n, WY\n 40213 by Monday.", "14 Birch Lane\nHolmfirth\n, WY\n 40213"),
+    # in text written all in lower case a common word ("south") or a lone letter ("g") may be part of one
+    ("send it to 7 rue des pins, 75011 paris, south france please", "7 rue des pins, 75011 paris, south france"),
+    ("letter from eric g. samoylova arrived", "eric g. samoylova"),
+])
+def test_whole_identifier_kept_across_lines_and_lower_case(text, found):
+    assert [text[start:end] for start, end, _ in tagger_spans(text)] == [found]
+
+
+@pytest.mark.parametrize("text", ["Temp 38.2, RR 22", "ZIP: 3520"])
+def test_stretches_that_cannot_stand_are_not_tagged(text):
+    words = english_tagger.word_features(english_tagger.tokenize(text))
+    assert english_tagger.windows(words) and not english_tagger.windows(words, hopeless_too=False)
