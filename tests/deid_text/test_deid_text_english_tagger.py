@@ -19,7 +19,7 @@ FIXED_SAMPLE = {
     "please forward the invoice to jonas berg before friday.": [(30, 40, "NAME")],
     "She is an analyst at Blue Fern in the city.": [(21, 30, "ORGANIZATION")],
     "she moved to 12 rue des lilas, 69003 lyon last month.": [(13, 41, "ADDRESS")],
-    "They met at the corner of Vesivärava 3 and Tartu maantee.": [(26, 56, "ADDRESS")],
+    "They met at the corner of Vesivärava 3 and Tartu maantee.": [(12, 56, "ADDRESS")],  # with "the corner of"
     "my friend tomasz nowak moved to the coast.": [(10, 22, "NAME")],
     "History of Parkinson's disease and Hodgkin lymphoma, on Lipitor and aspirin.": [],
 }
@@ -124,3 +124,23 @@ def test_whole_identifier_kept_across_lines_and_lower_case(text, found):
 def test_stretches_that_cannot_stand_are_not_tagged(text):
     words = english_tagger.word_features(english_tagger.tokenize(text))
     assert english_tagger.windows(words) and not english_tagger.windows(words, hopeless_too=False)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    # a leading house or building number the model left outside
+    ("The bus drops you off at 8116 56 rue La Boétie St.", "8116 56 rue La Boétie"),
+    # the two streets of a crossing, one address with "the corner of" (presidio-research's gold holds it)
+    ("it is the corner of Bygget 64 and Komel Club", "the corner of Bygget 64 and Komel Club"),
+    ("Please write to Hanne and ul. Stefana 28 soon.", "Hanne and ul. Stefana 28"),
+])
+def test_address_runs_take_house_numbers_crossings_and_corners(text, found):
+    assert [text[start:end] for start, end, _ in tagger_spans(text)] == [found]
+
+
+def test_only_runs_with_an_address_are_joined_over_and():
+    text = "Ana and Tom"
+    assert english_tagger.joined_intersections(text, [(0, 3, "NAME"), (8, 11, "NAME")]) == [
+        (0, 3, "NAME"), (8, 11, "NAME")]
+    assert english_tagger.joined_intersections(text, [(0, 3, "ORGANIZATION"), (8, 11, "ADDRESS")]) == [
+        (0, 3, "ORGANIZATION"), (8, 11, "ADDRESS")]
+    assert english_tagger.joined_intersections(text, [(0, 3, "NAME"), (8, 11, "ADDRESS")]) == [(0, 11, "ADDRESS")]

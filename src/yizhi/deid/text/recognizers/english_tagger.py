@@ -33,6 +33,11 @@ Why these pieces:
   (" Suite 170\\n MITTERLOBMING\\n, OV\\n 02032") are judged together: a state code or a postcode is
   weak alone but not after a street. Stretches whose every piece those checks would drop whatever
   the labels ("Temp 38", "ZIP: 3520") are not tagged at all.
+- Address runs are then widened by hand where the model is reliably short: back over a leading house
+  number or two ("8116 56 rue La Boétie"), over a lone "and" to a neighbouring name, place or address
+  run (a crossing: "Bygget 64 and Komel Club") and back over "the corner of ". On the template-group
+  validation this raised the union's recall 0.9830 -> 0.9849 at precision 0.9513 -> 0.9512, with the
+  model unchanged.
 
 If python-crfsuite is not installed the recognizer logs once and finds nothing (the rules still run).
 """
@@ -337,6 +342,8 @@ def labelled_runs(text: str, tokens: list[str], words: list[tuple], labels: list
             runs.append([index, index, label[2:]])
     cuts = (_BREAK,) if text.islower() else (_BREAK, _COMMON)
     for first, last, kind in runs:
+        if kind == "ADDRESS":
+            first = _with_house_numbers(tokens, first)
         pieces = _pieces(tokens, words, first, last, cuts)
         blocks = _address_blocks(tokens, pieces) if kind == "ADDRESS" else [[piece] for piece in pieces]
         for block in blocks:
@@ -347,6 +354,46 @@ def labelled_runs(text: str, tokens: list[str], words: list[tuple], labels: list
             yield starts[block_first], starts[block_last] + len(tokens[block_last]), kind
 
 
+def joined_intersections(text: str, runs: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Two tagged runs joined by a lone "and" become one address when one of them is an address and the
+    other could be a street ("the corner of Bygget 64 and Komel Club", "Hanne and ul. Stefana 28"):
+    the model labels the two streets of a crossing apart, often the first as a name or a place."""
+    joined: list[tuple[int, int, str]] = []
+    for run in runs:
+        if joined and text[joined[-1][1] : run[0]] == " and " and _INTERSECTION_KINDS >= {joined[-1][2], run[2]} \
+                and "ADDRESS" in (joined[-1][2], run[2]):
+            joined[-1] = (joined[-1][0], run[1], "ADDRESS")
+        else:
+            joined.append(run)
+    return [_with_corner(text, run) for run in joined]
+
+
+def _with_corner(text: str, run: tuple[int, int, str]) -> tuple[int, int, str]:
+    """An address after "the corner of " starts there: the phrase names the place as much as the streets
+    do (presidio-research's gold holds it; the pipeline adds it only to a rule address it can see)."""
+    start, end, kind = run
+    if kind == "ADDRESS" and text[max(0, start - len(_CORNER)) : start].lower() == _CORNER:
+        return start - len(_CORNER), end, kind
+    return run
+
+
+_CORNER = "the corner of "
+
+
+_INTERSECTION_KINDS = frozenset({"ADDRESS", "LOCATION", "NAME"})
+
+
+def _with_house_numbers(tokens: list[str], first: int) -> int:
+    """The first token of an address run moved back over up to two numbers just before it ("74678
+    midtvollen 130", "8116 56 rue La Boétie"): the model often leaves a leading house or building
+    number outside, as numbers are plain tokens it sees little of."""
+    for _ in range(_HOUSE_NUMBERS):
+        if first and tokens[first - 1].isdigit() and len(tokens[first - 1]) <= 6:
+            first -= 1
+    return first
+
+
+_HOUSE_NUMBERS = 2
 _STANDS, _FALLS, _A_CODE = "stands", "falls", "code"
 
 
@@ -490,7 +537,7 @@ class EnglishTaggerRecognizer:
                 labels[first:stop] = tagger.tag(items)
         if _GREEK.search(text):  # one scan of the text, not one per token
             _label_greek_words(tokens, starts, labels)
-        for start, end, kind in labelled_runs(text, tokens, words, labels, starts):
+        for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts))):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
             if span is not None:
                 yield span
