@@ -144,3 +144,9 @@ def test_only_runs_with_an_address_are_joined_over_and():
     assert english_tagger.joined_intersections(text, [(0, 3, "ORGANIZATION"), (8, 11, "ADDRESS")]) == [
         (0, 3, "ORGANIZATION"), (8, 11, "ADDRESS")]
     assert english_tagger.joined_intersections(text, [(0, 3, "NAME"), (8, 11, "ADDRESS")]) == [(0, 11, "ADDRESS")]
+
+
+def test_rare_lower_case_words_stand_only_in_lower_case_text():
+    # the model tags the name either way; the run checks keep it where capitals carry no signal
+    assert tagger_spans("did you see okonkwo adebayo at the party?") == [(12, 27, "NAME")]
+    assert tagger_spans("Did you see okonkwo adebayo at the party?") == []
