@@ -132,6 +132,9 @@ def test_stretches_that_cannot_stand_are_not_tagged(text):
     # the two streets of a crossing, one address with "the corner of" (presidio-research's gold holds it)
     ("it is the corner of Bygget 64 and Komel Club", "the corner of Bygget 64 and Komel Club"),
     ("Please write to Hanne and ul. Stefana 28 soon.", "Hanne and ul. Stefana 28"),
+    # a postcode after the state code, over commas and line breaks
+    ("Ship it to 5 Oak Road\nLeeds, NY 10001", "5 Oak Road\nLeeds, NY 10001"),
+    ("I moved to 31 Kungsgatan, Umeå, AC 90325 last year.", "31 Kungsgatan, Umeå, AC 90325"),
 ])
 def test_address_runs_take_house_numbers_crossings_and_corners(text, found):
     assert [text[start:end] for start, end, _ in tagger_spans(text)] == [found]
