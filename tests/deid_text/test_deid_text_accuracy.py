@@ -75,9 +75,10 @@ def test_english_held_out_recall_and_precision():
     overall = evaluation.report()["overall"]
     # Measured 2026-11-22 with the English CRF tagger trained on augmented copies (value swaps, lower case,
     # context dropout; see train_en_tagger): recall 0.9735, precision 0.908 (first tagger 0.965 / 0.911,
-    # rules alone 0.935 / 0.944); below the 0.98 recall, the floor guards against regressions.
-    assert overall["char_recall"] >= 0.965, overall
-    assert overall["char_precision"] >= 0.90, overall
+    # rules alone 0.935 / 0.944); with address runs widened and lower-case text's rare words kept (en-tagger3)
+    # 0.9785 / 0.909. Below the 0.98 recall, the floor guards against regressions.
+    assert overall["char_recall"] >= 0.975, overall
+    assert overall["char_precision"] >= 0.905, overall
 
 
 def test_presidio_gold_drops_only_what_safe_harbor_keeps():
