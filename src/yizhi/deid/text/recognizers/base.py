@@ -69,6 +69,9 @@ class _Step:
     trigger: re.Pattern[str] | None  # a regex trigger
     folded_trigger: re.Pattern[str] | None  # ... and the same for the lower-cased text, or None
     trigger_needs_digit: bool  # the regex trigger cannot pass on a text without a digit
+    # The regex trigger asks only for a run of this many digits ("\\d", "\\d(?<!\\d\\d)\\d{4}"): answered
+    # from the note's longest digit run, read once, instead of a search per trigger; else 0.
+    trigger_digit_run: int
     starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
 
 
@@ -99,17 +102,20 @@ class PatternRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         plan = self._plan()
-        lower, foldable, found, has_digit = _read(text)  # foldable: positions in `lower` are positions in `text`
+        lower, foldable, found, longest_digit_run = _read(text)  # foldable: positions in `lower` are positions in `text`
         present = found.keys()
         checked: dict[re.Pattern[str], bool] = {}  # regex triggers already tried on this text
         for step in plan.steps:
             if step.trigger_words is not None:
                 if present.isdisjoint(step.trigger_words):
                     continue
+            elif step.trigger_digit_run:
+                if longest_digit_run < step.trigger_digit_run:
+                    continue
             elif step.trigger is not None:
                 passed = checked.get(step.trigger)
                 if passed is None:
-                    passed = checked[step.trigger] = (has_digit or not step.trigger_needs_digit) and \
+                    passed = checked[step.trigger] = (longest_digit_run or not step.trigger_needs_digit) and \
                         _trigger_passes(step, text, lower, foldable)
                 if not passed:
                     continue
@@ -145,12 +151,13 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
         starts = start_words(rule.regex)
         starts = frozenset(starts) if starts is not None else None
         if isinstance(trigger, tuple):
-            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, starts))
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts))
             words.update(trigger)
         else:
             folded_trigger = _folded(trigger) if trigger is not None else None
             needs_digit = trigger is not None and needs_digit_to_match(trigger)
-            steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit, starts))
+            steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit,
+                               digit_run_asked(trigger) if trigger is not None else 0, starts))
         words.update(starts or ())
     _add_words(words)
     return _Plan(rules, version, tuple(steps), frozenset(words))
@@ -160,7 +167,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
 # note one after the other (shared patterns, then the language's own) share one pass over it: the
 # last note's lower-cased text and word positions are kept (a tuple swapped whole, thread-safe).
 _WORDS: frozenset[str] = frozenset()
-_LAST_READ: tuple = ("", None, "", False, {}, False)
+_LAST_READ: tuple = ("", None, "", False, {}, 0)
 
 
 def _add_words(words: set[str]) -> None:
@@ -174,9 +181,10 @@ def _add_words(words: set[str]) -> None:
 _WORDS_LOCK = threading.Lock()
 
 
-def _read(text: str) -> tuple[str, bool, dict[str, list[int]], bool]:
+def _read(text: str) -> tuple[str, bool, dict[str, list[int]], int]:
     """``text`` lower-cased, whether that keeps every position, where each known word begins, and
-    whether it holds a digit (most triggers need one: a sentence without digits skips them all)."""
+    its longest run of digits (most triggers need a digit or a run of them: a sentence without
+    digits skips them all)."""
     global _LAST_READ
     automaton = _automaton(_WORDS)
     last = _LAST_READ
@@ -185,12 +193,25 @@ def _read(text: str) -> tuple[str, bool, dict[str, list[int]], bool]:
     lower = text.lower()
     foldable = _foldable(text, lower)
     found = _word_positions(automaton, lower)
-    has_digit = _DIGIT.search(text) is not None
-    _LAST_READ = (text, automaton, lower, foldable, found, has_digit)
-    return lower, foldable, found, has_digit
+    longest_digit_run = max(map(len, _DIGIT_RUNS.findall(text)), default=0)
+    _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run)
+    return lower, foldable, found, longest_digit_run
 
 
-_DIGIT = re.compile(r"\d")
+_DIGIT_RUNS = re.compile(r"\d+")
+# "\d" alone, or a digit starting a run ("(?<!\d\d)" after it: no digit before) and n more digits.
+_DIGIT_RUN_TRIGGER = re.compile(r"\\d(?:\(\?<!\\d\\d\)\\d\{(\d+)\})?")
+
+
+@lru_cache(maxsize=1024)
+def digit_run_asked(trigger: re.Pattern[str]) -> int:
+    """How many digits in a row ``trigger`` asks for, when that is all it asks: "\\d" gives 1,
+    "\\d(?<!\\d\\d)\\d{4}" 5 (a text holds a match exactly when its longest digit run is that long);
+    0 for any other expression. (re.ASCII would narrow \\d to what _DIGIT_RUNS does not count: 0.)"""
+    match = _DIGIT_RUN_TRIGGER.fullmatch(trigger.pattern)
+    if match is None or not isinstance(trigger.pattern, str) or trigger.flags & re.ASCII:
+        return 0
+    return 1 + int(match.group(1) or 0)
 
 
 def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
