@@ -131,7 +131,11 @@ class PatternRecognizer:
                 matches = _matches_at(regex, subject, _starts_in(found, occurring))
             else:
                 matches = regex.finditer(subject)
-            yield from _spans(text, matches, rule, self.name)
+            # (one span at a time, not a generator per rule: most rules match nothing in a note)
+            for match in matches:
+                span = _span_of(text, match, rule, self.name)
+                if span is not None:
+                    yield span
 
     def _plan(self) -> _Plan:
         """The prepared rules, rebuilt when the rule list or any rule changed."""
@@ -247,23 +251,19 @@ def _matches_at(regex: re.Pattern[str], subject: str, starts: list[int]) -> Iter
             yield match
 
 
-def _spans(text: str, matches: Iterable[re.Match[str]], rule: PatternRule, name: str) -> Iterator[Span]:
-    group, kind, validator = rule.group, rule.type, rule.validator
-    for match in matches:
-        start, end = match.span(group)
-        if start < 0 or start == end:
-            continue
-        if text[start] == "(" and ")" not in text[start:end]:
-            start += 1  # "({PHONE})": the bracket around a value is not part of it
-        confidence = rule.confidence
-        if validator is not None:
-            verdict = validator(text[start:end])
-            if verdict is None:
-                continue
-            confidence = verdict
-        span = make_span(text, start, end, kind, confidence, name)
-        if span is not None:
-            yield span
+def _span_of(text: str, match: re.Match[str], rule: PatternRule, name: str) -> Span | None:
+    """The span a rule's match stands for, or None (an empty group, a value its validator rejects)."""
+    start, end = match.span(rule.group)
+    if start < 0 or start == end:
+        return None
+    if text[start] == "(" and ")" not in text[start:end]:
+        start += 1  # "({PHONE})": the bracket around a value is not part of it
+    confidence = rule.confidence
+    if rule.validator is not None:
+        confidence = rule.validator(text[start:end])
+        if confidence is None:
+            return None
+    return make_span(text, start, end, rule.type, confidence, name)
 
 
 # Characters whose case-insensitive matching in `re` is not plain lower-casing (ı, ſ, K, µ, Greek...).

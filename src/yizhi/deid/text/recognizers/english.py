@@ -288,10 +288,8 @@ class EnglishNameRecognizer:
         run = facts[first:stop]
         if all(map(_HEADER_OR_CLINICAL_WORD, run)):
             return  # "Insurance ID", "Glasgow Coma Scale"
-        for index in range(first, stop):
-            start = tokens[index].start()
-            if facts[index].camel and start > 0 and text[start - 1] in "_^/\\":
-                return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
+        if any(map(_CAMEL, run)) and _file_name_part(text, tokens, facts, first, stop):
+            return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
         words = [word.key for word in run]
         joined = " ".join(words)
         single = len(run) == 1
@@ -316,7 +314,7 @@ class EnglishNameRecognizer:
                  if " " in text[max(0, start - 2) : start] and _DIGIT.search(text, max(0, start - 30), start) else None)
         if house and kind != "ORGANIZATION" and not forced:
             start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
-        if _POSSESSIVE.search(text, start, end):
+        if run[-1].possessive:  # (the span ends with the run's last token)
             end -= 2
         if text[end - 1] == "." and run[-1].key not in _ABBREVIATED_SUFFIXES and len(last_token.group()) > 2:
             end -= 1
@@ -356,6 +354,15 @@ class EnglishNameRecognizer:
         return False
 
 
+def _file_name_part(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int) -> bool:
+    """Is a camel-case token of the run glued to what comes before it by _, ^, / or \\?"""
+    for index in range(first, stop):
+        start = tokens[index].start()
+        if facts[index].camel and start > 0 and text[start - 1] in "_^/\\":
+            return True
+    return False
+
+
 def _speaks_or_acts(text: str, end: int) -> bool:
     """Is the word ending at ``end`` followed by a verb it is the subject of, or by a colon?"""
     following = text[end : end + 12].split()
@@ -370,6 +377,7 @@ _NAME = operator.attrgetter("name")
 _NAME_OR_PLACE = operator.attrgetter("name_or_place")
 _UNCOMMON_PLACE = operator.attrgetter("uncommon_place")
 _UPPER = operator.attrgetter("upper")
+_CAMEL = operator.attrgetter("camel")
 _SHOUT_HINT = operator.attrgetter("shout_hint")
 
 
