@@ -81,6 +81,12 @@ class _Plan:
     version: int
     steps: tuple[_Step, ...]
     words: frozenset[str]  # every trigger word and start word of these rules
+    # Which steps a note can need, by what their triggers ask (step numbers, in rule order), so that
+    # a note visits only the rules whose trigger it passes instead of testing every rule's trigger:
+    untriggered: tuple[int, ...]
+    by_trigger_word: dict[str, tuple[int, ...]]
+    by_digit_run: tuple[tuple[int, tuple[int, ...]], ...]  # (digits in a row needed, steps)
+    by_regex_trigger: tuple[tuple[_Step, tuple[int, ...]], ...]  # (the first step with that trigger, steps)
 
 
 @dataclass
@@ -104,21 +110,9 @@ class PatternRecognizer:
         plan = self._plan()
         lower, foldable, found, longest_digit_run = _read(text)  # foldable: positions in `lower` are positions in `text`
         present = found.keys()
-        checked: dict[re.Pattern[str], bool] = {}  # regex triggers already tried on this text
-        for step in plan.steps:
-            if step.trigger_words is not None:
-                if present.isdisjoint(step.trigger_words):
-                    continue
-            elif step.trigger_digit_run:
-                if longest_digit_run < step.trigger_digit_run:
-                    continue
-            elif step.trigger is not None:
-                passed = checked.get(step.trigger)
-                if passed is None:
-                    passed = checked[step.trigger] = (longest_digit_run or not step.trigger_needs_digit) and \
-                        _trigger_passes(step, text, lower, foldable)
-                if not passed:
-                    continue
+        steps = plan.steps
+        for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run):
+            step = steps[index]
             rule = step.rule
             if foldable and step.folded is not None:  # case-insensitive: on the lower-cased text (twice as fast)
                 regex, subject = step.folded, lower
@@ -145,6 +139,48 @@ class PatternRecognizer:
         return plan
 
 
+def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dict[str, list[int]],
+                  longest_digit_run: int) -> list[int]:
+    """The steps whose trigger the text passes (or that have none), in rule order."""
+    chosen = list(plan.untriggered)
+    by_word = plan.by_trigger_word
+    for word in found:  # (the few words found, not every rule's trigger)
+        indices = by_word.get(word)
+        if indices is not None:
+            chosen += indices
+    for needed, indices in plan.by_digit_run:
+        if longest_digit_run >= needed:
+            chosen += indices
+    for step, indices in plan.by_regex_trigger:
+        if (longest_digit_run or not step.trigger_needs_digit) and _trigger_passes(step, text, lower, foldable):
+            chosen += indices
+    return sorted(set(chosen))
+
+
+def _step_index(steps: list[_Step]) -> tuple:
+    """The plan's step numbers grouped by what their triggers ask (see _Plan)."""
+    untriggered: list[int] = []
+    by_word: dict[str, list[int]] = {}
+    by_digits: dict[int, list[int]] = {}
+    by_regex: dict[re.Pattern[str], tuple[_Step, list[int]]] = {}
+    for index, step in enumerate(steps):
+        if step.trigger_words is not None:
+            for word in step.trigger_words:
+                by_word.setdefault(word, []).append(index)
+        elif step.trigger_digit_run:
+            by_digits.setdefault(step.trigger_digit_run, []).append(index)
+        elif step.trigger is not None:
+            by_regex.setdefault(step.trigger, (step, []))[1].append(index)
+        else:
+            untriggered.append(index)
+    return (
+        tuple(untriggered),
+        {word: tuple(indices) for word, indices in by_word.items()},
+        tuple((needed, tuple(indices)) for needed, indices in sorted(by_digits.items())),
+        tuple((step, tuple(indices)) for step, indices in by_regex.values()),
+    )
+
+
 def _make_plan(rules: list[PatternRule]) -> _Plan:
     version = _RULES_VERSION  # read first: a rule changed while this runs makes the plan stale at once
     rules = list(rules)
@@ -164,7 +200,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
                                digit_run_asked(trigger) if trigger is not None else 0, starts))
         words.update(starts or ())
     _add_words(words)
-    return _Plan(rules, version, tuple(steps), frozenset(words))
+    return _Plan(rules, version, tuple(steps), frozenset(words), *_step_index(steps))
 
 
 # One automaton holds the words of every pattern recognizer's plan, so the recognizers that read a
