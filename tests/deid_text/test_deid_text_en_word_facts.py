@@ -4,7 +4,8 @@
 and walk runs by index. The reference here is the earlier, plain reading: strip the token and ask the
 dictionaries at every step. Both run on every labeled file, the presidio-research set, and random
 texts built from names, places, titles, credentials, clinical terms, connectors and separators.
-Also: digit-run triggers answered from the longest digit run pass exactly where their search does.
+Also: digit-run triggers answered from the longest digit run pass exactly where their search does, and
+overlaps resolve as they did with one sort by (start, -end).
 """
 
 from __future__ import annotations
@@ -246,3 +247,32 @@ def test_digit_run_triggers_pass_exactly_where_their_search_does(texts):
         longest = max(map(len, _DIGIT_RUNS.findall(text)), default=0)
         for pattern, needed in asked.items():
             assert (longest >= needed) == (triggers[pattern].search(text) is not None), (pattern, text)
+
+
+def test_overlaps_resolve_as_with_one_sort_by_start_then_longest():
+    from yizhi.deid.text import spans as spans_module
+    from yizhi.deid.text.spans import Span, resolve_overlaps
+
+    def plain(text, found):  # the earlier form: one sort with a (start, -end) key
+        ordered = sorted(found, key=lambda span: (span.start, -span.end))
+        resolved, group, group_end = [], [ordered[0]], ordered[0].end
+        for span in ordered[1:]:
+            if span.start < group_end:
+                group.append(span)
+                group_end = max(group_end, span.end)
+            else:
+                resolved.append(spans_module._merge_group(text, group))
+                group, group_end = [span], span.end
+        resolved.append(spans_module._merge_group(text, group))
+        return resolved
+
+    rng = random.Random(3)
+    text = "x" * 60
+    kinds = ["NAME", "DATE", "ADDRESS", "LOCATION", "PHONE"]
+    for _ in range(3000):
+        found = []
+        for _ in range(rng.randint(1, 8)):
+            start = rng.randint(0, 50)
+            end = start + rng.randint(1, 9)
+            found.append(Span(start, end, rng.choice(kinds), text[start:end], rng.choice([0.5, 0.6, 0.9]), rng.choice("abc")))
+        assert resolve_overlaps(text, found) == plain(text, found), found

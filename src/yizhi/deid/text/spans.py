@@ -92,7 +92,9 @@ def resolve_overlaps(text: str, spans: list[Span]) -> list[Span]:
     """
     if not spans:
         return []
-    ordered = sorted(spans, key=_start_then_longest)
+    # By start, the longer first (two stable sorts on one attribute each: the same order as the key
+    # (start, -end), without a Python key function per span).
+    ordered = sorted(sorted(spans, key=_END, reverse=True), key=_START)
     resolved: list[Span] = []
     group = [ordered[0]]
     group_end = ordered[0].end
@@ -107,10 +109,6 @@ def resolve_overlaps(text: str, spans: list[Span]) -> list[Span]:
             group_end = span.end
     resolved.append(group[0] if len(group) == 1 else _merge_group(text, group))
     return resolved
-
-
-def _start_then_longest(span: Span) -> tuple[int, int]:
-    return span.start, -span.end
 
 
 def _merge_group(text: str, group: list[Span]) -> Span:

@@ -241,8 +241,10 @@ class EnglishNameRecognizer:
                 continue
             end_index = self._run_end(text, tokens, facts, index)
             resume = end_index
-            if end_index == index + 1 and word.silent:
-                continue  # one common capitalised word ("Patient", "She"): _emit would find nothing
+            if end_index == index + 1 and (word.silent or (self.strict and not word.name_or_place)):
+                # One common capitalised word ("Patient", "She"), or in strict mode one that is neither
+                # a name nor a place (WBC, ALT): _emit would find nothing.
+                continue
             yield from self._emit(text, tokens, facts, index, end_index, forced=False)
 
     @staticmethod
