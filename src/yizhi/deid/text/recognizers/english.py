@@ -203,13 +203,15 @@ def _read_tokens(text: str) -> tuple[list[re.Match[str]], list[_WordFacts]]:
     if last[0] is text:
         return last[1], last[2]
     tokens = list(_TOKEN.finditer(text))
-    cache = _FACTS_CACHE
-    facts = [cache.get(word) or _facts_of(word) for word in map(_GROUP, tokens)]
+    words = list(map(_GROUP, tokens))
+    facts = list(map(_FACTS_CACHE.get, words))  # (a C loop; the few words not seen before are filled in)
+    if None in facts:
+        facts = [known or _facts_of(word) for known, word in zip(facts, words)]
     _LAST_TOKENS = (text, tokens, facts)
     return tokens, facts
 
 
-_GROUP = operator.methodcaller("group")
+_GROUP = operator.itemgetter(0)  # a match's whole text (faster than methodcaller("group"))
 _MAY_START_RUN = operator.attrgetter("may_start_run")
 _RARE_LOWER_NAME = operator.attrgetter("rare_lower_name")
 
