@@ -4,7 +4,8 @@
 and walk runs by index. The reference here is the earlier, plain reading: strip the token and ask the
 dictionaries at every step. Both run on every labeled file, the presidio-research set, and random
 texts built from names, places, titles, credentials, clinical terms, connectors and separators.
-Also: digit-run triggers answered from the longest digit run pass exactly where their search does, and
+Also: cue phrases tried only where the Aho-Corasick pass found their first words match as a scan does;
+digit-run triggers answered from the longest digit run pass exactly where their search does, and
 overlaps resolve as they did with one sort by (start, -end).
 """
 
@@ -276,3 +277,14 @@ def test_overlaps_resolve_as_with_one_sort_by_start_then_longest():
             end = start + rng.randint(1, 9)
             found.append(Span(start, end, rng.choice(kinds), text[start:end], rng.choice([0.5, 0.6, 0.9]), rng.choice("abc")))
         assert resolve_overlaps(text, found) == plain(text, found), found
+
+
+def test_cues_tried_where_their_words_occur_are_what_a_scan_finds(texts):
+    cue_texts = [a + b + c for a, b, c in zip(
+        _random_texts(3000, seed=9),
+        random.Random(2).choices(["my name is ", "My Name Is  ", "hi ", "Hi  ", "thank you ", "call me ", "calls me ",
+                                  "works at ", "WORKED FOR ", "employer: ", "company ", "seen by ", "ſeen by ", "İ ", "chi "],
+                                 k=3000),
+        _random_texts(3000, seed=10))]
+    for text in texts + cue_texts:
+        assert [m.span() for m in en._cues(text)] == [m.span() for m in en._CUE.finditer(text)], text
