@@ -288,3 +288,17 @@ def test_cues_tried_where_their_words_occur_are_what_a_scan_finds(texts):
         _random_texts(3000, seed=10))]
     for text in texts + cue_texts:
         assert [m.span() for m in en._cues(text)] == [m.span() for m in en._CUE.finditer(text)], text
+
+
+def test_spans_made_by_filling_slots_equal_spans_made_by_the_dataclass():
+    from dataclasses import FrozenInstanceError
+
+    from yizhi.deid.text.spans import Span, _filled_span
+
+    made = make_span("  Zhang Wei ", 0, 12, "NAME", 0.8, "t")
+    assert made == Span(2, 11, "NAME", "Zhang Wei", 0.8, "t") and type(made) is Span
+    assert hash(made) == hash(Span(2, 11, "NAME", "Zhang Wei", 0.8, "t"))
+    assert made.to_dict() == {"start": 2, "end": 11, "type": "NAME", "text": "Zhang Wei", "confidence": 0.8, "recognizer": "t"}
+    with pytest.raises(FrozenInstanceError):
+        made.start = 0
+    assert _filled_span(1, 2, "DATE", "x", 0.5, "r") == Span(1, 2, "DATE", "x", 0.5, "r")
