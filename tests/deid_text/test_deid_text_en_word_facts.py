@@ -20,7 +20,7 @@ import pytest
 
 from yizhi.deid.text.recognizers import english as en
 from yizhi.deid.text.recognizers import patterns
-from yizhi.deid.text.recognizers.base import _DIGIT_RUNS, digit_run_asked
+from yizhi.deid.text.recognizers.base import _longest_digit_run, digit_run_asked
 from yizhi.deid.text.spans import make_span
 
 DATA = Path(__file__).parent / "data"
@@ -244,8 +244,11 @@ def test_digit_run_triggers_pass_exactly_where_their_search_does(texts):
     asked = {pattern: digit_run_asked(trigger) for pattern, trigger in triggers.items() if digit_run_asked(trigger)}
     assert set(asked.values()) >= {1, 5, 9, 15}  # \d, DIGIT_RUN, long numbers, 15-digit ids
     assert digit_run_asked(re.compile(r"\d(?<!\d\d)\d\d[- ]\d")) == 0 and digit_run_asked(re.compile(r"\d", re.ASCII)) == 0
-    for text in texts + ["٣٤٥٦٧", "12 345", "x1234y", ""]:
-        longest = max(map(len, _DIGIT_RUNS.findall(text)), default=0)
+    assert digit_run_asked(re.compile(r"\d(?<!\d\d)\d{2}")) == 0  # three digits: not read exactly
+    for text in texts + ["٣٤٥٦٧", "12 345", "x1234y", "1234 123456", ""]:
+        longest = _longest_digit_run(text)
+        plain = max(map(len, re.findall(r"\d+", text)), default=0)
+        assert longest == (plain if plain >= 5 else min(plain, 1)), text
         for pattern, needed in asked.items():
             assert (longest >= needed) == (triggers[pattern].search(text) is not None), (pattern, text)
 

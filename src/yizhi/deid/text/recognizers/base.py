@@ -233,12 +233,23 @@ def _read(text: str) -> tuple[str, bool, dict[str, list[int]], int]:
     lower = text.lower()
     foldable = _foldable(text, lower)
     found = _word_positions(automaton, lower)
-    longest_digit_run = max(map(len, _DIGIT_RUNS.findall(text)), default=0)
+    longest_digit_run = _longest_digit_run(text)
     _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run)
     return lower, foldable, found, longest_digit_run
 
 
-_DIGIT_RUNS = re.compile(r"\d+")
+def _longest_digit_run(text: str) -> int:
+    """How many digits in a row ``text`` holds, exactly when five or more; 1 for shorter runs (no digit-run
+    trigger asks for two to four: see digit_run_asked), 0 when it holds no digit. (`re` spends its time
+    at each digit it tries; only the runs of five or more are read whole.)"""
+    if _DIGIT.search(text) is None:
+        return 0
+    return max(map(len, _LONG_DIGIT_RUNS.findall(text)), default=1)
+
+
+_DIGIT = re.compile(r"\d")
+_LONG_DIGIT_RUNS = re.compile(r"\d(?<!\d\d)\d{4,}")
+_SHORTEST_RUN_READ = 5
 # "\d" alone, or a digit starting a run ("(?<!\d\d)" after it: no digit before) and n more digits.
 _DIGIT_RUN_TRIGGER = re.compile(r"\\d(?:\(\?<!\\d\\d\)\\d\{(\d+)\})?")
 
@@ -247,11 +258,13 @@ _DIGIT_RUN_TRIGGER = re.compile(r"\\d(?:\(\?<!\\d\\d\)\\d\{(\d+)\})?")
 def digit_run_asked(trigger: re.Pattern[str]) -> int:
     """How many digits in a row ``trigger`` asks for, when that is all it asks: "\\d" gives 1,
     "\\d(?<!\\d\\d)\\d{4}" 5 (a text holds a match exactly when its longest digit run is that long);
-    0 for any other expression. (re.ASCII would narrow \\d to what _DIGIT_RUNS does not count: 0.)"""
+    0 for any other expression, and for two to four digits (see _longest_digit_run). (re.ASCII would narrow
+    \\d to fewer digits than _longest_digit_run counts: 0.)"""
     match = _DIGIT_RUN_TRIGGER.fullmatch(trigger.pattern)
     if match is None or not isinstance(trigger.pattern, str) or trigger.flags & re.ASCII:
         return 0
-    return 1 + int(match.group(1) or 0)
+    needed = 1 + int(match.group(1) or 0)
+    return needed if needed == 1 or needed >= _SHORTEST_RUN_READ else 0  # (_longest_digit_run is exact there)
 
 
 def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
