@@ -165,7 +165,6 @@ class _WordFacts:
         self.possessive = _POSSESSIVE.search(token) is not None
         self.droppable = key in CLINICAL_TERMS or self.connector  # (an eponym: decided by the words after it)
         self.ends_run_with_stop = token.endswith(".") and len(token) > 2 and token.lower() not in ("st.", "mt.", "ft.")
-        self.silent = _silent_single_word(token)
         self.upper = token.isupper()
         self.camel = _camel_case(token)
         self.name = key in names
@@ -181,6 +180,10 @@ class _WordFacts:
                         and not _abbreviation(token))
         self.shout_hint = (self.name and key not in very_common and not self.common) or (self.place_hint and len(key) > 2)
         self.name_or_place = self.name or self.place
+        # Alone in a run (not after a title), can this word give no span whatever surrounds it? Besides
+        # _silent_single_word: a word that is no name, no place and not unknown (WBC, PCP) gives none,
+        # as every test that could make the run suspicious needs one of those.
+        self.silent = _silent_single_word(token) or not (self.name_or_place or self.unknown)
         self.uncommon_place = self.place and not self.common
         self.rare_lower_name = _rare_lower_name(token)
         self.lower_name_part = token.islower() and (self.name or (len(token.rstrip(".")) == 1 and token.isalpha()))
