@@ -257,7 +257,13 @@ def test_overlaps_resolve_as_with_one_sort_by_start_then_longest():
     from yizhi.deid.text import spans as spans_module
     from yizhi.deid.text.spans import Span, resolve_overlaps
 
-    def plain(text, found):  # the earlier form: one sort with a (start, -end) key
+    def merge(text, group):
+        start, end = min(span.start for span in group), max(span.end for span in group)
+        best = max(group, key=spans_module._type_rank)
+        return Span(start, end, best.type, text[start:end], max(span.confidence for span in group),
+                    "+".join(sorted({span.recognizer for span in group})))
+
+    def plain(text, found):  # the earlier form: one sort with a (start, -end) key, min/max per group
         ordered = sorted(found, key=lambda span: (span.start, -span.end))
         resolved, group, group_end = [], [ordered[0]], ordered[0].end
         for span in ordered[1:]:
@@ -265,9 +271,9 @@ def test_overlaps_resolve_as_with_one_sort_by_start_then_longest():
                 group.append(span)
                 group_end = max(group_end, span.end)
             else:
-                resolved.append(spans_module._merge_group(text, group))
+                resolved.append(group[0] if len(group) == 1 else merge(text, group))
                 group, group_end = [span], span.end
-        resolved.append(spans_module._merge_group(text, group))
+        resolved.append(group[0] if len(group) == 1 else merge(text, group))
         return resolved
 
     rng = random.Random(3)

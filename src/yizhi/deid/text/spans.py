@@ -123,20 +123,19 @@ def resolve_overlaps(text: str, spans: list[Span]) -> list[Span]:
             if span.end > group_end:
                 group_end = span.end
         else:
-            resolved.append(group[0] if len(group) == 1 else _merge_group(text, group))
+            resolved.append(group[0] if len(group) == 1 else _merge_group(text, group, group_end))
             group = [span]
             group_end = span.end
-    resolved.append(group[0] if len(group) == 1 else _merge_group(text, group))
+    resolved.append(group[0] if len(group) == 1 else _merge_group(text, group, group_end))
     return resolved
 
 
-def _merge_group(text: str, group: list[Span]) -> Span:
-    if len(group) == 1:
-        return group[0]
-    start = min(map(_START, group))
-    end = max(map(_END, group))
+def _merge_group(text: str, group: list[Span], end: int) -> Span:
+    """One span over ``group`` (sorted by start, overlapping, ending at ``end``)."""
+    start = group[0].start
     best = max(group, key=_type_rank)
-    recognizers = "+".join(sorted(set(map(_RECOGNIZER, group))))
+    names = set(map(_RECOGNIZER, group))
+    recognizers = "+".join(sorted(names)) if len(names) > 1 else group[0].recognizer
     confidence = max(map(_CONFIDENCE, group))
     return _filled_span(start, end, best.type, text[start:end], confidence, recognizers)
 
