@@ -326,7 +326,7 @@ def _special_case_chars() -> re.Pattern[str]:
         for code in (key, *values):
             char = chr(code)
             chars.update((char, char.upper(), char.lower()))
-    chars = {c for c in chars if len(c) == 1 and not c.isascii()}
+    chars = {c for c in chars if len(c) == 1 and not c.isascii()}  # (ASCII letters fold plainly: _foldable)
     return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
 
 
@@ -335,7 +335,8 @@ _SPECIAL_CASE = _special_case_chars()
 
 def _foldable(text: str, lower: str) -> bool:
     """Does matching case-insensitively on ``text`` equal matching case-sensitively on ``lower``?"""
-    return len(lower) == len(text) and _SPECIAL_CASE.search(text) is None
+    # (every special character is outside ASCII, and str.isascii() is read from the string's header)
+    return len(lower) == len(text) and (text.isascii() or _SPECIAL_CASE.search(text) is None)
 
 
 @lru_cache(maxsize=1024)
