@@ -4,7 +4,8 @@
 and walk runs by index. The reference here is the earlier, plain reading: strip the token and ask the
 dictionaries at every step. Both run on every labeled file, the presidio-research set, and random
 texts built from names, places, titles, credentials, clinical terms, connectors and separators.
-Also: cue phrases tried only where the Aho-Corasick pass found their first words match as a scan does;
+Also: cue phrases tried only where the Aho-Corasick pass found their first words match as a scan does,
+lower-case countries skipped when no country name occurs are what the scan finds;
 digit-run triggers answered from the longest digit run pass exactly where their search does, and
 overlaps resolve as they did with one sort by (start, -end).
 """
@@ -311,3 +312,24 @@ def test_spans_made_by_filling_slots_equal_spans_made_by_the_dataclass():
     with pytest.raises(FrozenInstanceError):
         made.start = 0
     assert _filled_span(1, 2, "DATE", "x", 0.5, "r") == Span(1, 2, "DATE", "x", 0.5, "r")
+
+
+def test_lowercase_countries_found_only_where_a_name_occurs_are_what_a_scan_finds(texts):
+    def plain(text):
+        found = []
+        for match in en._PLACE_CUE.finditer(text):
+            words = match.group(1).split(" ")
+            for length in range(len(words), 0, -1):
+                candidate = " ".join(words[:length])
+                if candidate in en.country_words():
+                    found.append((match.start(1), match.start(1) + len(candidate)))
+                    break
+        return found
+
+    rng = random.Random(4)
+    extra = [f"{rng.choice(['came from ', 'moved to ', 'lives in ', 'born in ', 'visiting ', 'to '])}"
+             f"{rng.choice(['tunisia', 'new zealand', 'papua new guinea', 'oman', 'woman', 'india ink', 'chad', 'x'])}"
+             f"{rng.choice(['', ' and', '.', ' 12', ' mali'])}" for _ in range(2000)]
+    recognizer = en.LowercaseCountryRecognizer()
+    for text in texts + extra:
+        assert [(s.start, s.end) for s in recognizer.find(text)] == plain(text), text

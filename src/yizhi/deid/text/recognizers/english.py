@@ -609,6 +609,12 @@ class LowercaseCountryRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         countries = country_words()
+        # A span is a country name written as it stands in the text; the shared Aho-Corasick pass over
+        # the note finds those names too, and most notes hold none: then the cue scan is not needed.
+        typeable = _typeable_countries()  # (added to the pass's words on first use)
+        _, _, found, _ = _read(text)
+        if found.keys().isdisjoint(typeable):
+            return
         for match in _PLACE_CUE.finditer(text):
             words = match.group(1).split(" ")
             for length in range(len(words), 0, -1):
@@ -619,6 +625,18 @@ class LowercaseCountryRecognizer:
                     if span is not None:
                         yield span
                     break
+
+
+@lru_cache(maxsize=1)
+def _typeable_countries() -> frozenset[str]:
+    """The country names the cue's words can spell (lower-case letters, up to three words), added once
+    to the words the shared Aho-Corasick pass looks for."""
+    names = frozenset(name for name in country_words() if _TYPEABLE.fullmatch(name))
+    _add_words(set(names))
+    return names
+
+
+_TYPEABLE = re.compile(r"[a-z]+(?:[ ][a-z]+){0,2}")
 
 
 def english_recognizers() -> list:
