@@ -5,6 +5,13 @@ yields spans. Register a new one with ``register(MyRecognizer())``; ``detect`` p
 Recognizers must be pure (no I/O, no global state changed) so they run the same in a web request,
 a CLI and a worker process. (Remembering work already done, as the caches here do, is fine: the
 answer never depends on what was asked before.)
+
+Speed (``PatternRecognizer``): besides the Aho-Corasick pass (pyahocorasick), a plan indexes its rules
+by what their triggers ask, so a note visits only the rules it can need, and the triggers that ask
+only for a run of digits ("\\d", "\\d(?<!\\d\\d)\\d{4}") are answered from the note's longest digit run,
+read once. Those readings of an expression are hand-written: no installed package reads them out of
+a Python regular expression (see start_words below); test_deid_text_en_speed.py and
+test_deid_text_en_word_facts.py check each against the plain search.
 """
 
 from __future__ import annotations
