@@ -154,6 +154,9 @@ EARLIER_FORMS = {
                           r"(?:st|nd|rd|th)?[ ]+(?:of[ ]+)?" + patterns._MONTH + r"(?:,?[ ]+(?:1[89]|20)\d{2})?\b"),
     "EN_DATE_ON": (patterns.EN_DATES[3],
                    r"(?:0(?<=\bon 0)[1-9]|[1-9](?<=\bon [1-9])|1(?<=\bon 1)[0-2])/(?:[12]\d|3[01]|0?[1-9])\b(?!/)"),
+    "US_ZIP": (patterns.US_ZIP, r"(?:\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|"
+               r"S[CD]|T[NX]|UT|V[TA]|W[AVIY]|AA|AE|AP)[ ]+|\b(?:ZIP|zip code|postal code|postcode)[ :]*)"
+               r"(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"),
     "CN_LANDLINE": (patterns.CN_LANDLINE,
                     r"(?<![\d.])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[ -])[ ]?\d{7,8}(?:[-转]\d{1,5})?(?![\d.])"),
     "PASSPORT_CN": (patterns.PASSPORT_CN, patterns._NB + r"(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DSP]E?\d{7}|[CW]\d{8}|[HM]\d{8,10})"
@@ -171,7 +174,7 @@ def _shape_texts(count: int, seed: int = 11) -> list[str]:
     rng = random.Random(seed)
     pieces = ["+", "(", ")", "（", "）", ".", "-", " ", " ", "/", "x", "ext", "ext.", ",", ":", "on ", "on ", "of ", " Jan", " March ", "Sept ",
               "st", "th", "年", "月", "日", "号", "转", "下午", "时", "分", "E", "G", "D", "S", "P", "C", "W", "H", "M", "DE", "GB",
-              "٣", "a", "\n", "〇", "二", "十", "on 1", "on 0", "on 3", "2019年", "1999 年", "3月", "12 月", "二〇一九年", "三月"]
+              "٣", "a", "\n", "〇", "二", "十", "on 1", "on 0", "on 3", "2019年", "1999 年", "3月", "12 月", "二〇一九年", "三月", "CA ", "NY ", "zip code ", "ZIP: ", "postal code ", "xCA ", "_WA ", "AP ", "postcode", " TX", "aZIP "]
 
     def piece() -> str:
         roll = rng.random()

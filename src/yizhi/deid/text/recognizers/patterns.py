@@ -309,11 +309,17 @@ US_PHONE = PatternRule(
     trigger=DIGIT,
 )
 INTL_PHONE = PatternRule("PHONE", _rx(r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
+_US_STATE_CODES = ("A[LKZR] C[AOT] D[EC] FL GA HI I[DLNA] K[SY] LA M[EDAINSOT] N[EVHJMYCD] O[HKR] PA RI S[CD] T[NX] UT V[TA] "
+                   "W[AVIY] AA AE AP").split()
+_ZIP_LABELS = ("ZIP", "zip code", "postal code", "postcode")
+# "(?:\b(?:A[LKZR]|...)[ ]+|\b(?:ZIP|...)[ :]*)(...)" with every alternative opened by its first letter
+# and the word boundary written after it (as _PLACE_CUE): `re` jumps to those letters (same matches).
 US_ZIP = PatternRule(
     "ZIP",
     _rx(
-        r"(?:\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|"
-        r"W[AVIY]|AA|AE|AP)[ ]+|\b(?:ZIP|zip code|postal code|postcode)[ :]*)(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"
+        "(?:" + "|".join([f"{code[0]}(?<!\\w{code[0]}){code[1:]}[ ]+" for code in _US_STATE_CODES]
+                         + [f"{label[0]}(?<!\\w{label[0]}){label[1:]}[ :]*" for label in _ZIP_LABELS])
+        + r")(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"
     ),
     0.9,
     group=1,
