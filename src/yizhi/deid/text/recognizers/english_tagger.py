@@ -10,6 +10,14 @@ Why these pieces:
 - python-crfsuite (the C CRFsuite library) does the learning and the Viterbi decoding; the model is
   CRFsuite's own binary file, trained by ``yizhi.deid.text.train_en_tagger`` and shipped in
   ``recognizers/data/``. No pickle, no download.
+- CRFsuite decodes, not a hand-written Viterbi over weights exported from the model: this model's
+  emission scores are small beside its transition scores (their spread is about 14), so on the
+  clinical notes of en_dev no tagged token's label is settled by its own scores (0 of 10,886 tokens:
+  a label is settled only when it leads every other by that label pair's largest possible transition
+  difference), and a Viterbi in numpy costs about 5 µs a step: about 240 µs a note decoding window by window,
+  about 420 µs batched over a note's windows (their longest runs ~39 tokens), against ~60 µs for CRFsuite's
+  whole call (feature conversion, attribute lookup and decoding). Dropping the ~15% of feature names the
+  model does not know saves CRFsuite ~5 µs a note, about what rebuilding each item without them costs.
 - Features are written here, not taken from a package, because the packages that extract features
   (spaCy, NLTK) bring models or corpora we cannot ship, and because the cost budget (tens of
   microseconds a sentence) needs features that are computed once per distinct word and cached.
