@@ -4,8 +4,9 @@ Recall first: a well-formed identifier whose check digit is wrong is still kept 
 身份证号 still identifies the patient), only with a lower confidence.
 
 Speed: two stdnum checks are called in a cheaper way with the same answers. The 身份证号 check
-runs stdnum's own steps in its order, remembering the slow one (the birth-place database walk) per
-region and birth year; the Luhn sum for plain ASCII digits is a few lines, where stdnum's generic
+runs stdnum's own steps in its order; the slow one (the birth-place database walk) is read from a
+table of each province's county entries, filled once from stdnum's own lookups when a province is
+first seen (tested against stdnum), and remembered per region and birth year; the Luhn sum for plain ASCII digits is a few lines, where stdnum's generic
 version (any alphabet) costs several times more per call.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from stdnum import iban
@@ -59,6 +61,13 @@ def _resident_id_valid(number: str) -> bool:
 @lru_cache(maxsize=1 << 14)
 def _birth_place_known(region: str, year: str) -> bool:
     """Was ``region`` a county in ``year``? (stdnum reads only these two parts of the number.)"""
+    counties = _counties_in_province(region[:2]).get(region, _NOT_LISTED)
+    if counties is _NOT_LISTED:  # a code the table does not list: stdnum itself answers
+        return _birth_place_known_by_stdnum(region, year)
+    return counties is not None and _county_in_year(counties, int(year))
+
+
+def _birth_place_known_by_stdnum(region: str, year: str) -> bool:
     try:
         ric.get_birth_place(region + year + "0101")
     except ValidationError:
@@ -66,6 +75,55 @@ def _birth_place_known(region: str, year: str) -> bool:
     except KeyError:  # stdnum's data lacks a county for some regions and raises KeyError: not a known place
         return False
     return True
+
+
+_NOT_LISTED = object()
+
+
+@lru_cache(maxsize=64)
+def _counties_in_province(province: str) -> dict[str, str | None]:
+    """stdnum's ``county`` entry (None when it has none) for every region code its data lists under
+    ``province`` (two digits), looked up with stdnum's own ``info`` once per province: ~3 ms instead
+    of the ~35 µs walk per region and birth year."""
+    from stdnum import numdb
+
+    database = numdb.get("cn/loc")
+    table: dict[str, str | None] = {}
+    for code in _listed_codes(database.prefixes, "", province):
+        info = {key: value for _, props in database.info(code) for key, value in props.items()}
+        table[code] = info.get("county")
+    return table
+
+
+def _listed_codes(prefixes: list, code: str, province: str) -> Iterator[str]:
+    """The six-digit codes spelled out by stdnum's prefix tree (ranges expanded) under ``province``."""
+    for length, low, high, _, children in prefixes:
+        for value in range(int(low), int(high) + 1):
+            longer = code + str(value).zfill(length)
+            if longer[:2] != province[: len(longer)]:  # another province
+                continue
+            if len(longer) == 6:
+                yield longer
+            elif len(longer) < 6:
+                yield from _listed_codes(children, longer, province)
+
+
+def _county_in_year(counties: str, year: int) -> bool:
+    """stdnum's ``get_birth_place`` test on its ``county`` entry: one county without dates, or one whose
+    "[start-end]" years hold ``year``."""
+    if year < 1:  # (stdnum's birth date would not parse)
+        return False
+    for county in counties.split(","):
+        if not county.startswith("["):
+            return True
+        years = county[1:].split("]")[0]
+        start, end = years.split("-")
+        if start and year < int(start):
+            continue
+        if end and year > int(end):
+            continue
+        return True
+    return False
 
 
 def cn_resident_id_legacy(value: str) -> float | None:
