@@ -52,6 +52,13 @@ def test_counties_with_dates_answer_as_stdnum():
                 assert validators._birth_place_known(region, str(year)) == _stdnum_knows(region, str(year)), (region, year)
 
 
+def _trigger_passes(step, text, lower, foldable):
+    """The plain reading: the step's regex trigger searched for, on the lower-cased text when it folds."""
+    if step.folded_trigger is not None and foldable:
+        return step.folded_trigger.search(lower) is not None
+    return step.trigger.search(text) is not None
+
+
 def _plain_steps(plan, text, lower, foldable, found, longest_digit_run):
     chosen = list(plan.untriggered)
     for word in found:
@@ -60,7 +67,7 @@ def _plain_steps(plan, text, lower, foldable, found, longest_digit_run):
         if longest_digit_run >= needed:
             chosen += indices
     for step, indices in plan.by_regex_trigger:
-        if base._trigger_passes(step, text, lower, foldable):
+        if _trigger_passes(step, text, lower, foldable):
             chosen += indices
     return sorted(set(chosen))
 

@@ -108,8 +108,6 @@ def _join_addresses(text: str, spans: list[Span]) -> list[Span]:
 
 def _with_trailing_zip(text: str, span: Span) -> Span:
     """An address runs on over its postcode, state code and numbers ("Hungary 18695", ", CO\n 70079")."""
-    if span.type != "ADDRESS":
-        return span
     start, end = span.start, span.end
     # (the numbers end in a space just before the address, or one more back before a final line break)
     house = _HOUSE_LEFT.search(text, max(0, start - 16), start) if " " in text[max(0, start - 2) : start] else None

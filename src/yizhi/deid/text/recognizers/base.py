@@ -87,7 +87,6 @@ class _Plan:
     rules: list[PatternRule]
     version: int
     steps: tuple[_Step, ...]
-    words: frozenset[str]  # every trigger word and start word of these rules
     # Which steps a note can need, by what their triggers ask (step numbers, in rule order), so that
     # a note visits only the rules whose trigger it passes instead of testing every rule's trigger:
     untriggered: tuple[int, ...]
@@ -163,7 +162,7 @@ def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dic
         if longest_digit_run >= needed:
             chosen += indices
     searches = plan.searches_needing_digit + plan.searches_any_text if longest_digit_run else plan.searches_any_text
-    for search_lower, search_text, indices in searches:  # (_trigger_passes, inlined: a call less per trigger)
+    for search_lower, search_text, indices in searches:  # (case-insensitive triggers on the lower-cased text)
         if foldable and search_lower is not None:
             if search_lower(lower) is not None:
                 chosen += indices
@@ -174,7 +173,7 @@ def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dic
 
 def _trigger_searches(by_regex_trigger: tuple, needing_digit: bool) -> tuple[tuple, ...]:
     """(search on the lower-cased text or None, search on the text, steps) for the regex triggers that
-    need a digit (``needing_digit``) or not: what _trigger_passes asks, bound once per plan."""
+    need a digit (``needing_digit``) or not, bound once per plan."""
     return tuple(
         (step.folded_trigger.search if step.folded_trigger is not None else None, step.trigger.search, indices)
         for step, indices in by_regex_trigger if step.trigger_needs_digit == needing_digit)
@@ -226,7 +225,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
                                digit_run_asked(trigger) if trigger is not None else 0, starts))
         words.update(starts or ())
     _add_words(words)
-    return _Plan(rules, version, tuple(steps), frozenset(words), *_step_index(steps))
+    return _Plan(rules, version, tuple(steps), *_step_index(steps))
 
 
 # One automaton holds the words of every pattern recognizer's plan, so the recognizers that read a
@@ -291,14 +290,6 @@ def digit_run_asked(trigger: re.Pattern[str]) -> int:
         return 0
     needed = 1 + int(match.group(1) or 0)
     return needed if needed == 1 or needed >= _SHORTEST_RUN_READ else 0  # (_longest_digit_run is exact there)
-
-
-def _trigger_passes(step: _Step, text: str, lower: str, foldable: bool) -> bool:
-    """Does the step's regex trigger occur in the text?"""
-    trigger = step.trigger
-    if step.folded_trigger is not None and foldable:  # case-insensitive: on the lower-cased text
-        return step.folded_trigger.search(lower) is not None
-    return trigger.search(text) is not None
 
 
 def _starts_in(found: dict[str, list[int]], words: set[str]) -> list[int]:

@@ -70,9 +70,7 @@ def _birth_place_known(region: str, year: str) -> bool:
 def _birth_place_known_by_stdnum(region: str, year: str) -> bool:
     try:
         ric.get_birth_place(region + year + "0101")
-    except ValidationError:
-        return False
-    except KeyError:  # stdnum's data lacks a county for some regions and raises KeyError: not a known place
+    except (ValidationError, KeyError):  # (stdnum raises KeyError for regions its data lists without a county)
         return False
     return True
 
