@@ -47,7 +47,20 @@ def _crc_split(value: str) -> int:
     return zlib.crc32(value.encode()) % 2
 
 
-class Values:
+class _SplitValues:
+    """Values drawn so that each falls in this split (by a checksum of the value): dev and test share none."""
+
+    split: int
+
+    def pick(self, make: Callable[[], str]) -> str:
+        for _ in range(50):
+            value = make()
+            if _crc_split(value) == self.split:
+                return value
+        return value
+
+
+class Values(_SplitValues):
     """Identifier values for one split: disjoint pools chosen by a CRC of each value."""
 
     def __init__(self, split_index: int, rng: random.Random) -> None:
@@ -65,12 +78,6 @@ class Values:
         self.compound = COMPOUND[split_index::2]
         self.streets = STREET_WORDS[split_index::2]
 
-    def pick(self, make: Callable[[], str]) -> str:
-        for _ in range(50):
-            value = make()
-            if _crc_split(value) == self.split:
-                return value
-        return value
 
     # people ---------------------------------------------------------------------------------
     def person(self) -> str:
@@ -526,19 +533,12 @@ _EN_TYPES = {
 }
 
 
-class EnglishValues:
+class EnglishValues(_SplitValues):
     def __init__(self, split_index: int, rng: random.Random) -> None:
         self.split = split_index
         self.rng = rng
         self.fake = Faker("en_US")
         self.fake.seed_instance(rng.randrange(1 << 30))
-
-    def pick(self, make: Callable[[], str]) -> str:
-        for _ in range(50):
-            value = make()
-            if _crc_split(value) == self.split:
-                return value
-        return value
 
     def date(self) -> str:
         day = self.fake.date_between(start_date="-10y", end_date="today")
