@@ -639,8 +639,71 @@ def _typeable_countries() -> frozenset[str]:
 _TYPEABLE = re.compile(r"[a-z]+(?:[ ][a-z]+){0,2}")
 
 
+# --- postcodes beside a place ---------------------------------------------------------------------
+# Postcode shapes (see patterns.POSTCODE_BY_LABEL for the families): digits with their groupings, a
+# country letter before them, the Dutch letters after them, and the UK, Canadian and Irish shapes. A
+# bare number of four digits that reads as a year (1900-2099) is left out: "Boston 2019" is a date.
+_POSTCODE_SHAPE = re.compile(
+    r"[\dA-Z](?<![\w-][\dA-Z])(?:"
+    r"(?<=\d)\d{3,5}(?:-\d{3,4})?|(?<=\d)\d{2}[ ]\d{2}|(?<=\d)\d-\d{3}|(?<=\d)\d{3}[ ]?[A-Z]{2}"
+    r"|(?<=[A-Z])[A-Z]?-\d{4,5}|(?<=[A-Z])[A-Z]?\d[A-Z\d]?[ ]?\d[A-Z]{2}|(?<=[A-Z])\d[A-Z][ ]?\d[A-Z]\d"
+    r"|(?<=[A-Z])\d[\dW][ ]?[A-Z\d]{4})(?![\w%/-]|[.,:]\d)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# What may stand between a place and its postcode: a comma or a space, a line break, an opening
+# bracket ("Zadar (76500)"), and a state or province code ("Nashfort, BC C1S5G7", "VIC, 3695").
+_PLACE_BEFORE_POSTCODE = re.compile(r"([^\W\d_][\w'’.-]*)(?:,?[ ]|,?\n|[ ]\()(?:[A-Z]{2,3},?[ ]+)?$")
+_PLACE_AFTER_POSTCODE = re.compile(r"[ ]([^\W\d_][\w'’.-]*)")
+
+
+class PostcodeNearPlaceRecognizer:
+    """Postcodes written without a label next to a place: after it ("Agra 722638", "Zadar (76500)",
+    "South Paigetown, NT K9S2Y4", "Albania 949347") or before it at the start of a line or after a
+    comma ("58991 Siegen"), as address lines end or begin.
+
+    The place is a word the name rules would take as one: capitalised, and a known place or name or a
+    word outside the common-word list ("Coxland"); a common word ("Platelets 250000") or a clinical
+    term ("Tylenol 1000") is not. Postcodes with a label are ``patterns.POSTCODE_BY_LABEL``'s.
+    """
+
+    name = "en_postcode_near_place"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        if not _read(text)[3]:
+            return  # every postcode shape holds a digit (the note's digit runs are read once, shared)
+        for match in _POSTCODE_SHAPE.finditer(text):
+            value = match.group()
+            if _YEAR.fullmatch(value) or value.isdigit() and len(value) < 4:
+                continue
+            if self._after_place(text, match.start()) or self._before_place(text, match):
+                span = make_span(text, match.start(), match.end(), "ZIP", 0.55, self.name)
+                if span is not None:
+                    yield span
+
+    @staticmethod
+    def _after_place(text: str, start: int) -> bool:
+        before = _PLACE_BEFORE_POSTCODE.search(text, max(0, start - 60), start)
+        return before is not None and _place_like(before.group(1))
+
+    @staticmethod
+    def _before_place(text: str, match: re.Match[str]) -> bool:
+        start = match.start()
+        line_start = start == 0 or text[start - 1] == "\n" or text[max(0, start - 2) : start] == ", "
+        after = _PLACE_AFTER_POSTCODE.match(text, match.end()) if line_start else None
+        return after is not None and not match.group().isalpha() and _place_like(after.group(1))
+
+
+def _place_like(word: str) -> bool:
+    """Could this word be (the end of) a place's name? See PostcodeNearPlaceRecognizer."""
+    facts = _facts_of(word)
+    if not facts.capital or facts.header_or_clinical or facts.title or facts.credential:
+        return False
+    return facts.place or facts.name or facts.unknown or not facts.common
+
+
 def english_recognizers() -> list:
-    return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer(), LowercaseCountryRecognizer()]
+    return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer(), LowercaseCountryRecognizer(),
+            PostcodeNearPlaceRecognizer()]
 
 
 def english_in_chinese_recognizers() -> list:

@@ -325,6 +325,29 @@ US_ZIP = PatternRule(
     group=1,
     trigger=DIGIT,
 )
+# A postcode after a word that names one, in any of the formats countries use: digits (4-8, the
+# US ZIP+4, "394 13", "18-583", "8914-177", "75534-030"), a country letter before them ("H-3914",
+# "CH-8000"), the Dutch letters after them ("7412 SL", "2914FW"), and the UK, Canadian and Irish
+# letter-digit shapes ("SW1A 1AA", "K1A 0B1", "D02 X285"). The labels are read in any case
+# ("zip code", "Postal Code"); the short ones that are also clinical abbreviations or words (CP
+# chest pain, CAP pneumonia) only in capitals and before five digits, as Spain's CP and Italy's CAP
+# are. Letters after digits must be capitals ("zip 12345 in Texas" is not "12345 in"); a value that
+# opens with letters may be lower case ("postcode sw1a 1aa"). The expression is tried only where a
+# label begins (its start words).
+_POSTCODE = (r"(?:[A-Z]{1,2}-)?\d{3,8}(?:[ -]\d{2,4}(?![ -]?\d)|[ ]?[A-Z]{2}(?![A-Za-z]))?|\d\d-\d{3}|"
+             r"[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|[A-Z]\d[\dW][ ]?[A-Z\d]{4}")
+_POSTCODE_LOWER = _POSTCODE.replace("A-Z", "a-z").replace("A-Za-z", "a-z")
+POSTCODE_BY_LABEL = PatternRule(
+    "ZIP",
+    _rx(r"\b(?:(?i:zip(?:[ ]?code)?(?:[ ]?/[ ]?postal(?:[ ]?code)?)?|postal[ ]?code|post[ ]?code|postleitzahl|"
+        r"code[ ]postal|c[óo]digo[ ]postal|kod[ ]pocztowy|pin[ ]?code)|PLZ|CEP|C\.P\.|(?:CP|CAP)(?=[ ]?:?[ ]?\d{5}\b))"
+        r"[ \t]*(?:[:#=\-–]|(?i:is|was))?[ \t]*:?[ \t]*\n?[ \t]*"
+        rf"((?-i:{_POSTCODE})|(?-i:{_POSTCODE_LOWER}))(?![\w-])"),
+    0.9,
+    group=1,
+    trigger=("zip", "postal", "postcode", "post code", "postleitzahl", "plz", "cep", "c.p.", "cp", "cap", "code postal",
+             "digo postal", "kod pocztowy", "pin code", "pincode"),
+)
 US_STREET = PatternRule(
     "ADDRESS",
     _rx(
@@ -439,7 +462,7 @@ SHARED_RULES = [
     PHONE_BY_LABEL, RECORD_BY_LABEL, DEVICE_BY_LABEL, SOCIAL_BY_LABEL, PLATE_BY_LABEL, *NUMERIC_DATES, *AGES,
 ]
 ZH_RULES = [CN_MOBILE, CN_LANDLINE, CN_PLATE, PASSPORT_CN, CN_ZIP_BY_LABEL, *CN_DATES, *EN_DATES, US_PHONE, INTL_PHONE]
-EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, CN_MOBILE, US_ZIP, US_STREET, US_ADDRESS_LINE, UNIT, PO_BOX, MILITARY_POST,
+EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, CN_MOBILE, US_ZIP, POSTCODE_BY_LABEL, US_STREET, US_ADDRESS_LINE, UNIT, PO_BOX, MILITARY_POST,
             FOREIGN_STREET, FOREIGN_STREET_AFTER, *EN_DATES]
 
 
