@@ -51,6 +51,8 @@ PHONE_FRAMES = (
     "Mobile: {phone}", "Text me at {phone} after five.", "phone number {phone}", "Fax: {phone}",
     "You can ring {phone} any time.", "Contact: {phone}", "Her cell is {phone}.", "Cell: {phone}",
     "Please phone {phone} to confirm.", "office line {phone}, ask for Maria",
+    # without a phone word: the number's shape alone
+    "I wrote down {phone} yesterday.", "Maria ({phone}) will bring the papers.", "{phone} after six, she said",
 )
 ORG_FRAMES = (
     "She works at {company} since 2019.", "He joined {company} last year.", "I work for {company}.",

@@ -309,6 +309,46 @@ US_PHONE = PatternRule(
     trigger=DIGIT,
 )
 INTL_PHONE = PatternRule("PHONE", _rx(r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
+# English phone numbers in the world's formats. After a phone word ("Tel.", "reach me on", "my number
+# is", "office line") any grouping is taken: spaces, dots, hyphens, slashes ("03480/75899524",
+# "(06)75/711-6429"), a bracketed area code with or without a space ("(0909)8790933"), a "+" or "00"
+# international prefix and an extension; the validator wants 6-15 digits and no date. (The shared
+# PHONE_BY_LABEL also reads Chinese notes, whose spans must not change: this rule is English-only.)
+PHONE_BY_CUE_EN = PatternRule(
+    "PHONE",
+    _rx(r"\b(?i:(?:phone|telephone|tel\.?|mobile|cell(?:[ ]?phone)?|fax|landline|office[ ]line|whats[ ]?app)"
+        r"(?:[ ](?:number|no\.?|#))?|(?:call|ring|reach|text|contact)(?:[ ]me)?|(?:my|his|her|their|our|the)[ ]number)"
+        r"[ \t]*(?i:at|on|is|:|#|-)?[ \t]*:?[ \t]*\n?[ \t]*"
+        r"((?:\+|00)?\(?\+?\d[\d ()./-]{4,22}\d(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,5})?)(?![\w/-]|[.,]\d)"),
+    0.9,
+    group=1,
+    validator=v.phone_number,
+    trigger=("phone", "tel", "mobile", "cell", "fax", "landline", "office line", "whats", "call", "ring", "reach",
+             "text", "contact", "number"),
+)
+# "00" then a country code is the international prefix written out ("00420 703 636 819",
+# "001-669-238-4937x396"): the shape INTL_PHONE reads after a "+" (English-only, as above).
+INTL_PHONE_00 = PatternRule(
+    "PHONE",
+    _rx(r"0(?<![\w+]0)0\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?!\d)"),
+    0.85,
+    validator=v.phone_number,
+    trigger=re.compile(r"00\d"),
+)
+# Unlabeled numbers with an area code written the European or Russian way, which GENERIC_PHONE's
+# groups of two to four digits miss: a trunk-zero area code of up to five digits ("05504 87647 593",
+# "(02347) 882985", "(0114)4960817"), one with a slash or a district after a hyphen ("03480/75899524",
+# "06-91/740 0297"), a bracketed country code ("(+358) 533554140") and the Russian trunk 8 ("8 (097)
+# 297-0480"). The validator wants 7-15 digits in all with a bracketed area code, 9-15 without one
+# (v.phone_number's 6 is for labeled numbers): two clock times ("at 0800 1400") are not a number.
+PHONE_AREA_CODE = PatternRule(
+    "PHONE",
+    _rx(r"[(\d](?<![\w.,/:+(-][(\d])(?:(?<=\()(?:0\d{1,4}|\+\d{1,3})\)[ ]?|(?<=0)\d{1,4}(?:-\d{1,2})?[ /]|"
+        r"(?<=8)[ ](?:\(\d{3}\)[ ]?|\d{3}[ ]))\d{2,10}(?:[ .-]\d{2,5}){0,3}(?![\w/]|[.,:-]\d)"),
+    0.6,
+    validator=lambda value: 0.6 if sum(map(str.isdigit, value)) >= (7 if value[0] == "(" else 9) and v.phone_number(value) else None,
+    trigger=re.compile(r"\d(?:[ /]|\)[ ]?)\d"),
+)
 _US_STATE_CODES = ("A[LKZR] C[AOT] D[EC] FL GA HI I[DLNA] K[SY] LA M[EDAINSOT] N[EVHJMYCD] O[HKR] PA RI S[CD] T[NX] UT V[TA] "
                    "W[AVIY] AA AE AP").split()
 _ZIP_LABELS = ("ZIP", "zip code", "postal code", "postcode")
@@ -462,7 +502,7 @@ SHARED_RULES = [
     PHONE_BY_LABEL, RECORD_BY_LABEL, DEVICE_BY_LABEL, SOCIAL_BY_LABEL, PLATE_BY_LABEL, *NUMERIC_DATES, *AGES,
 ]
 ZH_RULES = [CN_MOBILE, CN_LANDLINE, CN_PLATE, PASSPORT_CN, CN_ZIP_BY_LABEL, *CN_DATES, *EN_DATES, US_PHONE, INTL_PHONE]
-EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, CN_MOBILE, US_ZIP, POSTCODE_BY_LABEL, US_STREET, US_ADDRESS_LINE, UNIT, PO_BOX, MILITARY_POST,
+EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, PHONE_BY_CUE_EN, INTL_PHONE_00, PHONE_AREA_CODE, CN_MOBILE, US_ZIP, POSTCODE_BY_LABEL, US_STREET, US_ADDRESS_LINE, UNIT, PO_BOX, MILITARY_POST,
             FOREIGN_STREET, FOREIGN_STREET_AFTER, *EN_DATES]
 
 

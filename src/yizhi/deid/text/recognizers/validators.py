@@ -196,3 +196,17 @@ def numeric_date(value: str) -> float | None:
         if year < 100:
             year += 2000 if year < 50 else 1900
     return 0.9 if _valid_date(year, month, day) else None
+
+
+_DATE_SHAPE = re.compile(r"\d{1,4}([/.-])\d{1,2}\1\d{2,4}")
+_EXTENSION = re.compile(r"[ ]?(?:x|ext\.?)[ ]?\d{1,5}$", re.IGNORECASE)
+
+
+def phone_number(value: str) -> float | None:
+    """A phone number after a phone word: 6 to 15 digits (ITU E.164 allows 15; a subscriber number
+    of a small country has 6) besides an extension, and not a date ("call on 05/06/2019": the date
+    rules own that)."""
+    digits = sum(map(str.isdigit, _EXTENSION.sub("", value)))
+    if not 6 <= digits <= 15 or _DATE_SHAPE.fullmatch(value):
+        return None
+    return 0.9
