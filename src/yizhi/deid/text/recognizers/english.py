@@ -402,7 +402,9 @@ _HOUSE_NUMBER_AFTER = re.compile(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)")
 _HOUSE_BEFORE = re.compile(r"\d(?<![\w.,/-]\d)\d{0,5}[A-Za-z]?[ ]+(?:\d{1,6}[A-Za-z]?[ ]+){0,2}$")
 _CUE = re.compile(
     r"\b(my name is|name is|named|called|calls? me|dear|hi|hello|thanks|thank you|follow up with|spoke with|seen by|"
-    r"work(?:s|ed)? (?:for|at)|employed (?:by|at)|employer:?|company:?)[ ]+",
+    r"work(?:s|ed|ing)? (?:for|at)|employed (?:by|at|with)|employer:?|company:?|employee of|joined|hired by|"
+    r"(?:job|position|internship|career) (?:at|with)|interned at|offer from|interview(?:ed)? (?:at|with)|year at|"
+    r"contract with|team at|founder of|ceo of)[ ]+",
     re.IGNORECASE,
 )
 _CUE_FOLDED = _folded(_CUE)  # the same on the lower-cased text, without IGNORECASE: twice as fast
@@ -412,6 +414,11 @@ _CUE_FOLDED = _folded(_CUE)  # the same on the lower-cased text, without IGNOREC
 _CUE_STARTS = frozenset(start_words(_CUE_FOLDED) or ()) if _CUE_FOLDED is not None else frozenset()
 _add_words(set(_CUE_STARTS))
 _SELF_NAMING = {"my name is", "name is", "named", "called", "call me", "calls me"}
+# The first word of the cues after which an employer or company follows ("joined Uber", "a year at
+# Walk Score", "the team at Mint"): what follows is taken while capitalised, common word or not.
+_EMPLOYER_CUE_HEADS = frozenset(
+    "work works worked working employed employer employer: company company: employee joined hired job position "
+    "internship career interned offer interview interviewed year contract team founder ceo".split())
 _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "in", "at", "from", "to"}
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
 
@@ -499,7 +506,7 @@ class EnglishCueRecognizer:
         cues = _cues(text)
         for cue in cues:
             cue_word = cue.group(1).lower()
-            employer = "work" in cue_word or "employ" in cue_word or "company" in cue_word
+            employer = cue_word.split(" ", 1)[0] in _EMPLOYER_CUE_HEADS
             tokens = []
             for token in _TOKEN.finditer(text, cue.end()):
                 if len(tokens) == 4:
