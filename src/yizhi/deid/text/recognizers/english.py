@@ -646,6 +646,76 @@ def _typeable_countries() -> frozenset[str]:
 _TYPEABLE = re.compile(r"[a-z]+(?:[ ][a-z]+){0,2}")
 
 
+# --- organisations named by the noun after them ------------------------------------------------------
+# "The Mint office is at", "U.N. headquarters", "Uber's CEO": a capitalised run before these nouns is
+# an organisation even when its words are common ("Mint", "Adaptive"), which the capitalised-run rule
+# must leave alone elsewhere. Where these nouns begin is found by the shared Aho-Corasick pass.
+_ORG_NOUNS = (" office", " offices", " headquarters", " hq", " employees", " spokesperson", " spokesman",
+              " spokeswoman", "'s ceo", "’s ceo", " ceo")
+_add_words(set(_ORG_NOUNS))
+_CAPITAL_RUN_BEFORE = re.compile(
+    r"(?<![\w'’.&-])((?:[A-Z][\w'’.&-]*)(?:[ ](?:[A-Z][\w'’.&-]*|&|and|of)){0,3})$")
+# Words that name a kind of office rather than an organisation ("the Post office", "Billing office").
+_OFFICE_KINDS = frozenset(
+    "front main post home head back box doctor doctor's dental medical billing business admissions admitting records "
+    "nursing clinic clinical county state district field regional central local sales press registrar registrar's "
+    "dean's principal's president's oval patent tax ticket war foreign branch corporate satellite outpatient "
+    "primary care physician physician's provider provider's surgeon surgeon's".split())
+
+
+class OrganisationBeforeNounRecognizer:
+    """A capitalised run just before "office", "headquarters", "'s CEO"... is an organisation."""
+
+    name = "en_org_before_noun"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        found = _read(text)[2]
+        nouns = found.keys() & _ORG_NOUN_SET
+        if not nouns:
+            return
+        for position in _starts_in(found, nouns):
+            span = self._run_before(text, position)
+            if span is not None:
+                yield span
+
+    def _run_before(self, text: str, position: int) -> Span | None:
+        noun_end = text.find(" ", position + 2)
+        noun_end = len(text) if noun_end < 0 else noun_end
+        noun = text[position:noun_end].lower().rstrip(".,;:!?)")
+        if noun not in _ORG_NOUN_SET:
+            return None  # a longer word ("officer", "ceos")
+        match = _CAPITAL_RUN_BEFORE.search(text, max(0, position - 80), position)
+        if match is None:
+            return None
+        words = match.group(1).split(" ")
+        start = match.start(1)
+        while words and _strip(words[0]) in _NOT_THE_NAME:
+            start += len(words.pop(0)) + 1  # "The Mint office": the article is not the name
+        if words:
+            words[-1] = _POSSESSIVE.sub("", words[-1])  # "Uber's CEO"
+        while words and words[-1] in ("&", "and", "of", ""):
+            words.pop()
+        if not words or not self._organisation_words([_facts_of(word) for word in words]):
+            return None
+        end = start + len(" ".join(words))
+        return make_span(text, start, end, "ORGANIZATION", 0.7, self.name)
+
+    @staticmethod
+    def _organisation_words(run: list[_WordFacts]) -> bool:
+        if any(word.title or word.credential or word.kinship for word in run):
+            return False
+        if all(word.header_or_clinical for word in run):
+            return False
+        if len(run) == 1 and (run[0].key in very_common_words() or run[0].key in _OFFICE_KINDS):
+            return False
+        return True
+
+
+_ORG_NOUN_SET = frozenset(_ORG_NOUNS)
+_NOT_THE_NAME = frozenset(_DETERMINERS) | _OFFICE_KINDS
+
+
 # --- postcodes beside a place ---------------------------------------------------------------------
 # Postcode shapes (see patterns.POSTCODE_BY_LABEL for the families): digits with their groupings, a
 # country letter before them, the Dutch letters after them, and the UK, Canadian and Irish shapes. A
@@ -710,7 +780,7 @@ def _place_like(word: str) -> bool:
 
 def english_recognizers() -> list:
     return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer(), LowercaseCountryRecognizer(),
-            PostcodeNearPlaceRecognizer()]
+            PostcodeNearPlaceRecognizer(), OrganisationBeforeNounRecognizer()]
 
 
 def english_in_chinese_recognizers() -> list:
