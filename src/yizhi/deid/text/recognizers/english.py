@@ -716,6 +716,71 @@ _ORG_NOUN_SET = frozenset(_ORG_NOUNS)
 _NOT_THE_NAME = frozenset(_DETERMINERS) | _OFFICE_KINDS
 
 
+# --- company legal forms ----------------------------------------------------------------------------
+# The legal forms companies carry across Europe and Latin America, as written ("Kft.", "A/S",
+# "s.r.o.", "Sp. z o.o.", "GmbH & Co. KG", "S/A", "- ME"). The capitalised-run rule stops at their
+# dots and slashes ("Jakobsen A", "Duarte S"); a form right after a capitalised word that is a name,
+# a place or no common word is taken with that word, and the overlap joins it to the name the run found. (ORG_SUFFIXES is not extended: the
+# English tagger reads it as a feature, and its model was trained with today's list.)
+_LEGAL_FORMS = (
+    "Kft. Zrt. Nyrt. Bt. Kkt. Kht. Rt. A/S ApS I/S Oyj Osk ASA OHG GmbH e.V. KGaA GbR B.V. N.V. VOF CommV S.A. SAS "
+    "SARL Sàrl Sàrl. SNC S.L. S.L.L. S.Coop. S.Com. S.A.U. S.p.A. SpA SPA s.r.l. S.r.l. Srl SRL s.a.s. s.n.c. Lda. "
+    "Ltda. S/A EPP EIRELI s.r.o. a.s. v.o.s. k.s. o.s. Sp.j. Sp.k. s.c. S.C. d.o.o. d.d. j.d.o.o. k.d. LLP PLC SCS "
+    "AB HB KB Oy Ky AS BA AG KG OG UG SE BV NV CV SA ME EI").split() + [
+    "Sp. z o.o.", "GmbH & Co. KG", "AG & Co. KG", "& Co. KG", "& Co. OHG", "spol. s r.o."]
+_FORM_ENDS = (" ", ",", ".", "\n", ")", ";")
+# Lookup keys for the shared Aho-Corasick pass: " form" when the form ends with a full stop (already
+# distinctive), else " form" and one following character ("spa" alone is in "spasm").
+_LEGAL_FORM_KEYS: dict[str, list[str]] = {}
+for _form in _LEGAL_FORMS:
+    for _key in ([" " + _form.lower()] if _form.endswith(".") else [" " + _form.lower() + end for end in _FORM_ENDS]):
+        _LEGAL_FORM_KEYS.setdefault(_key, []).append(_form)
+for _spellings in _LEGAL_FORM_KEYS.values():
+    _spellings.sort(key=len, reverse=True)
+_add_words(set(_LEGAL_FORM_KEYS))
+_WORD_BEFORE_FORM = re.compile(r"([^\W\d_][\w'’.-]*|&)(?:,|[ ]-)?$")
+
+
+class LegalFormRecognizer:
+    """A company's legal form and the capitalised word before it ("Jakobsen A/S", "Putz GmbH & Co. KG")."""
+
+    name = "en_legal_form"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        found = _read(text)[2]
+        keys = found.keys() & _LEGAL_FORM_KEYS.keys()
+        for key in keys:
+            for position in found[key]:
+                span = self._form_at(text, position + 1, _LEGAL_FORM_KEYS[key])
+                if span is not None:
+                    yield span
+
+    def _form_at(self, text: str, start: int, spellings: list[str]) -> Span | None:
+        # (the longest spelling first: "Sàrl." before "Sàrl"; a longer form may begin with this one)
+        form = next((f for f in _LONGER_FORMS.get(spellings[-1], ()) + tuple(spellings) if text.startswith(f, start)
+                     and not text[start + len(f) : start + len(f) + 1].isalnum()), None)
+        if form is None:
+            return None
+        before = _WORD_BEFORE_FORM.search(text, max(0, start - 60), start - 1)
+        if before is None or before.group(1) != "&" and not _company_word(before.group(1)):
+            return None
+        return make_span(text, before.start(1), start + len(form), "ORGANIZATION", 0.7, self.name)
+
+
+def _company_word(word: str) -> bool:
+    """Could this word end a company's name before its legal form? Capitalised, and a name, a place or
+    no common word: "Severe AS" (aortic stenosis) and "type O AB" are not companies."""
+    facts = _facts_of(word)
+    return (facts.capital and len(facts.key) > 1 and not facts.header_or_clinical
+            and (facts.name or facts.place or not facts.common))
+
+
+# Forms that begin with a shorter one found at the same place ("GmbH & Co. KG" where " gmbh " is found).
+_LONGER_FORMS = {short: tuple(sorted((f for f in _LEGAL_FORMS if f != short and f.startswith(short + " ")), key=len,
+                                     reverse=True)) for short in _LEGAL_FORMS}
+
+
 # --- postcodes beside a place ---------------------------------------------------------------------
 # Postcode shapes (see patterns.POSTCODE_BY_LABEL for the families): digits with their groupings, a
 # country letter before them, the Dutch letters after them, and the UK, Canadian and Irish shapes. A
@@ -780,7 +845,8 @@ def _place_like(word: str) -> bool:
 
 def english_recognizers() -> list:
     return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer(), LowercaseCountryRecognizer(),
-            PostcodeNearPlaceRecognizer(), OrganisationBeforeNounRecognizer()]
+            PostcodeNearPlaceRecognizer(), OrganisationBeforeNounRecognizer(),
+            LegalFormRecognizer()]
 
 
 def english_in_chinese_recognizers() -> list:
