@@ -397,7 +397,8 @@ _SHOUT_HINT = operator.attrgetter("shout_hint")
 
 _DIGIT = re.compile(r"\d")
 _HEADER_OR_CLINICAL = frozenset(HEADER_WORDS | CLINICAL_TERMS)
-_HOUSE_NUMBER_AFTER = re.compile(r"[ ]\d{1,5}[A-Za-z]?\b(?![-/.:]\d)")
+# (a flat after a slash too: "Zavojna 5a/0"; not a date's "3/14/2019")
+_HOUSE_NUMBER_AFTER = re.compile(r"[ ]\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?(?![-/.:]\d))?\b(?![-/.:]\d)")
 # "(?<![\w.,/-])(?:\d{1,6}[A-Za-z]?[ ]+){1,3}$" written to start with a digit `re` can jump to (same matches)
 _HOUSE_BEFORE = re.compile(r"\d(?<![\w.,/-]\d)\d{0,5}[A-Za-z]?[ ]+(?:\d{1,6}[A-Za-z]?[ ]+){0,2}$")
 _CUE = re.compile(

@@ -420,11 +420,20 @@ MILITARY_POST = PatternRule(
     0.9,
     trigger=("apo", "fpo"),
 )
+# Flat, block, staircase and floor after a house number ("Nr. 474 Bl. 14  Sc. 66 Ap. 898", "Interior 115",
+# "Edif. 684 , Depto. 438", "Appartamento 8", "Piano 1").
+_UNIT_TAIL = (r"(?:[ ]*,?[ ]+(?:bl\.|sc\.|ap\.|et\.|interior|edif\.|depto\.|apt\.?|appartamento|apartamento|piano|scala|"
+              r"piso|puerta|andar|sala|bloco|lote|casa|stiege|top|tür)[ ]*\d{1,5}[A-Za-z]?\b\.?)*")
 _STREET_WORD_BEFORE = (r"ul\.|al\.|os\.|rua|rue|avenue|avenida|avda\.|av\.|calle|c/|boulevard|blvd\.|chemin|piazza|"
-                       r"praça|trg|stra(?:ss|ß)e|str\.|plac|ulica|aleja|carrer|rambla|paseo|camino|largo|travessa|vicolo|corso")
+                       r"praça|trg|stra(?:ss|ß)e|str\.|plac|ulica|aleja|carrer|rambla|paseo|camino|largo|travessa|vicolo|corso|"
+                       # (added with the international stress set: Romanian, Portuguese, Italian, Mexican, Polish forms)
+                       r"pl\.|strada|drumul|aleea|intrarea|calea|bulevardul|splaiul|[sș]oseaua|pia[tț]a|estrada|alameda|"
+                       r"rodovia|distrito|contrada|borgo|piazzale|privada|prolongaci[óo]n|circunvalaci[óo]n|callej[óo]n|"
+                       r"cerrada|andador|circuito|diagonal|perif[ée]rico|retorno|ronda|impasse|all[ée]e|quai")
 FOREIGN_STREET = PatternRule(
     "ADDRESS",
-    _rx(rf"(?:\b(?:{_STREET_WORD_BEFORE})|(?<![\w/])(?-i:Via|Viale)\b)[ ]+(?:[^\W\d_][\w'’.-]*[ ]+){{0,5}}?\d{{1,5}}[A-Za-z]?\b\.?",
+    _rx(rf"(?:\b(?:{_STREET_WORD_BEFORE})|(?<![\w/])(?-i:Via|Viale)\b)[ ]+(?:[^\W\d_][\w'’.-]*,?[ ]+){{0,5}}?"
+        rf"\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,5}}[A-Za-z]?)?\b\.?{_UNIT_TAIL}",
         re.IGNORECASE),
     0.85,
     trigger=DIGIT,
@@ -433,11 +442,23 @@ FOREIGN_STREET_AFTER = PatternRule(
     "ADDRESS",
     _rx(r"\b(?:[^\W\d_][\w-]*[ ]){0,3}(?:út|utca|útja|tér|körút|köz)[ ]\d{1,4}\.?|"
         r"\b[^\W\d_]{2,}(?:vägen|gatan|gata|vej|vegen|veien|veg|straße|strasse|stræti|tie|katu|laan|weg|gasse|plein|"
-        r"vegur|braut|gränd|stig|allé|allee)[ ]\d{1,4}[A-Za-z]?\b", re.IGNORECASE),
+        r"vegur|braut|gränd|stig|allé|allee|platz|straat|gracht|kade|gade|stræde|torv)[ ]\d{1,4}[A-Za-z]?"
+        r"(?:[/-]\d{1,4}[A-Za-z]?)?\b|"
+        # (suffixes that end common words too, "during 3", "bypass 2": only after a capital)
+        r"(?-i:[A-ZÀ-ÖØ-Þ])[\w-]*(?:ring|damm|ufer|pfad|steig|str\.)[ ]\d{1,4}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?\b",
+        re.IGNORECASE),
     0.85,
     trigger=DIGIT,
 )
-UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box)[ ]*#?\d+[A-Za-z]?\b"), 0.85, trigger=DIGIT)
+UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box|Flat|Studio)[ ]*#?\d+[A-Za-z]?\b"), 0.85, trigger=DIGIT)
+# The French order, the number and a comma before the street word: "973, rue Berthelot", "55, chemin de Voisin".
+FRENCH_STREET = PatternRule(
+    "ADDRESS",
+    _rx(r"\d(?<![\w.,/-]\d)\d{0,4}[A-Za-z]?,?[ ]+(?i:rue|avenue|av\.|chemin|boulevard|bd|all[ée]e|impasse|place|quai|route)"
+        r"(?:[ ]+(?i:de|du|des|la|le|l'|d'))?(?:[ ]+(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]*){1,4}"),
+    0.85,
+    trigger=("rue", "avenue", "av.", "chemin", "boulevard", "bd", "allée", "allee", "impasse", "place", "quai", "route"),
+)
 PLATE_BY_LABEL = PatternRule(
     "PLATE",
     _rx(r"(?:\blicen[cs]e plate\b|\bplate(?: number| no\.?)?\b|车牌(?:号)?)" + _LABEL_GAP + r"([A-Z0-9京沪粤][A-Z0-9·•\- ]{3,9}[A-Z0-9])", re.IGNORECASE),
@@ -458,13 +479,18 @@ RECORD_BY_LABEL.trigger = ("号", "id", "mrn", "record", "accession", "acct", "a
 DEVICE_BY_LABEL.trigger = ("序列号", "编号", "设备号", "s/n", "sn", "serial", "device", "udi", "imei", "mac")
 PLATE_BY_LABEL.trigger = ("plate", "车牌")
 CN_ZIP_BY_LABEL.trigger = ("邮编", "邮政编码")
-UNIT.trigger = ("apt", "apartment", "suite", "ste", "unit", "psc", "box")
+UNIT.trigger = ("apt", "apartment", "suite", "ste", "unit", "psc", "box", "flat", "studio")
 FOREIGN_STREET.trigger = ("ul.", "al.", "os.", "rua", "rue", "avenue", "avenida", "avda.", "av.", "calle", "c/", "boulevard",
                           "blvd.", "chemin", "piazza", "praça", "trg", "strasse", "straße", "str.", "plac", "ulica", "aleja",
-                          "carrer", "rambla", "paseo", "camino", "largo", "travessa", "vicolo", "corso", "via")
+                          "carrer", "rambla", "paseo", "camino", "largo", "travessa", "vicolo", "corso", "via", "pl.", "strada",
+                          "drumul", "aleea", "intrarea", "calea", "bulevardul", "splaiul", "soseaua", "șoseaua", "piata",
+                          "piața", "estrada", "alameda", "rodovia", "distrito", "contrada", "borgo", "privada", "prolongaci",
+                          "circunvalaci", "callej", "cerrada", "andador", "circuito", "diagonal", "periférico", "periferico",
+                          "retorno", "ronda", "impasse", "allée", "allee", "quai")
 FOREIGN_STREET_AFTER.trigger = tuple(
     f"{suffix} " for suffix in "út utca útja tér körút köz vägen gatan gata vej vegen veien veg straße strasse stræti tie "
-    "katu laan weg gasse plein vegur braut gränd stig allé allee".split())
+    "katu laan weg gasse plein vegur braut gränd stig allé allee platz straat gracht kade gade stræde torv ring damm "
+    "ufer pfad steig str.".split())
 AGES[2].trigger = ("age",)
 AGES[3].trigger = ("年龄", "年齡")
 EN_DATES[3].trigger = re.compile(r"on [0-9]{1,2}/")  # "on 3/14": nothing else can match
@@ -503,7 +529,7 @@ SHARED_RULES = [
 ]
 ZH_RULES = [CN_MOBILE, CN_LANDLINE, CN_PLATE, PASSPORT_CN, CN_ZIP_BY_LABEL, *CN_DATES, *EN_DATES, US_PHONE, INTL_PHONE]
 EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, PHONE_BY_CUE_EN, INTL_PHONE_00, PHONE_AREA_CODE, CN_MOBILE, US_ZIP, POSTCODE_BY_LABEL, US_STREET, US_ADDRESS_LINE, UNIT, PO_BOX, MILITARY_POST,
-            FOREIGN_STREET, FOREIGN_STREET_AFTER, *EN_DATES]
+            FOREIGN_STREET, FOREIGN_STREET_AFTER, FRENCH_STREET, *EN_DATES]
 
 
 def shared_recognizer() -> PatternRecognizer:
