@@ -271,14 +271,17 @@ class EnglishNameRecognizer:
             word, previous = facts[end], facts[end - 1]
             if previous.ends_run_with_stop:
                 break  # "Kyle Kuefer. Who": a full stop after a word ends the run (not "St. Lisa")
-            if word.credential:
-                break
+            if word.credential and not word.connector:
+                break  # ("DO" after a name is a credential, "do" inside "Guerra do Sul" a particle)
             if word.capital and not word.title:
                 if gap == ", " and not previous.name:
                     break
                 end += 1
             elif word.connector and end + 1 < count and facts[end + 1].capital:
                 end += 2
+            elif end + 2 < count and (tokens[end].group(), tokens[end + 1].group()) in _CONNECTOR_PAIRS \
+                    and facts[end + 2].capital and not facts[end + 2].title:
+                end += 3  # "Krems an der Donau", "San Héctor de la Montaña"
             else:
                 break
         return end
@@ -421,7 +424,11 @@ _EMPLOYER_CUE_HEADS = frozenset(
     "work works worked working employed employer employer: company company: employee joined hired job position "
     "internship career interned offer interview interviewed year contract team founder ceo".split())
 _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "in", "at", "from", "to"}
-_CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di"}
+# (Portuguese, Italian, Spanish and Slavic particles inside place names too: "Guerra do Sul", "Bystřice
+# pod Hostýnem"; two in a row, "an der" and "de la", are read by _run_end.)
+_CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di", "do", "dos", "das", "del", "della",
+               "delle", "pod", "nad", "sur", "sous", "los", "las"}
+_CONNECTOR_PAIRS = {("an", "der"), ("de", "la"), ("de", "los"), ("de", "las"), ("van", "de"), ("van", "der"), ("von", "der")}
 
 
 EPONYMS = set(
