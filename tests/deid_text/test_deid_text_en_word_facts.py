@@ -29,6 +29,10 @@ PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / 
 
 
 # --- the plain reading (the recognizers as they were before the per-word facts) ----------------------
+PARTICLES = ("and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di", "do", "dos", "das", "del", "della",
+             "delle", "pod", "nad", "sur", "sous", "los", "las")
+PARTICLE_PAIRS = (("an", "der"), ("de", "la"), ("de", "los"), ("de", "las"), ("van", "de"), ("van", "der"), ("von", "der"))
+
 class PlainNameRecognizer:
     def __init__(self, name: str, strict: bool):
         self.name, self.strict = name, strict
@@ -55,6 +59,7 @@ class PlainNameRecognizer:
 
     @staticmethod
     def _run_end(text, tokens, index):
+        # (particles joining a run, as written: "Guerra do Sul"; pairs: "Krems an der Donau")
         end = index + 1
         while end < len(tokens):
             gap = text[tokens[end - 1].end() : tokens[end].start()]
@@ -63,15 +68,18 @@ class PlainNameRecognizer:
             word, previous = tokens[end].group(), tokens[end - 1].group()
             if previous.endswith(".") and len(previous) > 2 and previous.lower() not in ("st.", "mt.", "ft."):
                 break
-            if en._strip(word) in en.CREDENTIALS:
+            particle = word in PARTICLES
+            if en._strip(word) in en.CREDENTIALS and not particle:
                 break
             if word[0].isupper() and en._strip(word) not in en.TITLES:
                 if gap == ", " and en._strip(previous) not in en.name_words():
                     break
                 end += 1
-            elif word in ("and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di") and end + 1 < len(tokens) \
-                    and tokens[end + 1].group()[0].isupper():
+            elif particle and end + 1 < len(tokens) and tokens[end + 1].group()[0].isupper():
                 end += 2
+            elif end + 2 < len(tokens) and (word, tokens[end + 1].group()) in PARTICLE_PAIRS \
+                    and tokens[end + 2].group()[0].isupper() and en._strip(tokens[end + 2].group()) not in en.TITLES:
+                end += 3
             else:
                 break
         return end

@@ -61,7 +61,8 @@ def test_shipped_model_is_what_the_training_script_makes(tmp_path):
 @pytest.mark.parametrize(("text", "found"), [
     ("please forward the invoice to jonas berg before friday.", "jonas berg"),  # lower-case name
     ("She is an analyst at Blue Fern in the city.", "Blue Fern"),  # company of common words
-    ("she moved to 12 rue des lilas, 69003 lyon last month.", "12 rue des lilas, 69003 lyon"),  # lower-case address
+    # a lower-case address without a postcode (with one, "12 rue des lilas, 69003", the street rule finds it)
+    ("she moved to 12 rue des lilas near lyon last month.", "12 rue des lilas"),
 ])
 def test_finds_what_the_rules_miss(text, found):
     assert not any(found in s.text or s.text in found for s in without_tagger(text))
