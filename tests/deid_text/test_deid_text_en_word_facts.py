@@ -146,6 +146,9 @@ class PlainNameRecognizer:
         number = en._HOUSE_NUMBER_AFTER.match(text, end)
         if number and kind != "ORGANIZATION":
             spans.append(make_span(text, start, number.end(), "ADDRESS", confidence, self.name))
+        postcode = en.postcode_after(text, end) if kind != "ORGANIZATION" else None
+        if postcode:
+            spans.append(make_span(text, postcode[0], postcode[1], "ZIP", 0.55, self.name))
         return [span for span in spans if span is not None]
 
 

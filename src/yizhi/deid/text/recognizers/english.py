@@ -345,6 +345,11 @@ class EnglishNameRecognizer:
             address = make_span(text, start, number.end(), "ADDRESS", confidence, self.name)
             if address is not None:
                 yield address
+        postcode = postcode_after(text, end) if kind != "ORGANIZATION" else None
+        if postcode is not None:  # (a guess: low confidence, so an address around it keeps its type)
+            zip_span = make_span(text, postcode[0], postcode[1], "ZIP", 0.55, self.name)
+            if zip_span is not None:
+                yield zip_span
 
     def _suspicious(self, text: str, tokens: list[re.Match[str]], run: list[_WordFacts], first: int) -> bool:
         """Does the run hold a name, a place or an unknown word (what makes a capitalised run worth a span)?"""
@@ -789,72 +794,39 @@ _LONGER_FORMS = {short: tuple(sorted((f for f in _LEGAL_FORMS if f != short and 
                                      reverse=True)) for short in _LEGAL_FORMS}
 
 
-# --- postcodes beside a place ---------------------------------------------------------------------
-# Postcode shapes (see patterns.POSTCODE_BY_LABEL for the families): digits with their groupings, a
-# country letter before them, the Dutch letters after them, and the UK, Canadian and Irish shapes. A
-# bare number of four digits that reads as a year (1900-2099) is left out: "Boston 2019" is a date.
-_POSTCODE_SHAPE = re.compile(
-    r"[\dA-Z](?<![\w-][\dA-Z])(?:"
-    r"(?<=\d)\d{3,5}(?:-\d{3,4})?|(?<=\d)\d{2}[ ]\d{2}|(?<=\d)\d-\d{3}|(?<=\d)\d{3}[ ]?[A-Z]{2}"
-    r"|(?<=[A-Z])[A-Z]?-\d{4,5}|(?<=[A-Z])[A-Z]?\d[A-Z\d]?[ ]?\d[A-Z]{2}|(?<=[A-Z])\d[A-Z][ ]?\d[A-Z]\d"
-    r"|(?<=[A-Z])\d[\dW][ ]?[A-Z\d]{4})(?![\w%/-]|[.,:]\d)")
+# --- postcodes after a place --------------------------------------------------------------------------
+# A postcode written without a label after a place ("Agra 722638", "Zadar (76500)", "Holm, 4717",
+# "South Paigetown, NT K9S2Y4", "VIC, 3695"): read where a capitalised run the name rules emit ends, so
+# no scan of the note is needed (a run is a name, a place or an unknown word: "Platelets 250000" and
+# "Tylenol 1000" give none). The shapes are those of patterns.POSTCODE_BY_LABEL: digits with their
+# groupings, a country letter before them, Dutch letters after them, the UK, Canadian and Irish shapes.
+# A bare four-digit number that reads as a year (1900-2099) is left out: "Boston 2019" is a date.
+_POSTCODE_AFTER_RUN = re.compile(
+    r"(?:,?[ ]|,?\n|[ ]\()(?:[A-Z]{2,3},?[ ]+)?("
+    r"(?<![\w-])(?:\d{4,6}(?:-\d{3,4})?|\d{3}[ ]\d{2}|\d\d-\d{3}|\d{4}[ ]?[A-Z]{2}|[A-Z]{1,2}-\d{4,5}"
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|[A-Z]\d[\dW][ ]?[A-Z\d]{4}))"
+    r"(?![\w%/-]|[.,:]\d)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
-# What may stand between a place and its postcode: a comma or a space, a line break, an opening
-# bracket ("Zadar (76500)"), and a state or province code ("Nashfort, BC C1S5G7", "VIC, 3695").
-_PLACE_BEFORE_POSTCODE = re.compile(r"([^\W\d_][\w'’.-]*)(?:,?[ ]|,?\n|[ ]\()(?:[A-Z]{2,3},?[ ]+)?$")
-_PLACE_AFTER_POSTCODE = re.compile(r"[ ]([^\W\d_][\w'’.-]*)")
+_LETTERS_GLUED_TO_DIGITS = re.compile(r"[ ][A-Z]{1,2}-?$")
 
 
-class PostcodeNearPlaceRecognizer:
-    """Postcodes written without a label next to a place: after it ("Agra 722638", "Zadar (76500)",
-    "South Paigetown, NT K9S2Y4", "Albania 949347") or before it at the start of a line or after a
-    comma ("58991 Siegen"), as address lines end or begin.
-
-    The place is a word the name rules would take as one: capitalised, and a known place or name or a
-    word outside the common-word list ("Coxland"); a common word ("Platelets 250000") or a clinical
-    term ("Tylenol 1000") is not. Postcodes with a label are ``patterns.POSTCODE_BY_LABEL``'s.
-    """
-
-    name = "en_postcode_near_place"
-    languages = frozenset({"en"})
-
-    def find(self, text: str) -> Iterator[Span]:
-        if not _read(text)[3]:
-            return  # every postcode shape holds a digit (the note's digit runs are read once, shared)
-        for match in _POSTCODE_SHAPE.finditer(text):
-            value = match.group()
-            if _YEAR.fullmatch(value) or value.isdigit() and len(value) < 4:
-                continue
-            if self._after_place(text, match.start()) or self._before_place(text, match):
-                span = make_span(text, match.start(), match.end(), "ZIP", 0.55, self.name)
-                if span is not None:
-                    yield span
-
-    @staticmethod
-    def _after_place(text: str, start: int) -> bool:
-        before = _PLACE_BEFORE_POSTCODE.search(text, max(0, start - 60), start)
-        return before is not None and _place_like(before.group(1))
-
-    @staticmethod
-    def _before_place(text: str, match: re.Match[str]) -> bool:
-        start = match.start()
-        line_start = start == 0 or text[start - 1] == "\n" or text[max(0, start - 2) : start] == ", "
-        after = _PLACE_AFTER_POSTCODE.match(text, match.end()) if line_start else None
-        return after is not None and not match.group().isalpha() and _place_like(after.group(1))
-
-
-def _place_like(word: str) -> bool:
-    """Could this word be (the end of) a place's name? See PostcodeNearPlaceRecognizer."""
-    facts = _facts_of(word)
-    if not facts.capital or facts.header_or_clinical or facts.title or facts.credential:
-        return False
-    return facts.place or facts.name or facts.unknown or not facts.common
+def postcode_after(text: str, end: int) -> tuple[int, int] | None:
+    """Where a postcode right after a place ending at ``end`` lies (see _POSTCODE_AFTER_RUN), or None.
+    (A run may have taken a postcode's opening letters as an initial, "India A|942FHR", "Evelyn Ville
+    H|83RH7H": the postcode is then looked for where they begin.)"""
+    if text[end : end + 1].isdigit() or text[end : end + 1] == "-":
+        initial = _LETTERS_GLUED_TO_DIGITS.search(text, max(0, end - 3), end)
+        if initial is not None:
+            end = initial.start()
+    match = _POSTCODE_AFTER_RUN.match(text, end)
+    if match is None or _YEAR.fullmatch(match.group(1)):
+        return None
+    return match.span(1)
 
 
 def english_recognizers() -> list:
     return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer(), LowercaseCountryRecognizer(),
-            PostcodeNearPlaceRecognizer(), OrganisationBeforeNounRecognizer(),
-            LegalFormRecognizer()]
+            OrganisationBeforeNounRecognizer(), LegalFormRecognizer()]
 
 
 def english_in_chinese_recognizers() -> list:

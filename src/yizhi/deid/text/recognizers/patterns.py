@@ -343,11 +343,12 @@ INTL_PHONE_00 = PatternRule(
 # (v.phone_number's 6 is for labeled numbers): two clock times ("at 0800 1400") are not a number.
 PHONE_AREA_CODE = PatternRule(
     "PHONE",
-    _rx(r"[(\d](?<![\w.,/:+(-][(\d])(?:(?<=\()(?:0\d{1,4}|\+\d{1,3})\)[ ]?|(?<=0)\d{1,4}(?:-\d{1,2})?[ /]|"
+    _rx(r"[(08](?<![\w.,/:+(-][(08])(?:(?<=\()(?:0\d{1,4}|\+\d{1,3})\)[ ]?|(?<=0)\d{1,4}(?:-\d{1,2})?[ /]|"
         r"(?<=8)[ ](?:\(\d{3}\)[ ]?|\d{3}[ ]))\d{2,10}(?:[ .-]\d{2,5}){0,3}(?![\w/]|[.,:-]\d)"),
     0.6,
     validator=lambda value: 0.6 if sum(map(str.isdigit, value)) >= (7 if value[0] == "(" else 9) and v.phone_number(value) else None,
-    trigger=re.compile(r"\d(?:[ /]|\)[ ]?)\d"),
+    # (each branch's opening: a bracket before 0 or +, a trunk-zero area code and its separator, or "8 ")
+    trigger=re.compile(r"\((?:0|\+)|0\d{1,4}(?:-\d{1,2})?[ /]\d|8[ ][(\d]"),
 )
 _US_STATE_CODES = ("A[LKZR] C[AOT] D[EC] FL GA HI I[DLNA] K[SY] LA M[EDAINSOT] N[EVHJMYCD] O[HKR] PA RI S[CD] T[NX] UT V[TA] "
                    "W[AVIY] AA AE AP").split()
@@ -425,39 +426,55 @@ MILITARY_POST = PatternRule(
 _UNIT_TAIL = (r"(?:[ ]*,?[ ]+(?:bl\.|sc\.|ap\.|et\.|interior|edif\.|depto\.|apt\.?|appartamento|apartamento|piano|scala|"
               r"piso|puerta|andar|sala|bloco|lote|casa|stiege|top|tür)[ ]*\d{1,5}[A-Za-z]?\b\.?)*")
 _STREET_WORD_BEFORE = (r"ul\.|al\.|os\.|rua|rue|avenue|avenida|avda\.|av\.|calle|c/|boulevard|blvd\.|chemin|piazza|"
-                       r"praça|trg|stra(?:ss|ß)e|str\.|plac|ulica|aleja|carrer|rambla|paseo|camino|largo|travessa|vicolo|corso|"
-                       # (added with the international stress set: Romanian, Portuguese, Italian, Mexican, Polish forms)
-                       r"pl\.|strada|drumul|aleea|intrarea|calea|bulevardul|splaiul|[sș]oseaua|pia[tț]a|estrada|alameda|"
-                       r"rodovia|distrito|contrada|borgo|piazzale|privada|prolongaci[óo]n|circunvalaci[óo]n|callej[óo]n|"
-                       r"cerrada|andador|circuito|diagonal|perif[ée]rico|retorno|ronda|impasse|all[ée]e|quai")
+                       r"praça|trg|stra(?:ss|ß)e|str\.|plac|ulica|aleja|carrer|rambla|paseo|camino|largo|travessa|vicolo|corso")
+# (added with the international stress set: Romanian, Portuguese, Italian, Mexican, Polish and French forms;
+# a second rule, so each expression's start words stay few enough to be read: see base.start_words)
+_MORE_STREET_WORDS_BEFORE = (
+    r"pl\.|strada|drumul|aleea|intrarea|calea|bulevardul|splaiul|[sș]oseaua|pia[tț]a|estrada|alameda|rodovia|distrito|"
+    r"contrada|borgo|piazzale|privada|prolongaci[óo]n|circunvalaci[óo]n|callej[óo]n|cerrada|andador|circuito|diagonal|"
+    r"perif[ée]rico|retorno|ronda|impasse|all[ée]e|quai")
+_STREET_NAME_AND_NUMBER = (r"[ ]+(?:[^\W\d_][\w'’.-]*,?[ ]+){0,5}?\d{1,5}[A-Za-z]?(?:[/-]\d{1,5}[A-Za-z]?)?\b\.?"
+                           + _UNIT_TAIL)
 FOREIGN_STREET = PatternRule(
     "ADDRESS",
-    _rx(rf"(?:\b(?:{_STREET_WORD_BEFORE})|(?<![\w/])(?-i:Via|Viale)\b)[ ]+(?:[^\W\d_][\w'’.-]*,?[ ]+){{0,5}}?"
-        rf"\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,5}}[A-Za-z]?)?\b\.?{_UNIT_TAIL}",
-        re.IGNORECASE),
+    _rx(rf"(?:\b(?:{_STREET_WORD_BEFORE})|(?<![\w/])(?-i:Via|Viale)\b){_STREET_NAME_AND_NUMBER}", re.IGNORECASE),
     0.85,
     trigger=DIGIT,
+)
+MORE_FOREIGN_STREET = PatternRule(
+    "ADDRESS", _rx(rf"\b(?:{_MORE_STREET_WORDS_BEFORE}){_STREET_NAME_AND_NUMBER}", re.IGNORECASE), 0.85,
+    trigger=("pl.", "strada", "drumul", "aleea", "intrarea", "calea", "bulevardul", "splaiul", "soseaua", "șoseaua", "piata",
+             "piața", "estrada", "alameda", "rodovia", "distrito", "contrada", "borgo", "privada", "prolongaci", "circunvalaci",
+             "callej", "cerrada", "andador", "circuito", "diagonal", "periférico", "periferico", "retorno", "ronda", "impasse",
+             "allée", "allee", "quai"),
 )
 FOREIGN_STREET_AFTER = PatternRule(
     "ADDRESS",
     _rx(r"\b(?:[^\W\d_][\w-]*[ ]){0,3}(?:út|utca|útja|tér|körút|köz)[ ]\d{1,4}\.?|"
         r"\b[^\W\d_]{2,}(?:vägen|gatan|gata|vej|vegen|veien|veg|straße|strasse|stræti|tie|katu|laan|weg|gasse|plein|"
         r"vegur|braut|gränd|stig|allé|allee|platz|straat|gracht|kade|gade|stræde|torv)[ ]\d{1,4}[A-Za-z]?"
-        r"(?:[/-]\d{1,4}[A-Za-z]?)?\b|"
-        # (suffixes that end common words too, "during 3", "bypass 2": only after a capital)
-        r"(?-i:[A-ZÀ-ÖØ-Þ])[\w-]*(?:ring|damm|ufer|pfad|steig|str\.)[ ]\d{1,4}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?\b",
-        re.IGNORECASE),
+        r"(?:[/-]\d{1,4}[A-Za-z]?)?\b", re.IGNORECASE),
     0.85,
     trigger=DIGIT,
+)
+# Suffixes that end common words too ("during 3", "bring 2"): only in a capitalised word ("Steinböckring
+# 5/3", "Leberstr. 6/7"). Case-sensitive, a rule of its own (FOREIGN_STREET_AFTER stays foldable).
+CAPITAL_STREET_AFTER = PatternRule(
+    "ADDRESS",
+    _rx(r"[A-ZÀ-ÖØ-Þ](?<![\w-][A-ZÀ-ÖØ-Þ])[\w-]*(?:ring|damm|ufer|pfad|steig|str\.)[ ]\d{1,4}[A-Za-z]?"
+        r"(?:[/-]\d{1,4}[A-Za-z]?)?\b"),
+    0.85,
+    trigger=("ring ", "damm ", "ufer ", "pfad ", "steig ", "str. "),
 )
 UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box|Flat|Studio)[ ]*#?\d+[A-Za-z]?\b"), 0.85, trigger=DIGIT)
 # The French order, the number and a comma before the street word: "973, rue Berthelot", "55, chemin de Voisin".
 FRENCH_STREET = PatternRule(
     "ADDRESS",
-    _rx(r"\d(?<![\w.,/-]\d)\d{0,4}[A-Za-z]?,?[ ]+(?i:rue|avenue|av\.|chemin|boulevard|bd|all[ée]e|impasse|place|quai|route)"
+    _rx(r"\d(?<![\w.,/-]\d)\d{0,4}[A-Za-z]?,[ ](?i:rue|avenue|av\.|chemin|boulevard|bd|all[ée]e|impasse|place|quai|route)"
         r"(?:[ ]+(?i:de|du|des|la|le|l'|d'))?(?:[ ]+(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]*){1,4}"),
     0.85,
-    trigger=("rue", "avenue", "av.", "chemin", "boulevard", "bd", "allée", "allee", "impasse", "place", "quai", "route"),
+    trigger=(", rue", ", avenue", ", av.", ", chemin", ", boulevard", ", bd", ", allée", ", allee", ", impasse", ", place",
+             ", quai", ", route"),
 )
 PLATE_BY_LABEL = PatternRule(
     "PLATE",
@@ -482,15 +499,10 @@ CN_ZIP_BY_LABEL.trigger = ("邮编", "邮政编码")
 UNIT.trigger = ("apt", "apartment", "suite", "ste", "unit", "psc", "box", "flat", "studio")
 FOREIGN_STREET.trigger = ("ul.", "al.", "os.", "rua", "rue", "avenue", "avenida", "avda.", "av.", "calle", "c/", "boulevard",
                           "blvd.", "chemin", "piazza", "praça", "trg", "strasse", "straße", "str.", "plac", "ulica", "aleja",
-                          "carrer", "rambla", "paseo", "camino", "largo", "travessa", "vicolo", "corso", "via", "pl.", "strada",
-                          "drumul", "aleea", "intrarea", "calea", "bulevardul", "splaiul", "soseaua", "șoseaua", "piata",
-                          "piața", "estrada", "alameda", "rodovia", "distrito", "contrada", "borgo", "privada", "prolongaci",
-                          "circunvalaci", "callej", "cerrada", "andador", "circuito", "diagonal", "periférico", "periferico",
-                          "retorno", "ronda", "impasse", "allée", "allee", "quai")
+                          "carrer", "rambla", "paseo", "camino", "largo", "travessa", "vicolo", "corso", "via")
 FOREIGN_STREET_AFTER.trigger = tuple(
     f"{suffix} " for suffix in "út utca útja tér körút köz vägen gatan gata vej vegen veien veg straße strasse stræti tie "
-    "katu laan weg gasse plein vegur braut gränd stig allé allee platz straat gracht kade gade stræde torv ring damm "
-    "ufer pfad steig str.".split())
+    "katu laan weg gasse plein vegur braut gränd stig allé allee platz straat gracht kade gade stræde torv".split())
 AGES[2].trigger = ("age",)
 AGES[3].trigger = ("年龄", "年齡")
 EN_DATES[3].trigger = re.compile(r"on [0-9]{1,2}/")  # "on 3/14": nothing else can match
@@ -529,7 +541,8 @@ SHARED_RULES = [
 ]
 ZH_RULES = [CN_MOBILE, CN_LANDLINE, CN_PLATE, PASSPORT_CN, CN_ZIP_BY_LABEL, *CN_DATES, *EN_DATES, US_PHONE, INTL_PHONE]
 EN_RULES = [US_PHONE, INTL_PHONE, GENERIC_PHONE, PHONE_BY_CUE_EN, INTL_PHONE_00, PHONE_AREA_CODE, CN_MOBILE, US_ZIP, POSTCODE_BY_LABEL, US_STREET, US_ADDRESS_LINE, UNIT, PO_BOX, MILITARY_POST,
-            FOREIGN_STREET, FOREIGN_STREET_AFTER, FRENCH_STREET, *EN_DATES]
+            FOREIGN_STREET, MORE_FOREIGN_STREET, FOREIGN_STREET_AFTER, CAPITAL_STREET_AFTER,
+            FRENCH_STREET, *EN_DATES]
 
 
 def shared_recognizer() -> PatternRecognizer:
