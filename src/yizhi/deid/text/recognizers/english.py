@@ -742,15 +742,16 @@ _LEGAL_FORMS = (
     "AB HB KB Oy Ky AS BA AG KG OG UG SE BV NV CV SA ME EI").split() + [
     "Sp. z o.o.", "GmbH & Co. KG", "AG & Co. KG", "& Co. KG", "& Co. OHG", "spol. s r.o."]
 _FORM_ENDS = (" ", ",", ".", "\n", ")", ";")
-# Lookup keys for the shared Aho-Corasick pass: " form" when the form ends with a full stop (already
-# distinctive), else " form" and one following character ("spa" alone is in "spasm").
+# Lookup keys for the shared Aho-Corasick pass: " form" when the form holds a mark (" a/s", " s.r.o.":
+# already distinctive), else " form" and one following character (" spa" alone begins " spasm").
 _LEGAL_FORM_KEYS: dict[str, list[str]] = {}
 for _form in _LEGAL_FORMS:
-    for _key in ([" " + _form.lower()] if _form.endswith(".") else [" " + _form.lower() + end for end in _FORM_ENDS]):
+    for _key in ([" " + _form.lower()] if not _form.isalpha() else [" " + _form.lower() + end for end in _FORM_ENDS]):
         _LEGAL_FORM_KEYS.setdefault(_key, []).append(_form)
 for _spellings in _LEGAL_FORM_KEYS.values():
     _spellings.sort(key=len, reverse=True)
 _add_words(set(_LEGAL_FORM_KEYS))
+_DIGIT_AFTER = re.compile(r",?[ ]+\d")
 _WORD_BEFORE_FORM = re.compile(r"([^\W\d_][\w'’.-]*|&)(?:,|[ ]-)?$")
 
 
@@ -778,6 +779,8 @@ class LegalFormRecognizer:
         before = _WORD_BEFORE_FORM.search(text, max(0, start - 60), start - 1)
         if before is None or before.group(1) != "&" and not _company_word(before.group(1)):
             return None
+        if len(form) == 2 and (before.end(1) != start - 1 or _DIGIT_AFTER.match(text, start + 2)):
+            return None  # "West Louis, ME 13908", "Reno NV 89501": a state code, not a company's form
         return make_span(text, before.start(1), start + len(form), "ORGANIZATION", 0.7, self.name)
 
 
