@@ -799,13 +799,13 @@ _LONGER_FORMS = {short: tuple(sorted((f for f in _LEGAL_FORMS if f != short and 
 
 # --- postcodes after a place --------------------------------------------------------------------------
 # A postcode written without a label after a place ("Agra 722638", "Zadar (76500)", "Holm, 4717",
-# "South Paigetown, NT K9S2Y4", "VIC, 3695"): read where a capitalised run the name rules emit ends, so
+# "South Paigetown, NT K9S2Y4", "VIC, 3695", "Cyprus (Greek) 13429"): read where a capitalised run the name rules emit ends, so
 # no scan of the note is needed (a run is a name, a place or an unknown word: "Platelets 250000" and
 # "Tylenol 1000" give none). The shapes are those of patterns.POSTCODE_BY_LABEL: digits with their
 # groupings, a country letter before them, Dutch letters after them, the UK, Canadian and Irish shapes.
 # A bare four-digit number that reads as a year (1900-2099) is left out: "Boston 2019" is a date.
 _POSTCODE_AFTER_RUN = re.compile(
-    r"(?:,?[ ]|,?\n|[ ]\()(?:[A-Z]{2,3},?[ ]+)?("
+    r"(?:[ ]\([^()\n]{1,20}\))?(?:,?[ ]|,?\n|[ ]\()(?:[A-Z]{2,3},?[ ]+)?("
     r"(?<![\w-])(?:\d{4,6}(?:-\d{3,4})?|\d{3}[ ]\d{2}|\d\d-\d{3}|\d{4}[ ]?[A-Z]{2}|[A-Z]{1,2}-\d{4,5}"
     r"|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|[A-Z]\d[\dW][ ]?[A-Z\d]{4}))"
     r"(?![\w%/-]|[.,:]\d)")

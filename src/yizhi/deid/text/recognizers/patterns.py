@@ -432,7 +432,7 @@ _STREET_WORD_BEFORE = (r"ul\.|al\.|os\.|rua|rue|avenue|avenida|avda\.|av\.|calle
 _MORE_STREET_WORDS_BEFORE = (
     r"pl\.|strada|drumul|aleea|intrarea|calea|bulevardul|splaiul|[sș]oseaua|pia[tț]a|estrada|alameda|rodovia|distrito|"
     r"contrada|borgo|piazzale|privada|prolongaci[óo]n|circunvalaci[óo]n|callej[óo]n|cerrada|andador|circuito|diagonal|"
-    r"perif[ée]rico|retorno|ronda|impasse|all[ée]e|quai")
+    r"perif[ée]rico|retorno|ronda|impasse|all[ée]e|quai|r[úu]a")
 _STREET_NAME_AND_NUMBER = (r"[ ]+(?:[^\W\d_][\w'’.-]*,?[ ]+){0,5}?\d{1,5}[A-Za-z]?(?:[/-]\d{1,5}[A-Za-z]?)?\b\.?"
                            + _UNIT_TAIL)
 FOREIGN_STREET = PatternRule(
@@ -446,7 +446,7 @@ MORE_FOREIGN_STREET = PatternRule(
     trigger=("pl.", "strada", "drumul", "aleea", "intrarea", "calea", "bulevardul", "splaiul", "soseaua", "șoseaua", "piata",
              "piața", "estrada", "alameda", "rodovia", "distrito", "contrada", "borgo", "privada", "prolongaci", "circunvalaci",
              "callej", "cerrada", "andador", "circuito", "diagonal", "periférico", "periferico", "retorno", "ronda", "impasse",
-             "allée", "allee", "quai"),
+             "allée", "allee", "quai", "rúa", "rua"),
 )
 FOREIGN_STREET_AFTER = PatternRule(
     "ADDRESS",
@@ -461,10 +461,12 @@ FOREIGN_STREET_AFTER = PatternRule(
 # 5/3", "Leberstr. 6/7"). Case-sensitive, a rule of its own (FOREIGN_STREET_AFTER stays foldable).
 CAPITAL_STREET_AFTER = PatternRule(
     "ADDRESS",
-    _rx(r"[A-ZÀ-ÖØ-Þ](?<![\w-][A-ZÀ-ÖØ-Þ])[\w-]*(?:ring|damm|ufer|pfad|steig|str\.)[ ]\d{1,4}[A-Za-z]?"
-        r"(?:[/-]\d{1,4}[A-Za-z]?)?\b"),
+    _rx(r"[A-ZÀ-ÖØ-Þ](?<![\w-][A-ZÀ-ÖØ-Þ])[\w-]*(?:ring|damm|ufer|pfad|steig|str\.|"
+        # (and the Baltic street words written apart: "Luite tee 87", "Brīvības iela 12", "Gedimino gatvė 5")
+        r"[ ](?:tee|maantee|puiestee|tänav|põik|iela|gatvė|prospektas))[ ]\d{1,4}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?\b"),
     0.85,
-    trigger=("ring ", "damm ", "ufer ", "pfad ", "steig ", "str. "),
+    trigger=("ring ", "damm ", "ufer ", "pfad ", "steig ", "str. ", " tee ", "maantee ", "puiestee ", "tänav ", "põik ",
+             " iela ", "gatvė ", "prospektas "),
 )
 UNIT = PatternRule("ADDRESS", _rx(r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|PSC|Box|Flat|Studio)[ ]*#?\d+[A-Za-z]?\b"), 0.85, trigger=DIGIT)
 # The French order, the number and a comma before the street word: "973, rue Berthelot", "55, chemin de Voisin".
