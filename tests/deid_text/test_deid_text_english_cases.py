@@ -105,3 +105,79 @@ def test_card_numbers_in_groups_of_four_without_a_label(text, card):
 
 def test_grouped_digits_failing_luhn_are_not_cards():
     assert not any(s.type == "BANK_CARD" for s in detect("Paid with 4111 1111 1111 1112 yesterday.", "en"))
+
+
+def covered(text, value):
+    """Is every non-blank character of ``value`` (in ``text``) inside some detected span?"""
+    start = text.index(value)
+    cover = {i for s in detect(text, "en") for i in range(s.start, s.end)}
+    return all(i in cover for i in range(start, start + len(value)) if not text[i].isspace())
+
+
+@pytest.mark.parametrize("text, postcode", [
+    ("Zip code: 61042", "61042"), ("zip code 12345-6789 in Texas", "12345-6789"), ("Postal Code: K1A 0B1", "K1A 0B1"),
+    ("post code SW1A 1AA", "SW1A 1AA"), ("PLZ 10115 Berlin", "10115"), ("CEP: 20595-069", "20595-069"),
+    ("Postcode H-3725", "H-3725"), ("postal code 2859MC", "2859MC"), ("The postal code is 064 39.", "064 39"),
+    ("Ship it to Zadar (76500) please.", "76500"), ("South Paigetown, NT K9S2Y4", "K9S2Y4"), ("Holm, 4717", "4717"),
+])
+def test_postcodes_after_a_label_or_a_place(text, postcode):
+    assert covered(text, postcode)
+
+
+def test_postcode_rules_leave_years_doses_and_clinical_abbreviations_alone():
+    assert not any(kind == "ZIP" for _, kind in spans_of("Moved to Boston, 2019."))
+    assert spans_of("CP 8/10, started on CAP 250 mg.") == set()
+    assert not any(text.startswith("12345 in") for text, _ in spans_of("zip code 12345 in Texas"))
+
+
+@pytest.mark.parametrize("text, phone", [
+    ("Fax: 03480/75899524", "03480/75899524"), ("Phone: (06)75/711-6429", "(06)75/711-6429"),
+    ("reach me on (351) 929410293", "(351) 929410293"), ("call me at 00420 703 636 819", "00420 703 636 819"),
+    ("Mobile: 001-669-238-4937x396", "001-669-238-4937x396"), ("I wrote down (0114)4960817 yesterday.", "(0114)4960817"),
+    ("I wrote down 05504 87647 593 yesterday.", "05504 87647 593"), ("office line 091 530 45 84, ask for Maria", "091 530 45 84"),
+])
+def test_phone_numbers_in_the_worlds_formats(text, phone):
+    assert covered(text, phone)
+
+
+def test_phone_rules_leave_clock_times_and_dates_alone():
+    from yizhi.deid.text.recognizers.base import PatternRecognizer
+    from yizhi.deid.text.recognizers.patterns import PHONE_AREA_CODE, PHONE_BY_CUE_EN
+
+    area_code = PatternRecognizer("t", frozenset({"en"}), [PHONE_AREA_CODE])
+    assert list(area_code.find("Given at 0800 1400 and 0600 0930.")) == []  # (GENERIC_PHONE's guess is older)
+    by_cue = PatternRecognizer("t", frozenset({"en"}), [PHONE_BY_CUE_EN])
+    assert list(by_cue.find("Call on 05/06/2019.")) == []
+    assert ("05/06/2019", "DATE") in spans_of("Call on 05/06/2019.")
+
+
+@pytest.mark.parametrize("text, organisation", [
+    ("The Mint office is at 9243 Avenue Road.", "Mint"), ("He joined Uber last year.", "Uber"),
+    ("the following year at Walk Score in Oslo", "Walk Score"), ("Bloomberg's CEO spoke.", "Bloomberg"),
+    ("She left Jakobsen A/S in 2020.", "Jakobsen A/S"), ("Our contract with Putz GmbH & Co. KG ends.", "Putz GmbH & Co. KG"),
+    ("a letter from Ondrášek Palla s.r.o. arrived", "Ondrášek Palla s.r.o."),
+])
+def test_organisations_named_by_their_context_or_legal_form(text, organisation):
+    assert covered(text, organisation)
+
+
+def test_office_kinds_and_clinical_abbreviations_are_not_organisations():
+    assert spans_of("The Post office and the Billing office are closed.") == set()
+    assert spans_of("Echo: Severe AS, normal LV. Blood type O AB positive.") == set()
+    assert not any(kind == "ORGANIZATION" for _, kind in spans_of("3989 Page Bypass, West Louis, ME 13908"))
+
+
+@pytest.mark.parametrize("text, address", [
+    ("I used to live at Drumul Preda Nr. 474 Bl. 14  Sc. 66 Ap. 898 in Baia Mare.", "Drumul Preda Nr. 474 Bl. 14  Sc. 66 Ap. 898"),
+    ("Send it to 973, rue Berthelot, please.", "973, rue Berthelot"), ("Address: Sarah-Strohmaier-Platz 5/9", "Sarah-Strohmaier-Platz 5/9"),
+    ("our new place on pl. Jana III Sobieskiego 11/71 is bigger", "pl. Jana III Sobieskiego 11/71"),
+    ("The office is at Largo Magalhães, 5.", "Largo Magalhães, 5"), ("The office is at Zavojna 5a/0.", "Zavojna 5a/0"),
+    ("Address: Leberstr. 6/7", "Leberstr. 6/7"), ("born in Krems an der Donau", "Krems an der Donau"),
+    ("visiting family in Guerra do Sul", "Guerra do Sul"),
+])
+def test_international_streets_and_places(text, address):
+    assert covered(text, address)
+
+
+def test_street_suffixes_inside_common_words_are_not_streets():
+    assert spans_of("Pain during 3 days, bring 2 forms.") == set()
