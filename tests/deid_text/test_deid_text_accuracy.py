@@ -76,8 +76,10 @@ def test_english_held_out_recall_and_precision():
     # Measured 2026-11-22 with the English CRF tagger trained on augmented copies (value swaps, lower case,
     # context dropout; see train_en_tagger): recall 0.9735, precision 0.908 (first tagger 0.965 / 0.911,
     # rules alone 0.935 / 0.944); with address runs widened and lower-case text's rare words kept (en-tagger3)
-    # 0.9785 / 0.909. Below the 0.98 recall, the floor guards against regressions.
-    assert overall["char_recall"] >= 0.975, overall
+    # 0.9785 / 0.909; with the international rules (postcodes, phone formats, organisation cues and legal
+    # forms, foreign streets; branch en-recall, made on the dev half and a Faker stress set, not on these)
+    # 0.9810 / 0.906: the 0.98 recall. The floors sit a little under (precision's is unchanged).
+    assert overall["char_recall"] >= 0.979, overall
     assert overall["char_precision"] >= 0.905, overall
 
 
