@@ -185,3 +185,31 @@ def test_entities_many_equals_the_entities_of_tag_many():
     lac = tagger.get_tagger()
     pieces = [piece.short for note in _dev_texts(40) for piece in tagger._pieces(note)] + ["", "王小明去了北京市"]
     assert lac.entities_many(pieces) == [tagger._word_entities(words) for words in lac.tag_many(pieces)]
+
+
+def test_gate_cues_equal_the_sentence_by_sentence_scan():
+    # sentence_cues scans the whole text once and shares the candidates out; _tagging_cues is the
+    # plain scan of one sentence. Also with random cuts (through words, suffixes and surnames) and
+    # with sentences left out, as the tagger leaves out sentences without Chinese.
+    from yizhi.deid.text.recognizers.chinese import _covered_by_rules, _tagging_cues, sentence_cues, surnames
+
+    rng = np.random.default_rng(11)
+    extra = ["欧阳娜娜在长春职业技术学院读书，司马光去了和泰信息有限公司。", "曾护士已告知。于洋来院。", "王", ""]
+    for text in _dev_texts(120) + extra:
+        sentences = [piece.span() for piece in tagger._PIECE.finditer(text)]
+        cuts = sorted(set(rng.integers(0, len(text) + 1, size=6).tolist()) | {0, len(text)})
+        random_pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
+        for pieces in (sentences, sentences[::2], random_pieces, [(0, len(text))]):
+            covered = _covered_by_rules(text)
+            expected = [list(_tagging_cues(text, start, end, covered, surnames())) for start, end in pieces]
+            assert sentence_cues(text, pieces) == expected, text
+
+
+def test_drug_part_search_answers_as_the_substring_test():
+    from yizhi.deid.text.recognizers.chinese import _DRUG_PARTS, _DRUG_PARTS_RE
+
+    for text in _dev_texts(60) + ["予硝苯地平控释片30mg口服。", "继续阿托伐他汀钙片。", "胰岛素"]:
+        for pos in range(len(text)):
+            for width in (6, 7):
+                expected = any(part in text[pos : pos + width] for part in _DRUG_PARTS)
+                assert (_DRUG_PARTS_RE.search(text, pos, pos + width) is not None) == expected
