@@ -213,3 +213,24 @@ def test_drug_part_search_answers_as_the_substring_test():
             for width in (6, 7):
                 expected = any(part in text[pos : pos + width] for part in _DRUG_PARTS)
                 assert (_DRUG_PARTS_RE.search(text, pos, pos + width) is not None) == expected
+
+
+def _fuzz_texts(alphabet, count=3000, seed=5):
+    rng = np.random.default_rng(seed)
+    return ["".join(rng.choice(list(alphabet), size=rng.integers(0, 40))) for _ in range(count)]
+
+
+def test_admin_chains_are_the_expressions_matches():
+    from yizhi.deid.text.recognizers.chinese import _ADMIN_CHAIN, _admin_chains
+
+    texts = _dev_texts() + _fuzz_texts("省自治区州县特别行政市地盟旗镇乡街道北京朝阳海淀路号，。 1a")
+    for text in texts:
+        assert [m.span() for m in _admin_chains(text)] == [m.span() for m in _ADMIN_CHAIN.finditer(text)], text
+
+
+def test_street_numbers_are_the_expressions_matches():
+    from yizhi.deid.text.recognizers.chinese import _STREET_NUMBER, _street_numbers
+
+    texts = _dev_texts() + _fuzz_texts("大街道路巷弄胡同建国一二十0189号 ，")
+    for text in texts:
+        assert [m.span() for m in _street_numbers(text)] == [m.span() for m in _STREET_NUMBER.finditer(text)], text

@@ -362,7 +362,7 @@ class ChineseAddressRecognizer:
 
     def _find(self, text: str) -> Iterator[Span]:
         pieces: list[tuple[int, int]] = [(s, e) for s, e, _ in _longest_matches(_place_automaton(), text)]
-        for match in _ADMIN_CHAIN.finditer(text):
+        for match in _admin_chains(text):
             known = [s for s, _e, _ in _longest_matches(_place_automaton(), match.group())]
             start = match.start() + known[0] if known else _trim_address_left(text, match.start(), match.end())
             if match.end() - start >= 2:
@@ -371,7 +371,7 @@ class ChineseAddressRecognizer:
             end, is_address = _grow_address(text, end)
             yield from self._emit(text, start, end, "ADDRESS" if is_address else "LOCATION")
         # Street addresses without a city ("建国路88号院3号楼2单元501室").
-        for match in re.finditer(r"[\u4e00-\u9fff]{1,8}?(?:大街|大道|路|街|巷|弄|胡同)[ ]?[0-9一二三四五六七八九十]{1,5}[ ]?号", text):
+        for match in _street_numbers(text):
             start = _trim_address_left(text, match.start(), match.end())
             end, _ = _grow_address(text, start)
             yield from self._emit(text, start, max(end, match.end()), "ADDRESS")
@@ -385,6 +385,43 @@ class ChineseAddressRecognizer:
             zip_span = make_span(text, zip_match.start(1), zip_match.end(1), "ZIP", 0.85, self.name)
             if zip_span is not None:
                 yield zip_span
+
+
+# A street and its house number ("建国路88号"), and the end of one: every street match holds its end.
+_STREET_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:大街|大道|路|街|巷|弄|胡同)[ ]?[0-9一二三四五六七八九十]{1,5}[ ]?号")
+_STREET_NUMBER_END = re.compile(r"(?:路|街|巷|弄|胡同|大道)[ ]?[0-9一二三四五六七八九十]{1,5}[ ]?号")
+# Each admin suffix's first character, where the rest of the suffix follows (one character a match).
+_ADMIN_SUFFIX_AT = re.compile(r"省|自(?=治区|治州|治县)|特(?=别行政区)|市|地(?=区)|盟|区|县|旗|镇|乡|街(?=道)")
+
+
+def _street_numbers(text: str) -> Iterator[re.Match[str]]:
+    """``_STREET_NUMBER.finditer(text)``; most notes hold no street number, and the end of one is
+    found much faster (it begins with a plain word) than the lazy run of characters before it."""
+    if _STREET_NUMBER_END.search(text) is None:
+        return iter(())
+    return _STREET_NUMBER.finditer(text)
+
+
+def _admin_chains(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_ADMIN_CHAIN.finditer(text)``, tried only where one can start.
+
+    Why: the expression's lazy run of 1–8 characters before a suffix makes the regex engine try
+    up to eight suffixes at every character of the note. A match starts at s exactly when some
+    suffix begins at q, s + 1 <= q <= s + 8, with text[s:q] all Chinese. So the suffixes are
+    found first (a fast scan: each begins with a plain character), and from the earliest such s
+    at or after where the last match ended, the expression is matched there, as finditer would.
+    """
+    suffixes = [match.start() for match in _ADMIN_SUFFIX_AT.finditer(text)]
+    pos = 0
+    for q in suffixes:
+        if q - 1 < pos or not _CJK.match(text[q - 1]):
+            continue
+        start = q - 1
+        while start > pos and start > q - 8 and _CJK.match(text[start - 1]):
+            start -= 1
+        match = _ADMIN_CHAIN.match(text, start)
+        yield match
+        pos = match.end()
 
 
 def _trim_address_left(text: str, start: int, end: int) -> int:
