@@ -75,6 +75,7 @@ _GENERIC_ORG_HEADS = set(
 # (职 is no stop: "就职于" ends at 于 anyway, and 职 starts 职业技术学院.)
 _ORG_LEFT_STOP = set("于在到至从往转经由去赴回的和与及或、，。；：:,.;（）()【】“”住诊入就曾现原既系为是以及")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _ORG_SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, ORG_SUFFIXES), key=len, reverse=True)))
 _ADMIN = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|自治县|旗|镇|乡|街道)"
 _ADDRESS_TAIL = re.compile(
@@ -121,8 +122,8 @@ def _cue_automaton() -> ahocorasick.Automaton:
         kinds.setdefault(word, set()).add("cue")
     for word in TITLES:  # 医生/护士/主治医师 are both: a name may stand before or after them
         kinds.setdefault(word, set()).add("title")
-    for word, word_kinds in kinds.items():
-        automaton.add_word(word, (word, frozenset(word_kinds)))
+    for word, word_kinds in kinds.items():  # (length, is a cue, is a title): all a hit needs
+        automaton.add_word(word, (len(word), "cue" in word_kinds, "title" in word_kinds))
     automaton.make_automaton()
     return automaton
 
@@ -141,17 +142,18 @@ def _longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[
 
 def _name_after(text: str, pos: int) -> tuple[int, int] | None:
     """A surname + up to two given-name characters starting at ``pos`` (after optional ':' / space)."""
-    while pos < len(text) and text[pos] in " ：:\t":
+    size = len(text)
+    while pos < size and text[pos] in " ：:\t":
         pos += 1
-    family = surnames()
     if text.startswith(CLINICAL_PREFIXES, pos):
         return None
+    family = surnames()
     for surname_len in (2, 1):
         surname = text[pos : pos + surname_len]
         if surname in family and _CJK.match(surname):
             end = pos + surname_len
             given = 0
-            while given < 2 and end < len(text) and _CJK.match(text[end]) and text[end] not in _STOP_CHARS:
+            while given < 2 and end < size and text[end] not in _STOP_CHARS and _CJK.match(text[end]):
                 end += 1
                 given += 1
             # A surname alone is a name only before a title; otherwise it is more likely a word.
@@ -190,9 +192,9 @@ def _name_before(text: str, title_start: int) -> tuple[int, int] | None:
         if start < 0:
             continue
         candidate = text[start:title_start]
-        if not all(_CJK.match(ch) for ch in candidate):
+        if not _CJK_RUN.fullmatch(candidate):  # every character Chinese
             continue
-        if any(ch in _STOP_CHARS for ch in candidate[1:]) or (candidate[0] in _STOP_CHARS and candidate[0] not in _FIRST_CHAR_OK):
+        if not _STOP_CHARS.isdisjoint(candidate[1:]) or (candidate[0] in _STOP_CHARS and candidate[0] not in _FIRST_CHAR_OK):
             continue
         if text.startswith(CLINICAL_PREFIXES, start) or candidate in _ROLE_WORDS or text[start - 1 : title_start] in _ROLE_WORDS:
             continue
@@ -252,19 +254,19 @@ class ChineseNameRecognizer:
         return iter(_rule_spans(self, text))
 
     def _find(self, text: str) -> Iterator[Span]:
-        for last, (word, kinds) in _cue_automaton().iter(text):
-            start, end = last - len(word) + 1, last + 1
-            candidates = []
-            if "cue" in kinds:
-                candidates.append(_name_after(text, end))
-            if "title" in kinds:
-                candidates.append(_name_before(text, start))
-            for found in candidates:
-                if found is None:
-                    continue
-                span = make_span(text, found[0], found[1], "NAME", 0.85, self.name)
-                if span is not None and span.text not in NOT_NAMES:
-                    yield span
+        for last, (length, is_cue, is_title) in _cue_automaton().iter(text):
+            if is_cue:
+                found = _name_after(text, last + 1)
+                if found is not None:
+                    span = make_span(text, found[0], found[1], "NAME", 0.85, self.name)
+                    if span is not None and span.text not in NOT_NAMES:
+                        yield span
+            if is_title:
+                found = _name_before(text, last + 1 - length)
+                if found is not None:
+                    span = make_span(text, found[0], found[1], "NAME", 0.85, self.name)
+                    if span is not None and span.text not in NOT_NAMES:
+                        yield span
 
 
 class ChineseTaggerRecognizer:
