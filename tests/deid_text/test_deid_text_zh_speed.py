@@ -234,3 +234,28 @@ def test_street_numbers_are_the_expressions_matches():
     texts = _dev_texts() + _fuzz_texts("大街道路巷弄胡同建国一二十0189号 ，")
     for text in texts:
         assert [m.span() for m in _street_numbers(text)] == [m.span() for m in _STREET_NUMBER.finditer(text)], text
+
+
+def _condense_plainly(piece, base):
+    chars, starts, ends = [], [], []
+    cursor = 0
+    for run in tagger._ASCII_RUN.finditer(piece):
+        for index in range(cursor, run.start()):
+            chars.append(piece[index])
+            starts.append(base + index)
+            ends.append(base + index + 1)
+        chars.append("0")
+        starts.append(base + run.start())
+        ends.append(base + run.end())
+        cursor = run.end()
+    for index in range(cursor, len(piece)):
+        chars.append(piece[index])
+        starts.append(base + index)
+        ends.append(base + index + 1)
+    return "".join(chars), starts, ends
+
+
+def test_condense_equals_the_character_by_character_copy():
+    texts = _dev_texts(40) + _fuzz_texts("ab12.:/-患者于入院 ，x", count=2000, seed=9) + ["", "12", "于2024-03-05入院"]
+    for base, text in enumerate(texts):
+        assert tagger._condense(text, base) == _condense_plainly(text, base), text

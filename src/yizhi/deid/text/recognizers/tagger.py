@@ -284,24 +284,22 @@ _ASCII_RUN = re.compile(r"[0-9A-Za-z.:/\-+×^%_@·]{2,}")
 
 
 def _condense(piece: str, base: int) -> tuple[str, list[int], list[int]]:
-    """The piece with ASCII runs collapsed, and each condensed char's (start, end) in the original text."""
+    """The piece with ASCII runs collapsed, and each condensed char's (start, end) in the original text.
+    (The stretches between runs are copied whole, not a character at a time.)"""
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     cursor = 0
     for run in _ASCII_RUN.finditer(piece):
-        for index in range(cursor, run.start()):
-            chars.append(piece[index])
-            starts.append(base + index)
-            ends.append(base + index + 1)
-        chars.append("0")
-        starts.append(base + run.start())
-        ends.append(base + run.end())
-        cursor = run.end()
-    for index in range(cursor, len(piece)):
-        chars.append(piece[index])
-        starts.append(base + index)
-        ends.append(base + index + 1)
+        first, last = run.span()
+        chars += (piece[cursor:first], "0")
+        starts += range(base + cursor, base + first + 1)  # the stretch's characters, then the run's start
+        ends += range(base + cursor + 1, base + first + 1)
+        ends.append(base + last)
+        cursor = last
+    chars.append(piece[cursor:])
+    starts += range(base + cursor, base + len(piece))
+    ends += range(base + cursor + 1, base + len(piece) + 1)
     return "".join(chars), starts, ends
 
 
@@ -354,11 +352,17 @@ def _pieces(text: str) -> list[_Piece]:
     if gate != "default":
         keep = gate(text, sentences)
         return [_piece(text, start, end, start, end) for (start, end), kept in zip(sentences, keep) if kept]
+    return [_piece(text, start, end, *sentence)
+            for sentence, cues in zip(sentences, _sentence_cues()(text, sentences))
+            for start, end in _windows(*sentence, cues)]
+
+
+@lru_cache(maxsize=1)
+def _sentence_cues():
+    """The gate's cue finder (``chinese`` imports this module, so it is looked up at first use)."""
     from yizhi.deid.text.recognizers.chinese import sentence_cues
 
-    return [_piece(text, start, end, *sentence)
-            for sentence, cues in zip(sentences, sentence_cues(text, sentences))
-            for start, end in _windows(*sentence, cues)]
+    return sentence_cues
 
 
 def _windows(first: int, last: int, cues: list[tuple[int, int]]) -> list[tuple[int, int]]:
