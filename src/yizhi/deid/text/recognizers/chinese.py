@@ -532,22 +532,23 @@ def sentence_cues(text: str, pieces: list[tuple[int, int]]) -> list[list[tuple[i
     shared out to the sentences: the same cues as ``_tagging_cues`` sentence by sentence (a test
     checks), without a Python pass over every surname character of every sentence."""
     covered, family = _covered_by_rules(text), surnames()
-    starts = [match.start() for match in _name_starts().finditer(text)]
+    starts = [match.start() for match in _name_starts().finditer(text) if not covered[match.start()]]
     # An organisation suffix a sentence's own scan finds starts a match of the whole text's scan or
     # lies inside one (the suffixes are plain words), so only sentences these touch are scanned.
     suffixes = [match.span() for match in _ORG_SUFFIX_RE.finditer(text)]
     suffix_ends = [last for _first, last in suffixes]
-    cues = []
+    cues: list[list[tuple[int, int]]] = []
     for start, end in pieces:
-        touching = bisect_right(suffix_ends, start)  # the first suffix match ending after ``start``
-        found = (list(_organisation_cues(text, start, end, covered))
-                 if touching < len(suffixes) and suffixes[touching][0] < end else [])
-        for pos in starts[bisect_left(starts, start) : bisect_left(starts, end)]:
-            if covered[pos]:
-                continue
-            surname_len = 2 if text[pos : pos + 2] in family else 1
-            if _may_start_name(text, pos, surname_len, end, covered):
-                found.append((pos, min(end, pos + surname_len + 2)))
+        found: list[tuple[int, int]] = []
+        if suffixes:
+            touching = bisect_right(suffix_ends, start)  # the first suffix match ending after ``start``
+            if touching < len(suffixes) and suffixes[touching][0] < end:
+                found += _organisation_cues(text, start, end, covered)
+        if starts:
+            for pos in starts[bisect_left(starts, start) : bisect_left(starts, end)]:
+                surname_len = 2 if text[pos : pos + 2] in family else 1
+                if _may_start_name(text, pos, surname_len, end, covered):
+                    found.append((pos, min(end, pos + surname_len + 2)))
         cues.append(found)
     return cues
 
