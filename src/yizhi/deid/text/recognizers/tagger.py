@@ -195,19 +195,19 @@ def _viterbi_stretches(stacked, free_ends, length: int, firsts: list[int], lefts
         return [[tag] for tag in (score + extended_t[rights, :count]).argmax(axis=1).tolist()]
     transitions = extended[:count, :count]
     starts = np.asarray(firsts)
+    rows, tags = np.arange(len(firsts)), np.arange(count)
     back = []
     for step in range(1, length):
         candidates = score[:, :, None] + transitions  # [stretch, previous tag, tag]
         pointers = candidates.argmax(axis=1)
-        score = np.take_along_axis(candidates, pointers[:, None, :], axis=1)[:, 0, :] + stacked[starts + step]
+        score = candidates[rows[:, None], pointers, tags] + stacked[starts + step]
         back.append(pointers)
     current = (score + extended_t[rights, :count]).argmax(axis=1)
-    columns = [current]
-    rows = np.arange(len(firsts))
+    columns = [current.tolist()]
     for pointers in reversed(back):
         current = pointers[rows, current]
-        columns.append(current)
-    return np.stack(columns[::-1], axis=1).tolist()
+        columns.append(current.tolist())
+    return [list(path) for path in zip(*reversed(columns))]
 
 
 def _decisive(emissions, spread: float):
@@ -353,7 +353,7 @@ def _pieces(text: str) -> list[_Piece]:
         keep = gate(text, sentences)
         return [_piece(text, start, end, start, end) for (start, end), kept in zip(sentences, keep) if kept]
     return [_piece(text, start, end, *sentence)
-            for sentence, cues in zip(sentences, _sentence_cues()(text, sentences))
+            for sentence, cues in zip(sentences, _sentence_cues()(text, sentences)) if cues
             for start, end in _windows(*sentence, cues)]
 
 
