@@ -145,9 +145,11 @@ def _name_after(text: str, pos: int) -> tuple[int, int] | None:
     size = len(text)
     while pos < size and text[pos] in " ：:\t":
         pos += 1
+    family = surnames()
+    if text[pos : pos + 2] not in family and text[pos : pos + 1] not in family:
+        return None  # (what the loop below finds too, found before the long prefix test)
     if text.startswith(CLINICAL_PREFIXES, pos):
         return None
-    family = surnames()
     for surname_len in (2, 1):
         surname = text[pos : pos + surname_len]
         if surname in family and _CJK.match(surname):
@@ -286,7 +288,7 @@ class ChineseTaggerRecognizer:
                     continue
                 if len(word) == 1 and not _starts_title(text, end):
                     continue
-            elif kind == "ORGANIZATION" and any(text[start:end].endswith(t) for t in TITLES):
+            elif kind == "ORGANIZATION" and text[start:end].endswith(_TITLE_TUPLE):
                 kind = "NAME"  # LAC reads 康师傅 as the brand; in a note it is Mr Kang
                 start, end = _trim_name(text, start, end)
             elif kind == "ORGANIZATION" and (_generic_org(text[start:end]) or not _CJK.search(text[start:end])):
@@ -294,6 +296,9 @@ class ChineseTaggerRecognizer:
             span = make_span(text, start, end, kind, 0.8, self.name)
             if span is not None:
                 yield span
+
+
+_TITLES_LONGEST_FIRST = tuple(sorted(TITLES, key=len, reverse=True))
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
@@ -304,7 +309,7 @@ def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
         if index >= 0 and end - (index + len(cue)) >= 2:
             start = index + len(cue)
     word = text[start:end]
-    for title in sorted(TITLES, key=len, reverse=True):
+    for title in _TITLES_LONGEST_FIRST:
         if word.endswith(title) and len(word) > len(title):
             return start, end - len(title)
     for cue in ("患者", "病人", "家属", "患儿"):
