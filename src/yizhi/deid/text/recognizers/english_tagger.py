@@ -563,6 +563,9 @@ class EnglishTaggerRecognizer:
 
     name = "en_tagger"
     languages = frozenset({"en"})
+    # detect_many runs it over a batch in a pass of its own: its model and feature tables stay in the
+    # processor's caches (see pipeline's docstring).
+    own_batch_pass = True
 
     def find(self, text: str) -> Iterator[Span]:
         if text.isupper():  # all capitals (a DICOM descriptor, a heading): the rules' dictionaries decide
