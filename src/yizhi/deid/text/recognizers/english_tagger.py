@@ -582,7 +582,7 @@ class EnglishTaggerRecognizer:
         with _TAG_LOCK:
             for first, stop, items in stretches:
                 labels[first:stop] = tagger.tag(items)
-        if _GREEK.search(text):  # one scan of the text, not one per token
+        if not text.isascii() and _GREEK.search(text):  # one scan of the text, not one per token (none in ASCII)
             _label_greek_words(tokens, starts, labels)
         for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts))):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
