@@ -1,15 +1,17 @@
 """detect(): run every registered recognizer for the note's language and merge what they found.
 
 detect_many(): the same for a batch of notes, faster. The answers are detect()'s, note by note; only
-the order of the work changes. Run note after note, each recognizer finds its code and data (regular
-expressions, word tables, the CRF model) pushed out of the processor's caches by the recognizers that
-ran in between: on the English clinical notes the tagger's find() takes about 10% longer right after
-the rules than run note after note alone (about 4% after a loop that only writes 4 MB of memory), with
-the same work done; the garbage collector plays no part (disabling it changes nothing). So a
-recognizer that declares ``own_batch_pass`` (the English tagger) runs over the whole batch in a pass
-of its own, and the recognizers between such ones run together note by note, as they share one
-reading of each note (``base._read`` and ``english._read_tokens`` keep only the last note's; running
-every recognizer in a pass of its own is slower than detect()). Measured on batches of 32 notes:
+the order of the work changes. Run note after note between the rules, the English tagger's find()
+takes about 10% longer than run note after note alone (about 4% after a loop that only writes 4 MB of
+memory), executing the same instructions (valgrind's cachegrind counts them equal to 0.05%); the
+garbage collector plays no part (disabling it changes nothing). So the processor's state (caches,
+branch predictors, address translation) left by the code and data in between costs it that time;
+cachegrind's simple model (L1, a 1 MB L2, its branch predictor) does not reproduce the difference, so
+which of those it is was not pinned down. Hence a recognizer that declares ``own_batch_pass`` (the
+English tagger) runs over the whole batch in a pass of its own, and the recognizers between such ones
+run together note by note, as they share one reading of each note (``base._read`` and
+``english._read_tokens`` keep only the last note's; running every recognizer in a pass of its own is
+slower than detect()). Measured on batches of 32 notes, interleaved with detect() in one process:
 about 7% less time on the English clinical notes, 13% on the presidio-research sentences.
 """
 
