@@ -58,6 +58,8 @@ def test_bad_input_fails_as_detect_does():
         detect_many(["fine", b"bytes"])
     with pytest.raises(LanguageError):
         detect_many(["fine"], "fr")
+    with pytest.raises(LanguageError):  # the first note's error, as a loop over detect() would meet it
+        detect_many(["fine", b"bytes"], "fr")
 
 
 def test_a_plug_in_recognizer_is_run_in_its_place():

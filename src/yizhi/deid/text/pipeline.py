@@ -100,10 +100,11 @@ def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:
     """``[detect(text, lang) for text in texts]``, with the work ordered for speed (see the module's
     docstring): recognizers grouped by ``_passes``, each group over every note of its language in turn."""
     texts = list(texts)
-    for text in texts:
+    languages = []
+    for text in texts:  # (checked note by note, so the error raised is the one detect() meets first)
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-    languages = [resolve_language(text, lang) for text in texts]
+        languages.append(resolve_language(text, lang))
     found: list[list[Span]] = [[] for _ in texts]
     for language in dict.fromkeys(languages):
         notes = [(text, spans) for text, spans, note_language in zip(texts, found, languages)
