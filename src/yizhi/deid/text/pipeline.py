@@ -1,8 +1,24 @@
-"""detect(): run every registered recognizer for the note's language and merge what they found."""
+"""detect(): run every registered recognizer for the note's language and merge what they found.
+
+detect_many(): the same for a batch of notes, faster. The answers are detect()'s, note by note; only
+the order of the work changes. Run note after note between the rules, the English tagger's find()
+takes about 10% longer than run note after note alone (about 4% after a loop that only writes 4 MB of
+memory), executing the same instructions (valgrind's cachegrind counts them equal to 0.05%); the
+garbage collector plays no part (disabling it changes nothing). So the processor's state (caches,
+branch predictors, address translation) left by the code and data in between costs it that time;
+cachegrind's simple model (L1, a 1 MB L2, its branch predictor) does not reproduce the difference, so
+which of those it is was not pinned down. Hence a recognizer that declares ``own_batch_pass`` (the
+English tagger) runs over the whole batch in a pass of its own, and the recognizers between such ones
+run together note by note, as they share one reading of each note (``base._read`` and
+``english._read_tokens`` keep only the last note's; running every recognizer in a pass of its own is
+slower than detect()). Measured on batches of 32 notes, interleaved with detect() in one process:
+about 7% less time on the English clinical notes, 13% on the presidio-research sentences.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from operator import attrgetter
 
 from yizhi.deid.text.recognizers import base
@@ -78,6 +94,39 @@ def detect(text: str, lang: str = "auto") -> list[Span]:
     for recognizer in base.registered(language):
         found.extend(recognizer.find(text))
     return _join_addresses(text, resolve_overlaps(text, found))
+
+
+def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:
+    """``[detect(text, lang) for text in texts]``, with the work ordered for speed (see the module's
+    docstring): recognizers grouped by ``_passes``, each group over every note of its language in turn."""
+    texts = list(texts)
+    languages = []
+    for text in texts:  # (checked note by note, so the error raised is the one detect() meets first)
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        languages.append(resolve_language(text, lang))
+    found: list[list[Span]] = [[] for _ in texts]
+    for language in dict.fromkeys(languages):
+        notes = [(text, spans) for text, spans, note_language in zip(texts, found, languages)
+                 if note_language == language and text.strip()]
+        for recognizers in _passes(base.registered(language)):
+            for text, spans in notes:
+                for recognizer in recognizers:
+                    spans.extend(recognizer.find(text))
+    return [_join_addresses(text, resolve_overlaps(text, spans)) if text.strip() else []
+            for text, spans in zip(texts, found)]
+
+
+def _passes(recognizers: list) -> list[list]:
+    """The recognizers, in order, cut into passes: one declaring ``own_batch_pass`` alone, the ones
+    between together (each note's findings then come in registry order, as in detect)."""
+    passes: list[list] = [[]]
+    for recognizer in recognizers:
+        if getattr(recognizer, "own_batch_pass", False):
+            passes += [[recognizer], []]
+        else:
+            passes[-1].append(recognizer)
+    return [group for group in passes if group]
 
 
 def _join_addresses(text: str, spans: list[Span]) -> list[Span]:

@@ -1,0 +1,81 @@
+"""detect_many (pipeline.py) answers what detect answers, note by note: only the order of the work differs.
+
+It runs the English tagger over a batch in a pass of its own (see pipeline's docstring for why), so
+each note's findings must still reach the overlap resolution in registry order. Compared here on every
+labelled file, the presidio-research set, notes of both languages mixed under "auto", empty notes and
+a plug-in recognizer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from yizhi.deid.text import LanguageError, detect
+from yizhi.deid.text.pipeline import _passes, detect_many
+from yizhi.deid.text.recognizers import base
+from yizhi.deid.text.recognizers.base import PatternRecognizer, PatternRule
+
+DATA = Path(__file__).parent / "data"
+PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
+
+
+def _texts(name: str) -> list[str]:
+    return [json.loads(line)["text"] for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("name", ["en_dev", "en_test", "zh_dev", "zh_test"])
+def test_labelled_files_give_what_detect_gives(name):
+    texts = _texts(name)
+    lang = name[:2]
+    for first in range(0, len(texts), 64):
+        batch = texts[first : first + 64]
+        assert detect_many(batch, lang) == [detect(text, lang) for text in batch]
+
+
+def test_presidio_sentences_give_what_detect_gives():
+    if not PRESIDIO_SET.exists():
+        pytest.skip("presidio-research synth_dataset_v2 is not in ../shared/data/deid-text")
+    texts = [sample["full_text"] for sample in json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))]
+    for first in range(0, len(texts), 100):
+        batch = texts[first : first + 100]
+        assert detect_many(batch, "en") == [detect(text, "en") for text in batch]
+
+
+def test_mixed_languages_empty_notes_and_repeats():
+    en, zh = _texts("en_test")[:20], _texts("zh_test")[:20]
+    batch = [text for pair in zip(en, zh) for text in pair] + ["", "   ", "\n", en[0], zh[0], "Dr. Ana Ruiz, 555-123-4567"]
+    assert detect_many(batch) == [detect(text) for text in batch]
+    assert detect_many(iter(batch[:5]), "auto") == [detect(text) for text in batch[:5]]
+    assert detect_many([]) == []
+
+
+def test_bad_input_fails_as_detect_does():
+    with pytest.raises(TypeError):
+        detect_many(["fine", b"bytes"])
+    with pytest.raises(LanguageError):
+        detect_many(["fine"], "fr")
+    with pytest.raises(LanguageError):  # the first note's error, as a loop over detect() would meet it
+        detect_many(["fine", b"bytes"], "fr")
+
+
+def test_a_plug_in_recognizer_is_run_in_its_place():
+    recognizer = PatternRecognizer("plugin_kx", frozenset({"en"}), [PatternRule("RECORD_NUMBER", re.compile(r"KX-\d{4}"), 0.9)])
+    base.register(recognizer)
+    try:
+        batch = ["Ward KX-4471 seen by Dr. Ana Ruiz", "please call jonas berg about KX-1234", "nothing here"]
+        assert detect_many(batch, "en") == [detect(text, "en") for text in batch]
+        assert any("plugin_kx" in span.recognizer for span in detect_many(batch, "en")[0])
+    finally:
+        base.unregister("plugin_kx")
+
+
+def test_passes_keep_registry_order_and_put_the_tagger_alone():
+    recognizers = base.registered("en")
+    passes = _passes(recognizers)
+    assert [recognizer for group in passes for recognizer in group] == recognizers
+    assert [[r.name for r in group] for group in passes if any(r.name == "en_tagger" for r in group)] == [["en_tagger"]]
+    assert _passes(base.registered("zh")) == [base.registered("zh")]  # nothing declares a pass of its own there
