@@ -44,6 +44,16 @@ def test_surrogate_phone_keeps_the_shape_of_a_chinese_mobile():
     assert re.fullmatch(r"电话1[3-9]\d{9}", text)
 
 
+@pytest.mark.parametrize("phone", ["+1 901 473 8686", "1 (901) 473-8686", "138 1234 5678"])
+def test_surrogate_phone_with_eleven_digits_apart_keeps_its_layout(phone):
+    # Regression: an 11-digit number starting with 1 whose digits are not contiguous crashed the
+    # surrogate (and with it a whole CLI run) with a ValueError.
+    text = deidentify(f"Call {phone} today.", lang="en", policy="surrogate", key=KEY).text
+    replaced = text[len("Call ") : -len(" today.")]
+    assert replaced != phone
+    assert re.sub(r"\d", "0", replaced) == re.sub(r"\d", "0", phone)
+
+
 def _dates(text):
     return [dt.date(int(y), int(m), int(d)) for y, m, d in re.findall(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)]
 

@@ -160,10 +160,12 @@ class Surrogates:
     def _phone(self, value: str) -> str:
         digits = self._characters("phone", value)
         # Keep a Chinese mobile number plausible: it starts with 1 and a carrier digit 3-9.
-        stripped = re.sub(r"\D", "", value)
-        if len(stripped) == 11 and stripped.startswith("1"):
-            first = next(i for i, ch in enumerate(value) if ch.isdigit())
-            digits = digits[:first] + "1" + str(3 + int(digits[first + 1]) % 7) + digits[first + 2 :]
+        # The second digit need not follow the first ("+1 901 473 8686"): look it up, don't assume.
+        places = [i for i, ch in enumerate(value) if ch.isdigit()]
+        if len(places) == 11 and value[places[0]] == "1":
+            first, second = places[0], places[1]
+            carrier = str(3 + int(digits[second]) % 7)
+            digits = digits[:first] + "1" + digits[first + 1 : second] + carrier + digits[second + 1 :]
         return digits
 
     def _email(self, value: str) -> str:
