@@ -50,6 +50,9 @@ class PatternRule:
     # A cheap test that must pass before the full expression runs (most notes hold no e-mail at all):
     # a regex, or lower-case substrings of which one must occur (a label such as "mrn" or "住院号").
     trigger: re.Pattern[str] | tuple[str, ...] | None = None
+    # Every match begins with the first digit of a run of at least this many digits (four or more), no
+    # digit before it: the rule is then tried only where such runs begin (see _run_starts); 0: anywhere.
+    run_start: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "_made", True)
@@ -80,6 +83,7 @@ class _Step:
     # from the note's longest digit run, read once, instead of a search per trigger; else 0.
     trigger_digit_run: int
     starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
+    run_start: int  # the rule's run_start when at least _SHORTEST_RUN_KEPT, else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +122,8 @@ class PatternRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         plan = self._plan()
-        lower, foldable, found, longest_digit_run = _read(text)  # foldable: positions in `lower` are positions in `text`
+        # foldable: positions in `lower` are positions in `text`; runs: where runs of 4+ digits begin and end
+        lower, foldable, found, longest_digit_run, runs = _read_all(text)
         present = found.keys()
         steps = plan.steps
         for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run):
@@ -128,7 +133,9 @@ class PatternRecognizer:
                 regex, subject = step.folded, lower
             else:
                 regex, subject = rule.regex, text
-            if foldable and step.starts is not None:
+            if step.run_start and runs is not None:
+                matches = _matches_at(regex, subject, _run_starts(runs, step.run_start))
+            elif foldable and step.starts is not None:
                 occurring = present & step.starts  # (a set operation that walks the few words found)
                 if not occurring:
                     continue  # none of the words a match must begin with occurs
@@ -215,14 +222,15 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
         trigger = rule.trigger
         starts = start_words(rule.regex)
         starts = frozenset(starts) if starts is not None else None
+        run_start = rule.run_start if rule.run_start >= _SHORTEST_RUN_KEPT else 0
         if isinstance(trigger, tuple):
-            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts))
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts, run_start))
             words.update(trigger)
         else:
             folded_trigger = _folded(trigger) if trigger is not None else None
             needs_digit = trigger is not None and needs_digit_to_match(trigger)
             steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit,
-                               digit_run_asked(trigger) if trigger is not None else 0, starts))
+                               digit_run_asked(trigger) if trigger is not None else 0, starts, run_start))
         words.update(starts or ())
     _add_words(words)
     return _Plan(rules, version, tuple(steps), *_step_index(steps))
@@ -232,7 +240,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
 # note one after the other (shared patterns, then the language's own) share one pass over it: the
 # last note's lower-cased text and word positions are kept (a tuple swapped whole, thread-safe).
 _WORDS: frozenset[str] = frozenset()
-_LAST_READ: tuple = ("", None, "", False, {}, 0)
+_LAST_READ: tuple = ("", None, "", False, {}, 0, None)
 
 
 def _add_words(words: set[str]) -> None:
@@ -250,31 +258,55 @@ def _read(text: str) -> tuple[str, bool, dict[str, list[int]], int]:
     """``text`` lower-cased, whether that keeps every position, where each known word begins, and
     its longest run of digits (most triggers need a digit or a run of them: a sentence without
     digits skips them all)."""
+    return _read_all(text)[:4]
+
+
+def _read_all(text: str) -> tuple[str, bool, dict[str, list[int]], int, list[tuple[int, int]] | None]:
+    """What _read gives, and the runs of four or more digits (see _digit_runs)."""
     global _LAST_READ
     automaton = _automaton(_WORDS)
     last = _LAST_READ
     if last[0] is text and last[1] is automaton:
-        return last[2], last[3], last[4], last[5]
+        return last[2:]
     lower = text.lower()
     foldable = _foldable(text, lower)
     found = _word_positions(automaton, lower)
-    longest_digit_run = _longest_digit_run(text)
-    _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run)
-    return lower, foldable, found, longest_digit_run
+    longest_digit_run, runs = _digit_runs(text)
+    _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run, runs)
+    return lower, foldable, found, longest_digit_run, runs
 
 
 def _longest_digit_run(text: str) -> int:
     """How many digits in a row ``text`` holds, exactly when five or more; 1 for shorter runs (no digit-run
-    trigger asks for two to four: see digit_run_asked), 0 when it holds no digit. (`re` spends its time
-    at each digit it tries; only the runs of five or more are read whole.)"""
+    trigger asks for two to four: see digit_run_asked), 0 when it holds no digit."""
+    return _digit_runs(text)[0]
+
+
+def _digit_runs(text: str) -> tuple[int, list[tuple[int, int]] | None]:
+    """_longest_digit_run, and (start, end) of each run of four or more digits, in order; None instead
+    when one of those runs holds a digit outside ASCII (see _run_starts). (`re` spends its time at each
+    digit it tries; only the runs of four or more are read whole.)"""
     if _DIGIT.search(text) is None:
-        return 0
-    return max(map(len, _LONG_DIGIT_RUNS.findall(text)), default=1)
+        return 0, []
+    runs = [match.span() for match in _LONG_DIGIT_RUNS.finditer(text)]
+    longest = max([end - start for start, end in runs], default=1)
+    if not text.isascii() and not all(text[start:end].isascii() for start, end in runs):
+        runs = None
+    return (longest if longest >= _SHORTEST_RUN_READ else 1), runs
+
+
+def _run_starts(runs: list[tuple[int, int]], needed: int) -> list[int]:
+    """Where the runs of at least ``needed`` digits begin: the only places a rule with that run_start can
+    match. (Its expression asks for a digit with no digit before it, ``\\d(?<!\\d\\d)`` or ``(?<![\\d.])``,
+    and ``needed`` digits from there; the Chinese ID rules' "(?<![0-9A-Za-z])" lets a digit outside ASCII
+    stand before, so a note with such a digit in a long run is scanned whole: _digit_runs gives None.)"""
+    return [start for start, end in runs if end - start >= needed]
 
 
 _DIGIT = re.compile(r"\d")
-_LONG_DIGIT_RUNS = re.compile(r"\d(?<!\d\d)\d{4,}")
-_SHORTEST_RUN_READ = 5
+_LONG_DIGIT_RUNS = re.compile(r"\d(?<!\d\d)\d{3,}")
+_SHORTEST_RUN_KEPT = 4  # the runs _digit_runs lists
+_SHORTEST_RUN_READ = 5  # the shortest run _longest_digit_run tells exactly
 # "\d" alone, or a digit starting a run ("(?<!\d\d)" after it: no digit before) and n more digits.
 _DIGIT_RUN_TRIGGER = re.compile(r"\\d(?:\(\?<!\\d\\d\)\\d\{(\d+)\})?")
 
