@@ -114,3 +114,34 @@ def test_run_start_rules_match_only_where_long_runs_begin(texts):
                 continue
             tried = [match.span() for match in base._matches_at(rule.regex, text, base._run_starts(runs, rule.run_start))]
             assert tried == [match.span() for match in rule.regex.finditer(text)], (rule.regex.pattern[:60], text)
+
+
+TRIGGER_RULES = [rule for rule in (*patterns.SHARED_RULES, *patterns.ZH_RULES, *patterns.EN_RULES) if rule.trigger_run]
+
+
+def test_triggers_read_from_runs_answer_as_their_search(texts):
+    assert len(TRIGGER_RULES) >= 3
+    for rule in TRIGGER_RULES:
+        at_end, shift, needed = base._trigger_run(rule)
+        for text in texts:
+            runs = base._digit_runs(text)[1]
+            if runs is None:
+                continue
+            passes = base._passes_at_runs(rule.trigger.match, text, runs, at_end, shift, needed)
+            assert passes == (rule.trigger.search(text) is not None), (rule.trigger.pattern, text)
+
+
+def test_steps_chosen_with_runs_are_the_steps_chosen_by_searching(texts):
+    recognizers = [r for lang in ("en", "zh") for r in base.registered(lang) if isinstance(r, base.PatternRecognizer)]
+    for text in texts[::2]:
+        lower, foldable, found, longest, runs = base._read_all(text)
+        for recognizer in recognizers:
+            plan = recognizer._plan()
+            assert base._steps_to_run(plan, text, lower, foldable, found, longest, runs) == base._steps_to_run(
+                plan, text, lower, foldable, found, longest), (recognizer.name, text)
+
+
+def test_a_malformed_trigger_run_is_refused():
+    rule = base.PatternRule("ID_NUMBER", re.compile(r"\d{3}-\d{4}"), 0.9, trigger=re.compile(r"\d-\d"), trigger_run=("middle", 0, 4))
+    with pytest.raises(ValueError):
+        list(base.PatternRecognizer("t", frozenset({"en"}), [rule]).find("123-4567"))

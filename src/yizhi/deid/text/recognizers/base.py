@@ -53,6 +53,10 @@ class PatternRule:
     # Every match begins with the first digit of a run of at least this many digits (four or more), no
     # digit before it: the rule is then tried only where such runs begin (see _run_starts); 0: anywhere.
     run_start: int = 0
+    # Where a regex trigger's every match sits against a run of four or more digits: (anchor, shift,
+    # digits), the match beginning ``shift`` characters after the "start" or "end" of a run of at least
+    # ``digits`` digits. The trigger is then tried only there (see _passes_at_runs) instead of searched for.
+    trigger_run: tuple[str, int, int] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "_made", True)
@@ -84,6 +88,7 @@ class _Step:
     trigger_digit_run: int
     starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
     run_start: int  # the rule's run_start when at least _SHORTEST_RUN_KEPT, else 0
+    trigger_run: tuple[bool, int, int] | None  # the rule's trigger_run as (at the run's end, shift, digits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,9 @@ class _Plan:
     # _trigger_searches); those needing a digit apart, so a note without one skips them at once.
     searches_any_text: tuple[tuple, ...]
     searches_needing_digit: tuple[tuple, ...]
+    # The regex triggers read from the runs of digits: (bound search, as above, for a note whose runs are
+    # unknown; bound match, at the run's end, shift, digits, steps).
+    run_triggers: tuple[tuple, ...]
 
 
 @dataclass
@@ -126,7 +134,7 @@ class PatternRecognizer:
         lower, foldable, found, longest_digit_run, runs = _read_all(text)
         present = found.keys()
         steps = plan.steps
-        for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run):
+        for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run, runs):
             step = steps[index]
             rule = step.rule
             if foldable and step.folded is not None:  # case-insensitive: on the lower-cased text (twice as fast)
@@ -157,8 +165,9 @@ class PatternRecognizer:
 
 
 def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dict[str, list[int]],
-                  longest_digit_run: int) -> list[int]:
-    """The steps whose trigger the text passes (or that have none), in rule order."""
+                  longest_digit_run: int, runs: list[tuple[int, int]] | None = None) -> list[int]:
+    """The steps whose trigger the text passes (or that have none), in rule order. ``runs``: the runs of
+    four or more digits (_digit_runs), or None: the triggers read from them are then searched for."""
     chosen = list(plan.untriggered)
     by_word = plan.by_trigger_word
     for word in found:  # (the few words found, not every rule's trigger)
@@ -168,7 +177,15 @@ def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dic
     for needed, indices in plan.by_digit_run:
         if longest_digit_run >= needed:
             chosen += indices
-    searches = plan.searches_needing_digit + plan.searches_any_text if longest_digit_run else plan.searches_any_text
+    if not longest_digit_run:
+        searches = plan.searches_any_text
+    elif runs is None:
+        searches = plan.searches_needing_digit + tuple(trigger[0] for trigger in plan.run_triggers) + plan.searches_any_text
+    else:
+        searches = plan.searches_needing_digit + plan.searches_any_text
+        for _, match, at_end, shift, needed, indices in plan.run_triggers:
+            if _passes_at_runs(match, text, runs, at_end, shift, needed):
+                chosen += indices
     for search_lower, search_text, indices in searches:  # (case-insensitive triggers on the lower-cased text)
         if foldable and search_lower is not None:
             if search_lower(lower) is not None:
@@ -178,12 +195,35 @@ def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dic
     return sorted(set(chosen))
 
 
+def _passes_at_runs(match: Callable, text: str, runs: list[tuple[int, int]], at_end: bool, shift: int,
+                    needed: int) -> bool:
+    """Does a trigger whose every match begins ``shift`` characters after the start (or end) of a run of
+    at least ``needed`` digits match in ``text``? Tried at those places only: a note holds few long runs,
+    where a search tries the trigger at each of its digits."""
+    for start, end in runs:
+        if end - start >= needed:
+            position = (end if at_end else start) + shift
+            if position >= 0 and match(text, position) is not None:  # (a negative position would mean 0)
+                return True
+    return False
+
+
 def _trigger_searches(by_regex_trigger: tuple, needing_digit: bool) -> tuple[tuple, ...]:
     """(search on the lower-cased text or None, search on the text, steps) for the regex triggers that
-    need a digit (``needing_digit``) or not, bound once per plan."""
+    need a digit (``needing_digit``) or not, bound once per plan; those read from runs of digits apart."""
     return tuple(
-        (step.folded_trigger.search if step.folded_trigger is not None else None, step.trigger.search, indices)
-        for step, indices in by_regex_trigger if step.trigger_needs_digit == needing_digit)
+        _bound_search(step, indices)
+        for step, indices in by_regex_trigger if step.trigger_needs_digit == needing_digit and step.trigger_run is None)
+
+
+def _bound_search(step: _Step, indices: tuple[int, ...]) -> tuple:
+    return step.folded_trigger.search if step.folded_trigger is not None else None, step.trigger.search, indices
+
+
+def _run_triggers(by_regex_trigger: tuple) -> tuple[tuple, ...]:
+    """The regex triggers read from runs of digits (see _Plan.run_triggers)."""
+    return tuple((_bound_search(step, indices), step.trigger.match, *step.trigger_run, indices)
+                 for step, indices in by_regex_trigger if step.trigger_run is not None)
 
 
 def _step_index(steps: list[_Step]) -> tuple:
@@ -191,7 +231,7 @@ def _step_index(steps: list[_Step]) -> tuple:
     untriggered: list[int] = []
     by_word: dict[str, list[int]] = {}
     by_digits: dict[int, list[int]] = {}
-    by_regex: dict[re.Pattern[str], tuple[_Step, list[int]]] = {}
+    by_regex: dict[tuple, tuple[_Step, list[int]]] = {}
     for index, step in enumerate(steps):
         if step.trigger_words is not None:
             for word in step.trigger_words:
@@ -199,7 +239,7 @@ def _step_index(steps: list[_Step]) -> tuple:
         elif step.trigger_digit_run:
             by_digits.setdefault(step.trigger_digit_run, []).append(index)
         elif step.trigger is not None:
-            by_regex.setdefault(step.trigger, (step, []))[1].append(index)
+            by_regex.setdefault((step.trigger, step.trigger_run), (step, []))[1].append(index)
         else:
             untriggered.append(index)
     by_regex_trigger = tuple((step, tuple(indices)) for step, indices in by_regex.values())
@@ -210,7 +250,19 @@ def _step_index(steps: list[_Step]) -> tuple:
         by_regex_trigger,
         _trigger_searches(by_regex_trigger, needing_digit=False),
         _trigger_searches(by_regex_trigger, needing_digit=True),
+        _run_triggers(by_regex_trigger),
     )
+
+
+def _trigger_run(rule: PatternRule) -> tuple[bool, int, int] | None:
+    """The rule's trigger_run, checked and made (at the run's end, shift, digits); None without one (or
+    for a digit-run trigger, answered from the longest run already)."""
+    if rule.trigger_run is None or not isinstance(rule.trigger, re.Pattern) or digit_run_asked(rule.trigger):
+        return None
+    anchor, shift, needed = rule.trigger_run
+    if anchor not in ("start", "end") or needed < _SHORTEST_RUN_KEPT:
+        raise ValueError(f"trigger_run wants ('start' or 'end', shift, digits >= {_SHORTEST_RUN_KEPT}), not {rule.trigger_run!r}")
+    return anchor == "end", shift, needed
 
 
 def _make_plan(rules: list[PatternRule]) -> _Plan:
@@ -224,13 +276,14 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
         starts = frozenset(starts) if starts is not None else None
         run_start = rule.run_start if rule.run_start >= _SHORTEST_RUN_KEPT else 0
         if isinstance(trigger, tuple):
-            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts, run_start))
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts, run_start, None))
             words.update(trigger)
         else:
             folded_trigger = _folded(trigger) if trigger is not None else None
             needs_digit = trigger is not None and needs_digit_to_match(trigger)
             steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit,
-                               digit_run_asked(trigger) if trigger is not None else 0, starts, run_start))
+                               digit_run_asked(trigger) if trigger is not None else 0, starts, run_start,
+                               _trigger_run(rule)))
         words.update(starts or ())
     _add_words(words)
     return _Plan(rules, version, tuple(steps), *_step_index(steps))

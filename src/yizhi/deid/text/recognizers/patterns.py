@@ -547,6 +547,12 @@ LONG_NUMBER.run_start = 9  # "\d(?<![\d.,]\d)\d{8,}"
 NUMERIC_DATES[0].run_start = 4  # "(?:1[89]|20)(?<![\d.]\d\d)\d{2}"
 NUMERIC_DATES[2].run_start = 8  # the same and "(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 CN_DATES[0].run_start = 4  # "[12](?<!\d[12])(?:(?<=1)[89]|(?<=2)0)\d{2}"
+# Triggers read from the same runs (base._passes_at_runs): where each trigger's matches sit against a run of four
+# or more digits.
+SSN.trigger_run = ("start", -7, 4)  # "\d(?<!\d\d)\d\d[- ]\d\d[- ]" before the run of "\d{4}"
+US_PHONE.trigger_run = ("start", 0, 4)  # "\d(?<=\d{3}[ .-]\d)\d{3}": a digit after a separator, three more
+CARD.trigger_run = ("start", 0, 4)  # "\d(?<!\d\d)\d{3}"
+NUMERIC_DATES[0].trigger_run = ("end", 0, 4)  # "[-/.](?<=\d{4}[-/.])": the separator right after four digits
 
 SHARED_RULES = [
     EMAIL, URL, DOMAIN, IPV4, IPV6, CARD, IBAN, CARD_BY_LABEL, CN_ID_18, CN_ID_15, ID_BY_LABEL, SSN, LONG_NUMBER,
