@@ -134,7 +134,7 @@ def test_triggers_read_from_runs_answer_as_their_search(texts):
 def test_steps_chosen_with_runs_are_the_steps_chosen_by_searching(texts):
     recognizers = [r for lang in ("en", "zh") for r in base.registered(lang) if isinstance(r, base.PatternRecognizer)]
     for text in texts[::2]:
-        lower, foldable, found, longest, runs = base._read_all(text)
+        lower, foldable, found, longest, runs, _ = base._read_all(text)
         for recognizer in recognizers:
             plan = recognizer._plan()
             assert base._steps_to_run(plan, text, lower, foldable, found, longest, runs) == base._steps_to_run(
@@ -145,3 +145,45 @@ def test_a_malformed_trigger_run_is_refused():
     rule = base.PatternRule("ID_NUMBER", re.compile(r"\d{3}-\d{4}"), 0.9, trigger=re.compile(r"\d-\d"), trigger_run=("middle", 0, 4))
     with pytest.raises(ValueError):
         list(base.PatternRecognizer("t", frozenset({"en"}), [rule]).find("123-4567"))
+
+
+def test_ascii_kin_holds_every_character_re_folds_to_an_ascii_letter():
+    """Brute force over every code point: which characters outside ASCII match [a-z] ignoring case."""
+    letters = re.compile("[a-z]", re.IGNORECASE)
+    kin = {chr(code) for code in range(0x80, 0x110000) if letters.match(chr(code))}
+    assert kin and all(base._ASCII_KIN.match(char) for char in kin), kin
+
+
+def _greek_texts(count: int, seed: int) -> list[str]:
+    """Chinese-note-like texts with the special characters of case folding: μ and µ (as in μmol/L),
+    Greek capitals and final sigma, and the ASCII kin ı, ſ, K, İ, next to labels and numbers."""
+    rng = random.Random(seed)
+    words = ["μmol/L", "µg", "ΣΑΣ", "Σ", "ς", "Μ", "ı", "ſ", "\u212a", "İ", "ID", "id", "MRN", "mrn", "Tel", "phone", "SSN",
+             "住院号", "身份证号", "电话", "卡号", "card", "Acct", "Serial", "S/N", "plate", "WeChat", "passport", "age", "Age",
+             "street", "Apt", "Suite", "zip", "ul.", "via", "ſtreet", "Kase", "aſ", ": ", " ", "：", "-", "\n", "号"]
+
+    def piece() -> str:
+        if rng.random() < 0.4:
+            return "".join(rng.choice("0123456789") for _ in range(rng.choice([2, 4, 5, 6, 8, 11])))
+        return rng.choice(words)
+
+    return ["".join(piece() for _ in range(rng.randint(1, 20))) for _ in range(count)]
+
+
+def test_rules_with_ascii_letters_read_the_lower_cased_text_as_the_plain_scan(texts):
+    rules = list({id(rule): rule for rule in (*patterns.SHARED_RULES, *patterns.ZH_RULES, *patterns.EN_RULES)}.values())
+    greek = _greek_texts(3000, seed=5)
+    assert sum(not base._foldable(t, t.lower()) and base._folds_for_ascii(t, t.lower()) for t in greek) > 500
+    for rule in rules:
+        differing = [text for text in greek if _outcome(fast_find, [rule], text) != _outcome(reference_find, rule, text)]
+        assert not differing, (rule.regex.pattern[:80], differing[:3])
+
+
+def test_an_expression_with_letters_outside_ascii_reads_the_text_itself():
+    """A range of Greek letters holds β, to which `re` folds the beta symbol ϐ; lower-casing keeps ϐ:
+    only expressions whose letters are all ASCII may read the lower-cased text of such a note."""
+    rule = base.PatternRule("ID_NUMBER", re.compile(r"[α-ω]{3}\d", re.IGNORECASE), 0.9)
+    text = "μmol ϐϐϐ7"
+    assert not base._foldable(text, text.lower()) and base._folds_for_ascii(text, text.lower())
+    assert base._folded(rule.regex) is not None  # (the expression alone would be read folded)
+    assert [found[:2] for found in fast_find([rule], text)] == [found[:2] for found in reference_find(rule, text)] == [(5, 9)]

@@ -89,6 +89,7 @@ class _Step:
     starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
     run_start: int  # the rule's run_start when at least _SHORTEST_RUN_KEPT, else 0
     trigger_run: tuple[bool, int, int] | None  # the rule's trigger_run as (at the run's end, shift, digits)
+    ascii_letters: bool  # every cased letter of the expression is ASCII (see _folds_for_ascii)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,20 +131,22 @@ class PatternRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         plan = self._plan()
-        # foldable: positions in `lower` are positions in `text`; runs: where runs of 4+ digits begin and end
-        lower, foldable, found, longest_digit_run, runs = _read_all(text)
+        # foldable: positions in `lower` are positions in `text` (and the case-insensitive rules may read
+        # `lower`; folds_for_ascii: those whose letters are all ASCII may); runs: where runs of 4+ digits lie
+        lower, foldable, found, longest_digit_run, runs, folds_for_ascii = _read_all(text)
         present = found.keys()
         steps = plan.steps
         for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run, runs):
             step = steps[index]
             rule = step.rule
-            if foldable and step.folded is not None:  # case-insensitive: on the lower-cased text (twice as fast)
+            folds = foldable or (folds_for_ascii and step.ascii_letters)
+            if folds and step.folded is not None:  # case-insensitive: on the lower-cased text (twice as fast)
                 regex, subject = step.folded, lower
             else:
                 regex, subject = rule.regex, text
             if step.run_start and runs is not None:
                 matches = _matches_at(regex, subject, _run_starts(runs, step.run_start))
-            elif foldable and step.starts is not None:
+            elif folds and step.starts is not None:
                 occurring = present & step.starts  # (a set operation that walks the few words found)
                 if not occurring:
                     continue  # none of the words a match must begin with occurs
@@ -276,14 +279,15 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
         starts = frozenset(starts) if starts is not None else None
         run_start = rule.run_start if rule.run_start >= _SHORTEST_RUN_KEPT else 0
         if isinstance(trigger, tuple):
-            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts, run_start, None))
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts, run_start, None,
+                               _ascii_letters(rule.regex.pattern)))
             words.update(trigger)
         else:
             folded_trigger = _folded(trigger) if trigger is not None else None
             needs_digit = trigger is not None and needs_digit_to_match(trigger)
             steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit,
                                digit_run_asked(trigger) if trigger is not None else 0, starts, run_start,
-                               _trigger_run(rule)))
+                               _trigger_run(rule), _ascii_letters(rule.regex.pattern)))
         words.update(starts or ())
     _add_words(words)
     return _Plan(rules, version, tuple(steps), *_step_index(steps))
@@ -293,7 +297,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
 # note one after the other (shared patterns, then the language's own) share one pass over it: the
 # last note's lower-cased text and word positions are kept (a tuple swapped whole, thread-safe).
 _WORDS: frozenset[str] = frozenset()
-_LAST_READ: tuple = ("", None, "", False, {}, 0, None)
+_LAST_READ: tuple = ("", None, "", False, {}, 0, None, False)
 
 
 def _add_words(words: set[str]) -> None:
@@ -314,8 +318,8 @@ def _read(text: str) -> tuple[str, bool, dict[str, list[int]], int]:
     return _read_all(text)[:4]
 
 
-def _read_all(text: str) -> tuple[str, bool, dict[str, list[int]], int, list[tuple[int, int]] | None]:
-    """What _read gives, and the runs of four or more digits (see _digit_runs)."""
+def _read_all(text: str) -> tuple[str, bool, dict[str, list[int]], int, list[tuple[int, int]] | None, bool]:
+    """What _read gives, the runs of four or more digits (see _digit_runs) and _folds_for_ascii."""
     global _LAST_READ
     automaton = _automaton(_WORDS)
     last = _LAST_READ
@@ -325,8 +329,9 @@ def _read_all(text: str) -> tuple[str, bool, dict[str, list[int]], int, list[tup
     foldable = _foldable(text, lower)
     found = _word_positions(automaton, lower)
     longest_digit_run, runs = _digit_runs(text)
-    _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run, runs)
-    return lower, foldable, found, longest_digit_run, runs
+    folds_for_ascii = foldable or _folds_for_ascii(text, lower)
+    _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run, runs, folds_for_ascii)
+    return lower, foldable, found, longest_digit_run, runs, folds_for_ascii
 
 
 def _longest_digit_run(text: str) -> int:
@@ -439,6 +444,38 @@ def _foldable(text: str, lower: str) -> bool:
     """Does matching case-insensitively on ``text`` equal matching case-sensitively on ``lower``?"""
     # (every special character is outside ASCII, and str.isascii() is read from the string's header)
     return len(lower) == len(text) and (text.isascii() or _SPECIAL_CASE.search(text) is None)
+
+
+def _folds_for_ascii(text: str, lower: str) -> bool:
+    """Does matching case-insensitively on ``text`` equal matching case-sensitively on ``lower``, for an
+    expression whose cased letters are all ASCII? A special character (_foldable) only matters to such an
+    expression when `re` folds it to an ASCII letter (ı, ſ; K and İ by their own lower case): the µ and
+    μ of Chinese lab values ("μmol/L") match no ASCII letter either way, and lower-case as one character."""
+    return len(lower) == len(text) and _ASCII_KIN.search(text) is None
+
+
+def _ascii_kin() -> re.Pattern[str]:
+    """The characters outside ASCII that `re` matches to an ASCII letter when ignoring case: those folded
+    together with one (re._casefix), and the Kelvin sign and dotted capital I, whose lower case is one
+    (test_deid_text_rules_speed3.py checks every code point)."""
+    chars = {"\u212a", "\u0130"}
+    try:
+        from re._casefix import _EXTRA_CASES
+    except ImportError:  # another Python: no text with a special character is taken as foldable
+        return _SPECIAL_CASE
+    for key, values in _EXTRA_CASES.items():
+        group = {chr(code) for code in (key, *values)}
+        if any(char.isascii() for char in group):
+            chars |= {char for char in group if not char.isascii()}
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
+_ASCII_KIN = _ascii_kin()
+
+
+def _ascii_letters(pattern: str) -> bool:
+    """Are all the cased letters of ``pattern`` ASCII (CJK and punctuation have no case)?"""
+    return all(char.isascii() or char.lower() == char == char.upper() for char in pattern)
 
 
 @lru_cache(maxsize=1024)
