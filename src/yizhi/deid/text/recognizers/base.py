@@ -57,6 +57,9 @@ class PatternRule:
     # digits), the match beginning ``shift`` characters after the "start" or "end" of a run of at least
     # ``digits`` digits. The trigger is then tried only there (see _passes_at_runs) instead of searched for.
     trigger_run: tuple[str, int, int] | None = None
+    # False: scan the text even when start words can be read out of the expression, because they occur
+    # too often in lower-cased text (US_ZIP's state codes: "al ", "in ", "or "...; measured slower).
+    use_start_words: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "_made", True)
@@ -275,7 +278,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
     words: set[str] = set()
     for rule in rules:
         trigger = rule.trigger
-        starts = start_words(rule.regex)
+        starts = start_words(rule.regex) if rule.use_start_words else None
         starts = frozenset(starts) if starts is not None else None
         run_start = rule.run_start if rule.run_start >= _SHORTEST_RUN_KEPT else 0
         if isinstance(trigger, tuple):

@@ -365,6 +365,9 @@ US_ZIP = PatternRule(
     0.9,
     group=1,
     trigger=DIGIT,
+    # (its start words, the state codes lower-cased and a space, are everywhere in English text: "medical ",
+    # "in ", "done "; trying the expression at each was slower than its own scan, which jumps to capitals)
+    use_start_words=False,
 )
 # A postcode after a word that names one, in any of the formats countries use: digits (4-8, the
 # US ZIP+4, "394 13", "18-583", "8914-177", "75534-030"), a country letter before them ("H-3914",
