@@ -187,3 +187,13 @@ def test_an_expression_with_letters_outside_ascii_reads_the_text_itself():
     assert not base._foldable(text, text.lower()) and base._folds_for_ascii(text, text.lower())
     assert base._folded(rule.regex) is not None  # (the expression alone would be read folded)
     assert [found[:2] for found in fast_find([rule], text)] == [found[:2] for found in reference_find(rule, text)] == [(5, 9)]
+
+
+def test_rewritten_triggers_occur_where_their_earlier_forms_do(texts):
+    earlier = [(patterns.GENERIC_PHONE, r"\d(?:(?<=\d[ .-]\d)|(?<=\d\)[ .-]\d))\d")]
+    rng = random.Random(3)
+    shapes = ["".join(rng.choice("0123456789 .-)(/x１") for _ in range(rng.randint(1, 12))) for _ in range(20000)]
+    for rule, form in earlier:
+        form = re.compile(form)
+        for text in texts + shapes:
+            assert (rule.trigger.search(text) is None) == (form.search(text) is None), text
