@@ -12,6 +12,14 @@ only for a run of digits ("\\d", "\\d(?<!\\d\\d)\\d{4}") are answered from the n
 read once. Those readings of an expression are hand-written: no installed package reads them out of
 a Python regular expression (see start_words below); test_deid_text_en_speed.py and
 test_deid_text_en_word_facts.py check each against the plain search.
+
+The same reading lists where the runs of four or more digits lie. `re` tries an expression that opens
+with a digit at every digit of a note, a cost paid per rule; a rule declaring ``run_start`` (a card, a
+身份证 number, an ISO date...) is tried only where its long runs begin, and a trigger declaring
+``trigger_run`` only where it must sit against one (a note holds a few such runs among dozens of
+digits). And a note holding µ or μ (Chinese lab values) still lets the case-insensitive rules whose
+letters are all ASCII read the lower-cased text: `re` folds neither to an ASCII letter (see
+_folds_for_ascii). test_deid_text_rules_speed3.py checks these against the plain scan.
 """
 
 from __future__ import annotations
