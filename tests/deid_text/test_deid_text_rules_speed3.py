@@ -197,3 +197,36 @@ def test_rewritten_triggers_occur_where_their_earlier_forms_do(texts):
         form = re.compile(form)
         for text in texts + shapes:
             assert (rule.trigger.search(text) is None) == (form.search(text) is None), text
+
+
+def test_luhn_sum_is_the_plain_sum():
+    from yizhi.deid.text.recognizers import validators
+
+    def plain(digits: str) -> int:
+        total = 0
+        for place, char in enumerate(reversed(digits)):
+            value = int(char) * (2 if place % 2 else 1)
+            total += value // 10 + value % 10
+        return total
+
+    rng = random.Random(9)
+    for _ in range(20000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 25)))
+        assert validators._luhn_sum(digits) == plain(digits), digits
+
+
+def test_card_check_takes_out_separators_as_before():
+    from yizhi.deid.text.recognizers import validators
+
+    def before(value: str) -> float | None:
+        number = re.sub(r"[\s-]", "", value)
+        if not number.isdigit() or not 13 <= len(number) <= 19 or len(set(number)) == 1:
+            return None
+        return 0.95 if number.isascii() and validators._luhn_sum(number) % 10 == 0 else None
+
+    rng = random.Random(4)
+    for _ in range(20000):
+        value = "".join(rng.choice("0123456789") if rng.random() < 0.85 else rng.choice([" ", "-", "\t", "١", "²", "x"])
+                        for _ in range(rng.randint(10, 24)))
+        assert validators.luhn_card(value) == before(value), value
+    assert validators.luhn_card("4111 1111 1111 1111") == 0.95
