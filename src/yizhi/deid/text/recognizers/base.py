@@ -12,6 +12,14 @@ only for a run of digits ("\\d", "\\d(?<!\\d\\d)\\d{4}") are answered from the n
 read once. Those readings of an expression are hand-written: no installed package reads them out of
 a Python regular expression (see start_words below); test_deid_text_en_speed.py and
 test_deid_text_en_word_facts.py check each against the plain search.
+
+The same reading lists where the runs of four or more digits lie. `re` tries an expression that opens
+with a digit at every digit of a note, a cost paid per rule; a rule declaring ``run_start`` (a card, a
+身份证 number, an ISO date...) is tried only where its long runs begin, and a trigger declaring
+``trigger_run`` only where it must sit against one (a note holds a few such runs among dozens of
+digits). And a note holding µ or μ (Chinese lab values) still lets the case-insensitive rules whose
+letters are all ASCII read the lower-cased text: `re` folds neither to an ASCII letter (see
+_folds_for_ascii). test_deid_text_rules_speed3.py checks these against the plain scan.
 """
 
 from __future__ import annotations
@@ -50,6 +58,16 @@ class PatternRule:
     # A cheap test that must pass before the full expression runs (most notes hold no e-mail at all):
     # a regex, or lower-case substrings of which one must occur (a label such as "mrn" or "住院号").
     trigger: re.Pattern[str] | tuple[str, ...] | None = None
+    # Every match begins with the first digit of a run of at least this many digits (four or more), no
+    # digit before it: the rule is then tried only where such runs begin (see _run_starts); 0: anywhere.
+    run_start: int = 0
+    # Where a regex trigger's every match sits against a run of four or more digits: (anchor, shift,
+    # digits), the match beginning ``shift`` characters after the "start" or "end" of a run of at least
+    # ``digits`` digits. The trigger is then tried only there (see _passes_at_runs) instead of searched for.
+    trigger_run: tuple[str, int, int] | None = None
+    # False: scan the text even when start words can be read out of the expression, because they occur
+    # too often in lower-cased text (US_ZIP's state codes: "al ", "in ", "or "...; measured slower).
+    use_start_words: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "_made", True)
@@ -80,6 +98,9 @@ class _Step:
     # from the note's longest digit run, read once, instead of a search per trigger; else 0.
     trigger_digit_run: int
     starts: frozenset[str] | None  # every match begins with one of these (lower case), or None
+    run_start: int  # the rule's run_start when at least _SHORTEST_RUN_KEPT, else 0
+    trigger_run: tuple[bool, int, int] | None  # the rule's trigger_run as (at the run's end, shift, digits)
+    ascii_letters: bool  # every cased letter of the expression is ASCII (see _folds_for_ascii)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +118,9 @@ class _Plan:
     # _trigger_searches); those needing a digit apart, so a note without one skips them at once.
     searches_any_text: tuple[tuple, ...]
     searches_needing_digit: tuple[tuple, ...]
+    # The regex triggers read from the runs of digits: (bound search, as above, for a note whose runs are
+    # unknown; bound match, at the run's end, shift, digits, steps).
+    run_triggers: tuple[tuple, ...]
 
 
 @dataclass
@@ -118,17 +142,22 @@ class PatternRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         plan = self._plan()
-        lower, foldable, found, longest_digit_run = _read(text)  # foldable: positions in `lower` are positions in `text`
+        # foldable: positions in `lower` are positions in `text` (and the case-insensitive rules may read
+        # `lower`; folds_for_ascii: those whose letters are all ASCII may); runs: where runs of 4+ digits lie
+        lower, foldable, found, longest_digit_run, runs, folds_for_ascii = _read_all(text)
         present = found.keys()
         steps = plan.steps
-        for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run):
+        for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run, runs):
             step = steps[index]
             rule = step.rule
-            if foldable and step.folded is not None:  # case-insensitive: on the lower-cased text (twice as fast)
+            folds = foldable or (folds_for_ascii and step.ascii_letters)
+            if folds and step.folded is not None:  # case-insensitive: on the lower-cased text (twice as fast)
                 regex, subject = step.folded, lower
             else:
                 regex, subject = rule.regex, text
-            if foldable and step.starts is not None:
+            if step.run_start and runs is not None:
+                matches = _matches_at(regex, subject, _run_starts(runs, step.run_start))
+            elif folds and step.starts is not None:
                 occurring = present & step.starts  # (a set operation that walks the few words found)
                 if not occurring:
                     continue  # none of the words a match must begin with occurs
@@ -150,8 +179,9 @@ class PatternRecognizer:
 
 
 def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dict[str, list[int]],
-                  longest_digit_run: int) -> list[int]:
-    """The steps whose trigger the text passes (or that have none), in rule order."""
+                  longest_digit_run: int, runs: list[tuple[int, int]] | None = None) -> list[int]:
+    """The steps whose trigger the text passes (or that have none), in rule order. ``runs``: the runs of
+    four or more digits (_digit_runs), or None: the triggers read from them are then searched for."""
     chosen = list(plan.untriggered)
     by_word = plan.by_trigger_word
     for word in found:  # (the few words found, not every rule's trigger)
@@ -161,7 +191,15 @@ def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dic
     for needed, indices in plan.by_digit_run:
         if longest_digit_run >= needed:
             chosen += indices
-    searches = plan.searches_needing_digit + plan.searches_any_text if longest_digit_run else plan.searches_any_text
+    if not longest_digit_run:
+        searches = plan.searches_any_text
+    elif runs is None:
+        searches = plan.searches_needing_digit + tuple(trigger[0] for trigger in plan.run_triggers) + plan.searches_any_text
+    else:
+        searches = plan.searches_needing_digit + plan.searches_any_text
+        for _, match, at_end, shift, needed, indices in plan.run_triggers:
+            if _passes_at_runs(match, text, runs, at_end, shift, needed):
+                chosen += indices
     for search_lower, search_text, indices in searches:  # (case-insensitive triggers on the lower-cased text)
         if foldable and search_lower is not None:
             if search_lower(lower) is not None:
@@ -171,12 +209,35 @@ def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dic
     return sorted(set(chosen))
 
 
+def _passes_at_runs(match: Callable, text: str, runs: list[tuple[int, int]], at_end: bool, shift: int,
+                    needed: int) -> bool:
+    """Does a trigger whose every match begins ``shift`` characters after the start (or end) of a run of
+    at least ``needed`` digits match in ``text``? Tried at those places only: a note holds few long runs,
+    where a search tries the trigger at each of its digits."""
+    for start, end in runs:
+        if end - start >= needed:
+            position = (end if at_end else start) + shift
+            if position >= 0 and match(text, position) is not None:  # (a negative position would mean 0)
+                return True
+    return False
+
+
 def _trigger_searches(by_regex_trigger: tuple, needing_digit: bool) -> tuple[tuple, ...]:
     """(search on the lower-cased text or None, search on the text, steps) for the regex triggers that
-    need a digit (``needing_digit``) or not, bound once per plan."""
+    need a digit (``needing_digit``) or not, bound once per plan; those read from runs of digits apart."""
     return tuple(
-        (step.folded_trigger.search if step.folded_trigger is not None else None, step.trigger.search, indices)
-        for step, indices in by_regex_trigger if step.trigger_needs_digit == needing_digit)
+        _bound_search(step, indices)
+        for step, indices in by_regex_trigger if step.trigger_needs_digit == needing_digit and step.trigger_run is None)
+
+
+def _bound_search(step: _Step, indices: tuple[int, ...]) -> tuple:
+    return step.folded_trigger.search if step.folded_trigger is not None else None, step.trigger.search, indices
+
+
+def _run_triggers(by_regex_trigger: tuple) -> tuple[tuple, ...]:
+    """The regex triggers read from runs of digits (see _Plan.run_triggers)."""
+    return tuple((_bound_search(step, indices), step.trigger.match, *step.trigger_run, indices)
+                 for step, indices in by_regex_trigger if step.trigger_run is not None)
 
 
 def _step_index(steps: list[_Step]) -> tuple:
@@ -184,7 +245,7 @@ def _step_index(steps: list[_Step]) -> tuple:
     untriggered: list[int] = []
     by_word: dict[str, list[int]] = {}
     by_digits: dict[int, list[int]] = {}
-    by_regex: dict[re.Pattern[str], tuple[_Step, list[int]]] = {}
+    by_regex: dict[tuple, tuple[_Step, list[int]]] = {}
     for index, step in enumerate(steps):
         if step.trigger_words is not None:
             for word in step.trigger_words:
@@ -192,7 +253,7 @@ def _step_index(steps: list[_Step]) -> tuple:
         elif step.trigger_digit_run:
             by_digits.setdefault(step.trigger_digit_run, []).append(index)
         elif step.trigger is not None:
-            by_regex.setdefault(step.trigger, (step, []))[1].append(index)
+            by_regex.setdefault((step.trigger, step.trigger_run), (step, []))[1].append(index)
         else:
             untriggered.append(index)
     by_regex_trigger = tuple((step, tuple(indices)) for step, indices in by_regex.values())
@@ -203,7 +264,19 @@ def _step_index(steps: list[_Step]) -> tuple:
         by_regex_trigger,
         _trigger_searches(by_regex_trigger, needing_digit=False),
         _trigger_searches(by_regex_trigger, needing_digit=True),
+        _run_triggers(by_regex_trigger),
     )
+
+
+def _trigger_run(rule: PatternRule) -> tuple[bool, int, int] | None:
+    """The rule's trigger_run, checked and made (at the run's end, shift, digits); None without one (or
+    for a digit-run trigger, answered from the longest run already)."""
+    if rule.trigger_run is None or not isinstance(rule.trigger, re.Pattern) or digit_run_asked(rule.trigger):
+        return None
+    anchor, shift, needed = rule.trigger_run
+    if anchor not in ("start", "end") or needed < _SHORTEST_RUN_KEPT:
+        raise ValueError(f"trigger_run wants ('start' or 'end', shift, digits >= {_SHORTEST_RUN_KEPT}), not {rule.trigger_run!r}")
+    return anchor == "end", shift, needed
 
 
 def _make_plan(rules: list[PatternRule]) -> _Plan:
@@ -213,16 +286,19 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
     words: set[str] = set()
     for rule in rules:
         trigger = rule.trigger
-        starts = start_words(rule.regex)
+        starts = start_words(rule.regex) if rule.use_start_words else None
         starts = frozenset(starts) if starts is not None else None
+        run_start = rule.run_start if rule.run_start >= _SHORTEST_RUN_KEPT else 0
         if isinstance(trigger, tuple):
-            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts))
+            steps.append(_Step(rule, _folded(rule.regex), frozenset(trigger), None, None, False, 0, starts, run_start, None,
+                               _ascii_letters(rule.regex.pattern)))
             words.update(trigger)
         else:
             folded_trigger = _folded(trigger) if trigger is not None else None
             needs_digit = trigger is not None and needs_digit_to_match(trigger)
             steps.append(_Step(rule, _folded(rule.regex), None, trigger, folded_trigger, needs_digit,
-                               digit_run_asked(trigger) if trigger is not None else 0, starts))
+                               digit_run_asked(trigger) if trigger is not None else 0, starts, run_start,
+                               _trigger_run(rule), _ascii_letters(rule.regex.pattern)))
         words.update(starts or ())
     _add_words(words)
     return _Plan(rules, version, tuple(steps), *_step_index(steps))
@@ -232,7 +308,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
 # note one after the other (shared patterns, then the language's own) share one pass over it: the
 # last note's lower-cased text and word positions are kept (a tuple swapped whole, thread-safe).
 _WORDS: frozenset[str] = frozenset()
-_LAST_READ: tuple = ("", None, "", False, {}, 0)
+_LAST_READ: tuple = ("", None, "", False, {}, 0, None, False)
 
 
 def _add_words(words: set[str]) -> None:
@@ -250,31 +326,56 @@ def _read(text: str) -> tuple[str, bool, dict[str, list[int]], int]:
     """``text`` lower-cased, whether that keeps every position, where each known word begins, and
     its longest run of digits (most triggers need a digit or a run of them: a sentence without
     digits skips them all)."""
+    return _read_all(text)[:4]
+
+
+def _read_all(text: str) -> tuple[str, bool, dict[str, list[int]], int, list[tuple[int, int]] | None, bool]:
+    """What _read gives, the runs of four or more digits (see _digit_runs) and _folds_for_ascii."""
     global _LAST_READ
     automaton = _automaton(_WORDS)
     last = _LAST_READ
     if last[0] is text and last[1] is automaton:
-        return last[2], last[3], last[4], last[5]
+        return last[2:]
     lower = text.lower()
     foldable = _foldable(text, lower)
     found = _word_positions(automaton, lower)
-    longest_digit_run = _longest_digit_run(text)
-    _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run)
-    return lower, foldable, found, longest_digit_run
+    longest_digit_run, runs = _digit_runs(text)
+    folds_for_ascii = foldable or _folds_for_ascii(text, lower)
+    _LAST_READ = (text, automaton, lower, foldable, found, longest_digit_run, runs, folds_for_ascii)
+    return lower, foldable, found, longest_digit_run, runs, folds_for_ascii
 
 
 def _longest_digit_run(text: str) -> int:
     """How many digits in a row ``text`` holds, exactly when five or more; 1 for shorter runs (no digit-run
-    trigger asks for two to four: see digit_run_asked), 0 when it holds no digit. (`re` spends its time
-    at each digit it tries; only the runs of five or more are read whole.)"""
+    trigger asks for two to four: see digit_run_asked), 0 when it holds no digit."""
+    return _digit_runs(text)[0]
+
+
+def _digit_runs(text: str) -> tuple[int, list[tuple[int, int]] | None]:
+    """_longest_digit_run, and (start, end) of each run of four or more digits, in order; None instead
+    when one of those runs holds a digit outside ASCII (see _run_starts). (`re` spends its time at each
+    digit it tries; only the runs of four or more are read whole.)"""
     if _DIGIT.search(text) is None:
-        return 0
-    return max(map(len, _LONG_DIGIT_RUNS.findall(text)), default=1)
+        return 0, []
+    runs = [match.span() for match in _LONG_DIGIT_RUNS.finditer(text)]
+    longest = max([end - start for start, end in runs], default=1)
+    if not text.isascii() and not all(text[start:end].isascii() for start, end in runs):
+        runs = None
+    return (longest if longest >= _SHORTEST_RUN_READ else 1), runs
+
+
+def _run_starts(runs: list[tuple[int, int]], needed: int) -> list[int]:
+    """Where the runs of at least ``needed`` digits begin: the only places a rule with that run_start can
+    match. (Its expression asks for a digit with no digit before it, ``\\d(?<!\\d\\d)`` or ``(?<![\\d.])``,
+    and ``needed`` digits from there; the Chinese ID rules' "(?<![0-9A-Za-z])" lets a digit outside ASCII
+    stand before, so a note with such a digit in a long run is scanned whole: _digit_runs gives None.)"""
+    return [start for start, end in runs if end - start >= needed]
 
 
 _DIGIT = re.compile(r"\d")
-_LONG_DIGIT_RUNS = re.compile(r"\d(?<!\d\d)\d{4,}")
-_SHORTEST_RUN_READ = 5
+_LONG_DIGIT_RUNS = re.compile(r"\d(?<!\d\d)\d{3,}")
+_SHORTEST_RUN_KEPT = 4  # the runs _digit_runs lists
+_SHORTEST_RUN_READ = 5  # the shortest run _longest_digit_run tells exactly
 # "\d" alone, or a digit starting a run ("(?<!\d\d)" after it: no digit before) and n more digits.
 _DIGIT_RUN_TRIGGER = re.compile(r"\\d(?:\(\?<!\\d\\d\)\\d\{(\d+)\})?")
 
@@ -354,6 +455,38 @@ def _foldable(text: str, lower: str) -> bool:
     """Does matching case-insensitively on ``text`` equal matching case-sensitively on ``lower``?"""
     # (every special character is outside ASCII, and str.isascii() is read from the string's header)
     return len(lower) == len(text) and (text.isascii() or _SPECIAL_CASE.search(text) is None)
+
+
+def _folds_for_ascii(text: str, lower: str) -> bool:
+    """Does matching case-insensitively on ``text`` equal matching case-sensitively on ``lower``, for an
+    expression whose cased letters are all ASCII? A special character (_foldable) only matters to such an
+    expression when `re` folds it to an ASCII letter (ı, ſ; K and İ by their own lower case): the µ and
+    μ of Chinese lab values ("μmol/L") match no ASCII letter either way, and lower-case as one character."""
+    return len(lower) == len(text) and _ASCII_KIN.search(text) is None
+
+
+def _ascii_kin() -> re.Pattern[str]:
+    """The characters outside ASCII that `re` matches to an ASCII letter when ignoring case: those folded
+    together with one (re._casefix), and the Kelvin sign and dotted capital I, whose lower case is one
+    (test_deid_text_rules_speed3.py checks every code point)."""
+    chars = {"\u212a", "\u0130"}
+    try:
+        from re._casefix import _EXTRA_CASES
+    except ImportError:  # another Python: no text with a special character is taken as foldable
+        return _SPECIAL_CASE
+    for key, values in _EXTRA_CASES.items():
+        group = {chr(code) for code in (key, *values)}
+        if any(char.isascii() for char in group):
+            chars |= {char for char in group if not char.isascii()}
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
+_ASCII_KIN = _ascii_kin()
+
+
+def _ascii_letters(pattern: str) -> bool:
+    """Are all the cased letters of ``pattern`` ASCII (CJK and punctuation have no case)?"""
+    return all(char.isascii() or char.lower() == char == char.upper() for char in pattern)
 
 
 @lru_cache(maxsize=1024)

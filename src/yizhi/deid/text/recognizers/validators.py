@@ -136,8 +136,8 @@ def cn_resident_id_legacy(value: str) -> float | None:
 
 def luhn_card(value: str) -> float | None:
     """Payment card number: passes Luhn (0.95). Without context a non-Luhn number is not a card."""
-    number = _CARD_SEPARATORS.sub("", value)
-    if not number.isdigit() or not 13 <= len(number) <= 19:
+    number = value if value.isdigit() else _CARD_SEPARATORS.sub("", value)  # (digits alone: nothing to take out)
+    if not 13 <= len(number) <= 19 or not number.isdigit():
         return None
     if len(set(number)) == 1:
         return None
@@ -145,14 +145,16 @@ def luhn_card(value: str) -> float | None:
 
 
 _CARD_SEPARATORS = re.compile(r"[\s-]")
-_DIGIT_VALUE = {str(d): d for d in range(10)}
-_LUHN_DOUBLED = {str(d): (2 * d) // 10 + (2 * d) % 10 for d in range(10)}  # each digit doubled, its digits summed
+# Each digit's character to the character of its double's digit sum (0->0, 5->1, 9->9): a byte table.
+_LUHN_DOUBLED = bytes.maketrans(b"0123456789", "".join(str((2 * d) // 10 + (2 * d) % 10) for d in range(10)).encode())
 
 
 def _luhn_sum(digits: str) -> int:
-    """The Luhn sum of a string of ASCII digits: every second digit from the right doubled."""
-    backwards = digits[::-1]
-    return sum(map(_DIGIT_VALUE.__getitem__, backwards[0::2])) + sum(map(_LUHN_DOUBLED.__getitem__, backwards[1::2]))
+    """The Luhn sum of a string of ASCII digits: every second digit from the right doubled. Read as bytes
+    (a digit's byte less 48 is its value), the doubled ones through a table: no Python step per digit,
+    half the time of a dictionary look-up per digit."""
+    backwards = digits[::-1].encode("ascii")
+    return sum(backwards[0::2]) + sum(backwards[1::2].translate(_LUHN_DOUBLED)) - 48 * len(backwards)
 
 
 def iban_number(value: str) -> float | None:
