@@ -297,61 +297,74 @@ class EnglishNameRecognizer:
         first, stop = _trim_run(text, tokens, facts, first, stop)
         if first == stop:
             return
-        sentence_start = _at_sentence_start(text, tokens[first].start())
+        run_start = first  # a run that begins where its text's sentence does (asked only when it matters)
         while stop - first > 1 and facts[first].kinship:
             first += 1  # "Wife Emily Mcbride": the relation is not the name
-            sentence_start = False
         while stop > first and facts[stop - 1].credential:
             stop -= 1
         if first == stop:
             return
         if stop - first > 1 and facts[first].determiner:
             first += 1  # "The Lending Club Orchestra": the article is not part of the name
-            sentence_start = False
-        run = facts[first:stop]
-        if all(map(_HEADER_OR_CLINICAL_WORD, run)):
-            return  # "Insurance ID", "Glasgow Coma Scale"
-        if any(map(_CAMEL, run)) and _file_name_part(text, tokens, facts, first, stop):
-            return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
-        words = [word.key for word in run]
-        joined = " ".join(words)
-        single = len(run) == 1
+        single = stop - first == 1
+        if single:
+            word = facts[first]
+            if word.header_or_clinical or (word.camel and _file_name_part(text, tokens, facts, first, stop)):
+                return
+            words, joined = None, word.key
+            run = [word]
+        else:
+            run = facts[first:stop]
+            if all(map(_HEADER_OR_CLINICAL_WORD, run)):
+                return  # "Insurance ID", "Glasgow Coma Scale"
+            if any(map(_CAMEL, run)) and _file_name_part(text, tokens, facts, first, stop):
+                return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
+            words = [word.key for word in run]
+            joined = " ".join(words)
         last_token = tokens[stop - 1]
+        places, very_common = _PLACE_AND_COMMON or _place_and_common()
         if not forced:
             # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
             subject = single and run[0].name and _speaks_or_acts(text, last_token.end())
             if not (subject or self._suspicious(text, tokens, run, first)) and (
-                    joined not in place_words() or joined in very_common_words()):
+                    joined not in places or joined in very_common):
                 return
-            if sentence_start and single and run[0].common and not run[0].place and not subject:
+            # A common word alone at a sentence start ("Reading"), unless a kinship word or an article
+            # was moved past (then the run does not start the sentence).
+            if single and run[0].common and not run[0].place and not subject and first == run_start \
+                    and _at_sentence_start(text, tokens[first].start()):
                 return
-        kind = "NAME"
-        if run[-1].org_suffix or "and" in words or "&" in text[tokens[first].start() : last_token.end()]:
-            kind = "ORGANIZATION"
-        elif (joined in place_words() and joined not in very_common_words()) or any(map(_LOCATION_WORD, run)):
-            kind = "LOCATION"
+        last = run[-1]
         start, end = tokens[first].start(), last_token.end()
+        kind = "NAME"
+        if last.org_suffix or (joined == "and" if single else "and" in words) or text.find("&", start, end) >= 0:
+            kind = "ORGANIZATION"
+        elif (joined in places and joined not in very_common) or any(map(_LOCATION_WORD, run)):
+            kind = "LOCATION"
         # (only where it can match: a house number holds a digit and ends in a space just before the run,
         # or one more back before a final line break)
         house = (_HOUSE_BEFORE.search(text, max(0, start - 30), start)
-                 if " " in text[max(0, start - 2) : start] and _DIGIT.search(text, max(0, start - 30), start) else None)
+                 if text.find(" ", max(0, start - 2), start) >= 0 and _DIGIT.search(text, max(0, start - 30), start)
+                 else None)
         if house and kind != "ORGANIZATION" and not forced:
             start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
-        if run[-1].possessive:  # (the span ends with the run's last token)
+        if last.possessive:  # (the span ends with the run's last token)
             end -= 2
-        if text[end - 1] == "." and run[-1].key not in _ABBREVIATED_SUFFIXES and len(last_token.group()) > 2:
+        if text[end - 1] == "." and last.key not in _ABBREVIATED_SUFFIXES and len(last_token.group()) > 2:
             end -= 1
         confidence = 0.9 if forced else (0.8 if any(map(_NAME, run)) else 0.6)
         span = make_span(text, start, end, kind, confidence, self.name)
         if span is not None:
             yield span
+        if kind == "ORGANIZATION":
+            return  # (no house number or postcode is read after an organisation)
         # A trailing house number belongs to the street ("Hammarvägen 15").
         number = _HOUSE_NUMBER_AFTER.match(text, end)  # not the year of a date
-        if number and kind != "ORGANIZATION":
+        if number:
             address = make_span(text, start, number.end(), "ADDRESS", confidence, self.name)
             if address is not None:
                 yield address
-        postcode = postcode_after(text, end) if kind != "ORGANIZATION" else None
+        postcode = postcode_after(text, end)
         if postcode is not None:  # (a guess: low confidence, so an address around it keeps its type)
             zip_span = make_span(text, postcode[0], postcode[1], "ZIP", 0.55, self.name)
             if zip_span is not None:
@@ -395,6 +408,16 @@ def _speaks_or_acts(text: str, end: int) -> bool:
     """Is the word ending at ``end`` followed by a verb it is the subject of, or by a colon?"""
     following = text[end : end + 12].split()
     return (bool(following) and following[0].lower() in SUBJECT_VERBS) or text[end : end + 1] == ":"
+
+
+_PLACE_AND_COMMON: tuple[frozenset[str], frozenset[str]] | None = None
+
+
+def _place_and_common() -> tuple[frozenset[str], frozenset[str]]:
+    """place_words() and very_common_words(), kept after their first load (``_emit`` asks for both per run)."""
+    global _PLACE_AND_COMMON
+    _PLACE_AND_COMMON = (place_words(), very_common_words())
+    return _PLACE_AND_COMMON
 
 
 _RUN_GAPS = frozenset((" ", "", "-", ", ", " & "))
