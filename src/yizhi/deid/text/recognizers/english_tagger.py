@@ -351,30 +351,52 @@ def labelled_runs(text: str, tokens: list[str], words: list[tuple], labels: list
                   ) -> Iterator[tuple[int, int, str]]:
     """(start, end, type) of each run of tokens the tagger labelled as one entity (``words``: the
     tokens' ``word_features``; ``starts``: their offsets in ``text``)."""
-    tagged = [index for index, label in enumerate(labels) if label != "O"]
-    if not tagged:
+    runs = _runs(labels)
+    if not runs:
         return
-    runs: list[list] = []  # [first token, last token, type]
-    for index in tagged:
-        label = labels[index]
-        if label[0] == "I" and runs and runs[-1][2] == label[2:] and runs[-1][1] == index - 1:
-            runs[-1][1] = index
-        else:
-            runs.append([index, index, label[2:]])
     lower_text = text.islower()
     cuts = (_BREAK,) if lower_text else (_BREAK, _COMMON)
     for first, last, kind in runs:
-        if kind == "ADDRESS":
-            first, last = _with_house_numbers(tokens, first), _with_address_tail(tokens, last)
-        pieces = _pieces(tokens, words, first, last, cuts)
-        blocks = _address_blocks(tokens, pieces) if kind == "ADDRESS" else [[piece] for piece in pieces]
-        for block in blocks:
+        if kind != "ADDRESS":  # (each piece alone: what a block of one piece gives)
+            for piece_first, piece_last in _pieces(tokens, words, first, last, cuts):
+                if _piece_verdict(words[piece_first : piece_last + 1], lower_text) == _STANDS:
+                    yield starts[piece_first], starts[piece_last] + len(tokens[piece_last]), kind
+            continue
+        first, last = _with_house_numbers(tokens, first), _with_address_tail(tokens, last)
+        for block in _address_blocks(tokens, _pieces(tokens, words, first, last, cuts)):
             verdicts = [_piece_verdict(words[piece_first : piece_last + 1], lower_text)
                         for piece_first, piece_last in block]
             if _A_CODE in verdicts or _STANDS not in verdicts:
                 continue
             (block_first, _), (_, block_last) = block[0], block[-1]
             yield starts[block_first], starts[block_last] + len(tokens[block_last]), kind
+
+
+def _runs(labels: list[str]) -> list[list]:
+    """[first token, last token, type] of each run of labels that is one entity: a B- label, or an I-
+    label not continuing the run before it, starts one."""
+    runs: list[list] = []
+    previous_index, previous_kind = -2, None
+    parts = _LABEL_PARTS
+    for index, label in enumerate(labels):
+        if label == "O":
+            continue
+        inside, kind = parts.get(label) or _label_parts(label)
+        if inside and kind == previous_kind and previous_index == index - 1:
+            runs[-1][1] = index
+        else:
+            runs.append([index, index, kind])
+        previous_index, previous_kind = index, kind
+    return runs
+
+
+def _label_parts(label: str) -> tuple[bool, str]:
+    """Whether a label continues a run (I-) and its type, kept for the next time it is read."""
+    parts = _LABEL_PARTS[label] = (label[0] == "I", label[2:])
+    return parts
+
+
+_LABEL_PARTS: dict[str, tuple[bool, str]] = {}
 
 
 def joined_intersections(text: str, runs: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
