@@ -233,6 +233,24 @@ def test_house_number_guard_keeps_every_address(texts):
                 assert english._HOUSE_BEFORE.search(text, max(0, start - 30), start) is None
 
 
+def test_house_number_gate_answers_as_the_search(texts):
+    """``_house_before`` reads the characters before a run and searches only where a house number can
+    end: at every position of every text it answers what the search over the thirty characters does."""
+    from yizhi.deid.text.recognizers import english
+
+    rng = random.Random(23)
+    pieces = [" ", "  ", "\n", "1", "23", "4a", "B", "x", "Ab", ",", ".", "-", "/", "٣", "_", "Ä", "\t"]
+    glued = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20000)]
+    found = 0
+    for text in texts + _shape_texts(2000, seed=19) + glued:
+        for start in range(len(text) + 1):
+            want = english._HOUSE_BEFORE.search(text, max(0, start - 30), start)
+            got = english._house_before(text, start)
+            assert (got and got.span()) == (want and want.span()), (text, start)
+            found += want is not None
+    assert found > 1000  # (the comparison saw house numbers, not only misses)
+
+
 def test_every_trigger_passes_wherever_its_rule_matches(texts):
     """A trigger only decides whether the rule is worth running: it must hold wherever the rule matches."""
     for rule in RULES:

@@ -154,7 +154,7 @@ class _WordFacts:
         "key", "capital", "title", "may_start_run", "credential", "kinship", "determiner", "connector",
         "droppable", "eponym", "possessive", "ends_run_with_stop", "silent", "upper", "camel", "name", "common",
         "place", "header_or_clinical", "org_suffix", "location_word", "name_hint", "place_hint", "unknown",
-        "shout_hint", "name_or_place", "uncommon_place", "rare_lower_name", "lower_name_part",
+        "shout_hint", "name_or_place", "uncommon_place", "rare_lower_name", "lower_name_part", "may_drop",
     )
 
     def __init__(self, token: str):
@@ -170,6 +170,7 @@ class _WordFacts:
         self.eponym = key in EPONYMS
         self.possessive = _POSSESSIVE.search(token) is not None
         self.droppable = key in CLINICAL_TERMS or self.connector  # (an eponym: decided by the words after it)
+        self.may_drop = self.droppable or self.eponym  # (what _droppable can answer True for: others skip the call)
         self.ends_run_with_stop = token.endswith(".") and len(token) > 2 and token.lower() not in ("st.", "mt.", "ft.")
         self.upper = token.isupper()
         self.camel = _camel_case(token)
@@ -341,11 +342,7 @@ class EnglishNameRecognizer:
             kind = "ORGANIZATION"
         elif (joined in places and joined not in very_common) or any(map(_LOCATION_WORD, run)):
             kind = "LOCATION"
-        # (only where it can match: a house number holds a digit and ends in a space just before the run,
-        # or one more back before a final line break)
-        house = (_HOUSE_BEFORE.search(text, max(0, start - 30), start)
-                 if text.find(" ", max(0, start - 2), start) >= 0 and _DIGIT.search(text, max(0, start - 30), start)
-                 else None)
+        house = _house_before(text, start)
         if house and kind != "ORGANIZATION" and not forced:
             start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
         if last.possessive:  # (the span ends with the run's last token)
@@ -393,6 +390,28 @@ class EnglishNameRecognizer:
                 if not text[after : after + 1].isdigit():
                     return True
         return False
+
+
+def _house_before(text: str, start: int) -> re.Match[str] | None:
+    """``_HOUSE_BEFORE.search(text, max(0, start - 30), start)``, tried only where it can match: its
+    numbers end in spaces just before ``start`` (or before a line break there: ``$`` matches before a
+    final one), and the last of them ends in a digit or in a letter just after one. Most runs follow
+    a word, a comma or a line start; this test reads two or three characters instead of searching the
+    thirty before the run twice."""
+    low = max(0, start - 30)
+    end = start - 1 if text[start - 1 : start] == "\n" else start
+    if end <= low or text[end - 1] != " ":
+        return None
+    head = text[low:end].rstrip(" ")
+    if not head:
+        return None
+    last = head[-1]
+    if not (_DIGIT.match(last) or last in _ASCII_LETTERS and len(head) > 1 and _DIGIT.match(head[-2])):
+        return None
+    return _HOUSE_BEFORE.search(text, low, start)
+
+
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def _file_name_part(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int) -> bool:
@@ -475,9 +494,9 @@ _EPONYM_USE = re.compile(r"['’]s?\b|[ ](?:disease|sign|syndrome|lymphoma|palsy
 
 def _trim_run(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int) -> tuple[int, int]:
     """Drop clinical terms and connectors from both ends ("Hx of Parkinson's" is not a name)."""
-    while stop > first and _droppable(text, tokens, facts, stop - 1):
+    while stop > first and facts[stop - 1].may_drop and _droppable(text, tokens, facts, stop - 1):
         stop -= 1
-    while first < stop and _droppable(text, tokens, facts, first):
+    while first < stop and facts[first].may_drop and _droppable(text, tokens, facts, first):
         first += 1
     return first, stop
 
@@ -544,9 +563,11 @@ class EnglishCueRecognizer:
     languages = frozenset({"en"})
 
     def find(self, text: str) -> Iterator[Span]:
-        names, common = name_words(), common_words()
         cues = _cues(text)
+        names = common = None
         for cue in cues:
+            if names is None:  # (most notes hold no cue: the dictionaries are fetched at the first)
+                names, common = name_words(), common_words()
             cue_word = cue.group(1).lower()
             employer = cue_word.split(" ", 1)[0] in _EMPLOYER_CUE_HEADS
             tokens = []
@@ -577,8 +598,9 @@ def _cues(text: str) -> Iterator[re.Match[str]]:
     lower, foldable, found, _ = _read(text)
     if not foldable or not _CUE_STARTS:
         return _CUE.finditer(text)
-    occurring = found.keys() & _CUE_STARTS
-    return _matches_at(_CUE_FOLDED, lower, _starts_in(found, occurring)) if occurring else iter(())
+    if found.keys().isdisjoint(_CUE_STARTS):  # (no new set built for the notes without a cue)
+        return iter(())
+    return _matches_at(_CUE_FOLDED, lower, _starts_in(found, found.keys() & _CUE_STARTS))
 
 
 class LowercaseNameRecognizer:
@@ -657,13 +679,13 @@ class LowercaseCountryRecognizer:
     languages = frozenset({"en"})
 
     def find(self, text: str) -> Iterator[Span]:
-        countries = country_words()
         # A span is a country name written as it stands in the text; the shared Aho-Corasick pass over
         # the note finds those names too, and most notes hold none: then the cue scan is not needed.
         typeable = _typeable_countries()  # (added to the pass's words on first use)
         _, _, found, _ = _read(text)
         if found.keys().isdisjoint(typeable):
             return
+        countries = country_words()
         for match in _PLACE_CUE.finditer(text):
             words = match.group(1).split(" ")
             for length in range(len(words), 0, -1):
@@ -713,9 +735,9 @@ class OrganisationBeforeNounRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         found = _read(text)[2]
-        nouns = found.keys() & _ORG_NOUN_SET
-        if not nouns:
+        if found.keys().isdisjoint(_ORG_NOUN_SET):  # (most notes: no new set built)
             return
+        nouns = found.keys() & _ORG_NOUN_SET
         for position in _starts_in(found, nouns):
             span = self._run_before(text, position)
             if span is not None:
