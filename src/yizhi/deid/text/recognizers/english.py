@@ -154,7 +154,7 @@ class _WordFacts:
         "key", "capital", "title", "may_start_run", "credential", "kinship", "determiner", "connector",
         "droppable", "eponym", "possessive", "ends_run_with_stop", "silent", "upper", "camel", "name", "common",
         "place", "header_or_clinical", "org_suffix", "location_word", "name_hint", "place_hint", "unknown",
-        "shout_hint", "name_or_place", "uncommon_place", "rare_lower_name", "lower_name_part", "may_drop",
+        "shout_hint", "name_or_place", "uncommon_place", "rare_lower_name", "lower_name_part", "may_drop", "pair_head",
     )
 
     def __init__(self, token: str):
@@ -170,6 +170,7 @@ class _WordFacts:
         self.eponym = key in EPONYMS
         self.possessive = _POSSESSIVE.search(token) is not None
         self.droppable = key in CLINICAL_TERMS or self.connector  # (an eponym: decided by the words after it)
+        self.pair_head = token in _PAIR_HEADS  # ("an" of "an der": only these can begin a pair)
         self.may_drop = self.droppable or self.eponym  # (what _droppable can answer True for: others skip the call)
         self.ends_run_with_stop = token.endswith(".") and len(token) > 2 and token.lower() not in ("st.", "mt.", "ft.")
         self.upper = token.isupper()
@@ -286,7 +287,7 @@ class EnglishNameRecognizer:
                 end += 1
             elif word.connector and end + 1 < count and facts[end + 1].capital:
                 end += 2
-            elif end + 2 < count and (tokens[end].group(), tokens[end + 1].group()) in _CONNECTOR_PAIRS \
+            elif word.pair_head and end + 2 < count and (tokens[end].group(), tokens[end + 1].group()) in _CONNECTOR_PAIRS \
                     and facts[end + 2].capital and not facts[end + 2].title:
                 end += 3  # "Krems an der Donau", "San Héctor de la Montaña"
             else:
@@ -482,6 +483,7 @@ _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "i
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di", "do", "dos", "das", "del", "della",
                "delle", "pod", "nad", "sur", "sous", "los", "las"}
 _CONNECTOR_PAIRS = {("an", "der"), ("de", "la"), ("de", "los"), ("de", "las"), ("van", "de"), ("van", "der"), ("von", "der")}
+_PAIR_HEADS = frozenset(head for head, _ in _CONNECTOR_PAIRS)
 
 
 EPONYMS = set(

@@ -347,14 +347,16 @@ def tokens_and_starts(text: str) -> tuple[list[str], list[int]]:
     return parts[1::2], list(accumulate(map(len, parts), initial=0))[1:-1:2]
 
 
-def labelled_runs(text: str, tokens: list[str], words: list[tuple], labels: list[str], starts: list[int]
-                  ) -> Iterator[tuple[int, int, str]]:
+def labelled_runs(text: str, tokens: list[str], words: list[tuple], labels: list[str], starts: list[int],
+                  lower_text: bool | None = None) -> Iterator[tuple[int, int, str]]:
     """(start, end, type) of each run of tokens the tagger labelled as one entity (``words``: the
-    tokens' ``word_features``; ``starts``: their offsets in ``text``)."""
+    tokens' ``word_features``; ``starts``: their offsets in ``text``; ``lower_text``: ``text.islower()``
+    when the caller knows it)."""
     runs = _runs(labels)
     if not runs:
         return
-    lower_text = text.islower()
+    if lower_text is None:
+        lower_text = text.islower()
     cuts = (_BREAK,) if lower_text else (_BREAK, _COMMON)
     for first, last, kind in runs:
         if kind != "ADDRESS":  # (each piece alone: what a block of one piece gives)
@@ -597,7 +599,8 @@ class EnglishTaggerRecognizer:
             return
         tokens, starts = tokens_and_starts(text)
         words = word_features(tokens)
-        stretches = windows(words, hopeless_too=False, lower_text=text.islower())
+        lower_text = text.islower()
+        stretches = windows(words, hopeless_too=False, lower_text=lower_text)
         if not stretches:
             return
         labels = ["O"] * len(tokens)
@@ -606,7 +609,8 @@ class EnglishTaggerRecognizer:
                 labels[first:stop] = tagger.tag(items)
         if not text.isascii() and _GREEK.search(text):  # one scan of the text, not one per token (none in ASCII)
             _label_greek_words(tokens, starts, labels)
-        for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts))):
+        for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,
+                                                                              lower_text))):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
             if span is not None:
                 yield span
