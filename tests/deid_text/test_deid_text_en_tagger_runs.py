@@ -1,4 +1,9 @@
-"""The English tagger's label-to-span step (``labelled_runs``) finds what its plain reading finds.
+"""The English tagger's stretches (``windows``) and label-to-span step (``labelled_runs``) are what
+their plain readings give.
+
+``windows`` builds its stretches and items in plain loops rather than comprehensions over
+comprehensions (each one a function call, several per sentence); the reference is the earlier
+reading, compared with and without hopeless stretches on every text and on random token sequences.
 
 ``labelled_runs`` reads each label's parts from a small table instead of slicing the label at every
 token, and judges the pieces of a name, organisation or place run one by one (an address run's pieces
@@ -50,6 +55,27 @@ def plain_labelled_runs(text, tokens, words, labels, starts):
     return found
 
 
+def plain_windows(words, hopeless_too=True, lower_text=False):
+    candidates = [index for index, word in enumerate(words) if not word[et._PLAIN]]
+    if not candidates:
+        return []
+    last = len(words) - 1
+    stretches = []
+    first, stop = candidates[0] - 2, candidates[0] + 2
+    for index in candidates[1:]:
+        if index - 2 > stop + 1:
+            stretches.append((max(first, 0), min(stop, last) + 1))
+            first = index - 2
+        stop = index + 2
+    stretches.append((max(first, 0), min(stop, last) + 1))
+    if not hopeless_too:
+        stretches = [(first, stop) for first, stop in stretches if et._may_stand(words[first:stop], lower_text)]
+    padded = [et._OUTSIDE, *words, et._OUTSIDE]
+    return [(first, stop, [(own[0], own[1], left[2], right[3]) for own, left, right in zip(
+                words[first:stop], padded[first:stop], padded[first + 2 : stop + 2])])
+            for first, stop in stretches]
+
+
 def _corpus_texts() -> list[str]:
     texts = []
     for name in ("en_dev", "en_test"):
@@ -94,3 +120,21 @@ def test_runs_from_random_labels_are_what_the_plain_reading_finds(texts):
             labels = [rng.choice(LABELS) for _ in tokens]
             assert list(et.labelled_runs(text, tokens, words, labels, starts)) == \
                 plain_labelled_runs(text, tokens, words, labels, starts), (text, labels)
+
+
+def test_windows_are_what_the_plain_reading_gives(texts):
+    rng = random.Random(43)
+    # plain words, numbers and marks (never candidates alone) among names, places and rare words
+    vocabulary = ["the", "and", "was", "of", "12", "2024", ".", ",", "\n", ":", "he", "at", "Temp", "ZIP", "RR",
+                  "Ana", "Ruiz", "Paris", "man", "nijito", "Inc", "Street", "Dr", "x_y", "MD", "Lipitor"]
+    sequences = [et.tokenize(text) for text in texts]
+    sequences += [[rng.choice(vocabulary) for _ in range(rng.randint(0, 40))] for _ in range(5000)]
+    stretches = 0
+    for tokens in sequences:
+        words = et.word_features(tokens)
+        for hopeless_too in (True, False):
+            for lower_text in (False, True):
+                got = et.windows(words, hopeless_too, lower_text)
+                assert got == plain_windows(words, hopeless_too, lower_text), tokens
+                stretches += len(got)
+    assert stretches > len(sequences)  # (the comparison saw stretches, not only empty lists)

@@ -296,21 +296,24 @@ def windows(words: list[tuple], hopeless_too: bool = True, lower_text: bool = Fa
     candidates = [index for index, word in enumerate(words) if not word[_PLAIN]]
     if not candidates:
         return []
-    last = len(words) - 1
+    # (plain loops, not comprehensions over comprehensions: a sentence holds one or two stretches, and
+    # each comprehension is a function call)
+    count = len(words)
     stretches = []
-    first, stop = candidates[0] - _CONTEXT, candidates[0] + _CONTEXT
+    first, stop = candidates[0] - _CONTEXT, candidates[0] + _CONTEXT + 1
     for index in candidates[1:]:
-        if index - _CONTEXT > stop + 1:
-            stretches.append((max(first, 0), min(stop, last) + 1))
+        if index - _CONTEXT > stop:
+            stretches.append((first if first > 0 else 0, stop if stop < count else count))
             first = index - _CONTEXT
-        stop = index + _CONTEXT
-    stretches.append((max(first, 0), min(stop, last) + 1))
-    if not hopeless_too:
-        stretches = [(first, stop) for first, stop in stretches if _may_stand(words[first:stop], lower_text)]
+        stop = index + _CONTEXT + 1
+    stretches.append((first if first > 0 else 0, stop if stop < count else count))
     padded = [_OUTSIDE, *words, _OUTSIDE]  # padded[i + 1] is words[i]
-    return [(first, stop, [(own[0], own[1], left[2], right[3]) for own, left, right in zip(
-                words[first:stop], padded[first:stop], padded[first + 2 : stop + 2])])
-            for first, stop in stretches]
+    found = []
+    for first, stop in stretches:
+        if hopeless_too or _may_stand(words[first:stop], lower_text):
+            found.append((first, stop, [(own[0], own[1], left[2], right[3]) for own, left, right in zip(
+                words[first:stop], padded[first:stop], padded[first + 2 : stop + 2])]))
+    return found
 
 
 def shape_context(word: tuple, side: bytes) -> bytes:
