@@ -295,32 +295,34 @@ class EnglishNameRecognizer:
         return end
 
     def _emit(self, text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int,
-              forced: bool) -> Iterator[Span]:
+              forced: bool) -> tuple[Span, ...] | list[Span]:
+        """The spans of one capitalised run (a list, not a generator: most runs give one span or none,
+        and making a generator per run costs more than the list)."""
         first, stop = _trim_run(text, tokens, facts, first, stop)
         if first == stop:
-            return
+            return ()
         run_start = first  # a run that begins where its text's sentence does (asked only when it matters)
         while stop - first > 1 and facts[first].kinship:
             first += 1  # "Wife Emily Mcbride": the relation is not the name
         while stop > first and facts[stop - 1].credential:
             stop -= 1
         if first == stop:
-            return
+            return ()
         if stop - first > 1 and facts[first].determiner:
             first += 1  # "The Lending Club Orchestra": the article is not part of the name
         single = stop - first == 1
         if single:
             word = facts[first]
             if word.header_or_clinical or (word.camel and _file_name_part(text, tokens, facts, first, stop)):
-                return
+                return ()
             words, joined = None, word.key
             run = [word]
         else:
             run = facts[first:stop]
             if all(map(_HEADER_OR_CLINICAL_WORD, run)):
-                return  # "Insurance ID", "Glasgow Coma Scale"
+                return ()  # "Insurance ID", "Glasgow Coma Scale"
             if any(map(_CAMEL, run)) and _file_name_part(text, tokens, facts, first, stop):
-                return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
+                return ()  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
             words = [word.key for word in run]
             joined = " ".join(words)
         last_token = tokens[stop - 1]
@@ -330,12 +332,12 @@ class EnglishNameRecognizer:
             subject = single and run[0].name and _speaks_or_acts(text, last_token.end())
             if not (subject or self._suspicious(text, tokens, run, first)) and (
                     joined not in places or joined in very_common):
-                return
+                return ()
             # A common word alone at a sentence start ("Reading"), unless a kinship word or an article
             # was moved past (then the run does not start the sentence).
             if single and run[0].common and not run[0].place and not subject and first == run_start \
                     and _at_sentence_start(text, tokens[first].start()):
-                return
+                return ()
         last = run[-1]
         start, end = tokens[first].start(), last_token.end()
         kind = "NAME"
@@ -352,21 +354,21 @@ class EnglishNameRecognizer:
             end -= 1
         confidence = 0.9 if forced else (0.8 if any(map(_NAME, run)) else 0.6)
         span = make_span(text, start, end, kind, confidence, self.name)
-        if span is not None:
-            yield span
+        found = [] if span is None else [span]
         if kind == "ORGANIZATION":
-            return  # (no house number or postcode is read after an organisation)
+            return found  # (no house number or postcode is read after an organisation)
         # A trailing house number belongs to the street ("Hammarvägen 15").
         number = _HOUSE_NUMBER_AFTER.match(text, end)  # not the year of a date
         if number:
             address = make_span(text, start, number.end(), "ADDRESS", confidence, self.name)
             if address is not None:
-                yield address
+                found.append(address)
         postcode = postcode_after(text, end)
         if postcode is not None:  # (a guess: low confidence, so an address around it keeps its type)
             zip_span = make_span(text, postcode[0], postcode[1], "ZIP", 0.55, self.name)
             if zip_span is not None:
-                yield zip_span
+                found.append(zip_span)
+        return found
 
     def _suspicious(self, text: str, tokens: list[re.Match[str]], run: list[_WordFacts], first: int) -> bool:
         """Does the run hold a name, a place or an unknown word (what makes a capitalised run worth a span)?"""
