@@ -223,7 +223,7 @@ def _read_tokens(text: str) -> tuple[list[re.Match[str]], list[_WordFacts]]:
     tokens = list(_TOKEN.finditer(text))
     words = list(map(_GROUP, tokens))
     facts = list(map(_FACTS_CACHE.get, words))  # (a C loop; the few words not seen before are filled in)
-    if None in facts:
+    if not all(facts):  # (facts are always true; `None in` would compare each with None)
         facts = [known or _facts_of(word) for known, word in zip(facts, words)]
     _LAST_TOKENS = (text, tokens, facts)
     return tokens, facts
@@ -301,7 +301,7 @@ class EnglishNameRecognizer:
         first, stop = _trim_run(text, tokens, facts, first, stop)
         if first == stop:
             return ()
-        run_start = first  # a run that begins where its text's sentence does (asked only when it matters)
+        run_start = first  # (a run still starting here, past no kinship word or article, may start a sentence)
         while stop - first > 1 and facts[first].kinship:
             first += 1  # "Wife Emily Mcbride": the relation is not the name
         while stop > first and facts[stop - 1].credential:

@@ -278,8 +278,10 @@ _inert_of, _coded_of, _weak_of, _capitalised_of, _rare_lower_of = (itemgetter(po
 
 def word_features(tokens: list[str]) -> list[tuple]:
     """Each token's cached feature tuple: what ``windows``, ``labelled_runs`` and ``shape_context`` read."""
-    cached = _FEATURE_CACHE.get
-    return [cached(token) or _cached_word_features(token) for token in tokens]
+    found = list(map(_FEATURE_CACHE.get, tokens))  # (a C loop; words not seen before are filled in below)
+    if all(found):  # (a feature tuple is never empty, so never false)
+        return found
+    return [known or _cached_word_features(token) for known, token in zip(found, tokens)]
 
 
 def windows(words: list[tuple], hopeless_too: bool = True, lower_text: bool = False
