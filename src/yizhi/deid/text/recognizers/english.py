@@ -355,8 +355,8 @@ class EnglishNameRecognizer:
         confidence = 0.9 if forced else (0.8 if any(map(_NAME, run)) else 0.6)
         span = make_span(text, start, end, kind, confidence, self.name)
         found = [] if span is None else [span]
-        if kind == "ORGANIZATION":
-            return found  # (no house number or postcode is read after an organisation)
+        if kind == "ORGANIZATION" or _word_follows(text, end):
+            return found  # (no house number or postcode is read after an organisation, or can begin at a word)
         # A trailing house number belongs to the street ("Hammarvägen 15").
         number = _HOUSE_NUMBER_AFTER.match(text, end)  # not the year of a date
         if number:
@@ -415,6 +415,15 @@ def _house_before(text: str, start: int) -> re.Match[str] | None:
 
 
 _ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _word_follows(text: str, end: int) -> bool:
+    """Is a lower-case word what follows the run, after a space or a comma and a space ("John was",
+    "Ana Ruiz, age 40")? Then neither a house number (``_HOUSE_NUMBER_AFTER``: a space and a digit)
+    nor a postcode (``postcode_after``: a space or a comma and a space, then a digit, a capital or a
+    bracket) can begin at ``end``, and neither expression need be tried."""
+    after = text[end : end + 3]
+    return after[:1] == " " and after[1:2].islower() or after[:2] == ", " and after[2:].islower()
 
 
 def _file_name_part(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int) -> bool:
