@@ -11,7 +11,11 @@ compares them): a note's tokens are read once and shared by the recognizers here
 token string is looked up in the dictionaries once (``_WordFacts``), so walking a run reads
 attributes instead of stripping and looking up the token at every step. That table is hand-written:
 it holds our rules' questions, which no package asks. Cue phrases ("my name is") are located by the
-Aho-Corasick pass (pyahocorasick) the pattern recognizers already make over the note.
+Aho-Corasick pass (pyahocorasick) the pattern recognizers already make over the note. The house
+number before a run and the house number or postcode after it are looked for only where the two or
+three characters there allow one (``_house_before``, ``_word_follows``; tests/deid_text/
+test_deid_text_en_speed.py compares them with the expressions at every position): a note's runs
+mostly follow a word and precede ", " and a word.
 
 International forms (organisations named by the noun after them or by a legal form such as "A/S" or
 "s.r.o.", postcodes after a place, place-name particles such as "do" or "an der") were written against
