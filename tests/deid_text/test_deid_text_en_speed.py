@@ -233,6 +233,42 @@ def test_house_number_guard_keeps_every_address(texts):
                 assert english._HOUSE_BEFORE.search(text, max(0, start - 30), start) is None
 
 
+def test_house_number_gate_answers_as_the_search(texts):
+    """``_house_before`` reads the characters before a run and searches only where a house number can
+    end: at every position of every text it answers what the search over the thirty characters does."""
+    from yizhi.deid.text.recognizers import english
+
+    rng = random.Random(23)
+    pieces = [" ", "  ", "\n", "1", "23", "4a", "B", "x", "Ab", ",", ".", "-", "/", "٣", "_", "Ä", "\t"]
+    glued = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20000)]
+    found = 0
+    for text in texts + _shape_texts(2000, seed=19) + glued:
+        for start in range(len(text) + 1):
+            want = english._HOUSE_BEFORE.search(text, max(0, start - 30), start)
+            got = english._house_before(text, start)
+            assert (got and got.span()) == (want and want.span()), (text, start)
+            found += want is not None
+    assert found > 1000  # (the comparison saw house numbers, not only misses)
+
+
+def test_no_house_number_or_postcode_begins_where_a_word_follows(texts):
+    """Where ``_word_follows`` says a lower-case word follows, the house-number and postcode readers
+    find nothing: skipping them there changes no span."""
+    from yizhi.deid.text.recognizers import english
+
+    rng = random.Random(31)
+    pieces = [" ", "a", "é", "ß", "A", "1", "٣", "(", ")", ",", ", ", "\n", "-", "ab", "Zx", "12345", "K9S 2Y4", "NY"]
+    glued = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(20000)]
+    skipped = 0
+    for text in texts + _shape_texts(2000, seed=37) + glued:
+        for end in range(len(text)):
+            if english._word_follows(text, end):
+                assert english._HOUSE_NUMBER_AFTER.match(text, end) is None, (text, end)
+                assert english.postcode_after(text, end) is None, (text, end)
+                skipped += 1
+    assert skipped > 10000
+
+
 def test_every_trigger_passes_wherever_its_rule_matches(texts):
     """A trigger only decides whether the rule is worth running: it must hold wherever the rule matches."""
     for rule in RULES:

@@ -11,7 +11,11 @@ compares them): a note's tokens are read once and shared by the recognizers here
 token string is looked up in the dictionaries once (``_WordFacts``), so walking a run reads
 attributes instead of stripping and looking up the token at every step. That table is hand-written:
 it holds our rules' questions, which no package asks. Cue phrases ("my name is") are located by the
-Aho-Corasick pass (pyahocorasick) the pattern recognizers already make over the note.
+Aho-Corasick pass (pyahocorasick) the pattern recognizers already make over the note. The house
+number before a run and the house number or postcode after it are looked for only where the two or
+three characters there allow one (``_house_before``, ``_word_follows``; tests/deid_text/
+test_deid_text_en_speed.py compares them with the expressions at every position): a note's runs
+mostly follow a word and precede ", " and a word.
 
 International forms (organisations named by the noun after them or by a legal form such as "A/S" or
 "s.r.o.", postcodes after a place, place-name particles such as "do" or "an der") were written against
@@ -154,7 +158,7 @@ class _WordFacts:
         "key", "capital", "title", "may_start_run", "credential", "kinship", "determiner", "connector",
         "droppable", "eponym", "possessive", "ends_run_with_stop", "silent", "upper", "camel", "name", "common",
         "place", "header_or_clinical", "org_suffix", "location_word", "name_hint", "place_hint", "unknown",
-        "shout_hint", "name_or_place", "uncommon_place", "rare_lower_name", "lower_name_part",
+        "shout_hint", "name_or_place", "uncommon_place", "rare_lower_name", "lower_name_part", "may_drop", "pair_head",
     )
 
     def __init__(self, token: str):
@@ -170,6 +174,8 @@ class _WordFacts:
         self.eponym = key in EPONYMS
         self.possessive = _POSSESSIVE.search(token) is not None
         self.droppable = key in CLINICAL_TERMS or self.connector  # (an eponym: decided by the words after it)
+        self.pair_head = token in _PAIR_HEADS  # ("an" of "an der": only these can begin a pair)
+        self.may_drop = self.droppable or self.eponym  # (what _droppable can answer True for: others skip the call)
         self.ends_run_with_stop = token.endswith(".") and len(token) > 2 and token.lower() not in ("st.", "mt.", "ft.")
         self.upper = token.isupper()
         self.camel = _camel_case(token)
@@ -221,7 +227,7 @@ def _read_tokens(text: str) -> tuple[list[re.Match[str]], list[_WordFacts]]:
     tokens = list(_TOKEN.finditer(text))
     words = list(map(_GROUP, tokens))
     facts = list(map(_FACTS_CACHE.get, words))  # (a C loop; the few words not seen before are filled in)
-    if None in facts:
+    if not all(facts):  # (facts are always true; `None in` would compare each with None)
         facts = [known or _facts_of(word) for known, word in zip(facts, words)]
     _LAST_TOKENS = (text, tokens, facts)
     return tokens, facts
@@ -285,7 +291,7 @@ class EnglishNameRecognizer:
                 end += 1
             elif word.connector and end + 1 < count and facts[end + 1].capital:
                 end += 2
-            elif end + 2 < count and (tokens[end].group(), tokens[end + 1].group()) in _CONNECTOR_PAIRS \
+            elif word.pair_head and end + 2 < count and (tokens[end].group(), tokens[end + 1].group()) in _CONNECTOR_PAIRS \
                     and facts[end + 2].capital and not facts[end + 2].title:
                 end += 3  # "Krems an der Donau", "San Héctor de la Montaña"
             else:
@@ -293,69 +299,80 @@ class EnglishNameRecognizer:
         return end
 
     def _emit(self, text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int,
-              forced: bool) -> Iterator[Span]:
+              forced: bool) -> tuple[Span, ...] | list[Span]:
+        """The spans of one capitalised run (a list, not a generator: most runs give one span or none,
+        and making a generator per run costs more than the list)."""
         first, stop = _trim_run(text, tokens, facts, first, stop)
         if first == stop:
-            return
-        sentence_start = _at_sentence_start(text, tokens[first].start())
+            return ()
+        run_start = first  # (a run still starting here, past no kinship word or article, may start a sentence)
         while stop - first > 1 and facts[first].kinship:
             first += 1  # "Wife Emily Mcbride": the relation is not the name
-            sentence_start = False
         while stop > first and facts[stop - 1].credential:
             stop -= 1
         if first == stop:
-            return
+            return ()
         if stop - first > 1 and facts[first].determiner:
             first += 1  # "The Lending Club Orchestra": the article is not part of the name
-            sentence_start = False
-        run = facts[first:stop]
-        if all(map(_HEADER_OR_CLINICAL_WORD, run)):
-            return  # "Insurance ID", "Glasgow Coma Scale"
-        if any(map(_CAMEL, run)) and _file_name_part(text, tokens, facts, first, stop):
-            return  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
-        words = [word.key for word in run]
-        joined = " ".join(words)
-        single = len(run) == 1
+        single = stop - first == 1
+        if single:
+            word = facts[first]
+            if word.header_or_clinical or (word.camel and _file_name_part(text, tokens, facts, first, stop)):
+                return ()
+            words, joined = None, word.key
+            run = [word]
+        else:
+            run = facts[first:stop]
+            if all(map(_HEADER_OR_CLINICAL_WORD, run)):
+                return ()  # "Insurance ID", "Glasgow Coma Scale"
+            if any(map(_CAMEL, run)) and _file_name_part(text, tokens, facts, first, stop):
+                return ()  # "Abdomen^1_AbdomenRoutine": a protocol or file name, not a person
+            words = [word.key for word in run]
+            joined = " ".join(words)
         last_token = tokens[stop - 1]
+        places, very_common = _PLACE_AND_COMMON or _place_and_common()
         if not forced:
             # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
             subject = single and run[0].name and _speaks_or_acts(text, last_token.end())
             if not (subject or self._suspicious(text, tokens, run, first)) and (
-                    joined not in place_words() or joined in very_common_words()):
-                return
-            if sentence_start and single and run[0].common and not run[0].place and not subject:
-                return
-        kind = "NAME"
-        if run[-1].org_suffix or "and" in words or "&" in text[tokens[first].start() : last_token.end()]:
-            kind = "ORGANIZATION"
-        elif (joined in place_words() and joined not in very_common_words()) or any(map(_LOCATION_WORD, run)):
-            kind = "LOCATION"
+                    joined not in places or joined in very_common):
+                return ()
+            # A common word alone at a sentence start ("Reading"), unless a kinship word or an article
+            # was moved past (then the run does not start the sentence).
+            if single and run[0].common and not run[0].place and not subject and first == run_start \
+                    and _at_sentence_start(text, tokens[first].start()):
+                return ()
+        last = run[-1]
         start, end = tokens[first].start(), last_token.end()
-        # (only where it can match: a house number holds a digit and ends in a space just before the run,
-        # or one more back before a final line break)
-        house = (_HOUSE_BEFORE.search(text, max(0, start - 30), start)
-                 if " " in text[max(0, start - 2) : start] and _DIGIT.search(text, max(0, start - 30), start) else None)
+        kind = "NAME"
+        if last.org_suffix or (joined == "and" if single else "and" in words) or text.find("&", start, end) >= 0:
+            kind = "ORGANIZATION"
+        elif (joined in places and joined not in very_common) or any(map(_LOCATION_WORD, run)):
+            kind = "LOCATION"
+        house = _house_before(text, start)
         if house and kind != "ORGANIZATION" and not forced:
             start, kind = house.start(), "ADDRESS"  # "20789 Allika 46": the numbers belong to the address
-        if run[-1].possessive:  # (the span ends with the run's last token)
+        if last.possessive:  # (the span ends with the run's last token)
             end -= 2
-        if text[end - 1] == "." and run[-1].key not in _ABBREVIATED_SUFFIXES and len(last_token.group()) > 2:
+        if text[end - 1] == "." and last.key not in _ABBREVIATED_SUFFIXES and len(last_token.group()) > 2:
             end -= 1
         confidence = 0.9 if forced else (0.8 if any(map(_NAME, run)) else 0.6)
         span = make_span(text, start, end, kind, confidence, self.name)
-        if span is not None:
-            yield span
+        found = [] if span is None else [span]
+        if kind == "ORGANIZATION" or _word_follows(text, end):
+            return found  # (no house number or postcode is read after an organisation, or can begin at a word)
         # A trailing house number belongs to the street ("Hammarvägen 15").
         number = _HOUSE_NUMBER_AFTER.match(text, end)  # not the year of a date
-        if number and kind != "ORGANIZATION":
+        if number:
             address = make_span(text, start, number.end(), "ADDRESS", confidence, self.name)
             if address is not None:
-                yield address
-        postcode = postcode_after(text, end) if kind != "ORGANIZATION" else None
+                found.append(address)
+        postcode = postcode_after(text, end)
         if postcode is not None:  # (a guess: low confidence, so an address around it keeps its type)
             zip_span = make_span(text, postcode[0], postcode[1], "ZIP", 0.55, self.name)
             if zip_span is not None:
-                yield zip_span
+                found.append(zip_span)
+        return found
 
     def _suspicious(self, text: str, tokens: list[re.Match[str]], run: list[_WordFacts], first: int) -> bool:
         """Does the run hold a name, a place or an unknown word (what makes a capitalised run worth a span)?"""
@@ -382,6 +399,37 @@ class EnglishNameRecognizer:
         return False
 
 
+def _house_before(text: str, start: int) -> re.Match[str] | None:
+    """``_HOUSE_BEFORE.search(text, max(0, start - 30), start)``, tried only where it can match: its
+    numbers end in spaces just before ``start`` (or before a line break there: ``$`` matches before a
+    final one), and the last of them ends in a digit or in a letter just after one. Most runs follow
+    a word, a comma or a line start; this test reads two or three characters instead of searching the
+    thirty before the run twice."""
+    low = max(0, start - 30)
+    end = start - 1 if text[start - 1 : start] == "\n" else start
+    if end <= low or text[end - 1] != " ":
+        return None
+    head = text[low:end].rstrip(" ")
+    if not head:
+        return None
+    last = head[-1]
+    if not (_DIGIT.match(last) or last in _ASCII_LETTERS and len(head) > 1 and _DIGIT.match(head[-2])):
+        return None
+    return _HOUSE_BEFORE.search(text, low, start)
+
+
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _word_follows(text: str, end: int) -> bool:
+    """Is a lower-case word what follows the run, after a space or a comma and a space ("John was",
+    "Ana Ruiz, age 40")? Then neither a house number (``_HOUSE_NUMBER_AFTER``: a space and a digit)
+    nor a postcode (``postcode_after``: a space or a comma and a space, then a digit, a capital or a
+    bracket) can begin at ``end``, and neither expression need be tried."""
+    after = text[end : end + 3]
+    return after[:1] == " " and after[1:2].islower() or after[:2] == ", " and after[2:].islower()
+
+
 def _file_name_part(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int) -> bool:
     """Is a camel-case token of the run glued to what comes before it by _, ^, / or \\?"""
     for index in range(first, stop):
@@ -395,6 +443,16 @@ def _speaks_or_acts(text: str, end: int) -> bool:
     """Is the word ending at ``end`` followed by a verb it is the subject of, or by a colon?"""
     following = text[end : end + 12].split()
     return (bool(following) and following[0].lower() in SUBJECT_VERBS) or text[end : end + 1] == ":"
+
+
+_PLACE_AND_COMMON: tuple[frozenset[str], frozenset[str]] | None = None
+
+
+def _place_and_common() -> tuple[frozenset[str], frozenset[str]]:
+    """place_words() and very_common_words(), kept after their first load (``_emit`` asks for both per run)."""
+    global _PLACE_AND_COMMON
+    _PLACE_AND_COMMON = (place_words(), very_common_words())
+    return _PLACE_AND_COMMON
 
 
 _RUN_GAPS = frozenset((" ", "", "-", ", ", " & "))
@@ -440,6 +498,7 @@ _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "i
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di", "do", "dos", "das", "del", "della",
                "delle", "pod", "nad", "sur", "sous", "los", "las"}
 _CONNECTOR_PAIRS = {("an", "der"), ("de", "la"), ("de", "los"), ("de", "las"), ("van", "de"), ("van", "der"), ("von", "der")}
+_PAIR_HEADS = frozenset(head for head, _ in _CONNECTOR_PAIRS)
 
 
 EPONYMS = set(
@@ -452,9 +511,9 @@ _EPONYM_USE = re.compile(r"['’]s?\b|[ ](?:disease|sign|syndrome|lymphoma|palsy
 
 def _trim_run(text: str, tokens: list[re.Match[str]], facts: list[_WordFacts], first: int, stop: int) -> tuple[int, int]:
     """Drop clinical terms and connectors from both ends ("Hx of Parkinson's" is not a name)."""
-    while stop > first and _droppable(text, tokens, facts, stop - 1):
+    while stop > first and facts[stop - 1].may_drop and _droppable(text, tokens, facts, stop - 1):
         stop -= 1
-    while first < stop and _droppable(text, tokens, facts, first):
+    while first < stop and facts[first].may_drop and _droppable(text, tokens, facts, first):
         first += 1
     return first, stop
 
@@ -521,9 +580,11 @@ class EnglishCueRecognizer:
     languages = frozenset({"en"})
 
     def find(self, text: str) -> Iterator[Span]:
-        names, common = name_words(), common_words()
         cues = _cues(text)
+        names = common = None
         for cue in cues:
+            if names is None:  # (most notes hold no cue: the dictionaries are fetched at the first)
+                names, common = name_words(), common_words()
             cue_word = cue.group(1).lower()
             employer = cue_word.split(" ", 1)[0] in _EMPLOYER_CUE_HEADS
             tokens = []
@@ -554,8 +615,9 @@ def _cues(text: str) -> Iterator[re.Match[str]]:
     lower, foldable, found, _ = _read(text)
     if not foldable or not _CUE_STARTS:
         return _CUE.finditer(text)
-    occurring = found.keys() & _CUE_STARTS
-    return _matches_at(_CUE_FOLDED, lower, _starts_in(found, occurring)) if occurring else iter(())
+    if found.keys().isdisjoint(_CUE_STARTS):  # (no new set built for the notes without a cue)
+        return iter(())
+    return _matches_at(_CUE_FOLDED, lower, _starts_in(found, found.keys() & _CUE_STARTS))
 
 
 class LowercaseNameRecognizer:
@@ -634,13 +696,13 @@ class LowercaseCountryRecognizer:
     languages = frozenset({"en"})
 
     def find(self, text: str) -> Iterator[Span]:
-        countries = country_words()
         # A span is a country name written as it stands in the text; the shared Aho-Corasick pass over
         # the note finds those names too, and most notes hold none: then the cue scan is not needed.
         typeable = _typeable_countries()  # (added to the pass's words on first use)
         _, _, found, _ = _read(text)
         if found.keys().isdisjoint(typeable):
             return
+        countries = country_words()
         for match in _PLACE_CUE.finditer(text):
             words = match.group(1).split(" ")
             for length in range(len(words), 0, -1):
@@ -690,9 +752,9 @@ class OrganisationBeforeNounRecognizer:
 
     def find(self, text: str) -> Iterator[Span]:
         found = _read(text)[2]
-        nouns = found.keys() & _ORG_NOUN_SET
-        if not nouns:
+        if found.keys().isdisjoint(_ORG_NOUN_SET):  # (most notes: no new set built)
             return
+        nouns = found.keys() & _ORG_NOUN_SET
         for position in _starts_in(found, nouns):
             span = self._run_before(text, position)
             if span is not None:

@@ -278,8 +278,10 @@ _inert_of, _coded_of, _weak_of, _capitalised_of, _rare_lower_of = (itemgetter(po
 
 def word_features(tokens: list[str]) -> list[tuple]:
     """Each token's cached feature tuple: what ``windows``, ``labelled_runs`` and ``shape_context`` read."""
-    cached = _FEATURE_CACHE.get
-    return [cached(token) or _cached_word_features(token) for token in tokens]
+    found = list(map(_FEATURE_CACHE.get, tokens))  # (a C loop; words not seen before are filled in below)
+    if all(found):  # (a feature tuple is never empty, so never false)
+        return found
+    return [known or _cached_word_features(token) for known, token in zip(found, tokens)]
 
 
 def windows(words: list[tuple], hopeless_too: bool = True, lower_text: bool = False
@@ -296,21 +298,24 @@ def windows(words: list[tuple], hopeless_too: bool = True, lower_text: bool = Fa
     candidates = [index for index, word in enumerate(words) if not word[_PLAIN]]
     if not candidates:
         return []
-    last = len(words) - 1
+    # (plain loops, not comprehensions over comprehensions: a sentence holds one or two stretches, and
+    # each comprehension is a function call)
+    count = len(words)
     stretches = []
-    first, stop = candidates[0] - _CONTEXT, candidates[0] + _CONTEXT
+    first, stop = candidates[0] - _CONTEXT, candidates[0] + _CONTEXT + 1
     for index in candidates[1:]:
-        if index - _CONTEXT > stop + 1:
-            stretches.append((max(first, 0), min(stop, last) + 1))
+        if index - _CONTEXT > stop:
+            stretches.append((first if first > 0 else 0, stop if stop < count else count))
             first = index - _CONTEXT
-        stop = index + _CONTEXT
-    stretches.append((max(first, 0), min(stop, last) + 1))
-    if not hopeless_too:
-        stretches = [(first, stop) for first, stop in stretches if _may_stand(words[first:stop], lower_text)]
+        stop = index + _CONTEXT + 1
+    stretches.append((first if first > 0 else 0, stop if stop < count else count))
     padded = [_OUTSIDE, *words, _OUTSIDE]  # padded[i + 1] is words[i]
-    return [(first, stop, [(own[0], own[1], left[2], right[3]) for own, left, right in zip(
-                words[first:stop], padded[first:stop], padded[first + 2 : stop + 2])])
-            for first, stop in stretches]
+    found = []
+    for first, stop in stretches:
+        if hopeless_too or _may_stand(words[first:stop], lower_text):
+            found.append((first, stop, [(own[0], own[1], left[2], right[3]) for own, left, right in zip(
+                words[first:stop], padded[first:stop], padded[first + 2 : stop + 2])]))
+    return found
 
 
 def shape_context(word: tuple, side: bytes) -> bytes:
@@ -347,34 +352,58 @@ def tokens_and_starts(text: str) -> tuple[list[str], list[int]]:
     return parts[1::2], list(accumulate(map(len, parts), initial=0))[1:-1:2]
 
 
-def labelled_runs(text: str, tokens: list[str], words: list[tuple], labels: list[str], starts: list[int]
-                  ) -> Iterator[tuple[int, int, str]]:
+def labelled_runs(text: str, tokens: list[str], words: list[tuple], labels: list[str], starts: list[int],
+                  lower_text: bool | None = None) -> Iterator[tuple[int, int, str]]:
     """(start, end, type) of each run of tokens the tagger labelled as one entity (``words``: the
-    tokens' ``word_features``; ``starts``: their offsets in ``text``)."""
-    tagged = [index for index, label in enumerate(labels) if label != "O"]
-    if not tagged:
+    tokens' ``word_features``; ``starts``: their offsets in ``text``; ``lower_text``: ``text.islower()``
+    when the caller knows it)."""
+    runs = _runs(labels)
+    if not runs:
         return
-    runs: list[list] = []  # [first token, last token, type]
-    for index in tagged:
-        label = labels[index]
-        if label[0] == "I" and runs and runs[-1][2] == label[2:] and runs[-1][1] == index - 1:
-            runs[-1][1] = index
-        else:
-            runs.append([index, index, label[2:]])
-    lower_text = text.islower()
+    if lower_text is None:
+        lower_text = text.islower()
     cuts = (_BREAK,) if lower_text else (_BREAK, _COMMON)
     for first, last, kind in runs:
-        if kind == "ADDRESS":
-            first, last = _with_house_numbers(tokens, first), _with_address_tail(tokens, last)
-        pieces = _pieces(tokens, words, first, last, cuts)
-        blocks = _address_blocks(tokens, pieces) if kind == "ADDRESS" else [[piece] for piece in pieces]
-        for block in blocks:
+        if kind != "ADDRESS":  # (each piece alone: what a block of one piece gives)
+            for piece_first, piece_last in _pieces(tokens, words, first, last, cuts):
+                if _piece_verdict(words[piece_first : piece_last + 1], lower_text) == _STANDS:
+                    yield starts[piece_first], starts[piece_last] + len(tokens[piece_last]), kind
+            continue
+        first, last = _with_house_numbers(tokens, first), _with_address_tail(tokens, last)
+        for block in _address_blocks(tokens, _pieces(tokens, words, first, last, cuts)):
             verdicts = [_piece_verdict(words[piece_first : piece_last + 1], lower_text)
                         for piece_first, piece_last in block]
             if _A_CODE in verdicts or _STANDS not in verdicts:
                 continue
             (block_first, _), (_, block_last) = block[0], block[-1]
             yield starts[block_first], starts[block_last] + len(tokens[block_last]), kind
+
+
+def _runs(labels: list[str]) -> list[list]:
+    """[first token, last token, type] of each run of labels that is one entity: a B- label, or an I-
+    label not continuing the run before it, starts one."""
+    runs: list[list] = []
+    previous_index, previous_kind = -2, None
+    parts = _LABEL_PARTS
+    for index, label in enumerate(labels):
+        if label == "O":
+            continue
+        inside, kind = parts.get(label) or _label_parts(label)
+        if inside and kind == previous_kind and previous_index == index - 1:
+            runs[-1][1] = index
+        else:
+            runs.append([index, index, kind])
+        previous_index, previous_kind = index, kind
+    return runs
+
+
+def _label_parts(label: str) -> tuple[bool, str]:
+    """Whether a label continues a run (I-) and its type, kept for the next time it is read."""
+    parts = _LABEL_PARTS[label] = (label[0] == "I", label[2:])
+    return parts
+
+
+_LABEL_PARTS: dict[str, tuple[bool, str]] = {}
 
 
 def joined_intersections(text: str, runs: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -575,7 +604,8 @@ class EnglishTaggerRecognizer:
             return
         tokens, starts = tokens_and_starts(text)
         words = word_features(tokens)
-        stretches = windows(words, hopeless_too=False, lower_text=text.islower())
+        lower_text = text.islower()
+        stretches = windows(words, hopeless_too=False, lower_text=lower_text)
         if not stretches:
             return
         labels = ["O"] * len(tokens)
@@ -584,7 +614,8 @@ class EnglishTaggerRecognizer:
                 labels[first:stop] = tagger.tag(items)
         if not text.isascii() and _GREEK.search(text):  # one scan of the text, not one per token (none in ASCII)
             _label_greek_words(tokens, starts, labels)
-        for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts))):
+        for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,
+                                                                              lower_text))):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
             if span is not None:
                 yield span
