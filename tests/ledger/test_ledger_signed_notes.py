@@ -9,6 +9,7 @@ from yizhi.ledger.note import (
     NoteError,
     add_signature_lines,
     cosign,
+    Signer,
     generate_signer,
     open_checkpoint,
     parse_checkpoint_body,
@@ -102,3 +103,14 @@ def test_malformed_checkpoints(body, reason):
 def test_vkey_with_wrong_key_id_is_refused():
     with pytest.raises(NoteError, match="does not match"):
         parse_vkey(GO_VKEY.replace("c74f20a3", "c74f20a4"))
+
+
+def test_sm2_key_whose_public_x_begins_with_04_signs_notes_that_verify():
+    # Regression: gmssl's constructor lstrip("04")s a public key that starts with "04" (taking it for
+    # the uncompressed-point prefix), so one SM2 key in 256 — scalar 11 here, x = 04b3cb10… — signed
+    # notes that never verified; random keys made the round-trip test fail now and then.
+    signer = Signer("yizhi.test/ledger", "sm2", (11).to_bytes(32, "big"))
+    assert signer.verifier.public[4] == 0x04
+    checkpoint = Checkpoint("yizhi.test/ledger", 7, bytes(32))
+    opened, _ = open_checkpoint(sign_note(checkpoint.body, signer), parse_vkey(signer.verifier.vkey))
+    assert opened == checkpoint

@@ -94,12 +94,10 @@ class Verifier:
                 return False
             return True
         if self.kind == "sm2":
-            from gmssl import sm2
-
             point = raw[len(SM2_IDENTIFIER) :]
             if len(signature) != 64:
                 return False
-            crypt = sm2.CryptSM2(private_key=None, public_key=point.hex())
+            crypt = _sm2(None, point.hex())
             try:
                 return bool(crypt.verify_with_sm3(signature.hex(), message))
             except Exception:  # gmssl raises assorted errors on malformed points
@@ -135,12 +133,24 @@ class Signer:
     def sign(self, message: bytes) -> bytes:
         if self.kind in ("ed25519", "cosignature/v1"):
             return Ed25519PrivateKey.from_private_bytes(self.private).sign(message)
-        from gmssl import sm2
-
         verifier = self.verifier
-        crypt = sm2.CryptSM2(private_key=self.private.hex(), public_key=verifier.public[4:].hex())
+        crypt = _sm2(self.private.hex(), verifier.public[4:].hex())
         nonce = secrets.token_bytes(32).hex()
         return bytes.fromhex(crypt.sign_with_sm3(message, nonce))
+
+
+def _sm2(private_hex: str | None, public_hex: str):
+    """gmssl's SM2 context for a key pair given as hex (x || y for the public point).
+
+    The public key is set after construction on purpose: gmssl's constructor takes a leading "04" for
+    the uncompressed-point prefix and ``lstrip("04")``s it, which also eats the key itself when x
+    begins with the byte 04 (one key in 256): such keys then signed notes that never verified.
+    """
+    from gmssl import sm2
+
+    crypt = sm2.CryptSM2(private_key=private_hex, public_key="")
+    crypt.public_key = public_hex
+    return crypt
 
 
 def generate_signer(name: str, kind: str = "ed25519") -> Signer:
