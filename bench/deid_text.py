@@ -33,8 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from yizhi.deid.text import detect  # noqa: E402
-from yizhi.deid.text.pipeline import detect_many  # noqa: E402
+from yizhi.deid.text import detect, detect_many  # noqa: E402
 from yizhi.deid.text.recognizers import base  # noqa: E402
 from yizhi.deid.text.metrics import Evaluation, presidio_gold, presidio_split, score_document  # noqa: E402
 from yizhi.deid.text.recognizers.tagger import tag_every_sentence  # noqa: E402

@@ -125,16 +125,13 @@ def test_bad_options_are_clear_errors(notes, tmp_path):
 def test_the_file_matches_deidentify_note_by_note(tmp_path):
     """The CLI finds a batch at once (``detect_many`` under the Chinese tagger's prefetch); every record
     must still be what ``deidentify`` gives that note alone — mixed languages, per-patient date shifts."""
-    from pathlib import Path
+    from deid_text_corpora import labeled_texts
 
     from yizhi.deid.keys import load_key
     from yizhi.deid.text import deidentify
 
-    data = Path(__file__).parent / "data"
-    notes = []
-    for name in ("zh_dev", "en_dev"):
-        lines = (data / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[:40]
-        notes += [{"id": f"{name}-{i}", "text": json.loads(line)["text"], "patient_id": f"p{i % 7}"} for i, line in enumerate(lines)]
+    notes = [{"id": f"{name}-{i}", "text": text, "patient_id": f"p{i % 7}"}
+             for name in ("zh_dev", "en_dev") for i, text in enumerate(labeled_texts(name, 40))]
     source, out, key_file = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "key"
     source.write_text("".join(json.dumps(n, ensure_ascii=False) + "\n" for n in notes), encoding="utf-8")
     key_file.write_bytes(b"k" * 32)

@@ -8,28 +8,21 @@ a plug-in recognizer.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
+from deid_text_corpora import LABELED, labeled_texts, presidio_texts
 
 from yizhi.deid.text import LanguageError, detect
 from yizhi.deid.text.pipeline import _passes, detect_many
 from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.base import PatternRecognizer, PatternRule
 
-DATA = Path(__file__).parent / "data"
-PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
 
 
-def _texts(name: str) -> list[str]:
-    return [json.loads(line)["text"] for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-
-
-@pytest.mark.parametrize("name", ["en_dev", "en_test", "zh_dev", "zh_test"])
+@pytest.mark.parametrize("name", LABELED)
 def test_labelled_files_give_what_detect_gives(name):
-    texts = _texts(name)
+    texts = labeled_texts(name)
     lang = name[:2]
     for first in range(0, len(texts), 64):
         batch = texts[first : first + 64]
@@ -37,16 +30,16 @@ def test_labelled_files_give_what_detect_gives(name):
 
 
 def test_presidio_sentences_give_what_detect_gives():
-    if not PRESIDIO_SET.exists():
+    texts = presidio_texts()
+    if not texts:
         pytest.skip("presidio-research synth_dataset_v2 is not in ../shared/data/deid-text")
-    texts = [sample["full_text"] for sample in json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))]
     for first in range(0, len(texts), 100):
         batch = texts[first : first + 100]
         assert detect_many(batch, "en") == [detect(text, "en") for text in batch]
 
 
 def test_mixed_languages_empty_notes_and_repeats():
-    en, zh = _texts("en_test")[:20], _texts("zh_test")[:20]
+    en, zh = labeled_texts("en_test", 20), labeled_texts("zh_test", 20)
     batch = [text for pair in zip(en, zh) for text in pair] + ["", "   ", "\n", en[0], zh[0], "Dr. Ana Ruiz, 555-123-4567"]
     assert detect_many(batch) == [detect(text) for text in batch]
     assert detect_many(iter(batch[:5]), "auto") == [detect(text) for text in batch[:5]]

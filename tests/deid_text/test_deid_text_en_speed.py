@@ -9,19 +9,16 @@ rules' own words, digits and separators.
 
 from __future__ import annotations
 
-import json
 import random
 import re
-from pathlib import Path
 
 import pytest
+from deid_text_corpora import corpus_texts
 
 from yizhi.deid.text.recognizers import patterns
 from yizhi.deid.text.recognizers.base import PatternRecognizer, PatternRule, start_words
 from yizhi.deid.text.spans import make_span
 
-DATA = Path(__file__).parent / "data"
-PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
 RULES = list({id(rule): rule for rule in (*patterns.SHARED_RULES, *patterns.EN_RULES, *patterns.ZH_RULES)}.values())
 
 
@@ -59,15 +56,6 @@ def fast_find(rules: list[PatternRule], text: str) -> list[tuple]:
     return [(s.start, s.end, s.type, s.confidence) for s in recognizer.find(text)]
 
 
-def _corpus_texts() -> list[str]:
-    texts = []
-    for name in ("en_dev", "en_test", "zh_dev", "zh_test"):
-        texts += [json.loads(line)["text"] for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-    if PRESIDIO_SET.exists():
-        texts += [sample["full_text"] for sample in json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))][::4]
-    return texts
-
-
 def _random_texts(count: int, seed: int = 7) -> list[str]:
     """Texts made of the rules' start and trigger words (in random case), numbers and separators, so
     that near-matches, overlapping candidates and matches at the very start and end all occur."""
@@ -93,7 +81,7 @@ def _random_texts(count: int, seed: int = 7) -> list[str]:
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    return _corpus_texts() + _random_texts(2000)
+    return corpus_texts(presidio_every=4) + _random_texts(2000)
 
 
 def _outcome(find, *args):

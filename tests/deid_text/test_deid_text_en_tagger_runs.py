@@ -16,16 +16,13 @@ never produces.
 
 from __future__ import annotations
 
-import json
 import random
-from pathlib import Path
 
 import pytest
+from deid_text_corpora import corpus_texts
 
 from yizhi.deid.text.recognizers import english_tagger as et
 
-DATA = Path(__file__).parent / "data"
-PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
 LABELS = ["O"] * 6 + [f"{prefix}-{kind}" for prefix in "BI" for kind in et.LABEL_TYPES]
 
 
@@ -76,18 +73,9 @@ def plain_windows(words, hopeless_too=True, lower_text=False):
             for first, stop in stretches]
 
 
-def _corpus_texts() -> list[str]:
-    texts = []
-    for name in ("en_dev", "en_test"):
-        texts += [json.loads(line)["text"] for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-    if PRESIDIO_SET.exists():
-        texts += [sample["full_text"] for sample in json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))]
-    return texts
-
-
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    return _corpus_texts()
+    return corpus_texts(("en_dev", "en_test"))
 
 
 def _model_labels(text: str, tokens: list[str], words: list[tuple]) -> list[str]:

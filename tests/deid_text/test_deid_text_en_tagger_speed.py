@@ -10,25 +10,13 @@ but not to an ASCII \\s).
 
 from __future__ import annotations
 
-import json
 import random
-from pathlib import Path
 
 import pytest
+from deid_text_corpora import corpus_texts
 
 from yizhi.deid.text.recognizers import english_tagger as et
 
-DATA = Path(__file__).parent / "data"
-PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
-
-
-def _corpus_texts() -> list[str]:
-    texts = []
-    for name in ("en_dev", "en_test"):
-        texts += [json.loads(line)["text"] for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-    if PRESIDIO_SET.exists():
-        texts += [sample["full_text"] for sample in json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))]
-    return texts
 
 
 def _random_texts(count: int, seed: int = 29) -> list[str]:
@@ -44,7 +32,7 @@ def _random_texts(count: int, seed: int = 29) -> list[str]:
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    return _corpus_texts() + _random_texts(5000)
+    return corpus_texts(("en_dev", "en_test")) + _random_texts(5000)
 
 
 def test_ascii_expression_splits_every_ascii_character_as_the_unicode_one():

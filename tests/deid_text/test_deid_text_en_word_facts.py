@@ -12,20 +12,17 @@ overlaps resolve as they did with one sort by (start, -end).
 
 from __future__ import annotations
 
-import json
 import random
 import re
-from pathlib import Path
 
 import pytest
+from deid_text_corpora import corpus_texts
 
 from yizhi.deid.text.recognizers import english as en
 from yizhi.deid.text.recognizers import patterns
 from yizhi.deid.text.recognizers.base import _longest_digit_run, digit_run_asked
 from yizhi.deid.text.spans import make_span
 
-DATA = Path(__file__).parent / "data"
-PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
 
 
 # --- the plain reading (the recognizers as they were before the per-word facts) ----------------------
@@ -197,14 +194,6 @@ def plain_lowercase_names(text: str) -> list:
 
 
 # --- texts ----------------------------------------------------------------------------------------
-def _corpus_texts() -> list[str]:
-    texts = []
-    for name in ("en_dev", "en_test", "zh_dev", "zh_test"):
-        texts += [json.loads(line)["text"] for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-    if PRESIDIO_SET.exists():
-        texts += [sample["full_text"] for sample in json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))]
-    return texts
-
 
 _PIECES = (
     "Dr.", "dr", "Mrs", "Mr.", "Prof.", "Sir", "MD", "RN", "PhD", "Wife", "son", "The", "the", "and", "of", "van", "de", "Du",
@@ -229,7 +218,7 @@ def _random_texts(count: int, seed: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    return _corpus_texts() + _random_texts(4000, seed=5)
+    return corpus_texts() + _random_texts(4000, seed=5)
 
 
 def _rows(spans) -> list[tuple]:

@@ -11,22 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from pathlib import Path
 
 import pytest
+from deid_text_corpora import DATA, LABELED, PRESIDIO_SET, labeled_texts, presidio_texts
 
 from yizhi.deid.text import detect
 
-DATA = Path(__file__).parent / "data"
 SNAPSHOT = DATA / "spans_snapshot.json"
-PRESIDIO_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
-FILES = ("en_dev", "en_test", "zh_dev", "zh_test")
+FILES = LABELED
 
 
 def _texts(name: str) -> list[str]:
-    if name == "presidio":
-        return [sample["full_text"] for sample in json.loads(PRESIDIO_SET.read_text(encoding="utf-8"))]
-    return [json.loads(line)["text"] for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+    return presidio_texts() if name == "presidio" else labeled_texts(name)
 
 
 def digest(spans) -> str:

@@ -4,12 +4,12 @@ import json
 from pathlib import Path
 
 import pytest
+from deid_text_corpora import labeled_texts
 
 from yizhi.deid.text import detect
 from yizhi.deid.text.recognizers import tagger
 
-NOTES = [json.loads(line)["text"] for line in
-         (Path(__file__).parent / "data" / "zh_dev.jsonl").read_text(encoding="utf-8").splitlines()[:12]]
+NOTES = labeled_texts("zh_dev", 12)
 
 
 def test_batched_tags_equal_the_package_decoding_piece_by_piece():

