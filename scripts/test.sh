@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Run the whole suite on SQLite, then on a throwaway PostgreSQL server started here in a
 # temporary directory on a free port, and always stopped. Exit non-zero if either run fails.
+# Usage: scripts/test.sh [--postgres-only] [pytest arguments, e.g. tests/catalog]
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
+PY=${PY:-.venv/bin/python}
 only_postgres=0
-[ "${1:-}" = "--postgres-only" ] && only_postgres=1
+if [ "${1:-}" = "--postgres-only" ]; then only_postgres=1; shift; fi
 
 status=0
 if [ $only_postgres -eq 0 ]; then
   echo "=== test suite on SQLite ==="
-  env -u YIZHI_TEST_DATABASE_URL $PY -m pytest -q -p no:cacheprovider || status=1
+  env -u YIZHI_TEST_DATABASE_URL $PY -m pytest -q -p no:cacheprovider "$@" || status=1
 fi
 
 echo "=== test suite on PostgreSQL ==="
@@ -41,5 +42,5 @@ trap stop_pg EXIT
 "${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres yizhi_test || exit 1
 
 YIZHI_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$port/yizhi_test" \
-  $PY -m pytest -q -p no:cacheprovider || status=1
+  $PY -m pytest -q -p no:cacheprovider "$@" || status=1
 exit $status

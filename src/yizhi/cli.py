@@ -18,6 +18,7 @@ from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
 from yizhi.ledger.cli import app as ledger_app
 from yizhi.needs.cli import needs_app, solutions_app
+from yizhi.space.cli import space_app
 
 app = typer.Typer(help="YiZhi 医智 — the city's medical-AI support platform.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -265,6 +266,7 @@ app.add_typer(deid_app, name="deid")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(needs_app, name="needs")
 app.add_typer(solutions_app, name="solutions")
+app.add_typer(space_app, name="space")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)

@@ -42,15 +42,24 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+def localized_message(request: Request, exc: YizhiError) -> str:
+    """Pages always speak the reader's language; API answers do when the client asked for one
+    (``?lang=``, the language cookie, ``Accept-Language`` or the account's choice)."""
+    locale = getattr(request.state, "locale", i18n.DEFAULT_LOCALE)
+    if is_api(request) and getattr(request.state, "locale_source", "default") == "default":
+        return exc.message
+    return exc.localized(lambda text: i18n.gettext(locale, text))
+
+
 async def handle_domain_error(request: Request, exc: YizhiError) -> Response:
     if is_api(request):
-        return error_json(exc.status, exc.code, exc.message, exc.field)
+        return error_json(exc.status, exc.code, localized_message(request, exc), exc.field)
     if isinstance(exc, NotAuthenticated):
         target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
-    return error_page(request, exc.status, exc.message)
+    return error_page(request, exc.status, localized_message(request, exc))
 
 
 async def handle_http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -19,10 +19,12 @@ import random
 import re
 import sys
 import zlib
+from datetime import date, timedelta
 from collections.abc import Callable
 from pathlib import Path
 
 from faker import Faker
+from faker.providers.ssn.zh_CN import Provider as ZhSsnProvider
 
 SPLITS = {"dev": (0, 11), "test": (1, 29)}
 NOTES_PER_SPLIT = 320
@@ -46,6 +48,15 @@ SCHOOL_KINDS = ["第一中学", "实验小学", "外国语学校", "职业技术
 def _crc_split(value: str) -> int:
     return zlib.crc32(value.encode()) % 2
 
+
+
+# Dates and birthdays are drawn relative to this day, not to today: Faker's relative ranges
+# ("-10y", "today", date_of_birth, zh_CN ssn()) made the committed sets unreproducible a day later. It
+# is the day they were generated, so the same draws come out (windows and age limits are Faker's own).
+REFERENCE_DAY = date(2026, 11, 22)
+EN_REFERENCE_DAY = REFERENCE_DAY
+ZH_AREA_CODES = ZhSsnProvider.area_codes
+EN_WINDOW_START = date(2016, 11, 21)  # Faker's "-10y" from that day (3,652.4 days back)
 
 class _SplitValues:
     """Values drawn so that each falls in this split (by a checksum of the value): dev and test share none."""
@@ -98,15 +109,24 @@ class Values(_SplitValues):
     def digits(self, n: int) -> str:
         return "".join(self.rng.choice("0123456789") for _ in range(n))
 
+    def resident_id(self) -> str:
+        """Faker zh_CN's ``ssn()`` with its birthday counted back from REFERENCE_DAY, not today
+        (the same draws in the same order, so the committed sets stay reproducible)."""
+        age = timedelta(days=self.fake.random_int(18 * 365, 90 * 365))
+        birthday = (REFERENCE_DAY - age).strftime("%Y%m%d")
+        area = self.fake.random_element(ZH_AREA_CODES)
+        value = self.fake.numerify(area + birthday + "##") + self.fake.random.choice("0123456789")
+        return value + str((1 - 2 * int(value, 13)) % 11).replace("10", "X")
+
     def id18(self, bad: bool = False) -> str:
-        value = self.fake.ssn()
+        value = self.resident_id()
         if bad:
             check = "0123456789X".replace(value[-1], "")
             value = value[:-1] + self.rng.choice(check)
         return value
 
     def id15(self) -> str:
-        full = self.fake.ssn()
+        full = self.resident_id()
         return full[:6] + full[8:17]
 
     def mobile(self) -> str:
@@ -541,14 +561,17 @@ class EnglishValues(_SplitValues):
         self.fake.seed_instance(rng.randrange(1 << 30))
 
     def date(self) -> str:
-        day = self.fake.date_between(start_date="-10y", end_date="today")
+        day = self.fake.date_between(start_date=EN_WINDOW_START, end_date=EN_REFERENCE_DAY)
         forms = [day.strftime("%m/%d/%Y"), day.strftime("%B %d, %Y").replace(" 0", " "), day.strftime("%b %d, %Y").replace(" 0", " "),
                  day.isoformat(), f"{day.month}/{day.day}/{day.strftime('%y')}", day.strftime("%d %B %Y").lstrip("0"),
                  day.strftime("%B %d").replace(" 0", " "), f"{day.isoformat()} {self.rng.randint(0, 23):02d}:{self.rng.randint(0, 59):02d}"]
         return self.rng.choice(forms)
 
     def dob(self) -> str:
-        day = self.fake.date_of_birth(minimum_age=18, maximum_age=100)
+        start = EN_REFERENCE_DAY.replace(year=EN_REFERENCE_DAY.year - 101)
+        end = EN_REFERENCE_DAY.replace(year=EN_REFERENCE_DAY.year - 18)
+        day = self.fake.date_time_ad(start_datetime=start, end_datetime=end).date()
+        day = day if day != start else day + timedelta(days=1)
         return self.rng.choice([day.strftime("%m/%d/%Y"), day.isoformat()])
 
     def phone(self) -> str:

@@ -1,0 +1,1 @@
+"""Access: requests (apply — use — feedback), reviewed grants with expiry, closure reports, register."""

@@ -1,0 +1,1 @@
+"""Catalog: datasets, their immutable versions (``SLUG@N``), quality reports and cards."""

@@ -1,0 +1,81 @@
+"""Tables of the catalog: datasets and their immutable versions.
+
+A version's files (Parquet tables, de-identified DICOM, manifest) live on disk under
+``<data_dir>/datasets/<slug>/<number>/`` (see :mod:`yizhi.catalog.store`); the row holds what
+pages, grants and queries need without opening them: the tables' schemas, the root hash, the card.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from yizhi.accounts.models import Organization
+from yizhi.db import Base, UTCDateTime, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
+
+
+class VersionState(enum.StrEnum):
+    building = "building"      # the ingest job is writing it
+    ready = "ready"            # built, visible to its hospital, card may still be edited
+    failed = "failed"          # the build failed; nothing of it is used
+    published = "published"    # in the catalog; others may apply for it
+    withdrawn = "withdrawn"    # no new grants; existing ones decide for themselves
+
+
+class Dataset(Base):
+    __tablename__ = "catalog_datasets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    template: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    allow_extracts: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    versions: Mapped[list[DatasetVersion]] = relationship(back_populates="dataset",
+                                                          order_by="DatasetVersion.number")
+
+
+class DatasetVersion(Base):
+    __tablename__ = "catalog_versions"
+    __table_args__ = (UniqueConstraint("dataset_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("catalog_datasets.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[VersionState] = mapped_column(_enum(VersionState, "catalog_version_state"),
+                                                default=VersionState.building)
+    # sha256 hex of the manifest (the version's identity, recorded on the ledger when built)
+    root_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # {table: {"columns": {column: arrow type as text}, "rows": int}}
+    tables: Mapped[dict] = mapped_column(JSON, default=dict)
+    card: Mapped[dict] = mapped_column(JSON, default=dict)
+    quality: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    dataset: Mapped[Dataset] = relationship(back_populates="versions")
+
+    @property
+    def ref(self) -> str:
+        """``SLUG@N``, the name every later capability uses."""
+        return f"{self.dataset.slug}@{self.number}"
+
+    @property
+    def organization_id(self) -> int:
+        return self.dataset.organization_id
+
+    def columns_of(self, table: str) -> dict[str, str]:
+        return dict((self.tables.get(table) or {}).get("columns") or {})

@@ -1,0 +1,1 @@
+"""Tier B tables: sandboxed jobs, their held outputs and the checkers' reviews, compute metering."""

@@ -1,0 +1,1 @@
+"""Tier A tables: the audited query log and differential-privacy budget spending."""
