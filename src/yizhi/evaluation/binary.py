@@ -189,7 +189,7 @@ def _newton_slope(x, y, w, iterations):
     a = np.zeros(w.shape[0])
     b = np.ones(w.shape[0])
     for _ in range(iterations):
-        eta = a[:, None] + b[:, None] * x
+        eta = np.clip(a[:, None] + b[:, None] * x, -40, 40)   # separable resamples diverge; keep them finite
         p = 1.0 / (1.0 + np.exp(-eta))
         r = w * (y - p)
         v = w * p * (1 - p)
@@ -199,6 +199,7 @@ def _newton_slope(x, y, w, iterations):
         with np.errstate(invalid="ignore", divide="ignore"):
             da, db = (h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det
         a, b = a + np.nan_to_num(da), b + np.nan_to_num(db)
+        a, b = np.clip(a, -1e6, 1e6), np.clip(b, -1e6, 1e6)
         if np.nanmax(np.abs(np.nan_to_num(da)) + np.abs(np.nan_to_num(db)), initial=0) < 1e-12:
             break
     return np.where(np.isfinite(b), b, np.nan)
@@ -207,7 +208,7 @@ def _newton_slope(x, y, w, iterations):
 def _newton_offset(x, y, w, iterations):
     a = np.zeros(w.shape[0])
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(a[:, None] + x)))
+        p = 1.0 / (1.0 + np.exp(-np.clip(a[:, None] + x, -40, 40)))
         g = (w * (y - p)).sum(1)
         h = (w * p * (1 - p)).sum(1)
         with np.errstate(invalid="ignore", divide="ignore"):
