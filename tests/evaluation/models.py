@@ -33,9 +33,9 @@ def _io(width: int = 4):
             [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])])
 
 
-def external_data_onnx(path: str = "/etc/passwd") -> bytes:
-    inputs, outputs = _io()
-    weight = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4, 2])
+def external_data_onnx(path: str = "/etc/passwd", width: int = 7) -> bytes:
+    inputs, outputs = _io(width)
+    weight = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[width, 2])
     weight.data_location = TensorProto.EXTERNAL
     for key, value in (("location", path), ("offset", "0"), ("length", "32")):
         entry = weight.external_data.add()
@@ -44,15 +44,15 @@ def external_data_onnx(path: str = "/etc/passwd") -> bytes:
     return _model([node], inputs, outputs, [weight]).SerializeToString()
 
 
-def custom_domain_onnx() -> bytes:
-    inputs, outputs = _io()
+def custom_domain_onnx(width: int = 7) -> bytes:
+    inputs, outputs = _io(width)
     node = helper.make_node("Exfiltrate", ["input"], ["probabilities"], domain="com.evil")
     return _model([node], inputs, outputs, opsets=(("", 17), ("com.evil", 1))).SerializeToString()
 
 
-def memory_bomb_onnx(elements: int = 1 << 36) -> bytes:
+def memory_bomb_onnx(elements: int = 1 << 36, width: int = 7) -> bytes:
     """Reads its input, then asks for a tensor of ``elements`` floats (256 GiB by default)."""
-    inputs, outputs = _io()
+    inputs, outputs = _io(width)
     shape = helper.make_tensor("shape", TensorProto.INT64, [2], [elements // 2, 2])
     nodes = [
         helper.make_node("ConstantOfShape", ["shape"], ["big"], value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0])),
