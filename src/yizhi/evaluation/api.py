@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Request, UploadFile
+from starlette.datastructures import UploadFile as StarletteUpload
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from yizhi.accounts.permissions import authorize
-from yizhi.errors import N_, NotFound, PayloadTooLarge
+from yizhi.errors import N_, NotFound, PayloadTooLarge, ValidationFailed
 from yizhi.evaluation import permissions as _rules  # noqa: F401  (registers the rules)
 from yizhi.evaluation import render, service
 from yizhi.evaluation.leaderboard import leaderboard
@@ -81,18 +80,25 @@ async def _read_upload(upload: UploadFile, limit_mb: int, what: str) -> bytes:
 
 
 @router.post("/benchmarks/{slug}/submissions", status_code=202)
-async def submit(slug: str, db: DbSession, person: CurrentPerson, model: Annotated[UploadFile, File()],
-                 org: Annotated[str, Form()], parity: Annotated[UploadFile | None, File()] = None,
-                 phase_id: Annotated[int | None, Form()] = None):
+async def submit(slug: str, request: Request, db: DbSession, person: CurrentPerson):
+    """Multipart: ``model`` (file), ``org``, optional ``parity`` (file) and ``phase_id``. The form is read
+    after the benchmark is found and visible, so an unknown benchmark answers 404 whatever the body."""
     benchmark = service.get_benchmark(db, slug)
     authorize(person, "evaluation.benchmark.view", benchmark)
+    form = await request.form()
+    model, parity, org = form.get("model"), form.get("parity"), form.get("org")
+    if not isinstance(org, str) or not isinstance(model, StarletteUpload):
+        raise ValidationFailed(N_("send the model as a file field 'model' and the organisation as 'org'"),
+                               field="model")
     organization = service.org_by_slug(db, org)
     authorize(person, "evaluation.submit", organization)
     settings = get_evaluation_settings()
     model_bytes = await _read_upload(model, settings.max_model_mb, "model")
-    parity_bytes = await _read_upload(parity, settings.max_parity_mb, "parity bundle") if parity else None
+    parity_bytes = await _read_upload(parity, settings.max_parity_mb, "parity bundle") \
+        if isinstance(parity, StarletteUpload) else None
+    phase = form.get("phase_id")
     submission = service.submit(db, benchmark=benchmark, org=organization, model=model_bytes, parity=parity_bytes,
-                                actor=person, phase_id=phase_id)
+                                actor=person, phase_id=int(phase) if isinstance(phase, str) and phase.isdigit() else None)
     db.commit()
     out = _submission_out(submission)
     if submission.state == SubmissionState.refused:

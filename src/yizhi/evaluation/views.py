@@ -3,9 +3,8 @@ competition (public)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile as StarletteUpload
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
@@ -51,24 +50,26 @@ def submit_page(slug: str, request: Request, db: DbSession, person: CurrentPerso
 
 
 @router.post("/evaluation/benchmarks/{slug}/submit")
-async def submit_form(slug: str, request: Request, db: DbSession, person: CurrentPerson,
-                      model: Annotated[UploadFile, File()], org: Annotated[str, Form()],
-                      parity: Annotated[UploadFile | None, File()] = None):
+async def submit_form(slug: str, request: Request, db: DbSession, person: CurrentPerson):
     benchmark = service.get_benchmark(db, slug)
     authorize(person, "evaluation.benchmark.view", benchmark)
+    form = await request.form()
+    model, parity, org = form.get("model"), form.get("parity"), form.get("org")
+    back = f"/evaluation/benchmarks/{slug}/submit"
+    if not isinstance(org, str) or not isinstance(model, StarletteUpload):
+        return redirect_with_flash(back, N_("Choose an ONNX model file"), "error")
     organization = service.org_by_slug(db, org)
     authorize(person, "evaluation.submit", organization)
     settings = get_evaluation_settings()
-    model_bytes = await _read_upload(model, settings.max_model_mb, "model")
-    parity_bytes = await _read_upload(parity, settings.max_parity_mb, "parity bundle") \
-        if parity is not None and parity.filename else None
     try:
+        model_bytes = await _read_upload(model, settings.max_model_mb, "model")
+        parity_bytes = await _read_upload(parity, settings.max_parity_mb, "parity bundle") \
+            if isinstance(parity, StarletteUpload) and parity.filename else None
         submission = service.submit(db, benchmark=benchmark, org=organization, model=model_bytes, parity=parity_bytes,
                                     actor=person)
     except YizhiError as exc:
         db.rollback()
-        return redirect_with_flash(f"/evaluation/benchmarks/{slug}/submit", exc.localized(translator(request)),
-                                   "error")
+        return redirect_with_flash(back, exc.localized(translator(request)), "error")
     db.commit()
     return redirect_with_flash(f"/evaluation/submissions/{submission.id}",
                                N_("Submission received") if submission.state != SubmissionState.refused
