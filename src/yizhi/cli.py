@@ -16,6 +16,7 @@ from rich.table import Table
 from yizhi import __version__
 from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
+from yizhi.evaluation.cli import eval_app
 from yizhi.ledger.cli import app as ledger_app
 from yizhi.needs.cli import needs_app, solutions_app
 from yizhi.space.cli import space_app
@@ -267,6 +268,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(needs_app, name="needs")
 app.add_typer(solutions_app, name="solutions")
 app.add_typer(space_app, name="space")
+app.add_typer(eval_app, name="eval")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)

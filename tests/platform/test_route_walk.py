@@ -26,6 +26,8 @@ PUBLIC_ROUTES = {
     ("GET", "/needs/lists"), ("GET", "/needs/lists/{release_id:int}"),
     ("GET", "/api/v1/needs/releases"), ("GET", "/api/v1/needs/releases/{release_id}"),
     ("GET", "/api/v1/needs/releases/{release_id}/export.{fmt}"),
+    # Competitions (创新大赛) have a public page with their leaderboards (aggregates only).
+    ("GET", "/evaluation/competitions/{slug}"), ("GET", "/api/v1/evaluation/competitions/{slug}"),
 }
 
 
