@@ -1,0 +1,32 @@
+"""What a worker needs to process one work item, rebuilt from plain data once per process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from yizhi.ingest.identity import Identity
+from yizhi.ingest.profile import Profile
+
+
+@dataclass(frozen=True)
+class Context:
+    profile: Profile
+    identity: Identity
+
+
+@lru_cache(maxsize=4)
+def _context(profile_json: str, key: bytes) -> Context:
+    profile = Profile.model_validate(json.loads(profile_json))
+    return Context(profile, Identity(key, profile.text_policy, profile.language))
+
+
+def context_for(item: dict) -> Context:
+    return _context(item["profile"], item["key"])
+
+
+def table_name(source_name: str) -> str:
+    """``labs.csv`` → ``labs``: the export's table name for an uploaded table."""
+    stem = source_name.rsplit("/", 1)[-1]
+    return stem.rsplit(".", 1)[0] if "." in stem else stem
