@@ -112,14 +112,21 @@ def finish(version_id: int, result) -> None:
         card.update(cards.figures_from_build(version.stats, version.quality))
         card["publisher"] = version.dataset.organization.name
         version.card = card
-        if result.stats.get("modalities"):
-            dataset = version.dataset
-            dataset.modalities = sorted(set(dataset.modalities or []) | set(result.stats["modalities"]))
+        dataset = version.dataset
+        dataset.modalities = sorted(set(dataset.modalities or []) | facet_modalities(result.stats))
         version.state, version.built_at, version.error = VersionState.ready, utcnow(), ""
         ledger.record(session, "dataset.version_built", f"dataset_version:{version.id}",
                       {"version": version.ref, "root_hash": version.root_hash},
                       actor=f"user:{version.created_by_id}" if version.created_by_id else None,
                       org=version.dataset.organization.slug)
+
+
+def facet_modalities(stats: dict) -> set[str]:
+    """Modalities for the catalog's facet: DICOM modality codes, and EMR for records and notes."""
+    found = {m for m in (stats.get("dicom_series") or {}) if m and m != "unknown"}
+    if set(stats.get("modalities") or []) & {"fhir", "tables", "notes"}:
+        found.add("EMR")
+    return found
 
 
 def fail(version_id: int, job_id: int | None, exc: BaseException) -> tuple[str, bool]:

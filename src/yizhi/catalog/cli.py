@@ -14,6 +14,7 @@ organisation named, without a person. Errors are one line on stderr and exit cod
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
@@ -24,6 +25,22 @@ import typer
 datasets_app = typer.Typer(help="Datasets: ingest hospital data into versions, publish them with cards.",
                            no_args_is_help=True)
 POLL_SECONDS = 0.5
+
+
+def _errors(fn):
+    """A domain error becomes one line on stderr and exit code 1 (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from yizhi.errors import YizhiError
+
+        try:
+            return fn(*args, **kwargs)
+        except YizhiError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
 
 
 def _session():
@@ -37,6 +54,7 @@ def _echo_err(message: str) -> None:
 
 
 @datasets_app.command("create")
+@_errors
 def create(
     slug: str,
     org: Annotated[str, typer.Option(help="Slug of the organisation that owns the data.")],
@@ -71,6 +89,7 @@ def _store_path(session, org, path: Path):
 
 
 @datasets_app.command("ingest")
+@_errors
 def ingest(
     slug: str,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: FHIR .json/.ndjson, DICOM, .zip, .csv, "
@@ -134,6 +153,7 @@ def _run_to_end(version_id: int, job_id: int) -> None:
 
 
 @datasets_app.command("show")
+@_errors
 def show(
     name: Annotated[str, typer.Argument(metavar="SLUG[@N]")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -176,6 +196,7 @@ def _print_plain(out: dict) -> None:
 
 
 @datasets_app.command("publish")
+@_errors
 def publish(ref: Annotated[str, typer.Argument(metavar="SLUG@N")]) -> None:
     """Publish a built version (refused, naming them, while card fields are missing)."""
     from yizhi.catalog import service, versions
@@ -186,6 +207,7 @@ def publish(ref: Annotated[str, typer.Argument(metavar="SLUG@N")]) -> None:
 
 
 @datasets_app.command("withdraw")
+@_errors
 def withdraw(ref: Annotated[str, typer.Argument(metavar="SLUG@N")]) -> None:
     """Withdraw a published version (no new grants on it)."""
     from yizhi.catalog import service, versions
@@ -196,6 +218,7 @@ def withdraw(ref: Annotated[str, typer.Argument(metavar="SLUG@N")]) -> None:
 
 
 @datasets_app.command("retry")
+@_errors
 def retry(ref: Annotated[str, typer.Argument(metavar="SLUG@N")]) -> None:
     """Build a failed version again (e.g. after uploading a purged raw file again)."""
     from yizhi.catalog import service, versions
@@ -209,6 +232,7 @@ def retry(ref: Annotated[str, typer.Argument(metavar="SLUG@N")]) -> None:
 
 
 @datasets_app.command("export")
+@_errors
 def export(ref: Annotated[str, typer.Argument(metavar="SLUG@N")], out_dir: Path) -> None:
     """Write the version to OUT_DIR: manifest.json, tables/*.parquet, dicom/..., card.json, croissant.json."""
     from yizhi.catalog import export as exporter
@@ -220,6 +244,7 @@ def export(ref: Annotated[str, typer.Argument(metavar="SLUG@N")], out_dir: Path)
 
 
 @datasets_app.command("card")
+@_errors
 def card(
     ref: Annotated[str, typer.Argument(metavar="SLUG@N")],
     format: Annotated[str, typer.Option("--format", help="croissant, dcat or json.")] = "croissant",
@@ -233,6 +258,7 @@ def card(
 
 
 @datasets_app.command("describe")
+@_errors
 def describe(
     ref: Annotated[str, typer.Argument(metavar="SLUG@N")],
     set_: Annotated[list[str] | None, typer.Option("--set", help="FIELD=VALUE (lists: separate with ';').")] = None,

@@ -13,6 +13,7 @@ import json
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
+DCAT3 = Namespace(str(DCAT))  # dcat:version is DCAT 3; rdflib's closed DCAT namespace predates it
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 HEALTH = Namespace("http://healthdataportal.eu/ns/health#")
@@ -40,7 +41,7 @@ def dataset_graph(info: dict) -> Graph:
     subject = URIRef(info["url"])
     graph.add((subject, RDF.type, DCAT.Dataset))
     graph.add((subject, DCTERMS.identifier, Literal(info["ref"])))
-    graph.add((subject, DCAT.version, Literal(str(info["number"]))))
+    graph.add((subject, DCAT3.version, Literal(str(info["number"]))))
     if info.get("published_at"):
         graph.add((subject, DCTERMS.issued, Literal(info["published_at"], datatype=XSD.dateTime)))
     _texts(graph, subject, card)

@@ -1,4 +1,4 @@
-"""A quality report per table from its Parquet file: rows, columns and types, share of nulls,
+"""A quality report per table (the same shape as the ingest pipeline's ``quality.json``) from its Parquet file: rows, columns and types, share of nulls,
 distinct counts and ranges — for versions made without the ingest pipeline (tests, demo data
 that is already de-identified). Ingested versions carry the report the pipeline wrote."""
 
@@ -19,7 +19,7 @@ def column_quality(column: pa.ChunkedArray) -> dict:
     if (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
             or pa.types.is_temporal(column.type)) and rows > nulls:
         bounds = pc.min_max(column).as_py()
-        entry["min"], entry["max"] = _plain(bounds["min"]), _plain(bounds["max"])
+        entry["range"] = [_plain(bounds["min"]), _plain(bounds["max"])]
     return entry
 
 
