@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from yizhi.accounts.models import Organization, Person
 from yizhi.accounts.permissions import authorize
 from yizhi.catalog import cards
+from yizhi.catalog import permissions as _rules  # noqa: F401  (registers the permission rules)
 from yizhi.catalog.models import Dataset, DatasetVersion
 from yizhi.errors import N_, Conflict, NotFound, ValidationFailed
 

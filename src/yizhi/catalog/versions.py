@@ -14,6 +14,7 @@ from yizhi import ledger
 from yizhi.accounts.models import Person
 from yizhi.accounts.permissions import authorize
 from yizhi.catalog import cards, diff, keys, service
+from yizhi.catalog import permissions as _rules  # noqa: F401  (registers the permission rules)
 from yizhi.catalog.models import Dataset, DatasetVersion, Upload, VersionState
 from yizhi.db import utcnow
 from yizhi.errors import N_, Conflict, ValidationFailed
