@@ -26,6 +26,9 @@ PUBLIC_ROUTES = {
     ("GET", "/needs/lists"), ("GET", "/needs/lists/{release_id:int}"),
     ("GET", "/api/v1/needs/releases"), ("GET", "/api/v1/needs/releases/{release_id}"),
     ("GET", "/api/v1/needs/releases/{release_id}/export.{fmt}"),
+    # The data catalog's published cards are public (counts after disclosure control; no rows).
+    ("GET", "/catalog"), ("GET", "/catalog/{slug}"), ("GET", "/catalog/{slug}/{number:int}"),
+    ("GET", "/api/v1/datasets/catalog"), ("GET", "/api/v1/datasets/catalog/{slug}/{number}/card"),
 }
 
 
