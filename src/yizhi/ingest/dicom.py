@@ -60,8 +60,8 @@ class DatasetDeidentifier(Deidentifier):
 
 
 @lru_cache(maxsize=4)
-def _deidentifier(profile_json: str, key: bytes) -> DatasetDeidentifier:
-    context = _context(profile_json, key)
+def _deidentifier(profile_json: str, key: bytes, known: str | None) -> DatasetDeidentifier:
+    context = context_for({"profile": profile_json, "key": key, "known": known})
     identity = context.identity
     holder: dict = {}
 
@@ -72,10 +72,6 @@ def _deidentifier(profile_json: str, key: bytes) -> DatasetDeidentifier:
     deidentifier = DatasetDeidentifier(key, options, clean, identity=identity)
     holder["d"] = deidentifier
     return deidentifier
-
-
-def _context(profile_json: str, key: bytes):
-    return context_for({"profile": profile_json, "key": key})
 
 
 # ---- planning --------------------------------------------------------------------------------
@@ -149,7 +145,7 @@ def _one_file(item: dict, path: Path, log: ProblemLog, result: dict) -> None:
         if reason:
             result["quarantine"].append({"source": source, "member": member, "reason": reason})
             return
-        deidentifier = _deidentifier(item["profile"], item["key"])
+        deidentifier = _deidentifier(item["profile"], item["key"], item.get("known"))
         try:
             deidentifier.deidentify(ds)
             relative = _output_path(ds, item)

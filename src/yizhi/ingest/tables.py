@@ -292,3 +292,39 @@ def _k_anonymise(table: pa.Table, table_map: TableMap, k: int, context: Context,
         raise ValidationFailed(N_("%(file)s: k-anonymity could not be reached (%(reason)s)"),
                                params={"file": source, "reason": str(exc)}, field=f"tables.{source}.k") from None
     return result.table
+
+
+_KIND_OF_COLUMN = [(re.compile(r"phone|tel|mobile|电话|手机", re.I), "PHONE"), (re.compile(r"mail|邮箱", re.I), "EMAIL"),
+                   (re.compile(r"address|地址|住址|street", re.I), "ADDRESS"), (re.compile(r"name|姓名|名字", re.I), "NAME")]
+
+
+def known_values(item: dict) -> dict[str, list[list[str]]]:
+    """Pre-pass: {patient id: [[value, type]]} from the table's direct-identifier columns."""
+    context = context_for(item)
+    source, path = item["source"], Path(item["path"])
+    table_map = context.profile.tables.get(source)
+    log = ProblemLog(source)
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            columns, batches = _parquet_batches(path, source)
+        else:
+            columns, batches = _csv_batches(path, source, table_map.separator if table_map else None,
+                                            table_map.encoding if table_map else None, log, None)
+        table_map = table_map or auto_map(columns, source)
+        _check_map(table_map, columns, source)
+    except ValidationFailed:
+        return {}  # the main pass reports it
+    kinds = {name: next((kind for pattern, kind in _KIND_OF_COLUMN if pattern.search(name)), "ID_NUMBER")
+             for name in table_map.direct_identifiers}
+    found: dict[str, set] = {}
+    try:
+        for batch in batches:
+            patients = batch.column(table_map.patient_id).to_pylist()
+            for name, kind in kinds.items():
+                for patient, value in zip(patients, batch.column(name).to_pylist()):
+                    text = "" if value is None else str(value).strip()
+                    if patient is not None and str(patient).strip() and len(text) >= 2:
+                        found.setdefault(str(patient).strip(), set()).add((text, kind))
+    except (ValidationFailed, _TypesChanged):
+        pass
+    return {patient: sorted([list(v) for v in values]) for patient, values in found.items()}

@@ -149,9 +149,11 @@ class ResourceDeidentifier:
         if isinstance(meta, dict):
             for key in META_REMOVED:
                 meta.pop(key, None)
+        skip = ("resourceType", "id", "meta")
         if resource_type == "Patient":
             self._patient_fields(resource, pseudonym)
-        self._object(resource, resource_type, pseudonym, local, skip=("resourceType", "id", "meta"))
+            skip += ("birthDate",)  # already reduced to its (shifted) year
+        self._object(resource, resource_type, pseudonym, local, skip=skip)
 
     def _patient_fields(self, resource: dict, pseudonym: str | None) -> None:
         birth = resource.get("birthDate")

@@ -40,7 +40,7 @@ class _Flattener:
         self.by_type: dict[str, list[View]] = {}
         for view in self.views:
             self.by_type.setdefault(view.resource, []).append(view)
-        self.deid = ResourceDeidentifier(context.identity, context.profile, item.get("patient_keys"))
+        self.deid = ResourceDeidentifier(context.identity, context.profile, context.patient_keys)
         self.log = ProblemLog(item["source"])
         self.part_dir = Path(item["part_dir"])
         self.writers = {view.name: PartWriter(self.part_dir / f"{view.name}.parquet", view.schema) for view in self.views}
