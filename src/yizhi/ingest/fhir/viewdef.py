@@ -20,6 +20,10 @@ from decimal import Decimal
 from typing import Any
 
 import fhirpathpy
+from antlr4 import CommonTokenStream, InputStream, Token
+from antlr4.error.ErrorListener import ErrorListener
+from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
+from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
 import pyarrow as pa
 from fhirpathpy.models import models
 
@@ -287,8 +291,34 @@ def _column(item, where: str, constants: dict) -> Column:
     return Column(name, path, fhir_type, collection, _compile(path, f"{where}.path", constants))
 
 
+class _StrictListener(ErrorListener):
+    """fhirpathpy's parser recovers from syntax errors silently; a view must not."""
+
+    def syntaxError(self, recognizer, offending_symbol, line, column, message, error):  # noqa: N802 (antlr's name)
+        raise SyntaxError(f"column {column + 1}: {message}")
+
+
+def _check_syntax(expression: str) -> None:
+    lexer = FHIRPathLexer(InputStream(expression))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(_StrictListener())
+    tokens = CommonTokenStream(lexer)
+    parser = FHIRPathParser(tokens)
+    parser.removeErrorListeners()
+    parser.addErrorListener(_StrictListener())
+    parser.expression()
+    if tokens.LA(1) != Token.EOF:
+        raise SyntaxError("unexpected text after the expression")
+
+
 def _compile(expression: str, where: str, constants: dict, raw: bool = False):
     expression = _with_constants(expression, constants)
+    # $this at the root is the input (fhirpathpy only sets it inside functions): %context says so
+    expression = re.sub(r"^\s*\$this\b", "%context", expression)
+    try:
+        _check_syntax(expression)
+    except Exception as exc:
+        raise ViewError(where, f"not a valid FHIRPath expression ({str(exc).splitlines()[0][:120]})") from None
     options = {"userInvocationTable": USER_FUNCTIONS}
     if raw:
         options["returnRawData"] = True
