@@ -117,10 +117,10 @@ def test_binary_junk_named_csv(tmp_path):
 
 
 def test_bad_encoding_midway_is_refused_with_the_file(tmp_path):
-    good = "patient_id,note\n" + "".join(f"p{i},ok\n" for i in range(20))
+    good = "patient_id,note\n" + "".join(f"p{i},血糖正常\n" for i in range(20))
     data = good.encode() + b"p99,\xff\xfe\xfa broken\n"
     error = _refused(tmp_path, {"labs.csv": data})
-    assert "labs.csv" in error.message
+    assert "labs.csv, line 22" in error.message and "not UTF-8" in error.message
 
 
 def test_profile_naming_a_missing_column(tmp_path):
