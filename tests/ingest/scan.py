@@ -14,7 +14,7 @@ def _decoded_texts(path: Path) -> list[str]:
         table = pq.read_table(path)
         return [repr(table.to_pylist()), repr(pq.read_metadata(path).to_dict())]
     if path.suffix == ".dcm":
-        ds = pydicom.dcmread(path)
+        ds = pydicom.dcmread(path, force=True)
         texts = []
         ds.walk(lambda _ds, elem: texts.append(f"{elem.tag} {elem.value!r} {elem.value}"))
         return texts
