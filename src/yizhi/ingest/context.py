@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,16 +15,19 @@ from yizhi.ingest.profile import Profile
 class Context:
     profile: Profile
     identity: Identity
+    patient_keys: dict  # FHIR Patient logical id -> the id patients are keyed by (see known.py)
 
 
 @lru_cache(maxsize=4)
-def _context(profile_json: str, key: bytes) -> Context:
+def _context(profile_json: str, key: bytes, known_path: str | None) -> Context:
     profile = Profile.model_validate(json.loads(profile_json))
-    return Context(profile, Identity(key, profile.text_policy, profile.language))
+    known = json.loads(Path(known_path).read_text(encoding="utf-8")) if known_path else {}
+    identity = Identity(key, profile.text_policy, profile.language, known.get("values"))
+    return Context(profile, identity, known.get("keys", {}))
 
 
 def context_for(item: dict) -> Context:
-    return _context(item["profile"], item["key"])
+    return _context(item["profile"], item["key"], item.get("known"))
 
 
 def table_name(source_name: str) -> str:

@@ -28,12 +28,34 @@ def detect_encoding(path: Path, name: str) -> str:
                                params={"file": name}, field="file")
     if _decodes(sample, "utf-8"):
         return "utf-8"
+    bad = _mostly_utf8_but(sample)
+    if bad is not None:
+        raise ValidationFailed(N_("%(file)s, line %(line)s: bytes that are not UTF-8, in a file that is "
+                                  "otherwise UTF-8; save it in one encoding"),
+                               params={"file": name, "line": sample[:bad].count(b"\n") + 1}, field="file")
     best = from_bytes(sample).best()
     if best is None:
         raise ValidationFailed(N_("%(file)s: the text encoding could not be recognised; save it as UTF-8"),
                                params={"file": name}, field="file")
     encoding = best.encoding.lower().replace("_", "")
     return "gb18030" if encoding in _GB_FAMILY else best.encoding
+
+
+def _mostly_utf8_but(sample: bytes) -> int | None:
+    """Offset of the first invalid byte when the sample has real UTF-8 multi-byte text before it
+    (a file broken midway, not a file in another encoding); else None."""
+    try:
+        sample.decode("utf-8")
+        return None
+    except UnicodeDecodeError as error:
+        start = error.start
+    before = sample[:start]
+    try:
+        decoded = before.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    multibyte = sum(1 for ch in decoded if ord(ch) > 0x7F)
+    return start if multibyte >= 2 else None
 
 
 def _decodes(sample: bytes, encoding: str) -> bool:

@@ -18,7 +18,8 @@ from functools import lru_cache
 from yizhi.deid.keys import derive
 from yizhi.deid.text import detect_many
 from yizhi.deid.text.pipeline import resolve_language
-from yizhi.deid.text.transform import Surrogates, apply_policy, shift_date
+from yizhi.deid.text.transform import Surrogates, apply_policy, shift_date, tag_for
+from yizhi.ingest.known import scrub
 
 NO_PATIENT = "\x00no-patient"  # records that name no patient share one dataset-wide shift
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(T.*)?")
@@ -27,12 +28,14 @@ _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(T.*)?")
 class Identity:
     """Pseudonyms, date shifts and text cleaning under one dataset key (cheap to build)."""
 
-    def __init__(self, key: bytes, text_policy: str = "surrogate", language: str = "auto") -> None:
+    def __init__(self, key: bytes, text_policy: str = "surrogate", language: str = "auto",
+                 known: dict[str, list[list[str]]] | None = None) -> None:
         if not isinstance(key, bytes) or len(key) < 16:
             raise ValueError("the dataset key must be at least 16 bytes")
         self.key = key
         self.text_policy = text_policy
         self.language = language
+        self.known = known or {}  # pseudonym -> [[value, type]]: what the dataset says identifies them
         self._pseudonyms: dict[str, str] = {}
         self._shifts: dict[str, int] = {}
 
@@ -78,12 +81,19 @@ class Identity:
             return out
         batch = [texts[i] for i in todo]
         languages = [resolve_language(text, self.language) for text in batch]
+        if self.known:
+            batch = [self._scrub_known(text, pseudonyms[i], lang) for i, text, lang in zip(todo, batch, languages)]
         found = detect_many(batch, self.language)
         for i, text, lang, spans in zip(todo, batch, languages, found):
+            out[i] = text
             if spans:
                 out[i] = apply_policy(text, spans, lang, self.text_policy, self.key,
                                       pseudonyms[i] or NO_PATIENT).text
         return out
+
+    def _scrub_known(self, text: str, pseudonym: str | None, lang: str) -> str:
+        known = self.known.get(pseudonym or "")
+        return scrub(text, known, lambda kind: tag_for(kind, lang)) if known else text
 
     def clean_text(self, text: str, pseudonym: str | None) -> str:
         return self.clean_texts([text], [pseudonym])[0]

@@ -20,8 +20,10 @@ from yizhi.catalog.manifest import write_manifest
 from yizhi.config import get_settings
 from yizhi.engine import map_parallel
 from yizhi.errors import N_, ValidationFailed
+from yizhi.ingest import known
 from yizhi.ingest import stats as version_stats
 from yizhi.ingest.context import table_name
+from yizhi.ingest.identity import Identity
 from yizhi.ingest.parquet_io import merge_parts
 from yizhi.ingest.problems import merge as merge_problems
 from yizhi.ingest.profile import Profile
@@ -69,6 +71,7 @@ def _build(sources, out_dir: Path, scratch: Path, profile: Profile, key: bytes, 
         raise ValidationFailed(N_("nothing to ingest: no files were given"), field="sources")
     _check_profile_tables(profile, classified)
     items = _plan(classified, profile, key, scratch)
+    _known_pass(items, profile, key, scratch)
     results = _run(items, progress)
     tables_dir = out_dir / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
@@ -158,6 +161,24 @@ def _plan(classified: list[Classified], profile: Profile, key: bytes, scratch: P
         item["part_dir"] = str(scratch / "parts" / f"{index:06d}")
         item["index"] = index
     return items
+
+
+def _known_pass(items: list[dict], profile: Profile, key: bytes, scratch: Path) -> None:
+    """Collect what identifies each patient (known.py) and point every item at it."""
+    wanted = [{**item, "max_line_bytes": profile.limits.max_line_bytes, "max_json_bytes": profile.limits.max_json_bytes,
+               "patient_identifier_system": profile.fhir.patient_identifier_system}
+              for item in items if item["kind"] in ("fhir-ndjson", "fhir-json", "table")]
+    if not wanted:
+        return
+    workers = get_settings().workers if len(wanted) > 1 else 1
+    found = list(map_parallel(known.collect, wanted, workers=workers, chunksize=1))
+    identity = Identity(key)
+    merged = known.merge(found, identity.pseudonym)
+    scratch.mkdir(parents=True, exist_ok=True)
+    path = scratch / "known.json"
+    path.write_text(json.dumps(merged, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    for item in items:
+        item["known"] = str(path)
 
 
 def _run(items: list[dict], progress: Progress | None) -> list[dict]:

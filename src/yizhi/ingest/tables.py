@@ -166,12 +166,21 @@ def _parquet_batches(path: Path, source: str) -> tuple[list[str], Iterator[pa.Re
 
 
 # ---- the column map ----------------------------------------------------------------------------
+def _long_integers(column: pa.Array) -> bool:
+    """Integers of 7 digits or more (phone, ID and record numbers look like that)."""
+    if not pa.types.is_integer(column.type):
+        return False
+    values = [abs(v) for v in column.to_pylist() if v is not None]
+    return bool(values) and max(values) >= 1_000_000
+
+
 class TableTransform:
     """Applies one table's map to record batches."""
 
     def __init__(self, context: Context, table_map: TableMap, columns: list[str], log: ProblemLog,
-                 line_offset: int) -> None:
+                 line_offset: int, guessed: bool = False) -> None:
         self.context = context
+        self.guessed = guessed
         self.map = table_map
         self.log = log
         self.row_number = 0
@@ -199,8 +208,12 @@ class TableTransform:
             column = batch.column(name)
             if name in table_map.dates:
                 column = self._dates(column, pseudonyms, rows, name)
-            elif name in table_map.free_text:
+            elif name in table_map.free_text and (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
                 column = self._text(column, pseudonyms)
+            elif name in table_map.free_text and self.guessed and _long_integers(column):
+                # a guessed map cannot tell a lab count from a phone or ID number written as digits
+                column = self._text(pa.array([None if v is None else str(v) for v in column.to_pylist()],
+                                             type=pa.string()), pseudonyms)
             elif name in table_map.ages:
                 column = pa.array([top_code_age(v, profile.max_age) for v in column.to_pylist()], type=column.type)
             elif name in table_map.postcodes:
@@ -254,12 +267,18 @@ def _process_table(item: dict, infer_types: bool) -> dict:
     if is_parquet:
         columns, batches = _parquet_batches(path, source)
     else:
-        text_columns = {name for _, name in table_map.mapped_columns()} if table_map and infer_types else None
-        columns, batches = _csv_batches(path, source, table_map.separator if table_map else None,
-                                        table_map.encoding if table_map else None, log, text_columns)
+        separator, encoding = (table_map.separator, table_map.encoding) if table_map else (None, None)
+        if table_map is None:  # map by the header's names first, then read with that map
+            header, _ = _csv_batches(path, source, separator, encoding, log, None)
+            table_map = auto_map(header, source)
+        # free text that turns out to be numbers stays numbers (and needs no text de-identifier)
+        text_columns = ({name for role, name in table_map.mapped_columns() if role != "free_text"}
+                        if infer_types else None)
+        columns, batches = _csv_batches(path, source, separator, encoding, log, text_columns)
+    guessed = source not in context.profile.tables
     table_map = table_map or auto_map(columns, source)
     _check_map(table_map, columns, source)
-    transform = TableTransform(context, table_map, columns, log, 0 if is_parquet else 1)
+    transform = TableTransform(context, table_map, columns, log, 0 if is_parquet else 1, guessed)
     name = table_name(source)
     part = Path(item["part_dir"]) / f"{name}.parquet"
     part.unlink(missing_ok=True)
@@ -292,3 +311,39 @@ def _k_anonymise(table: pa.Table, table_map: TableMap, k: int, context: Context,
         raise ValidationFailed(N_("%(file)s: k-anonymity could not be reached (%(reason)s)"),
                                params={"file": source, "reason": str(exc)}, field=f"tables.{source}.k") from None
     return result.table
+
+
+_KIND_OF_COLUMN = [(re.compile(r"phone|tel|mobile|电话|手机", re.I), "PHONE"), (re.compile(r"mail|邮箱", re.I), "EMAIL"),
+                   (re.compile(r"address|地址|住址|street", re.I), "ADDRESS"), (re.compile(r"name|姓名|名字", re.I), "NAME")]
+
+
+def known_values(item: dict) -> dict[str, list[list[str]]]:
+    """Pre-pass: {patient id: [[value, type]]} from the table's direct-identifier columns."""
+    context = context_for(item)
+    source, path = item["source"], Path(item["path"])
+    table_map = context.profile.tables.get(source)
+    log = ProblemLog(source)
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            columns, batches = _parquet_batches(path, source)
+        else:
+            columns, batches = _csv_batches(path, source, table_map.separator if table_map else None,
+                                            table_map.encoding if table_map else None, log, None)
+        table_map = table_map or auto_map(columns, source)
+        _check_map(table_map, columns, source)
+    except ValidationFailed:
+        return {}  # the main pass reports it
+    kinds = {name: next((kind for pattern, kind in _KIND_OF_COLUMN if pattern.search(name)), "ID_NUMBER")
+             for name in table_map.direct_identifiers}
+    found: dict[str, set] = {}
+    try:
+        for batch in batches:
+            patients = batch.column(table_map.patient_id).to_pylist()
+            for name, kind in kinds.items():
+                for patient, value in zip(patients, batch.column(name).to_pylist()):
+                    text = "" if value is None else str(value).strip()
+                    if patient is not None and str(patient).strip() and len(text) >= 2:
+                        found.setdefault(str(patient).strip(), set()).add((text, kind))
+    except (ValidationFailed, _TypesChanged):
+        pass
+    return {patient: sorted([list(v) for v in values]) for patient, values in found.items()}
