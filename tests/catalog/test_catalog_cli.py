@@ -98,3 +98,37 @@ def test_bad_input_is_one_clear_line(cast, tmp_path):
     assert failed.exit_code == 1 and "Traceback" not in failed.output
     shown = json.loads(run("datasets", "show", "abc@1", "--json").stdout)
     assert shown["state"] == "failed" and shown["error"]
+
+
+def test_a_dicom_folder_becomes_dicom_files_an_index_and_a_file_set(cast, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    import pydicom
+    mlc = __import__("pytest").importorskip("mlcroissant")
+
+    folder = tmp_path / "ct"
+    folder.mkdir()
+    source = Path(pydicom.__file__).parent / "data" / "test_files"
+    for name in ("CT_small.dcm", "MR_small.dcm"):
+        shutil.copy(source / name, folder / name)
+    run("datasets", "create", "ct-demo", "--org", "hospital", "--title", "CT", "--template", "lung-nodule-ct")
+    ingested = run("datasets", "ingest", "ct-demo", folder)
+    assert ingested.exit_code == 0, ingested.output
+    shown = json.loads(run("datasets", "show", "ct-demo@1", "--json").stdout)
+    assert [s["name"] for s in shown["sources"]] == ["ct.zip"]
+    assert shown["stats"]["dicom_series"] == {"CT": 1, "MR": 1}
+    out = tmp_path / "out"
+    assert run("datasets", "export", "ct-demo@1", out).exit_code == 0
+    written = sorted(p.relative_to(out).as_posix() for p in (out / "dicom").rglob("*.dcm"))
+    assert len(written) == 2
+    for path in written:
+        assert pydicom.dcmread(out / path).PatientName != pydicom.dcmread(source / "CT_small.dcm").PatientName
+    document = json.loads((out / "croissant.json").read_text())
+    assert any(d["@type"] == "cr:FileSet" for d in document["distribution"])
+    records = list(mlc.Dataset(jsonld=str(out / "croissant.json")).records(record_set="dicom_index"))
+    assert sorted(r["dicom_index/path"].decode() for r in records) == written
+    from yizhi.catalog import service
+    from yizhi.db import session_scope
+    with session_scope() as session:
+        assert {"CT", "MR"} <= set(service.get_dataset(session, "ct-demo").modalities)

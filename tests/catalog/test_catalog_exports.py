@@ -43,6 +43,7 @@ def test_dcat_jsonld_parses_and_carries_the_card(version):
     assert graph.value(temporal, DCAT.startDate) == Literal("2022-01-08", datatype=XSD.date)
     distributions = list(graph.objects(subject, DCAT.distribution))
     assert len(distributions) == 1
+    assert export.card_document(version, "dcat") == export.card_document(version, "dcat")  # reproducible
 
 
 def test_croissant_validates_and_its_records_read_back(db, version, tmp_path):

@@ -75,7 +75,7 @@ def _texts(graph, subject, card) -> None:
         known = CODING_SYSTEMS.get(str(value).strip())
         graph.add((subject, HEALTH.hasCodingSystem, URIRef(known) if known else Literal(value)))
     if card.get("spatial_coverage"):
-        place = BNode()
+        place = BNode("spatial")
         graph.add((subject, DCTERMS.spatial, place))
         graph.add((place, RDF.type, DCTERMS.Location))
         graph.add((place, RDFS.label, Literal(card["spatial_coverage"])))
@@ -83,12 +83,12 @@ def _texts(graph, subject, card) -> None:
 
 def _agents(graph, subject, card) -> None:
     if card.get("publisher"):
-        publisher = BNode()
+        publisher = BNode("publisher")
         graph.add((subject, DCTERMS.publisher, publisher))
         graph.add((publisher, RDF.type, FOAF.Organization))
         graph.add((publisher, FOAF.name, Literal(card["publisher"])))
     if card.get("contact_point"):
-        contact = BNode()
+        contact = BNode("contact")
         graph.add((subject, DCAT.contactPoint, contact))
         graph.add((contact, RDF.type, VCARD.Kind))
         text = str(card["contact_point"]).strip()
@@ -113,7 +113,7 @@ def _periods(graph, subject, card) -> None:
         period = card.get(key)
         if not isinstance(period, dict) or not (period.get("start") or period.get("end")):
             continue
-        node = BNode()
+        node = BNode(key)   # named blank nodes: the same card gives the same document
         graph.add((subject, prop, node))
         graph.add((node, RDF.type, DCTERMS.PeriodOfTime))
         if period.get("start"):
@@ -134,14 +134,15 @@ def _rights(graph, subject, card) -> None:
 
 
 def _distribution(graph, subject, url: str, file: dict) -> None:
-    node = BNode()
+    name = "".join(c if c.isalnum() else "-" for c in file["path"])
+    node = BNode(f"distribution-{name}")
     graph.add((subject, DCAT.distribution, node))
     graph.add((node, RDF.type, DCAT.Distribution))
     graph.add((node, DCTERMS.title, Literal(file["path"])))
     graph.add((node, DCAT.accessURL, URIRef(url)))
     graph.add((node, DCAT.mediaType, PARQUET if file["path"].endswith(".parquet") else DICOM))
     graph.add((node, DCAT.byteSize, Literal(int(file["bytes"]), datatype=XSD.nonNegativeInteger)))
-    checksum = BNode()
+    checksum = BNode(f"checksum-{name}")
     graph.add((node, SPDX.checksum, checksum))
     graph.add((checksum, RDF.type, SPDX.Checksum))
     graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
