@@ -83,3 +83,11 @@ def test_ingest_from_the_page_with_a_plain_file_field(web, cast):
     run_jobs()
     done = client.get("/datasets/form-dm/1?lang=en")
     assert "ready" in done.text and "notes" in done.text
+
+
+def test_dashboard_counts_versions_waiting(web, db, cast):
+    make_version(db, org(db, "hospital"), "waiting", {"t": pa.table({"patient": ["p"]})}, publish=False)
+    db.commit()
+    page = web(cast.colleague).get("/?lang=en")
+    assert "Datasets of" in page.text and "1 version(s) ready to publish" in page.text
+    assert "Datasets of" not in web(cast.company).get("/?lang=en").text

@@ -168,3 +168,23 @@ async def start_ingest(request: Request, slug: str, db: DbSession, person: Curre
 
 
 router.include_router(version_router)
+
+
+def dashboard_cards(request: Request, db, person) -> list[dict]:
+    """Hospital members see their versions waiting to be published and builds that failed."""
+    from sqlalchemy import func, select
+
+    from yizhi.catalog.models import Dataset, DatasetVersion
+
+    _ = translator(request)
+    found = []
+    for org in rules.holder_orgs(person):
+        counts = dict(db.execute(select(DatasetVersion.state, func.count()).join(Dataset).where(
+            Dataset.organization_id == org.id).group_by(DatasetVersion.state)).all())
+        ready, failed = counts.get(VersionState.ready, 0), counts.get(VersionState.failed, 0)
+        text = _("%(ready)d version(s) ready to publish, %(failed)d failed build(s).") % {
+            "ready": ready, "failed": failed}
+        found.append({"key": f"datasets-{org.slug}", "title": _("Datasets of %(org)s") % {"org": org.name},
+                      "text": text, "link": "/datasets", "action": _("Open"), "order": 30,
+                      "primary": bool(ready or failed)})
+    return found
