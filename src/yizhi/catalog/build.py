@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from yizhi import ledger
-from yizhi.catalog import cards, keys, manifest, service, store
+from yizhi.catalog import cards, keys, manifest, store
 from yizhi.catalog.models import DatasetVersion, Upload, UploadState, VersionState
 from yizhi.db import session_scope, utcnow
 from yizhi.errors import N_, NotFound, ValidationFailed, YizhiError
