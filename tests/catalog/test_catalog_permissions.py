@@ -80,6 +80,11 @@ def test_public_pages_and_api_show_only_published_with_small_counts_hidden(web, 
     assert api().get("/api/v1/datasets/catalog/tiny-set/1/card?format=pickle").status_code == 422
 
 
+# bodies that pass validation, so the permission check behind them is what answers
+_BODIES = {("POST", "versions"): {"uploads": []}, ("PATCH", "card"): {"fields": {"description": "x"}},
+           ("PATCH", "{slug}"): {"title": "x"}}
+
+
 def _fill(path, values):
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "1"), path)
 
@@ -103,10 +108,10 @@ def test_outsider_is_refused_every_catalog_route_on_the_hospitals_objects(app, a
         for method in route.methods - {"HEAD"}:
             url = _fill(path, values)
             if path.startswith("/api/"):
-                response = api_client.request(method, url, json={} if method in ("POST", "PATCH") else None)
+                response = api_client.request(method, url, json=_BODIES.get((method, path.rsplit("/", 1)[-1])),
+                                              headers={"Content-Range": "bytes 0-0/1"})
             else:
                 response = page_client.request(method, url)
-            assert response.status_code in (403, 404, 422), (method, path, response.status_code)
-            assert response.status_code != 422 or method != "GET", (method, path)
+            assert response.status_code in (403, 404), (method, path, response.status_code, response.text[:200])
             checked += 1
     assert checked >= 20
