@@ -170,8 +170,9 @@ def _known_pass(items: list[dict], profile: Profile, key: bytes, scratch: Path) 
               for item in items if item["kind"] in ("fhir-ndjson", "fhir-json", "table")]
     if not wanted:
         return
-    workers = get_settings().workers if len(wanted) > 1 else 1
-    found = list(map_parallel(known.collect, wanted, workers=workers, chunksize=1))
+    # in this process: the pass only reads (a regular expression finds the Patient lines), and a
+    # pool's start-up would cost more than it saves
+    found = [known.collect(item) for item in wanted]
     identity = Identity(key)
     merged = known.merge(found, identity.pseudonym)
     scratch.mkdir(parents=True, exist_ok=True)
