@@ -98,6 +98,8 @@ def _build(sources, out_dir: Path, scratch: Path, profile: Profile, key: bytes, 
     manifest = write_manifest(out_dir)
     tables = {name: {"columns": {column: entry["type"] for column, entry in q["columns"].items()}, "rows": q["rows"]}
               for name, q in quality_tables.items()}
+    if progress is not None:
+        progress(1.0, "manifest")
     return BuildResult(manifest["root_hash"], tables, quality, dicom["quarantine"], problems, stats)
 
 
