@@ -82,9 +82,8 @@ def _build(sources, out_dir: Path, scratch: Path, profile: Profile, key: bytes, 
         if merge_parts(parts[name], target):
             table_paths[name] = target
     dicom = _dicom_outputs(results, tables_dir, table_paths)
-    shutil.rmtree(scratch, ignore_errors=True)
     problems, problem_counts = merge_problems([r.get("problems", {}) for r in results])
-    quality_tables = {name: table_quality(path, set(date_columns.get(name, [])))
+    quality_tables = {name: table_quality(path, set(date_columns.get(name, [])), scratch)
                       for name, path in sorted(table_paths.items())}
     quality = {
         "tables": quality_tables,
@@ -94,7 +93,9 @@ def _build(sources, out_dir: Path, scratch: Path, profile: Profile, key: bytes, 
     }
     (out_dir / "quality.json").write_text(json.dumps(quality, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                                           encoding="utf-8")
-    stats = version_stats.compute(table_paths, quality_tables, date_columns, dicom["series"], classified, profile)
+    stats = version_stats.compute(table_paths, quality_tables, date_columns, dicom["series"], classified, profile,
+                                  scratch)
+    shutil.rmtree(scratch, ignore_errors=True)  # parts, extracted members, DuckDB spill: not released
     manifest = write_manifest(out_dir)
     tables = {name: {"columns": {column: entry["type"] for column, entry in q["columns"].items()}, "rows": q["rows"]}
               for name, q in quality_tables.items()}
