@@ -21,6 +21,8 @@ from yizhi.deid.text.pipeline import resolve_language
 from yizhi.deid.text.transform import Surrogates, apply_policy, shift_date, tag_for
 from yizhi.ingest.known import scrub
 
+SPAN_CACHE_SIZE = 50_000
+SPAN_CACHE_TEXT = 200  # characters: longer texts (notes) rarely repeat
 NO_PATIENT = "\x00no-patient"  # records that name no patient share one dataset-wide shift
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(T.*)?")
 
@@ -38,6 +40,8 @@ class Identity:
         self.known = known or {}  # pseudonym -> [[value, type]]: what the dataset says identifies them
         self._pseudonyms: dict[str, str] = {}
         self._shifts: dict[str, int] = {}
+        self._span_cache: dict[str, list] = {}
+        self._long: dict[str, list] = {}
 
     # ---- patients ---------------------------------------------------------------------------
     def pseudonym(self, patient_id: str) -> str:
@@ -83,13 +87,30 @@ class Identity:
         languages = [resolve_language(text, self.language) for text in batch]
         if self.known:
             batch = [self._scrub_known(text, pseudonyms[i], lang) for i, text, lang in zip(todo, batch, languages)]
-        found = detect_many(batch, self.language)
+        found = self._detect(batch)
         for i, text, lang, spans in zip(todo, batch, languages, found):
             out[i] = text
             if spans:
                 out[i] = apply_policy(text, spans, lang, self.text_policy, self.key,
                                       pseudonyms[i] or NO_PATIENT).text
         return out
+
+    def _detect(self, batch: list[str]) -> list:
+        """detect_many, with the spans of short texts remembered: terminology strings (a lab's
+        name, a dosage text) repeat in every resource, and the same text has the same spans."""
+        cache = self._span_cache
+        missing = list(dict.fromkeys(text for text in batch if text not in cache))
+        if missing:
+            if len(cache) > SPAN_CACHE_SIZE:
+                cache.clear()
+            for text, spans in zip(missing, detect_many(missing, self.language)):
+                if len(text) <= SPAN_CACHE_TEXT:
+                    cache[text] = spans
+                else:
+                    self._long[text] = spans
+        found = [cache[text] if text in cache else self._long[text] for text in batch]
+        self._long.clear()
+        return found
 
     def _scrub_known(self, text: str, pseudonym: str | None, lang: str) -> str:
         known = self.known.get(pseudonym or "")

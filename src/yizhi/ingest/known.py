@@ -24,6 +24,7 @@ from yizhi.ingest.lines import Chunk, read_lines
 _PATIENT_LINE = re.compile(rb'"resourceType"\s*:\s*"Patient"')
 MIN_LATIN = 3  # shorter Latin values ("Li", "Al") are words too often to scrub blindly
 MIN_CJK = 2
+MIN_ID = 5  # ids shorter than this ("123") are also blood pressures and doses in the text
 
 
 def _worth(value: str) -> bool:
@@ -48,13 +49,13 @@ def patient_values(resource: dict) -> list[tuple[str, str]]:
     found += _telecoms(resource.get("telecom"))
     for identifier in _list(resource.get("identifier")):
         value = identifier.get("value")
-        if isinstance(value, str) and _worth(value):
+        if isinstance(value, str) and len(value.strip()) >= MIN_ID:
             found.append((value, "ID_NUMBER"))
     for address in _list(resource.get("address")):
         found += [(line, "ADDRESS") for line in _list(address.get("line")) if isinstance(line, str) and _worth(line)]
         if isinstance(address.get("text"), str) and _worth(address["text"]):
             found.append((address["text"], "ADDRESS"))
-    if isinstance(resource.get("id"), str) and _worth(resource["id"]):
+    if isinstance(resource.get("id"), str) and len(resource["id"]) >= MIN_ID:
         found.append((resource["id"], "RECORD_NUMBER"))
     return found
 

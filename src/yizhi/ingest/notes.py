@@ -29,7 +29,7 @@ def process_notes(item: dict) -> dict:
     """Work item: one chunk of a notes file → a part of the notes table."""
     context = context_for(item)
     identity, limits = context.identity, context.profile.limits
-    log = ProblemLog(item["source"])
+    log = ProblemLog(item["source"], "notes")
     part = Path(item["part_dir"]) / f"{NOTES_TABLE}.parquet"
     writer = PartWriter(part, NOTES_SCHEMA)
     pending: list[tuple[str, str | None, str | None, str]] = []

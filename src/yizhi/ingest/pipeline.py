@@ -82,9 +82,8 @@ def _build(sources, out_dir: Path, scratch: Path, profile: Profile, key: bytes, 
         if merge_parts(parts[name], target):
             table_paths[name] = target
     dicom = _dicom_outputs(results, tables_dir, table_paths)
-    shutil.rmtree(scratch, ignore_errors=True)
     problems, problem_counts = merge_problems([r.get("problems", {}) for r in results])
-    quality_tables = {name: table_quality(path, set(date_columns.get(name, [])))
+    quality_tables = {name: table_quality(path, set(date_columns.get(name, [])), scratch)
                       for name, path in sorted(table_paths.items())}
     quality = {
         "tables": quality_tables,
@@ -94,10 +93,14 @@ def _build(sources, out_dir: Path, scratch: Path, profile: Profile, key: bytes, 
     }
     (out_dir / "quality.json").write_text(json.dumps(quality, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                                           encoding="utf-8")
-    stats = version_stats.compute(table_paths, quality_tables, date_columns, dicom["series"], classified, profile)
+    stats = version_stats.compute(table_paths, quality_tables, date_columns, dicom["series"], classified, profile,
+                                  scratch)
+    shutil.rmtree(scratch, ignore_errors=True)  # parts, extracted members, DuckDB spill: not released
     manifest = write_manifest(out_dir)
     tables = {name: {"columns": {column: entry["type"] for column, entry in q["columns"].items()}, "rows": q["rows"]}
               for name, q in quality_tables.items()}
+    if progress is not None:
+        progress(1.0, "manifest")
     return BuildResult(manifest["root_hash"], tables, quality, dicom["quarantine"], problems, stats)
 
 
@@ -170,8 +173,9 @@ def _known_pass(items: list[dict], profile: Profile, key: bytes, scratch: Path) 
               for item in items if item["kind"] in ("fhir-ndjson", "fhir-json", "table")]
     if not wanted:
         return
-    workers = get_settings().workers if len(wanted) > 1 else 1
-    found = list(map_parallel(known.collect, wanted, workers=workers, chunksize=1))
+    # in this process: the pass only reads (a regular expression finds the Patient lines), and a
+    # pool's start-up would cost more than it saves
+    found = [known.collect(item) for item in wanted]
     identity = Identity(key)
     merged = known.merge(found, identity.pseudonym)
     scratch.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,9 @@ MAX_PER_KIND = 50
 
 
 class ProblemLog:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, family: str = "") -> None:
         self.source = source
+        self.family = family  # prefixes kinds in the quality report: "notes", "table", "dicom", "fhir"
         self.listed: list[dict] = []
         self.counts: Counter = Counter()
         self._listed_per_group: Counter = Counter()
@@ -23,7 +24,7 @@ class ProblemLog:
     def add(self, where: str, field: str, reason: str, kind: str | None = None) -> None:
         """Record one problem; ``kind`` groups problems for the quality report (default: reason)."""
         group = (field, reason)
-        self.counts[(kind or reason)] += 1
+        self.counts[kind or (f"{self.family}:{reason}" if self.family else reason)] += 1
         self._listed_per_group[group] += 1
         if self._listed_per_group[group] <= MAX_PER_KIND:
             self.listed.append({"source": self.source, "where": str(where), "field": field, "reason": reason})

@@ -16,6 +16,14 @@ import pyarrow.parquet as pq
 from yizhi.ingest.parquet_io import type_text
 
 
+def connect(scratch: Path | None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB whose spill files (if any) stay in the build's scratch folder."""
+    if scratch is None:
+        return duckdb.connect()
+    (scratch / "duckdb").mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(config={"temp_directory": str(scratch / "duckdb"), "threads": 2})
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -33,11 +41,11 @@ def _plain(value):
     return str(value)
 
 
-def table_quality(path: Path, date_columns: set[str]) -> dict:
+def table_quality(path: Path, date_columns: set[str], scratch: Path | None = None) -> dict:
     schema = pq.read_schema(path)
     rows = pq.ParquetFile(path).metadata.num_rows
     columns: dict[str, dict] = {}
-    connection = duckdb.connect()
+    connection = connect(scratch)
     try:
         for field in schema:
             if field.name.startswith("__"):
@@ -65,11 +73,11 @@ def table_quality(path: Path, date_columns: set[str]) -> dict:
     return {"rows": rows, "columns": columns}
 
 
-def distinct_patients(paths: list[Path]) -> int:
+def distinct_patients(paths: list[Path], scratch: Path | None = None) -> int:
     with_patient = [str(p) for p in paths if "patient" in pq.read_schema(p).names]
     if not with_patient:
         return 0
-    connection = duckdb.connect()
+    connection = connect(scratch)
     try:
         union = " UNION ".join("SELECT patient FROM read_parquet(?)" for _ in with_patient)
         return int(connection.execute(f"SELECT count(DISTINCT patient) FROM ({union})", with_patient).fetchone()[0])

@@ -6,11 +6,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 
 from yizhi.ingest.profile import Profile
-from yizhi.ingest.quality import distinct_patients
+from yizhi.ingest.quality import connect, distinct_patients
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 KIND_NAMES = {"fhir-ndjson": "fhir", "fhir-json": "fhir", "table": "tables", "notes": "notes", "dicom": "dicom"}
@@ -18,11 +17,11 @@ AGE_COLUMNS = ("age", "age_years")
 
 
 def compute(table_paths: dict[str, Path], quality: dict, date_columns: dict[str, list[str]],
-            dicom_series: dict[str, int], classified, profile: Profile) -> dict:
+            dicom_series: dict[str, int], classified, profile: Profile, scratch: Path | None = None) -> dict:
     return {
         "records": sum(q["rows"] for q in quality.values()),
-        "individuals": distinct_patients(list(table_paths.values())),
-        "age_range": _age_range(table_paths, profile),
+        "individuals": distinct_patients(list(table_paths.values()), scratch),
+        "age_range": _age_range(table_paths, profile, scratch),
         "temporal_coverage": _coverage(quality, date_columns),
         "modalities": sorted({KIND_NAMES[c.kind] for c in classified if c.kind in KIND_NAMES}),
         "dicom_series": dict(dicom_series),
@@ -44,10 +43,10 @@ def _coverage(quality: dict, date_columns: dict[str, list[str]]) -> list[str] | 
     return [min(days), max(days)] if days else None
 
 
-def _age_range(table_paths: dict[str, Path], profile: Profile) -> list[int] | None:
+def _age_range(table_paths: dict[str, Path], profile: Profile, scratch: Path | None) -> list[int] | None:
     """Ages at the profile's reference year from FHIR birth years, and age columns of tables."""
     ages: list[int] = []
-    connection = duckdb.connect()
+    connection = connect(scratch)
     try:
         for name, path in table_paths.items():
             columns = pq.read_schema(path).names

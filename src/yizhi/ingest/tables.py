@@ -261,7 +261,7 @@ def process_table(item: dict) -> dict:
 def _process_table(item: dict, infer_types: bool) -> dict:
     context = context_for(item)
     source, path = item["source"], Path(item["path"])
-    log = ProblemLog(source)
+    log = ProblemLog(source, "table")
     table_map = context.profile.tables.get(source)
     is_parquet = path.suffix.lower() in (".parquet", ".pq")
     if is_parquet:
@@ -322,7 +322,7 @@ def known_values(item: dict) -> dict[str, list[list[str]]]:
     context = context_for(item)
     source, path = item["source"], Path(item["path"])
     table_map = context.profile.tables.get(source)
-    log = ProblemLog(source)
+    log = ProblemLog(source, "table")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             columns, batches = _parquet_batches(path, source)

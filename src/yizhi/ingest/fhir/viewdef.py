@@ -28,6 +28,8 @@ import pyarrow as pa
 from fhirpathpy.models import models
 
 from yizhi.errors import N_, ValidationFailed
+from yizhi.ingest.fhir.fastpath import NeedsModel, NotSimple, compile_simple
+from yizhi.ingest.fhir.viewdef_keys import reference_key
 
 R4_MODEL = models["r4"]
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -45,17 +47,7 @@ def _resource_key(inputs):
 
 
 def _reference_key(inputs, type_info=None):
-    wanted = getattr(type_info, "name", None) if type_info else None
-    keys = []
-    for item in inputs:
-        reference = item.get("reference") if isinstance(item, dict) else None
-        if not isinstance(reference, str) or "/" not in reference:
-            continue
-        parts = reference.split("/")
-        kind, key = (parts[-4], parts[-3]) if len(parts) >= 4 and parts[-2] == "_history" else (parts[-2], parts[-1])
-        if wanted is None or kind == wanted:
-            keys.append(key)
-    return keys
+    return reference_key(inputs, getattr(type_info, "name", None) if type_info else None)
 
 
 USER_FUNCTIONS = {
@@ -70,6 +62,14 @@ class ViewError(ValueError):
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(f"{path}: {problem}")
         self.path, self.problem = path, problem
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """An expression compiled twice: by fhirpathpy, and by the fast path when it fits (else None)."""
+
+    slow: Any
+    fast: Any
 
 
 @dataclass
@@ -120,23 +120,42 @@ class View:
     def schema(self) -> pa.Schema:
         return pa.schema([(column.name, column.arrow_type) for column in self.columns])
 
-    def rows(self, resource: dict) -> list[dict]:
+    fast: bool = False  # every expression fits the fast path (fastpath.py)
+
+    def rows(self, resource: dict, fast: bool | None = None) -> list[dict]:
         """The view's rows for one resource (none when it is another type or fails a where)."""
         if resource.get("resourceType") != self.resource:
             return []
+        fast = self.fast if fast is None else (fast and self.fast)
+        if fast:
+            try:
+                return self._rows(resource, True)
+            except NeedsModel:
+                pass
+        return self._rows(resource, False)
+
+    def _rows(self, resource: dict, fast: bool) -> list[dict]:
         for condition in self.where:
-            if _evaluate(condition, resource, self.constants) != [True]:
+            if _evaluate(condition, resource, self.constants, fast) != [True]:
                 return []
-        return [_typed(row, self.columns) for row in _process(self.root, resource, self.constants)]
+        return [_typed(row, self.columns) for row in _process(self.root, resource, self.constants, fast)]
 
 
-def _evaluate(compiled, node, constants) -> list:
-    return compiled(node, constants)
+def _evaluate(compiled: Compiled, node, constants, fast: bool) -> list:
+    if fast:
+        return compiled.fast([node])
+    return compiled.slow(node, constants)
 
 
-def _process(selection: Selection, node: Any, constants: dict) -> list[dict]:
+def _all_fast(selection: Selection) -> bool:
+    expressions = [c.compiled for c in selection.columns] + ([selection.for_each] if selection.for_each else [])
+    return (all(e.fast is not None for e in expressions) and all(_all_fast(s) for s in selection.selects)
+            and all(_all_fast(s) for s in selection.union_all))
+
+
+def _process(selection: Selection, node: Any, constants: dict, fast: bool) -> list[dict]:
     if selection.for_each is not None:
-        foci = _evaluate(selection.for_each, node, constants) if node is not None else []
+        foci = _evaluate(selection.for_each, node, constants, fast) if node is not None else []
         if not foci:
             if not selection.or_null:
                 return []
@@ -148,17 +167,17 @@ def _process(selection: Selection, node: Any, constants: dict) -> list[dict]:
         parts: list[list[dict]] = []
         base = {}
         for column in selection.columns:
-            value = [] if focus is None else _evaluate(column.compiled, focus, constants)
+            value = [] if focus is None else _evaluate(column.compiled, focus, constants, fast)
             if not column.collection and len(value) > 1:
                 raise ViewError(column.name, "a column without collection: true got more than one value")
             base[column.name] = value if column.collection else (value[0] if value else None)
         parts.append([base])
         for child in selection.selects:
-            parts.append(_process(child, focus, constants))
+            parts.append(_process(child, focus, constants, fast))
         if selection.union_all:
             union = []
             for option in selection.union_all:
-                union += _process(option, focus, constants)
+                union += _process(option, focus, constants, fast)
             parts.append(union)
         for combination in itertools.product(*parts):
             row: dict = {}
@@ -178,13 +197,17 @@ def _cast(value, column: Column):
     return None if value is None else _scalar(value, column.fhir_type)
 
 
+_KIND = {"boolean": "bool", "integer": "int", "positiveInt": "int", "unsignedInt": "int", "integer64": "int",
+         "decimal": "float"}
+
+
 def _scalar(value, fhir_type: str | None):
-    arrow = _ARROW_TYPES.get(fhir_type or "")
-    if arrow == pa.bool_():
+    kind = _KIND.get(fhir_type or "")
+    if kind == "bool":
         return value if isinstance(value, bool) else None
-    if arrow == pa.int64():
+    if kind == "int":
         return int(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else None
-    if arrow == pa.float64():
+    if kind == "float":
         return float(value) if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) else None
     if isinstance(value, str):
         return value
@@ -219,6 +242,7 @@ def compile_view(definition: dict) -> View:
             raise ViewError(f"where[{i}]", "each where needs a path")
         where.append(_compile(item["path"], f"where[{i}].path", constants))
     view = View(name, resource, root, where, constants, definition)
+    view.fast = _all_fast(root) and all(condition.fast is not None for condition in where)
     names = [column.name for column in view.columns]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -326,7 +350,11 @@ def _compile(expression: str, where: str, constants: dict, raw: bool = False):
         compiled = fhirpathpy.compile(expression, model=R4_MODEL, options=options)
     except Exception as exc:  # fhirpathpy raises plain Exceptions on syntax errors
         raise ViewError(where, f"not a valid FHIRPath expression ({str(exc).splitlines()[0][:120]})") from None
-    return compiled
+    try:
+        fast = compile_simple(expression)
+    except NotSimple:
+        fast = None
+    return Compiled(compiled, fast)
 
 
 def _with_constants(expression: str, constants: dict) -> str:
