@@ -16,10 +16,11 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.keys import derive
-from yizhi.deid.text import detect_many
-from yizhi.deid.text.pipeline import resolve_language
-from yizhi.deid.text.transform import Surrogates, apply_policy, shift_date, tag_for
 from yizhi.ingest.known import scrub
+
+# The text de-identifier (its recognizers, tagger and Faker) is imported where it is first used: a
+# process that only pseudonymises (the planner) or only writes DICOM without descriptors should not
+# pay its start-up.
 
 SPAN_CACHE_SIZE = 50_000
 SPAN_CACHE_TEXT = 200  # characters: longer texts (notes) rarely repeat
@@ -60,6 +61,8 @@ class Identity:
         if found is None:
             if len(self._shifts) > 500_000:
                 self._shifts.clear()
+            from yizhi.deid.text.transform import Surrogates
+
             found = self._shifts[pseudonym] = Surrogates(self.key, "en", pseudonym).shift_days
         return found
 
@@ -72,6 +75,8 @@ class Identity:
     def shift_any(self, value: str, pseudonym: str | None) -> str | None:
         """A date in any format the text de-identifier reads (ISO, 2024/3/5, 20240305, 2024年3月5日,
         March 5, 2024...), moved and written back in the same format; None when unreadable."""
+        from yizhi.deid.text.transform import shift_date
+
         value = str(value).strip()
         days = self.shift_days(pseudonym)
         return shift_iso(value, days) or shift_date(value, days)
@@ -83,6 +88,9 @@ class Identity:
         todo = [i for i, text in enumerate(texts) if text and text.strip()]
         if not todo:
             return out
+        from yizhi.deid.text.pipeline import resolve_language
+        from yizhi.deid.text.transform import apply_policy
+
         batch = [texts[i] for i in todo]
         languages = [resolve_language(text, self.language) for text in batch]
         if self.known:
@@ -103,6 +111,8 @@ class Identity:
         if missing:
             if len(cache) > SPAN_CACHE_SIZE:
                 cache.clear()
+            from yizhi.deid.text import detect_many
+
             for text, spans in zip(missing, detect_many(missing, self.language)):
                 if len(text) <= SPAN_CACHE_TEXT:
                     cache[text] = spans
@@ -113,6 +123,8 @@ class Identity:
         return found
 
     def _scrub_known(self, text: str, pseudonym: str | None, lang: str) -> str:
+        from yizhi.deid.text.transform import tag_for
+
         known = self.known.get(pseudonym or "")
         return scrub(text, known, lambda kind: tag_for(kind, lang)) if known else text
 

@@ -188,7 +188,9 @@ def _known_pass(items: list[dict], profile: Profile, key: bytes, scratch: Path) 
 def _run(items: list[dict], progress: Progress | None) -> list[dict]:
     results: list[dict] = []
     workers = get_settings().workers if len(items) > 1 else 1
-    for done, result in enumerate(map_parallel(run_item, items, workers=workers, chunksize=1), 1):
+    # many small items (DICOM files) travel in chunks; few large ones (table, NDJSON chunk) one by one
+    chunk = max(1, min(16, len(items) // (workers * 8))) if len(items) > 64 else 1
+    for done, result in enumerate(map_parallel(run_item, items, workers=workers, chunksize=chunk), 1):
         raise_fatal(result)
         results.append(result)
         if progress is not None:

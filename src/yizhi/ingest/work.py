@@ -1,8 +1,8 @@
 """The one function the engine runs per work item (top-level, plain data in and out).
 
-A whole-file error (``ValidationFailed``, an unreadable file) comes back as data, so the caller
-re-raises it with its message template and values intact (an exception pickled across processes
-would lose them).
+A whole-file error (``ValidationFailed``, an unreadable file) comes back as plain data, and the
+caller re-raises it in item order: the same error whichever engine ran the item (a Ray worker
+wraps exceptions in its own type), with its message template and values intact.
 """
 
 from __future__ import annotations
