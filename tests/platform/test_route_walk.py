@@ -28,6 +28,9 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/needs/releases/{release_id}/export.{fmt}"),
     # Competitions (创新大赛) have a public page with their leaderboards (aggregates only).
     ("GET", "/evaluation/competitions/{slug}"), ("GET", "/api/v1/evaluation/competitions/{slug}"),
+    # The data catalog's published cards are public (counts after disclosure control; no rows).
+    ("GET", "/catalog"), ("GET", "/catalog/{slug}"), ("GET", "/catalog/{slug}/{number:int}"),
+    ("GET", "/api/v1/datasets/catalog"), ("GET", "/api/v1/datasets/catalog/{slug}/{number}/card"),
 }
 
 
