@@ -67,3 +67,7 @@ def is_categorical(arrow_type: str) -> bool:
     """Columns a crosstab, a group or a filter by equality may use."""
     return arrow_type in ("string", "large_string", "bool") or arrow_type.startswith(
         ("int", "uint", "date", "dictionary"))
+
+
+def arrow_type_is_text_or_bool(arrow_type: str) -> bool:
+    return arrow_type in ("string", "large_string", "bool") or arrow_type.startswith("dictionary")
