@@ -7,7 +7,7 @@ from yizhi.accounts.models import Role
 from yizhi.accounts.permissions import acting_role, is_platform_admin, rule
 
 
-@rule("space.grant_view")
+@rule("space.grant_view", visible_via="space.grant_view")  # not seen: 404
 def _grant_view(person, grant) -> bool:
     """The grantee's members, the data holders of its datasets, the commission."""
     return grants.may_see(person, grant)
