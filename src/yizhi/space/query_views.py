@@ -77,7 +77,7 @@ def grant_page(request: Request, grant_id: int, db: DbSession, person: CurrentPe
         "operations": OPERATIONS, "operators": OPERATORS,
         "queries": [history.as_row(log, gettext) for log in history.grant_queries(db, grant)],
         "shown": result_view(history.as_row(shown, gettext), gettext) if shown else None,
-        "draft": _parse_draft(request.query_params.get("draft")),
+        "draft": _parse_draft(request.query_params.get("draft")) or _draft_of(shown),
     }
     return render(request, "space/query_grant.html", context)
 
@@ -125,6 +125,23 @@ def _parse_draft(raw: str | None) -> dict:
     except (ValueError, RecursionError):
         return {}
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _draft_of(shown: QueryLog | None) -> dict:
+    """The builder filled with the shown query, to change it and run again."""
+    if shown is None:
+        return {}
+    query = dict(shown.query or {})
+    draft = {k: ", ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in query.items()
+             if k not in ("where",) and v not in (None, [])}
+    for i, clause in enumerate(query.get("where") or []):
+        draft[f"where_column_{i}"], draft[f"where_op_{i}"] = str(clause[0]), str(clause[1])
+        if len(clause) > 2:
+            value = clause[2]
+            draft[f"where_value_{i}"] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    if shown.dp:
+        draft["dp"], draft["epsilon"] = "on", str(shown.epsilon or "")
+    return draft
 
 
 def _draft(form) -> dict:
