@@ -41,7 +41,12 @@ def _review(person: Person, job: SpaceJob) -> bool:
     return may_check(person, job)
 
 
-@rule("space.output.read", visible_via="space.job.view")
+@rule("space.output.view", visible_via="space.output.view")
+def _output_view(person: Person, output: SpaceJobOutput) -> bool:
+    return _view(person, output.job)
+
+
+@rule("space.output.read", visible_via="space.output.view")
 def _read(person: Person, output: SpaceJobOutput) -> bool:
     """Checkers read held files to review them; the grantee reads released ones only."""
     job = output.job
