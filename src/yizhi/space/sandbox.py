@@ -20,8 +20,10 @@ timing, exit state or resource use (a few bits per job), or against what the job
 
 from __future__ import annotations
 
+import json
 import os
 import resource
+import select
 import shutil
 import subprocess
 import sys
@@ -36,7 +38,7 @@ from yizhi.space.jobs_settings import SandboxSettings
 LAUNCHER = Path(__file__).with_name("sandbox_launch.py")
 SUPERVISOR = Path(__file__).with_name("sandbox_init.py")
 SANDBOX_SUPERVISOR = "/runtime/init.py"
-POLL_SECONDS = 0.05
+CHECK_SECONDS = 0.25
 LOG_MAX = 4 << 20
 
 
@@ -78,16 +80,23 @@ def _rlimits(settings: SandboxSettings) -> dict[str, int]:
             "RLIMIT_FSIZE": settings.output_file_max, "RLIMIT_CORE": 0}
 
 
+def _system_binds() -> list[tuple[str, str, bool]]:
+    return [(path, path, False) for path in runtime.SYSTEM_LIBS if os.path.isdir(path)]
+
+
 def _binds(mounts: Mounts) -> list[tuple[str, str, bool]]:
-    """(host source, sandbox target, writable) in the order bubblewrap must apply them."""
-    binds = [(path, path, False) for path in runtime.SYSTEM_LIBS if os.path.isdir(path)]
-    binds += [(str(b.source), b.target, False) for b in runtime.interpreter_binds()]
+    """(host source, sandbox target, writable) under /runtime, /project, /data and /output, in the
+    order they must be made; an empty source is a tmpfs."""
+    binds = [(str(b.source), b.target, False) for b in runtime.interpreter_binds()]
     binds.append(("", runtime.SANDBOX_SITE, False))  # a tmpfs hides the interpreter's own site-packages
     binds += [(str(b.source), b.target, False) for b in runtime.package_binds()]
     binds.append((str(SUPERVISOR), SANDBOX_SUPERVISOR, False))
     binds += [(str(mounts.project), "/project", False), (str(mounts.data), "/data", False),
               (str(mounts.output), "/output", True)]
     return binds
+
+
+STAGED_TOPS = (("runtime", False), ("project", False), ("data", False), ("output", True))
 
 
 def _environment(settings: SandboxSettings) -> list[str]:
@@ -102,14 +111,14 @@ def _environment(settings: SandboxSettings) -> list[str]:
     return args
 
 
-def bwrap_args(settings: SandboxSettings, mounts: Mounts, command: list[str], seccomp_fd: int,
-               sources: list[str]) -> list[str]:
-    """The bubblewrap command line; ``sources`` are the host paths to bind (staged or not)."""
+def bwrap_args(settings: SandboxSettings, command: list[str], seccomp_fd: int,
+               binds: list[tuple[str, str, bool]]) -> list[str]:
+    """The bubblewrap command line binding ``binds`` (host source, target, writable; "" = tmpfs)."""
     uid = str(sandbox_uid(settings))
     args = [shutil.which(settings.bwrap) or settings.bwrap,
             "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--cap-drop", "ALL", "--uid", uid, "--gid", uid, "--hostname", "sandbox"]
-    for (_, target, writable), source in zip(_binds(mounts), sources):
+    for source, target, writable in _system_binds() + binds:
         if not source:
             args += ["--tmpfs", target]
         else:
@@ -137,7 +146,7 @@ def _spawn(settings: SandboxSettings, mounts: Mounts, command: list[str], stdout
     common = {"stdin": subprocess.DEVNULL, "stdout": stdout, "stderr": stderr, "pass_fds": (fd, report_fd),
               "start_new_session": True, "close_fds": True}
     if os.geteuid() != 0:
-        args = bwrap_args(settings, mounts, command, fd, [source for source, _, _ in binds])
+        args = bwrap_args(settings, command, fd, binds)
         limits = _rlimits(settings)
 
         def set_limits() -> None:  # runs in the child between fork and exec; only setrlimit calls
@@ -146,26 +155,12 @@ def _spawn(settings: SandboxSettings, mounts: Mounts, command: list[str], stdout
 
         return subprocess.Popen(args, preexec_fn=set_limits, **common), None, fd
     stage = Path(tempfile.mkdtemp(prefix="yizhi-sbx-"))
-    staged = ["" if not source else f"{stage}/{index}" for index, (source, _, _) in enumerate(binds)]
+    staged_tops = [(f"{stage}/{top}", f"/{top}", writable) for top, writable in STAGED_TOPS]
     spec = {"stage": str(stage), "uid": settings.sandbox_uid, "rlimits": _rlimits(settings), "keep_fds": [fd, report_fd],
-            "binds": [[source, writable] for source, _, writable in binds if source],
-            "argv": bwrap_args(settings, mounts, command, fd, _renumber(staged))}
-    import json
-
+            "binds": [[source, target.lstrip("/"), writable] for source, target, writable in binds],
+            "argv": bwrap_args(settings, command, fd, staged_tops)}
     launcher = [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec)]
     return subprocess.Popen(launcher, **common), stage, fd
-
-
-def _renumber(staged: list[str]) -> list[str]:
-    """Staged sources are numbered over non-empty binds only (the launcher skips tmpfs entries)."""
-    out, counter = [], 0
-    for source in staged:
-        if not source:
-            out.append("")
-            continue
-        out.append(f"{source.rsplit('/', 1)[0]}/{counter}")
-        counter += 1
-    return out
 
 
 def folder_bytes(path: Path, max_files: int) -> tuple[int, int]:
@@ -221,8 +216,6 @@ def run(command: list[str], mounts: Mounts, logs: Path, settings: SandboxSetting
 
 
 def _read_report(fd: int) -> dict | None:
-    import json
-
     chunks = []
     os.set_blocking(fd, False)
     try:
@@ -251,27 +244,38 @@ def _prepare_output(output: Path, settings: SandboxSettings) -> None:
 
 def _watch(process: subprocess.Popen, mounts: Mounts, settings: SandboxSettings, started: float,
            stdout_path: Path, stderr_path: Path):
-    """Wait for the job, killing its whole session at the time, output or log limit."""
+    """Wait for the job, killing its whole session at the time, output or log limit.
+
+    A pidfd wakes the wait the moment the job ends; between wake-ups the output size is measured
+    every quarter second.
+    """
     stopped = None
-    next_size_check = 0.0
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = status  # reaped here (wait4 gives the rusage Popen.wait would lose)
-            return status, usage, stopped
-        now = time.monotonic()
-        if stopped is None and now - started > settings.job_timeout:
-            stopped = "timeout"
-        elif stopped is None and now >= next_size_check:
-            next_size_check = now + 0.25
-            written, files = folder_bytes(mounts.output, settings.output_files_max)
-            if written > settings.output_max or files > settings.output_files_max:
-                stopped = "output"
-            elif stdout_path.stat().st_size + stderr_path.stat().st_size > 2 * LOG_MAX:
-                stopped = "logs"
-        if stopped is not None:
-            _kill(process)
-        time.sleep(POLL_SECONDS)
+    pidfd = os.pidfd_open(process.pid)
+    try:
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                process.returncode = status  # reaped here (wait4 gives the rusage Popen.wait would lose)
+                return status, usage, stopped
+            if stopped is None:
+                stopped = _over_limit(mounts, settings, started, stdout_path, stderr_path)
+                if stopped is not None:
+                    _kill(process)
+            select.select([pidfd], [], [], CHECK_SECONDS)
+    finally:
+        os.close(pidfd)
+
+
+def _over_limit(mounts: Mounts, settings: SandboxSettings, started: float, stdout_path: Path,
+                stderr_path: Path) -> str | None:
+    if time.monotonic() - started > settings.job_timeout:
+        return "timeout"
+    written, files = folder_bytes(mounts.output, settings.output_files_max)
+    if written > settings.output_max or files > settings.output_files_max:
+        return "output"
+    if stdout_path.stat().st_size + stderr_path.stat().st_size > 2 * LOG_MAX:
+        return "logs"
+    return None
 
 
 def _kill(process: subprocess.Popen) -> None:

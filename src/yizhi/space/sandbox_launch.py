@@ -37,19 +37,34 @@ def _mount(source, target, fstype, flags, data=None) -> None:
 
 
 def stage(spec: dict) -> None:
+    """Build the sandbox's /runtime, /project, /data and /output under the staging folder.
+
+    Entries are (host source, path under the stage, writable); an empty source mounts a tmpfs (it
+    hides the interpreter's own site-packages before the allow-listed packages are bound into it).
+    Bubblewrap then binds the four top folders recursively: a handful of binds for it to make
+    instead of a hundred (each of its binds re-reads the mount table).
+    """
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = spec["stage"]
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
-    for index, (source, writable) in enumerate(spec["binds"]):
-        target = os.path.join(root, str(index))
-        if os.path.isdir(source):
-            os.mkdir(target)
-        else:
-            open(target, "w").close()
+    for source, relative, writable in spec["binds"]:
+        target = os.path.join(root, relative)
+        if not source:
+            _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+            continue
+        if not os.path.lexists(target):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if os.path.isdir(source):
+                os.mkdir(target)
+            else:
+                open(target, "w").close()
         _mount(source, target, None, MS_BIND | MS_REC)
         if not writable:
             _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    for source, relative, _writable in spec["binds"]:
+        if not source:  # the site-packages tmpfs: nothing more is mounted into it
+            _mount(None, os.path.join(root, relative), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755")
     _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755")
 
 
