@@ -9,6 +9,10 @@
    not real data): our streaming pyarrow copy (:func:`yizhi.space.dataview._copy_columns`), the same
    with the model hold-out split, against DuckDB ``COPY (SELECT cols FROM read_parquet(..)) TO ..``
    and a plain file copy of the whole version table (the floor), in the same run.
+3. The airlock's membership-inference estimate (:mod:`yizhi.space.mia`, run in the sandbox) on real
+   data we did not write: UCI Adult (../shared/data/adult, 30,162 rows; skipped when absent), a fifth
+   held back as non-members, three models trained on the rest — logistic regression (should show
+   no leak), a full-depth decision tree and a full-depth random forest (memorise their rows).
 
     .venv/bin/python bench/space_jobs.py [--rounds N] [--rows N]
 
@@ -113,6 +117,46 @@ def view(rows: int, work: Path) -> dict:
             "rows_per_s": int(rows / ours)}
 
 
+ADULT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "adult" / "adult.csv"
+ADULT_FEATURES = ["age", "sex", "race", "marital-status", "education", "workclass", "occupation"]
+
+
+def membership(work: Path) -> dict | None:
+    """Attack AUC of three models trained on four fifths of UCI Adult (categories as integer codes)."""
+    import pandas as pd
+    from skl2onnx import to_onnx
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
+
+    from yizhi.space import mia
+
+    if not ADULT.is_file():
+        return None
+    frame = pd.read_csv(ADULT, sep=";")
+    for column in ADULT_FEATURES[1:]:
+        frame[column] = frame[column].astype("category").cat.codes
+    frame["label"] = (frame["salary-class"].str.strip() == ">50K").astype("int64")
+    table = frame[ADULT_FEATURES + ["label"]].astype({c: "float32" for c in ADULT_FEATURES})
+    held = np.random.default_rng(0).random(len(table)) < 0.2
+    table[~held].to_parquet(work / "view.parquet")
+    table[held].to_parquet(work / "holdout.parquet")
+    x, y = table[~held][ADULT_FEATURES].to_numpy(np.float32), table[~held]["label"]
+    out = {"rows": len(table), "held_out": int(held.sum()), "models": {}}
+    for name, model in [("logistic_regression", LogisticRegression(max_iter=2000)),
+                        ("decision_tree_full_depth", DecisionTreeClassifier(random_state=0)),
+                        ("random_forest_full_depth", RandomForestClassifier(50, random_state=0, n_jobs=1))]:
+        model.fit(x, y)
+        path = work / f"{name}.onnx"
+        path.write_bytes(to_onnx(model, x[:1], options={id(model): {"zipmap": False}}).SerializeToString())
+        check = mia.estimate(path, work / "view.parquet", work / "holdout.parquet", ADULT_FEATURES, "label", work / name)
+        out["models"][name] = {"status": check.status, **check.params,
+                               "train_accuracy": round(float(model.score(x, y)), 4),
+                               "holdout_accuracy": round(float(model.score(table[held][ADULT_FEATURES].to_numpy(np.float32),
+                                                                          table[held]["label"])), 4)}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=15)
@@ -124,9 +168,12 @@ def main() -> None:
         (work / "v").mkdir()
         start = startup(args.rounds, work / "s")
         materialise = view(args.rows, work / "v")
+        (work / "m").mkdir()
+        attack = membership(work / "m")
     result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
                           "root": os.geteuid() == 0, "note": "shared machine (several engineers' jobs running)"},
-              "rounds": args.rounds, "startup": start, "view": materialise}
+              "rounds": args.rounds, "startup": start, "view": materialise,
+              "membership_inference_adult": attack}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "space_jobs.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = ["# Tier B sandbox benchmark", "", f"{args.rounds} rounds each, interleaved; {result['machine']}", "",
@@ -141,6 +188,13 @@ def main() -> None:
               f"| ours with the 1/5 model hold-out | {m['pyarrow_stream_with_holdout_s']} |",
               f"| DuckDB COPY (peer) | {m['duckdb_copy_s']} |", f"| file copy of the whole table (floor) | {m['file_copy_s']} |",
               "", f"ours / DuckDB = {m['ratio_vs_duckdb']}x; {m['rows_per_s']:,} rows/s"]
+    if attack:
+        lines += ["", f"Membership-inference estimate on UCI Adult ({attack['rows']:,} real rows, "
+                  f"{attack['held_out']:,} held back as non-members; 2,000 of each side scored in the sandbox):", "",
+                  "| model | train acc | hold-out acc | attack AUC | advantage | airlock |", "|---|---|---|---|---|---|"]
+        for name, row in attack["models"].items():
+            lines.append(f"| {name} | {row['train_accuracy']} | {row['holdout_accuracy']} | {row.get('auc')} | "
+                         f"{row.get('advantage')} | {row['status']} |")
     (RESULTS / "space_jobs.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

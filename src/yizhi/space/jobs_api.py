@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 from yizhi import storage
 from yizhi.access import grants
 from yizhi.accounts.permissions import authorize
-from yizhi.errors import N_, ValidationFailed
 from yizhi.space import jobs_permissions as _rules  # noqa: F401  (registers the rules)
 from yizhi.space import jobs_service, metering, review
 from yizhi.space.jobs_present import job_public, output_public, queue_facts
@@ -139,9 +138,3 @@ def _limits_dict(limit) -> dict:
         return {"max_jobs": None, "max_cpu_seconds": None, "max_wall_seconds": None, "max_output_bytes": None}
     return {"max_jobs": limit.max_jobs, "max_cpu_seconds": limit.max_cpu_seconds,
             "max_wall_seconds": limit.max_wall_seconds, "max_output_bytes": limit.max_output_bytes}
-
-
-def require_decision(value: str) -> str:
-    if value not in ("approve", "reject"):
-        raise ValidationFailed(N_("decision must be approve or reject"), field="decision")
-    return value

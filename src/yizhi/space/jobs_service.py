@@ -9,7 +9,6 @@ then unpacks it, materialises the per-job view, runs the sandbox, meters it and 
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,12 +20,12 @@ from yizhi.accounts.models import Person
 from yizhi.catalog import store
 from yizhi.config import get_settings
 from yizhi.db import utcnow
-from yizhi.errors import N_, NotFound, ValidationFailed
+from yizhi.errors import N_, NotFound
 from yizhi.jobs import service as queue
 from yizhi.space import dataview, metering, sandbox_check
 from yizhi.space.jobs_models import ReviewState, SpaceJob, SpaceJobState
 from yizhi.space.jobs_settings import SandboxSettings
-from yizhi.space.project import Project, extract_zip, load_project, parse_project
+from yizhi.space.project import Project, extract_zip, load_project
 
 RUN_KIND = "space.run"
 
@@ -96,11 +95,6 @@ def job_dir(job: SpaceJob) -> Path:
     return work_root() / str(job.id)
 
 
-def cleanup(job: SpaceJob) -> None:
-    """The per-job copies of the data go once the outputs are checked (held files are in the store)."""
-    shutil.rmtree(job_dir(job), ignore_errors=True)
-
-
 def display_state(job: SpaceJob, queue_state: str | None) -> str:
     """A job whose queue entry failed for good (a platform fault) reads as failed."""
     if job.state in (SpaceJobState.queued, SpaceJobState.running) and queue_state == "failed":
@@ -110,13 +104,6 @@ def display_state(job: SpaceJob, queue_state: str | None) -> str:
 
 def released(job: SpaceJob) -> list:
     return [o for o in job.outputs if o.review_state in (ReviewState.approved, ReviewState.not_needed)]
-
-
-def reparse(job: SpaceJob) -> Project:
-    try:
-        return parse_project(job.project)
-    except ValidationFailed:
-        raise ValidationFailed(N_("the stored project of job %(id)s no longer reads"), params={"id": job.id}) from None
 
 
 def version_table_paths(job: SpaceJob) -> list[Path]:
