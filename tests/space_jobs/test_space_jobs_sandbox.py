@@ -110,3 +110,29 @@ with open("/output/big.txt", "wb") as out:
 """, settings)
     assert result.stopped == "output"
     assert result.output_bytes < 60 << 20
+
+
+def test_a_job_the_platform_could_not_run_is_retried_by_the_queue(db, cast, grant, write_project, monkeypatch):
+    from yizhi.jobs import service as queue
+    from yizhi.jobs.models import Job, JobState
+    from yizhi.space import jobs_service
+    from yizhi.space.project import zip_folder
+
+    from .conftest import person
+
+    folder = write_project("open('/output/result.csv', 'w').write('n\\n12\\n')\n")
+    job = jobs_service.submit(db, person(db, cast.company), grant.id, zip_folder(folder, 1 << 20))
+    db.commit()
+    monkeypatch.setenv("YIZHI_SPACE_BWRAP", "/nonexistent/bwrap")  # the host loses its sandbox
+    monkeypatch.setattr(sandbox_check, "_cache", {})
+    assert queue.work_once("test-worker")
+    db.expire_all()
+    entry = db.get(Job, job.queue_job_id)
+    assert entry.state == JobState.queued and entry.attempts == 1 and "sandbox does not work" in entry.error
+    monkeypatch.delenv("YIZHI_SPACE_BWRAP")
+    monkeypatch.setattr(sandbox_check, "_cache", {})
+    assert queue.work_once("test-worker")
+    db.expire_all()
+    assert db.get(Job, job.queue_job_id).state == JobState.succeeded
+    finished = jobs_service.get_job(db, job.id)
+    assert finished.state.value == "succeeded" and {o.name for o in finished.outputs} >= {"result.csv"}

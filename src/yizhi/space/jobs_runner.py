@@ -123,6 +123,8 @@ def _finish(session, job: SpaceJob, result: sandbox.RunResult, held: list[dict],
         job.error_code, job.error_template, job.error_params = failure
     else:
         job.state = SpaceJobState.succeeded
+    job.outputs.clear()  # a retried run replaces what an interrupted attempt left
+    session.flush()
     for item in held:
         checks = item["checks"] + ([{"check": "describe", "status": "info", "message": "", "params": item["description"]}]
                                    if item["description"] else [])
