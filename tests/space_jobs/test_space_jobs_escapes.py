@@ -56,13 +56,14 @@ def test_the_database_secret_key_and_raw_store_are_not_there(run_project, write_
 
     settings = get_settings()
     data_dir = settings.resolved_data_dir()
-    targets = [str(data_dir / "yizhi.sqlite3"), settings.resolved_database_url().split("///")[-1],
-               str(data_dir / "secret_key"), str(data_dir / "files"), str(data_dir / "datasets")]
+    targets = [str(data_dir), str(data_dir / "yizhi.sqlite3"), settings.resolved_database_url().split("///")[-1],
+               str(data_dir / "secret_key"), str(data_dir / "files"), str(data_dir / "datasets"),
+               str(data_dir / "space" / "jobs")]
     job = run_project(write_project(f"""
         import os
         for path in {targets!r}:
             assert not os.path.exists(path), path
-        open({targets[1]!r}, "rb").read()
+        open({targets[2]!r}, "rb").read()
     """))
     _failed(job, "not_in_view")
 

@@ -136,3 +136,19 @@ def test_a_job_the_platform_could_not_run_is_retried_by_the_queue(db, cast, gran
     assert db.get(Job, job.queue_job_id).state == JobState.succeeded
     finished = jobs_service.get_job(db, job.id)
     assert finished.state.value == "succeeded" and {o.name for o in finished.outputs} >= {"result.csv"}
+
+
+def test_the_api_refuses_jobs_when_the_host_has_no_sandbox(cast, api, grant, write_project, monkeypatch):
+    import io
+
+    from yizhi.space.project import zip_folder
+
+    data = zip_folder(write_project("print(1)\n"), 1 << 20)
+    monkeypatch.setenv("YIZHI_SPACE_BWRAP", "/nonexistent/bwrap")
+    monkeypatch.setattr(sandbox_check, "_cache", {})
+    answer = api(cast.company).post("/api/v1/space/jobs", data={"grant": str(grant.id)},
+                                    files={"project": ("p.zip", io.BytesIO(data), "application/zip")})
+    monkeypatch.setattr(sandbox_check, "_cache", {})
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "sandbox_unavailable"
+    assert "bubblewrap" in answer.json()["error"]["message"]
