@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from yizhi import __version__
+from yizhi.access.cli import access_app
 from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
 from yizhi.ledger.cli import app as ledger_app
@@ -267,6 +268,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(needs_app, name="needs")
 app.add_typer(solutions_app, name="solutions")
 app.add_typer(space_app, name="space")
+app.add_typer(access_app, name="access")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)

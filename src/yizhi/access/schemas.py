@@ -103,7 +103,14 @@ class MessageIn(_In):
 class OutputIn(_In):
     kind: Literal["paper", "model", "product", "report"]
     title: str = Field(min_length=1, max_length=300)
-    link: str = Field(default="", max_length=1_000)
+    link: str = Field(default="", max_length=1_000, description="http(s) URL or doi:10.…")
+
+    @field_validator("link")
+    @classmethod
+    def _web_link(cls, value: str) -> str:
+        if value and not value.lower().startswith(("https://", "http://", "doi:10.")):
+            raise ValueError("a link starts with https://, http:// or doi:10.")
+        return value
 
 
 class IssueIn(_In):

@@ -51,16 +51,21 @@ def request_public(session: Session, person: Person, request) -> dict:
 
 
 def feedback_org(session: Session, person: Person, slug: str | None) -> Organization:
-    """The data holder whose feedback this person reads: the one named, or their only one."""
+    """The data holder whose feedback this person reads: the one named, or their first."""
     if slug:
         org = session.scalar(select(Organization).where(Organization.slug == slug[:64]))
         if org is None:
             raise NotFound(N_("no organisation %(slug)s"), params={"slug": slug[:64]})
         authorize(person, "access.feedback.view", org)
         return org
-    orgs = [m.organization for m in person.memberships
-            if m.organization.approved and acting_role(person, m.organization) in HOLDER_READERS]
-    if len(orgs) != 1:
-        raise ValidationFailed(N_("say which organisation's feedback to show (org)"), field="org")
-    authorize(person, "access.feedback.view", orgs[0])
+    orgs = holder_orgs(person)
+    if not orgs:
+        raise ValidationFailed(N_("you read feedback as an owner, member or reviewer of an organisation"), field="org")
     return orgs[0]
+
+
+def holder_orgs(person: Person) -> list[Organization]:
+    """Organisations whose datasets' feedback this person reads, by slug."""
+    return sorted((m.organization for m in person.memberships
+                   if m.organization.approved and acting_role(person, m.organization) in HOLDER_READERS),
+                  key=lambda org: org.slug)
