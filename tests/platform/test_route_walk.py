@@ -26,6 +26,9 @@ PUBLIC_ROUTES = {
     ("GET", "/needs/lists"), ("GET", "/needs/lists/{release_id:int}"),
     ("GET", "/api/v1/needs/releases"), ("GET", "/api/v1/needs/releases/{release_id}"),
     ("GET", "/api/v1/needs/releases/{release_id}/export.{fmt}"),
+    # The Data Use Register is public by design: every approved use of data, its CSV and the metrics.
+    ("GET", "/access/register"), ("GET", "/api/v1/access/register"), ("GET", "/api/v1/access/register.csv"),
+    ("GET", "/api/v1/access/metrics"),
 }
 
 

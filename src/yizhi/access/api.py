@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from yizhi import storage
 from yizhi.access import dataset_settings, extracts, grant_service, notify, register, review_service
@@ -77,11 +78,17 @@ def update_request(request_id: int, body: RequestIn, db: DbSession, person: Curr
 
 
 @router.post("/requests/{request_id}/ethics")
-def upload_ethics(request_id: int, db: DbSession, person: CurrentPerson,
-                  file: Annotated[UploadFile, File(description="The ethics approval: PDF, PNG or JPEG.")]) -> dict:
+async def upload_ethics(request_id: int, http: Request, db: DbSession, person: CurrentPerson) -> dict:
+    """Multipart form with ``file``: the ethics approval (PDF, PNG or JPEG). The request is looked up
+    (and the permission checked) before the upload is read."""
     request = requests.get_request(db, person, request_id)
-    name = PurePosixPath((file.filename or "ethics").replace("\\", "/")).name or "ethics"
-    requests.attach_ethics(db, person, request, file.file, name)
+    authorize(person, "access.request.edit", request)
+    form = await http.form()
+    upload = form.get("file")
+    if not isinstance(upload, StarletteUpload):
+        raise ValidationFailed(N_("send the ethics approval as the multipart field file"), field="file")
+    name = PurePosixPath((upload.filename or "ethics").replace("\\", "/")).name or "ethics"
+    requests.attach_ethics(db, person, request, upload.file, name)
     db.commit()
     return {"id": request.id, "ethics_file": request.ethics_file, "bytes": request.ethics_bytes}
 

@@ -178,12 +178,18 @@ def feedback_for(session: Session, org: Organization) -> tuple[list[ClosureRepor
     return reports, issues
 
 
-def update_issue(session: Session, person: Person | None, issue_id: int, data: IssueUpdate) -> QualityIssue:
+def get_issue(session: Session, person: Person | None, issue_id: int) -> QualityIssue:
+    """The issue, for someone who may handle it (NotFound for those who may not even see it)."""
     issue = session.get(QualityIssue, issue_id) if 0 < int(issue_id) < 2**63 else None
     if issue is None:
         raise NotFound(N_("no data-quality issue %(id)s"), params={"id": issue_id})
     if person is not None:
         authorize(person, "access.issue.update", issue)
+    return issue
+
+
+def update_issue(session: Session, person: Person | None, issue_id: int, data: IssueUpdate) -> QualityIssue:
+    issue = get_issue(session, person, issue_id)
     issue.state, issue.response, issue.updated_at = IssueState(data.state), data.response, utcnow()
     session.flush()
     ledger.record(session, "access.issue_updated", f"access_issue:{issue.id}", {

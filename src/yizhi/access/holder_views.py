@@ -118,13 +118,13 @@ def feedback_page(request: Request, db: DbSession, person: CurrentPerson, org: s
 
 @router.post("/access/issues/{issue_id:int}")
 async def update_issue(issue_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    issue = grant_service.get_issue(db, person, issue_id)
+    url = f"/access/feedback?org={issue.version.dataset.organization.slug}"
     form = await request.form()
     try:
         data = IssueUpdate(state=form.get("state", ""), response=str(form.get("response", "")).strip())
-        issue = grant_service.update_issue(db, person, issue_id, data)
     except ValidationError:
-        db.rollback()
-        return redirect_with_flash("/access/feedback", translator(request)(N_("choose a state for the issue")), "error")
+        return redirect_with_flash(url, translator(request)(N_("choose a state for the issue")), "error")
+    grant_service.update_issue(db, person, issue_id, data)
     db.commit()
-    return redirect_with_flash(f"/access/feedback?org={issue.version.dataset.organization.slug}",
-                               translator(request)(N_("Saved.")))
+    return redirect_with_flash(url, translator(request)(N_("Saved.")))

@@ -135,6 +135,8 @@ def _check_series(versions: list[DatasetVersion], series: dict[str, list[str]]) 
 
 def resolve_scope(session: Session, org: Organization, data: RequestIn) -> Scope:
     """Check what ``data`` asks against the catalog; ValidationFailed naming the first problem."""
+    if not data.datasets:
+        raise ValidationFailed(N_("name at least one dataset version (SLUG@N)"), field="datasets")
     versions = _published_versions(session, data.datasets)
     holders = {v.dataset.organization_id: v.dataset.organization for v in versions}
     if len(holders) > 1:
@@ -195,13 +197,17 @@ def applying_org(session: Session, person: Person | None, slug: str | None) -> O
     return choices[0]
 
 
-def _fill(request: AccessRequest, data: RequestIn, scope: Scope, team: list[int]) -> None:
+def _fill(session: Session, request: AccessRequest, data: RequestIn, scope: Scope, team: list[int]) -> None:
     for name in ("title", "purpose", "lay_summary", "legal_basis", "ethics_reference", "funding", "mode",
                  "duration_days", "outputs"):
         setattr(request, name, getattr(data, name))
     request.kind, request.holder_id, request.holder = RequestKind(data.kind), scope.holder.id, scope.holder
     request.series_reason = data.series_reason
     request.team_ids = team
+    if request.datasets:
+        # the old rows go first, so (request, version) is never held twice at a flush
+        request.datasets.clear()
+        session.flush()
     request.datasets = [RequestDataset(version_id=v.id, version=v, columns=cols, reasons=reasons, series=series,
                                        series_reason=data.series_reason if series else "")
                         for v, cols, reasons, series in scope.entries]
@@ -216,7 +222,7 @@ def create_request(session: Session, person: Person | None, data: RequestIn) -> 
     scope = resolve_scope(session, org, data)
     request = AccessRequest(organization_id=org.id, organization=org, created_by_id=person.id if person else None,
                             state=RequestState.draft)
-    _fill(request, data, scope, resolve_team(session, org, data.team, person))
+    _fill(session, request, data, scope, resolve_team(session, org, data.team, person))
     session.add(request)
     session.flush()
     record_created(session, request, person)
@@ -232,7 +238,7 @@ def update_request(session: Session, person: Person | None, request: AccessReque
         raise ValidationFailed(N_("the applying organisation of a request cannot change"), field="org")
     scope = resolve_scope(session, request.organization, data)
     before = _scope_key(request)
-    _fill(request, data, scope, resolve_team(session, request.organization, data.team, request.created_by))
+    _fill(session, request, data, scope, resolve_team(session, request.organization, data.team, request.created_by))
     if request.change in (RequestChange.extension, RequestChange.renewal) and _scope_key(request) != before:
         raise ValidationFailed(N_("an extension or renewal keeps what was granted; ask for an amendment to change it"),
                                field="datasets")

@@ -21,7 +21,8 @@ class _In(BaseModel):
 
 
 class RequestIn(_In):
-    datasets: list[str] = Field(min_length=1, max_length=20, description="Dataset versions, SLUG@N.")
+    # at least one (checked by the service, after permission, so an outsider learns nothing)
+    datasets: list[str] = Field(max_length=20, description="Dataset versions, SLUG@N.")
     kind: Literal["data", "statistics"] = "data"
     title: str = Field(min_length=1, max_length=300)
     purpose: Purpose
