@@ -86,7 +86,12 @@ def _prescreen(person: Person, request: AccessRequest) -> bool:
     return request.state in (RequestState.submitted, RequestState.prescreen) and is_platform_admin(person)
 
 
-@rule("access.request.recommend", visible_via="access.request.view")
+@rule("access.step.view", visible_via="access.step.view")
+def _step_view(person: Person, step: ReviewStep) -> bool:
+    return _view(person, step.request)
+
+
+@rule("access.request.recommend", visible_via="access.step.view")
 def _recommend(person: Person, step: ReviewStep) -> bool:
     request = step.request
     if request.state != RequestState.in_review or step.state != StepState.active:
