@@ -38,8 +38,10 @@ def test_prescreen_returns_with_a_comment_and_the_applicant_resubmits(api, cast,
     assert returned.json()["state"] == "draft"
     notices = company.get("/api/v1/access/notifications").json()["items"]
     assert notices[0]["kind"] == "request_returned" and notices[0]["params"]["comment"] == "funding source missing"
-    assert api(cast.owner).post(f"/api/v1/access/requests/{request_id}/prescreen",
-                                json={"decision": "accept"}).status_code == 404   # a draft: the holder sees nothing
+    owner = api(cast.owner)
+    assert owner.post(f"/api/v1/access/requests/{request_id}/prescreen",
+                      json={"decision": "accept"}).status_code == 403   # only the commission prescreens
+    assert owner.get(f"/api/v1/access/requests/{request_id}").json()["state"] == "draft"   # still seen once submitted
     assert company.post(f"/api/v1/access/requests/{request_id}/submit").json()["state"] == "submitted"
 
 

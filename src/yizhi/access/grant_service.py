@@ -64,13 +64,15 @@ def grant_public(grant: Grant) -> dict:
 
 
 def latest_request(grant: Grant) -> AccessRequest | None:
+    """The last approved version of the request behind ``grant`` (None for an administrative grant)."""
     from sqlalchemy.orm import object_session
 
     session = object_session(grant)
     if session is None:
         return None
-    return session.scalar(select(AccessRequest).where(AccessRequest.grant_id == grant.id)
-                          .order_by(AccessRequest.version.desc()).limit(1))
+    return session.scalar(select(AccessRequest).where(
+        AccessRequest.grant_id == grant.id, AccessRequest.decision.in_(["approved", "approved_with_conditions"]))
+        .order_by(AccessRequest.version.desc()).limit(1))
 
 
 # ----- suspend, reinstate, revoke ------------------------------------------------------------------

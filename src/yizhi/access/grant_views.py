@@ -17,7 +17,7 @@ from yizhi.access.views_common import people_by_id
 from yizhi.accounts.models import Organization
 from yizhi.accounts.permissions import authorize, can
 from yizhi.catalog.models import Dataset, DatasetVersion, VersionState
-from yizhi.errors import N_, YizhiError
+from yizhi.errors import N_, Conflict, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import render, translator
@@ -59,7 +59,8 @@ async def _grant_act(request: Request, db, person, grant_id: int, fn, message: s
         db.rollback()
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         return redirect_with_flash(url, problems, "error")
-    except YizhiError as exc:
+    except (ValidationFailed, Conflict) as exc:
+        # what the reader can fix comes back as a message; refusals (403/404) are error pages
         db.rollback()
         return redirect_with_flash(url, exc.localized(translator(request)), "error")
     db.commit()

@@ -1,7 +1,7 @@
 """Who may do what with access requests, grants, settings and feedback.
 
-- A draft is seen only by the applicant's organisation. From submission on, the data holder's
-  people (owner, member, reviewer) and the commission see it too. Nobody else does — not even
+- A draft is seen only by the applicant's organisation. From its first submission on, the data
+  holder's people (owner, member, reviewer) and the commission see it too. Nobody else does — not even
   another company applying for the same dataset.
 - The applicant's owners and members write, submit, withdraw and amend; the commission
   prescreens; a step's reviewers recommend (the holder's owners when a step names none); the
@@ -63,7 +63,8 @@ def _create(person: Person, org: Organization | None) -> bool:
 def _view(person: Person, request: AccessRequest) -> bool:
     if on_applicant_side(person, request):
         return True
-    return request.state != RequestState.draft and on_reviewer_side(person, request)
+    # once submitted, the reviewers' side keeps seeing it (also when it was returned to a draft)
+    return request.submitted_at is not None and on_reviewer_side(person, request)
 
 
 @rule("access.request.edit", visible_via="access.request.view")

@@ -76,7 +76,7 @@ def visible_requests(session: Session, person: Person | None, *, state: str | No
     if person is not None and not is_platform_admin(person):
         org_ids = [m.organization_id for m in person.memberships if m.organization.approved]
         stmt = stmt.where(or_(AccessRequest.organization_id.in_(org_ids),
-                              (AccessRequest.holder_id.in_(org_ids)) & (AccessRequest.state != RequestState.draft)))
+                              (AccessRequest.holder_id.in_(org_ids)) & AccessRequest.submitted_at.is_not(None)))
     rows = session.scalars(stmt.limit(limit * 2))
     if person is None:
         return list(rows)[:limit]
@@ -89,7 +89,11 @@ def visible_requests(session: Session, person: Person | None, *, state: str | No
 def _published_versions(session: Session, refs: list[str]) -> list[DatasetVersion]:
     versions = []
     for ref in dict.fromkeys(r.strip() for r in refs):
-        version = catalog.resolve_version(session, ref)
+        try:
+            version = catalog.resolve_version(session, ref)
+        except NotFound:
+            raise ValidationFailed(N_("no dataset version %(ref)s"), params={"ref": ref[:80]},
+                                   field="datasets") from None
         if version.state != VersionState.published:
             raise ValidationFailed(N_("%(ref)s is not published; only published versions can be requested"),
                                    params={"ref": ref}, field="datasets")
@@ -385,7 +389,7 @@ def post_message(session: Session, person: Person, request: AccessRequest, body:
                  private: bool = False) -> AccessMessage:
     authorize(person, "access.request.message", request)
     side = side_of(person, request)
-    if not private and side == "applicant" and request.state == RequestState.draft:
+    if not private and side == "applicant" and request.submitted_at is None:
         raise Conflict(N_("reviewers see a request once it is submitted; keep a private note instead"))
     message = AccessMessage(family_id=request.family_id, author_id=person.id, side=side, private=private, body=body)
     session.add(message)

@@ -19,7 +19,7 @@ from yizhi.access.schemas import AmendIn, DecideIn, MessageIn, PrescreenIn, Reco
 from yizhi.access.views_common import people_by_id
 from yizhi.accounts.permissions import authorize, can
 from yizhi.catalog.models import Dataset, DatasetVersion, VersionState
-from yizhi.errors import N_, YizhiError
+from yizhi.errors import N_, Conflict, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import render, translator
@@ -237,7 +237,8 @@ async def _act(request: Request, db, person, request_id: int, action, message: s
     except ValidationError as exc:
         db.rollback()
         return redirect_with_flash(f"/access/requests/{request_id}", "; ".join(_pydantic_errors(exc)), "error")
-    except YizhiError as exc:
+    except (ValidationFailed, Conflict) as exc:
+        # what the reader can fix comes back as a message; refusals (403/404) are error pages
         return _fail_back(db, request, f"/access/requests/{request_id}", exc)
     db.commit()
     return _done(request, getattr(target, "id", request_id) if target is not None else request_id, message)
