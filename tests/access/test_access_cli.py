@@ -3,7 +3,7 @@ one-line errors."""
 
 import json
 
-from access_helpers import org, walk_to_grant
+from access_helpers import walk_to_grant
 from typer.testing import CliRunner
 
 from yizhi.cli import app

@@ -4,9 +4,8 @@ decision's rules, automatic acceptance of verified organisations of a kind, mess
 
 from datetime import timedelta
 
-from access_helpers import apply, org, walk_to_grant
+from access_helpers import apply
 
-from yizhi.access import review_service
 from yizhi.access.request_models import ReviewStep
 from yizhi.db import utcnow
 
