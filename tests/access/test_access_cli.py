@@ -18,8 +18,8 @@ def run(*args):
 
 def test_an_administrative_grant_prints_its_id_last_and_is_on_the_ledger(db, cast, dataset):
     assert run("grant-check", "--org", "company", "--dataset", dataset).exit_code == 1
-    made = run("grant", "--org", "company", "--dataset", dataset, "--columns", "labs:hba1c,age",
-               "--columns", "visits:ward", "--days", "30", "--epsilon", "2.5", "--reason", "evaluation of model X")
+    made = run("grant", "--org", "company", "--dataset", dataset, "--columns", "labs:hba1c,age", "visits:ward",
+               "--days", "30", "--epsilon", "2.5", "--reason", "evaluation of model X")
     assert made.exit_code == 0, made.output
     grant_id = int(made.stdout.strip().splitlines()[-1])
     from yizhi.access.models import Grant
@@ -29,6 +29,10 @@ def test_an_administrative_grant_prints_its_id_last_and_is_on_the_ledger(db, cas
     assert grant.datasets[0].columns == {"labs": ["hba1c", "age"], "visits": ["ward"]}
     entry = db.query(LedgerEntry).filter_by(kind="access.grant_created", subject=f"grant:{grant_id}").one()
     assert json.loads(entry.leaf)["data"]["administrative"] is True and entry.actor == "cli"
+    repeated = run("grant", "--org", "company", "--dataset", dataset, "--columns", "labs:site", "--columns",
+                   "visits:ward", "--reason", "second form: --columns repeated")
+    assert repeated.exit_code == 0, repeated.output
+    assert db.get(Grant, int(repeated.stdout.split()[-1])).datasets[0].columns == {"labs": ["site"], "visits": ["ward"]}
     checked = run("grant-check", "--org", "company", "--dataset", dataset)
     assert checked.exit_code == 0 and str(grant_id) in checked.stdout
     assert run("grant-check", "--org", "other-hospital", "--dataset", dataset).exit_code == 1
@@ -43,6 +47,7 @@ def test_grant_refusals_are_one_line(cast, dataset):
         (["--org", "company", "--dataset", dataset, "--reason", " "], "needs its reason"),
         (["--org", "company", "--dataset", dataset, "--reason", "x", "--days", "0"], "between 1 and"),
         (["--org", "company", "--dataset", dataset, "--reason", "x", "--mode", "download"], "space or extract"),
+        (["--org", "company", "--dataset", dataset, "--reason", "x", "stray"], "unexpected argument"),
     ]
     for args, expected in cases:
         result = run("grant", *args)

@@ -124,13 +124,14 @@ class _Operator:
     is_active = True
 
 
-@access_app.command("grant")
+@access_app.command("grant", context_settings={"allow_extra_args": True})
 def grant(
+    ctx: typer.Context,
     org: Annotated[str, typer.Option("--org", help="Slug of the organisation that receives the grant.")],
     dataset: Annotated[str, typer.Option("--dataset", help="The dataset version, SLUG@N.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (shown on the public register).")],
-    columns: Annotated[list[str] | None, typer.Option("--columns", help="TABLE:COL,COL (repeat for more tables); "
-                                                                       "default: every column.")] = None,
+    columns: Annotated[list[str] | None, typer.Option("--columns", help="TABLE:COL,COL [TABLE:COL ...] (or repeat "
+                                                                       "--columns); default: every column.")] = None,
     days: Annotated[int, typer.Option("--days", help="Days until it expires.")] = 365,
     mode: Annotated[str, typer.Option("--mode", help="space (analysis in the space) or extract.")] = "space",
     epsilon: Annotated[float | None, typer.Option("--epsilon", help="ε budget (default: the dataset's).")] = None,
@@ -140,9 +141,14 @@ def grant(
 
     if mode not in ("space", "extract"):
         _fail("--mode must be space or extract", 2)
+    # `--columns labs:a,b visits:c`: the tables after the first arrive as extra arguments
+    stray = [arg for arg in ctx.args if ":" not in arg or arg.startswith("-")]
+    if stray or (ctx.args and not columns):
+        _fail(f"unexpected argument(s): {' '.join(stray or ctx.args)}", 2)
     with _session() as session:
         made = grant_service.administrative_grant(
-            session, None, org=_org(session, org), ref=dataset, columns=grant_service.parse_columns(columns or []),
+            session, None, org=_org(session, org), ref=dataset,
+            columns=grant_service.parse_columns([*(columns or []), *ctx.args]),
             days=days, mode=mode, epsilon=epsilon, reason=reason)
         typer.echo(f"granted {dataset} to {org} until {made.expires_at:%Y-%m-%d} ({mode})", err=True)
         grant_id = made.id

@@ -13,7 +13,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,23 +58,13 @@ def make_extract(session: Session, person: Person | None, grant: Grant, ref: str
 
 
 def _write(version: DatasetVersion, table: str, columns: list[str], key: bytes, grant: Grant) -> tuple[str, int, int]:
-    source = pq.ParquetFile(store.table_path(version, table))
     rekeyed = set(rekey.pseudonym_columns(version.card, table, columns))
-    schema = pa.schema([pa.field(c, pa.string()) if c in rekeyed else source.schema_arrow.field(c) for c in columns])
-    schema = schema.with_metadata({"yizhi.grant": str(grant.id), "yizhi.version": version.ref,
-                                   "yizhi.table": table, "yizhi.watermark": rekey.watermark(key),
-                                   "yizhi.rekeyed": ",".join(sorted(rekeyed))})
+    metadata = {"yizhi.grant": str(grant.id), "yizhi.version": version.ref, "yizhi.table": table}
     fd, tmp = tempfile.mkstemp(prefix=".extract-", suffix=".parquet", dir=storage.root())
     os.close(fd)
-    rows = 0
     try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for batch in source.iter_batches(batch_size=get_access_settings().extract_batch_rows, columns=columns):
-                arrays = [rekey.rekey_array(key, batch.column(c)) if c in rekeyed else batch.column(c) for c in columns]
-                writer.write_batch(pa.record_batch(arrays, schema=schema))
-                rows += batch.num_rows
-            if rows == 0:
-                writer.write_table(schema.empty_table())
+        rows = rekey.write_rekeyed(store.table_path(version, table), Path(tmp), columns, rekeyed, key, metadata,
+                                   get_access_settings().extract_batch_rows)
         with open(tmp, "rb") as handle:
             digest, size = storage.put_stream(handle)
     finally:
