@@ -51,7 +51,7 @@ def test_metrics_per_dataset_and_holder(api, cast, db, dataset):
     owner.post(f"/api/v1/access/requests/{rejected}/decide", json={"decision": "rejected", "reason": "too broad"})
     apply(company, dataset, title="Still a draft")                          # drafts are not requests yet
     metrics = api().get("/api/v1/access/metrics").json()
-    assert metrics["datasets"]["dm-emr"] == {"requests": 2, "decided": 2, "approval_rate": 0.5,
+    assert metrics["datasets"]["dm-emr"] == {"name": "Diabetes EMR", "requests": 2, "decided": 2, "approval_rate": 0.5,
                                              "median_days_to_decision": 0.0, "active_grants": 1}
     assert metrics["holders"]["hospital"]["requests"] == 2
 

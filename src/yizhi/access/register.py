@@ -92,6 +92,7 @@ def register_csv(entries: list[dict]) -> str:
 # ----- metrics -------------------------------------------------------------------------------------
 @dataclass
 class _Tally:
+    name: str = ""
     requests: int = 0
     approved: int = 0
     rejected: int = 0
@@ -102,7 +103,7 @@ class _Tally:
 
     def public(self) -> dict:
         decided = self.approved + self.rejected
-        return {"requests": self.requests, "decided": decided,
+        return {"name": self.name, "requests": self.requests, "decided": decided,
                 "approval_rate": round(self.approved / decided, 3) if decided else None,
                 "median_days_to_decision": round(statistics.median(self.days), 1) if self.days else None,
                 "active_grants": self.active_grants}
@@ -116,18 +117,25 @@ def metrics(session: Session) -> dict:
     requests = session.scalars(select(AccessRequest).where(AccessRequest.change == RequestChange.initial,
                                                            AccessRequest.submitted_at.is_not(None)))
     for request in requests:
-        tallies = [by_holder[request.holder.slug]] + [by_dataset[d.version.dataset.slug] for d in request.datasets]
+        tallies = [_named(by_holder, request.holder.slug, request.holder.name)]
+        tallies += [_named(by_dataset, d.version.dataset.slug, d.version.dataset.title) for d in request.datasets]
         for tally in tallies:
             _count(tally, request)
     for grant in session.scalars(select(Grant)):
         if grant_state_now(grant) != "active":
             continue
-        for slug in {gd.version.dataset.slug for gd in grant.datasets}:
-            by_dataset[slug].active_grants += 1
-        for holder in {gd.version.dataset.organization.slug for gd in grant.datasets}:
-            by_holder[holder].active_grants += 1
+        for dataset in {gd.version.dataset for gd in grant.datasets}:
+            _named(by_dataset, dataset.slug, dataset.title).active_grants += 1
+        for holder in {gd.version.dataset.organization for gd in grant.datasets}:
+            _named(by_holder, holder.slug, holder.name).active_grants += 1
     return {"datasets": {k: v.public() for k, v in sorted(by_dataset.items())},
             "holders": {k: v.public() for k, v in sorted(by_holder.items())}}
+
+
+def _named(tallies: dict[str, _Tally], key: str, name: str) -> _Tally:
+    tally = tallies[key]
+    tally.name = name
+    return tally
 
 
 def _count(tally: _Tally, request: AccessRequest) -> None:
