@@ -26,7 +26,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 COLUMNS = ["patient", "visit", "hba1c", "ward"]
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 from yizhi.access import rekey
@@ -46,7 +46,9 @@ else:
             writer.write_batch(b)
             rows += b.num_rows
 seconds = time.perf_counter() - start
-print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across fork and exec)
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": hwm / 1024}))
 """
 
 
