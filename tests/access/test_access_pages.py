@@ -80,3 +80,33 @@ def test_the_dashboard_shows_access_cards(web, api, cast, dataset):
     assert 'data-card="access-requests"' in company.text and "1 live grants" in company.text
     owner = web(cast.owner).get("/?lang=en")
     assert 'data-card="access-review"' in owner.text and 'data-card="access-feedback"' in owner.text
+
+
+def test_the_commission_grants_administratively_through_the_form(web, cast, dataset):
+    admin = web(cast.admin)
+    bad = admin.post_form("/access/grants/new", {"org": "company", "dataset": dataset, "days": "30", "mode": "space",
+                                                 "epsilon": "lots", "columns": "labs:hba1c", "reason": "evaluation"})
+    assert bad.status_code == 422 and "evaluation" in bad.text                  # what was typed is kept
+    made = admin.post_form("/access/grants/new", {"org": "company", "dataset": dataset, "days": "30", "mode": "space",
+                                                  "epsilon": "1.5", "columns": "labs:hba1c visits:ward",
+                                                  "reason": "evaluation of model X"})
+    assert made.status_code == 303 and "/access/grants/" in made.headers["location"]
+    page = web(cast.company).get(made.headers["location"] + "?lang=en")
+    assert "evaluation of model X" in page.text and "hba1c" in page.text and "ward" in page.text
+    assert web(cast.owner).get("/access/grants/new").status_code == 403
+
+
+def test_the_owner_sets_review_steps_through_the_form(web, api, cast, dataset):
+    owner = web(cast.owner)
+    form = {"csrf_token": owner.csrf, "handling": "manual", "step_name": ["Steward", "Ethics", ""],
+            "step_reviewers": [cast.colleague.email, "", ""], "step_days": ["3", "7", "10"], "default_epsilon": "0.8"}
+    saved = owner.http.post("/access/datasets/dm-emr/settings", data=form)
+    assert saved.status_code == 303
+    shown = api(cast.owner).get("/api/v1/access/datasets/dm-emr/settings").json()
+    assert shown["review_steps"] == [{"name": "Steward", "days": 3, "reviewers": [cast.colleague.email]},
+                                     {"name": "Ethics", "days": 7, "reviewers": []}]
+    assert shown["default_epsilon"] == 0.8
+    form["step_reviewers"] = [cast.company.email, "", ""]
+    refused = owner.http.post("/access/datasets/dm-emr/settings", data=form)
+    assert refused.status_code == 422 and cast.company.email in refused.text
+    assert web(cast.colleague).get("/access/datasets/dm-emr/settings").status_code == 403   # owners only

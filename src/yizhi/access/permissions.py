@@ -150,7 +150,12 @@ def _grant_extract(person: Person, grant: Grant) -> bool:
     return grant.mode == GrantMode.extract and grant.kind == GrantKind.data and may_act_under(person, grant)
 
 
-@rule("access.settings.edit", visible_via="access.settings.edit")
+@rule("access.settings.view", visible_via="access.settings.view")
+def _settings_view(person: Person, dataset) -> bool:
+    return acting_role(person, dataset.organization) in HOLDER_READERS
+
+
+@rule("access.settings.edit", visible_via="access.settings.view")
 def _settings_edit(person: Person, dataset) -> bool:
     return owns(person, dataset.organization)
 
