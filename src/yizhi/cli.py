@@ -15,6 +15,7 @@ from rich.table import Table
 
 from yizhi import __version__
 from yizhi.catalog.cli import datasets_app
+from yizhi.access.cli import access_app
 from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
 from yizhi.evaluation.cli import eval_app
@@ -271,6 +272,7 @@ app.add_typer(solutions_app, name="solutions")
 app.add_typer(space_app, name="space")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
+app.add_typer(access_app, name="access")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)

@@ -31,6 +31,9 @@ PUBLIC_ROUTES = {
     # The data catalog's published cards are public (counts after disclosure control; no rows).
     ("GET", "/catalog"), ("GET", "/catalog/{slug}"), ("GET", "/catalog/{slug}/{number:int}"),
     ("GET", "/api/v1/datasets/catalog"), ("GET", "/api/v1/datasets/catalog/{slug}/{number}/card"),
+    # The Data Use Register is public by design: every approved use of data, its CSV and the metrics.
+    ("GET", "/access/register"), ("GET", "/api/v1/access/register"), ("GET", "/api/v1/access/register.csv"),
+    ("GET", "/api/v1/access/metrics"),
 }
 
 
