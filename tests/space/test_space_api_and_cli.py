@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from space_helpers import grant_on, org, person, version_of
 from typer.testing import CliRunner
 
-from conftest import synthetic_tables
+from space_data import synthetic_tables
 from yizhi.access.models import GrantMember
 
 
