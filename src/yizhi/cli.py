@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from yizhi import __version__
+from yizhi.annotation.cli import annotation_app
 from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
 from yizhi.evaluation.cli import eval_app
@@ -269,6 +270,7 @@ app.add_typer(needs_app, name="needs")
 app.add_typer(solutions_app, name="solutions")
 app.add_typer(space_app, name="space")
 app.add_typer(eval_app, name="eval")
+app.add_typer(annotation_app, name="annotation")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)

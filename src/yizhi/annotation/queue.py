@@ -259,7 +259,7 @@ def submit(session: Session, project: Project, person: Person, assignment_id: in
         ).rowcount
         if not done:
             raise Conflict(N_("this item was answered or released meanwhile"), code="not_locked")
-        if not item.gold:
+        if not item.gold and project.kind != ProjectKind.reader_study:
             session.execute(update(Item).where(Item.id == item_pk).values(answered=Item.answered + 1))
             settle(session, project, item_pk)
         return assignment_pk
