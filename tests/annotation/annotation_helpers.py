@@ -29,7 +29,8 @@ def make_project(db, cast, slug="notes-labels", dataset="notes-demo@1", schema=N
     from yizhi.annotation import service
 
     project = service.create_project(db, slug=slug, title=kw.pop("title", slug), org=_org(db, "hospital"),
-                                     dataset=dataset, schema=schema or CLASS_SCHEMA,
+                                     dataset=dataset,
+                                     schema=CLASS_SCHEMA if schema is None and kw.get("kind") != "deid_review" else schema,
                                      actor=db.get(Person, cast.owner.id), **kw)
     db.commit()
     return project

@@ -74,3 +74,32 @@ def notes_version(db, cast):
     return version
 
 
+
+
+@pytest.fixture
+def ct_version(db, cast):
+    """A hospital version holding pydicom's CT_small.dcm (128×128) and MR_small.dcm under dicom/,
+    with the dicom_index table ingest writes."""
+    import shutil
+
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from yizhi.catalog import manifest, store
+    from yizhi.catalog.testing import make_version
+
+    files = [get_testdata_file("CT_small.dcm"), get_testdata_file("MR_small.dcm")]
+    rows = []
+    for index, path in enumerate(files):
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        rows.append({"path": f"dicom/{index}.dcm", "patient": f"P{index}", "study_uid": str(ds.StudyInstanceUID),
+                     "series_uid": str(ds.SeriesInstanceUID), "sop_uid": str(ds.SOPInstanceUID),
+                     "modality": str(ds.Modality), "rows": int(ds.Rows), "columns": int(ds.Columns), "frames": 1})
+    version = make_version(db, _org(db, "hospital"), "ct-demo", {"dicom_index": pa.Table.from_pylist(rows)})
+    directory = store.version_dir(version)
+    (directory / "dicom").mkdir()
+    for index, path in enumerate(files):
+        shutil.copy(path, directory / "dicom" / f"{index}.dcm")
+    version.root_hash = manifest.write_manifest(directory)["root_hash"]
+    db.commit()
+    return version
