@@ -130,8 +130,6 @@ def dicom_seg(source_path: Path, masks: list[dict], classes: list[str], *, serie
     for s, cls in enumerate(used):
         for frame in range(frames):
             pixel[frame, :, :, s] = agreement.rasterize(masks, rows, columns, label=cls, frame=frame)
-    if frames == 1:
-        pixel = pixel[0]
     descriptions = [hd.seg.SegmentDescription(
         segment_number=n, segment_label=cls[:64], segmented_property_category=codes.SCT.MorphologicallyAbnormalStructure,
         segmented_property_type=codes.SCT.Lesion, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
