@@ -111,7 +111,7 @@ def next_case(session: Session, project: Project, person: Person) -> Assignment 
                 condition = condition_for(project, person.id, item_id, number)
                 if (item_id, condition) in done:
                     continue
-                if number == 2 and not _washout_over(project, done):
+                if number == 2 and not _washout_over(project, person.id, done):
                     return None
                 assignment = Assignment(project_id=project.id, item_id=item_id, annotator_id=person.id,
                                         condition=condition, state=AssignmentState.locked,
@@ -124,11 +124,13 @@ def next_case(session: Session, project: Project, person: Person) -> Assignment 
     return _retrying(session, work)
 
 
-def _washout_over(project: Project, done: dict) -> bool:
+def _washout_over(project: Project, person_id: int, done: dict) -> bool:
+    """Whether the washout has passed since the reader's last session-1 reading."""
     days = project.study.get("washout_days") or 0
     if not days:
         return True
-    last = max((when for when in done.values() if when is not None), default=None)
+    last = max((when for (item_id, condition), when in done.items()
+                if when is not None and condition == condition_for(project, person_id, item_id, 1)), default=None)
     return last is None or utcnow() - last >= timedelta(days=days)
 
 
