@@ -93,8 +93,9 @@ class Item(Base):
     __tablename__ = "annotation_items"
     __table_args__ = (
         UniqueConstraint("project_id", "key"),
-        # the queue's one query: open items of a project by priority
-        Index("ix_annotation_items_queue", "project_id", "status", "priority", "id"),
+        # the queue's one query: open items of a project and kind, highest priority first (scanned
+        # backwards: priority DESC, id DESC, so no sort of the open items is ever needed)
+        Index("ix_annotation_items_queue", "project_id", "status", "gold", "priority", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,9 +15,11 @@ its own short transaction, because a held queue lock must be released at once.
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import timedelta
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import bindparam, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -59,27 +61,59 @@ def _retrying(session: Session, work):
     return None
 
 
-def release_expired(session: Session, project: Project, limit: int = 200) -> int:
-    """Expire locks that ran out and give their slots back (each exactly once)."""
-    now = utcnow()
-    stale = session.execute(select(Assignment.id, Assignment.item_id).where(
-        Assignment.project_id == project.id, Assignment.state == AssignmentState.locked,
-        Assignment.locked_until < now).limit(limit)).all()
+_EXPIRY_CHECKED: dict[int, float] = {}
+EXPIRY_EVERY_SECONDS = 2.0
+
+_STALE = (select(Assignment.id, Assignment.item_id).where(
+    Assignment.project_id == bindparam("p_project"), Assignment.state == AssignmentState.locked,
+    Assignment.locked_until < bindparam("p_now")).limit(200))
+_EXPIRE = (update(Assignment).where(Assignment.id == bindparam("p_assignment"),
+                                    Assignment.state == AssignmentState.locked)
+           .values(state=AssignmentState.expired))
+_GIVE_BACK = (update(Item).where(Item.id == bindparam("p_item"), Item.taken > 0).values(
+    taken=Item.taken - 1, status=case((Item.status == ItemStatus.full, ItemStatus.open.value), else_=Item.status)))
+_TAKE = (update(Item).where(Item.id == bindparam("p_item"), Item.status == ItemStatus.open,
+                            Item.taken < Item.required).values(
+    taken=Item.taken + 1,
+    status=case((Item.taken + 1 >= Item.required, ItemStatus.full.value), else_=ItemStatus.open.value)))
+# the annotator's held item: a returned one first (its comment waits), else a lock still running
+_HELD = (select(Assignment).where(
+    Assignment.project_id == bindparam("p_project"), Assignment.annotator_id == bindparam("p_me"),
+    (Assignment.state == AssignmentState.returned)
+    | ((Assignment.state == AssignmentState.locked) & (Assignment.locked_until >= bindparam("p_now"))))
+    .order_by(Assignment.state.desc(), Assignment.id).limit(1))
+
+
+def _candidates_query(postgres: bool, limit: int):
+    mine = exists().where(Assignment.item_id == Item.id, Assignment.annotator_id == bindparam("p_me"))
+    query = (select(Item.id).where(
+        Item.project_id == bindparam("p_project"), Item.status == ItemStatus.open, Item.gold == bindparam("p_gold"),
+        ~mine, Item.assign_org_id.is_(None) | Item.assign_org_id.in_(bindparam("p_orgs", expanding=True)),
+        Item.assign_person_id.is_(None) | (Item.assign_person_id == bindparam("p_me")))
+        .order_by(Item.priority.desc(), Item.id.desc()).limit(limit))
+    return query.with_for_update(skip_locked=True, of=Item) if postgres else query
+
+
+_CANDIDATES: dict[tuple[bool, int], object] = {}
+
+
+def release_expired(session: Session, project: Project, *, force: bool = False) -> int:
+    """Expire locks that ran out and give their slots back (each exactly once). Checked at most every
+    two seconds per project and process, and always when the queue looks empty."""
+    now_seconds = time.monotonic()
+    if not force and now_seconds - _EXPIRY_CHECKED.get(project.id, -1e9) < EXPIRY_EVERY_SECONDS:
+        return 0
+    _EXPIRY_CHECKED[project.id] = now_seconds
     released = 0
-    for assignment_id, item_id in stale:
-        done = session.execute(update(Assignment).where(
-            Assignment.id == assignment_id, Assignment.state == AssignmentState.locked)
-            .values(state=AssignmentState.expired)).rowcount
-        if done:
-            _give_back(session, item_id)
+    for assignment_id, item_id in session.execute(_STALE, {"p_project": project.id, "p_now": utcnow()}).all():
+        if session.execute(_EXPIRE, {"p_assignment": assignment_id}).rowcount:
+            session.execute(_GIVE_BACK, {"p_item": item_id})
             released += 1
     return released
 
 
 def _give_back(session: Session, item_id: int) -> None:
-    session.execute(update(Item).where(Item.id == item_id, Item.taken > 0).values(
-        taken=Item.taken - 1,
-        status=case((Item.status == ItemStatus.full, ItemStatus.open.value), else_=Item.status)))
+    session.execute(_GIVE_BACK, {"p_item": item_id})
 
 
 def _my_org_ids(person: Person, project: Project) -> list[int]:
@@ -87,26 +121,29 @@ def _my_org_ids(person: Person, project: Project) -> list[int]:
 
 
 def _candidates(session: Session, project: Project, person: Person, gold: str, limit: int) -> list[int]:
-    mine = exists().where(Assignment.item_id == Item.id, Assignment.annotator_id == person.id)
-    query = (select(Item.id).where(
-        Item.project_id == project.id, Item.status == ItemStatus.open, Item.gold == gold, ~mine,
-        (Item.assign_org_id.is_(None)) | (Item.assign_org_id.in_(_my_org_ids(person, project) or [-1])),
-        (Item.assign_person_id.is_(None)) | (Item.assign_person_id == person.id))
-        .order_by(Item.priority.desc(), Item.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Item)
-    return list(session.scalars(query))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    key = (postgres, limit)
+    if key not in _CANDIDATES:
+        _CANDIDATES[key] = _candidates_query(postgres, limit)
+    found = list(session.scalars(_CANDIDATES[key], {"p_project": project.id, "p_me": person.id, "p_gold": gold,
+                                                    "p_orgs": _my_org_ids(person, project) or [-1]}))
+    if not postgres and len(found) > 1:
+        # Concurrent annotators read the same head of the queue: after the first (highest priority)
+        # candidate the rest of the window is tried in a shuffled order, so losers of the race for the
+        # head spread out instead of all racing for the second row too.
+        head, rest = found[:1], found[1:]
+        random.shuffle(rest)
+        found = head + rest
+    return found
 
 
-def _claim(session: Session, project: Project, person: Person, gold: str = "", condition: str = "") -> Assignment | None:
+def _claim(session: Session, project: Project, person: Person, gold: str = "", condition: str = "",
+           candidates: list[int] | None = None) -> Assignment | None:
     settings = get_annotation_settings()
-    for item_id in _candidates(session, project, person, gold, settings.claim_candidates):
-        won = session.execute(update(Item).where(
-            Item.id == item_id, Item.status == ItemStatus.open, Item.taken < Item.required).values(
-            taken=Item.taken + 1,
-            status=case((Item.taken + 1 >= Item.required, ItemStatus.full.value), else_=ItemStatus.open.value)),
-        ).rowcount
-        if not won:
+    if candidates is None:
+        candidates = _candidates(session, project, person, gold, settings.claim_candidates)
+    for item_id in candidates:
+        if not session.execute(_TAKE, {"p_item": item_id}).rowcount:
             continue
         assignment = Assignment(project_id=project.id, item_id=item_id, annotator_id=person.id, condition=condition,
                                 state=AssignmentState.locked,
@@ -117,18 +154,9 @@ def _claim(session: Session, project: Project, person: Person, gold: str = "", c
     return None
 
 
-def _live_lock(session: Session, project: Project, person: Person) -> Assignment | None:
-    return session.scalar(select(Assignment).where(
-        Assignment.project_id == project.id, Assignment.annotator_id == person.id,
-        Assignment.state.in_([AssignmentState.locked, AssignmentState.returned]),
-        Assignment.locked_until >= utcnow()).order_by(Assignment.state.desc(), Assignment.id).limit(1))
-
-
-def _returned(session: Session, project: Project, person: Person) -> Assignment | None:
-    found = session.scalar(select(Assignment).where(
-        Assignment.project_id == project.id, Assignment.annotator_id == person.id,
-        Assignment.state == AssignmentState.returned).order_by(Assignment.id).limit(1))
-    if found is not None:
+def _held(session: Session, project: Project, person: Person) -> Assignment | None:
+    found = session.scalar(_HELD, {"p_project": project.id, "p_me": person.id, "p_now": utcnow()})
+    if found is not None and found.state == AssignmentState.returned:
         found.locked_until = utcnow() + timedelta(minutes=project.lock_minutes)
     return found
 
@@ -175,33 +203,66 @@ def next_item(session: Session, project: Project, person: Person) -> Assignment 
 
         return next_case(session, project, person)
 
-    def work():
-        release_expired(session, project)
-        current = _live_lock(session, project, person) or _returned(session, project, person)
-        if current is not None:
-            return current
-        qual = _qualification(session, project, person)
-        if qual.state == "training":
-            claimed = _claim(session, project, person, gold="qualify")
-            if claimed is not None:
-                return claimed
-            _decide_qualification(session, project, qual)
-            if qual.state == "training":
-                return None          # waiting for answers still locked
-        if qual.state == "failed":
-            return "failed"
-        qual.served += 1
-        if project.gold_rate and qual.served % max(round(1 / project.gold_rate), 1) == 0:
-            claimed = _claim(session, project, person, gold="hidden")
-            if claimed is not None:
-                return claimed
-        return _claim(session, project, person)
-
-    result = _retrying(session, work)
+    if not project.qualification_count and not project.gold_rate:
+        result = _next_plain(session, project, person)
+    else:
+        result = _retrying(session, lambda: _next_with_gold(session, project, person))
     if result == "failed":
         raise PermissionDenied(N_("you did not reach the accuracy needed on the qualification items of %(slug)s"),
                                params={"slug": project.slug}, code="not_qualified")
     return result
+
+
+def _next_plain(session: Session, project: Project, person: Person) -> Assignment | None:
+    """No qualification, no gold: the common case, kept short. On SQLite the held item and the
+    candidates are read before the write lock (a stale candidate just fails the conditional UPDATE), so
+    the serialised part is one UPDATE and one INSERT; on PostgreSQL one transaction with SKIP LOCKED."""
+    if session.get_bind().dialect.name == "postgresql":
+        result = _retrying(session, lambda: (release_expired(session, project), _held(session, project, person)
+                                             or _claim(session, project, person))[1])
+    else:
+        held = _held(session, project, person)
+        if held is not None and held.state == AssignmentState.locked:
+            session.commit()
+            return held
+        ahead = _candidates(session, project, person, "", get_annotation_settings().claim_candidates)
+        session.commit()   # ends the read; no write lock was taken
+        result = _retrying(session, lambda: (release_expired(session, project), _held(session, project, person)
+                                             or _claim(session, project, person, candidates=ahead))[1])
+        if result is None and ahead:
+            result = _retrying(session, lambda: _claim(session, project, person))
+    if result is None:
+        # the queue looks empty: give back locks that ran out, then look once more
+        result = _retrying(session, lambda: (release_expired(session, project, force=True),
+                                             _claim(session, project, person))[1])
+    return result
+
+
+def _next_with_gold(session: Session, project: Project, person: Person):
+    release_expired(session, project)
+    current = _held(session, project, person)
+    if current is not None:
+        return current
+    qual = _qualification(session, project, person)
+    if qual.state == "training":
+        claimed = _claim(session, project, person, gold="qualify")
+        if claimed is not None:
+            return claimed
+        _decide_qualification(session, project, qual)
+        if qual.state == "training":
+            return None          # waiting for answers still locked
+    if qual.state == "failed":
+        return "failed"
+    qual.served += 1
+    if project.gold_rate and qual.served % max(round(1 / project.gold_rate), 1) == 0:
+        claimed = _claim(session, project, person, gold="hidden")
+        if claimed is not None:
+            return claimed
+    return _claim(session, project, person) or _expired_then_claim(session, project, person)
+
+
+def _expired_then_claim(session: Session, project: Project, person: Person) -> Assignment | None:
+    return _claim(session, project, person) if release_expired(session, project, force=True) else None
 
 
 def _mine(session: Session, project: Project, person: Person, assignment_id: int) -> Assignment:

@@ -136,19 +136,23 @@ def parse_source(version: DatasetVersion, source: dict | None, kind: ProjectKind
     return source
 
 
-def _item_rows(version: DatasetVersion, source: dict, sample: int | None, seed: str) -> list[tuple[str, dict]]:
+def _item_rows(version: DatasetVersion, source: dict, sample: int | None, seed: str):
+    """(count, iterator of (key, ref)): rows of a table are generated, not listed — a project may
+    hold a million."""
     if source["kind"] == "dicom":
         index = pq.read_table(store.table_path(version, "dicom_index"),
                               columns=[c for c in ("path", "sop_uid", "rows", "columns", "frames")
                                        if c in version.columns_of("dicom_index")]).to_pylist()
         rows = [(r.get("sop_uid") or r["path"], {"path": r["path"], "rows": r.get("rows"), "columns": r.get("columns"),
                                                  "frames": r.get("frames") or 1}) for r in index]
-    else:
-        count = int((version.tables.get(source["table"]) or {}).get("rows") or 0)
-        rows = [(str(n), {"row": n}) for n in range(count)]
-    if sample is not None and sample < len(rows):
-        rows = sorted(random.Random(seed).sample(rows, sample), key=lambda r: r[1].get("row", 0))
-    return rows
+        if sample is not None and sample < len(rows):
+            rows = random.Random(seed).sample(rows, sample)
+        return len(rows), iter(rows)
+    count = int((version.tables.get(source["table"]) or {}).get("rows") or 0)
+    if sample is not None and sample < count:
+        numbers = sorted(random.Random(seed).sample(range(count), sample))
+        return sample, ((str(n), {"row": n}) for n in numbers)
+    return count, ((str(n), {"row": n}) for n in range(count))
 
 
 def _overlapped(slug: str, key: str, percent: int) -> bool:
@@ -205,11 +209,11 @@ def create_project(session: Session, *, slug: str, title: str, org: Organization
     _check_annotator_orgs(session, org, version, orgs)
     people = [person_by_email(session, e) for e in dict.fromkeys(annotator_people)]
     reviewers = [person_by_email(session, e) for e in dict.fromkeys(reviewer_people)]
-    rows = _item_rows(version, parsed_source, sample, slug)
-    if not rows:
+    count, rows = _item_rows(version, parsed_source, sample, slug)
+    if not count:
         raise ValidationFailed(N_("dataset version %(ref)s has nothing to annotate in %(table)s"),
                                params={"ref": version.ref, "table": parsed_source.get("table")}, field="source")
-    if len(rows) > settings.max_items:
+    if count > settings.max_items:
         raise ValidationFailed(N_("a project holds at most %(max)s items"), params={"max": settings.max_items},
                                field="source")
     project = Project(slug=slug, title=(title or slug)[:200], kind=kind_value, organization_id=org.id,
@@ -227,7 +231,7 @@ def create_project(session: Session, *, slug: str, title: str, org: Organization
     add_items(session, project, rows)
     ledger.record(session, "annotation.project_created", f"annotation_project:{project.id}",
                   {"project": slug, "version": version.ref, "root_hash": version.root_hash, "kind": kind_value.value,
-                   "items": len(rows), "grant_id": project.grant_id},
+                   "items": count, "grant_id": project.grant_id},
                   actor=str(actor.id) if actor else None, org=org.slug)
     return project
 
@@ -254,17 +258,21 @@ def _check_numbers(overlap, overlap_percent, lock_minutes, skip_policy, qualific
             raise ValidationFailed(message, field=field)
 
 
-def add_items(session: Session, project: Project, rows: list[tuple[str, dict]]) -> int:
-    """Insert items in chunks (a project may hold a million); overlap decided per item."""
+def add_items(session: Session, project: Project, rows) -> int:
+    """Insert items in chunks from any iterable of (key, ref); overlap decided per item."""
+    import itertools
+
     def build(key: str, ref: dict) -> dict:
         required = project.overlap if _overlapped(project.slug, key, project.overlap_percent) else 1
         return {"project_id": project.id, "key": key, "ref": ref, "status": ItemStatus.open.value,
                 "required": required, "taken": 0, "answered": 0, "priority": 0.0, "gold": "",
                 "final_source": "", "adjudication_comment": ""}
 
-    for start in range(0, len(rows), INSERT_CHUNK):
-        session.execute(insert(Item), [build(k, r) for k, r in rows[start:start + INSERT_CHUNK]])
-    return len(rows)
+    rows, total = iter(rows), 0
+    while chunk := list(itertools.islice(rows, INSERT_CHUNK)):
+        session.execute(insert(Item), [build(k, r) for k, r in chunk])
+        total += len(chunk)
+    return total
 
 
 # --- gold, predictions ---------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def condition_for(project: Project, person_id: int, item_id: int, session_number
 def next_case(session: Session, project: Project, person: Person) -> Assignment | None:
     """The reader's next case: every session-1 reading first (in a per-reader shuffled order), then,
     after the washout, session 2. Commits its own transaction."""
-    from yizhi.annotation.queue import _live_lock, _retrying
+    from yizhi.annotation.queue import _held as _live_lock, _retrying
 
     def work():
         current = _live_lock(session, project, person)

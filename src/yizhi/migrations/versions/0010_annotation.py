@@ -79,7 +79,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('project_id', 'key', name=op.f('uq_annotation_items_project_id'))
     )
     with op.batch_alter_table('annotation_items', schema=None) as batch_op:
-        batch_op.create_index('ix_annotation_items_queue', ['project_id', 'status', 'priority', 'id'], unique=False)
+        batch_op.create_index('ix_annotation_items_queue', ['project_id', 'status', 'gold', 'priority', 'id'], unique=False)
 
     op.create_table('annotation_qualifications',
     sa.Column('id', sa.Integer(), nullable=False),
