@@ -106,7 +106,7 @@ def test_review_and_adjudicate(page, login_as, shoot, db, cast, team, notes_vers
     page.goto("/annotation/projects/review-browser/review")
     entries = page.locator(".review-entry")
     assert entries.count() == 4
-    first = entries.nth(0)
+    first = page.locator(".review-entry", has_text=f"条目 {keys[0]}（").first   # not the disputed item
     first.locator("textarea[name=comment]").fill("请核对文书类型")
     first.locator("button[value=return]").click()
     page.wait_for_selector(".flash.ok")
