@@ -321,8 +321,10 @@ def set_predictions(session: Session, project: Project, entries: list[dict]) -> 
     keys = {str(e.get("key")): e for e in entries if isinstance(e, dict)}
     if len(keys) != len(entries):
         raise ValidationFailed(N_("every prediction is an object with a distinct key"), field="predictions")
-    items = {i.key: i for i in session.scalars(select(Item).where(Item.project_id == project.id,
-                                                                   Item.key.in_(list(keys)[:50_000])))}
+    wanted, items = list(keys), {}
+    for start in range(0, len(wanted), 10_000):     # bounded IN lists
+        items.update({i.key: i for i in session.scalars(select(Item).where(
+            Item.project_id == project.id, Item.key.in_(wanted[start:start + 10_000])))})
     unknown = [k for k in keys if k not in items]
     if unknown:
         raise ValidationFailed(N_("no item(s) %(keys)s in this project"), params={"keys": ", ".join(unknown[:5])},
