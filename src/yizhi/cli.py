@@ -16,6 +16,7 @@ from rich.table import Table
 from yizhi import __version__
 from yizhi.catalog.cli import datasets_app
 from yizhi.access.cli import access_app
+from yizhi.annotation.cli import annotation_app
 from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
 from yizhi.evaluation.cli import eval_app
@@ -273,6 +274,7 @@ app.add_typer(space_app, name="space")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(access_app, name="access")
+app.add_typer(annotation_app, name="annotation")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)
