@@ -160,9 +160,10 @@ class WebClient:
 
     @property
     def csrf(self) -> str:
-        from yizhi.web.csrf import CSRF_COOKIE, token_for
+        from yizhi.web.csrf import CSRF_COOKIE, SESSION_COOKIE, token_for
 
-        return token_for(self.http.cookies[CSRF_COOKIE])
+        # The token is bound to the login session: it changes when the client logs in.
+        return token_for(self.http.cookies[CSRF_COOKIE], self.http.cookies.get(SESSION_COOKIE))
 
     def get(self, url, **kw):
         return self.http.get(url, **kw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from yizhi.accounts import service
 from yizhi.accounts.models import Membership, Person
@@ -18,7 +18,7 @@ from yizhi.accounts.schemas import (
     TokenCreated,
     TokenPublic,
 )
-from yizhi.config import get_settings
+from yizhi.web.links import absolute_url
 from yizhi.web.deps import CurrentPerson, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -72,18 +72,18 @@ def _member(m: Membership) -> MemberPublic:
 
 
 @router.post("/orgs/{slug}/invitations", response_model=InvitationCreated, status_code=201)
-def create_invitation(slug: str, body: InvitationCreate, db: DbSession,
+def create_invitation(slug: str, body: InvitationCreate, db: DbSession, request: Request,
                       person: CurrentPerson) -> InvitationCreated:
     org = service.get_org_by_slug(db, slug)
     authorize(person, "org.manage", org)
     invitation, secret = service.invite(db, org, email=body.email, role=body.role, actor=person)
     db.commit()
     return InvitationCreated(id=invitation.id, email=invitation.email, role=invitation.role.value,
-                             expires_at=invitation.expires_at, link=invitation_link(secret))
+                             expires_at=invitation.expires_at, link=invitation_link(secret, request))
 
 
-def invitation_link(secret: str) -> str:
-    return f"{get_settings().base_url.rstrip('/')}/invitations/{secret}"
+def invitation_link(secret: str, request: Request | None = None) -> str:
+    return absolute_url(f"/invitations/{secret}", request)
 
 
 @router.post("/orgs/{slug}/approve", response_model=OrgPublic)

@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from yizhi.accounts import passwords, tokens
 from yizhi.accounts.models import (
@@ -306,8 +306,18 @@ def start_session(session: Session, person: Person, user_agent: str = "") -> str
     return secret
 
 
+def _with_memberships(relationship):
+    """Load the person, memberships and organisations in the same round trips as the login:
+    permission checks and the navigation read them on every request."""
+    return joinedload(relationship).selectinload(Person.memberships).joinedload(Membership.organization)
+
+
+AUTH_CHANGED = "auth_changed"  # same key as yizhi.web.deps.AUTH_CHANGED: something to commit
+
+
 def resolve_session(session: Session, secret: str) -> Person | None:
-    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(secret)))
+    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(secret))
+                           .options(_with_memberships(LoginSession.person)))
     now = utcnow()
     if login is None or login.expires_at < now or not login.person.is_active:
         return None
@@ -315,6 +325,7 @@ def resolve_session(session: Session, secret: str) -> Person | None:
     if now - login.last_seen_at > timedelta(minutes=1):
         login.last_seen_at = now
         login.expires_at = now + timedelta(hours=get_settings().session_hours)
+        session.info[AUTH_CHANGED] = True
     return login.person
 
 
@@ -383,12 +394,14 @@ def revoke_api_token(session: Session, token: ApiToken, actor: Person) -> None:
 
 
 def resolve_api_token(session: Session, secret: str) -> Person | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(secret)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(secret))
+                           .options(_with_memberships(ApiToken.person)))
     if token is None or token.revoked_at is not None or not token.person.is_active:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=30):
         token.last_used_at = now
+        session.info[AUTH_CHANGED] = True
     return token.person
 
 

@@ -287,7 +287,7 @@ def create_invitation(slug: str, request: Request, db: DbSession, person: Curren
     db.commit()
     return render(request, "accounts/invitations.html", {
         "org": org, "invitations": service.open_invitations(db, org), "roles": list(Role),
-        "new_link": invitation_link(secret), "new_email": invitation.email}, status_code=201)
+        "new_link": invitation_link(secret, request), "new_email": invitation.email}, status_code=201)
 
 
 @router.post("/orgs/{slug}/invitations/{invitation_id}/revoke")

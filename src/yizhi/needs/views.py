@@ -20,6 +20,7 @@ from yizhi.needs.models import NeedStatus, SolutionStatus
 from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
 from yizhi.web.deps import CurrentPerson, DbSession, public
 from yizhi.web.flash import redirect_with_flash
+from yizhi.web.forms import FormBody, fields
 from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
@@ -38,9 +39,6 @@ def _form_errors(exc: ValidationError) -> list[str]:
     return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
 
 
-async def _form(request: Request) -> dict:
-    form = await request.form()
-    return {k: v for k, v in form.items() if k != "csrf_token"}
 
 
 def _need_in(data: dict) -> NeedIn:
@@ -88,8 +86,8 @@ def new_need_page(request: Request, person: CurrentPerson) -> HTMLResponse:
 
 
 @router.post("/needs/new", response_class=HTMLResponse)
-async def create_need(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def create_need(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     hospitals = rules.writer_orgs(person, (OrgKind.hospital,))
     org = next((o for o in hospitals if o.slug == data.get("org")), hospitals[0] if hospitals else None)
     authorize(person, "needs.create", org)
@@ -134,12 +132,11 @@ def _import_page(request: Request, person, side: str, errors: list[str] | None =
                   status_code=status_code)
 
 
-async def _import_upload(request: Request, db, person, side: str) -> Response:
+def _import_upload(request: Request, db, person, side: str, form) -> Response:
     from yizhi import storage
     from yizhi.jobs import service as jobs
 
     orgs = _import_orgs(person, side)
-    form = await request.form()
     org = next((o for o in orgs if o.slug == form.get("org")), orgs[0] if orgs else None)
     authorize(person, "needs.create" if side == "need" else "solutions.create", org)
     upload = form.get("file")
@@ -163,8 +160,8 @@ def import_needs_page(request: Request, person: CurrentPerson) -> HTMLResponse:
 
 
 @router.post("/needs/import")
-async def import_needs_upload(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _import_upload(request, db, person, "need")
+def import_needs_upload(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _import_upload(request, db, person, "need", form)
 
 
 @router.get("/solutions/import", response_class=HTMLResponse)
@@ -173,8 +170,8 @@ def import_solutions_page(request: Request, person: CurrentPerson) -> HTMLRespon
 
 
 @router.post("/solutions/import")
-async def import_solutions_upload(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _import_upload(request, db, person, "solution")
+def import_solutions_upload(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _import_upload(request, db, person, "solution", form)
 
 
 @router.get("/needs/review", response_class=HTMLResponse)
@@ -195,9 +192,9 @@ def lists_page(request: Request, db: DbSession) -> HTMLResponse:
 
 
 @router.post("/needs/lists")
-async def release_list(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def release_list(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     authorize(person, "needs.release", None)
-    data = await _form(request)
+    data = fields(form)
     try:
         release = service.release_needs_list(db, person, title=(data.get("title") or "").strip() or None,
                                              notes=data.get("notes", ""))
@@ -246,8 +243,8 @@ def engagement_page(engagement_id: int, request: Request, db: DbSession, person:
 
 
 @router.post("/needs/engagements/{engagement_id:int}/decision")
-async def engagement_decision(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def engagement_decision(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     url = f"/needs/engagements/{engagement_id}"
     engagement = service.get_engagement(db, person, engagement_id)
     authorize(person, "engagements.decide", engagement)
@@ -268,8 +265,8 @@ def engagement_withdraw(engagement_id: int, request: Request, db: DbSession, per
 
 
 @router.post("/needs/engagements/{engagement_id:int}/messages")
-async def engagement_message(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def engagement_message(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     url = f"/needs/engagements/{engagement_id}"
     engagement = service.get_engagement(db, person, engagement_id)
     body = (data.get("body") or "").strip()
@@ -281,8 +278,8 @@ async def engagement_message(engagement_id: int, request: Request, db: DbSession
 
 
 @router.post("/needs/engagements/{engagement_id:int}/pilot")
-async def engagement_pilot(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def engagement_pilot(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     url = f"/needs/engagements/{engagement_id}"
     engagement = service.get_engagement(db, person, engagement_id)
     authorize(person, "pilots.start", engagement)
@@ -299,8 +296,8 @@ async def engagement_pilot(engagement_id: int, request: Request, db: DbSession, 
 
 
 @router.post("/needs/pilots/{pilot_id:int}/close")
-async def pilot_close(pilot_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def pilot_close(pilot_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     pilot = service.get_pilot(db, person, pilot_id)
     url = f"/needs/engagements/{pilot.engagement_id}"
     authorize(person, "pilots.close", pilot)
@@ -351,9 +348,9 @@ def edit_need_page(need_id: int, request: Request, db: DbSession, person: Curren
 
 
 @router.post("/needs/{need_id:int}/edit", response_class=HTMLResponse)
-async def edit_need(need_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def edit_need(need_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     need = service.get_need(db, person, need_id)
-    data = await _form(request)
+    data = fields(form)
     try:
         service.update_need(db, person, need, _need_in(data))
     except ValidationError as exc:
@@ -364,9 +361,9 @@ async def edit_need(need_id: int, request: Request, db: DbSession, person: Curre
 
 
 @router.post("/needs/{need_id:int}/{action}")
-async def need_action(need_id: int, action: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def need_action(need_id: int, action: str, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     need = service.get_need(db, person, need_id)
-    data = await _form(request)
+    data = fields(form)
     _ = translator(request)
     url = f"/needs/{need_id}"
     required = {"submit": "needs.submit", "start-review": "needs.review", "review": "needs.review",
@@ -425,8 +422,8 @@ def new_solution_page(request: Request, person: CurrentPerson) -> HTMLResponse:
 
 
 @router.post("/solutions/new", response_class=HTMLResponse)
-async def create_solution(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def create_solution(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     orgs = rules.writer_orgs(person, (OrgKind.company, OrgKind.university))
     org = next((o for o in orgs if o.slug == data.get("org")), orgs[0] if orgs else None)
     authorize(person, "solutions.create", org)
@@ -452,10 +449,10 @@ def edit_solution_page(solution_id: int, request: Request, db: DbSession, person
 
 
 @router.post("/solutions/{solution_id:int}/edit", response_class=HTMLResponse)
-async def edit_solution(solution_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def edit_solution(solution_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     solution = service.get_solution(db, person, solution_id)
     authorize(person, "solutions.edit", solution)
-    data = await _form(request)
+    data = fields(form)
     try:
         service.update_solution(db, person, solution, _solution_in(data))
     except ValidationError as exc:
@@ -467,10 +464,10 @@ async def edit_solution(solution_id: int, request: Request, db: DbSession, perso
 
 
 @router.post("/solutions/{solution_id:int}/status")
-async def solution_status(solution_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def solution_status(solution_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     solution = service.get_solution(db, person, solution_id)
     authorize(person, "solutions.edit", solution)
-    data = await _form(request)
+    data = fields(form)
     wanted = SolutionStatus.withdrawn if data.get("status") == "withdrawn" else SolutionStatus.published
     service.set_solution_status(db, person, solution, wanted)
     db.commit()

@@ -11,6 +11,7 @@ from yizhi.deid.dicom.options import OPTION_INFO, Option
 from yizhi.errors import PermissionDenied, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
 from yizhi.web.flash import redirect_with_flash
+from yizhi.web.forms import FormBody
 from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
@@ -40,9 +41,8 @@ def dicom_page(request: Request, db: DbSession, person: CurrentPerson) -> Respon
 
 
 @router.post("/deid/dicom", response_class=HTMLResponse)
-async def dicom_submit(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def dicom_submit(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     _check(person)
-    form = await request.form()
     upload = form.get("file")
     _ = translator(request)
     try:

@@ -1,0 +1,178 @@
+"""The platform's ASGI middleware: language, CSRF cookie, security headers, ledger receipt links,
+and *who is asking before the body is read*.
+
+A plain ASGI class rather than ``@app.middleware("http")``: it adds no task or queue per request
+(the decorator's ``BaseHTTPMiddleware`` halves throughput on small requests) and it can answer
+before the application reads a byte of the request body.
+
+Bodies: FastAPI reads a request's body before it runs the route's dependencies, so an anonymous
+client could make the server buffer a large upload only to be told 401 afterwards. Here a request
+that carries a body to a route that is not ``@public`` must first show a live API token or login
+session (checked in the thread pool); the body limits themselves (``YIZHI_MAX_BODY_BYTES`` for
+every route, ``max_body_size=`` on an upload route) are enforced by FastAPI while the body streams.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from yizhi.config import get_settings
+from yizhi.errors import N_, NotAuthenticated
+from yizhi.web import csrf, i18n
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def choose_locale(request: Request) -> tuple[str, str]:
+    """(locale, source): ?lang= wins, then the remembered cookie, then Accept-Language."""
+    asked = i18n.normalize(request.query_params.get("lang"))
+    if asked:
+        return asked, "query"
+    remembered = i18n.normalize(request.cookies.get(i18n.LANG_COOKIE))
+    if remembered:
+        return remembered, "cookie"
+    negotiated = i18n.from_accept_language(request.headers.get("accept-language"))
+    if negotiated:
+        return negotiated, "accept"
+    return i18n.DEFAULT_LOCALE, "default"
+
+
+def _cookie_header(name: str, value: str, **options) -> bytes:
+    response = Response()
+    response.set_cookie(name, value, **options)
+    return next(v for k, v in response.raw_headers if k == b"set-cookie")
+
+
+def has_body(scope: Scope) -> bool:
+    if scope["method"] not in BODY_METHODS:
+        return False
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding":
+            return True
+        if name == b"content-length":
+            return value.strip() not in (b"0", b"")
+    return False
+
+
+@lru_cache(maxsize=4)
+def _public_route_table(app_id: int, app) -> tuple:
+    """(method, compiled full path) of every @public route, built once per app."""
+    from yizhi.web.app import iter_api_routes
+    from yizhi.web.deps import is_public
+
+    table = []
+    for path, route in iter_api_routes(app.routes):
+        if is_public(route.endpoint):
+            regex, _format, _convertors = compile_path(path)
+            table.append((frozenset(route.methods or ()), regex))
+    return tuple(table)
+
+
+def is_public_target(scope: Scope) -> bool:
+    app = scope.get("app")
+    if app is None:
+        return False
+    path, method = scope["path"], scope["method"]
+    return any(method in methods and regex.match(path) for methods, regex in _public_route_table(id(app), app))
+
+
+def _credentials_are_live(bearer: str | None, session_cookie: str | None) -> bool:
+    """A live API token or login session (its own short read; the route re-resolves in its session)."""
+    from yizhi.accounts import service as accounts
+    from yizhi.db import session_scope
+
+    with session_scope() as session:
+        if bearer is not None:
+            return accounts.resolve_api_token(session, bearer) is not None
+        if session_cookie:
+            return accounts.resolve_session(session, session_cookie) is not None
+    return False
+
+
+class PlatformMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        locale, source = choose_locale(request)
+        state = scope.setdefault("state", {})
+        state["locale"], state["locale_source"] = locale, source
+        new_csrf = None if request.cookies.get(csrf.CSRF_COOKIE) else csrf.new_cookie_value()
+        state["new_csrf_cookie"] = new_csrf
+        settings = get_settings()
+        extra_cookies: list[bytes] = []
+        if new_csrf:
+            extra_cookies.append(_cookie_header(csrf.CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
+                                                secure=settings.secure_cookies, max_age=60 * 60 * 24 * 30))
+        if source == "query":
+            extra_cookies.append(_cookie_header(i18n.LANG_COOKIE, locale, samesite="lax",
+                                                max_age=60 * 60 * 24 * 365, secure=settings.secure_cookies))
+        is_docs = scope["path"].startswith("/api/docs")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for cookie in extra_cookies:
+                    headers.append("set-cookie", cookie.decode("latin-1"))
+                _add_receipt_links(state, headers)
+                for name, value in SECURITY_HEADERS.items():
+                    if is_docs and name == "Content-Security-Policy":
+                        continue  # Swagger UI runs an inline initialiser
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        if has_body(scope) and not is_public_target(scope):
+            if not await self._caller_is_known(request):
+                await self._refuse_anonymous(request, scope, receive, send_with_headers)
+                return
+        await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    async def _caller_is_known(request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        bearer = value.strip() if scheme.lower() == "bearer" and value.strip() else None
+        session_cookie = request.cookies.get(csrf.SESSION_COOKIE)
+        if bearer is None and not session_cookie:
+            return False
+        return await run_in_threadpool(_credentials_are_live, bearer, session_cookie)
+
+    @staticmethod
+    async def _refuse_anonymous(request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+        from yizhi.web.app import handle_domain_error
+
+        response = await handle_domain_error(request, NotAuthenticated(N_("log in first")))
+        response.headers["Connection"] = "close"  # the unread body is not worth draining
+        await response(scope, receive, send)
+
+
+def _add_receipt_links(state: dict, headers: MutableHeaders) -> None:
+    """Every action recorded on the ledger answers with links to its receipts (entry, inclusion
+    proof, signed checkpoint), which anyone can fetch and verify offline."""
+    from yizhi.ledger.store import COMMITTED_KEY
+
+    info = state.get("db_info")
+    indexes = info.get(COMMITTED_KEY) if info else None
+    if indexes:
+        headers["X-Ledger-Entries"] = ",".join(str(i) for i in indexes)
+        headers["Link"] = ", ".join(
+            f'</api/v1/ledger/entries/{i}/receipt>; rel="ledger-receipt"' for i in indexes)
