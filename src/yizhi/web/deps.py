@@ -12,10 +12,11 @@ read the request are ``async def``: they cost no thread hop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from yizhi.accounts import service as accounts
@@ -55,7 +56,9 @@ def _track_ledger_commits(session: Session) -> None:
         sess.info.pop(PENDING_KEY, None)
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's session. Creating it touches nothing (connections are taken on first use), so
+    it is made on the loop; closing it returns the connection with a rollback, in the thread pool."""
     session = session_factory()()
     _track_ledger_commits(session)
     request.state.db_info = session.info
@@ -64,7 +67,10 @@ def get_db(request: Request) -> Iterator[Session]:
     finally:
         # Handlers commit what they change; close() discards the rest without expiring loaded
         # objects, so error pages rendered after the route can still show who is logged in.
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db)]

@@ -5,6 +5,13 @@ A plain ASGI class rather than ``@app.middleware("http")``: it adds no task or q
 (the decorator's ``BaseHTTPMiddleware`` halves throughput on small requests) and it can answer
 before the application reads a byte of the request body.
 
+Admission: a request holds one pooled database connection from its authentication until its
+session closes, across several thread-pool hops. With more requests in flight than connections,
+threads would block waiting for a connection while the requests holding connections wait for a
+thread — a deadlock until the pool times out. So at most ``pool_size + max_overflow - 4`` requests
+(four connections stay free for the job worker) are inside the application at once; the others
+wait on the event loop, holding neither a thread nor a connection. Static files do not wait.
+
 Bodies: FastAPI reads a request's body before it runs the route's dependencies, so an anonymous
 client could make the server buffer a large upload only to be told 401 afterwards. Here a request
 that carries a body to a route that is not ``@public`` must first show a live API token or login
@@ -14,6 +21,7 @@ every route, ``max_body_size=`` on an upload route) are enforced by FastAPI whil
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 
 from starlette.concurrency import run_in_threadpool
@@ -103,14 +111,29 @@ def _credentials_are_live(bearer: str | None, session_cookie: str | None) -> boo
     return False
 
 
+RESERVED_CONNECTIONS = 4  # for the embedded job worker and progress updates outside requests
+
+
+def admission_slots() -> int:
+    settings = get_settings()
+    return max(1, min(settings.threads, settings.db_pool_size + settings.db_max_overflow - RESERVED_CONNECTIONS))
+
+
 class PlatformMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._slots: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)
             return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(admission_slots())
+        async with self._slots:
+            await self._handle(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         locale, source = choose_locale(request)
         state = scope.setdefault("state", {})
