@@ -86,6 +86,18 @@ def invitation_link(secret: str, request: Request | None = None) -> str:
     return absolute_url(f"/invitations/{secret}", request)
 
 
+@router.post("/admin/orgs/{slug}/owner-invitation", response_model=InvitationCreated, status_code=201)
+def admin_invite_first_owner(slug: str, body: InvitationCreate, db: DbSession, request: Request,
+                             person: CurrentPerson) -> InvitationCreated:
+    """Commission staff: invite the first owner of an organisation that has none (audited)."""
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.admin", org)
+    invitation, secret = service.invite_first_owner(db, org, email=body.email, actor=person)
+    db.commit()
+    return InvitationCreated(id=invitation.id, email=invitation.email, role=invitation.role.value,
+                             expires_at=invitation.expires_at, link=invitation_link(secret, request))
+
+
 @router.post("/orgs/{slug}/approve", response_model=OrgPublic)
 def approve_org(slug: str, db: DbSession, person: CurrentPerson) -> OrgPublic:
     org = service.get_org_by_slug(db, slug)

@@ -6,6 +6,7 @@ never commit — the caller owns the transaction, so a change and its ledger rec
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -26,7 +27,7 @@ from yizhi.accounts.models import (
     Role,
 )
 from yizhi.config import get_settings
-from yizhi.errors import Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
+from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from yizhi.db import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -223,6 +224,23 @@ def invite(session: Session, org: Organization, *, email: str, role: Role | str,
     )
     session.add(invitation)
     session.flush()
+    return invitation, secret
+
+
+def invite_first_owner(session: Session, org: Organization, *, email: str, actor: Person) -> tuple[Invitation, str]:
+    """The commission's audited way into an organisation that has no owner yet (one it created):
+    an owner invitation for someone else, recorded on the ledger. Never for the admin themself,
+    never once the organisation has an owner (its owners invite from then on)."""
+    email = normalize_email(email)
+    if _owner_count(session, org) > 0:
+        raise Conflict(N_("%(org)s already has an owner; its owners invite people to it"),
+                       params={"org": org.slug}, field="email")
+    if email == actor.email:
+        raise PermissionDenied(N_("platform staff cannot invite themselves into an organisation"), field="email")
+    invitation, secret = invite(session, org, email=email, role=Role.owner, actor=actor)
+    _record(session, "admin.owner_invited", f"org:{org.id}",
+            {"org_id": org.id, "invitation_id": invitation.id,
+             "email_sha256": hashlib.sha256(email.encode()).hexdigest()}, actor, org.slug)
     return invitation, secret
 
 

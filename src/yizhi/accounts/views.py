@@ -309,7 +309,8 @@ def admin_orgs(request: Request, db: DbSession, person: CurrentPerson) -> HTMLRe
     orgs = list(db.scalars(select(Organization).order_by(Organization.approved, Organization.slug)))
     return render(request, "accounts/admin_orgs.html",
                   {"pending": [o for o in orgs if not o.approved], "orgs": [o for o in orgs if o.approved],
-                   "kinds": list(OrgKind)})
+                   "kinds": list(OrgKind),
+                   "ownerless": {o.id for o in orgs if not any(m.role == Role.owner for m in o.memberships)}})
 
 
 @router.post("/admin/organizations", response_class=HTMLResponse)
@@ -323,6 +324,19 @@ def admin_create_org(request: Request, db: DbSession, person: CurrentPerson, slu
         return redirect_with_flash("/admin/organizations", exc.message, "error")
     db.commit()
     return redirect_with_flash("/admin/organizations", "Organisation created.")
+
+
+@router.post("/admin/organizations/{slug}/owner-invitation", response_class=HTMLResponse)
+def admin_invite_owner(slug: str, request: Request, db: DbSession, person: CurrentPerson, email: Text) -> Response:
+    org = _org_for(db, slug, person, "org.admin")
+    try:
+        _invitation, secret = service.invite_first_owner(db, org, email=email, actor=person)
+    except YizhiError as exc:
+        db.rollback()
+        return redirect_with_flash("/admin/organizations", exc.message, "error")
+    db.commit()
+    return render(request, "accounts/invitation_created.html",
+                  {"org": org, "email": email, "link": invitation_link(secret, request)}, status_code=201)
 
 
 @router.post("/admin/organizations/{slug}/approve")
