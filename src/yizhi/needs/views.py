@@ -159,7 +159,7 @@ def import_needs_page(request: Request, person: CurrentPerson) -> HTMLResponse:
     return _import_page(request, person, "need")
 
 
-@router.post("/needs/import")
+@router.post("/needs/import", max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
 def import_needs_upload(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     return _import_upload(request, db, person, "need", form)
 
@@ -169,7 +169,7 @@ def import_solutions_page(request: Request, person: CurrentPerson) -> HTMLRespon
     return _import_page(request, person, "solution")
 
 
-@router.post("/solutions/import")
+@router.post("/solutions/import", max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
 def import_solutions_upload(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     return _import_upload(request, db, person, "solution", form)
 

@@ -149,9 +149,6 @@ def create_app(*, start_worker: bool = False) -> FastAPI:
         # Order matters: who you are (401) is decided before whether the form is genuine (403).
         dependencies=[Depends(authenticate), Depends(csrf_protect)],
         lifespan=_lifespan,
-        # Every body is counted while it streams in; upload routes raise their own limit with
-        # @router.post(..., max_body_size=N) (docs/FOUNDATION.md).
-        max_body_size=get_settings().max_body_bytes,
     )
     app.state.start_worker = start_worker
     app.add_exception_handler(YizhiError, handle_domain_error)

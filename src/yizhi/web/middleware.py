@@ -16,7 +16,9 @@ Bodies: FastAPI reads a request's body before it runs the route's dependencies, 
 client could make the server buffer a large upload only to be told 401 afterwards. Here a request
 that carries a body to a route that is not ``@public`` must first show a live API token or login
 session (checked in the thread pool); the body limits themselves (``YIZHI_MAX_BODY_BYTES`` for
-every route, ``max_body_size=`` on an upload route) are enforced by FastAPI while the body streams.
+every route, ``max_body_size=`` on an upload route's decorator) are counted here while the body
+streams: a declared Content-Length over the limit is answered 413 at once (in the API's error
+shape), a chunked body is cut off when it passes the limit.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import asyncio
 from functools import lru_cache
 
+from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -77,25 +80,60 @@ def has_body(scope: Scope) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _public_route_table(app_id: int, app) -> tuple:
-    """(method, compiled full path) of every @public route, built once per app."""
+def _route_table(app_id: int, app) -> tuple:
+    """(methods, compiled full path, public?, body limit or None) of every route, built once per app."""
     from yizhi.web.app import iter_api_routes
     from yizhi.web.deps import is_public
 
     table = []
     for path, route in iter_api_routes(app.routes):
-        if is_public(route.endpoint):
-            regex, _format, _convertors = compile_path(path)
-            table.append((frozenset(route.methods or ()), regex))
+        regex, _format, _convertors = compile_path(path)
+        table.append((frozenset(route.methods or ()), regex, is_public(route.endpoint),
+                      getattr(route, "max_body_size", None)))
     return tuple(table)
 
 
-def is_public_target(scope: Scope) -> bool:
+def route_facts(scope: Scope) -> tuple[bool, int]:
+    """(is the target route public?, its body limit) — the global limit unless the route sets one."""
+    default = get_settings().max_body_bytes
     app = scope.get("app")
     if app is None:
-        return False
+        return False, default
     path, method = scope["path"], scope["method"]
-    return any(method in methods and regex.match(path) for methods, regex in _public_route_table(id(app), app))
+    for methods, regex, public, limit in _route_table(id(app), app):
+        if method in methods and regex.match(path):
+            return public, limit if limit is not None else default
+    return False, default
+
+
+def declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(status_code=413)
+
+
+def limited_receive(receive: Receive, limit: int) -> Receive:
+    """Count the body while it streams; past ``limit`` the reader gets a 413 (never the bytes)."""
+    total = 0
+
+    async def receive_counted() -> Message:
+        nonlocal total
+        message = await receive()
+        if message["type"] == "http.request":
+            total += len(message.get("body", b""))
+            if total > limit:
+                raise _too_large()
+        return message
+
+    return receive_counted
 
 
 def _credentials_are_live(bearer: str | None, session_cookie: str | None) -> bool:
@@ -163,10 +201,16 @@ class PlatformMiddleware:
                         headers[name] = value
             await send(message)
 
-        if has_body(scope) and not is_public_target(scope):
-            if not await self._caller_is_known(request):
-                await self._refuse_anonymous(request, scope, receive, send_with_headers)
+        if has_body(scope):
+            public, limit = route_facts(scope)
+            if not public and not await self._caller_is_known(request):
+                await self._refuse(request, NotAuthenticated(N_("log in first")), scope, receive, send_with_headers)
                 return
+            declared = declared_length(scope)
+            if declared is not None and declared > limit:
+                await self._refuse(request, None, scope, receive, send_with_headers)
+                return
+            receive = limited_receive(receive, limit)
         await self.app(scope, receive, send_with_headers)
 
     @staticmethod
@@ -180,10 +224,14 @@ class PlatformMiddleware:
         return await run_in_threadpool(_credentials_are_live, bearer, session_cookie)
 
     @staticmethod
-    async def _refuse_anonymous(request: Request, scope: Scope, receive: Receive, send: Send) -> None:
-        from yizhi.web.app import handle_domain_error
+    async def _refuse(request: Request, error, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer before reading the body: ``error`` (a YizhiError), or None for 413."""
+        from yizhi.web.app import handle_domain_error, handle_http_error
 
-        response = await handle_domain_error(request, NotAuthenticated(N_("log in first")))
+        if error is None:
+            response = await handle_http_error(request, _too_large())
+        else:
+            response = await handle_domain_error(request, error)
         response.headers["Connection"] = "close"  # the unread body is not worth draining
         await response(scope, receive, send)
 

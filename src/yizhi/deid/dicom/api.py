@@ -37,7 +37,8 @@ PARTS = {
 router = APIRouter()
 
 
-@router.post("/dicom", response_model=JobPublic, status_code=202)
+@router.post("/dicom", response_model=JobPublic, status_code=202,
+             max_body_size=service.MAX_UPLOAD_BYTES + service.FORM_OVERHEAD_BYTES)
 def start_dicom_deidentification(
     db: DbSession,
     person: CurrentPerson,

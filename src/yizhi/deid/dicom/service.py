@@ -20,6 +20,7 @@ from yizhi.jobs.models import Job
 
 JOB_KIND = "deid.dicom"
 MAX_UPLOAD_BYTES = 4 * 1024**3  # 4 GiB: a large study export
+FORM_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the small form fields beside the file
 
 
 @rule("deid.dicom.use")

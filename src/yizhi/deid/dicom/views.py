@@ -40,7 +40,8 @@ def dicom_page(request: Request, db: DbSession, person: CurrentPerson) -> Respon
     return render(request, "deid/dicom.html", _context(db, person))
 
 
-@router.post("/deid/dicom", response_class=HTMLResponse)
+@router.post("/deid/dicom", response_class=HTMLResponse,
+             max_body_size=service.MAX_UPLOAD_BYTES + service.FORM_OVERHEAD_BYTES)
 def dicom_submit(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     _check(person)
     upload = form.get("file")

@@ -93,7 +93,8 @@ def _checked_config(upload: UploadFile) -> dict:
     return config.model_dump(mode="json", exclude={"base_dir"})
 
 
-@router.post("/tabular", response_model=JobPublic, status_code=202)
+@router.post("/tabular", response_model=JobPublic, status_code=202,
+             max_body_size=MAX_TABLE_BYTES + MAX_CONFIG_BYTES + 8 * MAX_HIERARCHY_BYTES)
 def start_table_anonymization(
     db: DbSession,
     person: CurrentPerson,
