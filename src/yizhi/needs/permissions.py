@@ -166,7 +166,12 @@ def _pilot_start(person: Person, engagement: Engagement) -> bool:
     )
 
 
-@rule("pilots.close", visible_via="engagements.view")
+@rule("pilots.view", visible_via="pilots.view")
+def _pilot_view(person: Person, pilot: Pilot) -> bool:
+    return _engagement_view(person, pilot.engagement)
+
+
+@rule("pilots.close", visible_via="pilots.view")  # decided on the pilot's engagement, not on the pilot
 def _pilot_close(person: Person, pilot: Pilot) -> bool:
     return pilot.status == PilotStatus.running and acts_for(person, pilot.engagement.need.org_id)
 

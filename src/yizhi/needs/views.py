@@ -20,6 +20,7 @@ from yizhi.needs.models import NeedStatus, SolutionStatus
 from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
 from yizhi.web.deps import CurrentPerson, DbSession, public
 from yizhi.web.flash import redirect_with_flash
+from yizhi.web import validation
 from yizhi.web.forms import FormBody, fields
 from yizhi.web.templating import NavItem, render, translator
 
@@ -35,8 +36,9 @@ NAV = [
 NEED_STATES = [s.value for s in NeedStatus]
 
 
-def _form_errors(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+def _form_errors(request: Request, exc: ValidationError) -> list[str]:
+    """Every problem of the form, in the reader's language, with the fields' labels."""
+    return validation.messages_for(exc, translator(request))
 
 
 
@@ -94,7 +96,7 @@ def create_need(request: Request, db: DbSession, person: CurrentPerson, form: Fo
     try:
         need = service.create_need(db, person, org, _need_in(data))
     except ValidationError as exc:
-        return render(request, "needs/form.html", {"need": None, "values": data, "errors": _form_errors(exc),
+        return render(request, "needs/form.html", {"need": None, "values": data, "errors": _form_errors(request, exc),
                                                    "orgs": hospitals, "categories": CATEGORIES}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/needs/{need.id}", translator(request)("Draft saved."))
@@ -288,7 +290,7 @@ def engagement_pilot(engagement_id: int, request: Request, db: DbSession, person
                                            for k in PilotIn.model_fields})
         service.start_pilot(db, person, engagement, pilot_in)
     except ValidationError as exc:
-        return redirect_with_flash(url, "; ".join(_form_errors(exc)), "error")
+        return redirect_with_flash(url, "; ".join(_form_errors(request, exc)), "error")
     except YizhiError as exc:
         return _fail_back(db, url, exc)
     db.commit()
@@ -306,7 +308,7 @@ def pilot_close(pilot_id: int, request: Request, db: DbSession, person: CurrentP
                                                 "feedback": data.get("feedback", "")})
         service.close_pilot(db, person, pilot, close_in)
     except ValidationError as exc:
-        return redirect_with_flash(url, "; ".join(_form_errors(exc)), "error")
+        return redirect_with_flash(url, "; ".join(_form_errors(request, exc)), "error")
     except YizhiError as exc:
         return _fail_back(db, url, exc)
     db.commit()
@@ -354,7 +356,7 @@ def edit_need(need_id: int, request: Request, db: DbSession, person: CurrentPers
     try:
         service.update_need(db, person, need, _need_in(data))
     except ValidationError as exc:
-        return render(request, "needs/form.html", {"need": need, "values": data, "errors": _form_errors(exc),
+        return render(request, "needs/form.html", {"need": need, "values": data, "errors": _form_errors(request, exc),
                                                    "orgs": [], "categories": CATEGORIES}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/needs/{need.id}", translator(request)("Saved."))
@@ -395,6 +397,9 @@ def need_action(need_id: int, action: str, request: Request, db: DbSession, pers
             return redirect_with_flash(f"/needs/engagements/{engagement.id}", _("Interest sent to the hospital."))
         else:
             return redirect_with_flash(url, _("Unknown action."), "error")
+    except ValidationError as exc:
+        db.rollback()
+        return redirect_with_flash(url, "; ".join(_form_errors(request, exc)), "error")
     except YizhiError as exc:
         return _fail_back(db, url, exc)
     db.commit()
@@ -431,7 +436,7 @@ def create_solution(request: Request, db: DbSession, person: CurrentPerson, form
         solution = service.create_solution(db, person, org, _solution_in(data))
     except ValidationError as exc:
         return render(request, "needs/solution_form.html", {
-            "values": data, "errors": _form_errors(exc), "orgs": orgs, "categories": CATEGORIES,
+            "values": data, "errors": _form_errors(request, exc), "orgs": orgs, "categories": CATEGORIES,
             "maturities": MATURITY_LEVELS}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/solutions/{solution.id}", translator(request)("Solution published."))
@@ -457,7 +462,7 @@ def edit_solution(solution_id: int, request: Request, db: DbSession, person: Cur
         service.update_solution(db, person, solution, _solution_in(data))
     except ValidationError as exc:
         return render(request, "needs/solution_form.html", {
-            "solution": solution, "values": data, "errors": _form_errors(exc), "orgs": [],
+            "solution": solution, "values": data, "errors": _form_errors(request, exc), "orgs": [],
             "categories": CATEGORIES, "maturities": MATURITY_LEVELS}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/solutions/{solution.id}", translator(request)("Saved."))

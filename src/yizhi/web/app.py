@@ -15,9 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yizhi import __version__
 from yizhi.config import get_settings
-from yizhi.errors import N_, NotAuthenticated, YizhiError
+from pydantic import ValidationError as PydanticValidationError
+
+from yizhi.errors import N_, NotAuthenticated, ValidationFailed, YizhiError
 from yizhi.registry import domain_modules
-from yizhi.web import i18n
+from yizhi.web import i18n, validation
+from yizhi.web.checks import check_request_values
 from yizhi.web.deps import authenticate
 from yizhi.web.middleware import PlatformMiddleware, choose_locale  # noqa: F401  (choose_locale re-exported)
 from yizhi.web.templating import render
@@ -82,19 +85,63 @@ async def handle_http_error(request: Request, exc: StarletteHTTPException) -> Re
     return await handle_domain_error(request, error)
 
 
-async def handle_validation_error(request: Request, exc: RequestValidationError) -> Response:
-    problems = []
-    for err in exc.errors():
-        where = ".".join(str(part) for part in err.get("loc", ()) if part not in ("body",)) or "request"
-        problems.append(f"{where}: {err.get('msg', 'invalid')}")
-    message = "; ".join(problems) or "invalid request"
+def _route_labels(request: Request) -> dict[str, str]:
+    """Field labels of the route's body schema (its ``field_labels``), for error messages."""
+    route = request.scope.get("route")
+    models = []
+    for field in getattr(getattr(route, "dependant", None), "body_params", []) or []:
+        models.append(field.field_info.annotation)
+    return validation.labels_of(*[m for m in models if isinstance(m, type)])
+
+
+def _validation_response(request: Request, errors: list[dict], labels: dict[str, str]) -> Response:
+    locale = getattr(request.state, "locale", i18n.DEFAULT_LOCALE)
+    if is_api(request) and getattr(request.state, "locale_source", "default") == "default":
+        gettext = validation.english
+    else:
+        gettext = lambda text: i18n.gettext(locale, text)  # noqa: E731
+    problems = validation.translate_errors(errors, gettext, labels)
+    message = "; ".join(problems) or gettext(validation.FALLBACK) % {"field": gettext(validation.WHOLE_REQUEST)}
     if is_api(request):
-        return error_json(422, "invalid", message)
+        body = {"error": {"code": "invalid", "message": message, "problems": problems}}
+        first = next((e for e in errors if e.get("loc")), None)
+        field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path")) if first else ""
+        if field:
+            body["error"]["field"] = field
+        return JSONResponse(body, status_code=422)
     return error_page(request, 422, message)
+
+
+async def handle_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    return _validation_response(request, list(exc.errors()), _route_labels(request))
+
+
+async def handle_pydantic_error(request: Request, exc: PydanticValidationError) -> Response:
+    """A schema validated inside a route (a page's form): the same translated messages, never a 500."""
+    model = validation.schema_named(exc.title)
+    labels = validation.labels_of(model) if model is not None else {}
+    return _validation_response(request, list(exc.errors()), labels)
+
+
+
+def _is_bad_value(exc: Exception) -> bool:
+    """A value the database cannot store (an integer past 64 bits, text with a lone surrogate):
+    the client's mistake, answered 422, whatever schema forgot to bound it."""
+    from sqlalchemy.exc import DataError, StatementError
+
+    if isinstance(exc, (OverflowError, UnicodeEncodeError, DataError)):
+        return True
+    return isinstance(exc, StatementError) and isinstance(exc.orig, (OverflowError, UnicodeEncodeError))
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if _is_bad_value(exc):
+        log.info("refused a value the database cannot store on %s %s: %s", request.method, request.url.path,
+                 type(exc).__name__)
+        return await handle_domain_error(request, ValidationFailed(
+            N_("a number in the request is too large or a text contains an invalid character")))
 
     if isinstance(exc, PoolTimeout):
         # Every database connection stayed busy for YIZHI_DB_POOL_TIMEOUT seconds: say so, briefly.
@@ -147,13 +194,14 @@ def create_app(*, start_worker: bool = False) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
         # Order matters: who you are (401) is decided before whether the form is genuine (403).
-        dependencies=[Depends(authenticate), Depends(csrf_protect)],
+        dependencies=[Depends(authenticate), Depends(csrf_protect), Depends(check_request_values)],
         lifespan=_lifespan,
     )
     app.state.start_worker = start_worker
     app.add_exception_handler(YizhiError, handle_domain_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(PydanticValidationError, handle_pydantic_error)
     app.add_exception_handler(Exception, handle_unexpected)
     install_middleware(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
