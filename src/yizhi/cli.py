@@ -34,6 +34,14 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def cli_message(exc) -> str:
+    """The error in English, with every listed problem (each bad line of an import) on its own line."""
+    from yizhi.errors import localize_problem
+
+    lines = [exc.message, *(localize_problem(p, lambda text: text) for p in getattr(exc, "problems", []))]
+    return "\n  ".join(lines)
+
+
 def domain_errors(fn):
     """Turn a domain error into one clear line and a non-zero exit."""
 
@@ -44,7 +52,7 @@ def domain_errors(fn):
         try:
             return fn(*args, **kwargs)
         except YizhiError as exc:
-            fail(exc.message)
+            fail(cli_message(exc))
 
     return wrapper
 
@@ -285,7 +293,7 @@ def main() -> None:
     try:
         app()
     except YizhiError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        err.print(f"[red]error:[/red] {cli_message(exc)}", highlight=False, markup=True, soft_wrap=True)
         raise SystemExit(1) from None
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class JobPublic(BaseModel):
@@ -13,7 +13,8 @@ class JobPublic(BaseModel):
     state: str
     params: dict
     result: dict | None
-    error: str | None
+    error: str | None = Field(description="Why it failed, in the language asked for (never a traceback).")
+    problems: list[str] = Field(default_factory=list, description="One message per bad input line.")
     attempts: int
     max_attempts: int
     progress: float

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +16,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from yizhi.db import session_scope, utcnow
-from yizhi.errors import Conflict, ValidationFailed, YizhiError
+from yizhi.errors import (
+    N_,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    ValidationFailed,
+    YizhiError,
+)
 from yizhi.jobs.models import Job, JobState
 
 log = logging.getLogger("yizhi.jobs")
@@ -93,7 +100,7 @@ def load_handlers() -> dict[str, Handler]:
 def enqueue(session: Session, kind: str, params: dict | None = None, *, created_by_id: int | None = None,
             organization_id: int | None = None, max_attempts: int = 3) -> Job:
     if kind not in load_handlers():
-        raise ValidationFailed(f"unknown job kind {kind!r}", field="kind")
+        raise ValidationFailed(N_("unknown job kind %(kind)s"), params={"kind": kind}, field="kind")
     job = Job(kind=kind, params=params or {}, created_by_id=created_by_id,
               organization_id=organization_id, max_attempts=max_attempts)
     session.add(job)
@@ -103,9 +110,10 @@ def enqueue(session: Session, kind: str, params: dict | None = None, *, created_
 
 def retry(session: Session, job: Job) -> Job:
     if job.state != JobState.failed:
-        raise Conflict(f"job {job.id} is {job.state.value}; only failed jobs can be retried")
+        raise Conflict(N_("job %(id)s is %(state)s; only failed jobs can be retried"),
+                       params={"id": job.id, "state": job.state.value})
     job.state = JobState.queued
-    job.error = None
+    job.error = job.error_msgid = job.error_params = job.problems = None
     job.progress = 0.0
     job.progress_note = ""
     job.finished_at = None
@@ -144,37 +152,81 @@ def run_job(job_id: int) -> JobState:
         fn = handlers.get(job.kind)
     try:
         if fn is None:
-            raise ValidationFailed(f"no handler for job kind {job.kind!r} in this worker")
+            raise ValidationFailed(N_("no handler for job kind %(kind)s in this worker"), params={"kind": job.kind})
         result = fn(context)
-    except Exception as exc:  # a job's failure must be recorded, whatever it was
-        message = exc.message if isinstance(exc, YizhiError) else f"{type(exc).__name__}: {exc}"
-        log.warning("job %s (%s) failed: %s", job_id, job.kind, message)
-        _finish(job_id, JobState.failed, error=message, detail=traceback.format_exc(limit=5))
+    except YizhiError as exc:
+        log.warning("job %s (%s) failed: %s", job_id, job.kind, exc.message)
+        _finish(job_id, JobState.failed, failure=Failure.of(exc))
+        return JobState.failed
+    except Exception:  # a job's failure must be recorded, whatever it was; the traceback goes to the log
+        log.exception("job %s (%s) failed unexpectedly", job_id, job.kind)
+        _finish(job_id, JobState.failed, failure=Failure.unexpected(job_id))
         return JobState.failed
     _finish(job_id, JobState.succeeded, result=result or {})
     return JobState.succeeded
 
 
-def _finish(job_id: int, state: JobState, *, result: dict | None = None, error: str | None = None,
-            detail: str = "") -> None:
+# Input that is wrong stays wrong: these failures are not retried.
+PERMANENT_ERRORS = (ValidationFailed, NotFound, PermissionDenied, PayloadTooLarge)
+UNEXPECTED = N_("the job failed unexpectedly; the administrators find the details in the server log "
+                "(job %(id)s)")
+
+
+@dataclass
+class Failure:
+    """Why a job failed, for the reader (msgid + values + problems) — never a traceback."""
+
+    message: str
+    msgid: str
+    params: dict
+    problems: list
+    permanent: bool
+
+    @classmethod
+    def of(cls, exc: YizhiError) -> Failure:
+        return cls(exc.message, exc.template, _json_safe(exc.params), _json_safe(exc.problems),
+                   isinstance(exc, PERMANENT_ERRORS))
+
+    @classmethod
+    def unexpected(cls, job_id: int) -> Failure:
+        return cls(UNEXPECTED % {"id": job_id}, UNEXPECTED, {"id": job_id}, [], False)
+
+
+def _json_safe(value):
+    """Params as JSON (a Path or a Decimal in a message's values becomes its text)."""
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+def _finish(job_id: int, state: JobState, *, result: dict | None = None, failure: Failure | None = None) -> None:
     with session_scope() as session:
         job = session.get(Job, job_id)
-        if state == JobState.failed and job.attempts < job.max_attempts and not _is_permanent(error):
-            # Transient failures go back to the queue until attempts run out.
-            job.state = JobState.queued
-            job.error = error
-            return
+        if failure is not None:
+            job.error, job.error_msgid = failure.message[:20000], failure.msgid
+            job.error_params, job.problems = failure.params, failure.problems or None
+            if job.attempts < job.max_attempts and not failure.permanent:
+                job.state = JobState.queued  # transient failures go back to the queue until attempts run out
+                return
         job.state = state
         job.result = result
-        job.error = error if not detail else f"{error}\n\n{detail}"[:20000]
         job.finished_at = utcnow()
         if state == JobState.succeeded:
             job.progress = 1.0
+            job.error = job.error_msgid = job.error_params = job.problems = None
 
 
-def _is_permanent(error: str | None) -> bool:
-    # Invalid input will not become valid by trying again.
-    return bool(error) and error.startswith(("unknown job kind", "no handler", "invalid"))
+def localized_error(job: Job, gettext) -> str | None:
+    """The job's failure in the reader's language (older rows: their first line only)."""
+    if job.error_msgid:
+        return YizhiError(job.error_msgid, params=job.error_params or {}).localized(gettext)
+    return job.error.split("\n", 1)[0] if job.error else None
+
+
+def localized_problems(job: Job, gettext) -> list[str]:
+    from yizhi.errors import localize_problem
+
+    return [localize_problem(item, gettext) for item in job.problems or []]
 
 
 def work_once(worker_name: str | None = None) -> bool:

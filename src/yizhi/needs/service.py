@@ -22,7 +22,8 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from pathlib import Path
 
@@ -34,7 +35,8 @@ from sqlalchemy.orm import Session
 from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
 from yizhi.accounts.permissions import authorize, is_platform_admin
 from yizhi.db import utcnow
-from yizhi.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFailed, localize_problem, problem
+from yizhi.exports import unescape_cell
 from yizhi.needs import permissions
 from yizhi.needs.index import (
     get_index,
@@ -874,9 +876,20 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
 # ----- bulk import (CLI) ------------------------------------------------------------------------------------------
 @dataclass
 class ImportProblem:
+    """A bad line of an import: an English msgid and its values, shown in each reader's language."""
+
     line: int
     field: str
-    message: str
+    msgid: str
+    params: dict = dataclass_field(default_factory=dict)
+    translate: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return localize_problem({**self.as_problem(), "line": None}, lambda text: text)
+
+    def as_problem(self) -> dict:
+        return problem(self.msgid, self.params, line=self.line, field=self.field or None, translate=self.translate)
 
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", field {self.field!r}" if self.field else "")
@@ -888,65 +901,88 @@ class ImportReport:
     imported: int = 0
     updated: int = 0
     suggested_categories: int = 0
-    problems: list[ImportProblem] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)
+    problems: list[ImportProblem] = dataclass_field(default_factory=list)
+    ids: list[int] = dataclass_field(default_factory=list)
 
 
-def read_records(path: Path, suffix: str | None = None) -> list[tuple[int, dict]]:
-    """(line number, record) pairs from .jsonl or .csv; raises ValidationFailed naming the line.
+MAX_IMPORT_PROBLEMS = 1000  # a file that is wrong everywhere is reported by its first thousand lines
 
-    `suffix` overrides the file's own (uploads are stored under their SHA-256, without one)."""
+
+def read_records(path: Path, suffix: str | None = None, name: str | None = None) -> list[tuple[int, dict]]:
+    """(line number, record) pairs from .jsonl or .csv. A file that cannot be read at all raises
+    ValidationFailed; lines that are not records raise one ValidationFailed listing *every* such line.
+
+    `suffix` overrides the file's own (uploads are stored under their SHA-256, without one); `name` is
+    what messages call the file (never a path on the server)."""
+    shown = name or path.name
     suffix = (suffix or path.suffix).lower()
     if suffix not in (".jsonl", ".csv"):
-        raise ValidationFailed(f"{path}: expected a .jsonl or .csv file, not {suffix or 'no extension'!r}", field="FILE")
+        raise ValidationFailed(N_("%(file)s: expected a .jsonl or .csv file, not %(suffix)s"),
+                               params={"file": shown, "suffix": suffix or "-"}, field="FILE")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ValidationFailed(f"{path}: no such file", field="FILE") from None
+        raise ValidationFailed(N_("%(file)s: no such file"), params={"file": shown}, field="FILE") from None
     except UnicodeDecodeError as exc:
-        raise ValidationFailed(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8", field="FILE") from None
+        raise ValidationFailed(N_("%(file)s: not UTF-8 text (byte %(byte)s); save it as UTF-8"),
+                               params={"file": shown, "byte": exc.start}, field="FILE") from None
     records: list[tuple[int, dict]] = []
+    bad: list[dict] = []
     if suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValidationFailed(f"{path}, line {number}: not valid JSON ({exc.msg} at column {exc.colno})",
-                                       field="FILE") from None
+            except (json.JSONDecodeError, RecursionError) as exc:
+                bad.append(problem(N_("not valid JSON (%(reason)s at column %(column)s)"),
+                                   {"reason": getattr(exc, "msg", "too deeply nested"),
+                                    "column": getattr(exc, "colno", 1)}, line=number))
+                continue
             if not isinstance(record, dict):
-                raise ValidationFailed(f"{path}, line {number}: expected a JSON object", field="FILE")
+                bad.append(problem(N_("expected a JSON object"), line=number))
+                continue
             records.append((number, record))
     else:
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames:
-            raise ValidationFailed(f"{path}: the CSV file has no header line", field="FILE")
+            raise ValidationFailed(N_("%(file)s: the CSV file has no header line"), params={"file": shown},
+                                   field="FILE")
         for record in reader:
             if None in record:
-                raise ValidationFailed(f"{path}, line {reader.line_num}: more values than header columns", field="FILE")
+                bad.append(problem(N_("more values than header columns"), line=reader.line_num))
+                continue
             if not any((v or "").strip() for v in record.values()):
                 continue
-            records.append((reader.line_num, {k.strip(): v for k, v in record.items() if k}))
+            records.append((reader.line_num, {k.strip(): unescape_cell(v) for k, v in record.items() if k}))
+    if bad:
+        raise ValidationFailed(N_("%(file)s: %(count)s line(s) cannot be read; nothing was imported"),
+                               params={"file": shown, "count": len(bad)}, field="FILE",
+                               problems=bad[:MAX_IMPORT_PROBLEMS])
     if not records:
-        raise ValidationFailed(f"{path}: no records found", field="FILE")
+        raise ValidationFailed(N_("%(file)s: no records found"), params={"file": shown}, field="FILE")
     return records
 
 
 def validate_records(records: list[tuple[int, dict]], schema) -> tuple[list[tuple[int, object]], list[ImportProblem]]:
+    """Every problem of every line (not only the first), each as msgid + values."""
+    from yizhi.web.validation import as_problems, labels_of
+
+    labels = labels_of(schema)
     valid, problems = [], []
     seen_ids: dict[str, int] = {}
     for line, record in records:
         try:
             item = schema.model_validate(record)
         except ValidationError as exc:
-            for error in exc.errors():
-                where = ".".join(str(p) for p in error["loc"])
-                problems.append(ImportProblem(line, where, error["msg"]))
+            for found in as_problems(exc.errors(), labels, line=line):
+                problems.append(ImportProblem(line, found["field"] or "", found["message"], found["params"],
+                                              tuple(found["translate"])))
             continue
         if item.id is not None:
             if item.id in seen_ids:
-                problems.append(ImportProblem(line, "id", f"id {item.id!r} also on line {seen_ids[item.id]}"))
+                problems.append(ImportProblem(line, "id", N_("id %(id)s is also on line %(other)s"),
+                                              {"id": item.id, "other": seen_ids[item.id]}))
                 continue
             seen_ids[item.id] = line
         valid.append((line, item))
@@ -954,12 +990,12 @@ def validate_records(records: list[tuple[int, dict]], schema) -> tuple[list[tupl
 
 
 def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool = False, progress=None,
-                 suffix: str | None = None) -> ImportReport:
+                 suffix: str | None = None, name: str | None = None) -> ImportReport:
     """Import needs into `org_slug`; all or nothing. Existing external ids are updated (if still editable)."""
     org = org_by_slug(session, org_slug)
     if org.kind != OrgKind.hospital:
         raise ValidationFailed(f"{org_slug} is a {org.kind.value}, not a hospital", field="--org")
-    valid, problems = validate_records(read_records(path, suffix), NeedImport)
+    valid, problems = validate_records(read_records(path, suffix, name), NeedImport)
     report = ImportReport(problems=problems)
     if problems:
         return report
@@ -967,7 +1003,9 @@ def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool =
     for line, item in valid:
         current = existing.get(item.id) if item.id else None
         if current is not None and current.status not in permissions.EDITABLE_NEED_STATES:
-            report.problems.append(ImportProblem(line, "id", f"need {item.id!r} is already {current.status.value} and cannot be changed by an import"))
+            report.problems.append(ImportProblem(
+                line, "id", N_("need %(id)s is already %(status)s and cannot be changed by an import"),
+                {"id": item.id, "status": current.status.value}, ("status",)))
     if report.problems:
         return report
     docs, rows = [], []
@@ -995,11 +1033,11 @@ def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool =
 
 
 def import_solutions(session: Session, path: Path, org_slug: str, *, progress=None,
-                     suffix: str | None = None) -> ImportReport:
+                     suffix: str | None = None, name: str | None = None) -> ImportReport:
     org = org_by_slug(session, org_slug)
     if org.kind not in (OrgKind.company, OrgKind.university):
         raise ValidationFailed(f"{org_slug} is a {org.kind.value}, not a company or university", field="--org")
-    valid, problems = validate_records(read_records(path, suffix), SolutionImport)
+    valid, problems = validate_records(read_records(path, suffix, name), SolutionImport)
     report = ImportReport(problems=problems)
     if problems:
         return report

@@ -102,6 +102,32 @@ def translate_error(error: dict, gettext: Callable[[str], str], labels: dict[str
         return gettext(FALLBACK) % {"field": field}
 
 
+def as_problems(errors: Iterable[dict], labels: dict[str, str] | None = None, *, line: int | None = None) -> list[dict]:
+    """pydantic errors as stored problems (msgid + values, see ``yizhi.errors.problem``), so a job
+    can keep them and each reader later sees them in their language."""
+    from yizhi.errors import problem
+
+    labels = labels or {}
+    found = []
+    for error in errors:
+        kind = error.get("type", "")
+        ctx = dict(error.get("ctx") or {})
+        name = _field_name(error.get("loc", ()))
+        field_label = labels.get(name, name) or WHOLE_REQUEST
+        if kind in ("value_error", "assertion_error"):
+            reason = ctx.get("error")
+            text = str(reason.args[0]) if isinstance(reason, BaseException) and reason.args else str(reason or "")
+            found.append(problem(text or FALLBACK, {"field": field_label}, line=line, field=name or None,
+                                 translate=("field",)))
+            continue
+        values = {"field": field_label, **{k: v for k, v in ctx.items() if isinstance(v, (int, float, str))}}
+        if "expected" in ctx:
+            values["expected"] = str(ctx["expected"]).replace("'", "")
+        found.append(problem(MESSAGES.get(kind, FALLBACK), values, line=line, field=name or None,
+                             translate=("field",)))
+    return found
+
+
 def translate_errors(errors: Iterable[dict], gettext: Callable[[str], str],
                      labels: dict[str, str] | None = None) -> list[str]:
     seen, out = set(), []
@@ -143,3 +169,7 @@ def messages_for(exc, gettext: Callable[[str], str]) -> list[str]:
 
 def english(text: str) -> str:
     return text
+
+
+# Messages of modules outside the domain folders (extracted from here into web's catalog).
+LINE = N_("line %(line)s: %(problem)s")  # yizhi.errors.localize_problem
