@@ -143,9 +143,9 @@ def create_person(session: Session, *, email: str, display_name: str, password: 
     if session.scalar(select(Person.id).where(Person.email == email)):
         raise Conflict(f"an account for {email} already exists", field="email")
     try:
-        passwords.check_policy(password, email=email)
+        passwords.check_policy(password, email=email, name=display_name)
     except passwords.PasswordPolicyError as exc:
-        raise ValidationFailed(str(exc), field="password") from None
+        raise ValidationFailed(exc.msgid, params=exc.params, field="password") from None
     display_name = display_name.strip() or email.split("@")[0]
     person = Person(email=email, display_name=display_name[:120],
                     password_hash=passwords.hash_password(password))
@@ -357,13 +357,15 @@ def purge_expired_sessions(session: Session) -> int:
 
 
 def change_password(session: Session, person: Person, *, current: str, new: str,
-                    keep_session: str | None = None) -> None:
+                    keep_session: str | None = None, revoke_tokens: bool = False) -> int:
+    """Change the password, end every other session and, when asked, revoke every API token
+    (a leaked password may have been used to make one). Returns the number of tokens revoked."""
     if not passwords.verify_password(person.password_hash, current):
-        raise ValidationFailed("the current password is wrong", field="current_password")
+        raise ValidationFailed(N_("the current password is wrong"), field="current_password")
     try:
-        passwords.check_policy(new, email=person.email)
+        passwords.check_policy(new, email=person.email, name=person.display_name)
     except passwords.PasswordPolicyError as exc:
-        raise ValidationFailed(str(exc), field="new_password") from None
+        raise ValidationFailed(exc.msgid, params=exc.params, field="new_password") from None
     person.password_hash = passwords.hash_password(new)
     person.password_changed_at = utcnow()
     # Every other session ends: a password change is what people do when they fear a leak.
@@ -371,6 +373,13 @@ def change_password(session: Session, person: Person, *, current: str, new: str,
     if keep_session:
         query = query.where(LoginSession.token_hash != tokens.digest(keep_session))
     session.execute(query)
+    revoked = 0
+    if revoke_tokens:
+        for token in session.scalars(select(ApiToken).where(ApiToken.person_id == person.id,
+                                                            ApiToken.revoked_at.is_(None))):
+            revoke_api_token(session, token, person)
+            revoked += 1
+    return revoked
 
 
 # --- API tokens ------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ from yizhi.accounts.api import invitation_link
 from yizhi.accounts.models import Membership, Organization, OrgKind, Role, SELF_REGISTERING_KINDS
 from yizhi.accounts.permissions import authorize, can, is_platform_admin, role_in
 from yizhi.config import get_settings
-from yizhi.errors import NotFound, YizhiError
+from yizhi.errors import N_, NotFound, YizhiError
 from yizhi.web.deps import SESSION_COOKIE, CurrentPerson, DbSession, OptionalPerson, public
 from yizhi.web.flash import redirect_with_flash
-from yizhi.web.templating import NavItem, render
+from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -170,17 +170,23 @@ def update_profile(request: Request, db: DbSession, person: CurrentPerson, displ
 
 @router.post("/profile/password", response_class=HTMLResponse)
 def change_password(request: Request, db: DbSession, person: CurrentPerson, current_password: Text,
-                    new_password: Text, confirm_password: Text) -> Response:
+                    new_password: Text, confirm_password: Text,
+                    revoke_tokens: Annotated[str, Form()] = "") -> Response:
     if new_password != confirm_password:
         return render(request, "accounts/profile.html",
                       {"password_error": "the two new passwords differ"}, status_code=422)
     try:
-        service.change_password(db, person, current=current_password, new=new_password,
-                                keep_session=request.cookies.get(SESSION_COOKIE))
+        revoked = service.change_password(db, person, current=current_password, new=new_password,
+                                          keep_session=request.cookies.get(SESSION_COOKIE),
+                                          revoke_tokens=bool(revoke_tokens))
     except YizhiError as exc:
         db.rollback()
-        return render(request, "accounts/profile.html", {"password_error": exc.message}, status_code=exc.status)
+        return render(request, "accounts/profile.html", {"password_error": exc.localized(translator(request))},
+                      status_code=exc.status)
     db.commit()
+    if revoked:
+        return redirect_with_flash("/profile", N_("Password changed. Your other sessions have been logged out and "
+                                                  "your API tokens revoked."))
     return redirect_with_flash("/profile", "Password changed. Your other sessions have been logged out.")
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class JobPublic(BaseModel):
@@ -22,3 +22,16 @@ class JobPublic(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+    @field_validator("problems", mode="before")
+    @classmethod
+    def _problems_as_text(cls, value):
+        """From a Job row (routes that return the row itself): the stored problems in English."""
+        from yizhi.errors import localize_problem
+
+        return [p if isinstance(p, str) else localize_problem(p, lambda text: text) for p in value or []]
+
+    @field_validator("error", mode="before")
+    @classmethod
+    def _first_line(cls, value):
+        return value.split("\n", 1)[0] if isinstance(value, str) else value

@@ -173,3 +173,5 @@ def english(text: str) -> str:
 
 # Messages of modules outside the domain folders (extracted from here into web's catalog).
 LINE = N_("line %(line)s: %(problem)s")  # yizhi.errors.localize_problem
+STORAGE = [N_("no stored file %(digest)s"), N_("%(digest)s is not a SHA-256 hex digest"),  # yizhi.storage
+           N_("the upload is larger than %(limit)s bytes")]

@@ -66,4 +66,4 @@ def download_dicom_result(job_id: int, part: str, db: DbSession, person: Current
         raise NotFound(f"job {job.id} has no {part} (nothing was quarantined)")
     stem = PurePosixPath(job.result.get("output_name", "deid.zip")).stem
     filename = {"output": f"{stem}.zip", "quarantine": f"{stem}-quarantine.zip", "report": f"{stem}-report.jsonl"}[part]
-    return FileResponse(storage.path_for(digest), media_type=media_type, filename=filename)
+    return FileResponse(storage.existing_path(digest), media_type=media_type, filename=filename)

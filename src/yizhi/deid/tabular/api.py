@@ -23,7 +23,8 @@ from fastapi.responses import FileResponse
 
 from yizhi import ledger, storage
 from yizhi.accounts import service as accounts
-from yizhi.accounts.permissions import acting_role, active_orgs, authorize, role_in, rule
+from yizhi.accounts.models import Role
+from yizhi.accounts.permissions import acting_role, active_orgs, authorize, rule
 from yizhi.deid.tabular import tasks
 from yizhi.deid.tabular.config import parse_config
 from yizhi.deid.tabular.errors import ConfigError
@@ -42,19 +43,22 @@ MEDIA_TYPES = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet"}
 router = APIRouter()
 
 
+# Owners and members handle the organisation's raw and de-identified data; annotators and reviewers
+# see only what a project or a review shows them.
+DATA_ROLES = (Role.owner, Role.member)
+
+
 @rule("deid.tabular.use")
 def _may_use(person, org=None) -> bool:
     """Owners and members of an approved organisation anonymize that organisation's data."""
     if org is None:
-        return bool(active_orgs(person))
-    return acting_role(person, org) is not None
+        return any(acting_role(person, o) in DATA_ROLES for o in active_orgs(person))
+    return acting_role(person, org) in DATA_ROLES
 
 
 @rule("deid.tabular.download", visible_via="jobs.view")
 def _may_download(person, job: Job) -> bool:
-    if job.created_by_id == person.id:
-        return True
-    return any(o.id == job.organization_id and role_in(person, o) is not None for o in active_orgs(person))
+    return any(o.id == job.organization_id and acting_role(person, o) in DATA_ROLES for o in active_orgs(person))
 
 
 def _acting_org(db, person, slug: str | None):
@@ -147,11 +151,11 @@ def download_table_result(job_id: int, part: str, db: DbSession, person: Current
     if part == "report":
         stem = PurePosixPath(result.get("output_name", "table")).stem
         return FileResponse(
-            storage.path_for(result["report_file"]), media_type="application/json", filename=f"{stem}-report.json"
+            storage.existing_path(result["report_file"]), media_type="application/json", filename=f"{stem}-report.json"
         )
     output_name = result.get("output_name", "anonymized.csv")
     media_type = MEDIA_TYPES.get(PurePosixPath(output_name).suffix, "application/octet-stream")
-    return FileResponse(storage.path_for(result["output"]), media_type=media_type, filename=output_name)
+    return FileResponse(storage.existing_path(result["output"]), media_type=media_type, filename=output_name)
 
 
 __all__ = ["router", "tasks"]  # importing tasks registers the job handler in the web process
