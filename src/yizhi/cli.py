@@ -91,12 +91,15 @@ def serve(
     upgrade_to_head()
     settings.resolved_secret_key()
     application = create_app(start_worker=not no_worker)
-    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
-    # X-Forwarded-For/-Proto are believed only from the configured reverse proxies: otherwise any
-    # client could pick the address that login throttling counts.
     uvicorn.run(application, host=host or settings.host, port=port or settings.port,
-                proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or "",
-                log_level="info", access_log=settings.access_log)
+                log_level="info", access_log=settings.access_log, **proxy_options(settings))
+
+
+def proxy_options(settings) -> dict:
+    """X-Forwarded-For/-Proto are believed only from the reverse proxies in YIZHI_TRUSTED_PROXIES:
+    otherwise any client could choose the address that login throttling counts."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) or ""}
 
 
 @app.command()

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from yizhi.accounts import passwords, tokens
+from yizhi.accounts import passwords, throttle, tokens
 from yizhi.accounts.models import (
     SELF_REGISTERING_KINDS,
     ApiToken,
@@ -100,19 +100,86 @@ def get_org_by_slug(session: Session, slug: str) -> Organization:
     return org
 
 
+MAX_DESCRIPTION = 5_000
+
+
+def validate_credit_code(code: str) -> str:
+    """A unified social credit code (统一社会信用代码, GB 32100-2015) with a valid check digit."""
+    from stdnum.cn import uscc
+
+    text = (code or "").strip().upper()
+    if not text:
+        raise ValidationFailed(N_("the unified social credit code is required"), field="credit_code")
+    try:
+        return uscc.validate(text)
+    except Exception:  # stdnum raises one of several ValidationError subclasses
+        raise ValidationFailed(N_("%(code)s is not a valid unified social credit code (18 characters, "
+                                  "check digit per GB 32100-2015)"), params={"code": text[:30]},
+                               field="credit_code") from None
+
+
 def register_organization(
     session: Session, *, slug: str, name: str, kind: str, description: str,
-    owner_email: str, owner_name: str, owner_password: str,
-) -> tuple[Organization, Person]:
-    """Self-registration of a company or university; it waits for the commission's approval."""
+    owner_email: str, owner_name: str, owner_password: str, credit_code: str = "", name_en: str = "",
+) -> tuple[Organization | None, Person]:
+    """Self-registration of a company or university; it waits for the e-mail confirmation, then for
+    the commission's approval. When the e-mail already has an account nothing is created and
+    ``(None, existing)`` comes back — the caller answers exactly as for a new one (no enumeration)."""
     org_kind = parse_kind(kind)
     if org_kind not in SELF_REGISTERING_KINDS:
-        raise ValidationFailed("only companies and universities may register themselves", field="kind")
-    owner = create_person(session, email=owner_email, display_name=owner_name, password=owner_password)
+        raise ValidationFailed(N_("only companies and universities may register themselves"), field="kind")
+    slug = validate_slug(slug)
+    if session.scalar(select(Organization.id).where(Organization.slug == slug)):
+        raise Conflict(N_("an organisation with short name %(slug)s already exists"), params={"slug": slug},
+                       field="slug")
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationFailed(N_("the description must have at most %(n)s characters"),
+                               params={"n": MAX_DESCRIPTION}, field="description")
+    code = validate_credit_code(credit_code)
+    email = normalize_email(owner_email)
+    existing = session.scalar(select(Person).where(Person.email == email))
+    if existing is not None:
+        passwords.hash_password(owner_password)  # the same work as a new account: no timing difference
+        return None, existing
+    owner = create_person(session, email=email, display_name=owner_name, password=owner_password)
+    owner.is_active = False  # until the e-mail link is followed
     org = create_organization(session, slug=slug, name=name, kind=org_kind, approved=False,
                               description=description, actor=owner)
+    org.credit_code, org.name_en = code, name_en.strip()[:200]
     add_member(session, org, owner, Role.owner, actor=owner)
     return org, owner
+
+
+def confirmation_token(person: Person, days: int = 3) -> str:
+    """A signed, expiring link token that activates a self-registered account."""
+    import hmac
+
+    expires = int((utcnow() + timedelta(days=days)).timestamp())
+    payload = f"{person.id}.{expires}"
+    return f"{payload}.{_confirmation_signature(payload, person)}"
+
+
+def _confirmation_signature(payload: str, person: Person) -> str:
+    import hmac
+
+    key = get_settings().resolved_secret_key().encode()
+    return hmac.new(key, f"confirm:{payload}:{person.email}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def confirm_registration(session: Session, token: str) -> Person:
+    import hmac
+
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 18:
+        raise NotFound(N_("this confirmation link is not valid"))
+    person = session.get(Person, int(parts[0]))
+    payload = f"{parts[0]}.{parts[1]}"
+    if person is None or not hmac.compare_digest(parts[2], _confirmation_signature(payload, person)):
+        raise NotFound(N_("this confirmation link is not valid"))
+    if int(parts[1]) < utcnow().timestamp():
+        raise Conflict(N_("this confirmation link has expired; register again"))
+    person.is_active = True
+    return person
 
 
 def approve_organization(session: Session, org: Organization, actor: Person) -> None:
@@ -281,34 +348,18 @@ def revoke_invitation(session: Session, invitation: Invitation) -> None:
 
 # --- login, sessions, passwords --------------------------------------------------------------
 
-def _check_rate_limit(session: Session, client: str) -> None:
-    settings = get_settings()
-    since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
-    recent = session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.client == client, LoginFailure.at >= since)) or 0
-    # An address gets more tries than one account (several people may share a hospital's NAT).
-    if recent >= settings.login_max_failures * 4:
-        raise TooManyRequests("too many failed logins from this address; try again later")
-
-
-def authenticate(session: Session, *, email: str, password: str, client: str) -> Person:
-    """Check credentials, with lockout per account and rate limit per address."""
-    _check_rate_limit(session, client)
-    person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
-    now = utcnow()
-    if person is not None and person.locked_until and person.locked_until > now:
-        raise TooManyRequests("this account is locked after repeated failed logins; try again later")
+def authenticate(session: Session, *, email: str, password: str, client: str,
+                 device_cookie: str | None = None) -> Person:
+    """Check credentials under the throttle (accounts.throttle): one answer for a wrong password and
+    an unknown e-mail, one answer for every throttled attempt."""
+    email_key = email.strip().lower()
+    device = throttle.device_for(device_cookie, email_key)
+    throttle.check(session, email=email_key, client=client, device=device)
+    person = session.scalar(select(Person).where(Person.email == email_key))
     ok = passwords.verify_password(person.password_hash if person else passwords.DUMMY_HASH, password)
     if not ok or person is None or not person.is_active:
-        session.add(LoginFailure(client=client[:64], email=email[:254]))
-        if person is not None:
-            person.failed_logins += 1
-            if person.failed_logins >= get_settings().login_max_failures:
-                person.locked_until = now + timedelta(minutes=get_settings().login_lockout_minutes)
-                person.failed_logins = 0
-        raise PermissionDenied("email or password is wrong", code="bad_credentials")
-    person.failed_logins = 0
-    person.locked_until = None
+        throttle.record_failure(session, email=email_key, client=client, device=device)
+        raise PermissionDenied(N_("email or password is wrong"), code="bad_credentials")
     if passwords.needs_rehash(person.password_hash):
         person.password_hash = passwords.hash_password(password)
     return person
