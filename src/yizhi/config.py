@@ -81,6 +81,24 @@ class Settings(BaseSettings):
         description="Largest request body accepted by routes that do not set their own limit (upload routes "
         "raise theirs); counted while the body streams in.",
     )
+    job_heartbeat_seconds: float = Field(
+        default=10.0, gt=0, le=600, description="How often a running job's worker says it is alive."
+    )
+    job_stale_seconds: float = Field(
+        default=60.0, gt=0, le=86400,
+        description="A running job without a heartbeat for this long lost its worker: any live worker requeues it.",
+    )
+    job_max_crashes: int = Field(
+        default=3, ge=1, le=100,
+        description="A job whose worker died this many times while running it is failed (a poison job), not retried.",
+    )
+    job_memory_mb: int = Field(
+        default=4096, ge=64, le=1_048_576,
+        description="Memory (address space) a heavy job's process may use (anonymization, DICOM); past it the job fails.",
+    )
+    job_cpu_seconds: int = Field(
+        default=3600, ge=1, le=604_800, description="CPU seconds a heavy job's process may use before it is stopped.",
+    )
     access_log: bool = Field(
         default=False, description="Log one line per request in `yizhi serve` (costs throughput; a reverse "
         "proxy usually keeps this log).",

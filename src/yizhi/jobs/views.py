@@ -21,7 +21,8 @@ def _helpers(request: Request) -> dict:
     """Failure and problems in the reader's language (the stored English is for logs)."""
     gettext = translator(request)
     return {"job_error": lambda job: service.localized_error(job, gettext),
-            "job_problems": lambda job: service.localized_problems(job, gettext)}
+            "job_problems": lambda job: service.localized_problems(job, gettext),
+            "job_retryable": lambda job: job.state.value == "failed" or service.is_stale(job)}
 
 
 @router.get("/jobs", response_class=HTMLResponse)

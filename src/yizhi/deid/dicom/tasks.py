@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
+
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -32,6 +32,7 @@ from yizhi.deid.dicom.options import OptionError, parse_options
 from yizhi.deid.keys import load_key
 from yizhi.errors import NotFound, ValidationFailed
 from yizhi.jobs.service import JobContext, handler
+from yizhi.jobs.workdirs import workdir
 
 MAX_MEMBERS = 100_000
 MAX_UNPACKED_BYTES = 20 * 1024**3  # 20 GiB: a large CT/MR study export, far below a zip bomb's
@@ -109,7 +110,7 @@ def _store(path: Path) -> str:
         return storage.put_stream(handle)[0]
 
 
-@handler("deid.dicom")
+@handler("deid.dicom", isolated=True)  # user input that may exhaust memory: own process, limits
 def deidentify_dicom_job(context: JobContext) -> dict:
     params = context.params
     digest = params.get("input")
@@ -128,7 +129,7 @@ def deidentify_dicom_job(context: JobContext) -> dict:
         raise ValidationFailed("invalid params: 'rename_paths' must be true or false")
     key = load_key(None)
 
-    with tempfile.TemporaryDirectory(prefix="yizhi-deid-dicom-") as folder:
+    with workdir("deid-dicom") as folder:
         work = Path(folder)
         upload, source, output = work / "upload", work / "in", work / "out"
         source.mkdir()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
+
 from pathlib import Path, PurePosixPath
 
 from yizhi import storage
@@ -31,6 +31,7 @@ from yizhi.deid.tabular.anonymizer import anonymize_file
 from yizhi.deid.tabular.errors import AnonymizationError
 from yizhi.errors import ValidationFailed
 from yizhi.jobs.service import JobContext, handler
+from yizhi.jobs.workdirs import workdir
 
 FORMATS = {"csv": ".csv", "parquet": ".parquet"}
 
@@ -60,7 +61,7 @@ def _hierarchy_names(config: dict) -> list[str]:
     return names
 
 
-@handler("deid.anonymize_table")
+@handler("deid.anonymize_table", isolated=True)  # user input that may exhaust memory: own process, limits
 def anonymize_table_job(context: JobContext) -> dict:
     params = context.params
     config = params.get("config")
@@ -74,7 +75,7 @@ def anonymize_table_job(context: JobContext) -> dict:
     if output_format not in FORMATS:
         raise ValidationFailed(f"invalid output_format {output_format!r}: use csv or parquet")
 
-    with tempfile.TemporaryDirectory(prefix="yizhi-anonymize-") as folder:
+    with workdir("anonymize") as folder:
         work = Path(folder)
         hierarchies = work / "hierarchies"
         hierarchies.mkdir()
