@@ -36,7 +36,7 @@ from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Rol
 from yizhi.accounts.permissions import authorize, is_platform_admin
 from yizhi.db import utcnow
 from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFailed, localize_problem, problem
-from yizhi.exports import unescape_cell
+from yizhi.exports import safe_cell, safe_row, unescape_cell
 from yizhi.needs import permissions
 from yizhi.needs.index import (
     get_index,
@@ -660,7 +660,7 @@ def release_csv(release: Release) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([label for _, label in RELEASE_COLUMNS])
     for row in release.snapshot:
-        writer.writerow([row.get(key, "") for key, _ in RELEASE_COLUMNS])
+        writer.writerow(safe_row(row.get(key, "") for key, _ in RELEASE_COLUMNS))  # no formulas (CWE-1236)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
@@ -671,14 +671,14 @@ def release_xlsx(release: Release) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{release.year}-{release.number}"
-    sheet.append([release.title + (f"（第{release.version}版）" if release.version > 1 else "")])
+    sheet.append([safe_cell(release.title + (f"（第{release.version}版）" if release.version > 1 else ""))])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([f"SHA-256 {release.snapshot_sha256}"])
     sheet.append([label for _, label in RELEASE_COLUMNS])
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in release.snapshot:
-        sheet.append([row.get(key, "") for key, _ in RELEASE_COLUMNS])
+        sheet.append(safe_row(row.get(key, "") for key, _ in RELEASE_COLUMNS))  # text, never a formula
     for column, width in zip("ABCDEFGHIJKLMNOP", (6, 10, 30, 24, 14, 16, 10, 10, 60, 16, 30, 30, 30, 14, 12, 24), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=4):
