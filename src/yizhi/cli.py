@@ -261,14 +261,14 @@ def jobs_list(limit: Annotated[int, typer.Option(help="How many, newest first.")
 def jobs_retry(job_id: int) -> None:
     """Queue a failed job again."""
     from yizhi.db import session_scope
-    from yizhi.errors import NotFound
+    from yizhi.errors import N_, NotFound
     from yizhi.jobs import service
     from yizhi.jobs.models import Job
 
     with session_scope() as session:
         job = session.get(Job, job_id)
         if job is None:
-            raise NotFound(f"no job {job_id}")
+            raise NotFound(N_("no job %(id)s"), params={"id": job_id})
         service.retry(session, job)
         typer.echo(f"job {job_id} queued again")
 

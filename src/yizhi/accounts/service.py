@@ -50,10 +50,8 @@ def validate_slug(slug: str) -> str:
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug):
         raise ValidationFailed(
-            f"slug {slug!r} must be 1–64 lowercase letters, digits or hyphens, "
-            "not starting or ending with a hyphen",
-            field="slug",
-        )
+            N_("short name '%(slug)s' must be 1–64 lowercase letters, digits or hyphens, "
+               "not starting or ending with a hyphen"), params={"slug": slug[:80]}, field="slug")
     return slug
 
 
@@ -62,7 +60,7 @@ def parse_kind(kind: str) -> OrgKind:
         return OrgKind(kind)
     except ValueError:
         allowed = ", ".join(k.value for k in OrgKind)
-        raise ValidationFailed(f"kind {kind!r} is not one of: {allowed}", field="kind") from None
+        raise ValidationFailed(N_("kind '%(kind)s' is not one of: %(allowed)s"), params={"kind": kind, "allowed": allowed}, field="kind") from None
 
 
 def parse_role(role: str) -> Role:
@@ -70,7 +68,7 @@ def parse_role(role: str) -> Role:
         return Role(role)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise ValidationFailed(f"role {role!r} is not one of: {allowed}", field="role") from None
+        raise ValidationFailed(N_("role '%(role)s' is not one of: %(allowed)s"), params={"role": role, "allowed": allowed}, field="role") from None
 
 
 def create_organization(
@@ -83,7 +81,7 @@ def create_organization(
     if not name:
         raise ValidationFailed("name must not be empty", field="name")
     if session.scalar(select(Organization.id).where(Organization.slug == slug)):
-        raise Conflict(f"an organisation with slug {slug!r} already exists", field="slug")
+        raise Conflict(N_("an organisation with slug '%(slug)s' already exists"), params={"slug": slug}, field="slug")
     org = Organization(slug=slug, name=name[:200], kind=kind, description=description,
                        approved=approved, approved_at=utcnow() if approved else None)
     session.add(org)
@@ -96,7 +94,7 @@ def create_organization(
 def get_org_by_slug(session: Session, slug: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
-        raise NotFound(f"no organisation with slug {slug!r}")
+        raise NotFound(N_("no organisation with slug '%(slug)s'"), params={"slug": slug})
     return org
 
 
@@ -184,7 +182,7 @@ def confirm_registration(session: Session, token: str) -> Person:
 
 def approve_organization(session: Session, org: Organization, actor: Person) -> None:
     if org.approved:
-        raise Conflict(f"organisation {org.slug!r} is already approved")
+        raise Conflict(N_("organisation '%(slug)s' is already approved"), params={"slug": org.slug})
     org.approved = True
     org.approved_at = utcnow()
     _record(session, "org.approved", f"org:{org.id}", {"org_id": org.id}, actor, org.slug)
@@ -201,14 +199,14 @@ def pending_organizations(session: Session) -> list[Organization]:
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise ValidationFailed(f"{email!r} is not a valid email address", field="email")
+        raise ValidationFailed(N_("'%(email)s' is not a valid email address"), params={"email": email}, field="email")
     return email
 
 
 def create_person(session: Session, *, email: str, display_name: str, password: str) -> Person:
     email = normalize_email(email)
     if session.scalar(select(Person.id).where(Person.email == email)):
-        raise Conflict(f"an account for {email} already exists", field="email")
+        raise Conflict(N_("an account for %(email)s already exists"), params={"email": email}, field="email")
     try:
         passwords.check_policy(password, email=email, name=display_name)
     except passwords.PasswordPolicyError as exc:
@@ -224,7 +222,7 @@ def create_person(session: Session, *, email: str, display_name: str, password: 
 def get_person_by_email(session: Session, email: str) -> Person:
     person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
     if person is None:
-        raise NotFound(f"no person with email {email!r}")
+        raise NotFound(N_("no person with email '%(email)s'"), params={"email": email})
     return person
 
 
@@ -237,7 +235,7 @@ def add_member(session: Session, org: Organization, person: Person, role: Role |
                actor: Person | None = None) -> Membership:
     role = parse_role(role) if isinstance(role, str) else role
     if membership_of(session, person, org):
-        raise Conflict(f"{person.email} is already a member of {org.slug}")
+        raise Conflict(N_("%(email)s is already a member of %(slug)s"), params={"email": person.email, "slug": org.slug})
     membership = Membership(person=person, organization=org, role=role)
     session.add(membership)
     session.flush()
@@ -282,7 +280,7 @@ def invite(session: Session, org: Organization, *, email: str, role: Role | str,
     role = parse_role(role) if isinstance(role, str) else role
     existing = session.scalar(select(Person).where(Person.email == email))
     if existing and membership_of(session, existing, org):
-        raise Conflict(f"{email} is already a member of {org.slug}", field="email")
+        raise Conflict(N_("%(email)s is already a member of %(slug)s"), params={"email": email, "slug": org.slug}, field="email")
     secret = tokens.new_secret(INVITE_PREFIX)
     invitation = Invitation(
         organization=org, email=email, role=role, token_hash=tokens.digest(secret),
@@ -336,7 +334,7 @@ def accept_invitation(session: Session, secret: str, *, person: Person | None = 
         person = create_person(session, email=invitation.email, display_name=display_name,
                                password=password)
     elif person.email != invitation.email:
-        raise PermissionDenied(f"this invitation was sent to {invitation.email}, not to you")
+        raise PermissionDenied(N_("this invitation was sent to %(email)s, not to you"), params={"email": invitation.email})
     add_member(session, invitation.organization, person, invitation.role, actor=person)
     invitation.accepted_at = utcnow()
     return person
@@ -441,7 +439,7 @@ def create_api_token(session: Session, person: Person, name: str) -> tuple[ApiTo
         raise ValidationFailed("token name must have 1–100 characters", field="name")
     if session.scalar(select(ApiToken.id).where(
             ApiToken.person_id == person.id, ApiToken.name == name, ApiToken.revoked_at.is_(None))):
-        raise Conflict(f"you already have an active token named {name!r}", field="name")
+        raise Conflict(N_("you already have an active token named '%(name)s'"), params={"name": name}, field="name")
     secret = tokens.new_secret(TOKEN_PREFIX)
     token = ApiToken(person_id=person.id, name=name, prefix=secret[:8], token_hash=tokens.digest(secret))
     session.add(token)
@@ -459,7 +457,7 @@ def list_api_tokens(session: Session, person: Person) -> list[ApiToken]:
 def get_own_token(session: Session, person: Person, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None or token.person_id != person.id:
-        raise NotFound(f"no API token {token_id} of yours")
+        raise NotFound(N_("no API token %(token_id)s of yours"), params={"token_id": token_id})
     return token
 
 

@@ -109,8 +109,8 @@ def _transition(need: Need, action: str) -> None:
     target = TRANSITIONS.get((need.status, action))
     if target is None:
         allowed = sorted(a for (state, a) in TRANSITIONS if state == need.status)
-        raise Conflict(f"a need that is {need.status.value} does not allow {action!r} "
-                       f"(allowed: {', '.join(allowed) or 'nothing'})")
+        raise Conflict(N_("a need that is %(status)s does not allow '%(action)s' (allowed: %(allowed)s)"),
+                       params={"status": need.status.value, "action": action, "allowed": ", ".join(allowed) or "-"})
     need.status = target
     need.updated_at = utcnow()
 
@@ -118,7 +118,7 @@ def _transition(need: Need, action: str) -> None:
 def org_by_slug(session: Session, slug: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
-        raise NotFound(f"no organisation with slug {slug!r}")
+        raise NotFound(N_("no organisation with slug '%(slug)s'"), params={"slug": slug})
     return org
 
 
@@ -190,7 +190,7 @@ def _apply_need(need: Need, data: NeedIn) -> None:
 def create_need(session: Session, person: Person | None, org: Organization, data: NeedIn) -> Need:
     _check(person, "needs.create", org)
     if org.kind != OrgKind.hospital:
-        raise ValidationFailed(f"{org.slug} is not a hospital; only hospitals file clinical needs", field="org")
+        raise ValidationFailed(N_("%(slug)s is not a hospital; only hospitals file clinical needs"), params={"slug": org.slug}, field="org")
     need = Need(org_id=org.id, created_by_id=person.id if person else None, status=NeedStatus.draft, category="other")
     _apply_need(need, data)
     session.add(need)
@@ -201,7 +201,7 @@ def create_need(session: Session, person: Person | None, org: Organization, data
 def update_need(session: Session, person: Person | None, need: Need, data: NeedIn) -> Need:
     _check(person, "needs.edit", need)
     if need.status not in permissions.EDITABLE_NEED_STATES:
-        raise Conflict(f"a need that is {need.status.value} can no longer be edited")
+        raise Conflict(N_("a need that is %(status)s can no longer be edited"), params={"status": need.status.value})
     _apply_need(need, data)
     session.flush()
     return need
@@ -210,7 +210,7 @@ def update_need(session: Session, person: Person | None, need: Need, data: NeedI
 def get_need(session: Session, person: Person | None, need_id: int) -> Need:
     need = session.get(Need, need_id)
     if need is None:
-        raise NotFound(f"no need {need_id}")
+        raise NotFound(N_("no need %(need_id)s"), params={"need_id": need_id})
     _check(person, "needs.view", need)
     return need
 
@@ -223,10 +223,10 @@ def find_need(session: Session, reference: str) -> Need:
             return need
     found = list(session.scalars(select(Need).where(Need.external_id == reference)).all())
     if not found:
-        raise NotFound(f"no need with id or external id {reference!r}")
+        raise NotFound(N_("no need with id or external id '%(reference)s'"), params={"reference": reference})
     if len(found) > 1:
         orgs = ", ".join(sorted(n.organization.slug for n in found))
-        raise Conflict(f"external id {reference!r} is used by several organisations ({orgs}); give the numeric id")
+        raise Conflict(N_("external id '%(reference)s' is used by several organisations (%(orgs)s); give the numeric id"), params={"reference": reference, "orgs": orgs})
     return found[0]
 
 
@@ -322,7 +322,7 @@ def _need_conditions(person: Person, query: NeedQuery) -> list:
         try:
             conditions.append(Need.status == NeedStatus(query.status))
         except ValueError:
-            raise ValidationFailed(f"unknown status {query.status!r}", field="status") from None
+            raise ValidationFailed(N_("unknown status '%(status)s'"), params={"status": query.status}, field="status") from None
     if query.org:
         conditions.append(Need.org_id.in_(select(Organization.id).where(Organization.slug == query.org)))
     if query.mine:
@@ -408,7 +408,7 @@ def _apply_solution(solution: Solution, data: SolutionIn) -> None:
 def create_solution(session: Session, person: Person | None, org: Organization, data: SolutionIn) -> Solution:
     _check(person, "solutions.create", org)
     if org.kind not in (OrgKind.company, OrgKind.university):
-        raise ValidationFailed(f"{org.slug} is not a company or university", field="org")
+        raise ValidationFailed(N_("%(slug)s is not a company or university"), params={"slug": org.slug}, field="org")
     solution = Solution(org_id=org.id, created_by_id=person.id if person else None, category="other",
                         status=SolutionStatus.published)
     _apply_solution(solution, data)
@@ -435,7 +435,7 @@ def set_solution_status(session: Session, person: Person | None, solution: Solut
 def get_solution(session: Session, person: Person | None, solution_id: int) -> Solution:
     solution = session.get(Solution, solution_id)
     if solution is None:
-        raise NotFound(f"no solution {solution_id}")
+        raise NotFound(N_("no solution %(solution_id)s"), params={"solution_id": solution_id})
     _check(person, "solutions.view", solution)
     return solution
 
@@ -647,7 +647,7 @@ def _commission_org_id(session: Session, person: Person | None) -> int:
 def get_release(session: Session, release_id: int) -> Release:
     release = session.get(Release, release_id)
     if release is None:
-        raise NotFound(f"no needs list {release_id}")
+        raise NotFound(N_("no needs list %(release_id)s"), params={"release_id": release_id})
     return release
 
 
@@ -696,7 +696,7 @@ def express_interest(session: Session, person: Person, need: Need, data: Interes
     if data.org:
         companies = [o for o in companies if o.slug == data.org]
         if not companies:
-            raise PermissionDenied(f"you cannot act for {data.org!r}")
+            raise PermissionDenied(N_("you cannot act for '%(org)s'"), params={"org": data.org})
     company = companies[0]
     solution = None
     if data.solution_id is not None:
@@ -707,7 +707,7 @@ def express_interest(session: Session, person: Person, need: Need, data: Interes
         Engagement.need_id == need.id, Engagement.company_org_id == company.id,
         Engagement.status.in_([EngagementStatus.pending, EngagementStatus.accepted])))
     if open_one is not None:
-        raise Conflict(f"{company.slug} already has an open engagement on this need (#{open_one.id})")
+        raise Conflict(N_("%(slug)s already has an open engagement on this need (#%(id)s)"), params={"slug": company.slug, "id": open_one.id})
     engagement = Engagement(need_id=need.id, solution_id=solution.id if solution else None, company_org_id=company.id,
                             created_by_id=person.id, message=data.message, proposed_approach=data.proposed_approach)
     session.add(engagement)
@@ -724,7 +724,7 @@ def express_interest(session: Session, person: Person, need: Need, data: Interes
 def get_engagement(session: Session, person: Person | None, engagement_id: int) -> Engagement:
     engagement = session.get(Engagement, engagement_id)
     if engagement is None:
-        raise NotFound(f"no engagement {engagement_id}")
+        raise NotFound(N_("no engagement %(engagement_id)s"), params={"engagement_id": engagement_id})
     _check(person, "engagements.view", engagement)
     return engagement
 
@@ -732,7 +732,7 @@ def get_engagement(session: Session, person: Person | None, engagement_id: int) 
 def decide_engagement(session: Session, person: Person | None, engagement: Engagement, accept: bool, note: str = "") -> Engagement:
     _check(person, "engagements.decide", engagement)
     if engagement.status != EngagementStatus.pending:
-        raise Conflict(f"this engagement is already {engagement.status.value}")
+        raise Conflict(N_("this engagement is already %(status)s"), params={"status": engagement.status.value})
     engagement.status = EngagementStatus.accepted if accept else EngagementStatus.declined
     engagement.decision_note = note
     engagement.decided_by_id = person.id if person else None
@@ -839,7 +839,7 @@ def pilot_of(session: Session, engagement: Engagement) -> Pilot | None:
 def get_pilot(session: Session, person: Person | None, pilot_id: int) -> Pilot:
     pilot = session.get(Pilot, pilot_id)
     if pilot is None:
-        raise NotFound(f"no pilot {pilot_id}")
+        raise NotFound(N_("no pilot %(pilot_id)s"), params={"pilot_id": pilot_id})
     _check(person, "engagements.view", pilot.engagement)
     return pilot
 
@@ -865,7 +865,7 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
     if notification_id is not None and not rows:
         mine = session.get(Notification, notification_id)
         if mine is None or mine.person_id != person.id:  # another person's notice does not exist for you
-            raise NotFound(f"no notification {notification_id}")
+            raise NotFound(N_("no notification %(notification_id)s"), params={"notification_id": notification_id})
     now = utcnow()
     for row in rows:
         row.read_at = now
@@ -994,7 +994,7 @@ def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool =
     """Import needs into `org_slug`; all or nothing. Existing external ids are updated (if still editable)."""
     org = org_by_slug(session, org_slug)
     if org.kind != OrgKind.hospital:
-        raise ValidationFailed(f"{org_slug} is a {org.kind.value}, not a hospital", field="--org")
+        raise ValidationFailed(N_("%(org_slug)s is a %(kind)s, not a hospital"), params={"org_slug": org_slug, "kind": org.kind.value}, field="--org")
     valid, problems = validate_records(read_records(path, suffix, name), NeedImport)
     report = ImportReport(problems=problems)
     if problems:
@@ -1036,7 +1036,7 @@ def import_solutions(session: Session, path: Path, org_slug: str, *, progress=No
                      suffix: str | None = None, name: str | None = None) -> ImportReport:
     org = org_by_slug(session, org_slug)
     if org.kind not in (OrgKind.company, OrgKind.university):
-        raise ValidationFailed(f"{org_slug} is a {org.kind.value}, not a company or university", field="--org")
+        raise ValidationFailed(N_("%(org_slug)s is a %(kind)s, not a company or university"), params={"org_slug": org_slug, "kind": org.kind.value}, field="--org")
     valid, problems = validate_records(read_records(path, suffix, name), SolutionImport)
     report = ImportReport(problems=problems)
     if problems:

@@ -47,7 +47,7 @@ PROGRESS_EVERY_BYTES = 16 << 20
 def _plain_name(value: object) -> str:
     text = str(value or "upload.zip")
     if PurePosixPath(text).name != text or text in {".", ".."} or "\\" in text:
-        raise ValidationFailed(f"invalid input_name {text!r}: give a plain file name, no folders")
+        raise ValidationFailed(N_("invalid input_name '%(text)s': give a plain file name, no folders"), params={"text": text})
     return text
 
 
@@ -57,7 +57,7 @@ def _safe_member_path(name: str) -> PurePosixPath | None:
     if name.endswith("/"):
         return None
     if path.is_absolute() or ".." in path.parts or not path.parts or ":" in path.parts[0]:
-        raise ValidationFailed(f"invalid zip: member {name!r} points outside the upload")
+        raise ValidationFailed(N_("invalid zip: member '%(name)s' points outside the upload"), params={"name": name})
     return path
 
 
@@ -75,11 +75,11 @@ def unpack(upload: Path, folder: Path, progress=None) -> int:
     try:
         archive = zipfile.ZipFile(upload)
     except zipfile.BadZipFile as exc:
-        raise ValidationFailed(f"invalid zip: {exc}") from None
+        raise ValidationFailed(N_("invalid zip: %(exc)s"), params={"exc": exc}) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise ValidationFailed(f"invalid zip: {len(members)} members; at most {MAX_MEMBERS} are accepted")
+            raise ValidationFailed(N_("invalid zip: %(count)s members; at most %(MAX_MEMBERS)s are accepted"), params={"count": len(members), "MAX_MEMBERS": MAX_MEMBERS})
         declared = sum(m.file_size for m in members)
         for member in members:  # refuse a bomb before writing a byte
             _check_ratio(member.filename, member.file_size, member.compress_size)
@@ -92,7 +92,7 @@ def unpack(upload: Path, folder: Path, progress=None) -> int:
             if relative is None:
                 continue
             if (member.external_attr >> 16) & 0o170000 == 0o120000:
-                raise ValidationFailed(f"invalid zip: member {member.filename!r} is a symbolic link")
+                raise ValidationFailed(N_("invalid zip: member '%(filename)s' is a symbolic link"), params={"filename": member.filename})
             target = folder.joinpath(*relative.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -111,9 +111,9 @@ def unpack(upload: Path, folder: Path, progress=None) -> int:
                             reported = unpacked
                             progress(unpacked, max(declared, unpacked))
             except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-                raise ValidationFailed(f"invalid zip: member {member.filename!r}: {exc}") from None
+                raise ValidationFailed(N_("invalid zip: member '%(filename)s': %(exc)s"), params={"filename": member.filename, "exc": exc}) from None
             except RuntimeError as exc:  # encrypted members
-                raise ValidationFailed(f"invalid zip: member {member.filename!r}: {exc}") from None
+                raise ValidationFailed(N_("invalid zip: member '%(filename)s': %(exc)s"), params={"filename": member.filename, "exc": exc}) from None
             count += 1
         return count
 
@@ -168,7 +168,7 @@ def deidentify_dicom_job(context: JobContext) -> dict:
     try:
         options = parse_options(names)
     except OptionError as exc:
-        raise ValidationFailed(f"invalid options: {exc}", field="options") from None
+        raise ValidationFailed(N_("invalid options: %(exc)s"), params={"exc": exc}, field="options") from None
     rename_paths = params.get("rename_paths", True)
     if not isinstance(rename_paths, bool):
         raise ValidationFailed("invalid params: 'rename_paths' must be true or false")
@@ -182,7 +182,7 @@ def deidentify_dicom_job(context: JobContext) -> dict:
             with storage.open_file(digest) as stored, upload.open("wb") as out:
                 shutil.copyfileobj(stored, out, COPY_CHUNK)
         except (ValidationFailed, NotFound) as exc:
-            raise ValidationFailed(f"invalid input: {exc.message}") from None
+            raise ValidationFailed(N_("invalid input: %(message)s"), params={"message": exc.message}) from None
         context.progress(0.02, "unpacking")
 
         def unpacking(done: int, total: int) -> None:

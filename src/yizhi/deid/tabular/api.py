@@ -28,7 +28,7 @@ from yizhi.accounts.permissions import acting_role, active_orgs, authorize, rule
 from yizhi.deid.tabular import tasks
 from yizhi.deid.tabular.config import parse_config
 from yizhi.deid.tabular.errors import ConfigError
-from yizhi.errors import Conflict, NotFound, ValidationFailed
+from yizhi.errors import N_, Conflict, NotFound, ValidationFailed
 from yizhi.jobs import service as jobs
 from yizhi.jobs.api import get_visible_job
 from yizhi.jobs.models import Job, JobState
@@ -80,18 +80,18 @@ def _checked_config(upload: UploadFile) -> dict:
     """The config as JSON-safe data, validated now so a mistake is answered before queueing."""
     raw = upload.file.read(MAX_CONFIG_BYTES + 1)
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ValidationFailed(f"the config is larger than {MAX_CONFIG_BYTES} bytes", field="config")
+        raise ValidationFailed(N_("the config is larger than %(MAX_CONFIG_BYTES)s bytes"), params={"MAX_CONFIG_BYTES": MAX_CONFIG_BYTES}, field="config")
     name = _file_name(upload, "config.yaml")
     try:
         text = raw.decode("utf-8-sig")
         data = yaml.safe_load(text)
         config = parse_config(data, source=name, text=text)
     except UnicodeDecodeError:
-        raise ValidationFailed(f"{name}: not UTF-8 text", field="config") from None
+        raise ValidationFailed(N_("%(name)s: not UTF-8 text"), params={"name": name}, field="config") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
-        raise ValidationFailed(f"{name}{where}: not valid YAML", field="config") from None
+        raise ValidationFailed(N_("%(name)s%(where)s: not valid YAML"), params={"name": name, "where": where}, field="config") from None
     except ConfigError as exc:
         raise ValidationFailed(str(exc), field="config") from None
     return config.model_dump(mode="json", exclude={"base_dir"})
@@ -146,7 +146,7 @@ def download_table_result(job_id: int, part: str, db: DbSession, person: Current
         raise NotFound("not found")
     authorize(person, "deid.tabular.download", job)
     if job.state != JobState.succeeded:
-        raise Conflict(f"job {job.id} is {job.state.value}; results exist once it has succeeded")
+        raise Conflict(N_("job %(id)s is %(state)s; results exist once it has succeeded"), params={"id": job.id, "state": job.state.value})
     result = job.result or {}
     if part == "report":
         stem = PurePosixPath(result.get("output_name", "table")).stem
