@@ -155,6 +155,21 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, "an internal error occurred; it has been logged")
 
 
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>YiZhi 医智 API</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script><script src="/static/swagger/init.js"></script>
+</body></html>"""
+
+
+async def api_docs(request: Request) -> Response:
+    """Swagger UI from the platform's own static files (vendored from swagger-ui-dist)."""
+    from fastapi.responses import HTMLResponse
+
+    return HTMLResponse(DOCS_PAGE)
+
+
 def install_middleware(app: FastAPI) -> None:
     app.add_middleware(PlatformMiddleware)
 
@@ -190,7 +205,7 @@ def create_app(*, start_worker: bool = False) -> FastAPI:
     app = FastAPI(
         title="YiZhi 医智 API",
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,  # served from our static files below: no CDN, works offline
         redoc_url=None,
         openapi_url="/api/openapi.json",
         # Order matters: who you are (401) is decided before whether the form is genuine (403).
@@ -205,6 +220,7 @@ def create_app(*, start_worker: bool = False) -> FastAPI:
     app.add_exception_handler(Exception, handle_unexpected)
     install_middleware(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_route("/api/docs", api_docs, include_in_schema=False)
     include_domain_routers(app)
     return app
 

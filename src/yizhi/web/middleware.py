@@ -186,7 +186,6 @@ class PlatformMiddleware:
         if source == "query":
             extra_cookies.append(_cookie_header(i18n.LANG_COOKIE, locale, samesite="lax",
                                                 max_age=60 * 60 * 24 * 365, secure=settings.secure_cookies))
-        is_docs = scope["path"].startswith("/api/docs")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -195,8 +194,6 @@ class PlatformMiddleware:
                     headers.append("set-cookie", cookie.decode("latin-1"))
                 _add_receipt_links(state, headers)
                 for name, value in SECURITY_HEADERS.items():
-                    if is_docs and name == "Content-Security-Policy":
-                        continue  # Swagger UI runs an inline initialiser
                     if name not in headers:
                         headers[name] = value
             await send(message)
