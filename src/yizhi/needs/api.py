@@ -267,6 +267,13 @@ def update_need(need_id: int, body: NeedIn, db: DbSession, person: CurrentPerson
     return NeedPublic.model_validate(need)
 
 
+@router.delete("/{need_id}", status_code=204)
+def delete_draft(need_id: int, db: DbSession, person: CurrentPerson) -> Response:
+    service.delete_draft(db, person, service.get_need(db, person, need_id))
+    db.commit()
+    return Response(status_code=204)
+
+
 @router.post("/{need_id}/submit")
 def submit_need(need_id: int, db: DbSession, person: CurrentPerson) -> NeedPublic:
     need = service.submit_need(db, person, service.get_need(db, person, need_id))

@@ -63,6 +63,12 @@ def _need_edit(person: Person, need: Need) -> bool:
     return need.status in EDITABLE_NEED_STATES and acts_for(person, need.org_id)
 
 
+@rule("needs.delete", visible_via="needs.view")
+def _need_delete(person: Person, need: Need) -> bool:
+    # Only a draft nobody else has seen: once submitted, the need's history is kept.
+    return need.status == NeedStatus.draft and acts_for(person, need.org_id)
+
+
 @rule("needs.submit", visible_via="needs.view")
 def _need_submit(person: Person, need: Need) -> bool:
     return need.status in EDITABLE_NEED_STATES and acts_for(person, need.org_id)

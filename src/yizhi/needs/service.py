@@ -230,6 +230,16 @@ def find_need(session: Session, reference: str) -> Need:
     return found[0]
 
 
+def delete_draft(session: Session, person: Person | None, need: Need) -> None:
+    """Delete a draft (never submitted, so no one outside the hospital has seen it)."""
+    _check(person, "needs.delete", need)
+    if need.status != NeedStatus.draft:
+        raise Conflict(N_("only drafts can be deleted; a need that is %(status)s keeps its history"),
+                       params={"status": need.status.value})
+    session.delete(need)
+    session.flush()
+
+
 def submit_need(session: Session, person: Person | None, need: Need) -> Need:
     _check(person, "needs.submit", need)
     _transition(need, "submit")

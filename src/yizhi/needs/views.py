@@ -333,6 +333,7 @@ def need_page(need_id: int, request: Request, db: DbSession, person: CurrentPers
         "match_filters": {"category": category, "modality": modality, "min_maturity": min_maturity},
         "categories": CATEGORIES, "maturities": MATURITY_LEVELS,
         "can_edit": can(person, "needs.edit", need), "can_submit": can(person, "needs.submit", need),
+        "can_delete": can(person, "needs.delete", need),
         "can_review": can(person, "needs.review", need), "can_close": can(person, "needs.close", need),
         "can_interest": can(person, "needs.interest", need), "company_orgs": company_orgs,
     })
@@ -369,10 +370,14 @@ def need_action(need_id: int, action: str, request: Request, db: DbSession, pers
     _ = translator(request)
     url = f"/needs/{need_id}"
     required = {"submit": "needs.submit", "start-review": "needs.review", "review": "needs.review",
-                "close": "needs.close", "interest": "needs.interest"}
+                "close": "needs.close", "interest": "needs.interest", "delete": "needs.delete"}
     if action in required:
         authorize(person, required[action], need)
     try:
+        if action == "delete":
+            service.delete_draft(db, person, need)
+            db.commit()
+            return redirect_with_flash("/needs?mine=true", _("Draft deleted."))
         if action == "submit":
             service.submit_need(db, person, need)
             message = _("Submitted to the commission for review.")
