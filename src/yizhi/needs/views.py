@@ -156,6 +156,50 @@ def _import_upload(request: Request, db, person, side: str, form) -> Response:
     return redirect_with_flash(f"/jobs/{job.id}", _("File received; the import runs in the background."))
 
 
+SAMPLE_ROWS = {
+    "need": [{"id": "N-001", "title": "胸部CT肺结节辅助检出", "description": "门诊胸部CT中自动检出并测量肺结节，减少漏诊。",
+              "category": "imaging", "importance": "high", "urgency": "medium", "department": "放射科",
+              "modalities": "ct", "data_available": "近三年胸部CT约2万例", "expected_outcome": "敏感度不低于90%",
+              "success_measures": "漏诊率下降", "budget_min": "50", "budget_max": "120", "deadline": "2027-06-30",
+              "contact_name": "陈医生", "contact_info": "chen@hospital.example"},
+             {"id": "N-002", "title": "门诊病历质控", "description": "自动检查门诊病历书写的完整性与规范性。",
+              "category": "", "importance": "medium", "urgency": "low", "department": "医务处", "modalities": "text",
+              "data_available": "", "expected_outcome": "", "success_measures": "", "budget_min": "", "budget_max": "",
+              "deadline": "", "contact_name": "", "contact_info": ""}],
+    "solution": [{"id": "S-001", "title": "肺结节CT智能检测", "description": "基于深度学习的肺结节检出与随访对比。",
+                  "category": "imaging", "modalities": "ct", "maturity": "nmpa_registered", "nmpa_class": "III",
+                  "deployments": "12", "contact_name": "郑工程师", "contact_info": "sales@company.example"}],
+}
+
+
+@router.get("/needs/import/sample.csv")
+def needs_import_sample(person: CurrentPerson) -> Response:
+    return _sample_csv("need")
+
+
+@router.get("/solutions/import/sample.csv")
+def solutions_import_sample(person: CurrentPerson) -> Response:
+    return _sample_csv("solution")
+
+
+def _sample_csv(side: str) -> Response:
+    """A file the import accepts as it is, written by the platform's own (formula-safe) CSV writer."""
+    import csv
+    import io
+
+    from yizhi.exports import safe_row
+
+    rows = SAMPLE_ROWS[side]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(list(rows[0]))
+    for row in rows:
+        writer.writerow(safe_row(row.values()))
+    name = "needs-sample.csv" if side == "need" else "solutions-sample.csv"
+    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @router.get("/needs/import", response_class=HTMLResponse)
 def import_needs_page(request: Request, person: CurrentPerson) -> HTMLResponse:
     return _import_page(request, person, "need")
