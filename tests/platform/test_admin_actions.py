@@ -88,3 +88,31 @@ def test_admin_page_offers_the_first_owner_form_only_for_ownerless_orgs(web, cas
     assert "owner-invitation" not in hospital_row
     created = web(cast.admin).post_form("/admin/organizations/empty-co/owner-invitation", {"email": "ceo@empty.test"})
     assert created.status_code == 201 and "data-invitation-link" in created.text
+
+
+def test_admin_rejects_a_registration_with_a_reason(api, web, cast, db):
+    from yizhi.accounts import service
+    from yizhi.ledger.models import LedgerEntry
+
+    service.create_organization(db, slug="shady-co", name="可疑公司", kind="company", approved=False)
+    db.commit()
+    assert api(cast.admin).post("/api/v1/orgs/shady-co/reject", json={"reason": ""}).status_code == 422
+    assert api(cast.owner).post("/api/v1/orgs/shady-co/reject", json={"reason": "x"}).status_code in (403, 404)
+    rejected = api(cast.admin).post("/api/v1/orgs/shady-co/reject", json={"reason": "营业执照与信用代码不符"})
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    page = web(cast.admin).get("/admin/organizations").text
+    assert 'id="stopped"' in page and "营业执照与信用代码不符" in page
+    assert 'data-org="shady-co"' not in page.split('id="pending"')[1].split("</table>")[0]
+    assert "org.rejected" in [e.kind for e in db.query(LedgerEntry).all()]
+
+
+def test_admin_suspends_an_organisation_whose_members_can_no_longer_act(api, web, cast):
+    assert api(cast.owner).post("/api/v1/needs", json={"title": "暂停前"}).status_code == 201
+    response = web(cast.admin).post_form("/admin/organizations/hospital/suspend", {"reason": "数据泄露调查中"})
+    assert response.status_code == 303
+    assert api(cast.owner).post("/api/v1/needs", json={"title": "暂停后"}).status_code == 403
+    org_page = web(cast.owner).get("/orgs/hospital").text
+    assert "数据泄露调查中" in org_page and "已暂停" in org_page
+    assert api(cast.admin).post("/api/v1/orgs/commission/suspend", json={"reason": "x"}).status_code == 403
+    assert web(cast.admin).post_form("/admin/organizations/hospital/approve").status_code == 303  # reinstated
+    assert api(cast.owner).post("/api/v1/needs", json={"title": "恢复后"}).status_code == 201

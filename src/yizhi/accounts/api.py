@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 from yizhi.accounts import service
 from yizhi.accounts.models import Membership, Person
@@ -96,6 +97,28 @@ def admin_invite_first_owner(slug: str, body: InvitationCreate, db: DbSession, r
     db.commit()
     return InvitationCreated(id=invitation.id, email=invitation.email, role=invitation.role.value,
                              expires_at=invitation.expires_at, link=invitation_link(secret, request))
+
+
+class Decision(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/orgs/{slug}/reject", response_model=OrgPublic)
+def reject_org(slug: str, body: Decision, db: DbSession, person: CurrentPerson) -> OrgPublic:
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.admin", org)
+    service.reject_organization(db, org, person, body.reason)
+    db.commit()
+    return OrgPublic.model_validate(org)
+
+
+@router.post("/orgs/{slug}/suspend", response_model=OrgPublic)
+def suspend_org(slug: str, body: Decision, db: DbSession, person: CurrentPerson) -> OrgPublic:
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.admin", org)
+    service.suspend_organization(db, org, person, body.reason)
+    db.commit()
+    return OrgPublic.model_validate(org)
 
 
 @router.post("/orgs/{slug}/approve", response_model=OrgPublic)

@@ -49,9 +49,21 @@ class Organization(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The commission's decisions besides approval, each with the reason shown to the organisation.
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organization")
+
+    @property
+    def status(self) -> str:
+        if self.suspended_at is not None:
+            return "suspended"
+        if self.rejected_at is not None:
+            return "rejected"
+        return "approved" if self.approved else "awaiting approval"
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name

@@ -180,17 +180,56 @@ def confirm_registration(session: Session, token: str) -> Person:
     return person
 
 
+MAX_REASON = 2_000
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(N_("give the reason; the organisation will read it"), field="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(N_("the reason must have at most %(n)s characters"), params={"n": MAX_REASON},
+                               field="reason")
+    return reason
+
+
+def reject_organization(session: Session, org: Organization, actor: Person, reason: str) -> None:
+    """The commission turns down a registration, saying why (recorded on the ledger, the reason as a hash)."""
+    reason = _reason(reason)
+    if org.approved or org.rejected_at is not None:
+        raise Conflict(N_("only a registration awaiting approval can be rejected"))
+    org.rejected_at, org.status_reason = utcnow(), reason
+    _record(session, "org.rejected", f"org:{org.id}",
+            {"org_id": org.id, "reason_sha256": hashlib.sha256(reason.encode()).hexdigest()}, actor, org.slug)
+
+
+def suspend_organization(session: Session, org: Organization, actor: Person, reason: str) -> None:
+    """Nobody acts for a suspended organisation until the commission approves it again."""
+    reason = _reason(reason)
+    if org.is_commission:
+        raise PermissionDenied(N_("the commission cannot suspend itself"))
+    if not org.approved:
+        raise Conflict(N_("only an approved organisation can be suspended"))
+    org.approved, org.suspended_at, org.status_reason = False, utcnow(), reason
+    _record(session, "org.suspended", f"org:{org.id}",
+            {"org_id": org.id, "reason_sha256": hashlib.sha256(reason.encode()).hexdigest()}, actor, org.slug)
+
+
 def approve_organization(session: Session, org: Organization, actor: Person) -> None:
+    """Approve a registration — or reinstate a suspended or rejected organisation."""
     if org.approved:
         raise Conflict(N_("organisation '%(slug)s' is already approved"), params={"slug": org.slug})
     org.approved = True
     org.approved_at = utcnow()
+    org.rejected_at = org.suspended_at = None
+    org.status_reason = ""
     _record(session, "org.approved", f"org:{org.id}", {"org_id": org.id}, actor, org.slug)
 
 
 def pending_organizations(session: Session) -> list[Organization]:
     return list(session.scalars(
-        select(Organization).where(Organization.approved.is_(False)).order_by(Organization.created_at)
+        select(Organization).where(Organization.approved.is_(False), Organization.rejected_at.is_(None),
+                                   Organization.suspended_at.is_(None)).order_by(Organization.created_at)
     ))
 
 

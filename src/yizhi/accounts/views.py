@@ -360,7 +360,9 @@ def admin_orgs(request: Request, db: DbSession, person: CurrentPerson) -> HTMLRe
     authorize(person, "platform.admin")
     orgs = list(db.scalars(select(Organization).order_by(Organization.approved, Organization.slug)))
     return render(request, "accounts/admin_orgs.html",
-                  {"pending": [o for o in orgs if not o.approved], "orgs": [o for o in orgs if o.approved],
+                  {"pending": [o for o in orgs if not o.approved and o.rejected_at is None and o.suspended_at is None],
+                   "stopped": [o for o in orgs if o.rejected_at is not None or o.suspended_at is not None],
+                   "orgs": [o for o in orgs if o.approved],
                    "kinds": list(OrgKind),
                    "ownerless": {o.id for o in orgs if not any(m.role == Role.owner for m in o.memberships)}})
 
@@ -401,6 +403,25 @@ def admin_approve(slug: str, db: DbSession, person: CurrentPerson) -> Response:
         return redirect_with_flash("/admin/organizations", exc.message, "error")
     db.commit()
     return redirect_with_flash("/admin/organizations", "Organisation approved.")
+
+
+@router.post("/admin/organizations/{slug}/{decision}")
+def admin_decide(slug: str, decision: str, request: Request, db: DbSession, person: CurrentPerson,
+                 reason: Annotated[str, Form()] = "") -> Response:
+    """Reject a registration or suspend an organisation, with the reason it will read."""
+    org = _org_for(db, slug, person, "org.admin")
+    actions = {"reject": (service.reject_organization, N_("Registration rejected.")),
+               "suspend": (service.suspend_organization, N_("Organisation suspended."))}
+    if decision not in actions:
+        raise NotFound(N_("not found"))
+    act, done = actions[decision]
+    try:
+        act(db, org, person, reason)
+    except YizhiError as exc:
+        db.rollback()
+        return redirect_with_flash("/admin/organizations", exc.localized(translator(request)), "error")
+    db.commit()
+    return redirect_with_flash("/admin/organizations", done)
 
 
 # --- dashboard cards --------------------------------------------------------------------------------
