@@ -217,6 +217,11 @@ def create_app(*, start_worker: bool = False) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(PydanticValidationError, handle_pydantic_error)
+    # Values the database cannot store: handled here (ExceptionMiddleware), not as a 500.
+    from sqlalchemy.exc import DataError, StatementError
+
+    for bad_value in (OverflowError, UnicodeEncodeError, DataError, StatementError):
+        app.add_exception_handler(bad_value, handle_unexpected)
     app.add_exception_handler(Exception, handle_unexpected)
     install_middleware(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -15,6 +15,7 @@ from fastapi import Request
 from yizhi.errors import N_, NotFound, ValidationFailed
 
 INT64_MAX = 2**63 - 1
+ID_MAX = 2**31 - 1  # ids are INTEGER columns on PostgreSQL: a larger one cannot name any row
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
@@ -25,11 +26,11 @@ def _is_int_param(field) -> bool:
     return int in typing.get_args(annotation) and bool not in typing.get_args(annotation)
 
 
-def _out_of_range(raw: str) -> bool:
+def _out_of_range(raw: str, limit: int = INT64_MAX) -> bool:
     text = raw.strip()
-    if not text.lstrip("+-").isdigit():
-        return False
-    return abs(int(text)) > INT64_MAX
+    if not text.lstrip("+-").isdigit() or len(text) > 40:
+        return len(text) > 40 and text.lstrip("+-").isdigit()
+    return abs(int(text)) > limit
 
 
 def check_parameters(request: Request) -> None:
@@ -39,7 +40,7 @@ def check_parameters(request: Request) -> None:
         return
     for field in dependant.path_params:
         raw = request.path_params.get(field.alias)
-        if raw is not None and _is_int_param(field) and _out_of_range(str(raw)):
+        if raw is not None and _is_int_param(field) and _out_of_range(str(raw), ID_MAX):
             raise NotFound(N_("not found"))
     for field in dependant.query_params:
         if not _is_int_param(field):
