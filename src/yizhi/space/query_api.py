@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import math
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
 from yizhi.access import grants
@@ -51,6 +53,20 @@ async def _json_body(request: Request, max_bytes: int):
                                field="body") from None
 
 
+async def _query_body(request: Request):
+    return await _json_body(request, get_query_settings().query_max_body)
+
+
+async def _rules_body(request: Request):
+    return await _json_body(request, 4096)
+
+
+# Read in async dependencies (no database) so that the routes stay plain ``def`` and their database
+# work runs in the thread pool; declared after the person, so authentication comes first.
+QueryBody = Annotated[Any, Depends(_query_body)]
+RulesBody = Annotated[Any, Depends(_rules_body)]
+
+
 def _no_constants(name: str):
     raise ValueError(f"{name} is not a number a query can use")
 
@@ -78,9 +94,8 @@ def parse_envelope(body) -> tuple[int, dict, bool, float | None]:
 
 
 @router.post("/query")
-async def post_query(request: Request, db: DbSession, person: CurrentPerson) -> dict:
+def post_query(request: Request, db: DbSession, person: CurrentPerson, body: QueryBody) -> dict:
     """Run a query: ``{"grant": ID, "query": {...}, "dp": false, "epsilon": null}`` → the released JSON."""
-    body = await _json_body(request, get_query_settings().query_max_body)
     grant_id, raw_query, dp_mode, epsilon = parse_envelope(body)
     query = parse_query(raw_query)
     client = getattr(request.state, "auth", "session")
@@ -122,10 +137,10 @@ def get_rules(slug: str, db: DbSession, person: CurrentPerson) -> dict:
 
 
 @router.put("/datasets/{slug}/rules")
-async def put_rules(slug: str, request: Request, db: DbSession, person: CurrentPerson) -> dict:
+def put_rules(slug: str, request: Request, db: DbSession, person: CurrentPerson, body: RulesBody) -> dict:
     dataset = catalog.get_dataset(db, slug)
     authorize(person, "space.dataset_rules_edit", dataset)
-    rules = rules_service.parse_rules(await _json_body(request, 4096))
+    rules = rules_service.parse_rules(body)
     rules_service.save(db, dataset, rules, person)
     db.commit()
     return {"dataset": dataset.slug, **rules_service.current(db, dataset)}
