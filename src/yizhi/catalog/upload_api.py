@@ -61,8 +61,6 @@ async def _received_chunk(request: Request):
     limit = uploads.max_chunk_bytes()
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(N_("a chunk may carry at most %(max)d bytes"), params={"max": limit})
-    start_at, _end, total = uploads.parse_content_range(request.headers.get("content-range"),
-                                                        int(declared) if declared and declared.isdigit() else None)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         size = 0
         try:
@@ -74,10 +72,8 @@ async def _received_chunk(request: Request):
         except ClientDisconnect:
             raise ValidationFailed(N_("the connection dropped before the chunk was complete; ask for the offset "
                                       "and send it again"), field="body") from None
-        # the body must be exactly the range it claims
-        uploads.parse_content_range(request.headers.get("content-range"), size)
         spool.seek(0)
-        yield start_at, total, spool
+        yield spool, size
 
 
 ReceivedChunk = Annotated[tuple, Depends(_received_chunk)]
@@ -85,10 +81,12 @@ ReceivedChunk = Annotated[tuple, Depends(_received_chunk)]
 
 # the dependency enforces the configured chunk limit; the route admits the setting's upper bound
 @router.put("/{upload_id}", max_body_size=1024 * 1024**2 + 64 * 1024)
-def put_chunk(upload_id: str, db: DbSession, person: CurrentPerson, chunk: ReceivedChunk) -> UploadPublic:
+def put_chunk(upload_id: str, request: Request, db: DbSession, person: CurrentPerson, chunk: ReceivedChunk) -> UploadPublic:
     upload = uploads.get_upload(db, upload_id)
     authorize(person, "catalog.raw", upload)
-    start_at, total, spool = chunk
+    spool, size = chunk
+    # checked after the upload is found and the person may write to it: strangers learn nothing
+    start_at, _end, total = uploads.parse_content_range(request.headers.get("content-range"), size)
     _write(db, upload, start_at, total, spool)
     return upload_out(upload)
 
