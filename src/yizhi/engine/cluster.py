@@ -8,6 +8,8 @@ Ray places it where that much is free; a task whose worker process or node dies 
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -52,12 +54,51 @@ def task_options(**resources: Any) -> dict:
     return options
 
 
+MARKER = "yizhi-error:"
+
+
+class CarriedError(Exception):
+    """Our error on its way out of a Ray task. Ray keeps an exception's text across processes but
+    not its chain (``__cause__`` is not pickled), so the msgid and values travel in the text."""
+
+    @classmethod
+    def of(cls, exc: YizhiError) -> CarriedError:
+        payload = {"class": type(exc).__name__, "template": exc.template, "params": exc.params, "field": exc.field}
+        return cls(MARKER + json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def carrying(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn`` so that a YizhiError it raises leaves the task as a CarriedError."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except YizhiError as exc:
+            raise CarriedError.of(exc) from None
+
+    return run
+
+
 def unwrap(exc: BaseException) -> BaseException:
-    """Our own error inside a Ray task error, so the user reads our message, not Ray's traceback."""
-    cause = getattr(exc, "cause", None)
-    return cause if isinstance(cause, YizhiError) else exc
+    """Our own error back from inside Ray's wrappers (task error, Ray Data's user-code error), so
+    the user reads our message in their language, not Ray's traceback."""
+    text = str(exc)
+    start = text.find(MARKER)
+    if start == -1:
+        return exc
+    try:
+        payload, _end = json.JSONDecoder().raw_decode(text[start + len(MARKER):])
+    except json.JSONDecodeError:
+        return exc
+    import yizhi.errors as errors
+
+    found = getattr(errors, payload.get("class", ""), None)
+    kind = found if isinstance(found, type) and issubclass(found, YizhiError) else YizhiError
+    return kind(payload["template"], params=payload.get("params") or {}, field=payload.get("field"))
 
 
+@carrying
 def _run_chunk(fn: Callable[[Any], Any], chunk: list) -> list:
     return [fn(item) for item in chunk]
 

@@ -11,6 +11,7 @@ may have committed before dying is overwritten atomically with the same bytes.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 
 import pyarrow as pa
@@ -18,7 +19,7 @@ from ray.data import Datasink, Datasource, ReadTask
 from ray.data.block import BlockMetadata
 
 from yizhi.engine import messages, partitions as parts
-from yizhi.engine.cluster import connect, task_options, unwrap
+from yizhi.engine.cluster import carrying, connect, task_options, unwrap
 from yizhi.errors import ValidationFailed
 
 INDEX, COUNT = "_partition", "_of"
@@ -44,6 +45,7 @@ def _size(partition: parts.Partition) -> int | None:
 
 
 def _reader(partition: parts.Partition, store: tuple) -> Callable[[], Iterable[pa.Table]]:
+    @carrying
     def read() -> Iterable[pa.Table]:
         table = parts.read_block(partition, store)
         rows = table.num_rows
@@ -53,6 +55,7 @@ def _reader(partition: parts.Partition, store: tuple) -> Callable[[], Iterable[p
     return read
 
 
+@carrying
 def transform_block(block: pa.Table, fn, params: dict, plan: dict) -> pa.Table:
     """map_batches: the whole block is one partition; out comes one row with its encoded output."""
     if block.num_rows == 0:
@@ -77,6 +80,7 @@ class PartSink(Datasink):
         self.output, self.store, self.plan = output, store, plan
         self.entries: list[dict] = []
 
+    @carrying
     def write(self, blocks, ctx) -> list[dict]:
         written = []
         for block in blocks:
@@ -98,14 +102,21 @@ def run_on_ray(plan: list[parts.Partition], fn, params: dict, output: str, store
     context.enable_progress_bars = False
     by_index = {p.index: p.as_dict() for p in plan}
     options = task_options()
-    dataset = ray.data.read_datasource(PartitionSource(plan, store), override_num_blocks=len(plan),
-                                       ray_remote_args=options)
-    dataset = dataset.map_batches(transform_block, batch_size=None, batch_format="pyarrow", zero_copy_batch=True,
-                                  fn_kwargs={"fn": fn, "params": params, "plan": by_index}, **options)
+    resources = {key: options[key] for key in ("num_cpus", "memory") if key in options}
+    # Ray Data retries its tasks on system failures (a dead worker) by itself; the count is ours.
+    retries = {"max_retries": options["max_retries"]}
+    with warnings.catch_warnings():
+        # The retry count is only accepted through ray_remote_args (deprecated after the pinned 2.60);
+        # the read, map and write stages must ask alike, or Ray does not fuse them into one task.
+        warnings.filterwarnings("ignore", message=".*ray_remote_args.*")
+        dataset = ray.data.read_datasource(PartitionSource(plan, store), override_num_blocks=len(plan),
+                                           ray_remote_args={**resources, **retries})
+        dataset = dataset.map_batches(transform_block, batch_size=None, batch_format="pyarrow", zero_copy_batch=True,
+                                      fn_kwargs={"fn": fn, "params": params, "plan": by_index}, **resources, **retries)
     sink = PartSink(output, store, by_index)
     with PartWatcher(output, store, len(plan), on_progress):
         try:
-            dataset.write_datasink(sink, ray_remote_args=options)
+            dataset.write_datasink(sink, ray_remote_args={**resources, **retries})
         except Exception as exc:  # noqa: BLE001 - Ray wraps the task's exception
             raise unwrap(exc) from None
     if on_progress is not None:

@@ -104,3 +104,12 @@ class PartWatcher:
             if done != self.seen:
                 self.seen = done
                 self.on_progress(done, self.total)
+
+
+def job_progress(context, note: str = "partitions") -> ProgressFn:
+    """An ``on_progress`` that moves a platform job's progress with the run (``ctx.progress``)."""
+
+    def report(done: int, total: int) -> None:
+        context.progress(done / total if total else 1.0, f"{done}/{total} {note}")
+
+    return report
