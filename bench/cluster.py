@@ -210,9 +210,10 @@ def run_notes(label: str, engine: str, workers: int, source: Path, out: Path, pa
 
 
 def start_ray(cpus: int):
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # single node: every Ray server on 127.0.0.1
     import ray
 
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     os.environ["PYTHONPATH"] = SRC
     started = time.perf_counter()
     ray.init(num_cpus=cpus, include_dashboard=False, object_store_memory=256 * 1024 * 1024,

@@ -11,12 +11,15 @@ import pytest
 from yizhi.config import reset_settings_cache
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
+# Read by Ray when it is imported: single-node mode, every Ray process listening on 127.0.0.1 only
+# (without it Ray swaps 127.0.0.1 for the machine's address and its servers listen on every interface).
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 
 
 @pytest.fixture(scope="session")
 def ray_instance():
     ray = pytest.importorskip("ray", reason="the cluster extra (ray) is not installed: pip install -e '.[cluster]'")
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     # Worker processes inherit this environment: they import yizhi from this checkout.
     os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
     ray.init(num_cpus=2, include_dashboard=False, object_store_memory=96 * 1024 * 1024,

@@ -113,3 +113,13 @@ def test_job_progress_follows_the_ray_run(ray_engine, tmp_path):
         assert job.result == {"records": 200} and job.progress == 1.0
     assert any(0 < fraction < 1 for fraction in seen), seen
     assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_ray_listens_on_loopback_only(ray_engine):
+    import subprocess
+
+    listening = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout.splitlines()
+    ours = [line for line in listening if any(name in line for name in ("gcs_server", "raylet", "ray::"))]
+    if not ours:
+        pytest.skip("ss shows no Ray process (not permitted to see other processes' sockets here)")
+    assert all("127.0.0.1" in line.split()[3] for line in ours), ours
