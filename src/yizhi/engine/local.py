@@ -4,8 +4,8 @@ What made 2 workers slower than 1 on the 232-file DICOM folder (372 against 789 
 with ``bench/cluster.py``:
 
 1. **Process start-up per call.** Every ``map_parallel`` call created a new pool; each new pool
-   process then imported pydicom and the de-identifiers itself (0.9-2.7 s each) and built its
-   de-identifier, for a job that takes 0.3 s in one process. Now the pool is kept warm between calls
+   process then imported pydicom and the de-identifiers itself (2.0 s each on the loaded shared
+   machine) and built its de-identifier (0.7 s), for a job that takes 0.3 s in one process. Now the pool is kept warm between calls
    (one per worker count, shut down after ``IDLE_SECONDS`` unused) and the forkserver imports the heavy
    modules once (``yizhi.engine.preload``), so a new pool process is a fork that already has them.
 2. **All items submitted at once.** ``Executor.map`` turns the whole iterable into futures before the

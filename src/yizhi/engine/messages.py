@@ -17,7 +17,6 @@ NOT_UTF8 = N_("%(source)s, byte %(offset)d: not UTF-8 text")
 OUTPUT_NOT_EMPTY = N_("output %(output)s already holds files of another run; choose an empty or new folder")
 PARTITION_SPLIT = N_("partition %(index)d reached the writer in pieces (%(rows)d of %(expected)d records); "
                      "lower YIZHI_PARTITION_MB")
-WORK_FAILED = N_("partition %(index)d of %(source)s failed: %(problem)s")
 PARTITION_SIZE = N_("the partition size must be at least 1 KB, not %(size)d bytes")
 STORAGE_OPTIONS_JSON = N_("YIZHI_STORAGE_OPTIONS is not valid JSON: %(problem)s")
 STORAGE_OPTIONS_OBJECT = N_("YIZHI_STORAGE_OPTIONS must be a JSON object")

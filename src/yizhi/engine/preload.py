@@ -1,8 +1,8 @@
 """Imported once by the local engine's forkserver, before it forks any pool process.
 
 Why: a pool process forked from the forkserver starts with whatever the forkserver had imported.
-Measured on the 232-file DICOM folder (bench/cluster.py): importing pydicom, the DICOM
-de-identifier and the text de-identifier took 0.9-2.7 s *in each* new pool process, longer than the
+Measured on the DICOM folder (bench/cluster.py, shared machine under load): importing pydicom,
+the DICOM de-identifier and the text de-identifier took 2.0 s *in each* new pool process, longer than the
 whole job takes in one process (0.3 s) — the main reason 2 workers were slower than 1. Imported
 here once, the pages are shared copy-on-write by every pool process.
 
@@ -23,7 +23,7 @@ def _import_main() -> None:
     """Import the parent's main script here, once, as the forkserver means to: CPython 3.11's
     forkserver asks for the key ``main_path`` where the preparation data says ``init_main_from_path``,
     so its ``__main__`` preload never happens and every pool process ran the main script again (for
-    the ``yizhi`` command: the whole CLI with every domain, 1.5-5.8 s). Pool processes whose
+    the ``yizhi`` command: the whole CLI with every domain, 5.8 s on the loaded shared machine). Pool processes whose
     ``__main__`` already has that file skip the import (``spawn._fixup_main_from_path``)."""
     main_path = os.environ.get(MAIN_PATH_VARIABLE)
     if not main_path:
