@@ -25,3 +25,11 @@ def square(value: int) -> int:
 def pid_of_square(value: int) -> tuple[int, int]:
     time.sleep(0.01)
     return value * value, os.getpid()
+
+
+def spin(n: int) -> int:
+    """CPU only (benchmarks: how much CPU the pool's processes get)."""
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
