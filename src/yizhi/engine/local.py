@@ -46,7 +46,7 @@ _idle_timers: dict[int, threading.Timer] = {}
 _lock = threading.Lock()
 
 
-def _context():
+def _context(fn_module: str | None):
     # forkserver, not fork: forking from a threaded server (the embedded worker) can deadlock on
     # locks held by other threads at the moment of the fork. The preload list only takes effect when
     # the forkserver starts (once per process): __main__ first (pickled functions may live there),
@@ -55,19 +55,24 @@ def _context():
     main_path = spawn.get_preparation_data("engine").get("init_main_from_path")
     if main_path:
         os.environ[MAIN_PATH_VARIABLE] = main_path  # read by yizhi.engine.preload in the forkserver
-    context.set_forkserver_preload(["__main__", "yizhi.engine.deathsig", "yizhi.engine.preload"])
+    preload = ["__main__", "yizhi.engine.deathsig", "yizhi.engine.preload"]
+    if fn_module and fn_module != "__main__":
+        preload.append(fn_module)  # the work's own module: e.g. pydicom and the DICOM de-identifier
+    context.set_forkserver_preload(preload)
     return context
 
 
-def pool(workers: int) -> ProcessPoolExecutor:
-    """The warm pool with ``workers`` processes (started on first use)."""
+def pool(workers: int, fn_module: str | None = None) -> ProcessPoolExecutor:
+    """The warm pool with ``workers`` processes (started on first use; the forkserver, started with the
+    first pool of this process, preloads ``fn_module``)."""
     with _lock:
         timer = _idle_timers.pop(workers, None)
         if timer is not None:
             timer.cancel()
         found = _pools.get(workers)
         if found is None or getattr(found, "_broken", False):
-            found = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=die_with_parent)
+            found = ProcessPoolExecutor(max_workers=workers, mp_context=_context(fn_module),
+                                        initializer=die_with_parent)
             _pools[workers] = found
         return found
 
@@ -118,7 +123,7 @@ def map_ordered(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, ch
     limit = workers * IN_FLIGHT_PER_WORKER
     chunks = _chunks(items, max(1, chunksize))
     pending: deque[tuple[list, Future]] = deque()
-    executor = pool(workers)
+    executor = pool(workers, getattr(fn, "__module__", None))
     failures = 0
     try:
         while True:

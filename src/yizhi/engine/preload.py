@@ -6,6 +6,7 @@ the DICOM de-identifier and the text de-identifier took 2.0 s *in each* new pool
 whole job takes in one process (0.3 s) — the main reason 2 workers were slower than 1. Imported
 here once, the pages are shared copy-on-write by every pool process.
 
+The module of the function the first pool runs is preloaded too (``yizhi.engine.local``).
 Only imports: nothing here may start threads or open model sessions (ONNX Runtime thread pools do
 not survive a fork). Modules of other domains are optional (a build may leave one out).
 """
@@ -45,10 +46,7 @@ MODULES = (
     "pyarrow.parquet",
     "orjson",
     "pydicom",
-    "yizhi.deid.dicom.batch",
-    "yizhi.deid.text",
-    "yizhi.deid.text.batch",
-    "yizhi.ingest.pipeline",
+    "yizhi.deid.text",  # the DICOM de-identifier cleans descriptions with it; the notes jobs run it
 )
 
 for _name in MODULES:
