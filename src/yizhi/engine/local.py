@@ -122,18 +122,18 @@ def map_ordered(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, ch
     ``workers * IN_FLIGHT_PER_WORKER`` chunks in flight, chunks of a dead worker sent again."""
     limit = workers * IN_FLIGHT_PER_WORKER
     chunks = _chunks(items, max(1, chunksize))
-    pending: deque[tuple[list, Future]] = deque()
+    pending: deque[tuple[list, Future | None]] = deque()
     executor = pool(workers, getattr(fn, "__module__", None))
     failures = 0
     try:
         while True:
-            while len(pending) < limit and (chunk := next(chunks, None)) is not None:
-                pending.append((chunk, executor.submit(_run_chunk, fn, chunk)))
-            if not pending:
-                return
-            chunk, future = pending[0]
             try:
-                results = future.result()
+                while len(pending) < limit and (chunk := next(chunks, None)) is not None:
+                    pending.append((chunk, None))  # held before submitting: a broken pool must not lose it
+                    pending[-1] = (chunk, executor.submit(_run_chunk, fn, chunk))
+                if not pending:
+                    return
+                results = pending[0][1].result()
             except BrokenProcessPool:
                 failures += 1
                 if failures > RETRIES:
@@ -144,11 +144,12 @@ def map_ordered(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, ch
             yield from results
     finally:
         for _chunk, future in pending:
-            future.cancel()
+            if future is not None:
+                future.cancel()
         _release(workers)
 
 
-def _resubmit(workers: int, fn: Callable[[Any], Any], pending: deque[tuple[list, Future]]) -> ProcessPoolExecutor:
+def _resubmit(workers: int, fn: Callable[[Any], Any], pending: deque[tuple[list, Future | None]]) -> ProcessPoolExecutor:
     """A pool process died: every chunk not yet returned goes to a fresh pool, in the same order."""
     _discard(workers)
     executor = pool(workers)
