@@ -10,10 +10,54 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cluster.json"
+REPORT = RESULTS.with_suffix(".md")
 NODES = (10, 50, 200)
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def notes_and_ledger_from_report(text: str) -> dict:
+    """The notes and ledger sections of the last full run, read back from cluster.md.
+
+    bench/cluster.py rewrites cluster.json on every run but cluster.md only after a full one, so a
+    later partial run (``--skip notes ledger``) leaves the full run's figures in the report alone.
+    Only the columns the model uses are read; the report's header names the run's date and load.
+    """
+    heading = re.search(r"Text de-identification of ([\d.]+) MB of notes \(([\d,]+) records", text)
+    overhead = re.search(r"([\d.]+) ms amortised over 1,000 in flight.*?\*\*([\d.]+) ms overhead per partition",
+                         text, flags=re.S)
+    if not heading or not overhead:
+        raise SystemExit(f"{REPORT} has no notes section: run bench/cluster.py in full first")
+    section = text[heading.end():].split("## 4.")
+    runs = []
+    for line in section[0].splitlines():
+        cells = _cells(line)
+        if line.startswith("| ") and len(cells) >= 8 and cells[1].replace(".", "").isdigit():
+            # run | seconds | MB/s | records/s | CPU s | MB per CPU-s | [CPU s of each worker |] peak MB | load
+            runs.append({"run": cells[0], "cpu_seconds": float(cells[4]),
+                         "peak_mb_per_worker": [float(v) for v in cells[-2].split(",")]})
+    ledger = []
+    for line in section[1].splitlines() if len(section) > 1 else []:
+        cells = _cells(line)
+        if line.startswith("| ") and len(cells) == 8 and cells[4].replace(".", "").isdigit():
+            ledger.append({"database": cells[0], "writers": cells[1], "appends_per_s": float(cells[4])})
+    return {"notes": {"megabytes": float(heading.group(1)), "records": int(heading.group(2).replace(",", "")),
+                      "runs": runs, "ray_overhead": {"task_amortised_ms": float(overhead.group(1)),
+                                                     "ray_data_overhead_per_partition_ms": float(overhead.group(2))}},
+            "ledger": ledger}
+
+
+def load_results() -> dict:
+    result = json.loads(RESULTS.read_text())
+    if "notes" not in result or "ledger" not in result:
+        result.update(notes_and_ledger_from_report(REPORT.read_text(encoding="utf-8")))
+    return result
 
 
 def measured(result: dict, output_ratio: float) -> dict:
@@ -102,7 +146,7 @@ def main() -> None:
     parser.add_argument("--yuan-per-node-hour", type=float, default=4.0)
     parser.add_argument("--output-ratio", type=float, default=1.15, help="output bytes / input bytes (notes)")
     args = parser.parse_args()
-    m = measured(json.loads(RESULTS.read_text()), args.output_ratio)
+    m = measured(load_results(), args.output_ratio)
     print("measured:", json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in m.items()}))
     print(table(m, args))
     for storage in ("S3", "NFS"):
