@@ -86,7 +86,7 @@ def root() -> Path:
 
 def _check(digest: str) -> None:
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise ValidationFailed(messages.NOT_A_DIGEST, params={"digest": repr(digest)})
+        raise ValidationFailed(messages.NOT_A_DIGEST, params={"digest": repr(digest[:80])})
 
 
 def _relative(digest: str) -> str:
@@ -174,6 +174,15 @@ def exists(digest: str) -> bool:
         return (root() / _relative(digest)).exists()
     fs, remote = filesystem(url_for(digest))
     return fs.exists(remote)
+
+
+def existing_path(digest: str) -> Path:
+    """A local path holding the stored file (fetched from a remote store), or NotFound: a result
+    whose file was removed is not a server error."""
+    path = path_for(digest)
+    if not path.exists():
+        raise NotFound(messages.NO_STORED_FILE, params={"digest": digest})
+    return path
 
 
 def open_file(digest: str) -> BinaryIO:

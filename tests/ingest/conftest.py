@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import cohort  # noqa: E402
+import ingest_cohort as cohort  # noqa: E402
 
 from yizhi.ingest import Source, build_version, load_profile  # noqa: E402
 

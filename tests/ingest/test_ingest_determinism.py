@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import cohort
+import ingest_cohort as cohort
 import pytest
 
 from yizhi.config import reset_settings_cache

@@ -7,7 +7,7 @@ import random
 import sys
 from pathlib import Path
 
-import cohort
+import ingest_cohort as cohort
 import pytest
 
 from yizhi.ingest.fhir.fastpath import NotSimple, compile_simple

@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-import cohort
+import ingest_cohort as cohort
 import pytest
 
 from yizhi.errors import ValidationFailed

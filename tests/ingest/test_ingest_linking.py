@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-import cohort
+import ingest_cohort as cohort
 import pyarrow.parquet as pq
 
 from yizhi.ingest import Source, build_version, load_profile

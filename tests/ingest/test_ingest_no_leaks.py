@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import cohort
+import ingest_cohort as cohort
 import pyarrow.parquet as pq
 import pydicom
-from scan import find_planted
+from ingest_scan import find_planted
 
 from yizhi.ingest.identity import Identity
 

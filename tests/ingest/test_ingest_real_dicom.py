@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import cohort
+import ingest_cohort as cohort
 import pydicom
 import pytest
-from scan import find_planted
+from ingest_scan import find_planted
 
 from yizhi.ingest import Source, build_version, load_profile
 from yizhi.ingest.identity import Identity

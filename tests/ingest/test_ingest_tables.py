@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import cohort
+import ingest_cohort as cohort
 import pyarrow as pa
 import pyarrow.parquet as pq
 

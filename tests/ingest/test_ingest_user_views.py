@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-import cohort
+import ingest_cohort as cohort
 import pyarrow.parquet as pq
 import pytest
 
