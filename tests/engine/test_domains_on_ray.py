@@ -12,7 +12,7 @@ import pytest
 from yizhi.config import reset_settings_cache
 
 pytestmark = pytest.mark.slow
-COHORT = Path(__file__).resolve().parents[1] / "ingest" / "cohort.py"
+COHORT = Path(__file__).resolve().parents[1] / "ingest" / "ingest_cohort.py"
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -21,7 +21,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def _cohort():
     if not COHORT.exists():
-        pytest.skip("tests/ingest/cohort.py (the ingest tests' multi-format cohort) is not in this tree")
+        pytest.skip("tests/ingest/ingest_cohort.py (the ingest tests' multi-format cohort) is not in this tree")
     spec = importlib.util.spec_from_file_location("engine_ingest_cohort", COHORT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
