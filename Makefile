@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,cluster]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -42,7 +42,7 @@ messages: install
 	$(PY) scripts/messages.py
 
 bench: install
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,cluster,bench]'
 	for script in bench/*.py; do $(PY) $$script || exit 1; done
 
 clean:

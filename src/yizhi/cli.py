@@ -19,6 +19,7 @@ from yizhi.access.cli import access_app
 from yizhi.annotation.cli import annotation_app
 from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
+from yizhi.engine.cli import engine_app
 from yizhi.evaluation.cli import eval_app
 from yizhi.ledger.cli import app as ledger_app
 from yizhi.needs.cli import needs_app, solutions_app
@@ -288,6 +289,7 @@ app.add_typer(solutions_app, name="solutions")
 app.add_typer(space_app, name="space")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
+app.add_typer(engine_app, name="engine")
 app.add_typer(access_app, name="access")
 app.add_typer(annotation_app, name="annotation")
 

@@ -39,7 +39,35 @@ class Settings(BaseSettings):
         default="local",
         description="Where batch work runs: `local` (process pool on this machine) or `ray`.",
     )
-    ray_address: str | None = Field(default=None, description="Ray cluster address when engine=ray.")
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster address when engine=ray (e.g. 10.0.0.5:6379, or `auto` on a node of the cluster); "
+        "default: `auto`.",
+    )
+    ray_cpus_per_task: float = Field(
+        default=1.0, description="CPUs Ray reserves for each engine task (a partition of records or a chunk of files)."
+    )
+    ray_memory_per_task_mb: int = Field(
+        default=0, description="Memory Ray reserves for each engine task, in MB (0: no reservation)."
+    )
+    ray_max_retries: int = Field(
+        default=3, description="Times Ray runs a task again when its worker process or node dies."
+    )
+    partition_mb: int = Field(
+        default=8,
+        description="Input megabytes per partition of record-level work (JSONL/CSV/Parquet): the unit that is "
+        "retried and written atomically.",
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description="fsspec URL of the file store, e.g. s3://bucket/yizhi or a shared folder every node mounts "
+        "(/mnt/shared/yizhi). Default: <data_dir>/files on local disk.",
+    )
+    storage_options: str | None = Field(
+        default=None,
+        description='JSON object of fsspec options for storage_url, e.g. {"endpoint_url": "http://minio:9000"}; '
+        "credentials come from the usual environment (AWS_ACCESS_KEY_ID...), never from here.",
+    )
     workers: int = Field(
         default=2, description="Processes the local engine uses for batch work (de-identification, evaluation)."
     )

@@ -1,69 +1,59 @@
-"""Where batch work runs: a local process pool (the embedded default) or a Ray cluster.
+"""Where batch work runs: a warm local process pool (the embedded default) or a Ray cluster.
 
-Callers hand over a top-level function and an iterable of items; results come back in order.
-Functions must be importable by name (no lambdas): the same code then runs in a test, a CLI,
-a job and on a Ray worker. Nothing is pickled from users — only our own functions and plain data.
+    from yizhi.engine import map_parallel, run_records
+    for result in map_parallel(fn, items, workers=2):          # item-level / file-level work
+        ...
+    manifest = run_records(fn, "notes.jsonl", "out/", params={...})   # record-level work, partitioned
+
+Callers hand over a top-level function (importable by name: no lambdas) and plain data; the engine
+chooses where it runs, never what it computes, so the same code runs in a test, a CLI, a job and on
+a Ray worker. Nothing is pickled from users: only our own functions and plain data.
+
+Modules: ``local`` (the warm pool), ``cluster`` (Ray connection, tasks with resource requests),
+``partitions`` (record files cut into partitions, atomic parts), ``records`` (record-level runs),
+``raydata`` (the same on Ray Data), ``lifetime`` (processes that die with their parent).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from yizhi.config import get_settings
-from yizhi.errors import ValidationFailed
+from yizhi.engine.lifetime import die_with_parent
+
+__all__ = ["die_with_parent", "engine_name", "map_parallel", "run_records"]
+
+
+def engine_name() -> str:
+    return get_settings().engine
 
 
 def map_parallel(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int | None = None,
-                 chunksize: int = 16) -> Iterator[Any]:
-    """Apply ``fn`` to every item on the configured engine, yielding results in input order."""
+                 chunksize: int = 16, resources: dict | None = None) -> Iterator[Any]:
+    """Apply ``fn`` to every item on the configured engine, yielding results in input order.
+
+    Local: ``workers`` processes of the warm pool (1: in this process). Ray: tasks of ``chunksize``
+    items with ``resources`` (Ray task options such as ``num_cpus``, ``memory``) added to the
+    configured request; ``workers`` is then the cluster's business.
+    """
     settings = get_settings()
-    workers = workers or settings.workers
     if settings.engine == "ray":
-        yield from _map_ray(fn, items, settings.ray_address)
+        from yizhi.engine.cluster import map_tasks
+
+        yield from map_tasks(fn, items, chunksize=chunksize, resources=resources)
         return
+    workers = workers or settings.workers
     if workers <= 1:
         yield from map(fn, items)
         return
-    # forkserver, not fork: forking from a threaded server (the embedded worker) can deadlock on
-    # locks held by other threads at the moment of the fork.
-    context = multiprocessing.get_context("forkserver")
-    # The forkserver outlived a SIGKILLed parent (with its pool processes under it): it now starts
-    # with a parent-death signal, and so does every pool process (the initializer).
-    context.set_forkserver_preload(["__main__", "yizhi.engine.deathsig"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent) as pool:
-        yield from pool.map(fn, items, chunksize=chunksize)
+    from yizhi.engine.local import map_ordered
+
+    yield from map_ordered(fn, items, workers, chunksize)
 
 
-PR_SET_PDEATHSIG = 1
+def run_records(*args: Any, **kwargs: Any) -> dict:
+    """See ``yizhi.engine.records.run_records``."""
+    from yizhi.engine.records import run_records as run
 
-
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (a killed server or worker must not leave
-    orphaned processes holding memory). Linux counts the parent *thread*: a forkserver started from a
-    thread that ends is killed and simply started again by the next pool. Elsewhere nothing is done."""
-    import ctypes
-    import signal
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        return
-
-
-def _map_ray(fn: Callable[[Any], Any], items: Iterable[Any], address: str | None) -> Iterator[Any]:
-    try:
-        import ray  # optional: only deployments with YIZHI_ENGINE=ray install it
-    except ImportError:
-        raise ValidationFailed("YIZHI_ENGINE=ray but the 'ray' package is not installed; "
-                               "pip install 'ray[default]' or set YIZHI_ENGINE=local") from None
-    if not ray.is_initialized():
-        ray.init(address=address or "auto", ignore_reinit_error=True)
-    remote = ray.remote(fn)
-    yield from ray.get([remote.remote(item) for item in items])
+    return run(*args, **kwargs)
