@@ -105,11 +105,12 @@ def reset_settings_cache() -> None:
 
 
 def all_settings_classes() -> list[type[BaseSettings]]:
-    """The platform's settings and every domain's own (``yizhi/<domain>/settings.py``)."""
+    """The platform's settings and every domain's own (``yizhi/<domain>/settings.py``, ``jobs_settings.py``)."""
     from yizhi.registry import domain_modules
 
     found: list[type[BaseSettings]] = [Settings]
-    for module in domain_modules("settings"):
+    # a domain split in two (space: Tier A's settings.py, Tier B's jobs_settings.py) keeps a class in each
+    for module in [*domain_modules("settings"), *domain_modules("jobs_settings")]:
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, BaseSettings) and value is not BaseSettings
                     and value.__module__ == module.__name__):
