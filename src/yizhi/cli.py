@@ -18,6 +18,7 @@ from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
 from yizhi.evaluation.cli import eval_app
 from yizhi.ledger.cli import app as ledger_app
+from yizhi.market.cli import market_app, vouchers_app
 from yizhi.needs.cli import needs_app, solutions_app
 from yizhi.space.cli import space_app
 
@@ -269,6 +270,8 @@ app.add_typer(needs_app, name="needs")
 app.add_typer(solutions_app, name="solutions")
 app.add_typer(space_app, name="space")
 app.add_typer(eval_app, name="eval")
+app.add_typer(market_app, name="market")
+app.add_typer(vouchers_app, name="vouchers")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)
