@@ -141,6 +141,10 @@ def check_validity(registration: Registration, valid_from: date | None, valid_un
     if valid_until <= valid_from:
         raise ValidationFailed(N_("the registration must end after it starts"), field="nmpa_valid_until",
                                code="nmpa_invalid")
+    if valid_until < today:
+        raise ValidationFailed(N_("the NMPA registration %(number)s expired on %(date)s"),
+                               params={"number": registration.number, "date": valid_until.isoformat()},
+                               field="nmpa_valid_until", code="nmpa_expired")
     if valid_from.year < registration.year:
         raise ValidationFailed(N_("%(number)s was first registered in %(year)s, after the validity start %(date)s"),
                                params={"number": registration.number, "year": registration.year,
@@ -150,10 +154,6 @@ def check_validity(registration: Registration, valid_from: date | None, valid_un
         raise ValidationFailed(N_("a registration certificate is valid for at most %(years)s years (until %(date)s)"),
                                params={"years": VALIDITY_YEARS, "date": latest_end.isoformat()},
                                field="nmpa_valid_until", code="nmpa_invalid")
-    if valid_until < today:
-        raise ValidationFailed(N_("the NMPA registration %(number)s expired on %(date)s"),
-                               params={"number": registration.number, "date": valid_until.isoformat()},
-                               field="nmpa_valid_until", code="nmpa_expired")
 
 
 def _add_years(day: date, years: int) -> date:

@@ -215,11 +215,12 @@ def rate(session: Session, person: Person | None, request: PilotRequest, data: R
     if request.pilot is None or request.pilot.status != PilotStatus.closed:
         raise Conflict(N_("a rating needs a closed pilot: close the pilot with its closing report first"),
                        code="pilot_not_closed")
-    if request.rating is not None:
+    if session.scalar(select(Rating.id).where(Rating.pilot_request_id == request.id)) is not None:
         raise Conflict(N_("this pilot is rated already"))
     rating = Rating(pilot_request_id=request.id, version_id=request.version_id, hospital_id=request.hospital_id,
                     accuracy=data.accuracy, workflow_fit=data.workflow_fit, support=data.support,
                     comment=data.comment, created_by_id=person.id if person else None)
+    rating.pilot_request = request
     session.add(rating)
     session.flush()
     ledger.record(session, "market.rated", f"pilot_request:{request.id}",
