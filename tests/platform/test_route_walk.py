@@ -28,6 +28,12 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/needs/releases/{release_id}/export.{fmt}"),
     # Competitions (创新大赛) have a public page with their leaderboards (aggregates only).
     ("GET", "/evaluation/competitions/{slug}"), ("GET", "/api/v1/evaluation/competitions/{slug}"),
+    # The product supermarket's shelves are public: certified versions, their verified figures, the criteria.
+    ("GET", "/market"), ("GET", "/market/products/{slug}"), ("GET", "/market/products/{slug}/versions/{label}"),
+    ("GET", "/market/compare"), ("GET", "/market/criteria"),
+    ("GET", "/api/v1/market/products"), ("GET", "/api/v1/market/products/{slug}"),
+    ("GET", "/api/v1/market/products/{slug}/versions/{label}"), ("GET", "/api/v1/market/compare"),
+    ("GET", "/api/v1/market/criteria"),
 }
 
 

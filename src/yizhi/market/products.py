@@ -117,7 +117,7 @@ def create_product(session: Session, person: Person | None, data: ProductIn) -> 
     if org.kind not in rules.COMPANY_KINDS:
         raise ValidationFailed(N_("%(org)s is not a company or university; only they list products"),
                                params={"org": org.slug}, field="org")
-    if not SLUG.match(data.slug):
+    if not SLUG.match(data.slug) or data.slug in ("new", "mine"):
         raise ValidationFailed(N_("a product slug is 3-64 lower-case letters, digits and dashes"), field="slug")
     if session.scalar(select(Product.id).where(Product.slug == data.slug)) is not None:
         raise Conflict(N_("product %(slug)s exists already"), params={"slug": data.slug})

@@ -88,7 +88,7 @@ class WithdrawIn(_In):
 
 
 class CriteriaIn(_In):
-    criteria: list[dict] = Field(min_length=1, max_length=50)
+    criteria: list[dict] = Field(max_length=50)
     nmpa_required: bool = True
     note: str = Field(default="", max_length=2_000)
 
