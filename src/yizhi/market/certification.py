@@ -41,9 +41,9 @@ class NotCertifiable(ValidationFailed):
                          params={"ref": ref, "reason": "; ".join(problem_text(p) for p in problems)},
                          field="certification", code=code)
 
-    def localized(self, gettext) -> str:
-        reason = "; ".join(problem_text(p, gettext) for p in self.problems)
-        return gettext(self.template) % {"ref": self.params["ref"], "reason": reason}
+    def localized(self, tr) -> str:
+        reason = "; ".join(problem_text(p, tr) for p in self.problems)
+        return tr(self.template) % {"ref": self.params["ref"], "reason": reason}
 
 
 # ----- criteria ---------------------------------------------------------------------------------------------------
@@ -144,12 +144,15 @@ def assess(session: Session, version: ProductVersion, today: date | None = None)
             "assessed_on": today.isoformat()}
 
 
-def problem_text(problem: dict, gettext=lambda s: s) -> str:
+def problem_text(problem: dict, tr=lambda s: s) -> str:
+    """One problem of an assessment in the reader's language (``tr`` translates a msgid)."""
     params = dict(problem.get("params") or {})
-    if problem.get("translate") in params:
-        params[problem["translate"]] = gettext(params[problem["translate"]])
+    nested = problem.get("translate")
+    if nested in params:
+        params[nested] = tr(params[nested])
+    template = tr(problem["message"])
     try:
-        return gettext(problem["message"]) % params if params else gettext(problem["message"])
+        return template % params if params else template
     except (KeyError, ValueError, TypeError):
         return problem["message"]
 

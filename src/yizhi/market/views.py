@@ -185,6 +185,9 @@ def compare_page(request: Request, db: DbSession, person: OptionalPerson) -> HTM
     refs = [v for v in request.query_params.getlist("v") if v][: present.MAX_COMPARED + 1]
     if not refs:
         return redirect_with_flash("/market", N_("Tick the versions to compare"), "info")
+    if len(refs) > present.MAX_COMPARED:
+        raise ValidationFailed(N_("compare between 1 and %(max)s versions"), params={"max": present.MAX_COMPARED},
+                               field="v")
     found = []
     for ref in refs:
         version = products.resolve_version(db, ref[:120])
