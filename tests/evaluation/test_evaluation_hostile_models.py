@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from models import custom_domain_onnx, external_data_onnx, identity_like_onnx, memory_bomb_onnx, pickle_bytes
+from evaluation_onnx_models import custom_domain_onnx, external_data_onnx, identity_like_onnx, memory_bomb_onnx, pickle_bytes
 from yizhi.cli import app
 
 HOSTILE = {
@@ -100,7 +100,7 @@ def test_contract_errors_name_the_key():
     from yizhi.errors import ValidationFailed
     from yizhi.evaluation.contract import parse_contract
 
-    from conftest import TASK
+    from evaluation_data import TASK
 
     for broken, key in ((TASK.replace("task: binary_classification", "task: segmentation"), "task"),
                         (TASK.replace("shape: [null, 7]", "shape: [null, 5]"), "model.input.shape"),

@@ -20,7 +20,7 @@ def scored(db, cast, benchmark, pima_model):
 
 def test_who_sees_a_report(api, web, cast, db, scored, evaluator):
     from yizhi.accounts import service as accounts
-    from tests_helpers import add_member
+    from evaluation_helpers import add_member
 
     url = f"/api/v1/evaluation/submissions/{scored}/report"
     assert api(cast.company).get(url).status_code == 200
@@ -44,7 +44,7 @@ def test_only_evaluators_holding_the_data_create_benchmarks(db, cast, evaluator)
     from yizhi.errors import PermissionDenied
     from yizhi.evaluation import service
 
-    from conftest import TASK, hidden_table, pima
+    from evaluation_data import TASK, hidden_table, pima
 
     hospital = accounts.get_org_by_slug(db, "hospital")
     make_version(db, hospital, "hospital-pima", {"test": hidden_table(pima()[1])})

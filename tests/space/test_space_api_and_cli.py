@@ -9,10 +9,12 @@ import zipfile
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from space_helpers import grant_on, org, person, version_of
 from typer.testing import CliRunner
 
-from conftest import synthetic_tables
+from space_data import synthetic_tables
 from yizhi.access.models import GrantMember
 
 
@@ -158,3 +160,22 @@ def test_cli_prints_the_released_json(db, cast, granted, tmp_path):
     refused = runner.invoke(app, ["space", "query", "--grant", str(granted.id), str(hidden)])
     assert refused.exit_code == 1 and "diabetic" in refused.stderr
     assert org(db, "company") is not None and person(db, cast.company) is not None
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30) | st.sampled_from(["patients", "labs", "age", "sex", "count", "crosstab", "glm", "in", "="]),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(
+        st.sampled_from(["table", "op", "where", "rows", "columns", "column", "bins", "probs", "family", "outcome",
+                         "covariates", "time", "event", "group", "join", "dataset", "x"]), children, max_size=6),
+    max_leaves=25)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=_json)
+def test_any_json_gets_an_answer_never_a_server_error(web, cast, granted, query):
+    client = web(cast.company)
+    response = client.request("POST", "/api/v1/space/query", json={"grant": granted.id, "query": query})
+    assert response.status_code in (200, 403, 404, 413, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["error"]["field"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from space_helpers import grant_on, version_of
 
-from conftest import synthetic_tables
+from space_data import synthetic_tables
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 from space_helpers import grant_on, person, version_of
 from sqlalchemy import select
 
-from conftest import synthetic_tables
+from space_data import synthetic_tables
 from yizhi.db import session_factory
 from yizhi.ledger.models import LedgerEntry
 from yizhi.space import budget

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from space_helpers import version_of
 
-from conftest import adult_frame, synthetic_tables
+from space_data import adult_frame, synthetic_tables
 from yizhi.space.dummy import dummy_tables, profile, write_dummy
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from space_helpers import grant_on, person, version_of
 from sqlalchemy import select
 
-from conftest import synthetic_tables
+from space_data import synthetic_tables
 from yizhi.errors import NotFound, PermissionDenied, ValidationFailed
 from yizhi.space.query_models import QueryLog
 from yizhi.space.query_schemas import parse_query

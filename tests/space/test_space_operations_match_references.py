@@ -12,7 +12,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from space_helpers import grant_on, person, version_of
 
-from conftest import adult_frame, rossi_frame, synthetic_tables
+from space_data import adult_frame, rossi_frame, synthetic_tables
 from yizhi.space.query_schemas import parse_query
 from yizhi.space.query_service import run_query
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 from space_helpers import grant_on, version_of
 
-from conftest import synthetic_tables
+from space_data import synthetic_tables
 
 
 @pytest.fixture

@@ -38,17 +38,22 @@ UNIT = "__unit"
 def _frame(plan: Plan, con, refs: list[str]) -> pd.DataFrame:
     source, params = plan.filtered(refs)
     cap = get_query_settings().query_model_rows
-    unit = plan.unit_sql if plan.unit_sql is not None else "row_number() OVER ()"
-    selects = ", ".join([*(f"{plan.col(r).sql} AS c{i}" for i, r in enumerate(refs)), f"{unit} AS {UNIT}"])
-    frame = con.execute(f"SELECT {selects} {source} LIMIT {cap + 1}", params).df()
+    # patients are counted by their pseudonym only where a patient has several rows; otherwise a row is one
+    per_row = plan.unit_sql is None or plan.patient_unique
+    selects = [f"{plan.col(r).sql} AS c{i}" for i, r in enumerate(refs)]
+    if not per_row:
+        selects.append(f"{plan.unit_sql} AS {UNIT}")
+    frame = con.execute(f"SELECT {', '.join(selects)} {source} LIMIT {cap + 1}", params).df()
     if len(frame) > cap:
         raise ValidationFailed(N_("the model's population is larger than %(max)s rows; narrow it with where"),
                                params={"max": cap}, field="where")
-    frame.columns = [*refs, UNIT]
+    frame.columns = [*refs] + ([] if per_row else [UNIT])
     return frame
 
 
 def _units(frame: pd.DataFrame, mask=None) -> int:
+    if UNIT not in frame.columns:
+        return int(len(frame) if mask is None else int(np.asarray(mask).sum()))
     data = frame if mask is None else frame[mask]
     return int(data[UNIT].nunique())
 

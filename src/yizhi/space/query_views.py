@@ -23,6 +23,7 @@ from yizhi.space.query_schemas import OPERATIONS, OPERATORS, parse_query
 from yizhi.space.query_service import run_query
 from yizhi.space.result_view import result_view
 from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import NavItem, render, translator
 
@@ -34,9 +35,10 @@ def dashboard_cards(request, db, person) -> list[dict]:
     usable = _usable_grants(db, person)
     if not usable:
         return []
-    return [{"key": "space-queries", "title": "Trusted data space",
-             "text": "Run disclosure-controlled analyses on the datasets your grants cover.",
-             "link": "/space", "action": "Open the data space", "order": 40, "primary": False}]
+    _ = translator(request)
+    return [{"key": "space-queries", "title": _("Trusted data space"),
+             "text": _("Run disclosure-controlled analyses on the datasets your grants cover."),
+             "link": "/space", "action": _("Open the data space"), "order": 40, "primary": False}]
 
 
 def _usable_grants(db, person) -> list[Grant]:
@@ -77,7 +79,7 @@ def grant_page(request: Request, grant_id: int, db: DbSession, person: CurrentPe
         "operations": OPERATIONS, "operators": OPERATORS,
         "queries": [history.as_row(log, gettext) for log in history.grant_queries(db, grant)],
         "shown": result_view(history.as_row(shown, gettext), gettext) if shown else None,
-        "draft": _parse_draft(request.query_params.get("draft")),
+        "draft": _parse_draft(request.query_params.get("draft")) or _draft_of(shown),
     }
     return render(request, "space/query_grant.html", context)
 
@@ -96,10 +98,9 @@ def _version_info(db, grant: Grant, entry) -> dict:
 
 
 @router.post("/space/grants/{grant_id}/query")
-async def grant_query_form(request: Request, grant_id: int, db: DbSession, person: CurrentPerson) -> Response:
+def grant_query_form(request: Request, grant_id: int, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     grant = grants.get_grant(db, grant_id)
     authorize(person, "space.grant_query", grant)
-    form = await request.form()
     gettext = translator(request)
     page = f"/space/grants/{grant.id}"
     try:
@@ -127,6 +128,23 @@ def _parse_draft(raw: str | None) -> dict:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
+def _draft_of(shown: QueryLog | None) -> dict:
+    """The builder filled with the shown query, to change it and run again."""
+    if shown is None:
+        return {}
+    query = dict(shown.query or {})
+    draft = {k: ", ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in query.items()
+             if k not in ("where",) and v not in (None, [])}
+    for i, clause in enumerate(query.get("where") or []):
+        draft[f"where_column_{i}"], draft[f"where_op_{i}"] = str(clause[0]), str(clause[1])
+        if len(clause) > 2:
+            value = clause[2]
+            draft[f"where_value_{i}"] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    if shown.dp:
+        draft["dp"], draft["epsilon"] = "on", str(shown.epsilon or "")
+    return draft
+
+
 def _draft(form) -> dict:
     return {key: str(value)[:500] for key, value in form.items() if key != "csrf_token"}
 
@@ -143,10 +161,9 @@ def dataset_page(request: Request, slug: str, db: DbSession, person: CurrentPers
 
 
 @router.post("/space/datasets/{slug}/rules")
-async def dataset_rules_form(request: Request, slug: str, db: DbSession, person: CurrentPerson) -> Response:
+def dataset_rules_form(request: Request, slug: str, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     dataset = catalog.get_dataset(db, slug)
     authorize(person, "space.dataset_rules_edit", dataset)
-    form = await request.form()
     gettext = translator(request)
     values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
     try:

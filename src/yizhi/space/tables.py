@@ -60,45 +60,86 @@ class Grid:
         return {name: plain(value) for name, value in zip(names, key, strict=True)}
 
 
-def _check_size(plan: Plan, con, dims: list[str], source: str, params: list) -> list[tuple]:
-    limit = get_query_settings().query_max_cells
-    keys_sql = ", ".join(plan.col(d).sql for d in dims)
-    keys = con.execute(f"SELECT DISTINCT {keys_sql} {source} LIMIT {limit + 1}", params).fetchall() if dims else [()]
-    sizes = [len({k[i] for k in keys}) for i in range(len(dims))]
-    if len(keys) > limit or int(np.prod(sizes or [1])) > limit:
-        raise ValidationFailed(N_("the table would have more than %(max)s cells; use fewer or coarser variables"),
-                               params={"max": limit}, field="rows")
-    return keys
+def _too_many_cells(limit: int) -> ValidationFailed:
+    return ValidationFailed(N_("the table would have more than %(max)s cells; use fewer or coarser variables"),
+                            params={"max": limit}, field="rows")
 
 
 def grouping_sets(plan: Plan, con, rows: list[str], columns: list[str], measures: str, source: str,
-                  params: list, value_sql: str | None = None) -> dict[tuple, tuple]:
-    """Cells, row margins, column margins and total of ``measures`` over the rows of ``source``."""
+                  params: list, value_sql: str | None = None, combine=None) -> tuple[dict[tuple, tuple], list[tuple]]:
+    """Cells, row margins, column margins and total of ``measures`` over the rows of ``source``:
+    ({(the dims grouped by, their values): measured}, the cells' keys).
+
+    Where a patient has one row (or there is no patient column), margins are added up from the cells
+    with ``combine`` — one GROUP BY instead of four grouping sets; else DuckDB's GROUPING SETS."""
     dims = rows + columns
+    limit = get_query_settings().query_max_cells
     names = [f"d{i}" for i in range(len(dims))]
-    unit = plan.unit_sql if plan.unit_sql is not None else "row_number() OVER ()"
-    selects = [*(f"{plan.col(d).sql} AS {n}" for d, n in zip(dims, names, strict=True)), f"{unit} AS u"]
+    per_row = plan.unit_sql is None or plan.patient_unique
+    selects = [f"{plan.col(d).sql} AS {n}" for d, n in zip(dims, names, strict=True)]
+    selects.append("1 AS u" if per_row else f"{plan.unit_sql} AS u")
     if value_sql is not None:
         selects.append(f"CAST({value_sql} AS DOUBLE) AS v")
     inner = f"SELECT {', '.join(selects)} {source}"
     if value_sql is not None:   # contributions: one per patient (or row) and group
-        group = ", ".join([*names, "u"])
-        inner = f"SELECT {group}, sum(v) AS c, count(*) AS k FROM ({inner}) GROUP BY {group}"
-    sets = [names, names[: len(rows)], names[len(rows):], []]
+        if per_row:
+            inner = f"SELECT {', '.join(names)}{', ' if names else ''}v AS c, 1 AS k FROM ({inner})"
+        else:
+            group = ", ".join([*names, "u"])
+            inner = f"SELECT {group}, sum(v) AS c, count(*) AS k FROM ({inner}) GROUP BY {group}"
     if not dims:
-        return {((), ()): tuple(con.execute(f"SELECT {measures} FROM ({inner})", params).fetchone())}
-    unique_sets = list(dict.fromkeys(tuple(s) for s in sets))
-    grouping = ", ".join("(" + ", ".join(s) + ")" for s in unique_sets)
+        return {((), ()): tuple(con.execute(f"SELECT {measures} FROM ({inner})", params).fetchone())}, [()]
+    if per_row and combine is not None:
+        found = con.execute(f"SELECT {', '.join(names)}, {measures} FROM ({inner}) GROUP BY ALL LIMIT {limit + 1}",
+                            params).fetchall()
+        if len(found) > limit:
+            raise _too_many_cells(limit)
+        cells = {tuple(row[: len(dims)]): tuple(row[len(dims):]) for row in found}
+        out = {(tuple(dims), key): value for key, value in cells.items()}
+        for subset in {tuple(rows), tuple(columns), ()}:
+            positions = [dims.index(d) for d in subset]
+            groups: dict[tuple, list] = {}
+            for key, value in cells.items():
+                groups.setdefault(tuple(key[i] for i in positions), []).append(value)
+            out.update({(subset, key): combine(values) for key, values in groups.items()})
+        return out, list(cells)
+    sets = list(dict.fromkeys(tuple(x) for x in (names, names[: len(rows)], names[len(rows):], [])))
+    grouping = ", ".join("(" + ", ".join(x) + ")" for x in sets)
     flags = ", ".join(f"GROUPING({n})" for n in names)
     found = con.execute(f"SELECT {', '.join(names)}, {flags}, {measures} FROM ({inner}) "
-                        f"GROUP BY GROUPING SETS ({grouping})", params).fetchall()
+                        f"GROUP BY GROUPING SETS ({grouping}) LIMIT {3 * limit + 2}", params).fetchall()
+    if len(found) > 3 * limit + 1:
+        raise _too_many_cells(limit)
     out = {}
     width = len(dims)
     for row in found:
         key, flag_values, measured = row[:width], row[width: 2 * width], row[2 * width:]
         present = tuple(d for d, f in zip(dims, flag_values, strict=True) if f == 0)
         out[(present, tuple(v for v, f in zip(key, flag_values, strict=True) if f == 0))] = tuple(measured)
-    return out
+    keys = [key for (present, key) in out if present == tuple(dims)]
+    if len(keys) > limit:
+        raise _too_many_cells(limit)
+    return out, keys
+
+
+def _grid(rows: list[str], columns: list[str], keys: list[tuple]) -> Grid:
+    grid = Grid(rows, columns, keys)
+    limit = get_query_settings().query_max_cells
+    if grid.shape[0] * grid.shape[1] > limit:
+        raise _too_many_cells(limit)
+    return grid
+
+
+def _add_counts(values: list[tuple]) -> tuple:
+    return tuple(sum(v[i] for v in values) for i in range(len(values[0])))
+
+
+def _add_magnitudes(values: list[tuple]) -> tuple:
+    """(sum, rows, contributors, largest |contributions|, sum of |contributions|, least contribution)."""
+    width = len(values[0][3] or [])
+    tops = sorted((t for v in values for t in (v[3] or [])), reverse=True)[: max(width, 2)]
+    return (sum(v[0] for v in values), sum(v[1] for v in values), sum(v[2] for v in values), tops,
+            sum(v[4] for v in values), min(v[5] for v in values))
 
 
 # --- crosstab ------------------------------------------------------------------------------------
@@ -107,10 +148,9 @@ def crosstab(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release
     rows, columns = list(query.rows or []), list(query.columns or [])
     dims = rows + columns
     source, params = plan.filtered(dims)
-    keys = _check_size(plan, con, dims, source, params)
-    grid = Grid(rows, columns, keys)
-    units = "count(*)" if plan.patient_unique else "count(DISTINCT u)"
-    found = grouping_sets(plan, con, rows, columns, f"count(*), {units}", source, params)
+    units = "count(*)" if plan.patient_unique or plan.unit_sql is None else "count(DISTINCT u)"
+    found, keys = grouping_sets(plan, con, rows, columns, f"count(*), {units}", source, params, combine=_add_counts)
+    grid = _grid(rows, columns, keys)
     counts, cell_units = np.zeros(grid.shape), np.zeros(grid.shape)
     row_units, column_units, total_units = np.zeros(grid.shape[0]), np.zeros(grid.shape[1]), 0
     for (present, key), (n, u) in found.items():
@@ -173,11 +213,11 @@ def magnitude(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Releas
     dims, value = rows + columns, plan.col(query.column)
     _require_numeric(value, "column")
     source, params = plan.filtered(dims + [query.column])
-    keys = _check_size(plan, con, dims, source, params)
-    grid = Grid(rows, columns, keys)
     top = max(2, rules.dominance_n)
     measures = f"sum(c), sum(k), count(*), max(abs(c), {int(top)}), sum(abs(c)), min(c)"
-    found = grouping_sets(plan, con, rows, columns, measures, source, params, value_sql=value.sql)
+    found, keys = grouping_sets(plan, con, rows, columns, measures, source, params, value_sql=value.sql,
+                                combine=_add_magnitudes)
+    grid = _grid(rows, columns, keys)
     layout = _magnitude_layout(grid, found, rows, columns, rules)
     table = _suppress_magnitudes(layout, rules)
     result, suppressed = _magnitude_result(grid, layout, table, query.op, rules)
