@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from starlette.datastructures import FormData
 
 from yizhi.accounts.models import OrgKind
 from yizhi.accounts.permissions import authorize, can, is_platform_admin
@@ -32,6 +33,7 @@ from yizhi.needs.matching.engine import CATEGORIES
 from yizhi.needs.models import Need, NeedStatus
 from yizhi.web.deps import CurrentPerson, DbSession, OptionalPerson, public
 from yizhi.web.flash import redirect_with_flash
+from yizhi.web.forms import FormBody
 from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
@@ -40,8 +42,7 @@ NAV = [NavItem("/market", "Product supermarket", order=70, visible=lambda person
 
 
 # ----- helpers --------------------------------------------------------------------------------------------------
-async def form_of(request: Request) -> dict:
-    form = await request.form()
+def form_of(form: FormData) -> dict:
     return {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
 
 
@@ -106,8 +107,7 @@ def _fields(data: dict) -> dict:
 
 
 @router.post("/market/products/new")
-async def create_product(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    form = await request.form()
+def create_product(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     data = {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
     fields = _fields(data)
     fields["deployments"] = [v for v in form.getlist("deployments") if isinstance(v, str)]
@@ -213,11 +213,12 @@ def criteria_page(request: Request, db: DbSession, person: OptionalPerson) -> HT
 
 
 @router.post("/market/criteria/{category}")
-async def criteria_publish(category: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def criteria_publish(category: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     import yaml
 
     authorize(person, "market.criteria.publish", None)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         text = data.get("criteria", "")
         if len(text) > 64 * 1024:
@@ -246,10 +247,10 @@ def edit_product(slug: str, request: Request, db: DbSession, person: CurrentPers
 
 
 @router.post("/market/products/{slug}/edit")
-async def save_product(slug: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def save_product(slug: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     product = products.get_product(db, slug)
     authorize(person, "market.product.edit", product)
-    form = await request.form()
     fields = _fields({k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)})
     fields["deployments"] = [v for v in form.getlist("deployments") if isinstance(v, str)]
     try:
@@ -261,10 +262,11 @@ async def save_product(slug: str, request: Request, db: DbSession, person: Curre
 
 
 @router.post("/market/products/{slug}/versions")
-async def add_version(slug: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def add_version(slug: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     product = products.get_product(db, slug)
     authorize(person, "market.product.edit", product)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         from yizhi.market.schemas import VersionIn
 
@@ -284,9 +286,10 @@ def _editable_version(db, person, slug: str, label: str):
 
 
 @router.post("/market/products/{slug}/versions/{label}/reports")
-async def attach_report(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def attach_report(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     version = _editable_version(db, person, slug, label)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         if not data.get("submission_id", "").isdigit():
             raise ValidationFailed(N_("choose a scored evaluation submission"), field="submission_id")
@@ -298,10 +301,11 @@ async def attach_report(slug: str, label: str, request: Request, db: DbSession, 
 
 
 @router.post("/market/products/{slug}/versions/{label}/certification")
-async def request_certification(slug: str, label: str, request: Request, db: DbSession,
-                                person: CurrentPerson) -> Response:
+def request_certification(slug: str, label: str, request: Request, db: DbSession,
+                                person: CurrentPerson,
+        form: FormBody) -> Response:
     version = _editable_version(db, person, slug, label)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         certification.request_certification(db, person, version, data.get("note", "")[:5000])
     except YizhiError as exc:
@@ -318,10 +322,11 @@ def queue_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLRe
 
 
 @router.post("/market/products/{slug}/versions/{label}/decision")
-async def decide(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def decide(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     version = products.get_version(db, products.get_product(db, slug), label)
     authorize(person, "market.certify", version)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         note = data.get("note", "")[:5000]
         if data.get("decision") == "certify":
@@ -341,10 +346,11 @@ async def decide(slug: str, label: str, request: Request, db: DbSession, person:
 
 
 @router.post("/market/products/{slug}/versions/{label}/withdraw")
-async def withdraw(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def withdraw(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     version = products.get_version(db, products.get_product(db, slug), label)
     authorize(person, "market.certify", version)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         certification.withdraw(db, person, version, data.get("reason", "")[:5000])
     except YizhiError as exc:
@@ -355,9 +361,10 @@ async def withdraw(slug: str, label: str, request: Request, db: DbSession, perso
 
 # ----- pilots --------------------------------------------------------------------------------------------------------
 @router.post("/market/products/{slug}/versions/{label}/pilots")
-async def request_pilot(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def request_pilot(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     version = visible_version(db, person, slug, label)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         fields = {k: data.get(k) or None for k in ("hospital", "need_id", "end_date")}
         fields.update({k: data.get(k, "") for k in ("site", "scenario", "start_date", "outcome_measures")})
@@ -392,9 +399,10 @@ def pilot_page(request_id: int, request: Request, db: DbSession, person: Current
 
 
 @router.post("/market/pilots/{request_id:int}/{action}")
-async def pilot_action(request_id: int, action: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def pilot_action(request_id: int, action: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     found = _pilot(db, person, request_id)
-    data = await form_of(request)
+    data = form_of(form)
     back = f"/market/pilots/{found.id}"
     try:
         if action == "decision":
@@ -424,9 +432,10 @@ async def pilot_action(request_id: int, action: str, request: Request, db: DbSes
 
 # ----- post-market ---------------------------------------------------------------------------------------------------
 @router.post("/market/products/{slug}/versions/{label}/incidents")
-async def report_incident(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def report_incident(slug: str, label: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     version = visible_version(db, person, slug, label)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         fields = {k: data.get(k, "") for k in ("kind", "severity", "description", "occurred_on")}
         fields["hospital"] = data.get("hospital") or None
@@ -454,10 +463,11 @@ def incident_page(incident_id: int, request: Request, db: DbSession, person: Cur
 
 
 @router.post("/market/incidents/{incident_id:int}/answer")
-async def answer_incident(incident_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def answer_incident(incident_id: int, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     incident = postmarket.get_incident(db, incident_id)
     authorize(person, "market.incident.answer", incident)
-    data = await form_of(request)
+    data = form_of(form)
     back = f"/market/incidents/{incident.id}"
     try:
         text = data.get("answer", "").strip()
@@ -471,10 +481,11 @@ async def answer_incident(incident_id: int, request: Request, db: DbSession, per
 
 
 @router.post("/market/reevaluations/{request_id:int}/close")
-async def close_reevaluation(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def close_reevaluation(request_id: int, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     found = postmarket.get_reevaluation(db, request_id)
     authorize(person, "market.reevaluation.view", found)
-    data = await form_of(request)
+    data = form_of(form)
     try:
         postmarket.close_reevaluation(db, person, found, data.get("note", "")[:5000])
     except YizhiError as exc:

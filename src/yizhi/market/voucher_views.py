@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlalchemy import select
+from starlette.datastructures import FormData
 
 from yizhi.accounts.permissions import active_orgs, authorize, can
 from yizhi.errors import N_, ValidationFailed, YizhiError
@@ -18,13 +19,13 @@ from yizhi.market.schemas import IssueIn, ProgrammeIn, RevokeIn, SpendIn
 from yizhi.market.voucher_models import Voucher, VoucherProgramme, VoucherTransaction
 from yizhi.web.deps import CurrentPerson, DbSession
 from yizhi.web.flash import redirect_with_flash
+from yizhi.web.forms import FormBody
 from yizhi.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
 
 
-async def _form(request: Request) -> dict:
-    form = await request.form()
+def _form(form: FormData) -> dict:
     return {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
 
 
@@ -56,9 +57,8 @@ def new_programme(request: Request, person: CurrentPerson) -> HTMLResponse:
 
 
 @router.post("/vouchers/programmes/new")
-async def create_programme(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def create_programme(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     authorize(person, "vouchers.manage", None)
-    form = await request.form()
     data = {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
     try:
         fields = {k: data.get(k, "") for k in ("slug", "title", "kind", "budget", "valid_from", "valid_until",
@@ -88,11 +88,11 @@ def programme_page(slug: str, request: Request, db: DbSession, person: CurrentPe
 
 
 @router.post("/vouchers/programmes/{slug}/issue")
-async def issue(slug: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def issue(slug: str, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     programme = vouchers.get_programme(db, slug)
     authorize(person, "vouchers.programme.view", programme)
     authorize(person, "vouchers.manage", None)
-    data = await _form(request)
+    data = _form(form)
     back = f"/vouchers/programmes/{slug}"
     try:
         fields = {"org": data.get("org", ""), "amount": data.get("amount", ""),
@@ -127,9 +127,10 @@ def voucher_page(code: str, request: Request, db: DbSession, person: CurrentPers
 
 
 @router.post("/vouchers/v/{code}/{action}")
-async def voucher_action(code: str, action: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def voucher_action(code: str, action: str, request: Request, db: DbSession, person: CurrentPerson,
+        form: FormBody) -> Response:
     voucher = _voucher(db, person, code)
-    data = await _form(request)
+    data = _form(form)
     back = f"/vouchers/v/{voucher.code}"
     try:
         if action == "spend":
