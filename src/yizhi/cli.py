@@ -22,6 +22,7 @@ from yizhi.deid.tabular.cli import anonymize_command
 from yizhi.engine.cli import engine_app
 from yizhi.evaluation.cli import eval_app
 from yizhi.ledger.cli import app as ledger_app
+from yizhi.market.cli import market_app, vouchers_app
 from yizhi.needs.cli import needs_app, solutions_app
 from yizhi.space.cli import space_app
 
@@ -292,6 +293,8 @@ app.add_typer(datasets_app, name="datasets")
 app.add_typer(engine_app, name="engine")
 app.add_typer(access_app, name="access")
 app.add_typer(annotation_app, name="annotation")
+app.add_typer(market_app, name="market")
+app.add_typer(vouchers_app, name="vouchers")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)

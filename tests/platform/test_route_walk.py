@@ -36,6 +36,12 @@ PUBLIC_ROUTES = {
     # The Data Use Register is public by design: every approved use of data, its CSV and the metrics.
     ("GET", "/access/register"), ("GET", "/api/v1/access/register"), ("GET", "/api/v1/access/register.csv"),
     ("GET", "/api/v1/access/metrics"),
+    # The product supermarket's shelves are public: certified versions, their verified figures, the criteria.
+    ("GET", "/market"), ("GET", "/market/products/{slug}"), ("GET", "/market/products/{slug}/versions/{label}"),
+    ("GET", "/market/compare"), ("GET", "/market/criteria"),
+    ("GET", "/api/v1/market/products"), ("GET", "/api/v1/market/products/{slug}"),
+    ("GET", "/api/v1/market/products/{slug}/versions/{label}"), ("GET", "/api/v1/market/compare"),
+    ("GET", "/api/v1/market/criteria"),
 }
 
 

@@ -1,0 +1,63 @@
+"""In-app notices of the supermarket, to the people of the organisations concerned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
+from yizhi.db import utcnow
+from yizhi.errors import N_, NotFound
+from yizhi.market.models import MarketNotification
+
+WRITER_ROLES = (Role.owner, Role.member)
+
+
+def org_people(session: Session, org_id: int, roles: Iterable[Role] = WRITER_ROLES) -> list[int]:
+    return list(session.scalars(select(Membership.person_id).where(
+        Membership.organization_id == org_id, Membership.role.in_(list(roles)))))
+
+
+def people_of_kind(session: Session, kind: OrgKind, roles: Iterable[Role] = (*WRITER_ROLES, Role.reviewer)) -> list[int]:
+    return list(session.scalars(select(Membership.person_id).join(
+        Organization, Organization.id == Membership.organization_id).where(
+        Organization.kind == kind, Organization.approved.is_(True), Membership.role.in_(list(roles)))))
+
+
+def notify(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str,
+           actor: Person | None = None) -> int:
+    """One notice per person concerned, never to the person who caused it."""
+    sent = 0
+    for person_id in sorted(set(person_ids)):
+        if actor is not None and person_id == actor.id:
+            continue
+        session.add(MarketNotification(person_id=person_id, kind=kind, params=params, link=link[:200]))
+        sent += 1
+    session.flush()
+    return sent
+
+
+def notifications_for(session: Session, person: Person, limit: int = 100) -> list[MarketNotification]:
+    return list(session.scalars(select(MarketNotification).where(MarketNotification.person_id == person.id)
+                                .order_by(MarketNotification.id.desc()).limit(limit)))
+
+
+def unread_count(session: Session, person: Person) -> int:
+    return session.scalar(select(func.count()).select_from(MarketNotification).where(
+        MarketNotification.person_id == person.id, MarketNotification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, person: Person, notification_id: int | None = None) -> int:
+    query = select(MarketNotification).where(MarketNotification.person_id == person.id,
+                                             MarketNotification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(MarketNotification.id == notification_id)
+    rows = list(session.scalars(query))
+    if notification_id is not None and not rows:
+        raise NotFound(N_("no notification %(id)s"), params={"id": notification_id})
+    for row in rows:
+        row.read_at = utcnow()
+    session.flush()
+    return len(rows)
