@@ -10,9 +10,11 @@ number of the design instead of squaring it, as statsmodels' pseudo-inverse does
 
 The iteration is statsmodels' own (``GLM._fit_irls``), so results agree with it to the convergence
 tolerance: the same starting means (``family.starting_mu``), the same working response and weights
-with the links' clipping, convergence when the deviance changes by at most 1e-8 (plus 1e-12 of the
-deviance, so that sums over millions of rows, whose rounding exceeds 1e-8, still converge), at most
-100 iterations; the estimates are those of the last weighted least squares, their covariance is that
+with the links' clipping, convergence when the deviance changes by at most 1e-8 (plus 16 machine
+epsilons of the deviance — the rounding of a sum over millions of rows can exceed 1e-8 and would
+otherwise never settle; on small data the criterion is statsmodels' own, which matters where a
+coefficient diverges under separation and the stopping iteration decides its value), at most 100
+iterations; the estimates are those of the last weighted least squares, their covariance is that
 problem's (pseudo-)inverse times the scale (1 for binomial and Poisson, Pearson χ² over the residual
 degrees of freedom for gaussian, which is fitted in one pass); Wald z statistics, p-values and 95 %
 intervals, as statsmodels reports them by default. Written here because no maintained package fits
@@ -32,7 +34,7 @@ from scipy import stats
 
 FLOAT_EPS = np.finfo(float).eps
 MAX_ITERATIONS = 100
-ATOL, RTOL = 1e-8, 1e-12
+ATOL, RTOL = 1e-8, 16 * np.finfo(float).eps
 FAMILIES = ("gaussian", "binomial", "poisson")
 
 Chunks = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
@@ -175,7 +177,8 @@ def fit(chunks: Chunks, family: str, p: int, *, nobs: int, y_mean: float,
             w, z = _working(family, y, mu, eta)
             system.add(x, z, w)
         if not np.isfinite(dev):
-            raise ValueError("the deviance is not finite; the model cannot be fitted")
+            raise ValueError("the deviance is not finite (values that are not numbers, or an overflow); "
+                             "the model cannot be fitted")
         converged = beta is not None and abs(dev - previous_dev) <= ATOL + RTOL * abs(dev)
         if converged or (beta is not None and iteration == max_iterations):
             # the estimates of the last weighted least squares and that problem's covariance, as statsmodels
@@ -190,6 +193,8 @@ def _fit_gaussian(chunks: Chunks, p: int, nobs: int) -> GlmFit:
     system = _Stacked(p)
     for y, x in chunks():
         system.add(x, y, np.ones_like(y))
+    if system.r is not None and not np.isfinite(system.r).all():
+        raise ValueError("the data hold values that are not finite numbers; the model cannot be fitted")
     params, cov, rank = system.solve()
     rss = system.residual_squares(params)
     df_resid = nobs - rank
