@@ -59,7 +59,8 @@ def glm(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release:
                                params={"column": query.outcome, "type": outcome.arrow_type}, field="outcome")
     source, params = plan.filtered(refs)
     y_sql = f"CAST({outcome.sql} AS DOUBLE)"
-    rows, units, y_mean = con.execute(f"SELECT count(*), {_unit_count(plan)}, avg({y_sql}) {source}", params).fetchone()
+    # fetchall, not fetchone: a result left unfinished makes the streamed pass below refuse to start
+    (rows, units, y_mean), = con.execute(f"SELECT count(*), {_unit_count(plan)}, avg({y_sql}) {source}", params).fetchall()
     _check_outcome(plan, con, query.family, y_sql, source, params, rules)
     terms = [_term(plan, con, ref, i, source, params, int(units), rules) for i, ref in enumerate(covariates)]
     names = ["Intercept"] + [name for term in terms for name in _term_names(term)]
@@ -89,7 +90,7 @@ def _check_population(rows: int, units: int, parameters: int, rules: DisclosureR
 def _check_outcome(plan: Plan, con, family: str, y_sql: str, source: str, params: list,
                    rules: DisclosureRules) -> None:
     if family == "binomial":
-        bad, = con.execute(f"SELECT count(*) FILTER (WHERE {y_sql} NOT IN (0, 1)) {source}", params).fetchone()
+        (bad,), = con.execute(f"SELECT count(*) FILTER (WHERE {y_sql} NOT IN (0, 1)) {source}", params).fetchall()
         if bad:
             raise ValidationFailed(N_("outcome: a binomial model needs an outcome of 0 and 1 (or false and true)"),
                                    field="outcome")
@@ -100,8 +101,8 @@ def _check_outcome(plan: Plan, con, family: str, y_sql: str, source: str, params
                 _refuse(N_("an outcome class holds fewer than %(min)s patients"), "small_outcome_class",
                         min=rules.min_count)
     if family == "poisson":
-        bad, = con.execute(f"SELECT count(*) FILTER (WHERE {y_sql} < 0 OR {y_sql} <> floor({y_sql})) {source}",
-                           params).fetchone()
+        (bad,), = con.execute(f"SELECT count(*) FILTER (WHERE {y_sql} < 0 OR {y_sql} <> floor({y_sql})) {source}",
+                              params).fetchall()
         if bad:
             raise ValidationFailed(N_("outcome: a Poisson model needs counts (whole numbers of 0 or more)"),
                                    field="outcome")
