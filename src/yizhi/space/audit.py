@@ -2,12 +2,18 @@
 refused, because the difference of the two results would describe those few.
 
 A query's *population* is the set of rows of its main table that its joins and filters select and in
-which every column the operation uses is present. Before a non-DP query is run, its population is
-compared with the population of every earlier *released* non-DP query of the same organisation on the
-same dataset version and main table (any of its grants): one DuckDB pass counts, for each earlier
+which every column the operation uses is present. Before a non-DP query is released, its population
+is compared with the population of every earlier *released* non-DP query of the same organisation on
+the same dataset version and main table (any of its grants): one DuckDB pass counts, for each earlier
 population, the patients with a row in one population but not the other (rows, for a table without a
 ``patient`` column). A count above zero and below the dataset's minimum count refuses the query.
 Identical populations (a count of zero) are fine: the same people described again.
+
+Cost: every population is kept with its size (patients), which the operation counts anyway. Two
+populations whose sizes differ by the threshold or more differ in at least that many patients, so only
+earlier populations of nearly the same size reach the data pass — usually none, since a cohort cut
+another way rarely lands within a few patients of an earlier one. The pass itself counts rows, not
+distinct pseudonyms, where the table has one row per patient.
 
 What it covers: the classic pair ("age > 50", then "age > 50 and patient != X"), a population grown
 or shrunk by a few rows or patients by any filter, joins or missing values, across the organisation's
@@ -64,10 +70,31 @@ def earlier_populations(session: Session, organization_id: int, version_id: int,
     return list(seen.values())
 
 
+def population_units(con, plan: Plan, population: dict) -> int:
+    """Patients in ``population`` (rows for a table without ``patient``), for operations that did not count them."""
+    source, params = plan.filtered(population["not_null"])
+    unit = "count(*)" if plan.patient_unique or plan.unit_sql is None else f"count(DISTINCT {plan.unit_sql})"
+    return int(con.execute(f"SELECT {unit} {source}", params).fetchone()[0])
+
+
+def may_differ_by_few(units: int, other: dict, threshold: int) -> bool:
+    """Whether an earlier population could differ from one of ``units`` patients by 1 to threshold − 1.
+
+    Two sets of sizes a and b differ in at least |a − b| members, so an earlier population whose size
+    (kept with it since this round of the audit) is ``threshold`` or more away cannot be the other half
+    of a differencing pair; only populations of nearly the same size need the data pass."""
+    known = other.get("units")
+    return not isinstance(known, int) or abs(known - units) < threshold
+
+
 def closest_difference(con, plan: Plan, population: dict, earlier: list[tuple[int, dict]],
                        threshold: int) -> tuple[int, int] | None:
     """(earlier query id, patients that differ) of the first earlier population that differs from this
-    one by more than 0 and fewer than ``threshold`` patients; None when there is none."""
+    one by more than 0 and fewer than ``threshold`` patients; None when there is none.
+
+    One DuckDB pass over the main table (left-joined to every table any of the populations joins)
+    counts, for each earlier population, the rows (one patient each, where the table has one row per
+    patient) or distinct patients in exactly one of the two."""
     if not earlier:
         return None
     joins = sorted({*population["joins"], *(j for _, p in earlier for j in p["joins"])})
@@ -77,7 +104,8 @@ def closest_difference(con, plan: Plan, population: dict, earlier: list[tuple[in
         for name, alias in aliases.items())
     current_sql, params = _predicate(plan, population, aliases)
     differences, diff_params = [], []
-    unit = plan.unit_sql or None
+    # a row is a patient where the main table has one row per patient: count rows, not distinct pseudonyms
+    unit = None if plan.patient_unique else plan.unit_sql
     for _, other in earlier:
         other_sql, other_params = _predicate(plan, other, aliases)
         changed = f"(coalesce(({current_sql}), false) <> coalesce(({other_sql}), false))"

@@ -1,5 +1,5 @@
-"""Models on a population: generalised linear models (statsmodels), Kaplan–Meier curves and Cox
-regression (lifelines), over the rows where every variable the model names is present.
+"""Models on a population: Kaplan–Meier curves and Cox regression (lifelines), over the rows where
+every variable the model names is present (generalised linear models: :mod:`yizhi.space.glm_query`).
 
 Disclosure rules for models (ACRO's, plus two that close known holes):
 
@@ -113,52 +113,6 @@ def _coefficients(names, estimates, errors, intervals, pvalues, extra=None) -> d
     return out
 
 
-# --- GLM ------------------------------------------------------------------------------------------
-
-def glm(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release:
-    import statsmodels.api as sm
-
-    covariates = list(dict.fromkeys(query.covariates))
-    refs = list(dict.fromkeys([query.outcome, *covariates]))
-    outcome_column = plan.col(query.outcome)
-    if not (is_numeric(outcome_column.arrow_type) or is_boolean(outcome_column.arrow_type)):
-        raise ValidationFailed(N_("outcome: column %(column)s is not numeric (%(type)s)"),
-                               params={"column": query.outcome, "type": outcome_column.arrow_type}, field="outcome")
-    frame = _frame(plan, con, refs)
-    y = frame[query.outcome].astype(float)
-    _check_outcome(query.family, y, frame, rules)
-    design = _design(plan, frame, [c for c in covariates if c != query.outcome], rules, intercept=True)
-    _check_population(frame, design.shape[1], rules)
-    family = {"gaussian": sm.families.Gaussian(), "binomial": sm.families.Binomial(),
-              "poisson": sm.families.Poisson()}[query.family]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fitted = sm.GLM(y.to_numpy(), design.to_numpy(), family=family).fit()
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            _refuse(N_("the model could not be fitted: %(detail)s"), "model_failed", detail=str(exc)[:200])
-    intervals = np.asarray(fitted.conf_int())
-    result = {"family": query.family, "outcome": query.outcome, "n": disclosure.round_count(len(frame), rules),
-              "df_resid": plain(fitted.df_resid), "converged": bool(getattr(fitted, "converged", True)),
-              "coefficients": _coefficients(design.columns, np.asarray(fitted.params), np.asarray(fitted.bse),
-                                            intervals, np.asarray(fitted.pvalues))}
-    return Release(result, [], population_n=len(frame), not_null=refs)
-
-
-def _check_outcome(family: str, y: pd.Series, frame: pd.DataFrame, rules: DisclosureRules) -> None:
-    if family == "binomial":
-        if not y.isin([0.0, 1.0]).all():
-            raise ValidationFailed(N_("outcome: a binomial model needs an outcome of 0 and 1 (or false and true)"),
-                                   field="outcome")
-        for value in (0.0, 1.0):
-            if disclosure.small_count(_units(frame, y == value), rules) or _units(frame, y == value) == 0:
-                _refuse(N_("an outcome class holds fewer than %(min)s patients"), "small_outcome_class",
-                        min=rules.min_count)
-    if family == "poisson" and ((y < 0).any() or (y != np.floor(y)).any()):
-        raise ValidationFailed(N_("outcome: a Poisson model needs counts (whole numbers of 0 or more)"),
-                               field="outcome")
-
-
 # --- survival -------------------------------------------------------------------------------------
 
 def _survival_frame(plan: Plan, con, query: QueryIn, extra: list[str]) -> pd.DataFrame:
@@ -198,7 +152,7 @@ def km(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release:
                          "events": disclosure.round_count(events, rules), **_curve(fitter, query, rules)})
     result = {"time": query.time, "event": query.event, "group_by": query.group, "groups": released}
     return Release(result, suppressed, population_n=len(frame), not_null=[query.time, query.event] + (
-        [query.group] if query.group else []))
+        [query.group] if query.group else []), population_units=_units(frame))
 
 
 def _curve(fitter, query: QueryIn, rules: DisclosureRules) -> dict:
@@ -255,4 +209,5 @@ def cox(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release:
               "coefficients": _coefficients(list(summary.index), summary["coef"].to_numpy(),
                                             summary["se(coef)"].to_numpy(), intervals, summary["p"].to_numpy(),
                                             extra={"hr": summary["exp(coef)"].to_numpy()})}
-    return Release(result, [], population_n=len(frame), not_null=[query.time, query.event, *covariates])
+    return Release(result, [], population_n=len(frame), not_null=[query.time, query.event, *covariates],
+                   population_units=_units(frame))

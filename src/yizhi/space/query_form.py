@@ -12,6 +12,16 @@ TEXT_FIELDS = ("table", "op", "column", "family", "outcome", "time", "event", "g
 NUMBER_LIST_FIELDS = ("probs", "times", "bounds")
 FILTERS = 5
 
+# What the builder's lists show (the option's value stays the code the JSON uses).
+OPERATION_LABELS = {
+    "count": N_("Count of patients"), "crosstab": N_("Cross-tabulation"), "summary": N_("Summary statistics"),
+    "histogram": N_("Histogram"), "quantiles": N_("Quantiles"), "correlation": N_("Correlation matrix"),
+    "glm": N_("Generalised linear model"), "km": N_("Kaplan–Meier survival"), "cox": N_("Cox regression"),
+    "sum": N_("Table of sums"), "mean": N_("Table of means"),
+}
+FAMILY_LABELS = {"gaussian": N_("Gaussian (linear)"), "binomial": N_("Binomial (logistic)"),
+                 "poisson": N_("Poisson (counts)")}
+
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]

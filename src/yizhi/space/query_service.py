@@ -22,8 +22,9 @@ from yizhi.access import grants
 from yizhi.access.models import Grant
 from yizhi.accounts.models import Person
 from yizhi.errors import N_, PermissionDenied, ValidationFailed, YizhiError
-from yizhi.space import budget, dp, engine, modelling, stats, tables
-from yizhi.space.audit import closest_difference, earlier_populations, population_hash, population_of
+from yizhi.space import budget, dp, engine, glm_query, modelling, stats, tables
+from yizhi.space.audit import (closest_difference, earlier_populations, may_differ_by_few, population_hash,
+                               population_of, population_units)
 from yizhi.space.disclosure import DisclosureRules, rules_for
 from yizhi.space.plan import build_plan
 from yizhi.space.query_models import DatasetRules, QueryLog
@@ -33,7 +34,7 @@ from yizhi.space.results import DisclosureRefusal, Release
 OPERATIONS = {
     "count": tables.count, "crosstab": tables.crosstab, "sum": tables.magnitude, "mean": tables.magnitude,
     "histogram": tables.histogram, "summary": stats.summary, "quantiles": stats.quantiles,
-    "correlation": stats.correlation, "glm": modelling.glm, "km": modelling.km, "cox": modelling.cox,
+    "correlation": stats.correlation, "glm": glm_query.glm, "km": modelling.km, "cox": modelling.cox,
 }
 MAX_EPSILON = 100.0
 
@@ -101,9 +102,15 @@ def _run(session, grant: Grant, plan, con, query: QueryIn, log: QueryLog, dp_mod
             raise Refusal(N_("automated clients (API tokens) may run only differentially private queries on this "
                              "grant; add --dp and an ε, or ask the data holder to allow otherwise"), code="dp_only")
         population = population_of(plan, required_columns(query))
-        _audit(session, grant, plan, con, population, rules)
-        log.population, log.population_hash = population, population_hash(population)
-        return OPERATIONS[query.op](plan, con, query, rules)
+        # the operation runs first (nothing is released before the audit passes) because it counts the
+        # population's patients, which lets the audit skip every earlier population of a different size
+        release = OPERATIONS[query.op](plan, con, query, rules)
+        units = release.population_units
+        if units is None:
+            units = population_units(con, plan, population)
+        _audit(session, grant, plan, con, population, int(units), rules)
+        log.population, log.population_hash = {**population, "units": int(units)}, population_hash(population)
+        return release
     if not budget.try_spend(session, grant, float(epsilon)):
         raise Refusal(N_("this query's ε of %(epsilon)s would exceed the grant's budget (%(left)s of %(budget)s left)"),
                       params={"epsilon": epsilon, "left": round(budget.left_of(session, grant), 6),
@@ -119,9 +126,10 @@ def _dp_rows_per_patient(session: Session, version) -> int:
     return int(row.dp_rows_per_patient) if row is not None else 1
 
 
-def _audit(session, grant: Grant, plan, con, population: dict, rules: DisclosureRules) -> None:
+def _audit(session, grant: Grant, plan, con, population: dict, units: int, rules: DisclosureRules) -> None:
     digest = population_hash(population)
     earlier = earlier_populations(session, grant.organization_id, plan.version.id, plan.table, digest)
+    earlier = [(query_id, other) for query_id, other in earlier if may_differ_by_few(units, other, rules.min_count)]
     found = closest_difference(con, plan, population, earlier, rules.min_count)
     if found is not None:
         raise Refusal(N_("this query's population differs from that of query %(query)s by fewer than %(min)s "

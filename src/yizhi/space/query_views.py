@@ -17,7 +17,7 @@ from yizhi.catalog.models import Dataset
 from yizhi.errors import YizhiError
 from yizhi.space import history, rules_service
 from yizhi.space import query_permissions  # noqa: F401  (registers the rules)
-from yizhi.space.query_form import query_from_form
+from yizhi.space.query_form import FAMILY_LABELS, OPERATION_LABELS, query_from_form
 from yizhi.space.query_models import QueryLog
 from yizhi.space.query_schemas import OPERATIONS, OPERATORS, parse_query
 from yizhi.space.query_service import run_query
@@ -76,7 +76,8 @@ def grant_page(request: Request, grant_id: int, db: DbSession, person: CurrentPe
         "grant": grant, "state": grants.grant_state_now(grant), "budget": history.budget_summary(db, grant),
         "may_query": can(person, "space.grant_query", grant) and grants.grant_state_now(grant) == "active",
         "versions": [_version_info(db, grant, entry) for entry in grant.datasets],
-        "operations": OPERATIONS, "operators": OPERATORS,
+        "operations": {op: OPERATION_LABELS[op] for op in OPERATIONS}, "families": FAMILY_LABELS,
+        "operators": OPERATORS,
         "queries": [history.as_row(log, gettext) for log in history.grant_queries(db, grant)],
         "shown": result_view(history.as_row(shown, gettext), gettext) if shown else None,
         "draft": _parse_draft(request.query_params.get("draft")) or _draft_of(shown),

@@ -17,6 +17,9 @@ class Release:
     result: dict
     suppressed: list[str] = field(default_factory=list)
     population_n: int | None = None           # rows in the population (for the log)
+    # patients in the population (rows for a table without ``patient``) when the operation counted them:
+    # the differencing audit skips earlier populations whose size alone differs by the threshold or more
+    population_units: int | None = None
     not_null: list[str] = field(default_factory=list)  # columns the operation required present
     epsilon: float | None = None              # ε the result cost (DP only)
 

@@ -23,7 +23,8 @@ class QuerySettings(BaseSettings):
         default=2000, ge=1, description="Largest crosstab or grouped table (cells) a query may ask for.")
     query_model_rows: int = Field(
         default=20_000_000, ge=1,
-        description="Most rows a model (glm, km, cox, correlation) reads into memory; larger populations are refused.")
+        description="Most rows a survival model (km, cox) reads into memory; larger populations are refused "
+                    "(glm and correlation stream and have no such limit).")
     dummy_rows: int = Field(
         default=1000, ge=1, le=1_000_000,
         description="Rows of the largest table of a version's dummy data (others scaled alike).")

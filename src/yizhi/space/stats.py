@@ -48,12 +48,12 @@ def summary(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release:
     fields = ["n", "mean", "sd", "min", "max", "quantiles"]
     if disclosure.small_count(units, rules):
         return Release({"column": query.column, **dict.fromkeys(fields)}, fields, population_n=n,
-                       not_null=[query.column])
+                       not_null=[query.column], population_units=units)
     result = {"column": query.column, "n": disclosure.round_count(int(n), rules), "mean": plain(mean),
               "sd": plain(sd), "min": plain(low), "max": plain(high),
               "quantiles": {_prob_key(p): plain(q) for p, q in zip(probs, quantiles or [None] * len(probs),
                                                                     strict=True)}}
-    return Release(result, [], population_n=n, not_null=[query.column])
+    return Release(result, [], population_n=n, not_null=[query.column], population_units=units)
 
 
 def quantiles(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release:
@@ -64,11 +64,11 @@ def quantiles(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Releas
                                    [list(query.probs), *params]).fetchone()
     if disclosure.small_count(units, rules):
         return Release({"column": query.column, "n": None, "quantiles": None}, ["n", "quantiles"], population_n=n,
-                       not_null=[query.column])
+                       not_null=[query.column], population_units=units)
     values = values or [None] * len(query.probs)
     return Release({"column": query.column, "n": disclosure.round_count(int(n), rules),
                     "quantiles": {_prob_key(p): plain(v) for p, v in zip(query.probs, values, strict=True)}},
-                   [], population_n=n, not_null=[query.column])
+                   [], population_n=n, not_null=[query.column], population_units=units)
 
 
 def correlation(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release:
@@ -84,13 +84,13 @@ def correlation(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Rele
     n, units, values = row[0], row[1], row[2:]
     if disclosure.small_count(units, rules) or (n - 2) < rules.min_df:
         raise_small = disclosure.small_count(units, rules)
-        return Release({"columns": refs, "n": None, "matrix": None}, ["n", "matrix"], population_n=n, not_null=refs) \
-            if raise_small else _too_few_df(refs, n, rules)
+        return Release({"columns": refs, "n": None, "matrix": None}, ["n", "matrix"], population_n=n, not_null=refs,
+                       population_units=units) if raise_small else _too_few_df(refs, n, rules)
     matrix = [[1.0 if i == j else None for j in range(len(refs))] for i in range(len(refs))]
     for (i, j), value in zip(pairs, values, strict=True):
         matrix[i][j] = matrix[j][i] = plain(value)
     return Release({"columns": refs, "n": disclosure.round_count(int(n), rules), "matrix": matrix}, [],
-                   population_n=n, not_null=refs)
+                   population_n=n, not_null=refs, population_units=units)
 
 
 def _too_few_df(refs, n, rules: DisclosureRules) -> Release:

@@ -27,8 +27,8 @@ def count(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release:
     source, params = plan.filtered()
     n, units = con.execute(f"SELECT count(*), {_units(plan)} {source}", params).fetchone()
     if disclosure.small_count(units, rules):
-        return Release({"n": None}, ["n"], population_n=n)
-    return Release({"n": disclosure.round_count(int(n), rules)}, [], population_n=n)
+        return Release({"n": None}, ["n"], population_n=n, population_units=units)
+    return Release({"n": disclosure.round_count(int(n), rules)}, [], population_n=n, population_units=units)
 
 
 def _units(plan: Plan) -> str:
@@ -166,7 +166,8 @@ def crosstab(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Release
     margins = (row_units if columns else None, column_units if rows else None, total_units)
     table = _suppress_counts(counts, cell_units, margins, rules)
     result, suppressed = _count_result(grid, table, rules)
-    return Release(result, suppressed, population_n=int(counts.sum()), not_null=dims)
+    return Release(result, suppressed, population_n=int(counts.sum()), not_null=dims,
+                   population_units=int(total_units))
 
 
 def _suppress_counts(counts: np.ndarray, units: np.ndarray, margin_units, rules: DisclosureRules) -> SuppressedTable:
@@ -308,7 +309,8 @@ def histogram(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Releas
     edges = _edges(query.bins, low, high)
     if edges is None or disclosure.small_count(units, rules) or (units == 0):
         return Release({"column": query.column, "edges": None, "counts": None, "total": None if units else 0},
-                       ["edges", "counts", "total"] if units else [], population_n=n, not_null=[query.column])
+                       ["edges", "counts", "total"] if units else [], population_n=n, not_null=[query.column],
+                       population_units=units)
     inner = edges[1:-1]
     bin_sql = " + ".join(f"(CASE WHEN {column.sql} >= ? THEN 1 ELSE 0 END)" for _ in inner) or "0"
     in_range = f"{column.sql} BETWEEN ? AND ?"
@@ -332,7 +334,7 @@ def histogram(plan: Plan, con, query: QueryIn, rules: DisclosureRules) -> Releas
     if table.total_masked:
         suppressed.append("total")
     return Release({"column": query.column, "edges": [plain(e) for e in edges], "counts": out, "total": total},
-                   suppressed, population_n=n, not_null=[query.column])
+                   suppressed, population_n=n, not_null=[query.column], population_units=units)
 
 
 def _edges(bins, low, high) -> list[float] | None:
