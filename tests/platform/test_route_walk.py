@@ -16,6 +16,8 @@ PUBLIC_ROUTES = {
     ("GET", "/healthz"),
     ("GET", "/login"), ("POST", "/login"),
     ("GET", "/register"), ("POST", "/register"),
+    # The link in the registration e-mail: the account is not active (cannot log in) until it is followed.
+    ("GET", "/register/confirm/{token}"), ("POST", "/register/confirm/{token}"),
     ("GET", "/invitations/{secret}"), ("POST", "/invitations/{secret}"),
     # The transparency ledger is public by design: anyone may check entries, proofs and checkpoints.
     ("GET", "/ledger"), ("GET", "/api/v1/ledger"), ("GET", "/api/v1/ledger/checkpoint"),

@@ -21,6 +21,7 @@ from yizhi.access import dataset_settings, extracts, grant_service, notify, regi
 from yizhi.access import permissions as _rules  # noqa: F401  (registers the permission rules)
 from yizhi.access import request_service as requests
 from yizhi.access.grants import grant_state_now
+from yizhi.access.settings import get_access_settings
 from yizhi.access.schemas import (
     AmendIn,
     ClosureIn,
@@ -37,8 +38,10 @@ from yizhi.access.views_common import request_public
 from yizhi.accounts.permissions import authorize
 from yizhi.errors import N_, ValidationFailed
 from yizhi.web.deps import CurrentPerson, DbSession, public
+from yizhi.web.forms import FormBody
 
 router = APIRouter(prefix="/api/v1/access", tags=["access"])
+ETHICS_BODY_BYTES = get_access_settings().max_ethics_bytes + 64 * 1024
 
 
 # ----- requests ------------------------------------------------------------------------------------
@@ -77,13 +80,12 @@ def update_request(request_id: int, body: RequestIn, db: DbSession, person: Curr
     return {"id": request.id, "state": request.state.value}
 
 
-@router.post("/requests/{request_id}/ethics")
-async def upload_ethics(request_id: int, http: Request, db: DbSession, person: CurrentPerson) -> dict:
+@router.post("/requests/{request_id}/ethics", max_body_size=ETHICS_BODY_BYTES)
+def upload_ethics(request_id: int, http: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> dict:
     """Multipart form with ``file``: the ethics approval (PDF, PNG or JPEG). The request is looked up
     (and the permission checked) before the upload is read."""
     request = requests.get_request(db, person, request_id)
     authorize(person, "access.request.edit", request)
-    form = await http.form()
     upload = form.get("file")
     if not isinstance(upload, StarletteUpload):
         raise ValidationFailed(N_("send the ethics approval as the multipart field file"), field="file")

@@ -19,6 +19,7 @@ from yizhi.accounts.permissions import authorize, can
 from yizhi.catalog.models import Dataset, DatasetVersion, VersionState
 from yizhi.errors import N_, Conflict, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import render, translator
 
@@ -49,9 +50,8 @@ def grant_page(grant_id: int, request: Request, db: DbSession, person: CurrentPe
             "extract": can(person, "access.grant.extract", grant) and grant_state_now(grant) == "active"}})
 
 
-async def _grant_act(request: Request, db, person, grant_id: int, fn, message: str) -> Response:
+def _grant_act(form, request: Request, db, person, grant_id: int, fn, message: str) -> Response:
     grant = grant_service.grant_for(db, person, grant_id)
-    form = await request.form()
     url = f"/access/grants/{grant_id}"
     try:
         fn(grant, form)
@@ -72,20 +72,20 @@ def _reason(form) -> str:
 
 
 @router.post("/access/grants/{grant_id:int}/suspend")
-async def suspend(grant_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _grant_act(request, db, person, grant_id,
+def suspend(grant_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _grant_act(form, request, db, person, grant_id,
                             lambda g, f: grant_service.suspend(db, person, g, _reason(f)), N_("Grant suspended."))
 
 
 @router.post("/access/grants/{grant_id:int}/reinstate")
-async def reinstate(grant_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _grant_act(request, db, person, grant_id,
+def reinstate(grant_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _grant_act(form, request, db, person, grant_id,
                             lambda g, f: grant_service.reinstate(db, person, g, _reason(f)), N_("Grant reinstated."))
 
 
 @router.post("/access/grants/{grant_id:int}/revoke")
-async def revoke(grant_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _grant_act(request, db, person, grant_id,
+def revoke(grant_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _grant_act(form, request, db, person, grant_id,
                             lambda g, f: grant_service.revoke(db, person, g, _reason(f)), N_("Grant revoked."))
 
 
@@ -105,8 +105,8 @@ def closure_from_form(form) -> ClosureIn:
 
 
 @router.post("/access/grants/{grant_id:int}/close")
-async def close(grant_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _grant_act(request, db, person, grant_id,
+def close(grant_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _grant_act(form, request, db, person, grant_id,
                             lambda g, f: grant_service.close(db, person, g, closure_from_form(f)),
                             N_("Grant closed. Thank you for the closure report."))
 
@@ -126,9 +126,8 @@ def admin_grant_page(request: Request, db: DbSession, person: CurrentPerson) -> 
 
 
 @router.post("/access/grants/new")
-async def admin_grant(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def admin_grant(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     authorize(person, "access.admin_grant", None)
-    form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
     try:
         org = db.scalar(select(Organization).where(Organization.slug == values.get("org", "")))

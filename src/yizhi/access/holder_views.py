@@ -21,6 +21,7 @@ from yizhi.accounts.permissions import acting_role, authorize, can, is_platform_
 from yizhi.catalog.models import Dataset
 from yizhi.errors import N_, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import render, translator
 
@@ -80,10 +81,9 @@ def settings_from_form(form) -> SettingsIn:
 
 
 @router.post("/access/datasets/{slug}/settings")
-async def save_settings(slug: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def save_settings(slug: str, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     dataset = dataset_settings.get_dataset(db, slug)
     authorize(person, "access.settings.edit", dataset)
-    form = await request.form()
     try:
         dataset_settings.save_settings(db, person, dataset, settings_from_form(form))
     except ValidationError as exc:
@@ -117,10 +117,9 @@ def feedback_page(request: Request, db: DbSession, person: CurrentPerson, org: s
 
 
 @router.post("/access/issues/{issue_id:int}")
-async def update_issue(issue_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def update_issue(issue_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     issue = grant_service.get_issue(db, person, issue_id)
     url = f"/access/feedback?org={issue.version.dataset.organization.slug}"
-    form = await request.form()
     try:
         data = IssueUpdate(state=form.get("state", ""), response=str(form.get("response", "")).strip())
     except ValidationError:

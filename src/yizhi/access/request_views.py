@@ -16,21 +16,19 @@ from yizhi.access import review_service
 from yizhi.access.permissions import applying_orgs
 from yizhi.access.request_models import PURPOSES, RequestState
 from yizhi.access.schemas import AmendIn, DecideIn, MessageIn, PrescreenIn, RecommendIn, RequestIn
+from yizhi.access.api import ETHICS_BODY_BYTES
 from yizhi.access.views_common import people_by_id
 from yizhi.accounts.permissions import authorize, can
 from yizhi.catalog.models import Dataset, DatasetVersion, VersionState
 from yizhi.errors import N_, Conflict, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
 TEXT_FIELDS = ("title", "purpose", "kind", "mode", "lay_summary", "legal_basis", "ethics_reference", "funding",
                "outputs", "series_reason", "org")
-
-
-async def _form(request: Request):
-    return await request.form()
 
 
 def _fail_back(db, request: Request, url: str, exc: YizhiError) -> Response:
@@ -136,8 +134,7 @@ def _request_in(values: dict) -> RequestIn:
     return RequestIn.model_validate(body)
 
 
-async def _save(request: Request, db, person, editing=None) -> Response:
-    form = await _form(request)
+def _save(form, request: Request, db, person, editing=None) -> Response:
     values = _values_from(form)
     try:
         data = _request_in(values)
@@ -159,11 +156,11 @@ async def _save(request: Request, db, person, editing=None) -> Response:
     return redirect_with_flash(f"/access/requests/{saved.id}", translator(request)(N_("Draft saved.")))
 
 
-@router.post("/access/requests/new")
-async def create_request(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+@router.post("/access/requests/new", max_body_size=ETHICS_BODY_BYTES)
+def create_request(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     orgs = applying_orgs(person)
     authorize(person, "access.request.create", orgs[0] if orgs else None)
-    return await _save(request, db, person)
+    return _save(form, request, db, person)
 
 
 @router.get("/access/requests/{request_id:int}/edit", response_class=HTMLResponse)
@@ -181,11 +178,11 @@ def edit_request_page(request_id: int, request: Request, db: DbSession, person: 
     return _form_page(request, db, person, [d.version.ref for d in found.datasets], values, [], editing=found)
 
 
-@router.post("/access/requests/{request_id:int}/edit")
-async def edit_request(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+@router.post("/access/requests/{request_id:int}/edit", max_body_size=ETHICS_BODY_BYTES)
+def edit_request(request_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     found = requests.get_request(db, person, request_id)
     authorize(person, "access.request.edit", found)
-    return await _save(request, db, person, editing=found)
+    return _save(form, request, db, person, editing=found)
 
 
 # ----- the request page ----------------------------------------------------------------------------
@@ -228,9 +225,8 @@ def _done(request: Request, request_id: int, message: str) -> Response:
     return redirect_with_flash(f"/access/requests/{request_id}", translator(request)(message))
 
 
-async def _act(request: Request, db, person, request_id: int, action, message: str) -> Response:
+def _act(form, request: Request, db, person, request_id: int, action, message: str) -> Response:
     found = requests.get_request(db, person, request_id)
-    form = await _form(request)
     fields = {k: v for k, v in form.items() if k != "csrf_token"}
     try:
         target = action(found, fields)
@@ -245,62 +241,62 @@ async def _act(request: Request, db, person, request_id: int, action, message: s
 
 
 @router.post("/access/requests/{request_id:int}/submit")
-async def submit(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _act(request, db, person, request_id, lambda r, f: requests.submit(db, person, r),
+def submit(request_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _act(form, request, db, person, request_id, lambda r, f: requests.submit(db, person, r),
                       N_("Request submitted."))
 
 
 @router.post("/access/requests/{request_id:int}/withdraw")
-async def withdraw(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _act(request, db, person, request_id,
+def withdraw(request_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _act(form, request, db, person, request_id,
                       lambda r, f: requests.withdraw(db, person, r, str(f.get("comment", ""))[:2000]),
                       N_("Request withdrawn."))
 
 
 @router.post("/access/requests/{request_id:int}/start-prescreen")
-async def start_prescreen(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _act(request, db, person, request_id, lambda r, f: review_service.start_prescreen(db, person, r),
+def start_prescreen(request_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _act(form, request, db, person, request_id, lambda r, f: review_service.start_prescreen(db, person, r),
                       N_("Prescreening started."))
 
 
 @router.post("/access/requests/{request_id:int}/prescreen")
-async def prescreen(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _act(request, db, person, request_id,
+def prescreen(request_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _act(form, request, db, person, request_id,
                       lambda r, f: review_service.prescreen(db, person, r, PrescreenIn.model_validate(f)),
                       N_("Prescreen recorded."))
 
 
 @router.post("/access/requests/{request_id:int}/steps/{step:int}/recommend")
-async def recommend(request_id: int, step: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def recommend(request_id: int, step: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     def act(found, fields):
         data = RecommendIn(approve=fields.get("approve") == "yes", comment=str(fields.get("comment", "")).strip())
         review_service.recommend(db, person, found, step, data)
 
-    return await _act(request, db, person, request_id, act, N_("Recommendation recorded."))
+    return _act(form, request, db, person, request_id, act, N_("Recommendation recorded."))
 
 
 @router.post("/access/requests/{request_id:int}/decide")
-async def decide(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _act(request, db, person, request_id,
+def decide(request_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _act(form, request, db, person, request_id,
                       lambda r, f: review_service.decide(db, person, r, DecideIn.model_validate(f)) and None,
                       N_("Decision recorded."))
 
 
 @router.post("/access/requests/{request_id:int}/amend")
-async def amend(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def amend(request_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     def act(found, fields):
         days = str(fields.get("duration_days") or "").strip()
         data = AmendIn(change=fields.get("change", ""), reason=str(fields.get("reason", "")).strip(),
                        duration_days=int(days) if days.isdigit() else None)
         return requests.amend(db, person, found, data)
 
-    return await _act(request, db, person, request_id, act, N_("New version created as a draft."))
+    return _act(form, request, db, person, request_id, act, N_("New version created as a draft."))
 
 
 @router.post("/access/requests/{request_id:int}/messages")
-async def message(request_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def message(request_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     def act(found, fields):
         data = MessageIn(body=str(fields.get("body", "")).strip(), private=fields.get("private") == "yes")
         requests.post_message(db, person, found, data.body, private=data.private)
 
-    return await _act(request, db, person, request_id, act, N_("Message saved."))
+    return _act(form, request, db, person, request_id, act, N_("Message saved."))

@@ -19,6 +19,7 @@ from yizhi.annotation.api import NO_STORE, visible_project
 from yizhi.annotation.models import AssignmentState, Project, ProjectKind
 from yizhi.errors import N_, NotFound, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import NavItem, render, translator
 
@@ -94,8 +95,7 @@ def work_page(slug: str, assignment_id: int, request: Request, db: DbSession, pe
 
 
 @router.post("/annotation/projects/{slug}/work/{assignment_id:int}")
-async def work_submit(slug: str, assignment_id: int, request: Request, db: DbSession, person: CurrentPerson):
-    form = await request.form()
+def work_submit(slug: str, assignment_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody):
     project = visible_project(db, person, slug, "annotation.annotate")
     back = f"/annotation/projects/{slug}/work/{assignment_id}"
     try:
@@ -130,8 +130,7 @@ def review_page(slug: str, request: Request, db: DbSession, person: CurrentPerso
 
 
 @router.post("/annotation/projects/{slug}/review/{assignment_id:int}")
-async def review_submit(slug: str, assignment_id: int, request: Request, db: DbSession, person: CurrentPerson):
-    form = await request.form()
+def review_submit(slug: str, assignment_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody):
     project = visible_project(db, person, slug, "annotation.review")
     back = f"/annotation/projects/{slug}/review"
     try:
@@ -155,8 +154,7 @@ def adjudicate_page(slug: str, request: Request, db: DbSession, person: CurrentP
 
 
 @router.post("/annotation/projects/{slug}/adjudicate/{key}")
-async def adjudicate_submit(slug: str, key: str, request: Request, db: DbSession, person: CurrentPerson):
-    form = await request.form()
+def adjudicate_submit(slug: str, key: str, request: Request, db: DbSession, person: CurrentPerson, form: FormBody):
     project = visible_project(db, person, slug, "annotation.review")
     back = f"/annotation/projects/{slug}/adjudicate"
     choose = form.get("choose")
@@ -195,8 +193,7 @@ def agreement_page(slug: str, request: Request, db: DbSession, person: CurrentPe
 
 
 @router.post("/annotation/projects/{slug}/export")
-async def export_submit(slug: str, request: Request, db: DbSession, person: CurrentPerson):
-    form = await request.form()
+def export_submit(slug: str, request: Request, db: DbSession, person: CurrentPerson, form: FormBody):
     project = visible_project(db, person, slug, "annotation.project.manage")
     try:
         version = export.export_version(db, project, dataset_slug=str(form.get("dataset") or "") or None, actor=person)
@@ -225,8 +222,9 @@ def dashboard_cards(request, db, person) -> list[dict]:
             if can(person, "annotation.annotate", p)]
     if not mine:
         return []
-    return [{"key": "annotation", "title": "Annotation",
-             "text": "Items are waiting for you in your annotation projects.",
-             "link": "/annotation", "action": "Open", "order": 65, "primary": True}]
+    _ = translator(request)
+    return [{"key": "annotation", "title": _("Annotation"),
+             "text": _("Items are waiting for you in your annotation projects."),
+             "link": "/annotation", "action": _("Open"), "order": 65, "primary": True}]
 
 

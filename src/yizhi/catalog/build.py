@@ -170,7 +170,8 @@ def error_message(stored: str | None, gettext=None) -> str:
         return ""
     try:
         data = json.loads(stored)
-        error = YizhiError(data["template"], params=data.get("params") or {})
+        template, params = data["template"], data.get("params") or {}
+        error = YizhiError(template, params=params)
     except (ValueError, KeyError, TypeError):
         return stored
     return error.localized(gettext) if gettext else error.message

@@ -131,7 +131,7 @@ def _run_to_end(version_id: int, job_id: int) -> None:
     from yizhi.catalog.build import error_message
     from yizhi.catalog.models import DatasetVersion, VersionState
     from yizhi.db import session_scope, utcnow
-    from yizhi.errors import ValidationFailed
+    from yizhi.errors import N_, ValidationFailed
     from yizhi.jobs.models import Job, JobState
     from yizhi.jobs.service import run_job
 
@@ -147,7 +147,7 @@ def _run_to_end(version_id: int, job_id: int) -> None:
         with session_scope() as session:
             version = session.get(DatasetVersion, version_id)
             if version.state == VersionState.failed:
-                raise ValidationFailed(error_message(version.error) or "the build failed")
+                raise ValidationFailed(error_message(version.error) or N_("the build failed"))
             if version.state != VersionState.building:
                 return
 

@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 from yizhi import ledger
 from yizhi.catalog import croissant, dcat, disclosure, manifest, store
 from yizhi.catalog.models import DatasetVersion, VersionState
-from yizhi.config import get_settings
+from yizhi.web.links import base_url
 from yizhi.errors import N_, Conflict, ValidationFailed
 
 EXPORTABLE = (VersionState.ready, VersionState.published, VersionState.withdrawn)
 
 
 def version_url(version: DatasetVersion) -> str:
-    return f"{get_settings().base_url.rstrip('/')}/catalog/{version.dataset.slug}/{version.number}"
+    return f"{base_url()}/catalog/{version.dataset.slug}/{version.number}"
 
 
 def files_of(version: DatasetVersion) -> list[dict]:
@@ -40,7 +40,7 @@ def describe(version: DatasetVersion, *, public: bool = False) -> dict:
         "card": disclosure.public_card(card) if public else card, "stats": version.stats or {},
         "tables": version.tables or {}, "files": files_of(version),
         "published_at": version.published_at.isoformat() if version.published_at else None,
-        "namespace": f"{get_settings().base_url.rstrip('/')}/ns/catalog#",
+        "namespace": f"{base_url()}/ns/catalog#",
     }
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import tempfile
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -51,16 +53,14 @@ def status(upload_id: str, db: DbSession, person: CurrentPerson) -> UploadPublic
     return upload_out(upload)
 
 
-@router.put("/{upload_id}")
-async def put_chunk(upload_id: str, request: Request, db: DbSession, person: CurrentPerson) -> UploadPublic:
-    upload = await run_in_threadpool(uploads.get_upload, db, upload_id)
-    authorize(person, "catalog.raw", upload)
+async def _received_chunk(request: Request):
+    """The chunk, spooled (bounded) before anything is appended. Read here, in an async dependency
+    without a database session, so that the route stays a plain ``def`` whose database work runs in
+    the thread pool; the person is resolved before it, so anonymous bodies are never read."""
     declared = request.headers.get("content-length")
     limit = uploads.max_chunk_bytes()
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(N_("a chunk may carry at most %(max)d bytes"), params={"max": limit})
-    start_at, _end, total = uploads.parse_content_range(request.headers.get("content-range"),
-                                                        int(declared) if declared and declared.isdigit() else None)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         size = 0
         try:
@@ -72,10 +72,22 @@ async def put_chunk(upload_id: str, request: Request, db: DbSession, person: Cur
         except ClientDisconnect:
             raise ValidationFailed(N_("the connection dropped before the chunk was complete; ask for the offset "
                                       "and send it again"), field="body") from None
-        # the body must be exactly the range it claims
-        uploads.parse_content_range(request.headers.get("content-range"), size)
         spool.seek(0)
-        await run_in_threadpool(_write, db, upload, start_at, total, spool)
+        yield spool, size
+
+
+ReceivedChunk = Annotated[tuple, Depends(_received_chunk)]
+
+
+# the dependency enforces the configured chunk limit; the route admits the setting's upper bound
+@router.put("/{upload_id}", max_body_size=1024 * 1024**2 + 64 * 1024)
+def put_chunk(upload_id: str, request: Request, db: DbSession, person: CurrentPerson, chunk: ReceivedChunk) -> UploadPublic:
+    upload = uploads.get_upload(db, upload_id)
+    authorize(person, "catalog.raw", upload)
+    spool, size = chunk
+    # checked after the upload is found and the person may write to it: strangers learn nothing
+    start_at, _end, total = uploads.parse_content_range(request.headers.get("content-range"), size)
+    _write(db, upload, start_at, total, spool)
     return upload_out(upload)
 
 

@@ -18,6 +18,7 @@ from yizhi.catalog.models import VersionState
 from yizhi.errors import N_, YizhiError
 from yizhi.jobs.models import Job
 from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import render, translator
 
@@ -101,9 +102,8 @@ def version_status(request: Request, slug: str, number: int, db: DbSession, pers
 
 
 @router.post("/datasets/{slug}/{number:int}/card", response_class=HTMLResponse)
-async def update_card(request: Request, slug: str, number: int, db: DbSession, person: CurrentPerson) -> Response:
+def update_card(request: Request, slug: str, number: int, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     version = _version(db, person, slug, number, "catalog.edit_card")
-    form = await request.form()
     editable = [f for f in cards.CARD_FIELDS + cards.TEMPLATE_FIELDS if not f.auto or f.key in (
         "number_of_records", "number_of_unique_individuals", "min_typical_age", "max_typical_age", "temporal_coverage")]
     update = {f.key: str(form.get(f.key) or "") for f in editable if f.key in form and f.key != "publisher"}

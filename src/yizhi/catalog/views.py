@@ -15,9 +15,11 @@ from yizhi.catalog import cards, disclosure, search, service, uploads, versions
 from yizhi.catalog import permissions as rules
 from yizhi.catalog.messages import ACCESS, FACET_LABELS
 from yizhi.catalog.models import VersionState
+from yizhi.catalog.settings import catalog_settings
 from yizhi.catalog.version_views import router as version_router
 from yizhi.errors import N_, NotFound, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession, OptionalPerson, public
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import NavItem, render, translator
 
@@ -94,8 +96,7 @@ def new_dataset_page(request: Request, db: DbSession, person: CurrentPerson) -> 
 
 
 @router.post("/datasets/new", response_class=HTMLResponse)
-async def create_dataset(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    form = await request.form()
+def create_dataset(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     values = {k: str(form.get(k) or "") for k in ("org", "slug", "title", "template", "description")}
     orgs = rules.holder_orgs(person)
     try:
@@ -132,9 +133,8 @@ def dataset_page(request: Request, slug: str, db: DbSession, person: CurrentPers
 
 
 @router.post("/datasets/{slug}/settings", response_class=HTMLResponse)
-async def dataset_settings(request: Request, slug: str, db: DbSession, person: CurrentPerson) -> Response:
+def dataset_settings(request: Request, slug: str, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     dataset = service.get_dataset(db, slug)
-    form = await request.form()
     service.update_dataset(db, person, dataset, title=str(form.get("title") or dataset.title),
                            description=str(form.get("description") or ""),
                            allow_extracts=form.get("allow_extracts") == "on",
@@ -143,12 +143,12 @@ async def dataset_settings(request: Request, slug: str, db: DbSession, person: C
     return redirect_with_flash(f"/datasets/{slug}", N_("Settings saved."))
 
 
-@router.post("/datasets/{slug}/ingest", response_class=HTMLResponse)
-async def start_ingest(request: Request, slug: str, db: DbSession, person: CurrentPerson) -> Response:
+@router.post("/datasets/{slug}/ingest", response_class=HTMLResponse,
+             max_body_size=int(catalog_settings().upload_max_gb * 1024**3) + 64 * 1024)
+def start_ingest(request: Request, slug: str, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     """Build a new version from uploads made on the page (resumable) and/or files in this form."""
     dataset = service.get_dataset(db, slug)
     authorize(person, "catalog.ingest", dataset)
-    form = await request.form()
     try:
         chosen = uploads.stored_uploads(db, dataset.organization_id,
                                         [str(v) for v in form.getlist("upload") if str(v).strip()])

@@ -16,7 +16,10 @@ from yizhi.evaluation.leaderboard import leaderboard
 from yizhi.evaluation.models import Competition, Phase, SubmissionState
 from yizhi.evaluation.settings import get_evaluation_settings
 from yizhi.web.deps import CurrentPerson, DbSession, public
+from yizhi.web.forms import FormBody
 
+# the form carries the model and the parity bundle; each is checked against its own limit when read
+SUBMISSION_BODY_BYTES = (get_evaluation_settings().max_model_mb + get_evaluation_settings().max_parity_mb) * 1024**2 + 64 * 1024
 router = APIRouter(prefix="/api/v1/evaluation", tags=["evaluation"])
 
 
@@ -72,20 +75,20 @@ def get_benchmark(slug: str, db: DbSession, person: CurrentPerson) -> dict:
     return _benchmark_out(benchmark)
 
 
-async def _read_upload(upload: UploadFile, limit_mb: int, what: str) -> bytes:
-    data = await upload.read(limit_mb * 1024 * 1024 + 1)
+def _read_upload(upload: UploadFile, limit_mb: int, what: str) -> bytes:
+    # the form parser already spooled the file to disk; reading it here is plain file I/O in the thread pool
+    data = upload.file.read(limit_mb * 1024 * 1024 + 1)
     if len(data) > limit_mb * 1024 * 1024:
         raise PayloadTooLarge(N_("the %(what)s is larger than %(mb)s MiB"), params={"what": what, "mb": limit_mb})
     return data
 
 
-@router.post("/benchmarks/{slug}/submissions", status_code=202)
-async def submit(slug: str, request: Request, db: DbSession, person: CurrentPerson):
+@router.post("/benchmarks/{slug}/submissions", status_code=202, max_body_size=SUBMISSION_BODY_BYTES)
+def submit(slug: str, request: Request, db: DbSession, person: CurrentPerson, form: FormBody):
     """Multipart: ``model`` (file), ``org``, optional ``parity`` (file) and ``phase_id``. The form is read
     after the benchmark is found and visible, so an unknown benchmark answers 404 whatever the body."""
     benchmark = service.get_benchmark(db, slug)
     authorize(person, "evaluation.benchmark.view", benchmark)
-    form = await request.form()
     model, parity, org = form.get("model"), form.get("parity"), form.get("org")
     if not isinstance(org, str) or not isinstance(model, StarletteUpload):
         raise ValidationFailed(N_("send the model as a file field 'model' and the organisation as 'org'"),
@@ -93,8 +96,8 @@ async def submit(slug: str, request: Request, db: DbSession, person: CurrentPers
     organization = service.org_by_slug(db, org)
     authorize(person, "evaluation.submit", organization)
     settings = get_evaluation_settings()
-    model_bytes = await _read_upload(model, settings.max_model_mb, "model")
-    parity_bytes = await _read_upload(parity, settings.max_parity_mb, "parity bundle") \
+    model_bytes = _read_upload(model, settings.max_model_mb, "model")
+    parity_bytes = _read_upload(parity, settings.max_parity_mb, "parity bundle") \
         if isinstance(parity, StarletteUpload) else None
     phase = form.get("phase_id")
     submission = service.submit(db, benchmark=benchmark, org=organization, model=model_bytes, parity=parity_bytes,

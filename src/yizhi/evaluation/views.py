@@ -13,11 +13,12 @@ from yizhi.errors import N_, NotFound, YizhiError
 from yizhi.evaluation import permissions as _rules  # noqa: F401
 from yizhi.evaluation import render as report_render
 from yizhi.evaluation import lifecycle, service
-from yizhi.evaluation.api import _phase, _read_upload
+from yizhi.evaluation.api import SUBMISSION_BODY_BYTES, _phase, _read_upload
 from yizhi.evaluation.leaderboard import leaderboard
 from yizhi.evaluation.models import Benchmark, Competition, SubmissionState
 from yizhi.evaluation.settings import get_evaluation_settings
 from yizhi.web.deps import CurrentPerson, DbSession, OptionalPerson, public
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import NavItem, render, translator
 
@@ -49,11 +50,10 @@ def submit_page(slug: str, request: Request, db: DbSession, person: CurrentPerso
     return render(request, "evaluation/submit.html", {"benchmark": benchmark, "orgs": service.submitter_orgs(person)})
 
 
-@router.post("/evaluation/benchmarks/{slug}/submit")
-async def submit_form(slug: str, request: Request, db: DbSession, person: CurrentPerson):
+@router.post("/evaluation/benchmarks/{slug}/submit", max_body_size=SUBMISSION_BODY_BYTES)
+def submit_form(slug: str, request: Request, db: DbSession, person: CurrentPerson, form: FormBody):
     benchmark = service.get_benchmark(db, slug)
     authorize(person, "evaluation.benchmark.view", benchmark)
-    form = await request.form()
     model, parity, org = form.get("model"), form.get("parity"), form.get("org")
     back = f"/evaluation/benchmarks/{slug}/submit"
     if not isinstance(org, str) or not isinstance(model, StarletteUpload):
@@ -62,8 +62,8 @@ async def submit_form(slug: str, request: Request, db: DbSession, person: Curren
     authorize(person, "evaluation.submit", organization)
     settings = get_evaluation_settings()
     try:
-        model_bytes = await _read_upload(model, settings.max_model_mb, "model")
-        parity_bytes = await _read_upload(parity, settings.max_parity_mb, "parity bundle") \
+        model_bytes = _read_upload(model, settings.max_model_mb, "model")
+        parity_bytes = _read_upload(parity, settings.max_parity_mb, "parity bundle") \
             if isinstance(parity, StarletteUpload) and parity.filename else None
         submission = service.submit(db, benchmark=benchmark, org=organization, model=model_bytes, parity=parity_bytes,
                                     actor=person)
@@ -146,6 +146,7 @@ def competition_page(slug: str, request: Request, db: DbSession, person: Optiona
 def dashboard_cards(request, db, person) -> list[dict]:
     if person is None or not can(person, "evaluation.submit", next(iter(service.submitter_orgs(person)), None)):
         return []
-    return [{"key": "evaluation", "title": "Evaluation center",
-             "text": "Submit an ONNX model to a benchmark and get a signed, multidimensional report.",
-             "link": "/evaluation", "action": "Open", "order": 60, "primary": False}]
+    _ = translator(request)
+    return [{"key": "evaluation", "title": _("Evaluation center"),
+             "text": _("Submit an ONNX model to a benchmark and get a signed, multidimensional report."),
+             "link": "/evaluation", "action": _("Open"), "order": 60, "primary": False}]

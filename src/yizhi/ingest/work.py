@@ -41,4 +41,5 @@ def _dispatch(item: dict) -> dict:
 def raise_fatal(result: dict) -> None:
     fatal = result.get("fatal")
     if fatal:
-        raise ValidationFailed(fatal["template"], params=fatal["params"], field=fatal["field"])
+        template, params, field = fatal["template"], fatal["params"], fatal["field"]
+        raise ValidationFailed(template, params=params, field=field)

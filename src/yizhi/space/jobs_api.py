@@ -47,7 +47,7 @@ def _visible_job(db, person, job_id: int):
     return job
 
 
-@router.post("/jobs", status_code=201)
+@router.post("/jobs", status_code=201, max_body_size=SandboxSettings().project_max + 64 * 1024)
 def submit_job(request: Request, db: DbSession, person: CurrentPerson,
                grant: Annotated[int, Form(description="The grant the job runs under.")],
                project: Annotated[UploadFile, File(description="The project folder as a zip.")],

@@ -48,7 +48,7 @@ def _facts(db, job) -> dict:
     return {"queue_state": facts["queue_state"], "progress": facts["progress"], "note": facts["note"]}
 
 
-@router.post("/space/jobs")
+@router.post("/space/jobs", max_body_size=SandboxSettings().project_max + 64 * 1024)
 def submit_page(request: Request, db: DbSession, person: CurrentPerson,
                 grant: Annotated[int, Form()], project: Annotated[UploadFile, File()],
                 dummy: Annotated[bool, Form()] = False) -> Response:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import math
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
 from yizhi.access import grants
@@ -35,13 +37,17 @@ def api_gettext(request: Request):
     return lambda text: i18n.gettext(locale, text)
 
 
-async def _json_body(request: Request, max_bytes: int):
+async def _raw_body(request: Request, max_bytes: int) -> bytes:
     raw = b""
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > max_bytes:
             raise PayloadTooLarge(N_("the request is larger than %(max)s bytes"), params={"max": max_bytes},
                                   field="body")
+    return raw
+
+
+def _json_body(raw: bytes):
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
     except RecursionError:
@@ -49,6 +55,21 @@ async def _json_body(request: Request, max_bytes: int):
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed(N_("the request is not valid JSON: %(detail)s"), params={"detail": str(exc)[:200]},
                                field="body") from None
+
+
+async def _query_body(request: Request):
+    return await _raw_body(request, get_query_settings().query_max_body)
+
+
+async def _rules_body(request: Request):
+    return await _raw_body(request, 4096)
+
+
+# Read (bounded) in async dependencies without a database session so that the routes stay plain ``def``
+# and their database work runs in the thread pool; declared after the person, so authentication comes
+# first, and parsed in the route after the permission check, so strangers learn nothing from errors.
+QueryBody = Annotated[Any, Depends(_query_body)]
+RulesBody = Annotated[Any, Depends(_rules_body)]
 
 
 def _no_constants(name: str):
@@ -78,10 +99,9 @@ def parse_envelope(body) -> tuple[int, dict, bool, float | None]:
 
 
 @router.post("/query")
-async def post_query(request: Request, db: DbSession, person: CurrentPerson) -> dict:
+def post_query(request: Request, db: DbSession, person: CurrentPerson, body: QueryBody) -> dict:
     """Run a query: ``{"grant": ID, "query": {...}, "dp": false, "epsilon": null}`` → the released JSON."""
-    body = await _json_body(request, get_query_settings().query_max_body)
-    grant_id, raw_query, dp_mode, epsilon = parse_envelope(body)
+    grant_id, raw_query, dp_mode, epsilon = parse_envelope(_json_body(body))
     query = parse_query(raw_query)
     client = getattr(request.state, "auth", "session")
     released = run_query(db, person, grant_id, query, dp_mode=dp_mode, epsilon=epsilon, client=client)
@@ -122,10 +142,10 @@ def get_rules(slug: str, db: DbSession, person: CurrentPerson) -> dict:
 
 
 @router.put("/datasets/{slug}/rules")
-async def put_rules(slug: str, request: Request, db: DbSession, person: CurrentPerson) -> dict:
+def put_rules(slug: str, request: Request, db: DbSession, person: CurrentPerson, body: RulesBody) -> dict:
     dataset = catalog.get_dataset(db, slug)
     authorize(person, "space.dataset_rules_edit", dataset)
-    rules = rules_service.parse_rules(await _json_body(request, 4096))
+    rules = rules_service.parse_rules(_json_body(body))
     rules_service.save(db, dataset, rules, person)
     db.commit()
     return {"dataset": dataset.slug, **rules_service.current(db, dataset)}

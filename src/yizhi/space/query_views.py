@@ -23,6 +23,7 @@ from yizhi.space.query_schemas import OPERATIONS, OPERATORS, parse_query
 from yizhi.space.query_service import run_query
 from yizhi.space.result_view import result_view
 from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import NavItem, render, translator
 
@@ -34,9 +35,10 @@ def dashboard_cards(request, db, person) -> list[dict]:
     usable = _usable_grants(db, person)
     if not usable:
         return []
-    return [{"key": "space-queries", "title": "Trusted data space",
-             "text": "Run disclosure-controlled analyses on the datasets your grants cover.",
-             "link": "/space", "action": "Open the data space", "order": 40, "primary": False}]
+    _ = translator(request)
+    return [{"key": "space-queries", "title": _("Trusted data space"),
+             "text": _("Run disclosure-controlled analyses on the datasets your grants cover."),
+             "link": "/space", "action": _("Open the data space"), "order": 40, "primary": False}]
 
 
 def _usable_grants(db, person) -> list[Grant]:
@@ -96,10 +98,9 @@ def _version_info(db, grant: Grant, entry) -> dict:
 
 
 @router.post("/space/grants/{grant_id}/query")
-async def grant_query_form(request: Request, grant_id: int, db: DbSession, person: CurrentPerson) -> Response:
+def grant_query_form(request: Request, grant_id: int, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     grant = grants.get_grant(db, grant_id)
     authorize(person, "space.grant_query", grant)
-    form = await request.form()
     gettext = translator(request)
     page = f"/space/grants/{grant.id}"
     try:
@@ -160,10 +161,9 @@ def dataset_page(request: Request, slug: str, db: DbSession, person: CurrentPers
 
 
 @router.post("/space/datasets/{slug}/rules")
-async def dataset_rules_form(request: Request, slug: str, db: DbSession, person: CurrentPerson) -> Response:
+def dataset_rules_form(request: Request, slug: str, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     dataset = catalog.get_dataset(db, slug)
     authorize(person, "space.dataset_rules_edit", dataset)
-    form = await request.form()
     gettext = translator(request)
     values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
     try:
