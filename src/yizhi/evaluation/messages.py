@@ -11,7 +11,4 @@ SHOWN_VALUES = (
     N_("model_refused"), N_("not_onnx"), N_("external_data"), N_("custom_domain"), N_("invalid_model"),
     N_("contract_mismatch"), N_("model_failed"), N_("timeout"), N_("memory_limit"), N_("run_failed"),
     N_("sandbox_unavailable"), N_("scoring_error"),
-    # robustness perturbations and the report's figures
-    N_("noise"), N_("missing"), N_("unit_shift"), N_("out_of_range"),
-    N_("roc"), N_("pr"), N_("reliability"), N_("decision_curve"), N_("subgroups"), N_("robustness"),
 )

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from yizhi.errors import N_
 from yizhi.evaluation import EVALUATOR_VERSION, binary_report, other_tasks
 from yizhi.evaluation.contract import LOWER_IS_BETTER, TaskContract
 from yizhi.evaluation.robustness import PERTURBATIONS, describe
@@ -19,25 +18,23 @@ from yizhi.evaluation.robustness import PERTURBATIONS, describe
 # Sections of the report and the guideline topics each answers (mapped by topic; TRIPOD+AI item
 # numbers only where the checklist's numbering is unambiguous).
 GUIDELINE_MAP = [
-    {"section": N_("1. intended use, I/O contract, test-set card"),
+    {"section": "1. intended use, I/O contract, test-set card",
      "nmpa_2022": "预期用途；测试集（来源、样本量、分布、参考标准）",
-     "tripod_ai": N_("3b target population; 5a data sources; 5b dates; 6a setting and centres; outcome and predictors")},
-    {"section": N_("2. discrimination"), "nmpa_2022": "算法性能评估（灵敏度、特异度、ROC/AUC 及置信区间）",
-     "tripod_ai": N_("model performance measures with confidence intervals")},
-    {"section": N_("3. calibration"), "nmpa_2022": "算法性能评估（校准）",
-     "tripod_ai": N_("calibration (plot, slope, intercept)")},
-    {"section": N_("4. clinical utility"), "nmpa_2022": "临床意义 / 临床评价",
-     "tripod_ai": N_("clinical utility (net benefit)")},
-    {"section": N_("5. subgroups and fairness"), "nmpa_2022": "泛化能力（亚组、不同中心）",
-     "tripod_ai": N_("3c health inequalities; fairness across groups")},
-    {"section": N_("6. robustness"), "nmpa_2022": "鲁棒性 / 压力测试（噪声、缺失、单位、越界输入）",
-     "tripod_ai": N_("data preparation; handling of missing data")},
-    {"section": N_("7. efficiency"), "nmpa_2022": "算法性能（运行时间、资源占用）",
-     "tripod_ai": N_("computational requirements of the model")},
-    {"section": N_("8. traceability"), "nmpa_2022": "可追溯性（算法与数据版本）；重复性",
-     "tripod_ai": N_("model specification; code and data availability")},
-    {"section": N_("9. verdict and limitations"), "nmpa_2022": "结论与局限",
-     "tripod_ai": N_("limitations; interpretation")},
+     "tripod_ai": "3b target population; 5a data sources; 5b dates; 6a setting and centres; outcome and predictors"},
+    {"section": "2. discrimination", "nmpa_2022": "算法性能评估（灵敏度、特异度、ROC/AUC 及置信区间）",
+     "tripod_ai": "model performance measures with confidence intervals"},
+    {"section": "3. calibration", "nmpa_2022": "算法性能评估（校准）",
+     "tripod_ai": "calibration (plot, slope, intercept)"},
+    {"section": "4. clinical utility", "nmpa_2022": "临床意义 / 临床评价", "tripod_ai": "clinical utility (net benefit)"},
+    {"section": "5. subgroups and fairness", "nmpa_2022": "泛化能力（亚组、不同中心）",
+     "tripod_ai": "3c health inequalities; fairness across groups"},
+    {"section": "6. robustness", "nmpa_2022": "鲁棒性 / 压力测试（噪声、缺失、单位、越界输入）",
+     "tripod_ai": "data preparation; handling of missing data"},
+    {"section": "7. efficiency", "nmpa_2022": "算法性能（运行时间、资源占用）",
+     "tripod_ai": "computational requirements of the model"},
+    {"section": "8. traceability", "nmpa_2022": "可追溯性（算法与数据版本）；重复性",
+     "tripod_ai": "model specification; code and data availability"},
+    {"section": "9. verdict and limitations", "nmpa_2022": "结论与局限", "tripod_ai": "limitations; interpretation"},
 ]
 
 
@@ -142,23 +139,17 @@ def _verdict(contract: TaskContract, metrics: dict) -> dict:
     return {"criteria": rows, "overall": overall}
 
 
-def _limitation_notes(s: ScoringInput) -> list[dict]:
-    """Each limitation as a translatable template and its values (pages show them in the reader's language)."""
+def _limitations(s: ScoringInput) -> list[str]:
     notes = [
-        {"template": N_("Performance is measured on one hidden test set; it may not transfer to other sites, "
-                        "devices or periods."), "params": {}},
-        {"template": N_("Robustness perturbations are synthetic and defined in advance; they do not cover every "
-                        "real shift."), "params": {}},
-        {"template": N_("Groups with fewer than %(min_cell)s cases are suppressed and not compared."),
-         "params": {"min_cell": s.min_cell}},
+        "Performance is measured on one hidden test set; it may not transfer to other sites, devices or periods.",
+        "Robustness perturbations are synthetic and defined in advance; they do not cover every real shift.",
+        f"Groups with fewer than {s.min_cell} cases are suppressed and not compared.",
     ]
     n = len(s.reference)
     if n < 500:
-        notes.append({"template": N_("The test set is small (n=%(n)s); confidence intervals are wide."),
-                      "params": {"n": n}})
+        notes.append(f"The test set is small (n={n}); confidence intervals are wide.")
     if s.contract.task == "binary_classification" and min(s.reference.sum(), n - s.reference.sum()) < 100:
-        notes.append({"template": N_("Fewer than 100 cases in one class: estimates at the threshold are imprecise."),
-                      "params": {}})
+        notes.append("Fewer than 100 cases in one class: estimates at the threshold are imprecise.")
     return notes
 
 
@@ -183,7 +174,6 @@ def build_report(s: ScoringInput) -> dict:
             return {"metrics": other_tasks.metrics_with_ci(c.task, s.reference[mask], s.scores[mask], s.seed,
                                                            min(c.bootstrap, 200),
                                                            None if s.time is None else s.time[mask])}
-    notes = _limitation_notes(s)
     report = {
         "task": c.task, "card": card(s), "metrics": metrics, **extra,
         "subgroups": subgroups(s, per_group),
@@ -194,8 +184,7 @@ def build_report(s: ScoringInput) -> dict:
         "traceability": {"evaluator_version": EVALUATOR_VERSION, "seeds": {"bootstrap": s.seed,
                          "perturbations": s.seed}, "bootstrap_replicates": c.bootstrap,
                          "rerun_bit_identical": s.stats.get("rerun_identical")},
-        "limitations": [note["template"] % note["params"] for note in notes],     # the signed English record
-        "limitation_notes": notes,
+        "limitations": _limitations(s),
         "guideline_map": GUIDELINE_MAP,
     }
     return report
