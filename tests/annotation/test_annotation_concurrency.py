@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from annotation_helpers import _org, make_project, person
-from conftest import make_member
+from annotation_team import make_member
 
 from yizhi.annotation import queue
 from yizhi.annotation.models import Assignment, AssignmentState, Item, ItemStatus
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _setup(db, cast, items: int, annotators: int, overlap: int):
-    from conftest import notes_table
+    from annotation_team import notes_table
 
     make_version(db, _org(db, "hospital"), "notes-many", {"notes": notes_table(items)})
     db.commit()

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from annotation_helpers import _org, person
-from conftest import make_member
+from annotation_team import make_member
 from sklearn.metrics import roc_auc_score
 
 from yizhi.accounts.models import Person

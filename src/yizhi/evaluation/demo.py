@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 FEATURES = ["npreg", "glu", "bp", "skin", "bmi", "ped", "age"]
 TASK = """task: binary_classification
 title: 2 型糖尿病风险（Pima） / Type 2 diabetes risk (Pima)
-intended_use: Flag adult women at high risk of type 2 diabetes for a confirmatory glucose test.
-population: Pima Indian women aged 21 or more, Arizona (MASS Pima.te).
-reference_standard: WHO criteria (2-hour post-load plasma glucose)
+intended_use: 筛出 2 型糖尿病高风险的成年女性，建议其做确诊性血糖检测。
+population: 美国亚利桑那州 21 岁及以上的皮马印第安女性（MASS Pima.te）。
+reference_standard: WHO 诊断标准（负荷后 2 小时血浆葡萄糖）
 table: test
 inputs: [npreg, glu, bp, skin, bmi, ped, age]
 reference: label

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from yizhi.errors import N_
 from yizhi.evaluation import EVALUATOR_VERSION, binary_report, other_tasks
 from yizhi.evaluation.contract import LOWER_IS_BETTER, TaskContract
 from yizhi.evaluation.robustness import PERTURBATIONS, describe
@@ -139,18 +140,28 @@ def _verdict(contract: TaskContract, metrics: dict) -> dict:
     return {"criteria": rows, "overall": overall}
 
 
-def _limitations(s: ScoringInput) -> list[str]:
+def _limitation_messages(s: ScoringInput) -> list[dict]:
+    """The report's limitations as message ids with their values: the report keeps the English text
+    (it is signed), pages show them in the reader's language."""
     notes = [
-        "Performance is measured on one hidden test set; it may not transfer to other sites, devices or periods.",
-        "Robustness perturbations are synthetic and defined in advance; they do not cover every real shift.",
-        f"Groups with fewer than {s.min_cell} cases are suppressed and not compared.",
+        {"msgid": N_("Performance is measured on one hidden test set; it may not transfer to other sites, devices "
+                     "or periods."), "params": {}},
+        {"msgid": N_("Robustness perturbations are synthetic and defined in advance; they do not cover every real "
+                     "shift."), "params": {}},
+        {"msgid": N_("Groups with fewer than %(min_cell)s cases are suppressed and not compared."),
+         "params": {"min_cell": s.min_cell}},
     ]
     n = len(s.reference)
     if n < 500:
-        notes.append(f"The test set is small (n={n}); confidence intervals are wide.")
+        notes.append({"msgid": N_("The test set is small (n=%(n)s); confidence intervals are wide."), "params": {"n": n}})
     if s.contract.task == "binary_classification" and min(s.reference.sum(), n - s.reference.sum()) < 100:
-        notes.append("Fewer than 100 cases in one class: estimates at the threshold are imprecise.")
+        notes.append({"msgid": N_("Fewer than 100 cases in one class: estimates at the threshold are imprecise."),
+                      "params": {}})
     return notes
+
+
+def _limitations(s: ScoringInput) -> list[str]:
+    return [m["msgid"] % m["params"] if m["params"] else m["msgid"] for m in _limitation_messages(s)]
 
 
 def build_report(s: ScoringInput) -> dict:
@@ -185,6 +196,7 @@ def build_report(s: ScoringInput) -> dict:
                          "perturbations": s.seed}, "bootstrap_replicates": c.bootstrap,
                          "rerun_bit_identical": s.stats.get("rerun_identical")},
         "limitations": _limitations(s),
+        "limitations_i18n": _limitation_messages(s),
         "guideline_map": GUIDELINE_MAP,
     }
     return report

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from yizhi.errors import N_
+
 PERTURBATIONS = ("noise", "missing", "unit_shift", "out_of_range")
 
 
@@ -41,8 +43,8 @@ def perturb(name: str, matrix: np.ndarray, seed: int, inputs: list[str], unit_fa
 
 def describe(name: str) -> str:
     return {
-        "noise": "Gaussian noise, 0.1 × column SD",
-        "missing": "10% of cells missing (NaN)",
-        "unit_shift": "unit factors from the contract, else × 1.1",
-        "out_of_range": "5% of cases with one feature beyond its plausible range",
+        "noise": N_("Gaussian noise, 0.1 × column SD"),
+        "missing": N_("10% of cells missing (NaN)"),
+        "unit_shift": N_("unit factors from the contract, else × 1.1"),
+        "out_of_range": N_("5% of cases with one feature beyond its plausible range"),
     }[name]
