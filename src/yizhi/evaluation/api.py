@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from yizhi.accounts.permissions import authorize
 from yizhi.errors import N_, NotFound, PayloadTooLarge, ValidationFailed
 from yizhi.evaluation import permissions as _rules  # noqa: F401  (registers the rules)
-from yizhi.evaluation import render, service
+from yizhi.evaluation import lifecycle, render, service
 from yizhi.evaluation.leaderboard import leaderboard
 from yizhi.evaluation.models import Competition, Phase, SubmissionState
 from yizhi.evaluation.settings import get_evaluation_settings
@@ -43,7 +43,7 @@ def _submission_out(s) -> dict:
     out = {"id": s.id, "benchmark": s.benchmark.slug, "organization": s.organization.slug, "state": s.state.value,
            "phase_id": s.phase_id, "model_sha256": s.model_sha256, "job_id": s.job_id, "verdict": s.verdict,
            "ledger_index": s.ledger_index}
-    if s.state in (SubmissionState.refused, SubmissionState.failed):
+    if s.state in (SubmissionState.refused, SubmissionState.failed) or s.error_code:
         code, template, params = service.refusal_message(s)
         out["error"] = {"code": code, "message": template % params if params else template}
     return out
@@ -117,6 +117,8 @@ def my_submissions(db: DbSession, person: CurrentPerson) -> list[dict]:
 def _visible_submission(db, person, submission_id: int):
     submission = service.get_submission(db, submission_id)
     authorize(person, "evaluation.submission.view", submission)
+    if lifecycle.sync_with_job(db, submission):
+        db.commit()
     return submission
 
 
@@ -130,6 +132,16 @@ def get_submission(submission_id: int, db: DbSession, person: CurrentPerson) -> 
         job = db.get(Job, submission.job_id)
         out["progress"] = {"fraction": job.progress, "note": job.progress_note} if job else None
     return out
+
+
+@router.post("/submissions/{submission_id}/retry", status_code=202)
+def retry_submission(submission_id: int, db: DbSession, person: CurrentPerson) -> dict:
+    """Score again a submission whose scoring stopped on an internal error (409 otherwise)."""
+    submission = service.get_submission(db, submission_id)
+    authorize(person, "evaluation.submission.retry", submission)
+    lifecycle.retry_submission(db, submission, person)
+    db.commit()
+    return _submission_out(submission)
 
 
 @router.get("/submissions/{submission_id}/report")

@@ -42,8 +42,8 @@ class PoissonTable:
     residual_values: np.ndarray
 
 
-def poisson_table(lam: float) -> PoissonTable:
-    size = 1 << TABLE_BITS
+def poisson_table(lam: float, bits: int = TABLE_BITS) -> PoissonTable:
+    size = 1 << bits
     k = np.arange(0, 40)
     mass = poisson.pmf(k, lam) * size
     whole = np.floor(mass).astype(np.int64)
@@ -56,15 +56,19 @@ def poisson_table(lam: float) -> PoissonTable:
     return PoissonTable(lam, table, np.cumsum(residual) / residual.sum(), residual_values.astype(np.uint8))
 
 
-_TABLES: dict[float, PoissonTable] = {}
+_TABLES: dict[tuple[float, int], PoissonTable] = {}
 
 
-def _table_for(m: int) -> PoissonTable:
-    # λ = 1 − 4/√m: P(S > m) is about Φ(−4), and the top-up is about 4√m uniform draws.
-    lam = round(max(0.5, 1.0 - 4.0 / np.sqrt(max(m, 1))), 6)
-    if lam not in _TABLES:
-        _TABLES[lam] = poisson_table(lam)
-    return _TABLES[lam]
+def poisson_rate(m: int) -> float:
+    """λ = 1 − 4/√m: P(S > m) is about Φ(−4), and the top-up is about 4√m uniform draws."""
+    return round(max(0.5, 1.0 - 4.0 / np.sqrt(max(m, 1))), 6)
+
+
+def _table_for(m: int, bits: int = TABLE_BITS) -> PoissonTable:
+    key = (poisson_rate(m), bits)
+    if key not in _TABLES:
+        _TABLES[key] = poisson_table(*key)
+    return _TABLES[key]
 
 
 def multinomial_counts(rng: np.random.Generator, rows: int, m: int) -> np.ndarray:

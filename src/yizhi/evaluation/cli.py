@@ -96,11 +96,12 @@ def report(
 ) -> None:
     """Show a submission's report (JSON, HTML or PDF); a refused model exits 2."""
     from yizhi.db import session_scope
-    from yizhi.evaluation import render, service
+    from yizhi.evaluation import lifecycle, render, service
     from yizhi.evaluation.models import SubmissionState
 
     with session_scope() as session:
         sub = service.get_submission(session, submission)
+        lifecycle.sync_with_job(session, sub)
         if sub.state in (SubmissionState.refused, SubmissionState.failed):
             code, template, params = service.refusal_message(sub)
             _refusal_exit(code, template % params if params else template)

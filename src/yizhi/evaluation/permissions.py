@@ -45,3 +45,9 @@ def _submission_view(person: Person, submission: Submission) -> bool:
     return (role_in(person, submission.organization) is not None
             or role_in(person, submission.benchmark.organization) is not None
             or is_platform_admin(person))
+
+
+@rule("evaluation.submission.retry", visible_via="evaluation.submission.view")
+def _submission_retry(person: Person, submission: Submission) -> bool:
+    return (acts_for(person, submission.organization) or acts_for(person, submission.benchmark.organization)
+            or is_platform_admin(person))

@@ -19,23 +19,26 @@ from yizhi.evaluation.robustness import PERTURBATIONS, describe
 # Sections of the report and the guideline topics each answers (mapped by topic; TRIPOD+AI item
 # numbers only where the checklist's numbering is unambiguous).
 GUIDELINE_MAP = [
-    {"section": "1. intended use, I/O contract, test-set card",
+    {"section": N_("1. intended use, I/O contract, test-set card"),
      "nmpa_2022": "预期用途；测试集（来源、样本量、分布、参考标准）",
-     "tripod_ai": "3b target population; 5a data sources; 5b dates; 6a setting and centres; outcome and predictors"},
-    {"section": "2. discrimination", "nmpa_2022": "算法性能评估（灵敏度、特异度、ROC/AUC 及置信区间）",
-     "tripod_ai": "model performance measures with confidence intervals"},
-    {"section": "3. calibration", "nmpa_2022": "算法性能评估（校准）",
-     "tripod_ai": "calibration (plot, slope, intercept)"},
-    {"section": "4. clinical utility", "nmpa_2022": "临床意义 / 临床评价", "tripod_ai": "clinical utility (net benefit)"},
-    {"section": "5. subgroups and fairness", "nmpa_2022": "泛化能力（亚组、不同中心）",
-     "tripod_ai": "3c health inequalities; fairness across groups"},
-    {"section": "6. robustness", "nmpa_2022": "鲁棒性 / 压力测试（噪声、缺失、单位、越界输入）",
-     "tripod_ai": "data preparation; handling of missing data"},
-    {"section": "7. efficiency", "nmpa_2022": "算法性能（运行时间、资源占用）",
-     "tripod_ai": "computational requirements of the model"},
-    {"section": "8. traceability", "nmpa_2022": "可追溯性（算法与数据版本）；重复性",
-     "tripod_ai": "model specification; code and data availability"},
-    {"section": "9. verdict and limitations", "nmpa_2022": "结论与局限", "tripod_ai": "limitations; interpretation"},
+     "tripod_ai": N_("3b target population; 5a data sources; 5b dates; 6a setting and centres; "
+                     "outcome and predictors")},
+    {"section": N_("2. discrimination"), "nmpa_2022": "算法性能评估（灵敏度、特异度、ROC/AUC 及置信区间）",
+     "tripod_ai": N_("model performance measures with confidence intervals")},
+    {"section": N_("3. calibration"), "nmpa_2022": "算法性能评估（校准）",
+     "tripod_ai": N_("calibration (plot, slope, intercept)")},
+    {"section": N_("4. clinical utility"), "nmpa_2022": "临床意义 / 临床评价",
+     "tripod_ai": N_("clinical utility (net benefit)")},
+    {"section": N_("5. subgroups and fairness"), "nmpa_2022": "泛化能力（亚组、不同中心）",
+     "tripod_ai": N_("3c health inequalities; fairness across groups")},
+    {"section": N_("6. robustness"), "nmpa_2022": "鲁棒性 / 压力测试（噪声、缺失、单位、越界输入）",
+     "tripod_ai": N_("data preparation; handling of missing data")},
+    {"section": N_("7. efficiency"), "nmpa_2022": "算法性能（运行时间、资源占用）",
+     "tripod_ai": N_("computational requirements of the model")},
+    {"section": N_("8. traceability"), "nmpa_2022": "可追溯性（算法与数据版本）；重复性",
+     "tripod_ai": N_("model specification; code and data availability")},
+    {"section": N_("9. verdict and limitations"), "nmpa_2022": "结论与局限",
+     "tripod_ai": N_("limitations; interpretation")},
 ]
 
 

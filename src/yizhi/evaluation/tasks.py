@@ -1,5 +1,10 @@
 """The scoring job: ``evaluation.score`` runs a queued submission against its phase's hidden table,
-signs the report with the platform key and records it on the ledger."""
+signs the report with the platform key and records it on the ledger.
+
+A model's own failure (memory, time, error) fails the submission and ends the job normally; any
+other crash is noted on the submission (:mod:`.lifecycle`) and re-raised, so the job machinery
+retries it or fails it and the submission follows.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from sqlalchemy import update
 from yizhi import ledger
 from yizhi.catalog import store
 from yizhi.db import session_scope, utcnow
-from yizhi.evaluation import service
+from yizhi.evaluation import lifecycle, service
 from yizhi.evaluation.models import Submission, SubmissionState
 from yizhi.evaluation.scoring import ModelFailed, score
 from yizhi.evaluation.signing import report_sha256, sign_report
@@ -16,10 +21,13 @@ from yizhi.jobs.models import Job, JobState
 from yizhi.jobs.service import JobContext, handler, run_job
 
 
-def _load(submission_id: int) -> dict:
+def _load(submission_id: int) -> dict | None:
     with session_scope() as session:
         sub = service.get_submission(session, submission_id)
+        if sub.state == SubmissionState.scored:
+            return None       # an earlier attempt finished; its worker died before the job was marked done
         sub.state = SubmissionState.running
+        sub.error_code = sub.error = None   # a retry starts clean
         phase = sub.phase
         version = phase.version if phase else sub.benchmark.version
         contract = service.contract_of(sub.benchmark)
@@ -37,15 +45,24 @@ def _load(submission_id: int) -> dict:
 @handler("evaluation.score")
 def score_submission(ctx: JobContext) -> dict:
     submission_id = int(ctx.params["submission_id"])
-    loaded = _load(submission_id)
-    ctx.progress(0.05, "submission loaded")
     try:
+        loaded = _load(submission_id)
+        if loaded is None:
+            return {"submission_id": submission_id, "state": "scored"}
+        ctx.progress(0.05, "submission loaded")
         report = score(loaded["model"], loaded["contract"], loaded["path"], loaded["dataset"], loaded["hashes"],
                        loaded["seed"], ctx.progress, workers=None)
     except ModelFailed as exc:
         _fail(submission_id, exc.code, exc.template, exc.params)
         return {"submission_id": submission_id, "state": "failed", "code": exc.code}
-    return _finish(submission_id, report)
+    except Exception as exc:
+        lifecycle.note_crash(submission_id, ctx.job_id, exc)
+        raise
+    try:
+        return _finish(submission_id, report)
+    except Exception as exc:
+        lifecycle.note_crash(submission_id, ctx.job_id, exc)
+        raise
 
 
 def _fail(submission_id: int, code: str, template: str, params: dict) -> None:

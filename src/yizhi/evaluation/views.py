@@ -12,7 +12,7 @@ from yizhi.accounts.permissions import authorize, can
 from yizhi.errors import N_, NotFound, YizhiError
 from yizhi.evaluation import permissions as _rules  # noqa: F401
 from yizhi.evaluation import render as report_render
-from yizhi.evaluation import service
+from yizhi.evaluation import lifecycle, service
 from yizhi.evaluation.api import SUBMISSION_BODY_BYTES, _phase, _read_upload
 from yizhi.evaluation.leaderboard import leaderboard
 from yizhi.evaluation.models import Benchmark, Competition, SubmissionState
@@ -80,8 +80,10 @@ def submit_form(slug: str, request: Request, db: DbSession, person: CurrentPerso
 def report_page(submission_id: int, request: Request, db: DbSession, person: CurrentPerson):
     submission = service.get_submission(db, submission_id)
     authorize(person, "evaluation.submission.view", submission)
+    if lifecycle.sync_with_job(db, submission):
+        db.commit()
     context = {"submission": submission, "report": submission.report, "figures": {}, "receipt": None, "refusal": None,
-               "job": None}
+               "job": None, "can_retry": False, "last_attempt": None}
     if submission.state == SubmissionState.scored:
         from yizhi import ledger
 
@@ -89,14 +91,39 @@ def report_page(submission_id: int, request: Request, db: DbSession, person: Cur
         context["receipt"] = ledger.receipt_for(db, submission.ledger_index)
         db.commit()
     elif submission.state in (SubmissionState.refused, SubmissionState.failed):
-        code, template, params = service.refusal_message(submission)
-        text = translator(request)(template)
-        context["refusal"] = {"code": code, "message": text % params if params else text}
+        context["refusal"] = _reason(request, submission)
+        context["can_retry"] = lifecycle.retryable(submission) and can(person, "evaluation.submission.retry",
+                                                                       submission)
     elif submission.job_id:
         from yizhi.jobs.models import Job
 
         context["job"] = db.get(Job, submission.job_id)
+        context["last_attempt"] = _reason(request, submission) if submission.error_code else None
     return render(request, "evaluation/report.html", context)
+
+
+def _reason(request: Request, submission) -> dict:
+    code, template, params = service.refusal_message(submission)
+    text = translator(request)(template)
+    try:
+        message = text % params if params else text
+    except (KeyError, TypeError, ValueError):
+        message = template % params if params else template
+    return {"code": code, "message": message}
+
+
+@router.post("/evaluation/submissions/{submission_id:int}/retry")
+def retry_form(submission_id: int, request: Request, db: DbSession, person: CurrentPerson):
+    submission = service.get_submission(db, submission_id)
+    authorize(person, "evaluation.submission.retry", submission)
+    back = f"/evaluation/submissions/{submission.id}"
+    try:
+        lifecycle.retry_submission(db, submission, person)
+    except YizhiError as exc:
+        db.rollback()
+        return redirect_with_flash(back, exc.localized(translator(request)), "error")
+    db.commit()
+    return redirect_with_flash(back, N_("Scoring queued again"), "ok")
 
 
 @router.get("/evaluation/phases/{phase_id:int}/leaderboard", response_class=HTMLResponse)
