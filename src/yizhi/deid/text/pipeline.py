@@ -24,6 +24,7 @@ from operator import attrgetter
 from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
 from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
+from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer
 from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
 from yizhi.deid.text.spans import Span, resolve_overlaps
@@ -61,6 +62,7 @@ def _install_defaults() -> None:
         *chinese_recognizers(),
         *english_in_chinese_recognizers(),
         *english_recognizers(),
+        EnglishContextRecognizer(),
         EnglishTaggerRecognizer(),
     ):
         base.register(recognizer)

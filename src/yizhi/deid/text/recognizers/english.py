@@ -60,11 +60,15 @@ CLINICAL_TERMS = set(
     "cholecystectomy arthroplasty tourniquet dyspnea tachycardia bradycardia afebrile nontender normocephalic "
     "atraumatic auscultation erythema edema ecchymosis follow-up followup f/u spo2 hba1c echocardiogram "
     "electrocardiogram troponin creatinine hemoglobin hematocrit platelets sodium potassium glucose "
-    "impression findings procedure anesthesia surgeon assistant attending disposition plan".split()
+    "impression findings procedure anesthesia surgeon assistant attending disposition plan "
+    # nursing shorthand (read in telegraphic ICU notes): never a name or a place
+    "npn nsg dispo anes gtt gtts fem neo oob tf sw cm ot rsbi sbt tol hcp vna ciwa rass cpot prbc ffp "
+    "ngt ogt peg jp tlc piv picc cvl art a-line abg vbg cxr kub tee tte dnr dni cmo".split()
 )
 # Credentials end a name ("Madison Lucero, MD"); kinship words before a name are not part of it.
 CREDENTIALS = set("md do rn np pa pa-c crna phd dds dmd mph lpn cna facs facp mbbs".split())
-KINSHIP = set("wife husband son daughter mother father brother sister spouse partner friend neighbor "
+KINSHIP = set("wife husband son daughter mother father brother sister spouse partner friend neighbor son-in-law "
+              "daughter-in-law mother-in-law father-in-law brother-in-law sister-in-law stepfather stepmother "
               "grandson granddaughter nephew niece aunt uncle guardian caregiver family".split())
 SUBJECT_VERBS = set("is was has had lives lived reports reported denies denied presents presented states stated said says "
                     "complains returns returned underwent feels felt notes noted admits works came arrived tolerated "
@@ -89,6 +93,18 @@ def name_words() -> frozenset[str]:
     names.update(v.lower() for v in ZhProvider.first_romanized_names)
     names.update(v.lower() for v in ZhProvider.last_romanized_names)
     return frozenset(n for n in names if n.isalpha() or "-" in n)
+
+
+@lru_cache(maxsize=1)
+def clinical_lexicon() -> frozenset[str]:
+    """Words of at least three distinct real clinical reports (see build_lexicon.py): drugs, devices,
+    eponyms, headings and common words. Such a word is no evidence of a name or a place on its own: it
+    makes no capitalised run suspicious, and a run made only of them gives no span unless a title or
+    cue names it."""
+    from importlib.resources import files
+
+    text = files("yizhi.deid.text.recognizers").joinpath("data/en_clinical_lexicon.txt").read_text(encoding="utf-8")
+    return frozenset(text.split())
 
 
 @lru_cache(maxsize=1)
@@ -159,6 +175,7 @@ class _WordFacts:
         "droppable", "eponym", "possessive", "ends_run_with_stop", "silent", "upper", "camel", "name", "common",
         "place", "header_or_clinical", "org_suffix", "location_word", "name_hint", "place_hint", "unknown",
         "shout_hint", "name_or_place", "uncommon_place", "rare_lower_name", "lower_name_part", "may_drop", "pair_head",
+        "lexicon",
     )
 
     def __init__(self, token: str):
@@ -183,20 +200,22 @@ class _WordFacts:
         self.common = key in common
         self.place = key in places
         self.header_or_clinical = key in _HEADER_OR_CLINICAL
+        self.lexicon = lexicon = key in clinical_lexicon()
         self.org_suffix = key in ORG_SUFFIXES
         self.location_word = key in LOCATION_WORDS
         # The per-word tests of _emit's "suspicious" list (the digit after an unknown word is read there).
-        self.name_hint = self.name and key not in CLINICAL_TERMS and key not in very_common
-        self.place_hint = self.place and key not in very_common
+        self.name_hint = self.name and key not in CLINICAL_TERMS and key not in very_common and not lexicon
+        self.place_hint = self.place and key not in very_common and not lexicon
         self.unknown = (not self.common and key not in CLINICAL_TERMS and key not in HEADER_WORDS and len(key) > 1
-                        and not _abbreviation(token))
+                        and not _abbreviation(token) and not lexicon)
         self.shout_hint = (self.name and key not in very_common and not self.common) or (self.place_hint and len(key) > 2)
         self.name_or_place = self.name or self.place
         # Alone in a run (not after a title), can this word give no span whatever surrounds it? Besides
         # _silent_single_word: a word that is no name, no place and not unknown (WBC, PCP) gives none,
         # as every test that could make the run suspicious needs one of those.
-        self.silent = _silent_single_word(token) or not (self.name_or_place or self.unknown)
-        self.uncommon_place = self.place and not self.common
+        self.silent = _silent_single_word(token) or not (self.name_or_place or self.unknown) or (
+            lexicon and not self.place_hint)
+        self.uncommon_place = self.place and not self.common and not lexicon
         self.rare_lower_name = _rare_lower_name(token)
         self.lower_name_part = token.islower() and (self.name or (len(token.rstrip(".")) == 1 and token.isalpha()))
 
@@ -333,9 +352,9 @@ class EnglishNameRecognizer:
         places, very_common = _PLACE_AND_COMMON or _place_and_common()
         if not forced:
             # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
-            subject = single and run[0].name and _speaks_or_acts(text, last_token.end())
+            subject = single and run[0].name and not run[0].lexicon and _speaks_or_acts(text, last_token.end())
             if not (subject or self._suspicious(text, tokens, run, first)) and (
-                    joined not in places or joined in very_common):
+                    joined not in places or joined in very_common or all(map(_LEXICON, run))):
                 return ()
             # A common word alone at a sentence start ("Reading"), unless a kinship word or an article
             # was moved past (then the run does not start the sentence).
@@ -344,6 +363,8 @@ class EnglishNameRecognizer:
                 return ()
         last = run[-1]
         start, end = tokens[first].start(), last_token.end()
+        if not (words_say_identifier(text[start:end]) if not forced else not all(word.key in PLACEHOLDERS for word in run)):
+            return ()  # only clinical vocabulary ("PAST MEDICAL", "Pulmonary Clinic") or a placeholder ("Dr. X")
         kind = "NAME"
         if last.org_suffix or (joined == "and" if single else "and" in words) or text.find("&", start, end) >= 0:
             kind = "ORGANIZATION"
@@ -392,10 +413,8 @@ class EnglishNameRecognizer:
                 continue
             if word.place_hint:
                 return True
-            if word.unknown:
-                after = tokens[first + offset].end()
-                if not text[after : after + 1].isdigit():
-                    return True
+            # (an unknown capitalised word is, in real notes, a drug, device or test far more often than a
+            # name: it no longer makes a run suspicious; names come with a dictionary name, a title or a cue)
         return False
 
 
@@ -463,6 +482,7 @@ _NAME = operator.attrgetter("name")
 _NAME_OR_PLACE = operator.attrgetter("name_or_place")
 _UNCOMMON_PLACE = operator.attrgetter("uncommon_place")
 _UPPER = operator.attrgetter("upper")
+_LEXICON = operator.attrgetter("lexicon")
 _CAMEL = operator.attrgetter("camel")
 _SHOUT_HINT = operator.attrgetter("shout_hint")
 
@@ -606,7 +626,7 @@ class EnglishCueRecognizer:
             if tokens:
                 kind = "ORGANIZATION" if employer else "NAME"
                 span = make_span(text, tokens[0].start(), tokens[-1].end(), kind, 0.75, self.name)
-                if span is not None:
+                if span is not None and words_say_identifier(span.text):
                     yield span
 
 
@@ -647,9 +667,65 @@ class LowercaseNameRecognizer:
             if last > first or not facts[index].common:
                 span = make_span(text, tokens[first].start(), _end_without_possessive(text, tokens[last]), "NAME", 0.6,
                                  self.name)
-                if span is not None:
+                if span is not None and words_say_identifier(span.text):
                     yield span
             resume = last + 1
+
+
+# Placeholders the transcription of real reports already put where a name was ("Dr. X", "Mr. ABC").
+PLACEHOLDERS = frozenset("xx xy xyz xxx abc abcd xyz's abc's".split()) | frozenset("abcdefghijklmnopqrstuvwxyz")
+_WORD_IN_SPAN = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def words_say_identifier(value: str) -> bool:
+    """Does a span found by a guess (a tagger, a lower-case name) hold one word that could make it an
+    identifier: a word outside the clinical lexicon, the few hundred commonest words and the clinical
+    terms, and not a placeholder? "weeks", "Pitocin 15", "Medical Center", "supple" do not; "naomi
+    ryan", "Tampo" do. Real clinical notes are where the guesses went wrong (see build_lexicon.py)."""
+    lexicon, very_common = clinical_lexicon(), very_common_words()
+    for word in _WORD_IN_SPAN.findall(value):
+        key = _strip(word)
+        if len(key) > 1 and key not in lexicon and key not in very_common and key not in CLINICAL_TERMS \
+                and key not in PLACEHOLDERS:
+            return True
+    return False
+
+
+def tagger_evidence(text: str, start: int, end: int) -> bool:
+    """May a span the English tagger guessed stand? Its words must be mostly unknown to the clinical
+    lexicon (mostly_unknown_words), one of them a written-out word that could be a name or a place (not
+    an abbreviation in capitals: CIWA, PRBC, OOB), and a single word must not head a line or a field
+    ("Gtts:", "Dispo:", "Activity- OOB"). Lower-case single words must be dictionary names that are no
+    common word ("pastor", "hall" are not)."""
+    value = text[start:end]
+    if not mostly_unknown_words(value):
+        return False
+    words = [word for word in _WORD_IN_SPAN.findall(value) if len(word) > 1]
+    lexicon, very_common, names, common = clinical_lexicon(), very_common_words(), name_words(), common_words()
+    evidence = False
+    for word in words:
+        key = _strip(word)
+        if word.isupper() or key in lexicon or key in very_common or key in PLACEHOLDERS:
+            continue
+        if word[0].isupper() or (key in names and key not in common):
+            evidence = True
+    if not evidence or not any(_strip(word) in names or _strip(word) in place_words() for word in words if not word.isupper()):
+        return False  # (a guess must hold a dictionary name or place: on real notes the rest was shorthand)
+    if len(words) == 1 and re.match(r"[ \t]*[:\-]", text[end : end + 2]):
+        return False
+    return True
+
+
+def mostly_unknown_words(value: str) -> bool:
+    """Are at least half of the words of a guessed span (and one at least) outside the clinical lexicon,
+    the commonest words and the placeholders? The tagger's guesses must pass this: on real notes it
+    took runs of drug names and clinical phrases for names and addresses."""
+    lexicon, very_common = clinical_lexicon(), very_common_words()
+    words = [_strip(word) for word in _WORD_IN_SPAN.findall(value)]
+    words = [word for word in words if len(word) > 1 and word not in _CONNECTORS]
+    unknown = sum(word not in lexicon and word not in very_common and word not in CLINICAL_TERMS and word not in PLACEHOLDERS
+                  for word in words)
+    return unknown >= 1 and 2 * unknown >= len(words)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -587,6 +587,11 @@ def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) 
         labels[index] = "I-LOCATION" if previous.endswith("LOCATION") else "B-LOCATION"
 
 
+from yizhi.deid.text.recognizers.english import tagger_evidence  # noqa: E402  (english imports nothing from here)
+
+_HAS_DIGIT = re.compile(r"\d")
+
+
 class EnglishTaggerRecognizer:
     """Names, organisations, addresses and places tagged by the shipped CRF model."""
 
@@ -617,5 +622,6 @@ class EnglishTaggerRecognizer:
         for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,
                                                                               lower_text))):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
-            if span is not None:
+            if span is not None and tagger_evidence(text, span.start, span.end) and (
+                    kind != "ADDRESS" or _HAS_DIGIT.search(span.text)):
                 yield span
