@@ -24,6 +24,7 @@ from operator import attrgetter
 from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
 from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
+from yizhi.deid.text.recognizers.chinese_context import ChineseContextRecognizer, clean_chinese
 from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer
 from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
@@ -60,6 +61,7 @@ def _install_defaults() -> None:
         chinese_recognizer(),
         english_recognizer(),
         *chinese_recognizers(),
+        ChineseContextRecognizer(),
         *english_in_chinese_recognizers(),
         *english_recognizers(),
         EnglishContextRecognizer(),
@@ -95,6 +97,12 @@ def detect(text: str, lang: str = "auto") -> list[Span]:
     found: list[Span] = []
     for recognizer in base.registered(language):
         found.extend(recognizer.find(text))
+    return _finish(text, language, found)
+
+
+def _finish(text: str, language: str, found: list[Span]) -> list[Span]:
+    if language == "zh":
+        found = clean_chinese(text, found)
     return _join_addresses(text, resolve_overlaps(text, found))
 
 
@@ -115,8 +123,8 @@ def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:
             for text, spans in notes:
                 for recognizer in recognizers:
                     spans.extend(recognizer.find(text))
-    return [_join_addresses(text, resolve_overlaps(text, spans)) if text.strip() else []
-            for text, spans in zip(texts, found)]
+    return [_finish(text, language, spans) if text.strip() else []
+            for text, spans, language in zip(texts, found, languages)]
 
 
 def _passes(recognizers: list) -> list[list]:
