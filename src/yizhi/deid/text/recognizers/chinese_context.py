@@ -7,7 +7,8 @@ a surname alone before 先生/女士/阿姨, organisations without a hospital su
 (北京第二机床厂, 燕山石化, 学院路社区卫生服务中心), hospitals by their short name before 住院/行/就诊
 (北京天坛, 协和), and districts with a place after 在/现居 (丰台区方庄). ``clean_chinese`` then removes
 what real notes showed to be no identifier: labels (记录时间, 病区, 谈话), wards (心内二病区), and trims
-a title or a verb caught at a span's edge (王先 → 王; 今日上午在丰台区 → 丰台区).
+a title or a verb caught at a span's edge (王先 → 王; 今日上午在丰台区 → 丰台区). A clock time after a
+date stays in the date's span, as the pattern rules always took it (removing it costs nothing).
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ _NOT_A_NAME = frozenset("神志 精神 病情 一般 生命 体温 目前 仍有
 # Labels and hospital-internal words that are never identifiers, whatever a tagger thought.
 _NEVER = frozenset("时间 记录时间 病区 谈话 社区 康复 护士长 平车 平车送 床号".split())
 _ANATOMY = re.compile(r"[左右双]侧|节区|叶|脑|肺|肝|肾|心|胸|腹")
-_TRAILING_TIME = re.compile(r"[ \t]+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?$")
 _TITLE_STARTS = ("先生", "女士", "阿姨", "师傅", "大爷", "奶奶", "老师", "主任", "医生", "医师", "护士", "院长", "教授")
 _WARD = re.compile(r"(?:病区|病房|科|室|ICU|CCU)$")
 _LEADING_VERBS = re.compile(rf"^[{_HAN}]*?(?:在|至|于|往|住|居)(?=[{_HAN}]{{2}})")
@@ -104,10 +104,6 @@ def clean_chinese(text: str, spans: list[Span]) -> list[Span]:
         if span.type == "NAME" and len(value) == 1 and not text.startswith(_TITLE_STARTS, span.end):
             continue  # one character alone is a name only before a title (王先生)
         start, end = span.start, span.end
-        if span.type == "DATE":
-            time = _TRAILING_TIME.search(value)
-            if time:  # the clock time after a date identifies nothing (记录时间 2024-1-15 14:00 keeps 14:00)
-                end = start + time.start()
         if span.type == "NAME" and len(value) >= 2 and value[-1] in _TRAILING_TITLE_PART and text[end : end + 1] in (
                 "生", "士", "姨", "主", "任", "医", "超", "傅"):
             end -= 1

@@ -413,8 +413,14 @@ class EnglishNameRecognizer:
                 continue
             if word.place_hint:
                 return True
-            # (an unknown capitalised word is, in real notes, a drug, device or test far more often than a
-            # name: it no longer makes a run suspicious; names come with a dictionary name, a title or a cue)
+            # (one unknown capitalised word is, in real notes, a drug, device or test far more often than a
+            # name: alone it no longer makes a run suspicious; see the run test below)
+        # Two or more written-out capitalised words none of which is clinical vocabulary ("Chise T.
+        # Horiguchi", "Hijacinta Godina"): a name even without a dictionary; "Negative Trichomonas" and
+        # "Catamenial Headaches" hold a lexicon word and stay silent.
+        words = [word for word in run if len(word.key) > 1 and not word.connector]
+        if len(words) > 1 and all(word.unknown and not word.upper for word in words):
+            return True
         return False
 
 
@@ -691,7 +697,7 @@ def words_say_identifier(value: str) -> bool:
     return False
 
 
-def tagger_evidence(text: str, start: int, end: int) -> bool:
+def tagger_evidence(text: str, start: int, end: int, kind: str = "NAME") -> bool:
     """May a span the English tagger guessed stand? Its words must be mostly unknown to the clinical
     lexicon (mostly_unknown_words), one of them a written-out word that could be a name or a place (not
     an abbreviation in capitals: CIWA, PRBC, OOB), and a single word must not head a line or a field
@@ -702,15 +708,19 @@ def tagger_evidence(text: str, start: int, end: int) -> bool:
         return False
     words = [word for word in _WORD_IN_SPAN.findall(value) if len(word) > 1]
     lexicon, very_common, names, common = clinical_lexicon(), very_common_words(), name_words(), common_words()
+    places = place_words()
     evidence = False
     for word in words:
         key = _strip(word)
         if word.isupper() or key in lexicon or key in very_common or key in PLACEHOLDERS:
             continue
-        if word[0].isupper() or (key in names and key not in common):
-            evidence = True
-    if not evidence or not any(_strip(word) in names or _strip(word) in place_words() for word in words if not word.isupper()):
-        return False  # (a guess must hold a dictionary name or place: on real notes the rest was shorthand)
+        # (a guess must hold a dictionary name or place, or, with a digit, an address: on real notes
+        # the rest was shorthand; a lone lower-case word must also be no common word)
+        if key in names or key in places or (kind == "ADDRESS" and word[0].isupper()):
+            if len(words) > 1 or word[0].isupper() or key not in common:
+                evidence = True
+    if not evidence:
+        return False
     if len(words) == 1 and re.match(r"[ \t]*[:\-]", text[end : end + 2]):
         return False
     return True

@@ -172,6 +172,8 @@ class EnglishContextRecognizer:
                     and len(words) > 1:
                 words.pop()
             value = " ".join(words)
+            if re.match(r"(?i:dr|mr|mrs|ms|miss|prof)\b", value):
+                continue  # "discharged by Dr. Smith": a person, found by the name rules
             key = _strip(value)
             abbreviation = value.isupper() and 3 <= len(value) <= 5 and key not in clinical_lexicon() and key not in PLACEHOLDERS
             if key in _UNITS or not (_proper(value) or abbreviation):

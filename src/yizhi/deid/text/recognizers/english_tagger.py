@@ -622,6 +622,6 @@ class EnglishTaggerRecognizer:
         for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,
                                                                               lower_text))):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
-            if span is not None and tagger_evidence(text, span.start, span.end) and (
+            if span is not None and tagger_evidence(text, span.start, span.end, kind) and (
                     kind != "ADDRESS" or _HAS_DIGIT.search(span.text)):
                 yield span
