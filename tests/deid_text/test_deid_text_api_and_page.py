@@ -10,8 +10,14 @@ def test_api_requires_login(api, cast):
     assert response.status_code == 401
 
 
+def test_api_returns_no_span_text_unless_asked(api, cast):
+    body = api(cast.colleague).post("/api/v1/deid/text", json={"text": NOTE}).json()
+    assert "张三" not in json.dumps(body, ensure_ascii=False) and "13812345678" not in json.dumps(body)
+    assert all(set(span) == {"start", "end", "type", "confidence", "recognizer"} for span in body["spans"])
+
+
 def test_api_deidentifies_with_offsets_into_the_original(api, cast):
-    response = api(cast.colleague).post("/api/v1/deid/text", json={"text": NOTE})
+    response = api(cast.colleague).post("/api/v1/deid/text", json={"text": NOTE, "keep_span_text": True})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["text"] == "患者[姓名]，电话[电话]，于[日期]入院。"

@@ -17,7 +17,7 @@ from yizhi.web.deps import CurrentPerson
 router = APIRouter()
 
 
-@router.post("/text", response_model=DeidTextPublic)
+@router.post("/text", response_model=DeidTextPublic, response_model_exclude_none=True)
 async def deidentify_text(request: Request, person: CurrentPerson) -> dict:
     authorize(person, "deid.text.use")
     declared = request.headers.get("content-length")
@@ -35,5 +35,8 @@ async def deidentify_text(request: Request, person: CurrentPerson) -> dict:
         raise ValidationFailed(f"{field}: {first['msg']}", field=field) from exc
     # A 1 MB note takes seconds: keep the event loop free for other requests meanwhile.
     result = await run_in_threadpool(service.run, payload.text, payload.lang, payload.policy, payload.patient_id)
-    return {"text": result.text, "lang": result.lang, "policy": result.policy,
-            "spans": [span.to_dict() for span in result.spans]}
+    spans = [span.to_dict() for span in result.spans]
+    if not payload.keep_span_text:  # no identifier in the response unless asked for (see schemas.DeidTextIn)
+        for span in spans:
+            del span["text"]
+    return {"text": result.text, "lang": result.lang, "policy": result.policy, "spans": spans}

@@ -22,9 +22,9 @@ def text_command(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     column: Annotated[str | None, typer.Option(help="Text column of a .csv input.")] = None,
     id_column: Annotated[str, typer.Option(help="Id column of a .csv input.")] = "id",
-    span_text: Annotated[bool, typer.Option("--span-text/--no-span-text",
-                                            help="Keep each span's original text in the output (for review); "
-                                            "--no-span-text makes a file safe to share.")] = True,
+    keep_span_text: Annotated[bool, typer.Option("--keep-span-text",
+                                                 help="Also write each span's original text (for review). Such a file "
+                                                 "is itself identifying; by default spans hold start, end and type only.")] = False,
 ) -> None:
     """De-identify clinical notes (Chinese and English): names, ids, phones, addresses, dates, ..."""
     from yizhi.deid.keys import KeyFileError, load_key
@@ -42,11 +42,11 @@ def text_command(
             ) as progress:
                 task = progress.add_task("de-identifying", total=input_size(input) or None)
                 stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
-                                        column=column, id_column=id_column, span_text=span_text,
+                                        column=column, id_column=id_column, span_text=keep_span_text,
                                         on_progress=lambda size: progress.advance(task, size))
         else:
             stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
-                                    column=column, id_column=id_column, span_text=span_text)
+                                    column=column, id_column=id_column, span_text=keep_span_text)
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
