@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from operator import attrgetter
 
+from yizhi.deid.text.normalize import normalise, original_range
 from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
 from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
@@ -88,16 +89,32 @@ def resolve_language(text: str, lang: str) -> str:
 
 
 def detect(text: str, lang: str = "auto") -> list[Span]:
-    """Every identifier in ``text`` as non-overlapping spans, offsets into ``text``, sorted by start."""
+    """Every identifier in ``text`` as non-overlapping spans, offsets into ``text``, sorted by start.
+
+    Detection reads a normalised copy (normalize.py: zero-width and format characters, accents piled on
+    letters, right-to-left overrides); spans are mapped back onto ``text``."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     language = resolve_language(text, lang)
     if not text.strip():
         return []
+    normalised, where = normalise(text)
     found: list[Span] = []
     for recognizer in base.registered(language):
-        found.extend(recognizer.find(text))
-    return _finish(text, language, found)
+        found.extend(recognizer.find(normalised))
+    return _in_original(text, where, _finish(normalised, language, found))
+
+
+def _in_original(text: str, where: list[int] | None, spans: list[Span]) -> list[Span]:
+    """Spans found on the normalised copy, as spans of the original text (characters a normalisation
+    dropped inside a span are removed with it)."""
+    if where is None:
+        return spans
+    mapped = []
+    for span in spans:
+        start, end = original_range(where, span.start, span.end)
+        mapped.append(Span(start, end, span.type, text[start:end], span.confidence, span.recognizer))
+    return resolve_overlaps(text, mapped)
 
 
 def _finish(text: str, language: str, found: list[Span]) -> list[Span]:
@@ -116,6 +133,9 @@ def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:
             raise TypeError(f"text must be a str, not {type(text).__name__}")
         languages.append(resolve_language(text, lang))
     found: list[list[Span]] = [[] for _ in texts]
+    originals = texts
+    normalised = [normalise(text) for text in texts]
+    texts = [copy for copy, _ in normalised]
     for language in dict.fromkeys(languages):
         notes = [(text, spans) for text, spans, note_language in zip(texts, found, languages)
                  if note_language == language and text.strip()]
@@ -123,8 +143,8 @@ def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:
             for text, spans in notes:
                 for recognizer in recognizers:
                     spans.extend(recognizer.find(text))
-    return [_finish(text, language, spans) if text.strip() else []
-            for text, spans, language in zip(texts, found, languages)]
+    return [_in_original(original, where, _finish(text, language, spans)) if text.strip() else []
+            for original, (text, where), spans, language in zip(originals, normalised, found, languages)]
 
 
 def _passes(recognizers: list) -> list[list]:

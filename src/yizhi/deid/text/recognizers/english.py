@@ -363,7 +363,11 @@ class EnglishNameRecognizer:
                 return ()
         last = run[-1]
         start, end = tokens[first].start(), last_token.end()
-        if not (words_say_identifier(text[start:end]) if not forced else not all(word.key in PLACEHOLDERS for word in run)):
+        if forced:
+            evidence = not all(word.key in PLACEHOLDERS for word in run)
+        else:
+            evidence = words_say_identifier(text[start:end]) or _all_names(run)
+        if not evidence:
             return ()  # only clinical vocabulary ("PAST MEDICAL", "Pulmonary Clinic") or a placeholder ("Dr. X")
         kind = "NAME"
         if last.org_suffix or (joined == "and" if single else "and" in words) or text.find("&", start, end) >= 0:
@@ -421,7 +425,16 @@ class EnglishNameRecognizer:
         words = [word for word in run if len(word.key) > 1 and not word.connector]
         if len(words) > 1 and all(word.unknown and not word.upper for word in words):
             return True
+        # Every word a dictionary name ("John Smith", "Mary Murphy"), even when a surname is also an
+        # eponym of the lexicon: two names in a row are a person.
+        if _all_names(run):
+            return True
         return False
+
+
+def _all_names(run: list[_WordFacts]) -> bool:
+    words = [word for word in run if len(word.key) > 1 and not word.connector]
+    return len(words) > 1 and all(word.name and not word.upper and word.key not in CLINICAL_TERMS for word in words)
 
 
 def _house_before(text: str, start: int) -> re.Match[str] | None:
