@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from yizhi.accounts.permissions import active_orgs, is_platform_admin, rule
 from yizhi.deid.text import LANGUAGES, POLICIES, DeidResult, deidentify
-from yizhi.errors import PayloadTooLarge, ValidationFailed
+from yizhi.errors import N_, PayloadTooLarge, ValidationFailed
 
 MAX_TEXT_BYTES = 1024 * 1024  # 1 MB, the API's documented limit
 
@@ -53,3 +53,26 @@ def segments(text: str, spans) -> list[dict]:
     if cursor < len(text):
         pieces.append({"text": text[cursor:], "type": None})
     return pieces
+
+
+MAX_GOLD_BYTES = 20 * 1024 * 1024  # a gold file from the page: a few hundred notes fit in far less
+
+
+def check_gold_size(size: int) -> None:
+    if size > MAX_GOLD_BYTES:
+        raise PayloadTooLarge(N_("the gold file is %(size)s bytes; at most %(limit)s bytes are accepted"),
+                              params={"size": f"{size:,}", "limit": f"{MAX_GOLD_BYTES:,}"})
+
+
+def evaluate_upload(stream, lang: str = "auto") -> dict:
+    """Store an uploaded gold file (nothing lost: it is kept by its hash), then score the de-identifier
+    on it. The report carries the misses with their context (the uploader's own notes)."""
+    from yizhi import storage
+    from yizhi.deid.text.evaluate import evaluate, read_gold
+
+    digest, _size = storage.put_stream(stream, max_bytes=MAX_GOLD_BYTES)
+    with storage.open_file(digest) as handle:
+        documents = read_gold(handle, max_bytes=MAX_GOLD_BYTES)
+    report = evaluate(documents, lang)
+    report["sha256"] = digest
+    return report

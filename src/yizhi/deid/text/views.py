@@ -8,9 +8,9 @@ from starlette.concurrency import run_in_threadpool
 
 from yizhi.accounts.permissions import can
 from yizhi.deid.text import LANGUAGES, PHI_TYPES, POLICIES, service
-from yizhi.errors import PermissionDenied, YizhiError
+from yizhi.errors import PermissionDenied, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson
-from yizhi.web.templating import NavItem, render
+from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("/deid/text", "De-identify a note", order=40,
@@ -48,3 +48,41 @@ async def text_submit(request: Request, person: CurrentPerson) -> Response:
     except YizhiError as exc:
         return render(request, "deid/text.html", _context(form, error=exc.message), status_code=exc.status)
     return render(request, "deid/text.html", _context(form, result))
+
+
+# --- scoring on a hospital's own gold notes: the page for `yizhi deid text evaluate` -----------------
+@router.get("/deid/text/evaluate", response_class=HTMLResponse)
+def evaluate_page(request: Request, person: CurrentPerson) -> Response:
+    if not can(person, "deid.text.use"):
+        raise PermissionDenied("only people acting for an approved organisation may use the de-identifier")
+    return render(request, "deid/text_evaluate.html", _evaluate_context({"lang": "auto"}))
+
+
+@router.post("/deid/text/evaluate", response_class=HTMLResponse)
+async def evaluate_submit(request: Request, person: CurrentPerson) -> Response:
+    """The upload is stored first (content-addressed, bounded), then read back and scored."""
+    from yizhi.deid.text import evaluate as scoring
+
+    if not can(person, "deid.text.use"):
+        raise PermissionDenied("only people acting for an approved organisation may use the de-identifier")
+    _ = translator(request)
+    declared = request.headers.get("content-length")
+    form_values = {"lang": "auto"}
+    try:
+        if declared and declared.isdigit():
+            service.check_gold_size(int(declared) - 4096)
+        raw = await request.form()
+        form_values["lang"] = str(raw.get("lang", "auto"))
+        upload = raw.get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise ValidationFailed(_("Choose a gold file (.jsonl) to score."), field="file")
+        report = await run_in_threadpool(service.evaluate_upload, upload.file, form_values["lang"])
+    except YizhiError as exc:
+        return render(request, "deid/text_evaluate.html",
+                      _evaluate_context(form_values, error=exc.localized(_)), status_code=exc.status)
+    return render(request, "deid/text_evaluate.html", _evaluate_context(form_values, report))
+
+
+def _evaluate_context(form: dict, report: dict | None = None, error: str | None = None) -> dict:
+    return {"form": form, "languages": LANGUAGES, "report": report, "error": error, "type_labels": PHI_TYPES,
+            "max_mb": service.MAX_GOLD_BYTES // (1024 * 1024)}
