@@ -26,7 +26,7 @@ from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
 from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
 from yizhi.deid.text.recognizers.chinese_context import ChineseContextRecognizer, clean_chinese
-from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer
+from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer, clean_english
 from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
 from yizhi.deid.text.spans import Span, resolve_overlaps
@@ -120,6 +120,8 @@ def _in_original(text: str, where: list[int] | None, spans: list[Span]) -> list[
 def _finish(text: str, language: str, found: list[Span]) -> list[Span]:
     if language == "zh":
         found = clean_chinese(text, found)
+    else:
+        found = clean_english(text, found)
     return _join_addresses(text, resolve_overlaps(text, found))
 
 

