@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 
 from yizhi.deid.text.recognizers.chinese import surnames
+from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
 
 _HAN = "\u4e00-\u9fff"
@@ -39,45 +40,76 @@ _NOT_A_PLACE_OR_ORG = frozenset(
 _DISTRICT_PLACE = re.compile(rf"(?:现居|居住于|住在|家住|在|于)([{_HAN}]{{1,4}}[区县][{_HAN}]{{2,4}}?)(?=家中|附近|居住|。|，|,|$|\n)")
 
 
+_TITLES = ("先生", "女士", "阿姨", "师傅", "大爷", "奶奶", "老师")
+_ORG_ENDS = ("厂", "公司", "集团", "石化", "社区卫生服务中心", "卫生服务中心", "康复中心", "研究所", "研究院", "大学", "学院")
+# Where each rule can match (scanner.py: one compiled pass); the rule's expression is tried there only.
+_ANCHORS = Scanner([
+    Anchor("year_digits", r"(?:19|20)\d\d"),
+    Anchor("month_day", r"\d{1,2}[.\-]\d"),
+    Anchor("spaced_name", rf"[{_HAN}]{{1,2}} [{_HAN}]"),
+    Anchor("labelled_name", r"(?:姓名|患者姓名|联系人|陪护人|谈话对象)[：:]"),
+    Anchor("patient_name", r"患者"),
+    Anchor("title", "|".join(_TITLES)),
+    Anchor("org_end", "|".join(_ORG_ENDS)),
+    Anchor("place_cue", r"现居|居住于|住在|家住|在|于"),
+])
+_MONTH_DAY_VALUE = re.compile(r"((?:1[0-2]|0?[1-9])[.\-](?:3[01]|[12]\d|0?[1-9]))(?![\d.\-/])"
+                              r"(?=[ \t]*(?:\d{1,2}:\d{2}|行|起|入院|出院|手术|复查|[ \t\n，,。]|$))")
+_MONTH_DAY_CUE = re.compile(r"(?:[于至自从]|截至|拟于|^|\n)[ \t]*$")
+
+
 class ChineseContextRecognizer:
     name = "zh_context"
     languages = frozenset({"zh"})
 
     def find(self, text: str) -> Iterator[Span]:
-        for start, end, kind in self._found(text):
+        hits = _ANCHORS.scan(text)
+        if not hits:
+            return
+        for start, end, kind in self._found(text, hits):
             span = make_span(text, start, end, kind, 0.8, self.name)
             if span is not None:
                 yield span
 
     @staticmethod
-    def _found(text: str):
+    def _found(text: str, hits: dict):
+        years = [start for start, _ in hits.get("year_digits", ())]
         for pattern in (_YEAR_MONTH, _FULL_DATE, _YEAR_START):
-            for match in pattern.finditer(text):
+            for match in matches_at(pattern, text, years):
                 yield match.start(), match.end(), "DATE"
-        for match in _MONTH_DAY.finditer(text):
-            yield match.start(1), match.end(1), "DATE"
+        for start, _ in hits.get("month_day", ()):
+            for position in (start, start + 1):  # (the anchor may begin one digit early)
+                match = _MONTH_DAY_VALUE.match(text, position)
+                if match and not text[position - 1 : position].isdigit() and _MONTH_DAY_CUE.search(text, max(0, position - 6), position):
+                    yield match.start(1), match.end(1), "DATE"
+                    break
         family = surnames()
-        for match in _SPACED_NAME.finditer(text):
+        starts = [start + shift for start, _ in hits.get("spaced_name", ()) for shift in (0, 1)]
+        for match in matches_at(_SPACED_NAME, text, starts):
             if match.group(1) in family:
                 yield match.start(1), match.end(2), "NAME"
-        for pattern in (_LABELLED_NAME, _PATIENT_NAME):
-            for match in pattern.finditer(text):
+        for pattern, anchor in ((_LABELLED_NAME, "labelled_name"), (_PATIENT_NAME, "patient_name")):
+            for match in matches_at(pattern, text, [start for start, _ in hits.get(anchor, ())]):
                 if match.group(1) not in _NOT_A_NAME:
                     yield match.start(1), match.end(1), "NAME"
-        for match in _TITLE_AFTER.finditer(text):
-            position = match.start()
+        for position, _ in hits.get("title", ()):
             for length in (2, 1):
                 candidate = text[max(0, position - length) : position]
                 if len(candidate) == length and candidate in family:
                     yield position - length, position, "NAME"
                     break
-        for match in _ORG_AFTER_CUE.finditer(text):
-            yield match.start(1), match.end(1), "ORGANIZATION"
-        for match in _HOSPITAL_SHORT.finditer(text):
+        seen = set()
+        for _, end in hits.get("org_end", ()):
+            for match in _ORG_AFTER_CUE.finditer(text, max(0, end - 16), min(len(text), end + 1)):
+                if match.end(1) == end and match.span(1) not in seen:
+                    seen.add(match.span(1))
+                    yield match.start(1), match.end(1), "ORGANIZATION"
+        cues = hits.get("place_cue", ())
+        for match in matches_at(_HOSPITAL_SHORT, text, [end for _, end in cues]):
             value = match.group(1)
             if value not in _NOT_A_PLACE_OR_ORG and not value.isdigit() and not any(w in value for w in _NOT_A_PLACE_OR_ORG):
                 yield match.start(1), match.end(1), "ORGANIZATION"
-        for match in _DISTRICT_PLACE.finditer(text):
+        for match in matches_at(_DISTRICT_PLACE, text, [start for start, _ in cues]):
             yield match.start(1), match.end(1), "LOCATION"
 
 

@@ -4,8 +4,9 @@ Telegraphic notes name things by context, not by form: "7/21" is a date after "o
 fraction after "pain" or "strength"; "'92" is a year after "MI in"; "marge" is a name after "wife";
 "GH" is a hospital after "transferred to"; "PG 33445" is a pager. Each rule below reads the cue and
 then the value; values made only of clinical vocabulary (see build_lexicon.py) are refused.
-Written as plain `re` expressions over the note: these rules read cues before the value, which one
-compiled pass cannot express (see the package README on the scanner).
+Where each rule can match is found first by one compiled pass over the note (scanner.py: every rule's
+anchor in one Hyperscan database); the rule's `re` expression, which reads cues behind and ahead, is
+then tried at those places only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from yizhi.deid.text.recognizers.english import (
     CLINICAL_TERMS, PLACEHOLDERS, _strip, clinical_lexicon, name_words, very_common_words,
 )
+from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
 
 _I = re.IGNORECASE
@@ -96,6 +98,41 @@ def _name_like(word: str) -> bool:
     return key in name_words() or _proper(word)
 
 
+_ANCHORS = Scanner([
+    Anchor("short_date", r"\d{1,2}/\d{1,2}"),
+    Anchor("month_year", r"\d{1,2}/(?:19|20)\d\d"),
+    Anchor("apostrophe_year", r"['’]\d\d"),
+    Anchor("two_digit_year", r" \d\d"),
+    Anchor("year", r"(?:19[3-9]|20[0-3])\d"),
+    Anchor("pager", r"\b(?:pager|pgr|pg|beeper|bpr|page)", caseless=True),
+    Anchor("bracket_phone", r"\(\d{3}\)"),
+    Anchor("title", r"\b(?:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)", caseless=True),
+    Anchor("relative", r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grand|"
+                       r"step|partner|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian)",
+           caseless=True),
+    Anchor("social", r"\bsocial", caseless=True),
+    Anchor("move", r"\b(?:transfer|txf|xfer|tx'?d|sent|arrived|admitted|adm|came|brought|transported|referred|"
+                   r"returned|d/c|discharged|coming|going|went|taken|seen|followed|treated|pcp|dialysis)", caseless=True),
+    Anchor("org_noun", r"(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|Health Center|Medical Center|"
+                       r"Hospital|Clinic)\b"),
+    Anchor("lower_org", r"(?:hospital|rehab|medical center|nursing home)\b"),
+])
+
+
+def _starts(hits: dict, name: str) -> list[int]:
+    return [start for start, _ in hits.get(name, ())]
+
+
+def _ending_near(pattern: re.Pattern[str], text: str, hits: dict, name: str, reach: int = 80) -> list[re.Match[str]]:
+    """Matches of a rule read backwards from a noun (its anchor marks where the match ends)."""
+    found: dict[tuple[int, int], re.Match[str]] = {}
+    for _, end in hits.get(name, ()):
+        for match in pattern.finditer(text, max(0, end - reach), min(len(text), end + 1)):
+            if match.end(1) == end:
+                found[match.span(1)] = match
+    return [found[span] for span in sorted(found)]
+
+
 class EnglishContextRecognizer:
     """Dates, years, pagers, names and organisations named by the words around them (see the module)."""
 
@@ -103,16 +140,19 @@ class EnglishContextRecognizer:
     languages = frozenset({"en"})
 
     def find(self, text: str) -> Iterator[Span]:
+        hits = _ANCHORS.scan(text)
+        if not hits:
+            return
         for finder in (self._short_dates, self._years, self._phones, self._names, self._organisations):
-            for start, end, kind, confidence in finder(text):
+            for start, end, kind, confidence in finder(text, hits):
                 span = make_span(text, start, end, kind, confidence, self.name)
                 if span is not None:
                     yield span
 
     @staticmethod
-    def _short_dates(text: str):
+    def _short_dates(text: str, hits: dict):
         last_end = -1000  # where the last date this rule took ends: a list of dates needs one cue ("placed 5/17, ... 5/19")
-        for match in _SHORT_DATE.finditer(text):
+        for match in matches_at(_SHORT_DATE, text, _starts(hits, "short_date")):
             before = text[max(0, match.start() - 24) : match.start()]
             if _NOT_DATE_AFTER.match(text, match.end()):
                 continue
@@ -124,28 +164,28 @@ class EnglishContextRecognizer:
                 yield match.start(), match.end(), "DATE", 0.8
 
     @staticmethod
-    def _years(text: str):
-        for match in _MONTH_YEAR.finditer(text):
+    def _years(text: str, hits: dict):
+        for match in matches_at(_MONTH_YEAR, text, _starts(hits, "month_year")):
             yield match.start(), match.end(), "DATE", 0.85
-        for match in _APOSTROPHE_YEAR.finditer(text):
+        for match in matches_at(_APOSTROPHE_YEAR, text, _starts(hits, "apostrophe_year")):
             yield match.start(), match.end(), "DATE", 0.8
-        for match in _TWO_DIGIT_YEAR.finditer(text):
+        for match in matches_at(_TWO_DIGIT_YEAR, text, _starts(hits, "two_digit_year")):
             if _HISTORY_BEFORE.search(text, max(0, match.start() - 20), match.start()):
                 yield match.start(1), match.end(1), "DATE", 0.7
-        for match in _YEAR.finditer(text):
+        for match in matches_at(_YEAR, text, _starts(hits, "year")):
             if not _NOT_YEAR_BEFORE.search(text, max(0, match.start() - 12), match.start()):
                 yield match.start(), match.end(), "DATE", 0.7
 
     @staticmethod
-    def _phones(text: str):
-        for match in _PAGER.finditer(text):
+    def _phones(text: str, hits: dict):
+        for match in matches_at(_PAGER, text, _starts(hits, "pager")):
             yield match.start(1), match.end(1), "PHONE", 0.85
-        for match in _BRACKET_PHONE.finditer(text):
+        for match in matches_at(_BRACKET_PHONE, text, _starts(hits, "bracket_phone")):
             yield match.start(), match.end(), "PHONE", 0.85
 
     @staticmethod
-    def _names(text: str):
-        for match in _TITLE_LOWER.finditer(text):
+    def _names(text: str, hits: dict):
+        for match in matches_at(_TITLE_LOWER, text, _starts(hits, "title")):
             words = match.group(1).split(" ")
             if not _name_like(words[0]) and not (_strip(words[0]) not in _NOT_A_NAME and _proper(words[0])):
                 continue
@@ -153,8 +193,8 @@ class EnglishContextRecognizer:
             if len(words) > 1 and _strip(words[1]) in name_words() and _name_like(words[1]):
                 end = match.end(1)
             yield match.start(1), end, "NAME", 0.85
-        for pattern in (_RELATIVE, _SOCIAL):
-            for match in pattern.finditer(text):
+        for pattern, anchor in ((_RELATIVE, "relative"), (_SOCIAL, "social")):
+            for match in matches_at(pattern, text, _starts(hits, anchor)):
                 words = match.group(1).split(" ")
                 if not _name_like(words[0]):
                     continue
@@ -164,8 +204,8 @@ class EnglishContextRecognizer:
                 yield match.start(1), end, "NAME", 0.8
 
     @staticmethod
-    def _organisations(text: str):
-        for match in _ORG_AFTER_MOVE.finditer(text):
+    def _organisations(text: str, hits: dict):
+        for match in matches_at(_ORG_AFTER_MOVE, text, _starts(hits, "move")):
             value = match.group(1)
             words = value.split()
             while words and (_strip(words[-1]) in _UNITS or _strip(words[-1]) in ("ed", "er", "via", "for", "with")) \
@@ -181,8 +221,8 @@ class EnglishContextRecognizer:
             if key in _UNITS or not (_proper(value) or abbreviation):
                 continue
             yield match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.75
-        for pattern in (_ORG_NOUN, _LOWER_ORG):
-            for match in pattern.finditer(text):
+        for pattern, anchor in ((_ORG_NOUN, "org_noun"), (_LOWER_ORG, "lower_org")):
+            for match in _ending_near(pattern, text, hits, anchor):
                 if _proper(match.group(1)):
                     yield match.start(1), match.end(1), "ORGANIZATION", 0.75
 
