@@ -85,8 +85,9 @@ def test_english_held_out_recall_and_precision():
     # 0.9810 / 0.906: the issue's 0.98 recall. Issue 16 (2026-12-06) traded general-English recall for
     # precision on real clinical notes (MTSamples dev precision 0.06 -> 0.77): a single unknown
     # capitalised word is no longer a name and the tagger's guesses need a dictionary name or place:
-    # 0.846 / 0.960 here. The floors sit a little under.
-    assert overall["char_recall"] >= 0.84, overall
+    # 0.846 / 0.960 here; 0.830 / 0.959 once states and countries alone are no longer removed (Safe Harbor
+    # keeps them; this set labels them GPE). The floors sit a little under.
+    assert overall["char_recall"] >= 0.82, overall
     assert overall["char_precision"] >= 0.95, overall
 
 
