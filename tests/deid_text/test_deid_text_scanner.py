@@ -93,3 +93,15 @@ def test_hyperscan_and_the_re_fallback_agree(monkeypatch):
                 starts = {start for start, _ in hits.get(name, ())}
                 assert all(start in starts or start - 1 in starts for start, _ in plain.get(name, ())), name
     assert compiled
+
+
+def test_the_tagger_gate_changes_no_span(monkeypatch):
+    """The English tagger skips stretches holding no word that tagger_evidence could accept: the spans
+    are those of tagging every stretch (the same-spans snapshot checks the labeled sets; here real reports)."""
+    from yizhi.deid.text import detect
+    from yizhi.deid.text.recognizers import english_tagger
+
+    texts = TEXTS[-300:] + [text for text in TEXTS if len(text) > 1000][:150]
+    gated = [detect(text, "en") for text in texts]
+    monkeypatch.setattr(english_tagger, "_may_be_evidence", lambda token: True)
+    assert [detect(text, "en") for text in texts] == gated

@@ -739,6 +739,20 @@ def tagger_evidence(text: str, start: int, end: int, kind: str = "NAME") -> bool
     return True
 
 
+@lru_cache(maxsize=1 << 16)
+def may_be_evidence(token: str) -> bool:
+    """Could this token hold a word tagger_evidence asks for (whatever the span around it)? Read with
+    the same word pattern (a token "guðgeir" holds the words "gu" and "geir")."""
+    return any(map(_evidence_word, _WORD_IN_SPAN.findall(token)))
+
+
+def _evidence_word(word: str) -> bool:
+    key = _strip(word)
+    if len(word) < 2 or word.isupper() or key in clinical_lexicon() or key in very_common_words() or key in PLACEHOLDERS:
+        return False
+    return word[0].isupper() or key in name_words() or key in place_words()
+
+
 def mostly_unknown_words(value: str) -> bool:
     """Are at least half of the words of a guessed span (and one at least) outside the clinical lexicon,
     the commonest words and the placeholders? The tagger's guesses must pass this: on real notes it

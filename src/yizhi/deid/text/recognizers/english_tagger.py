@@ -587,6 +587,7 @@ def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) 
         labels[index] = "I-LOCATION" if previous.endswith("LOCATION") else "B-LOCATION"
 
 
+from yizhi.deid.text.recognizers.english import may_be_evidence as _may_be_evidence  # noqa: E402
 from yizhi.deid.text.recognizers.english import tagger_evidence  # noqa: E402  (english imports nothing from here)
 
 _HAS_DIGIT = re.compile(r"\d")
@@ -611,6 +612,9 @@ class EnglishTaggerRecognizer:
         words = word_features(tokens)
         lower_text = text.islower()
         stretches = windows(words, hopeless_too=False, lower_text=lower_text)
+        # A stretch with no word that could be evidence (english.tagger_evidence) can give no span that
+        # stands: not tagged at all (on real reports most stretches are drugs, doses and headings).
+        stretches = [stretch for stretch in stretches if any(map(_may_be_evidence, tokens[stretch[0] : stretch[1]]))]
         if not stretches:
             return
         labels = ["O"] * len(tokens)
