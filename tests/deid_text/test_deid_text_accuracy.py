@@ -82,13 +82,12 @@ def test_english_held_out_recall_and_precision():
     # rules alone 0.935 / 0.944); with address runs widened and lower-case text's rare words kept (en-tagger3)
     # 0.9785 / 0.909; with the international rules (postcodes, phone formats, organisation cues and legal
     # forms, foreign streets; branch en-recall, made on the dev half and a Faker stress set, not on these)
-    # 0.9810 / 0.906: the issue's 0.98 recall. Issue 16 (2026-12-06) traded general-English recall for
-    # precision on real clinical notes (MTSamples dev precision 0.06 -> 0.77): a single unknown
-    # capitalised word is no longer a name and the tagger's guesses need a dictionary name or place:
-    # 0.846 / 0.960 here; 0.830 / 0.959 once states and countries alone are no longer removed (Safe Harbor
-    # keeps them; this set labels them GPE). The floors sit a little under.
-    assert overall["char_recall"] >= 0.82, overall
-    assert overall["char_precision"] >= 0.95, overall
+    # 0.9810 / 0.906: the issue's 0.98 recall. Issue 16's first round (2026-12-06) traded general-English
+    # recall for precision on real clinical notes (0.830 / 0.959 here). Second round (2026-12-07): those
+    # precision rules apply only to text that shows it is clinical (english.clinical_context; no sentence
+    # of this set does), and recall is back at 0.9810 / 0.9047 (same spans as before issue 16 on this half).
+    assert overall["char_recall"] >= 0.975, overall
+    assert overall["char_precision"] >= 0.89, overall
 
 
 def test_presidio_gold_drops_only_what_safe_harbor_keeps():

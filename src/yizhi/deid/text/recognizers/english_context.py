@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from yizhi.deid.text.recognizers.english import (
-    CLINICAL_TERMS, PLACEHOLDERS, _strip, clinical_lexicon, name_words, very_common_words,
+    CLINICAL_TERMS, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, name_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
@@ -238,6 +238,8 @@ _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|miss|prof)\.?[ ]+)$")
 _DEVICE_LAST = re.compile(_DEVICE_AFTER.pattern[len("[ ]+"):] + "$", _I)
 _DOSE_INSIDE = re.compile(r"\d[ ]?(?:mg|mcg|units?|ml|mL|meq|mEq)\b")
 _DOSE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
+# A span that ends inside a dose ("Post Lexiscan 0|.4 mg", "Coreg 6|.25 mg"): the rest of the number, then the unit.
+_DOSE_GOES_ON = re.compile(r"(?<=\d)(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
 
 
 def _states_and_countries() -> frozenset[str]:
@@ -269,9 +271,9 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
             text[max(0, span.start - 8) : span.start])
         if guessed and span.type in ("NAME", "LOCATION", "ORGANIZATION", "ADDRESS") and (
                 _DEVICE_AFTER.match(text, span.end) or _DEVICE_LAST.search(value) or _DOSE_AFTER.match(text, span.end)
-                or _DOSE_INSIDE.search(value)):
+                or _DOSE_INSIDE.search(value) or _DOSE_GOES_ON.match(text, span.end)):
             continue
-        if span.type == "LOCATION" and value.lower() in _STATES_AND_COUNTRIES:
+        if span.type == "LOCATION" and value.lower() in _STATES_AND_COUNTRIES and clinical_context(text):
             continue  # Safe Harbor keeps states and countries ("from Idaho", "missionary to Mexico")
         if span.type == "ADDRESS" and _DOSE_AFTER.match(text, span.end - len(value.split()[-1]) - 1) \
                 and not any(char.isdigit() for char in value.split()[0]):

@@ -588,7 +588,7 @@ def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) 
 
 
 from yizhi.deid.text.recognizers.english import may_be_evidence as _may_be_evidence  # noqa: E402
-from yizhi.deid.text.recognizers.english import tagger_evidence  # noqa: E402  (english imports nothing from here)
+from yizhi.deid.text.recognizers.english import clinical_context, tagger_evidence  # noqa: E402  (english imports nothing from here)
 
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -614,7 +614,9 @@ class EnglishTaggerRecognizer:
         stretches = windows(words, hopeless_too=False, lower_text=lower_text)
         # A stretch with no word that could be evidence (english.tagger_evidence) can give no span that
         # stands: not tagged at all (on real reports most stretches are drugs, doses and headings).
-        stretches = [stretch for stretch in stretches if any(map(_may_be_evidence, tokens[stretch[0] : stretch[1]]))]
+        clinical = clinical_context(text)
+        if clinical:
+            stretches = [stretch for stretch in stretches if any(map(_may_be_evidence, tokens[stretch[0] : stretch[1]]))]
         if not stretches:
             return
         labels = ["O"] * len(tokens)
@@ -626,6 +628,7 @@ class EnglishTaggerRecognizer:
         for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,
                                                                               lower_text))):
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
-            if span is not None and tagger_evidence(text, span.start, span.end, kind) and (
-                    kind != "ADDRESS" or _HAS_DIGIT.search(span.text)):
+            # (in clinical text a guess must show evidence; elsewhere the model's guesses stand, as trained)
+            if span is not None and (not clinical or tagger_evidence(text, span.start, span.end, kind) and (
+                    kind != "ADDRESS" or _HAS_DIGIT.search(span.text))):
                 yield span
