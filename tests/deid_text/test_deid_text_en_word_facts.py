@@ -47,7 +47,8 @@ class PlainNameRecognizer:
                 continue
             if not word[0].isupper() or title:
                 resume = index + 1
-                if title and resume < len(tokens) and tokens[resume].group()[0].isupper():
+                if title and resume < len(tokens) and tokens[resume].group()[0].isupper() \
+                        and en._strip(tokens[resume].group()) not in en.TITLES:
                     end_index = self._run_end(text, tokens, resume)
                     found += self._emit(text, tokens, resume, end_index, forced=True)
                     resume = end_index
@@ -71,11 +72,17 @@ class PlainNameRecognizer:
             particle = word in PARTICLES
             if en._strip(word) in en.CREDENTIALS and not particle:
                 break
+            if len(en._strip(word)) <= 2 and re.match(r"(?:M\.D|D\.O|Ph\.D|R\.N|N\.P|P\.A|D\.D\.S)\.?(?![A-Za-z])", text[tokens[end].start():]):
+                break
+            if len(en._strip(previous)) == 1 and previous.endswith(".") and en._strip(word) in en.very_common_words() \
+                    and en._strip(word) not in en.name_words():
+                break
             if word[0].isupper() and en._strip(word) not in en.TITLES:
                 if gap == ", " and en._strip(previous) not in en.name_words():
                     break
                 end += 1
-            elif particle and end + 1 < len(tokens) and tokens[end + 1].group()[0].isupper():
+            elif particle and end + 1 < len(tokens) and tokens[end + 1].group()[0].isupper() \
+                    and en._strip(tokens[end + 1].group()) not in en.TITLES and tokens[end + 1].group() != "I":
                 end += 2
             elif end + 2 < len(tokens) and (word, tokens[end + 1].group()) in PARTICLE_PAIRS \
                     and tokens[end + 2].group()[0].isupper() and en._strip(tokens[end + 2].group()) not in en.TITLES:
@@ -86,7 +93,7 @@ class PlainNameRecognizer:
 
     def _emit(self, text, tokens, first, stop, forced):
         clinical = en.clinical_context(text)
-        lexicon = en.clinical_lexicon() if clinical else frozenset()
+        lexicon = en.clinical_lexicon() | en.NURSING_SHORTHAND if clinical else frozenset()
         run = _plain_trim(tokens[first:stop])
         if not run:
             return []
@@ -126,9 +133,19 @@ class PlainNameRecognizer:
                           or (w in names and len(run) > 1 and all(x in names or x in places for x in words)) for w in words]
         if any(t.start() > 0 and text[t.start() - 1] in "_^/\\" and en._camel_case(t.group()) for t in run):
             return []
+        weekdays = "mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday".split()
+        months = ("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
+                  "september october november december").split()
+        if not forced and len(run) == 1 and not en._HEADER_OR_CLINICAL.issuperset(words) and (words[0] in weekdays or (
+                words[0] in months and re.match(r"\.?[ ]+(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b", text[run[0].end():]))):
+            return []
         following = text[run[-1].end() : run[-1].end() + 12].split()
-        subject = len(run) == 1 and words[0] in names and words[0] not in lexicon and (
-            (bool(following) and following[0].lower() in en.SUBJECT_VERBS) or text[run[-1].end() : run[-1].end() + 1] == ":")
+        subject = len(run) == 1 and words[0] in names and words[0] not in ("he", "she", "it", "we", "they", "i", "you", "his",
+                                                                           "her", "him", "them") and ((
+            words[0] not in lexicon and ((bool(following) and following[0].lower() in en.SUBJECT_VERBS)
+                                         or text[run[-1].end() : run[-1].end() + 1] == ":"))
+            or re.match(r"[ ]+(?:is|was)[ ]+an?[ ]+\d{1,3}[- ]?(?:years?|yrs?|y/?o|months?|weeks?|days?)\b",
+                        text[run[-1].end():], re.IGNORECASE))
         suspicious.append(subject)
         joined = " ".join(words)
         suspicious.append(not self.strict and len(words) >= 2 and words[-1] in en.ORG_SUFFIXES)
@@ -141,7 +158,9 @@ class PlainNameRecognizer:
         start, end = run[0].start(), run[-1].end()
         if forced and all(w in en.PLACEHOLDERS for w in words):
             return []  # "Dr. X"
-        if not forced and clinical and not (en.words_say_identifier(text[start:end]) or all_names):
+        institution = (len(run) >= 2 and words[-1] in en.ORG_SUFFIXES and (words[0] in names or words[0] in places)
+                       and not run[0].group().isupper() and words[0] not in very_common)
+        if not forced and clinical and not (en.words_say_identifier(text[start:end]) or all_names or institution):
             return []  # only clinical vocabulary
         kind = "NAME"
         if words[-1] in en.ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
@@ -203,10 +222,11 @@ def plain_lowercase_names(text: str) -> list:
             first -= 1
         while last + 1 < len(tokens) and part(tokens[last + 1]) and text[tokens[last].end() : tokens[last + 1].start()] == " ":
             last += 1
-        if last > first or key not in common:
+        clinical = en.clinical_context(text)
+        if (last > first or key not in common) and (last > first or not clinical):
             span = make_span(text, tokens[first].start(), en._end_without_possessive(text, tokens[last]), "NAME", 0.6,
                              "en_lowercase_names")
-            if span is not None:
+            if span is not None and (not clinical or en.words_say_identifier(span.text)):
                 found.append(span)
         resume = last + 1
     return found

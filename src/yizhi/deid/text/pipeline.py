@@ -26,7 +26,8 @@ from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
 from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
 from yizhi.deid.text.recognizers.chinese_context import ChineseContextRecognizer, clean_chinese
-from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer, clean_english
+from yizhi.deid.text.recognizers.english_clean import clean_english
+from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer
 from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
 from yizhi.deid.text.spans import Span, resolve_overlaps

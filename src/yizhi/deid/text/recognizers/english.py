@@ -42,6 +42,10 @@ _FAKER_LOCALES = (
     "pl_PL pt_PT pt_BR cs_CZ sk_SK hu_HU ro_RO hr_HR sl_SI et_EE lv_LV lt_LT tr_TR id_ID tl_PH"
 ).split()
 TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "prof", "prof.", "sir", "madam", "mx", "mx."}
+# (the English tagger reads TITLES, CREDENTIALS and KINSHIP as features, as its model was trained with them: the
+# rules' additions of issue 16's second round are kept apart and joined below, so the model's features stay)
+TAGGER_TITLES = frozenset(TITLES)
+TITLES |= {"rabbi", "rev", "rev.", "reverend", "fr", "fr."}
 ORG_SUFFIXES = {
     "inc", "inc.", "llc", "ltd", "ltd.", "corp", "corp.", "corporation", "company", "co", "co.", "group", "associates",
     "bank", "hospital", "clinic", "university", "college", "school", "institute", "center", "centre", "foundation",
@@ -67,9 +71,14 @@ CLINICAL_TERMS = set(
 )
 # Credentials end a name ("Madison Lucero, MD"); kinship words before a name are not part of it.
 CREDENTIALS = set("md do rn np pa pa-c crna phd dds dmd mph lpn cna facs facp mbbs".split())
+TAGGER_CREDENTIALS = frozenset(CREDENTIALS)
+CREDENTIALS |= set("licsw lcsw msw rrt pharmd aprn cnm dpt slp ccrn cns fnp anp".split())
 KINSHIP = set("wife husband son daughter mother father brother sister spouse partner friend neighbor son-in-law "
               "daughter-in-law mother-in-law father-in-law brother-in-law sister-in-law stepfather stepmother "
               "grandson granddaughter nephew niece aunt uncle guardian caregiver family".split())
+TAGGER_KINSHIP = frozenset(KINSHIP)
+KINSHIP |= set("mom dad coworker co-worker roommate boyfriend girlfriend fiance fiancee companion cousin grandmother "
+               "grandfather grandma grandpa stepson stepdaughter pca sitter proxy".split())
 SUBJECT_VERBS = set("is was has had lives lived reports reported denies denied presents presented states stated said says "
                     "complains returns returned underwent feels felt notes noted admits works came arrived tolerated "
                     "remains remained developed".split())
@@ -204,7 +213,7 @@ class _WordFacts:
         self.common = key in common
         self.place = key in places
         self.header_or_clinical = key in _HEADER_OR_CLINICAL
-        self.lexicon = lexicon = clinical and key in clinical_lexicon()
+        self.lexicon = lexicon = clinical and (key in clinical_lexicon() or key in NURSING_SHORTHAND)
         self.org_suffix = key in ORG_SUFFIXES
         self.location_word = key in LOCATION_WORDS
         # The per-word tests of _emit's "suspicious" list (the digit after an unknown word is read there).
@@ -261,7 +270,8 @@ NURSING_SHORTHAND = frozenset(
     "cpap peep fio spo sao sats nrb bp sbp dbp cvp tmax afebrile wbc hct hgb inr ptt bun creat lytes abg vbg "
     "lactate trop avf avl avr qtc qrs mg mcg meq mmhg mmol ml kg neuro resp vss perrl perrla rass ciwa cpot gcs "
     "lasix heparin insulin levophed vasopressin propofol fentanyl versed ativan haldol dilaudid morphine tylenol "
-    "vanco zosyn flagyl cipro levaquin".split())
+    "vanco zosyn flagyl cipro levaquin hx dx cx sx fx tx bedside rehab hcp snf ltach ltac vna adls pulm onc ortho "
+    "cards ambulated lcws liws lwcs".split())
 
 
 @lru_cache(maxsize=1)
@@ -349,7 +359,7 @@ class EnglishNameRecognizer:
             word = facts[index]
             if not word.capital or word.title:
                 resume = index + 1
-                if word.title and resume < len(tokens) and facts[resume].capital:
+                if word.title and resume < len(tokens) and facts[resume].capital and not facts[resume].title:
                     end_index = self._run_end(text, tokens, facts, resume)
                     yield from self._emit(text, tokens, facts, resume, end_index, forced=True)
                     resume = end_index
@@ -376,11 +386,18 @@ class EnglishNameRecognizer:
                 break  # "Kyle Kuefer. Who": a full stop after a word ends the run (not "St. Lisa")
             if word.credential and not word.connector:
                 break  # ("DO" after a name is a credential, "do" inside "Guerra do Sul" a particle)
+            if len(word.key) <= 2 and _DOTTED_CREDENTIAL.match(text, tokens[end].start()):
+                break  # "Sheryl Asplund, M.D."
+            if len(previous.key) == 1 and tokens[end - 1].group().endswith(".") and word.key in very_common_words() \
+                    and not word.name:
+                break  # "Dr. Y. The only other": an initial, then the next sentence
             if word.capital and not word.title:
                 if gap == ", " and not previous.name:
                     break
                 end += 1
-            elif word.connector and end + 1 < count and facts[end + 1].capital:
+            elif word.connector and end + 1 < count and facts[end + 1].capital and not facts[end + 1].title \
+                    and tokens[end + 1].group() != "I":
+                # ("Dr. Maguire and Dr. Pappas": a title after "and" begins a run of its own)
                 end += 2
             elif word.pair_head and end + 2 < count and (tokens[end].group(), tokens[end + 1].group()) in _CONNECTOR_PAIRS \
                     and facts[end + 2].capital and not facts[end + 2].title:
@@ -410,6 +427,9 @@ class EnglishNameRecognizer:
             word = facts[first]
             if word.header_or_clinical or (word.camel and _file_name_part(text, tokens, facts, first, stop)):
                 return ()
+            if not forced and (word.key in _WEEKDAYS_AND_MONTHS and (word.key in _WEEKDAY_WORDS or _DAY_AFTER.match(
+                    text, tokens[first].end()))):
+                return ()  # "f/u Mon.", "April 13" (a date rule reads it): a weekday, or a month before its day
             words, joined = None, word.key
             run = [word]
         else:
@@ -424,7 +444,8 @@ class EnglishNameRecognizer:
         places, very_common = _PLACE_AND_COMMON or _place_and_common()
         if not forced:
             # "John is a 58-year-old", "John: you saved me": a first name as a subject or a speaker
-            subject = single and run[0].name and not run[0].lexicon and _speaks_or_acts(text, last_token.end())
+            subject = single and run[0].name and run[0].key not in _PRONOUNS and (
+                (not run[0].lexicon and _speaks_or_acts(text, last_token.end())) or _AGE_INTRO.match(text, last_token.end()))
             if not (subject or self._suspicious(text, tokens, run, first)) and (
                     joined not in places or joined in very_common or all(map(_LEXICON, run))):
                 return ()
@@ -438,7 +459,7 @@ class EnglishNameRecognizer:
         if forced:
             evidence = not all(word.key in PLACEHOLDERS for word in run)
         else:
-            evidence = last.general or words_say_identifier(text[start:end]) or _all_names(run)
+            evidence = last.general or words_say_identifier(text[start:end]) or _all_names(run) or _named_institution(run)
         if not evidence:
             return ()  # only clinical vocabulary ("PAST MEDICAL", "Pulmonary Clinic") or a placeholder ("Dr. X")
         kind = "NAME"
@@ -507,6 +528,18 @@ class EnglishNameRecognizer:
         if _all_names(run):
             return True
         return False
+
+
+def _named_institution(run: list[_WordFacts]) -> bool:
+    """A hospital or clinic named after a person or a place ("Richardson Memorial Hospital", "Mayo Clinic"),
+    even when the name is also an eponym of the clinical lexicon."""
+    return len(run) >= 2 and run[-1].org_suffix and (run[0].name or run[0].place) and not run[0].upper \
+        and run[0].key not in very_common_words()
+
+
+# "John is a 58-year-old ...": a first name introducing the patient, even when the lexicon knows it (St. John's wort)
+_AGE_INTRO = re.compile(r"[ ]+(?:is|was)[ ]+an?[ ]+\d{1,3}[- ]?(?:years?|yrs?|y/?o|months?|weeks?|days?)\b", re.IGNORECASE)
+_DOTTED_CREDENTIAL = re.compile(r"(?:M\.D|D\.O|Ph\.D|R\.N|N\.P|P\.A|D\.D\.S)\.?(?![A-Za-z])")
 
 
 def _all_names(run: list[_WordFacts]) -> bool:
@@ -608,7 +641,15 @@ _SELF_NAMING = {"my name is", "name is", "named", "called", "call me", "calls me
 _EMPLOYER_CUE_HEADS = frozenset(
     "work works worked working employed employer employer: company company: employee joined hired job position "
     "internship career interned offer interview interviewed year contract team founder ceo".split())
-_DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "in", "at", "from", "to"}
+_DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "in", "at", "from", "to", "on", "via", "as",
+                "see", "per", "for", "with", "by"}
+_PRONOUNS = frozenset("he she it we they i you his her him them".split())  # ("He" is also a surname: "He was" is no name)
+_WEEKDAY_WORDS = frozenset("mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday "
+                           "sunday".split())
+_WEEKDAYS_AND_MONTHS = _WEEKDAY_WORDS | frozenset(
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october "
+    "november december".split())
+_DAY_AFTER = re.compile(r"\.?[ ]+(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b")
 # (Portuguese, Italian, Spanish and Slavic particles inside place names too: "Guerra do Sul", "Bystřice
 # pod Hostýnem"; two in a row, "an der" and "de la", are read by _run_end.)
 _CONNECTORS = {"and", "of", "de", "van", "von", "der", "la", "le", "du", "da", "di", "do", "dos", "das", "del", "della",
@@ -760,7 +801,9 @@ class LowercaseNameRecognizer:
             while last + 1 < len(tokens) and facts[last + 1].lower_name_part and \
                     text[tokens[last].end() : tokens[last + 1].start()] == " ":
                 last += 1
-            if last > first or not facts[index].common:
+            # (in clinical text one lower-case word is a name only by its context, english_context: "cocci",
+            # "pia" and "aline" are dictionary names too)
+            if (last > first or not facts[index].common) and (last > first or facts[index].general):
                 span = make_span(text, tokens[first].start(), _end_without_possessive(text, tokens[last]), "NAME", 0.6,
                                  self.name)
                 if span is not None and (facts[index].general or words_say_identifier(span.text)):
@@ -782,7 +825,7 @@ def words_say_identifier(value: str) -> bool:
     for word in _WORD_IN_SPAN.findall(value):
         key = _strip(word)
         if len(key) > 1 and key not in lexicon and key not in very_common and key not in CLINICAL_TERMS \
-                and key not in PLACEHOLDERS:
+                and key not in PLACEHOLDERS and key not in NURSING_SHORTHAND:
             return True
     return False
 
@@ -825,7 +868,8 @@ def may_be_evidence(token: str) -> bool:
 
 def _evidence_word(word: str) -> bool:
     key = _strip(word)
-    if len(word) < 2 or word.isupper() or key in clinical_lexicon() or key in very_common_words() or key in PLACEHOLDERS:
+    if len(word) < 2 or word.isupper() or key in clinical_lexicon() or key in very_common_words() or key in PLACEHOLDERS \
+            or key in NURSING_SHORTHAND:
         return False
     return word[0].isupper() or key in name_words() or key in place_words()
 
@@ -838,7 +882,7 @@ def mostly_unknown_words(value: str) -> bool:
     words = [_strip(word) for word in _WORD_IN_SPAN.findall(value)]
     words = [word for word in words if len(word) > 1 and word not in _CONNECTORS]
     unknown = sum(word not in lexicon and word not in very_common and word not in CLINICAL_TERMS and word not in PLACEHOLDERS
-                  for word in words)
+                  and word not in NURSING_SHORTHAND for word in words)
     return unknown >= 1 and 2 * unknown >= len(words)
 
 

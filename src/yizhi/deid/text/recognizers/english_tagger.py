@@ -101,7 +101,7 @@ def _gazetteers() -> tuple[frozenset[str], ...]:
     from yizhi.deid.text.recognizers import english
 
     return (english.name_words(), english.place_words(), frozenset(english.ORG_SUFFIXES) | _EXTRA_ORG_WORDS,
-            frozenset(english.LOCATION_WORDS) | _STREET_WORDS, frozenset(english.TITLES),
+            frozenset(english.LOCATION_WORDS) | _STREET_WORDS, english.TAGGER_TITLES,
             frozenset(english.CLINICAL_TERMS) | frozenset(english.EPONYMS))
 
 
@@ -213,7 +213,7 @@ def _role(word: str, lower: str, case: str, rank: int | None, flags: str, clinic
 def _kinship() -> frozenset[str]:
     from yizhi.deid.text.recognizers import english
 
-    return frozenset(english.KINSHIP)
+    return english.TAGGER_KINSHIP  # (the list the shipped model was trained with)
 
 
 @lru_cache(maxsize=1)
@@ -235,7 +235,7 @@ _SHORTENED = (_ABBREVIATION, _TITLE, _CREDENTIAL)  # a full stop after these is 
 def _credentials() -> frozenset[str]:
     from yizhi.deid.text.recognizers import english
 
-    return frozenset(english.CREDENTIALS)
+    return english.TAGGER_CREDENTIALS  # (the list the shipped model was trained with)
 
 
 _FEATURE_CACHE: dict[str, tuple] = {}
