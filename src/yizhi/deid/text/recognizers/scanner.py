@@ -24,6 +24,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 try:
     import hyperscan
@@ -85,16 +86,14 @@ class Scanner:
 
 
 def _byte_to_char(data: bytes):
-    """Character offset of a UTF-8 byte offset (offsets always fall on character boundaries here)."""
-    cache: dict[int, int] = {}
+    """Character offset of a UTF-8 byte offset (offsets always fall on character boundaries here): the
+    characters begun before it, counted once per note for all offsets (a byte that is no continuation
+    byte, 10xxxxxx, begins a character)."""
+    table = list(accumulate(data.translate(_CHARACTER_STARTS), initial=0))
+    return table.__getitem__
 
-    def convert(offset: int) -> int:
-        value = cache.get(offset)
-        if value is None:
-            value = cache[offset] = len(data[:offset].decode("utf-8"))
-        return value
 
-    return convert
+_CHARACTER_STARTS = bytes(0 if (byte & 0xC0) == 0x80 else 1 for byte in range(256))  # (a translate table)
 
 
 def matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
