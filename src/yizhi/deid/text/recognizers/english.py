@@ -300,8 +300,15 @@ def _read_tokens(text: str) -> tuple[list[re.Match[str]], list[_WordFacts]]:
 
 
 def clinical_context(text: str) -> bool:
-    """Does ``text`` show it is clinical (see CLINICAL_MARKERS_NEEDED)? Read with its tokens, once a note."""
-    return _read_words(text)[2]
+    """Does ``text`` show it is clinical (see CLINICAL_MARKERS_NEEDED)? Read with its tokens, once a note (the
+    answers for the last notes are kept: detect_many runs the English tagger over a batch after the rules)."""
+    known = _CLINICAL_ANSWERS.get(text)
+    if known is None:
+        known = _read_words(text)[2]
+    return known
+
+
+_CLINICAL_ANSWERS: dict[str, bool] = {}
 
 
 def _read_words(text: str) -> tuple[list[re.Match[str]], list[_WordFacts], bool]:
@@ -315,6 +322,9 @@ def _read_words(text: str) -> tuple[list[re.Match[str]], list[_WordFacts], bool]
     if not all(facts):  # (facts are always true; `None in` would compare each with None)
         facts = [known or _facts_of(word) for known, word in zip(facts, words)]
     clinical = _is_clinical(facts)
+    if len(_CLINICAL_ANSWERS) >= 256:
+        _CLINICAL_ANSWERS.clear()
+    _CLINICAL_ANSWERS[text] = clinical
     if not clinical:
         general = list(map(_GENERAL_FACTS_CACHE.get, words))
         facts = general if all(general) else [known or _facts_of(word, False) for known, word in zip(general, words)]
@@ -828,62 +838,6 @@ def words_say_identifier(value: str) -> bool:
                 and key not in PLACEHOLDERS and key not in NURSING_SHORTHAND:
             return True
     return False
-
-
-def tagger_evidence(text: str, start: int, end: int, kind: str = "NAME") -> bool:
-    """May a span the English tagger guessed stand? Its words must be mostly unknown to the clinical
-    lexicon (mostly_unknown_words), one of them a written-out word that could be a name or a place (not
-    an abbreviation in capitals: CIWA, PRBC, OOB), and a single word must not head a line or a field
-    ("Gtts:", "Dispo:", "Activity- OOB"). Lower-case single words must be dictionary names that are no
-    common word ("pastor", "hall" are not)."""
-    value = text[start:end]
-    if not mostly_unknown_words(value):
-        return False
-    words = [word for word in _WORD_IN_SPAN.findall(value) if len(word) > 1]
-    lexicon, very_common, names, common = clinical_lexicon(), very_common_words(), name_words(), common_words()
-    places = place_words()
-    evidence = False
-    for word in words:
-        key = _strip(word)
-        if word.isupper() or key in lexicon or key in very_common or key in PLACEHOLDERS:
-            continue
-        # (a guess must hold a dictionary name or place, or, with a digit, an address: on real notes
-        # the rest was shorthand; a lone lower-case word must also be no common word)
-        if key in names or key in places or (kind == "ADDRESS" and word[0].isupper()):
-            if len(words) > 1 or word[0].isupper() or key not in common:
-                evidence = True
-    if not evidence:
-        return False
-    if len(words) == 1 and re.match(r"[ \t]*[:\-]", text[end : end + 2]):
-        return False
-    return True
-
-
-@lru_cache(maxsize=1 << 16)
-def may_be_evidence(token: str) -> bool:
-    """Could this token hold a word tagger_evidence asks for (whatever the span around it)? Read with
-    the same word pattern (a token "guðgeir" holds the words "gu" and "geir")."""
-    return any(map(_evidence_word, _WORD_IN_SPAN.findall(token)))
-
-
-def _evidence_word(word: str) -> bool:
-    key = _strip(word)
-    if len(word) < 2 or word.isupper() or key in clinical_lexicon() or key in very_common_words() or key in PLACEHOLDERS \
-            or key in NURSING_SHORTHAND:
-        return False
-    return word[0].isupper() or key in name_words() or key in place_words()
-
-
-def mostly_unknown_words(value: str) -> bool:
-    """Are at least half of the words of a guessed span (and one at least) outside the clinical lexicon,
-    the commonest words and the placeholders? The tagger's guesses must pass this: on real notes it
-    took runs of drug names and clinical phrases for names and addresses."""
-    lexicon, very_common = clinical_lexicon(), very_common_words()
-    words = [_strip(word) for word in _WORD_IN_SPAN.findall(value)]
-    words = [word for word in words if len(word) > 1 and word not in _CONNECTORS]
-    unknown = sum(word not in lexicon and word not in very_common and word not in CLINICAL_TERMS and word not in PLACEHOLDERS
-                  and word not in NURSING_SHORTHAND for word in words)
-    return unknown >= 1 and 2 * unknown >= len(words)
 
 
 @lru_cache(maxsize=1 << 16)
