@@ -20,18 +20,19 @@ def _may_use(person, _obj=None) -> bool:
 
 def check_size(size: int) -> None:
     if size > MAX_TEXT_BYTES:
-        raise PayloadTooLarge(f"the note is {size:,} bytes; at most {MAX_TEXT_BYTES:,} bytes (1 MB) are accepted")
+        raise PayloadTooLarge(N_("the note is %(size)s bytes; at most %(limit)s bytes (1 MB) are accepted"),
+                              params={"size": f"{size:,}", "limit": f"{MAX_TEXT_BYTES:,}"})
 
 
 def run(text: str, lang: str = "auto", policy: str = "redact", patient_id: str | None = None) -> DeidResult:
     """De-identify one note; surrogates use the deployment key so they match the CLI's."""
     if not isinstance(text, str):
-        raise ValidationFailed("`text` must be a string", field="text")
+        raise ValidationFailed(N_("`text` must be a string"), field="text")
     check_size(len(text.encode("utf-8")))
     if lang not in LANGUAGES:
-        raise ValidationFailed(f"`lang` must be one of {', '.join(LANGUAGES)}", field="lang")
+        raise ValidationFailed(N_("`lang` must be one of %(choices)s"), params={"choices": ", ".join(LANGUAGES)}, field="lang")
     if policy not in POLICIES:
-        raise ValidationFailed(f"`policy` must be one of {', '.join(POLICIES)}", field="policy")
+        raise ValidationFailed(N_("`policy` must be one of %(choices)s"), params={"choices": ", ".join(POLICIES)}, field="policy")
     key = None
     if policy == "surrogate":
         from yizhi.deid.keys import load_key
