@@ -16,7 +16,11 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "yizhi"
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-KEYWORDS = {"_": None, "gettext": None, "N_": None}
+# The error classes are keywords too: a literal message raised anywhere is a msgid that must be
+# translated (f-strings cannot be: write the msgid with named placeholders and pass params=...).
+ERROR_CLASSES = ("YizhiError", "ValidationFailed", "NotAuthenticated", "PermissionDenied", "NotFound",
+                 "Conflict", "TooManyRequests", "PayloadTooLarge")
+KEYWORDS = {"_": None, "gettext": None, "N_": None, **{name: None for name in ERROR_CLASSES}}
 
 
 def extract(domain_dir: Path) -> Catalog:

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Install the system packages the tests need, when missing: Debian's chromium (browser tests),
-# fonts-wqy-microhei (Chinese pages must render in screenshots) and postgresql (the second run).
+# fonts-wqy-microhei (Chinese pages must render in screenshots), postgresql (the second run),
+# bubblewrap (the sandbox of Tier B jobs) and libseccomp2 (their seccomp filter, via pyseccomp).
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# submitted models run with no network: bubblewrap (or util-linux unshare, which Debian has anyway)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 || missing+=(libseccomp2)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

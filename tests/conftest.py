@@ -160,9 +160,10 @@ class WebClient:
 
     @property
     def csrf(self) -> str:
-        from yizhi.web.csrf import CSRF_COOKIE, token_for
+        from yizhi.web.csrf import CSRF_COOKIE, SESSION_COOKIE, token_for
 
-        return token_for(self.http.cookies[CSRF_COOKIE])
+        # The token is bound to the login session: it changes when the client logs in.
+        return token_for(self.http.cookies[CSRF_COOKIE], self.http.cookies.get(SESSION_COOKIE))
 
     def get(self, url, **kw):
         return self.http.get(url, **kw)
@@ -292,3 +293,37 @@ def shoot():
 def login_as():
     """login_as(page, member) logs the browser page in through the real form."""
     return browser_login
+
+
+class Outbox:
+    """E-mails the platform wrote (no SMTP server in tests: they go to <data_dir>/outbox)."""
+
+    def __init__(self):
+        from yizhi.config import get_settings
+
+        self.folder = get_settings().resolved_data_dir() / "outbox"
+
+    def clear(self) -> None:
+        for path in self.folder.glob("*.eml") if self.folder.exists() else []:
+            path.unlink()
+
+    def messages(self) -> list:
+        from email import message_from_bytes, policy
+
+        paths = sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
+        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths]
+
+    def links(self, marker: str = "") -> list[str]:
+        found = []
+        for message in self.messages():
+            body = message.get_body().get_content()
+            found += [link for link in re.findall(r"https?://\S+", body) if marker in link]
+        return found
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    """The e-mail outbox, emptied for this test."""
+    box = Outbox()
+    box.clear()
+    return box

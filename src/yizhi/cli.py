@@ -14,8 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from yizhi import __version__
+from yizhi.catalog.cli import datasets_app
+from yizhi.access.cli import access_app
+from yizhi.annotation.cli import annotation_app
 from yizhi.deid.cli import app as deid_app
 from yizhi.deid.tabular.cli import anonymize_command
+from yizhi.evaluation.cli import eval_app
 from yizhi.ledger.cli import app as ledger_app
 from yizhi.needs.cli import needs_app, solutions_app
 from yizhi.space.cli import space_app
@@ -34,6 +38,14 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def cli_message(exc) -> str:
+    """The error in English, with every listed problem (each bad line of an import) on its own line."""
+    from yizhi.errors import localize_problem
+
+    lines = [exc.message, *(localize_problem(p, lambda text: text) for p in getattr(exc, "problems", []))]
+    return "\n  ".join(lines)
+
+
 def domain_errors(fn):
     """Turn a domain error into one clear line and a non-zero exit."""
 
@@ -44,7 +56,7 @@ def domain_errors(fn):
         try:
             return fn(*args, **kwargs)
         except YizhiError as exc:
-            fail(exc.message)
+            fail(cli_message(exc))
 
     return wrapper
 
@@ -84,7 +96,14 @@ def serve(
     settings.resolved_secret_key()
     application = create_app(start_worker=not no_worker)
     uvicorn.run(application, host=host or settings.host, port=port or settings.port,
-                proxy_headers=False, log_level="info")
+                log_level="info", access_log=settings.access_log, **proxy_options(settings))
+
+
+def proxy_options(settings) -> dict:
+    """X-Forwarded-For/-Proto are believed only from the reverse proxies in YIZHI_TRUSTED_PROXIES:
+    otherwise any client could choose the address that login throttling counts."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) or ""}
 
 
 @app.command()
@@ -246,14 +265,14 @@ def jobs_list(limit: Annotated[int, typer.Option(help="How many, newest first.")
 def jobs_retry(job_id: int) -> None:
     """Queue a failed job again."""
     from yizhi.db import session_scope
-    from yizhi.errors import NotFound
+    from yizhi.errors import N_, NotFound
     from yizhi.jobs import service
     from yizhi.jobs.models import Job
 
     with session_scope() as session:
         job = session.get(Job, job_id)
         if job is None:
-            raise NotFound(f"no job {job_id}")
+            raise NotFound(N_("no job %(id)s"), params={"id": job_id})
         service.retry(session, job)
         typer.echo(f"job {job_id} queued again")
 
@@ -267,6 +286,10 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(needs_app, name="needs")
 app.add_typer(solutions_app, name="solutions")
 app.add_typer(space_app, name="space")
+app.add_typer(eval_app, name="eval")
+app.add_typer(datasets_app, name="datasets")
+app.add_typer(access_app, name="access")
+app.add_typer(annotation_app, name="annotation")
 
 # `yizhi anonymize` (issue 4, tabular) registers here:  app.command("anonymize")(...)
 app.command("anonymize")(anonymize_command)
@@ -281,7 +304,7 @@ def main() -> None:
     try:
         app()
     except YizhiError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        err.print(f"[red]error:[/red] {cli_message(exc)}", highlight=False, markup=True, soft_wrap=True)
         raise SystemExit(1) from None
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -56,8 +56,57 @@ class Settings(BaseSettings):
     )
     login_lockout_minutes: int = Field(default=15, description="How long a lockout lasts.")
     invitation_days: int = Field(default=7, description="Days an invitation link stays valid.")
-    base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Public address used in invitation links."
+    base_url: str | None = Field(
+        default=None,
+        description="Public address (https://yizhi.example.org) for absolute links in invitations, e-mails "
+        "and the ledger's origin. Default: the address of the request being answered.",
+    )
+    db_pool_size: int = Field(
+        default=20, ge=1, le=500,
+        description="Database connections kept open per process (each request in flight holds one).",
+    )
+    db_max_overflow: int = Field(
+        default=20, ge=0, le=500, description="Extra connections opened under a burst, closed afterwards."
+    )
+    db_pool_timeout: float = Field(
+        default=10.0, gt=0, le=300,
+        description="Seconds a request waits for a free connection before it is answered 503.",
+    )
+    threads: int = Field(
+        default=40, ge=4, le=1000,
+        description="Threads that run request handlers and database calls (the event loop never blocks on them).",
+    )
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024,
+        description="Largest request body accepted by routes that do not set their own limit (upload routes "
+        "raise theirs); counted while the body streams in.",
+    )
+    job_heartbeat_seconds: float = Field(
+        default=10.0, gt=0, le=600, description="How often a running job's worker says it is alive."
+    )
+    job_stale_seconds: float = Field(
+        default=60.0, gt=0, le=86400,
+        description="A running job without a heartbeat for this long lost its worker: any live worker requeues it.",
+    )
+    job_max_crashes: int = Field(
+        default=3, ge=1, le=100,
+        description="A job whose worker died this many times while running it is failed (a poison job), not retried.",
+    )
+    job_memory_mb: int = Field(
+        default=4096, ge=64, le=1_048_576,
+        description="Memory (address space) a heavy job's process may use (anonymization, DICOM); past it the job fails.",
+    )
+    job_cpu_seconds: int = Field(
+        default=3600, ge=1, le=604_800, description="CPU seconds a heavy job's process may use before it is stopped.",
+    )
+    access_log: bool = Field(
+        default=False, description="Log one line per request in `yizhi serve` (costs throughput; a reverse "
+        "proxy usually keeps this log).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto headers are "
+        "believed (e.g. 127.0.0.1). Empty: the client address is the TCP peer's.",
     )
 
     def resolved_data_dir(self) -> Path:
@@ -71,12 +120,20 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.resolved_data_dir() / 'yizhi.sqlite3'}"
 
     def resolved_secret_key(self) -> str:
-        """The configured secret, or one generated once into the data directory."""
+        """The configured secret, or one generated once into the data directory.
+
+        Read once per process and kept: every page and CSRF check needs it, and a file read per
+        request would be a blocking call on the event loop."""
         if self.secret_key:
             return self.secret_key
         path = self.resolved_data_dir() / "secret_key"
-        create_secret_file(path, secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        return _secret_from_file(str(path))
+
+
+@lru_cache(maxsize=8)
+def _secret_from_file(path: str) -> str:
+    create_secret_file(Path(path), secrets.token_urlsafe(48))
+    return Path(path).read_text().strip()
 
 
 def create_secret_file(path: Path, content: str) -> None:
@@ -102,14 +159,16 @@ def get_settings() -> Settings:
 def reset_settings_cache() -> None:
     """Forget cached settings (tests change YIZHI_* between apps)."""
     get_settings.cache_clear()
+    _secret_from_file.cache_clear()
 
 
 def all_settings_classes() -> list[type[BaseSettings]]:
-    """The platform's settings and every domain's own (``yizhi/<domain>/settings.py``)."""
+    """The platform's settings and every domain's own (``yizhi/<domain>/settings.py``, ``jobs_settings.py``)."""
     from yizhi.registry import domain_modules
 
     found: list[type[BaseSettings]] = [Settings]
-    for module in domain_modules("settings"):
+    # a domain split in two (space: Tier A's settings.py, Tier B's jobs_settings.py) keeps a class in each
+    for module in [*domain_modules("settings"), *domain_modules("jobs_settings")]:
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, BaseSettings) and value is not BaseSettings
                     and value.__module__ == module.__name__):

@@ -46,9 +46,13 @@ DEMO_PEOPLE = [
 def _ensure_org(session: Session, slug: str, kind: OrgKind, name: str, description: str) -> tuple[Organization, bool]:
     org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is not None:
+        if not org.name_en:
+            org.name_en = description.removesuffix(" (demo)") + " (demo)"  # English pages show English names
         return org, False
-    return service.create_organization(session, slug=slug, name=name, kind=kind, approved=True,
-                                       description=description), True
+    org = service.create_organization(session, slug=slug, name=name, kind=kind, approved=True,
+                                      description=description)
+    org.name_en = description
+    return org, True
 
 
 def _ensure_person(session: Session, email: str, name: str, org: Organization, role: Role) -> tuple[Person, int]:

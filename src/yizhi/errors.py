@@ -20,18 +20,40 @@ class YizhiError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 params: dict | None = None):
+                 params: dict | None = None, problems: list[dict] | None = None):
         self.template = message
         self.params = dict(params or {})
         self.message = _fill(message, self.params)
         super().__init__(self.message)
         self.field = field
+        # Several problems at once (every bad line of an import): see :func:`problem`.
+        self.problems = list(problems or [])
         if code:
             self.code = code
 
     def localized(self, gettext) -> str:
         """The message in another language: ``gettext`` translates the template, then values fill it."""
         return _fill(gettext(self.template), self.params)
+
+
+def problem(message: str, params: dict | None = None, *, line: int | None = None, field: str | None = None,
+            translate: tuple[str, ...] = ()) -> dict:
+    """One problem of many (a bad line of an uploaded file), kept as msgid + values so each reader
+    sees it in their language. ``translate`` names params that are msgids themselves (field labels)."""
+    return {"line": line, "field": field, "message": message, "params": dict(params or {}),
+            "translate": list(translate)}
+
+
+def localize_problem(item: dict, gettext) -> str:
+    """"line 3: title must have at most 200 characters" in the reader's language."""
+    params = dict(item.get("params") or {})
+    for name in item.get("translate") or ():
+        if isinstance(params.get(name), str):
+            params[name] = gettext(params[name])
+    text = _fill(gettext(item.get("message") or ""), params)
+    if item.get("line") is not None:
+        return _fill(gettext(N_("line %(line)s: %(problem)s")), {"line": item["line"], "problem": text})
+    return text
 
 
 def _fill(template: str, params: dict) -> str:

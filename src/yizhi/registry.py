@@ -15,6 +15,7 @@ DOMAINS = (
     "web",
     "accounts",
     "jobs",
+    "notify",
     "ledger",
     "deid",
     "needs",

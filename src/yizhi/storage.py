@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from yizhi.config import get_settings
-from yizhi.errors import NotFound, PayloadTooLarge, ValidationFailed
+from yizhi.errors import N_, NotFound, PayloadTooLarge, ValidationFailed
 
 CHUNK = 1 << 20
 
@@ -26,7 +26,7 @@ def root() -> Path:
 
 def path_for(digest: str) -> Path:
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise ValidationFailed(f"{digest!r} is not a SHA-256 hex digest")
+        raise ValidationFailed(N_("%(digest)s is not a SHA-256 hex digest"), params={"digest": digest[:80]})
     return root() / digest[:2] / digest[2:4] / digest
 
 
@@ -40,7 +40,7 @@ def put_stream(stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, 
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if max_bytes is not None and size > max_bytes:
-                    raise PayloadTooLarge(f"the upload is larger than {max_bytes} bytes")
+                    raise PayloadTooLarge(N_("the upload is larger than %(limit)s bytes"), params={"limit": max_bytes})
                 hasher.update(chunk)
                 out.write(chunk)
             out.flush()
@@ -61,8 +61,16 @@ def put_bytes(data: bytes) -> str:
     return put_stream(io.BytesIO(data))[0]
 
 
+def existing_path(digest: str) -> Path:
+    """The stored file's path, or NotFound (a result whose file was removed is not a server error)."""
+    path = path_for(digest)
+    if not path.exists():
+        raise NotFound(N_("no stored file %(digest)s"), params={"digest": digest})
+    return path
+
+
 def open_file(digest: str) -> BinaryIO:
     path = path_for(digest)
     if not path.exists():
-        raise NotFound(f"no stored file {digest}")
+        raise NotFound(N_("no stored file %(digest)s"), params={"digest": digest})
     return path.open("rb")

@@ -139,3 +139,27 @@ def test_random_single_tamperings_are_always_found(filled):
         with filled() as session, session.begin():
             session.execute(update(LedgerEntry).where(LedgerEntry.index == victim).values(leaf=originals[victim][0]))
         assert _verify(filled).ok
+
+
+@pytest.mark.parametrize("column, value", [
+    ("kind", "test.forged"), ("org", "other-hospital"), ("actor", "person:999"), ("subject", "item:999"),
+])
+def test_edited_lookup_column_is_found_against_its_leaf(filled, column, value):
+    """Pages, filters and the event history read these columns: an edit there is tampering too
+    (issue 17, item 12), even though the leaf and every hash are untouched."""
+    with filled() as session, session.begin():
+        session.execute(update(LedgerEntry).where(LedgerEntry.index == 17).values({column: value}))
+    report = _verify(filled)
+    assert not report.ok
+    assert report.first_bad_index == 17
+    assert column in report.problems[0].message
+
+
+def test_edited_recorded_at_is_found_against_its_leaf(filled):
+    from datetime import timedelta
+
+    with filled() as session, session.begin():
+        entry = session.get(LedgerEntry, 23)
+        entry.recorded_at = entry.recorded_at - timedelta(days=3)
+    report = _verify(filled)
+    assert report.first_bad_index == 23 and "recorded_at" in report.problems[0].message

@@ -81,7 +81,7 @@ def test_bad_records_are_reported_by_line_and_nothing_is_imported(tmp_path, cast
     assert "line 2, field 'title'" in result.output
     assert "line 2, field 'category'" in result.output
     assert "line 3, field 'id'" in result.output and "also on line 1" in result.output
-    assert "line 4" in result.output and "budget_min is larger" in result.output
+    assert "line 4" in result.output and "minimum budget is larger than the maximum" in result.output
     assert "nothing was imported" in result.output
     assert count(db, Need) == 0
 

@@ -29,7 +29,10 @@ def test_upload_runs_as_a_job_and_reports_bad_lines(web, cast, db):
     db.expire_all()
     failed = db.scalars(select(Job).order_by(Job.id.desc())).first()
     assert failed.state.value == "failed"
-    assert "line 3, field 'title'" in failed.error and "line 3, field 'budget_min'" in failed.error
+    problems = {(p["line"], p["field"]) for p in failed.problems}
+    assert {(3, "title"), (3, "budget_min")} <= problems
+    page = doctor.get(f"/jobs/{failed.id}").text
+    assert "第 3 行：标题 至少需要 1 个字符" in page and "Traceback" not in page
     assert db.scalar(select(func.count()).select_from(Need)) == 1  # nothing from the bad file
 
     assert upload(doctor, "/needs/import", "needs.xlsx", "x").status_code == 422

@@ -26,6 +26,8 @@ def test_account_locks_after_repeated_failures(web, cast):
         client.post_form("/login", {"email": cast.owner.email, "password": "wrong-password-123"})
     locked = client.post_form("/login", {"email": cast.owner.email, "password": cast.owner.password})
     assert locked.status_code == 429
+    # A browser that never logged in to this account is throttled; the owner's own browser is not
+    # (tests/platform/test_login_throttle.py).
     # The colleague is not affected by the owner's lockout.
     assert web().post_form("/login", {"email": cast.colleague.email, "password": cast.colleague.password}).status_code == 303
 

@@ -5,12 +5,37 @@ from datetime import timedelta
 from yizhi.db import utcnow
 
 
+CREDIT_CODE = "91110000600037341L"  # a valid 统一社会信用代码 (check digit per GB 32100-2015)
+
+
+def outbox_links(marker: str) -> list[str]:
+    """Links in the e-mails kept in the outbox (no SMTP server in tests), oldest first."""
+    import re
+    from email import message_from_bytes, policy
+
+    from yizhi.config import get_settings
+
+    outbox = get_settings().resolved_data_dir() / "outbox"
+    links = []
+    for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+        body = message_from_bytes(path.read_bytes(), policy=policy.default).get_body().get_content()
+        links += [link for link in re.findall(r"https?://\S+", body) if marker in link]
+    return links
+
+
 def register_company(web, slug="newco"):
+    from yizhi.jobs.service import work_once
+
     client = web()
     response = client.post_form("/register", {
-        "slug": slug, "name": "新公司", "kind": "company", "description": "AI",
+        "slug": slug, "name": "新公司", "kind": "company", "description": "AI", "credit_code": CREDIT_CODE,
         "email": f"boss@{slug}.test", "display_name": "老板", "password": "Startup-Pass-2026"})
-    return client, response
+    assert response.status_code == 200 and "data-registration-sent" in response.text
+    while work_once():  # the e-mail job
+        pass
+    link = outbox_links("/register/confirm/")[-1].replace("http://testserver", "")
+    assert "确认" in client.get(link).text
+    return client, client.post_form(link)
 
 
 def test_company_registers_and_waits_for_approval(web, cast, db):

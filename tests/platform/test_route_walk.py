@@ -16,6 +16,8 @@ PUBLIC_ROUTES = {
     ("GET", "/healthz"),
     ("GET", "/login"), ("POST", "/login"),
     ("GET", "/register"), ("POST", "/register"),
+    # The link in the registration e-mail: the account is not active (cannot log in) until it is followed.
+    ("GET", "/register/confirm/{token}"), ("POST", "/register/confirm/{token}"),
     ("GET", "/invitations/{secret}"), ("POST", "/invitations/{secret}"),
     # The transparency ledger is public by design: anyone may check entries, proofs and checkpoints.
     ("GET", "/ledger"), ("GET", "/api/v1/ledger"), ("GET", "/api/v1/ledger/checkpoint"),
@@ -26,6 +28,14 @@ PUBLIC_ROUTES = {
     ("GET", "/needs/lists"), ("GET", "/needs/lists/{release_id:int}"),
     ("GET", "/api/v1/needs/releases"), ("GET", "/api/v1/needs/releases/{release_id}"),
     ("GET", "/api/v1/needs/releases/{release_id}/export.{fmt}"),
+    # Competitions (创新大赛) have a public page with their leaderboards (aggregates only).
+    ("GET", "/evaluation/competitions/{slug}"), ("GET", "/api/v1/evaluation/competitions/{slug}"),
+    # The data catalog's published cards are public (counts after disclosure control; no rows).
+    ("GET", "/catalog"), ("GET", "/catalog/{slug}"), ("GET", "/catalog/{slug}/{number:int}"),
+    ("GET", "/api/v1/datasets/catalog"), ("GET", "/api/v1/datasets/catalog/{slug}/{number}/card"),
+    # The Data Use Register is public by design: every approved use of data, its CSV and the metrics.
+    ("GET", "/access/register"), ("GET", "/api/v1/access/register"), ("GET", "/api/v1/access/register.csv"),
+    ("GET", "/api/v1/access/metrics"),
 }
 
 

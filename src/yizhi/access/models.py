@@ -1,14 +1,16 @@
-"""Tables of the access domain: grants (the core every use of data checks).
+"""Tables of the access domain: grants (the core every use of data checks), and beside them the
+request workflow (:mod:`request_models`) and the feedback half (:mod:`feedback_models`).
 
 A grant ties an organisation (and a named team) to dataset versions and the columns allowed in
-each, a mode (``space``: inside the trusted data space only; ``extract``: a de-identified
-download), conditions, an ε budget for differential privacy, and an expiry. The access-request
-workflow that produces grants adds its own tables beside these.
+each, a kind (``data``: row-level work in the trusted data space or an extract; ``statistics``:
+aggregates only), a mode (``space``: inside the trusted data space only; ``extract``: a
+de-identified download), conditions, an ε budget for differential privacy, and an expiry.
 """
 
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, String, Text, UniqueConstraint
@@ -19,13 +21,18 @@ from yizhi.catalog.models import DatasetVersion
 from yizhi.db import Base, UTCDateTime, utcnow
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
+def _enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=length)
 
 
 class GrantMode(enum.StrEnum):
     space = "space"
     extract = "extract"
+
+
+class GrantKind(enum.StrEnum):
+    data = "data"              # row-level work inside the space (and extracts when the mode says so)
+    statistics = "statistics"  # answered with aggregates only (Tier A), never rows
 
 
 class GrantState(enum.StrEnum):
@@ -35,15 +42,21 @@ class GrantState(enum.StrEnum):
     closed = "closed"
 
 
+def _new_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class Grant(Base):
     __tablename__ = "access_grants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[GrantKind] = mapped_column(_enum(GrantKind, "access_grant_kind"), default=GrantKind.data)
     mode: Mapped[GrantMode] = mapped_column(_enum(GrantMode, "access_grant_mode"), default=GrantMode.space)
     state: Mapped[GrantState] = mapped_column(_enum(GrantState, "access_grant_state"), default=GrantState.active)
     purpose: Mapped[str] = mapped_column(String(40), default="scientific_research")
     title: Mapped[str] = mapped_column(String(300), default="")
+    lay_summary: Mapped[str] = mapped_column(Text, default="")
     conditions: Mapped[str] = mapped_column(Text, default="")
     # an administrative grant is made by the commission directly (e.g. for its own evaluators)
     administrative: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -54,12 +67,20 @@ class Grant(Base):
     allow_non_dp_automation: Mapped[bool] = mapped_column(Boolean, default=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state_reason: Mapped[str] = mapped_column(Text, default="")
+    state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # with the platform key, derives this grant's extract key (pseudonyms re-keyed per grant)
+    extract_salt: Mapped[str] = mapped_column(String(32), default=_new_salt)
+    # the expiry notice was sent (and `access.grant_expired` recorded) for this expiry
+    expiry_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()
-    datasets: Mapped[list[GrantDataset]] = relationship(back_populates="grant", cascade="all, delete-orphan")
-    team: Mapped[list[GrantMember]] = relationship(back_populates="grant", cascade="all, delete-orphan")
+    datasets: Mapped[list[GrantDataset]] = relationship(back_populates="grant", cascade="all, delete-orphan",
+                                                        order_by="GrantDataset.id")
+    team: Mapped[list[GrantMember]] = relationship(back_populates="grant", cascade="all, delete-orphan",
+                                                   order_by="GrantMember.id")
 
 
 class GrantDataset(Base):
@@ -92,3 +113,9 @@ class GrantMember(Base):
 
     grant: Mapped[Grant] = relationship(back_populates="team")
     person: Mapped[Person] = relationship()
+
+
+# The workflow and feedback tables live in their own modules; importing them here makes
+# `yizhi.access.models` the one place migrations and the tests' table cleanup look.
+from yizhi.access.feedback_models import *  # noqa: E402,F401,F403
+from yizhi.access.request_models import *  # noqa: E402,F401,F403

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 from yizhi.accounts import service
 from yizhi.accounts.models import Membership, Person
@@ -18,7 +19,7 @@ from yizhi.accounts.schemas import (
     TokenCreated,
     TokenPublic,
 )
-from yizhi.config import get_settings
+from yizhi.web.links import absolute_url
 from yizhi.web.deps import CurrentPerson, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -72,18 +73,52 @@ def _member(m: Membership) -> MemberPublic:
 
 
 @router.post("/orgs/{slug}/invitations", response_model=InvitationCreated, status_code=201)
-def create_invitation(slug: str, body: InvitationCreate, db: DbSession,
+def create_invitation(slug: str, body: InvitationCreate, db: DbSession, request: Request,
                       person: CurrentPerson) -> InvitationCreated:
     org = service.get_org_by_slug(db, slug)
     authorize(person, "org.manage", org)
     invitation, secret = service.invite(db, org, email=body.email, role=body.role, actor=person)
     db.commit()
     return InvitationCreated(id=invitation.id, email=invitation.email, role=invitation.role.value,
-                             expires_at=invitation.expires_at, link=invitation_link(secret))
+                             expires_at=invitation.expires_at, link=invitation_link(secret, request))
 
 
-def invitation_link(secret: str) -> str:
-    return f"{get_settings().base_url.rstrip('/')}/invitations/{secret}"
+def invitation_link(secret: str, request: Request | None = None) -> str:
+    return absolute_url(f"/invitations/{secret}", request)
+
+
+@router.post("/admin/orgs/{slug}/owner-invitation", response_model=InvitationCreated, status_code=201)
+def admin_invite_first_owner(slug: str, body: InvitationCreate, db: DbSession, request: Request,
+                             person: CurrentPerson) -> InvitationCreated:
+    """Commission staff: invite the first owner of an organisation that has none (audited)."""
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.admin", org)
+    invitation, secret = service.invite_first_owner(db, org, email=body.email, actor=person)
+    db.commit()
+    return InvitationCreated(id=invitation.id, email=invitation.email, role=invitation.role.value,
+                             expires_at=invitation.expires_at, link=invitation_link(secret, request))
+
+
+class Decision(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/orgs/{slug}/reject", response_model=OrgPublic)
+def reject_org(slug: str, body: Decision, db: DbSession, person: CurrentPerson) -> OrgPublic:
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.admin", org)
+    service.reject_organization(db, org, person, body.reason)
+    db.commit()
+    return OrgPublic.model_validate(org)
+
+
+@router.post("/orgs/{slug}/suspend", response_model=OrgPublic)
+def suspend_org(slug: str, body: Decision, db: DbSession, person: CurrentPerson) -> OrgPublic:
+    org = service.get_org_by_slug(db, slug)
+    authorize(person, "org.admin", org)
+    service.suspend_organization(db, org, person, body.reason)
+    db.commit()
+    return OrgPublic.model_validate(org)
 
 
 @router.post("/orgs/{slug}/approve", response_model=OrgPublic)

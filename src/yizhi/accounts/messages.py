@@ -28,4 +28,5 @@ MESSAGES = [
     N_("commission"), N_("hospital"), N_("company"), N_("university"), N_("evaluator"),
     N_("owner"), N_("member"), N_("reviewer"), N_("annotator"),
     N_("queued"), N_("running"), N_("succeeded"), N_("failed"),
+    N_("approved"), N_("awaiting approval"), N_("rejected"), N_("suspended"),
 ]

@@ -41,13 +41,32 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Shown on English pages (falls back to the Chinese name when empty).
+    name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # 统一社会信用代码 (GB 32100-2015), check digit validated; asked at self-registration.
+    credit_code: Mapped[str | None] = mapped_column(String(18), nullable=True)
     kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
     description: Mapped[str] = mapped_column(Text, default="")
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The commission's decisions besides approval, each with the reason shown to the organisation.
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organization")
+
+    @property
+    def status(self) -> str:
+        if self.suspended_at is not None:
+            return "suspended"
+        if self.rejected_at is not None:
+            return "rejected"
+        return "approved" if self.approved else "awaiting approval"
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
 
     @property
     def is_commission(self) -> bool:
@@ -63,8 +82,6 @@ class Person(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

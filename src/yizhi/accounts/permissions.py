@@ -85,7 +85,15 @@ def _org_view(person: Person, org: Organization) -> bool:
 
 @rule("org.manage", visible_via="org.view")
 def _org_manage(person: Person, org: Organization) -> bool:
-    return acting_role(person, org) == Role.owner or is_platform_admin(person)
+    # Only the organisation's own owners: the commission acts on organisations through audited
+    # admin actions (accounts.admin), never by inviting itself in.
+    return acting_role(person, org) == Role.owner
+
+
+@rule("org.admin", visible_via="org.view")
+def _org_admin(person: Person, org: Organization) -> bool:
+    """Audited platform actions on an organisation (approve, reject, suspend, first owner)."""
+    return is_platform_admin(person)
 
 
 @rule("org.approve", visible_via="org.view")

@@ -15,6 +15,8 @@ class OrgPublic(BaseModel):
     kind: str
     description: str
     approved: bool
+    status: str = ""
+    status_reason: str = ""
 
 
 class MembershipPublic(BaseModel):

@@ -6,13 +6,14 @@ never commit — the caller owns the transaction, so a change and its ledger rec
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from yizhi.accounts import passwords, tokens
+from yizhi.accounts import passwords, throttle, tokens
 from yizhi.accounts.models import (
     SELF_REGISTERING_KINDS,
     ApiToken,
@@ -26,7 +27,7 @@ from yizhi.accounts.models import (
     Role,
 )
 from yizhi.config import get_settings
-from yizhi.errors import Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
+from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from yizhi.db import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -49,10 +50,8 @@ def validate_slug(slug: str) -> str:
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug):
         raise ValidationFailed(
-            f"slug {slug!r} must be 1–64 lowercase letters, digits or hyphens, "
-            "not starting or ending with a hyphen",
-            field="slug",
-        )
+            N_("short name '%(slug)s' must be 1–64 lowercase letters, digits or hyphens, "
+               "not starting or ending with a hyphen"), params={"slug": slug[:80]}, field="slug")
     return slug
 
 
@@ -61,7 +60,7 @@ def parse_kind(kind: str) -> OrgKind:
         return OrgKind(kind)
     except ValueError:
         allowed = ", ".join(k.value for k in OrgKind)
-        raise ValidationFailed(f"kind {kind!r} is not one of: {allowed}", field="kind") from None
+        raise ValidationFailed(N_("kind '%(kind)s' is not one of: %(allowed)s"), params={"kind": kind, "allowed": allowed}, field="kind") from None
 
 
 def parse_role(role: str) -> Role:
@@ -69,7 +68,7 @@ def parse_role(role: str) -> Role:
         return Role(role)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise ValidationFailed(f"role {role!r} is not one of: {allowed}", field="role") from None
+        raise ValidationFailed(N_("role '%(role)s' is not one of: %(allowed)s"), params={"role": role, "allowed": allowed}, field="role") from None
 
 
 def create_organization(
@@ -82,7 +81,7 @@ def create_organization(
     if not name:
         raise ValidationFailed("name must not be empty", field="name")
     if session.scalar(select(Organization.id).where(Organization.slug == slug)):
-        raise Conflict(f"an organisation with slug {slug!r} already exists", field="slug")
+        raise Conflict(N_("an organisation with slug '%(slug)s' already exists"), params={"slug": slug}, field="slug")
     org = Organization(slug=slug, name=name[:200], kind=kind, description=description,
                        approved=approved, approved_at=utcnow() if approved else None)
     session.add(org)
@@ -95,36 +94,142 @@ def create_organization(
 def get_org_by_slug(session: Session, slug: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
-        raise NotFound(f"no organisation with slug {slug!r}")
+        raise NotFound(N_("no organisation with slug '%(slug)s'"), params={"slug": slug})
     return org
+
+
+MAX_DESCRIPTION = 5_000
+
+
+def validate_credit_code(code: str) -> str:
+    """A unified social credit code (统一社会信用代码, GB 32100-2015) with a valid check digit."""
+    from stdnum.cn import uscc
+
+    text = (code or "").strip().upper()
+    if not text:
+        raise ValidationFailed(N_("the unified social credit code is required"), field="credit_code")
+    try:
+        return uscc.validate(text)
+    except Exception:  # stdnum raises one of several ValidationError subclasses
+        raise ValidationFailed(N_("%(code)s is not a valid unified social credit code (18 characters, "
+                                  "check digit per GB 32100-2015)"), params={"code": text[:30]},
+                               field="credit_code") from None
 
 
 def register_organization(
     session: Session, *, slug: str, name: str, kind: str, description: str,
-    owner_email: str, owner_name: str, owner_password: str,
-) -> tuple[Organization, Person]:
-    """Self-registration of a company or university; it waits for the commission's approval."""
+    owner_email: str, owner_name: str, owner_password: str, credit_code: str = "", name_en: str = "",
+) -> tuple[Organization | None, Person]:
+    """Self-registration of a company or university; it waits for the e-mail confirmation, then for
+    the commission's approval. When the e-mail already has an account nothing is created and
+    ``(None, existing)`` comes back — the caller answers exactly as for a new one (no enumeration)."""
     org_kind = parse_kind(kind)
     if org_kind not in SELF_REGISTERING_KINDS:
-        raise ValidationFailed("only companies and universities may register themselves", field="kind")
-    owner = create_person(session, email=owner_email, display_name=owner_name, password=owner_password)
+        raise ValidationFailed(N_("only companies and universities may register themselves"), field="kind")
+    slug = validate_slug(slug)
+    if session.scalar(select(Organization.id).where(Organization.slug == slug)):
+        raise Conflict(N_("an organisation with short name %(slug)s already exists"), params={"slug": slug},
+                       field="slug")
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationFailed(N_("the description must have at most %(n)s characters"),
+                               params={"n": MAX_DESCRIPTION}, field="description")
+    code = validate_credit_code(credit_code)
+    email = normalize_email(owner_email)
+    existing = session.scalar(select(Person).where(Person.email == email))
+    if existing is not None:
+        passwords.hash_password(owner_password)  # the same work as a new account: no timing difference
+        return None, existing
+    owner = create_person(session, email=email, display_name=owner_name, password=owner_password)
+    owner.is_active = False  # until the e-mail link is followed
     org = create_organization(session, slug=slug, name=name, kind=org_kind, approved=False,
                               description=description, actor=owner)
+    org.credit_code, org.name_en = code, name_en.strip()[:200]
     add_member(session, org, owner, Role.owner, actor=owner)
     return org, owner
 
 
+def confirmation_token(person: Person, days: int = 3) -> str:
+    """A signed, expiring link token that activates a self-registered account."""
+    import hmac
+
+    expires = int((utcnow() + timedelta(days=days)).timestamp())
+    payload = f"{person.id}.{expires}"
+    return f"{payload}.{_confirmation_signature(payload, person)}"
+
+
+def _confirmation_signature(payload: str, person: Person) -> str:
+    import hmac
+
+    key = get_settings().resolved_secret_key().encode()
+    return hmac.new(key, f"confirm:{payload}:{person.email}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def confirm_registration(session: Session, token: str) -> Person:
+    import hmac
+
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 18:
+        raise NotFound(N_("this confirmation link is not valid"))
+    person = session.get(Person, int(parts[0]))
+    payload = f"{parts[0]}.{parts[1]}"
+    if person is None or not hmac.compare_digest(parts[2], _confirmation_signature(payload, person)):
+        raise NotFound(N_("this confirmation link is not valid"))
+    if int(parts[1]) < utcnow().timestamp():
+        raise Conflict(N_("this confirmation link has expired; register again"))
+    person.is_active = True
+    return person
+
+
+MAX_REASON = 2_000
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(N_("give the reason; the organisation will read it"), field="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(N_("the reason must have at most %(n)s characters"), params={"n": MAX_REASON},
+                               field="reason")
+    return reason
+
+
+def reject_organization(session: Session, org: Organization, actor: Person, reason: str) -> None:
+    """The commission turns down a registration, saying why (recorded on the ledger, the reason as a hash)."""
+    reason = _reason(reason)
+    if org.approved or org.rejected_at is not None:
+        raise Conflict(N_("only a registration awaiting approval can be rejected"))
+    org.rejected_at, org.status_reason = utcnow(), reason
+    _record(session, "org.rejected", f"org:{org.id}",
+            {"org_id": org.id, "reason_sha256": hashlib.sha256(reason.encode()).hexdigest()}, actor, org.slug)
+
+
+def suspend_organization(session: Session, org: Organization, actor: Person, reason: str) -> None:
+    """Nobody acts for a suspended organisation until the commission approves it again."""
+    reason = _reason(reason)
+    if org.is_commission:
+        raise PermissionDenied(N_("the commission cannot suspend itself"))
+    if not org.approved:
+        raise Conflict(N_("only an approved organisation can be suspended"))
+    org.approved, org.suspended_at, org.status_reason = False, utcnow(), reason
+    _record(session, "org.suspended", f"org:{org.id}",
+            {"org_id": org.id, "reason_sha256": hashlib.sha256(reason.encode()).hexdigest()}, actor, org.slug)
+
+
 def approve_organization(session: Session, org: Organization, actor: Person) -> None:
+    """Approve a registration — or reinstate a suspended or rejected organisation."""
     if org.approved:
-        raise Conflict(f"organisation {org.slug!r} is already approved")
+        raise Conflict(N_("organisation '%(slug)s' is already approved"), params={"slug": org.slug})
     org.approved = True
     org.approved_at = utcnow()
+    org.rejected_at = org.suspended_at = None
+    org.status_reason = ""
     _record(session, "org.approved", f"org:{org.id}", {"org_id": org.id}, actor, org.slug)
 
 
 def pending_organizations(session: Session) -> list[Organization]:
     return list(session.scalars(
-        select(Organization).where(Organization.approved.is_(False)).order_by(Organization.created_at)
+        select(Organization).where(Organization.approved.is_(False), Organization.rejected_at.is_(None),
+                                   Organization.suspended_at.is_(None)).order_by(Organization.created_at)
     ))
 
 
@@ -133,18 +238,18 @@ def pending_organizations(session: Session) -> list[Organization]:
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise ValidationFailed(f"{email!r} is not a valid email address", field="email")
+        raise ValidationFailed(N_("'%(email)s' is not a valid email address"), params={"email": email}, field="email")
     return email
 
 
 def create_person(session: Session, *, email: str, display_name: str, password: str) -> Person:
     email = normalize_email(email)
     if session.scalar(select(Person.id).where(Person.email == email)):
-        raise Conflict(f"an account for {email} already exists", field="email")
+        raise Conflict(N_("an account for %(email)s already exists"), params={"email": email}, field="email")
     try:
-        passwords.check_policy(password, email=email)
+        passwords.check_policy(password, email=email, name=display_name)
     except passwords.PasswordPolicyError as exc:
-        raise ValidationFailed(str(exc), field="password") from None
+        raise ValidationFailed(exc.msgid, params=exc.params, field="password") from None
     display_name = display_name.strip() or email.split("@")[0]
     person = Person(email=email, display_name=display_name[:120],
                     password_hash=passwords.hash_password(password))
@@ -156,7 +261,7 @@ def create_person(session: Session, *, email: str, display_name: str, password: 
 def get_person_by_email(session: Session, email: str) -> Person:
     person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
     if person is None:
-        raise NotFound(f"no person with email {email!r}")
+        raise NotFound(N_("no person with email '%(email)s'"), params={"email": email})
     return person
 
 
@@ -169,7 +274,7 @@ def add_member(session: Session, org: Organization, person: Person, role: Role |
                actor: Person | None = None) -> Membership:
     role = parse_role(role) if isinstance(role, str) else role
     if membership_of(session, person, org):
-        raise Conflict(f"{person.email} is already a member of {org.slug}")
+        raise Conflict(N_("%(email)s is already a member of %(slug)s"), params={"email": person.email, "slug": org.slug})
     membership = Membership(person=person, organization=org, role=role)
     session.add(membership)
     session.flush()
@@ -214,7 +319,7 @@ def invite(session: Session, org: Organization, *, email: str, role: Role | str,
     role = parse_role(role) if isinstance(role, str) else role
     existing = session.scalar(select(Person).where(Person.email == email))
     if existing and membership_of(session, existing, org):
-        raise Conflict(f"{email} is already a member of {org.slug}", field="email")
+        raise Conflict(N_("%(email)s is already a member of %(slug)s"), params={"email": email, "slug": org.slug}, field="email")
     secret = tokens.new_secret(INVITE_PREFIX)
     invitation = Invitation(
         organization=org, email=email, role=role, token_hash=tokens.digest(secret),
@@ -223,6 +328,23 @@ def invite(session: Session, org: Organization, *, email: str, role: Role | str,
     )
     session.add(invitation)
     session.flush()
+    return invitation, secret
+
+
+def invite_first_owner(session: Session, org: Organization, *, email: str, actor: Person) -> tuple[Invitation, str]:
+    """The commission's audited way into an organisation that has no owner yet (one it created):
+    an owner invitation for someone else, recorded on the ledger. Never for the admin themself,
+    never once the organisation has an owner (its owners invite from then on)."""
+    email = normalize_email(email)
+    if _owner_count(session, org) > 0:
+        raise Conflict(N_("%(org)s already has an owner; its owners invite people to it"),
+                       params={"org": org.slug}, field="email")
+    if email == actor.email:
+        raise PermissionDenied(N_("platform staff cannot invite themselves into an organisation"), field="email")
+    invitation, secret = invite(session, org, email=email, role=Role.owner, actor=actor)
+    _record(session, "admin.owner_invited", f"org:{org.id}",
+            {"org_id": org.id, "invitation_id": invitation.id,
+             "email_sha256": hashlib.sha256(email.encode()).hexdigest()}, actor, org.slug)
     return invitation, secret
 
 
@@ -251,7 +373,7 @@ def accept_invitation(session: Session, secret: str, *, person: Person | None = 
         person = create_person(session, email=invitation.email, display_name=display_name,
                                password=password)
     elif person.email != invitation.email:
-        raise PermissionDenied(f"this invitation was sent to {invitation.email}, not to you")
+        raise PermissionDenied(N_("this invitation was sent to %(email)s, not to you"), params={"email": invitation.email})
     add_member(session, invitation.organization, person, invitation.role, actor=person)
     invitation.accepted_at = utcnow()
     return person
@@ -263,34 +385,18 @@ def revoke_invitation(session: Session, invitation: Invitation) -> None:
 
 # --- login, sessions, passwords --------------------------------------------------------------
 
-def _check_rate_limit(session: Session, client: str) -> None:
-    settings = get_settings()
-    since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
-    recent = session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.client == client, LoginFailure.at >= since)) or 0
-    # An address gets more tries than one account (several people may share a hospital's NAT).
-    if recent >= settings.login_max_failures * 4:
-        raise TooManyRequests("too many failed logins from this address; try again later")
-
-
-def authenticate(session: Session, *, email: str, password: str, client: str) -> Person:
-    """Check credentials, with lockout per account and rate limit per address."""
-    _check_rate_limit(session, client)
-    person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
-    now = utcnow()
-    if person is not None and person.locked_until and person.locked_until > now:
-        raise TooManyRequests("this account is locked after repeated failed logins; try again later")
+def authenticate(session: Session, *, email: str, password: str, client: str,
+                 device_cookie: str | None = None) -> Person:
+    """Check credentials under the throttle (accounts.throttle): one answer for a wrong password and
+    an unknown e-mail, one answer for every throttled attempt."""
+    email_key = email.strip().lower()
+    device = throttle.device_for(device_cookie, email_key)
+    throttle.check(session, email=email_key, client=client, device=device)
+    person = session.scalar(select(Person).where(Person.email == email_key))
     ok = passwords.verify_password(person.password_hash if person else passwords.DUMMY_HASH, password)
     if not ok or person is None or not person.is_active:
-        session.add(LoginFailure(client=client[:64], email=email[:254]))
-        if person is not None:
-            person.failed_logins += 1
-            if person.failed_logins >= get_settings().login_max_failures:
-                person.locked_until = now + timedelta(minutes=get_settings().login_lockout_minutes)
-                person.failed_logins = 0
-        raise PermissionDenied("email or password is wrong", code="bad_credentials")
-    person.failed_logins = 0
-    person.locked_until = None
+        throttle.record_failure(session, email=email_key, client=client, device=device)
+        raise PermissionDenied(N_("email or password is wrong"), code="bad_credentials")
     if passwords.needs_rehash(person.password_hash):
         person.password_hash = passwords.hash_password(password)
     return person
@@ -306,8 +412,18 @@ def start_session(session: Session, person: Person, user_agent: str = "") -> str
     return secret
 
 
+def _with_memberships(relationship):
+    """Load the person, memberships and organisations in the same round trips as the login:
+    permission checks and the navigation read them on every request."""
+    return joinedload(relationship).selectinload(Person.memberships).joinedload(Membership.organization)
+
+
+AUTH_CHANGED = "auth_changed"  # same key as yizhi.web.deps.AUTH_CHANGED: something to commit
+
+
 def resolve_session(session: Session, secret: str) -> Person | None:
-    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(secret)))
+    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(secret))
+                           .options(_with_memberships(LoginSession.person)))
     now = utcnow()
     if login is None or login.expires_at < now or not login.person.is_active:
         return None
@@ -315,6 +431,7 @@ def resolve_session(session: Session, secret: str) -> Person | None:
     if now - login.last_seen_at > timedelta(minutes=1):
         login.last_seen_at = now
         login.expires_at = now + timedelta(hours=get_settings().session_hours)
+        session.info[AUTH_CHANGED] = True
     return login.person
 
 
@@ -328,13 +445,15 @@ def purge_expired_sessions(session: Session) -> int:
 
 
 def change_password(session: Session, person: Person, *, current: str, new: str,
-                    keep_session: str | None = None) -> None:
+                    keep_session: str | None = None, revoke_tokens: bool = False) -> int:
+    """Change the password, end every other session and, when asked, revoke every API token
+    (a leaked password may have been used to make one). Returns the number of tokens revoked."""
     if not passwords.verify_password(person.password_hash, current):
-        raise ValidationFailed("the current password is wrong", field="current_password")
+        raise ValidationFailed(N_("the current password is wrong"), field="current_password")
     try:
-        passwords.check_policy(new, email=person.email)
+        passwords.check_policy(new, email=person.email, name=person.display_name)
     except passwords.PasswordPolicyError as exc:
-        raise ValidationFailed(str(exc), field="new_password") from None
+        raise ValidationFailed(exc.msgid, params=exc.params, field="new_password") from None
     person.password_hash = passwords.hash_password(new)
     person.password_changed_at = utcnow()
     # Every other session ends: a password change is what people do when they fear a leak.
@@ -342,6 +461,13 @@ def change_password(session: Session, person: Person, *, current: str, new: str,
     if keep_session:
         query = query.where(LoginSession.token_hash != tokens.digest(keep_session))
     session.execute(query)
+    revoked = 0
+    if revoke_tokens:
+        for token in session.scalars(select(ApiToken).where(ApiToken.person_id == person.id,
+                                                            ApiToken.revoked_at.is_(None))):
+            revoke_api_token(session, token, person)
+            revoked += 1
+    return revoked
 
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -352,7 +478,7 @@ def create_api_token(session: Session, person: Person, name: str) -> tuple[ApiTo
         raise ValidationFailed("token name must have 1–100 characters", field="name")
     if session.scalar(select(ApiToken.id).where(
             ApiToken.person_id == person.id, ApiToken.name == name, ApiToken.revoked_at.is_(None))):
-        raise Conflict(f"you already have an active token named {name!r}", field="name")
+        raise Conflict(N_("you already have an active token named '%(name)s'"), params={"name": name}, field="name")
     secret = tokens.new_secret(TOKEN_PREFIX)
     token = ApiToken(person_id=person.id, name=name, prefix=secret[:8], token_hash=tokens.digest(secret))
     session.add(token)
@@ -370,7 +496,7 @@ def list_api_tokens(session: Session, person: Person) -> list[ApiToken]:
 def get_own_token(session: Session, person: Person, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None or token.person_id != person.id:
-        raise NotFound(f"no API token {token_id} of yours")
+        raise NotFound(N_("no API token %(token_id)s of yours"), params={"token_id": token_id})
     return token
 
 
@@ -383,12 +509,14 @@ def revoke_api_token(session: Session, token: ApiToken, actor: Person) -> None:
 
 
 def resolve_api_token(session: Session, secret: str) -> Person | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(secret)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(secret))
+                           .options(_with_memberships(ApiToken.person)))
     if token is None or token.revoked_at is not None or not token.person.is_active:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=30):
         token.last_used_at = now
+        session.info[AUTH_CHANGED] = True
     return token.person
 
 

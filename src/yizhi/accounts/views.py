@@ -10,15 +10,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from yizhi.accounts import service
+from yizhi.accounts import service, throttle
 from yizhi.accounts.api import invitation_link
 from yizhi.accounts.models import Membership, Organization, OrgKind, Role, SELF_REGISTERING_KINDS
 from yizhi.accounts.permissions import authorize, can, is_platform_admin, role_in
 from yizhi.config import get_settings
-from yizhi.errors import NotFound, YizhiError
+from yizhi.errors import N_, NotFound, YizhiError
 from yizhi.web.deps import SESSION_COOKIE, CurrentPerson, DbSession, OptionalPerson, public
 from yizhi.web.flash import redirect_with_flash
-from yizhi.web.templating import NavItem, render
+from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,16 +63,20 @@ def login_page(request: Request, person: OptionalPerson, next: str = "/") -> Res
 def login(request: Request, db: DbSession, email: Text, password: Text,
           next: Annotated[str, Form()] = "/") -> Response:
     try:
-        person = service.authenticate(db, email=email, password=password, client=_client(request))
+        person = service.authenticate(db, email=email, password=password, client=_client(request),
+                                      device_cookie=request.cookies.get(throttle.DEVICE_COOKIE))
     except YizhiError as exc:
         db.commit()  # failed attempts are counted even though the login is refused
         return render(request, "accounts/login.html",
-                      {"error": exc.message, "email": email, "next": _safe_next(next)},
+                      {"error": exc.localized(translator(request)), "email": email[:254], "next": _safe_next(next)},
                       status_code=exc.status)
     secret = service.start_session(db, person, request.headers.get("user-agent", ""))
     db.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     _set_session_cookie(response, secret)
+    # This browser is now known for this account: a throttle triggered by others does not lock it out.
+    response.set_cookie(throttle.DEVICE_COOKIE, throttle.new_device_cookie(person.email), httponly=True,
+                        samesite="lax", secure=get_settings().secure_cookies, max_age=180 * 24 * 3600)
     return response
 
 
@@ -98,18 +102,60 @@ def register_page(request: Request) -> HTMLResponse:
 @router.post("/register", response_class=HTMLResponse)
 @public
 def register(request: Request, db: DbSession, slug: Text, name: Text, kind: Text, email: Text,
-             display_name: Text, password: Text, description: Annotated[str, Form()] = "") -> Response:
-    form = {"slug": slug, "name": name, "kind": kind, "email": email, "display_name": display_name,
-            "description": description}
+             display_name: Text, password: Text, description: Annotated[str, Form()] = "",
+             credit_code: Annotated[str, Form()] = "", name_en: Annotated[str, Form()] = "") -> Response:
+    form = {"slug": slug[:64], "name": name[:200], "name_en": name_en[:200], "kind": kind[:20], "email": email[:254],
+            "display_name": display_name[:120], "description": description[:5000], "credit_code": credit_code[:30]}
     try:
-        _org, owner = service.register_organization(
-            db, slug=slug, name=name, kind=kind, description=description,
-            owner_email=email, owner_name=display_name, owner_password=password)
+        org, owner = service.register_organization(
+            db, slug=slug, name=name, kind=kind, description=description, owner_email=email,
+            owner_name=display_name, owner_password=password, credit_code=credit_code, name_en=name_en)
     except YizhiError as exc:
         db.rollback()
         return render(request, "accounts/register.html",
-                      {"kinds": SELF_REGISTERING_KINDS, "form": form, "error": exc.message, "field": exc.field},
-                      status_code=exc.status)
+                      {"kinds": SELF_REGISTERING_KINDS, "form": form, "error": exc.localized(translator(request)),
+                       "field": exc.field}, status_code=exc.status)
+    _send_registration_mail(request, db, org, owner)
+    db.commit()
+    # The same answer whether or not the address already had an account: the e-mail tells its owner.
+    return render(request, "accounts/register_sent.html", {"email": owner.email})
+
+
+REGISTRATION_SUBJECT = N_("Confirm your registration on YiZhi")
+REGISTRATION_BODY = N_("Hello %(name)s,\n\nfollow this link to confirm the registration of %(org)s. "
+                       "The health commission then reviews it.")
+EXISTS_SUBJECT = N_("Someone tried to register with your e-mail address")
+EXISTS_BODY = N_("Hello %(name)s,\n\nsomeone (perhaps you) tried to register an organisation on YiZhi with this "
+                 "e-mail address, which already has an account. Nothing was created. To act for a new "
+                 "organisation, log in and ask the commission; if it was not you, you can ignore this message.")
+
+
+def _send_registration_mail(request: Request, db, org, owner) -> None:
+    from yizhi.notify import queue_email
+    from yizhi.web.links import absolute_url
+
+    locale = getattr(request.state, "locale", None)
+    if org is None and owner.is_active:
+        queue_email(db, owner.email, EXISTS_SUBJECT, EXISTS_BODY, {"name": owner.display_name},
+                    locale=owner.locale or locale, link=absolute_url("/login", request))
+        return
+    org_name = org.name if org is not None else next((m.organization.name for m in owner.memberships), "")
+    link = absolute_url(f"/register/confirm/{service.confirmation_token(owner)}", request)
+    queue_email(db, owner.email, REGISTRATION_SUBJECT, REGISTRATION_BODY,
+                {"name": owner.display_name, "org": org_name}, locale=locale, link=link)
+
+
+@router.get("/register/confirm/{token}", response_class=HTMLResponse)
+@public
+def confirm_page(token: str, request: Request) -> HTMLResponse:
+    # A button, not an action on GET: mail scanners open links before people do.
+    return render(request, "accounts/register_confirm.html", {"token": token})
+
+
+@router.post("/register/confirm/{token}")
+@public
+def confirm_registration(token: str, request: Request, db: DbSession) -> Response:
+    owner = service.confirm_registration(db, token)
     secret = service.start_session(db, owner, request.headers.get("user-agent", ""))
     db.commit()
     response = redirect_with_flash("/", "Registered. The commission will review your organisation.", "info")
@@ -170,17 +216,23 @@ def update_profile(request: Request, db: DbSession, person: CurrentPerson, displ
 
 @router.post("/profile/password", response_class=HTMLResponse)
 def change_password(request: Request, db: DbSession, person: CurrentPerson, current_password: Text,
-                    new_password: Text, confirm_password: Text) -> Response:
+                    new_password: Text, confirm_password: Text,
+                    revoke_tokens: Annotated[str, Form()] = "") -> Response:
     if new_password != confirm_password:
         return render(request, "accounts/profile.html",
                       {"password_error": "the two new passwords differ"}, status_code=422)
     try:
-        service.change_password(db, person, current=current_password, new=new_password,
-                                keep_session=request.cookies.get(SESSION_COOKIE))
+        revoked = service.change_password(db, person, current=current_password, new=new_password,
+                                          keep_session=request.cookies.get(SESSION_COOKIE),
+                                          revoke_tokens=bool(revoke_tokens))
     except YizhiError as exc:
         db.rollback()
-        return render(request, "accounts/profile.html", {"password_error": exc.message}, status_code=exc.status)
+        return render(request, "accounts/profile.html", {"password_error": exc.localized(translator(request))},
+                      status_code=exc.status)
     db.commit()
+    if revoked:
+        return redirect_with_flash("/profile", N_("Password changed. Your other sessions have been logged out and "
+                                                  "your API tokens revoked."))
     return redirect_with_flash("/profile", "Password changed. Your other sessions have been logged out.")
 
 
@@ -287,7 +339,7 @@ def create_invitation(slug: str, request: Request, db: DbSession, person: Curren
     db.commit()
     return render(request, "accounts/invitations.html", {
         "org": org, "invitations": service.open_invitations(db, org), "roles": list(Role),
-        "new_link": invitation_link(secret), "new_email": invitation.email}, status_code=201)
+        "new_link": invitation_link(secret, request), "new_email": invitation.email}, status_code=201)
 
 
 @router.post("/orgs/{slug}/invitations/{invitation_id}/revoke")
@@ -308,8 +360,11 @@ def admin_orgs(request: Request, db: DbSession, person: CurrentPerson) -> HTMLRe
     authorize(person, "platform.admin")
     orgs = list(db.scalars(select(Organization).order_by(Organization.approved, Organization.slug)))
     return render(request, "accounts/admin_orgs.html",
-                  {"pending": [o for o in orgs if not o.approved], "orgs": [o for o in orgs if o.approved],
-                   "kinds": list(OrgKind)})
+                  {"pending": [o for o in orgs if not o.approved and o.rejected_at is None and o.suspended_at is None],
+                   "stopped": [o for o in orgs if o.rejected_at is not None or o.suspended_at is not None],
+                   "orgs": [o for o in orgs if o.approved],
+                   "kinds": list(OrgKind),
+                   "ownerless": {o.id for o in orgs if not any(m.role == Role.owner for m in o.memberships)}})
 
 
 @router.post("/admin/organizations", response_class=HTMLResponse)
@@ -325,6 +380,19 @@ def admin_create_org(request: Request, db: DbSession, person: CurrentPerson, slu
     return redirect_with_flash("/admin/organizations", "Organisation created.")
 
 
+@router.post("/admin/organizations/{slug}/owner-invitation", response_class=HTMLResponse)
+def admin_invite_owner(slug: str, request: Request, db: DbSession, person: CurrentPerson, email: Text) -> Response:
+    org = _org_for(db, slug, person, "org.admin")
+    try:
+        _invitation, secret = service.invite_first_owner(db, org, email=email, actor=person)
+    except YizhiError as exc:
+        db.rollback()
+        return redirect_with_flash("/admin/organizations", exc.message, "error")
+    db.commit()
+    return render(request, "accounts/invitation_created.html",
+                  {"org": org, "email": email, "link": invitation_link(secret, request)}, status_code=201)
+
+
 @router.post("/admin/organizations/{slug}/approve")
 def admin_approve(slug: str, db: DbSession, person: CurrentPerson) -> Response:
     org = _org_for(db, slug, person, "org.approve")
@@ -335,6 +403,25 @@ def admin_approve(slug: str, db: DbSession, person: CurrentPerson) -> Response:
         return redirect_with_flash("/admin/organizations", exc.message, "error")
     db.commit()
     return redirect_with_flash("/admin/organizations", "Organisation approved.")
+
+
+@router.post("/admin/organizations/{slug}/{decision}")
+def admin_decide(slug: str, decision: str, request: Request, db: DbSession, person: CurrentPerson,
+                 reason: Annotated[str, Form()] = "") -> Response:
+    """Reject a registration or suspend an organisation, with the reason it will read."""
+    org = _org_for(db, slug, person, "org.admin")
+    actions = {"reject": (service.reject_organization, N_("Registration rejected.")),
+               "suspend": (service.suspend_organization, N_("Organisation suspended."))}
+    if decision not in actions:
+        raise NotFound(N_("not found"))
+    act, done = actions[decision]
+    try:
+        act(db, org, person, reason)
+    except YizhiError as exc:
+        db.rollback()
+        return redirect_with_flash("/admin/organizations", exc.localized(translator(request)), "error")
+    db.commit()
+    return redirect_with_flash("/admin/organizations", done)
 
 
 # --- dashboard cards --------------------------------------------------------------------------------

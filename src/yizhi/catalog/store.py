@@ -29,3 +29,22 @@ def table_path(version: DatasetVersion, table: str) -> Path:
         known = ", ".join(sorted(version.tables or {})) or "none"
         raise NotFound(f"dataset version {version.ref} has no table {table!r} (tables: {known})")
     return version_dir(version) / "tables" / f"{table}.parquet"
+
+
+def building_dir(version: DatasetVersion) -> Path:
+    """A temporary sibling of the version's directory: the build writes here, then renames it into place."""
+    return datasets_root() / version.dataset.slug / f".building-{version.number}"
+
+
+def uploads_root() -> Path:
+    """Partial bytes of resumable uploads (moved into the raw store when complete)."""
+    path = get_settings().resolved_data_dir() / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def keys_root() -> Path:
+    """Each dataset's secret key, outside every version directory, so no export can carry it."""
+    path = get_settings().resolved_data_dir() / "dataset-keys"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path

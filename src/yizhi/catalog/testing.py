@@ -16,13 +16,23 @@ from sqlalchemy.orm import Session
 
 from yizhi import ledger
 from yizhi.accounts.models import Organization
-from yizhi.catalog import manifest, store
+from yizhi.catalog import manifest, quality, store
 from yizhi.catalog.models import Dataset, DatasetVersion, VersionState
 from yizhi.db import utcnow
 
 
 def table_schema(table: pa.Table) -> dict:
     return {"columns": {f.name: str(f.type) for f in table.schema}, "rows": table.num_rows}
+
+
+def simple_stats(tables: dict[str, pa.Table]) -> dict:
+    """Records (rows of all tables) and individuals (distinct values of a ``patient`` column)."""
+    patients: set = set()
+    for table in tables.values():
+        if "patient" in table.column_names:
+            patients.update(v for v in table.column("patient").to_pylist() if v is not None)
+    return {"records": sum(t.num_rows for t in tables.values()),
+            "individuals": len(patients) if patients else None, "tables": len(tables), "modalities": []}
 
 
 def make_version(session: Session, org: Organization, slug: str, tables: dict[str, pa.Table], *,
@@ -47,7 +57,10 @@ def make_version(session: Session, org: Organization, slug: str, tables: dict[st
     (directory / "tables").mkdir(parents=True)
     for name, table in tables.items():
         pq.write_table(table, directory / "tables" / f"{name}.parquet")
+    version.quality = quality.compute_quality(directory, tables)
+    version.stats = simple_stats(tables)
     version.root_hash = manifest.write_manifest(directory)["root_hash"]
+    version.built_at = utcnow()
     version.state = VersionState.published if publish else VersionState.ready
     version.published_at = utcnow() if publish else None
     ledger.record(session, "dataset.version_built", f"dataset_version:{version.id}",

@@ -30,8 +30,31 @@ def map_parallel(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int
     # forkserver, not fork: forking from a threaded server (the embedded worker) can deadlock on
     # locks held by other threads at the moment of the fork.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # The forkserver outlived a SIGKILLed parent (with its pool processes under it): it now starts
+    # with a parent-death signal, and so does every pool process (the initializer).
+    context.set_forkserver_preload(["__main__", "yizhi.engine.deathsig"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent) as pool:
         yield from pool.map(fn, items, chunksize=chunksize)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (a killed server or worker must not leave
+    orphaned processes holding memory). Linux counts the parent *thread*: a forkserver started from a
+    thread that ends is killed and simply started again by the next pool. Elsewhere nothing is done."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        return
 
 
 def _map_ray(fn: Callable[[Any], Any], items: Iterable[Any], address: str | None) -> Iterator[Any]:

@@ -28,7 +28,14 @@ class Job(Base):
     )
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # English, for logs and the CLI
+    # The same message as msgid + values (shown in each reader's language) and, for inputs with many
+    # bad parts (lines of an import), one entry per problem (yizhi.errors.problem). Never a traceback.
+    error_msgid: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_params: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    problems: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # Times a worker died (killed, out of memory) while running this job: a poison job is failed.
+    crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     progress: Mapped[float] = mapped_column(default=0.0)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,14 +16,28 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from yizhi.db import session_scope, utcnow
-from yizhi.errors import Conflict, ValidationFailed, YizhiError
+from yizhi.errors import (
+    N_,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    ValidationFailed,
+    YizhiError,
+)
 from yizhi.jobs.models import Job, JobState
 
 log = logging.getLogger("yizhi.jobs")
 
-# A running job whose worker has not sent a heartbeat for this long is presumed dead (e.g. the
-# server was restarted) and goes back to the queue.
-STALE_AFTER = timedelta(minutes=10)
+POISON = N_("the job stopped its worker %(n)s times (out of memory, killed or crashed); it is not "
+            "tried again automatically — retry it by hand after fixing the cause")
+
+
+def stale_after() -> timedelta:
+    """A running job whose worker sent no heartbeat for this long lost its worker (YIZHI_JOB_STALE_SECONDS)."""
+    from yizhi.config import get_settings
+
+    return timedelta(seconds=get_settings().job_stale_seconds)
 
 
 @dataclass
@@ -46,10 +59,23 @@ Handler = Callable[[JobContext], dict | None]
 _HANDLERS: dict[str, Handler] = {}
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of ``kind`` (in a domain's ``tasks.py``)."""
+_ISOLATED: dict[str, dict] = {}
+
+
+def handler(kind: str, *, isolated: bool = False, memory_mb: int | None = None,
+            cpu_seconds: int | None = None) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind`` (in a domain's ``tasks.py``).
+
+    ``isolated=True`` runs each job in a child process with a memory limit (``memory_mb``, default
+    YIZHI_JOB_MEMORY_MB) and a CPU-time limit (``cpu_seconds``, default YIZHI_JOB_CPU_SECONDS): heavy
+    work on user input (anonymization, DICOM) that might exhaust the host fails alone, with the reason.
+    """
 
     def decorate(fn: Handler) -> Handler:
+        if isolated:
+            _ISOLATED[kind] = {"memory_mb": memory_mb, "cpu_seconds": cpu_seconds}
+        else:
+            _ISOLATED.pop(kind, None)
         _HANDLERS[kind] = fn
         return fn
 
@@ -93,7 +119,7 @@ def load_handlers() -> dict[str, Handler]:
 def enqueue(session: Session, kind: str, params: dict | None = None, *, created_by_id: int | None = None,
             organization_id: int | None = None, max_attempts: int = 3) -> Job:
     if kind not in load_handlers():
-        raise ValidationFailed(f"unknown job kind {kind!r}", field="kind")
+        raise ValidationFailed(N_("unknown job kind %(kind)s"), params={"kind": kind}, field="kind")
     job = Job(kind=kind, params=params or {}, created_by_id=created_by_id,
               organization_id=organization_id, max_attempts=max_attempts)
     session.add(job)
@@ -101,11 +127,18 @@ def enqueue(session: Session, kind: str, params: dict | None = None, *, created_
     return job
 
 
+def is_stale(job: Job) -> bool:
+    return job.state == JobState.running and (job.heartbeat_at is None or job.heartbeat_at < utcnow() - stale_after())
+
+
 def retry(session: Session, job: Job) -> Job:
-    if job.state != JobState.failed:
-        raise Conflict(f"job {job.id} is {job.state.value}; only failed jobs can be retried")
+    """Queue a failed job again — or a running one whose worker died (no heartbeat)."""
+    if job.state != JobState.failed and not is_stale(job):
+        raise Conflict(N_("job %(id)s is %(state)s; only failed jobs can be retried"),
+                       params={"id": job.id, "state": job.state.value})
     job.state = JobState.queued
-    job.error = None
+    job.crashes, job.worker = 0, None
+    job.error = job.error_msgid = job.error_params = job.problems = None
     job.progress = 0.0
     job.progress_note = ""
     job.finished_at = None
@@ -114,10 +147,28 @@ def retry(session: Session, job: Job) -> Job:
 
 
 def requeue_stale(session: Session) -> int:
-    cutoff = utcnow() - STALE_AFTER
-    result = session.execute(update(Job).where(
-        Job.state == JobState.running, Job.heartbeat_at < cutoff).values(state=JobState.queued, worker=None))
-    return result.rowcount or 0
+    """Jobs whose worker died (no heartbeat for YIZHI_JOB_STALE_SECONDS) go back to the queue — any live
+    worker does this, every few seconds. A job that took its worker down YIZHI_JOB_MAX_CRASHES times
+    is failed with the reason (a poison job), not run again."""
+    from yizhi.config import get_settings
+
+    cutoff = utcnow() - stale_after()
+    limit = get_settings().job_max_crashes
+    stale = list(session.scalars(select(Job).where(
+        Job.state == JobState.running, (Job.heartbeat_at < cutoff) | Job.heartbeat_at.is_(None))))
+    for job in stale:
+        # Conditional on the heartbeat seen: a worker that just woke up keeps its job.
+        crashes = (job.crashes or 0) + 1
+        changes = {"crashes": crashes, "worker": None}
+        if crashes >= limit:
+            changes.update(state=JobState.failed, finished_at=utcnow(), error=POISON % {"n": crashes},
+                           error_msgid=POISON, error_params={"n": crashes}, problems=None)
+        else:
+            changes.update(state=JobState.queued)
+        session.execute(update(Job).where(Job.id == job.id, Job.state == JobState.running,
+                                          Job.heartbeat_at == job.heartbeat_at).values(**changes))
+        log.warning("job %s (%s) lost its worker %s (crash %d of %d)", job.id, job.kind, job.worker, crashes, limit)
+    return len(stale)
 
 
 def claim_next(worker_name: str, kinds: set[str] | None = None) -> int | None:
@@ -136,7 +187,42 @@ def claim_next(worker_name: str, kinds: set[str] | None = None) -> int | None:
     return None
 
 
+class Heartbeat:
+    """While a job runs, a thread tells the table it is alive every YIZHI_JOB_HEARTBEAT_SECONDS."""
+
+    def __init__(self, job_id: int):
+        import threading
+
+        from yizhi.config import get_settings
+
+        self.job_id, self.every = job_id, get_settings().job_heartbeat_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"yizhi-heartbeat-{job_id}")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with session_scope() as session:
+                    session.execute(update(Job).where(Job.id == self.job_id, Job.state == JobState.running)
+                                    .values(heartbeat_at=utcnow()))
+            except Exception:  # a missed beat is not a failure; the next one may pass
+                log.warning("heartbeat of job %s failed", self.job_id, exc_info=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def run_job(job_id: int) -> JobState:
+    with Heartbeat(job_id):
+        return _run_job(job_id)
+
+
+def _run_job(job_id: int) -> JobState:
     handlers = load_handlers()
     with session_scope() as session:
         job = session.get(Job, job_id)
@@ -144,37 +230,86 @@ def run_job(job_id: int) -> JobState:
         fn = handlers.get(job.kind)
     try:
         if fn is None:
-            raise ValidationFailed(f"no handler for job kind {job.kind!r} in this worker")
-        result = fn(context)
-    except Exception as exc:  # a job's failure must be recorded, whatever it was
-        message = exc.message if isinstance(exc, YizhiError) else f"{type(exc).__name__}: {exc}"
-        log.warning("job %s (%s) failed: %s", job_id, job.kind, message)
-        _finish(job_id, JobState.failed, error=message, detail=traceback.format_exc(limit=5))
+            raise ValidationFailed(N_("no handler for job kind %(kind)s in this worker"), params={"kind": job.kind})
+        if job.kind in _ISOLATED:
+            from yizhi.jobs.isolation import run_isolated
+
+            result = run_isolated(fn, context, **_ISOLATED[job.kind])
+        else:
+            result = fn(context)
+    except YizhiError as exc:
+        log.warning("job %s (%s) failed: %s", job_id, job.kind, exc.message)
+        _finish(job_id, JobState.failed, failure=Failure.of(exc))
+        return JobState.failed
+    except Exception:  # a job's failure must be recorded, whatever it was; the traceback goes to the log
+        log.exception("job %s (%s) failed unexpectedly", job_id, job.kind)
+        _finish(job_id, JobState.failed, failure=Failure.unexpected(job_id))
         return JobState.failed
     _finish(job_id, JobState.succeeded, result=result or {})
     return JobState.succeeded
 
 
-def _finish(job_id: int, state: JobState, *, result: dict | None = None, error: str | None = None,
-            detail: str = "") -> None:
+# Input that is wrong stays wrong: these failures are not retried.
+PERMANENT_ERRORS = (ValidationFailed, NotFound, PermissionDenied, PayloadTooLarge)
+UNEXPECTED = N_("the job failed unexpectedly; the administrators find the details in the server log "
+                "(job %(id)s)")
+
+
+@dataclass
+class Failure:
+    """Why a job failed, for the reader (msgid + values + problems) — never a traceback."""
+
+    message: str
+    msgid: str
+    params: dict
+    problems: list
+    permanent: bool
+
+    @classmethod
+    def of(cls, exc: YizhiError) -> Failure:
+        return cls(exc.message, exc.template, _json_safe(exc.params), _json_safe(exc.problems),
+                   isinstance(exc, PERMANENT_ERRORS))
+
+    @classmethod
+    def unexpected(cls, job_id: int) -> Failure:
+        return cls(UNEXPECTED % {"id": job_id}, UNEXPECTED, {"id": job_id}, [], False)
+
+
+def _json_safe(value):
+    """Params as JSON (a Path or a Decimal in a message's values becomes its text)."""
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+def _finish(job_id: int, state: JobState, *, result: dict | None = None, failure: Failure | None = None) -> None:
     with session_scope() as session:
         job = session.get(Job, job_id)
-        if state == JobState.failed and job.attempts < job.max_attempts and not _is_permanent(error):
-            # Transient failures go back to the queue until attempts run out.
-            job.state = JobState.queued
-            job.error = error
-            return
+        if failure is not None:
+            job.error, job.error_msgid = failure.message[:20000], failure.msgid
+            job.error_params, job.problems = failure.params, failure.problems or None
+            if job.attempts < job.max_attempts and not failure.permanent:
+                job.state = JobState.queued  # transient failures go back to the queue until attempts run out
+                return
         job.state = state
         job.result = result
-        job.error = error if not detail else f"{error}\n\n{detail}"[:20000]
         job.finished_at = utcnow()
         if state == JobState.succeeded:
             job.progress = 1.0
+            job.error = job.error_msgid = job.error_params = job.problems = None
 
 
-def _is_permanent(error: str | None) -> bool:
-    # Invalid input will not become valid by trying again.
-    return bool(error) and error.startswith(("unknown job kind", "no handler", "invalid"))
+def localized_error(job: Job, gettext) -> str | None:
+    """The job's failure in the reader's language (older rows: their first line only)."""
+    if job.error_msgid:
+        return YizhiError(job.error_msgid, params=job.error_params or {}).localized(gettext)
+    return job.error.split("\n", 1)[0] if job.error else None
+
+
+def localized_problems(job: Job, gettext) -> list[str]:
+    from yizhi.errors import localize_problem
+
+    return [localize_problem(item, gettext) for item in job.problems or []]
 
 
 def work_once(worker_name: str | None = None) -> bool:

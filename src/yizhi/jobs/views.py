@@ -11,32 +11,40 @@ from yizhi.jobs import service
 from yizhi.jobs.api import get_visible_job
 from yizhi.web.deps import CurrentPerson, DbSession
 from yizhi.web.flash import redirect_with_flash
-from yizhi.web.templating import NavItem, render
+from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("/jobs", "Jobs", order=85)]
 
 
+def _helpers(request: Request) -> dict:
+    """Failure and problems in the reader's language (the stored English is for logs)."""
+    gettext = translator(request)
+    return {"job_error": lambda job: service.localized_error(job, gettext),
+            "job_problems": lambda job: service.localized_problems(job, gettext),
+            "job_retryable": lambda job: job.state.value == "failed" or service.is_stale(job)}
+
+
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
-    return render(request, "jobs/list.html", {"jobs": service.visible_jobs(db, person)})
+    return render(request, "jobs/list.html", {"jobs": service.visible_jobs(db, person), **_helpers(request)})
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(job_id: int, request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
     job = get_visible_job(db, person, job_id)
     template = "jobs/_status.html" if request.headers.get("hx-request") else "jobs/detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, **_helpers(request)})
 
 
 @router.post("/jobs/{job_id}/retry")
-def retry_job(job_id: int, db: DbSession, person: CurrentPerson) -> Response:
+def retry_job(job_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
     job = get_visible_job(db, person, job_id)
     authorize(person, "jobs.retry", job)
     try:
         service.retry(db, job)
     except YizhiError as exc:
         db.rollback()
-        return redirect_with_flash(f"/jobs/{job_id}", exc.message, "error")
+        return redirect_with_flash(f"/jobs/{job_id}", exc.localized(translator(request)), "error")
     db.commit()
     return redirect_with_flash(f"/jobs/{job_id}", "Job queued again.")

@@ -7,7 +7,7 @@ import threading
 import time
 
 from yizhi.db import session_scope
-from yizhi.jobs import service
+from yizhi.jobs import service, workdirs
 
 log = logging.getLogger("yizhi.jobs")
 SCHEDULE_CHECK_SECONDS = 5.0
@@ -16,14 +16,16 @@ SCHEDULE_CHECK_SECONDS = 5.0
 def run_forever(stop: threading.Event, *, poll_seconds: float = 1.0, worker_name: str | None = None) -> None:
     name = worker_name or service.default_worker_name()
     service.load_handlers()
-    with session_scope() as session:
-        requeued = service.requeue_stale(session)
-    if requeued:
-        log.info("requeued %d job(s) left running by a stopped worker", requeued)
+    removed = workdirs.clean_stale()
+    if removed:
+        log.info("removed %d temporary folder(s) left by stopped workers", removed)
     next_schedule = 0.0
     while not stop.is_set():
         try:
             if time.monotonic() >= next_schedule:
+                # Every live worker looks for jobs whose worker died, not only a starting one.
+                with session_scope() as session:
+                    service.requeue_stale(session)
                 with session_scope() as session:
                     service.enqueue_due_periodic(session)
                 next_schedule = time.monotonic() + SCHEDULE_CHECK_SECONDS

@@ -327,7 +327,8 @@ def verify_log(
     expected_index = 0
     while True:
         rows = session.execute(
-            select(LedgerEntry.index, LedgerEntry.leaf, LedgerEntry.leaf_hash)
+            select(LedgerEntry.index, LedgerEntry.leaf, LedgerEntry.leaf_hash, LedgerEntry.kind,
+                   LedgerEntry.subject, LedgerEntry.actor, LedgerEntry.org, LedgerEntry.recorded_at)
             .where(LedgerEntry.index >= expected_index)
             .order_by(LedgerEntry.index)
             .limit(chunk)
@@ -341,6 +342,9 @@ def verify_log(
                 report.problems.append(Problem(index, f"entry {index} is missing (next stored index is {row.index})"))
                 return _finish(report, frontier, head, total)
             leaf_hash = hasher.leaf(row.leaf.encode("utf-8"))
+            column_problem = _columns_against_leaf(row)
+            if column_problem:
+                report.problems.append(Problem(index, f"entry {index}: {column_problem}"))
             if leaf_hash != row.leaf_hash and not located:
                 report.problems.append(Problem(index, f"entry {index}: its text does not hash to its stored leaf hash"))
                 located = True
@@ -375,6 +379,26 @@ def verify_log(
             progress(report.entries_checked)
     _check_consistency_chain(session, hasher, signed_roots, head.size, report)
     return _finish(report, frontier, head, total)
+
+
+def _columns_against_leaf(row) -> str | None:
+    """The look-up columns (kind, subject, actor, org, recorded_at) must say what the hashed leaf says:
+    pages, filters and the event history read the columns, and an edit there would go unnoticed."""
+    import json
+
+    from yizhi.ledger.canonical import format_time
+
+    try:
+        leaf = json.loads(row.leaf)
+    except ValueError:
+        return "its text is not JSON"
+    stored = {"kind": row.kind, "subject": row.subject, "actor": row.actor, "org": row.org,
+              "time": format_time(row.recorded_at) if row.recorded_at is not None else None}
+    changed = [name for name, value in stored.items() if leaf.get(name) != value]
+    if changed:
+        shown = ", ".join("recorded_at" if name == "time" else name for name in changed)
+        return f"stored column(s) {shown} differ from its leaf"
+    return None
 
 
 def _check_consistency_chain(session, hasher, signed_roots, head_size, report) -> None:

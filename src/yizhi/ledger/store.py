@@ -71,7 +71,9 @@ def default_origin() -> str:
     else:
         from yizhi.config import get_settings
 
-        host = urlsplit(get_settings().base_url).netloc or "yizhi.local"
+        # Without YIZHI_BASE_URL the origin names no host:port (the one the server happened to
+        # listen on first would be wrong later); set YIZHI_LEDGER_ORIGIN or YIZHI_BASE_URL.
+        host = urlsplit(get_settings().base_url or "").netloc or "yizhi.local"
         origin = f"{host}/ledger"
     if not origin or any(ch.isspace() for ch in origin) or "+" in origin:
         raise ValueError(f"ledger origin {origin!r} must be non-empty without spaces or '+'")

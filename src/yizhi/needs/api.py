@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from yizhi.accounts.models import Organization, OrgKind, Person
 from yizhi.accounts.permissions import authorize
-from yizhi.errors import NotFound, ValidationFailed
+from yizhi.errors import N_, NotFound, ValidationFailed
 from yizhi.needs import permissions as _rules  # noqa: F401  (registers the permission rules)
 from yizhi.needs import service
 from yizhi.needs.matching.categories import default_suggester
@@ -44,7 +44,7 @@ def acting_org(db, person: Person, slug: str | None, kinds: tuple[OrgKind, ...])
     fitting = [m.organization for m in person.memberships if m.organization.kind in kinds]
     if len(fitting) != 1:
         names = " or ".join(k.value for k in kinds)
-        raise ValidationFailed(f"say which {names} you act for (the `org` parameter)", field="org")
+        raise ValidationFailed(N_("say which %(names)s you act for (the `org` parameter)"), params={"names": names}, field="org")
     return fitting[0]
 
 
@@ -124,7 +124,7 @@ def export_release(release_id: int, fmt: str, db: DbSession) -> Response:
         return Response(service.release_xlsx(found),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
-    raise NotFound(f"no export format {fmt!r}; use csv or xlsx")
+    raise NotFound(N_("no export format '%(fmt)s'; use csv or xlsx"), params={"fmt": fmt})
 
 
 # ----- solutions ------------------------------------------------------------------------------------------------
@@ -265,6 +265,13 @@ def update_need(need_id: int, body: NeedIn, db: DbSession, person: CurrentPerson
     need = service.update_need(db, person, service.get_need(db, person, need_id), body)
     db.commit()
     return NeedPublic.model_validate(need)
+
+
+@router.delete("/{need_id}", status_code=204)
+def delete_draft(need_id: int, db: DbSession, person: CurrentPerson) -> Response:
+    service.delete_draft(db, person, service.get_need(db, person, need_id))
+    db.commit()
+    return Response(status_code=204)
 
 
 @router.post("/{need_id}/submit")

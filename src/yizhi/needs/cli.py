@@ -41,7 +41,9 @@ def _session() -> Iterator[Any]:
         with session_scope() as session:
             yield session
     except YizhiError as exc:
-        _fail(exc.message)
+        from yizhi.cli import cli_message
+
+        _fail(cli_message(exc))
     except (OperationalError, ProgrammingError) as exc:
         _fail(f"database: {exc.orig}; has the database been migrated (`yizhi migrate`)?")
 

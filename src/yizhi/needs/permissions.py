@@ -63,6 +63,12 @@ def _need_edit(person: Person, need: Need) -> bool:
     return need.status in EDITABLE_NEED_STATES and acts_for(person, need.org_id)
 
 
+@rule("needs.delete", visible_via="needs.view")
+def _need_delete(person: Person, need: Need) -> bool:
+    # Only a draft nobody else has seen: once submitted, the need's history is kept.
+    return need.status == NeedStatus.draft and acts_for(person, need.org_id)
+
+
 @rule("needs.submit", visible_via="needs.view")
 def _need_submit(person: Person, need: Need) -> bool:
     return need.status in EDITABLE_NEED_STATES and acts_for(person, need.org_id)
@@ -166,7 +172,12 @@ def _pilot_start(person: Person, engagement: Engagement) -> bool:
     )
 
 
-@rule("pilots.close", visible_via="engagements.view")
+@rule("pilots.view", visible_via="pilots.view")
+def _pilot_view(person: Person, pilot: Pilot) -> bool:
+    return _engagement_view(person, pilot.engagement)
+
+
+@rule("pilots.close", visible_via="pilots.view")  # decided on the pilot's engagement, not on the pilot
 def _pilot_close(person: Person, pilot: Pilot) -> bool:
     return pilot.status == PilotStatus.running and acts_for(person, pilot.engagement.need.org_id)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from yizhi.errors import N_
 from yizhi.needs.matching.engine import CATEGORIES, MATURITY_LEVELS
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
@@ -39,7 +40,18 @@ class _In(BaseModel):
         return _modalities(value)
 
 
+MAX_BUDGET = 10**9  # 万元: far above any real project, far below what the database stores
+
+
 class NeedIn(_In):
+    field_labels: ClassVar[dict[str, str]] = {
+        "title": N_("title"), "description": N_("description"), "category": N_("category"),
+        "importance": N_("importance"), "urgency": N_("urgency"), "department": N_("department"),
+        "modalities": N_("data types"), "data_available": N_("data available"),
+        "expected_outcome": N_("expected outcome"), "success_measures": N_("success measures"),
+        "budget_min": N_("minimum budget"), "budget_max": N_("maximum budget"), "deadline": N_("deadline"),
+        "contact_name": N_("contact name"), "contact_info": N_("contact details"), "id": N_("id"),
+    }
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=20_000)
     category: Category | None = None
@@ -50,8 +62,8 @@ class NeedIn(_In):
     data_available: str = Field(default="", max_length=5_000)
     expected_outcome: str = Field(default="", max_length=5_000)
     success_measures: str = Field(default="", max_length=5_000)
-    budget_min: int | None = Field(default=None, ge=0, description="万元")
-    budget_max: int | None = Field(default=None, ge=0, description="万元")
+    budget_min: int | None = Field(default=None, ge=0, le=MAX_BUDGET, description="万元")
+    budget_max: int | None = Field(default=None, ge=0, le=MAX_BUDGET, description="万元")
     deadline: date | None = None
     contact_name: str = Field(default="", max_length=100)
     contact_info: str = Field(default="", max_length=200)
@@ -64,7 +76,7 @@ class NeedIn(_In):
     @model_validator(mode="after")
     def _budget_order(self):
         if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
-            raise ValueError("budget_min is larger than budget_max")
+            raise ValueError(N_("the minimum budget is larger than the maximum"))
         return self
 
 
@@ -80,13 +92,19 @@ class NeedImport(NeedIn):
 
 
 class SolutionIn(_In):
+    field_labels: ClassVar[dict[str, str]] = {
+        "title": N_("title"), "description": N_("description"), "category": N_("category"),
+        "modalities": N_("data types"), "maturity": N_("maturity"), "nmpa_class": N_("NMPA class"),
+        "deployments": N_("deployments"), "contact_name": N_("contact name"),
+        "contact_info": N_("contact details"), "id": N_("id"),
+    }
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=20_000)
     category: Category | None = None
     modalities: list[str] = Field(default_factory=list, max_length=20)
     maturity: Maturity = "prototype"
     nmpa_class: Literal["I", "II", "III"] | None = None
-    deployments: int = Field(default=0, ge=0)
+    deployments: int = Field(default=0, ge=0, le=1_000_000)
     contact_name: str = Field(default="", max_length=100)
     contact_info: str = Field(default="", max_length=200)
 
@@ -106,7 +124,7 @@ class SolutionIn(_In):
     @model_validator(mode="after")
     def _class_needs_registration(self):
         if self.nmpa_class and self.maturity != "nmpa_registered":
-            raise ValueError("nmpa_class is only meaningful when maturity is nmpa_registered")
+            raise ValueError(N_("an NMPA class is given only when the maturity is NMPA-registered"))
         return self
 
 
@@ -127,6 +145,8 @@ class ReviewIn(BaseModel):
 
 class InterestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    field_labels: ClassVar[dict[str, str]] = {"message": N_("message"), "proposed_approach": N_("proposed approach"),
+                                              "solution_id": N_("solution"), "org": N_("organisation")}
     message: str = Field(min_length=1, max_length=5_000)
     proposed_approach: str = Field(default="", max_length=10_000)
     solution_id: int | None = None
@@ -146,6 +166,9 @@ class MessageIn(BaseModel):
 
 class PilotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    field_labels: ClassVar[dict[str, str]] = {"site": N_("site"), "product": N_("product"), "scenario": N_("scenario"),
+                                              "start_date": N_("start date"), "end_date": N_("end date"),
+                                              "outcome_measures": N_("outcome measures")}
     site: str = Field(min_length=1, max_length=200)
     product: str = Field(min_length=1, max_length=200)
     scenario: str = Field(default="", max_length=5_000)
@@ -156,12 +179,13 @@ class PilotIn(BaseModel):
     @model_validator(mode="after")
     def _dates(self):
         if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
+            raise ValueError(N_("the end date is before the start date"))
         return self
 
 
 class PilotCloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    field_labels: ClassVar[dict[str, str]] = {"closing_report": N_("closing report"), "feedback": N_("feedback")}
     closing_report: str = Field(min_length=1, max_length=20_000)
     feedback: str = Field(default="", max_length=10_000)
 

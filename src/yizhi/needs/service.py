@@ -22,7 +22,8 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from pathlib import Path
 
@@ -34,7 +35,8 @@ from sqlalchemy.orm import Session
 from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
 from yizhi.accounts.permissions import authorize, is_platform_admin
 from yizhi.db import utcnow
-from yizhi.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFailed, localize_problem, problem
+from yizhi.exports import safe_cell, safe_row, unescape_cell
 from yizhi.needs import permissions
 from yizhi.needs.index import (
     get_index,
@@ -107,8 +109,8 @@ def _transition(need: Need, action: str) -> None:
     target = TRANSITIONS.get((need.status, action))
     if target is None:
         allowed = sorted(a for (state, a) in TRANSITIONS if state == need.status)
-        raise Conflict(f"a need that is {need.status.value} does not allow {action!r} "
-                       f"(allowed: {', '.join(allowed) or 'nothing'})")
+        raise Conflict(N_("a need that is %(status)s does not allow '%(action)s' (allowed: %(allowed)s)"),
+                       params={"status": need.status.value, "action": action, "allowed": ", ".join(allowed) or "-"})
     need.status = target
     need.updated_at = utcnow()
 
@@ -116,7 +118,7 @@ def _transition(need: Need, action: str) -> None:
 def org_by_slug(session: Session, slug: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
-        raise NotFound(f"no organisation with slug {slug!r}")
+        raise NotFound(N_("no organisation with slug '%(slug)s'"), params={"slug": slug})
     return org
 
 
@@ -188,7 +190,7 @@ def _apply_need(need: Need, data: NeedIn) -> None:
 def create_need(session: Session, person: Person | None, org: Organization, data: NeedIn) -> Need:
     _check(person, "needs.create", org)
     if org.kind != OrgKind.hospital:
-        raise ValidationFailed(f"{org.slug} is not a hospital; only hospitals file clinical needs", field="org")
+        raise ValidationFailed(N_("%(slug)s is not a hospital; only hospitals file clinical needs"), params={"slug": org.slug}, field="org")
     need = Need(org_id=org.id, created_by_id=person.id if person else None, status=NeedStatus.draft, category="other")
     _apply_need(need, data)
     session.add(need)
@@ -199,7 +201,7 @@ def create_need(session: Session, person: Person | None, org: Organization, data
 def update_need(session: Session, person: Person | None, need: Need, data: NeedIn) -> Need:
     _check(person, "needs.edit", need)
     if need.status not in permissions.EDITABLE_NEED_STATES:
-        raise Conflict(f"a need that is {need.status.value} can no longer be edited")
+        raise Conflict(N_("a need that is %(status)s can no longer be edited"), params={"status": need.status.value})
     _apply_need(need, data)
     session.flush()
     return need
@@ -208,7 +210,7 @@ def update_need(session: Session, person: Person | None, need: Need, data: NeedI
 def get_need(session: Session, person: Person | None, need_id: int) -> Need:
     need = session.get(Need, need_id)
     if need is None:
-        raise NotFound(f"no need {need_id}")
+        raise NotFound(N_("no need %(need_id)s"), params={"need_id": need_id})
     _check(person, "needs.view", need)
     return need
 
@@ -221,11 +223,21 @@ def find_need(session: Session, reference: str) -> Need:
             return need
     found = list(session.scalars(select(Need).where(Need.external_id == reference)).all())
     if not found:
-        raise NotFound(f"no need with id or external id {reference!r}")
+        raise NotFound(N_("no need with id or external id '%(reference)s'"), params={"reference": reference})
     if len(found) > 1:
         orgs = ", ".join(sorted(n.organization.slug for n in found))
-        raise Conflict(f"external id {reference!r} is used by several organisations ({orgs}); give the numeric id")
+        raise Conflict(N_("external id '%(reference)s' is used by several organisations (%(orgs)s); give the numeric id"), params={"reference": reference, "orgs": orgs})
     return found[0]
+
+
+def delete_draft(session: Session, person: Person | None, need: Need) -> None:
+    """Delete a draft (never submitted, so no one outside the hospital has seen it)."""
+    _check(person, "needs.delete", need)
+    if need.status != NeedStatus.draft:
+        raise Conflict(N_("only drafts can be deleted; a need that is %(status)s keeps its history"),
+                       params={"status": need.status.value})
+    session.delete(need)
+    session.flush()
 
 
 def submit_need(session: Session, person: Person | None, need: Need) -> Need:
@@ -320,7 +332,7 @@ def _need_conditions(person: Person, query: NeedQuery) -> list:
         try:
             conditions.append(Need.status == NeedStatus(query.status))
         except ValueError:
-            raise ValidationFailed(f"unknown status {query.status!r}", field="status") from None
+            raise ValidationFailed(N_("unknown status '%(status)s'"), params={"status": query.status}, field="status") from None
     if query.org:
         conditions.append(Need.org_id.in_(select(Organization.id).where(Organization.slug == query.org)))
     if query.mine:
@@ -406,7 +418,7 @@ def _apply_solution(solution: Solution, data: SolutionIn) -> None:
 def create_solution(session: Session, person: Person | None, org: Organization, data: SolutionIn) -> Solution:
     _check(person, "solutions.create", org)
     if org.kind not in (OrgKind.company, OrgKind.university):
-        raise ValidationFailed(f"{org.slug} is not a company or university", field="org")
+        raise ValidationFailed(N_("%(slug)s is not a company or university"), params={"slug": org.slug}, field="org")
     solution = Solution(org_id=org.id, created_by_id=person.id if person else None, category="other",
                         status=SolutionStatus.published)
     _apply_solution(solution, data)
@@ -433,7 +445,7 @@ def set_solution_status(session: Session, person: Person | None, solution: Solut
 def get_solution(session: Session, person: Person | None, solution_id: int) -> Solution:
     solution = session.get(Solution, solution_id)
     if solution is None:
-        raise NotFound(f"no solution {solution_id}")
+        raise NotFound(N_("no solution %(solution_id)s"), params={"solution_id": solution_id})
     _check(person, "solutions.view", solution)
     return solution
 
@@ -645,7 +657,7 @@ def _commission_org_id(session: Session, person: Person | None) -> int:
 def get_release(session: Session, release_id: int) -> Release:
     release = session.get(Release, release_id)
     if release is None:
-        raise NotFound(f"no needs list {release_id}")
+        raise NotFound(N_("no needs list %(release_id)s"), params={"release_id": release_id})
     return release
 
 
@@ -658,7 +670,7 @@ def release_csv(release: Release) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([label for _, label in RELEASE_COLUMNS])
     for row in release.snapshot:
-        writer.writerow([row.get(key, "") for key, _ in RELEASE_COLUMNS])
+        writer.writerow(safe_row(row.get(key, "") for key, _ in RELEASE_COLUMNS))  # no formulas (CWE-1236)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
@@ -669,14 +681,14 @@ def release_xlsx(release: Release) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{release.year}-{release.number}"
-    sheet.append([release.title + (f"（第{release.version}版）" if release.version > 1 else "")])
+    sheet.append([safe_cell(release.title + (f"（第{release.version}版）" if release.version > 1 else ""))])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([f"SHA-256 {release.snapshot_sha256}"])
     sheet.append([label for _, label in RELEASE_COLUMNS])
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in release.snapshot:
-        sheet.append([row.get(key, "") for key, _ in RELEASE_COLUMNS])
+        sheet.append(safe_row(row.get(key, "") for key, _ in RELEASE_COLUMNS))  # text, never a formula
     for column, width in zip("ABCDEFGHIJKLMNOP", (6, 10, 30, 24, 14, 16, 10, 10, 60, 16, 30, 30, 30, 14, 12, 24), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=4):
@@ -694,7 +706,7 @@ def express_interest(session: Session, person: Person, need: Need, data: Interes
     if data.org:
         companies = [o for o in companies if o.slug == data.org]
         if not companies:
-            raise PermissionDenied(f"you cannot act for {data.org!r}")
+            raise PermissionDenied(N_("you cannot act for '%(org)s'"), params={"org": data.org})
     company = companies[0]
     solution = None
     if data.solution_id is not None:
@@ -705,7 +717,7 @@ def express_interest(session: Session, person: Person, need: Need, data: Interes
         Engagement.need_id == need.id, Engagement.company_org_id == company.id,
         Engagement.status.in_([EngagementStatus.pending, EngagementStatus.accepted])))
     if open_one is not None:
-        raise Conflict(f"{company.slug} already has an open engagement on this need (#{open_one.id})")
+        raise Conflict(N_("%(slug)s already has an open engagement on this need (#%(id)s)"), params={"slug": company.slug, "id": open_one.id})
     engagement = Engagement(need_id=need.id, solution_id=solution.id if solution else None, company_org_id=company.id,
                             created_by_id=person.id, message=data.message, proposed_approach=data.proposed_approach)
     session.add(engagement)
@@ -722,7 +734,7 @@ def express_interest(session: Session, person: Person, need: Need, data: Interes
 def get_engagement(session: Session, person: Person | None, engagement_id: int) -> Engagement:
     engagement = session.get(Engagement, engagement_id)
     if engagement is None:
-        raise NotFound(f"no engagement {engagement_id}")
+        raise NotFound(N_("no engagement %(engagement_id)s"), params={"engagement_id": engagement_id})
     _check(person, "engagements.view", engagement)
     return engagement
 
@@ -730,7 +742,7 @@ def get_engagement(session: Session, person: Person | None, engagement_id: int) 
 def decide_engagement(session: Session, person: Person | None, engagement: Engagement, accept: bool, note: str = "") -> Engagement:
     _check(person, "engagements.decide", engagement)
     if engagement.status != EngagementStatus.pending:
-        raise Conflict(f"this engagement is already {engagement.status.value}")
+        raise Conflict(N_("this engagement is already %(status)s"), params={"status": engagement.status.value})
     engagement.status = EngagementStatus.accepted if accept else EngagementStatus.declined
     engagement.decision_note = note
     engagement.decided_by_id = person.id if person else None
@@ -837,7 +849,7 @@ def pilot_of(session: Session, engagement: Engagement) -> Pilot | None:
 def get_pilot(session: Session, person: Person | None, pilot_id: int) -> Pilot:
     pilot = session.get(Pilot, pilot_id)
     if pilot is None:
-        raise NotFound(f"no pilot {pilot_id}")
+        raise NotFound(N_("no pilot %(pilot_id)s"), params={"pilot_id": pilot_id})
     _check(person, "engagements.view", pilot.engagement)
     return pilot
 
@@ -863,7 +875,7 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
     if notification_id is not None and not rows:
         mine = session.get(Notification, notification_id)
         if mine is None or mine.person_id != person.id:  # another person's notice does not exist for you
-            raise NotFound(f"no notification {notification_id}")
+            raise NotFound(N_("no notification %(notification_id)s"), params={"notification_id": notification_id})
     now = utcnow()
     for row in rows:
         row.read_at = now
@@ -874,9 +886,20 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
 # ----- bulk import (CLI) ------------------------------------------------------------------------------------------
 @dataclass
 class ImportProblem:
+    """A bad line of an import: an English msgid and its values, shown in each reader's language."""
+
     line: int
     field: str
-    message: str
+    msgid: str
+    params: dict = dataclass_field(default_factory=dict)
+    translate: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return localize_problem({**self.as_problem(), "line": None}, lambda text: text)
+
+    def as_problem(self) -> dict:
+        return problem(self.msgid, self.params, line=self.line, field=self.field or None, translate=self.translate)
 
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", field {self.field!r}" if self.field else "")
@@ -888,65 +911,88 @@ class ImportReport:
     imported: int = 0
     updated: int = 0
     suggested_categories: int = 0
-    problems: list[ImportProblem] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)
+    problems: list[ImportProblem] = dataclass_field(default_factory=list)
+    ids: list[int] = dataclass_field(default_factory=list)
 
 
-def read_records(path: Path, suffix: str | None = None) -> list[tuple[int, dict]]:
-    """(line number, record) pairs from .jsonl or .csv; raises ValidationFailed naming the line.
+MAX_IMPORT_PROBLEMS = 1000  # a file that is wrong everywhere is reported by its first thousand lines
 
-    `suffix` overrides the file's own (uploads are stored under their SHA-256, without one)."""
+
+def read_records(path: Path, suffix: str | None = None, name: str | None = None) -> list[tuple[int, dict]]:
+    """(line number, record) pairs from .jsonl or .csv. A file that cannot be read at all raises
+    ValidationFailed; lines that are not records raise one ValidationFailed listing *every* such line.
+
+    `suffix` overrides the file's own (uploads are stored under their SHA-256, without one); `name` is
+    what messages call the file (never a path on the server)."""
+    shown = name or path.name
     suffix = (suffix or path.suffix).lower()
     if suffix not in (".jsonl", ".csv"):
-        raise ValidationFailed(f"{path}: expected a .jsonl or .csv file, not {suffix or 'no extension'!r}", field="FILE")
+        raise ValidationFailed(N_("%(file)s: expected a .jsonl or .csv file, not %(suffix)s"),
+                               params={"file": shown, "suffix": suffix or "-"}, field="FILE")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ValidationFailed(f"{path}: no such file", field="FILE") from None
+        raise ValidationFailed(N_("%(file)s: no such file"), params={"file": shown}, field="FILE") from None
     except UnicodeDecodeError as exc:
-        raise ValidationFailed(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8", field="FILE") from None
+        raise ValidationFailed(N_("%(file)s: not UTF-8 text (byte %(byte)s); save it as UTF-8"),
+                               params={"file": shown, "byte": exc.start}, field="FILE") from None
     records: list[tuple[int, dict]] = []
+    bad: list[dict] = []
     if suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValidationFailed(f"{path}, line {number}: not valid JSON ({exc.msg} at column {exc.colno})",
-                                       field="FILE") from None
+            except (json.JSONDecodeError, RecursionError) as exc:
+                bad.append(problem(N_("not valid JSON (%(reason)s at column %(column)s)"),
+                                   {"reason": getattr(exc, "msg", "too deeply nested"),
+                                    "column": getattr(exc, "colno", 1)}, line=number))
+                continue
             if not isinstance(record, dict):
-                raise ValidationFailed(f"{path}, line {number}: expected a JSON object", field="FILE")
+                bad.append(problem(N_("expected a JSON object"), line=number))
+                continue
             records.append((number, record))
     else:
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames:
-            raise ValidationFailed(f"{path}: the CSV file has no header line", field="FILE")
+            raise ValidationFailed(N_("%(file)s: the CSV file has no header line"), params={"file": shown},
+                                   field="FILE")
         for record in reader:
             if None in record:
-                raise ValidationFailed(f"{path}, line {reader.line_num}: more values than header columns", field="FILE")
+                bad.append(problem(N_("more values than header columns"), line=reader.line_num))
+                continue
             if not any((v or "").strip() for v in record.values()):
                 continue
-            records.append((reader.line_num, {k.strip(): v for k, v in record.items() if k}))
+            records.append((reader.line_num, {k.strip(): unescape_cell(v) for k, v in record.items() if k}))
+    if bad:
+        raise ValidationFailed(N_("%(file)s: %(count)s line(s) cannot be read; nothing was imported"),
+                               params={"file": shown, "count": len(bad)}, field="FILE",
+                               problems=bad[:MAX_IMPORT_PROBLEMS])
     if not records:
-        raise ValidationFailed(f"{path}: no records found", field="FILE")
+        raise ValidationFailed(N_("%(file)s: no records found"), params={"file": shown}, field="FILE")
     return records
 
 
 def validate_records(records: list[tuple[int, dict]], schema) -> tuple[list[tuple[int, object]], list[ImportProblem]]:
+    """Every problem of every line (not only the first), each as msgid + values."""
+    from yizhi.web.validation import as_problems, labels_of
+
+    labels = labels_of(schema)
     valid, problems = [], []
     seen_ids: dict[str, int] = {}
     for line, record in records:
         try:
             item = schema.model_validate(record)
         except ValidationError as exc:
-            for error in exc.errors():
-                where = ".".join(str(p) for p in error["loc"])
-                problems.append(ImportProblem(line, where, error["msg"]))
+            for found in as_problems(exc.errors(), labels, line=line):
+                problems.append(ImportProblem(line, found["field"] or "", found["message"], found["params"],
+                                              tuple(found["translate"])))
             continue
         if item.id is not None:
             if item.id in seen_ids:
-                problems.append(ImportProblem(line, "id", f"id {item.id!r} also on line {seen_ids[item.id]}"))
+                problems.append(ImportProblem(line, "id", N_("id %(id)s is also on line %(other)s"),
+                                              {"id": item.id, "other": seen_ids[item.id]}))
                 continue
             seen_ids[item.id] = line
         valid.append((line, item))
@@ -954,12 +1000,12 @@ def validate_records(records: list[tuple[int, dict]], schema) -> tuple[list[tupl
 
 
 def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool = False, progress=None,
-                 suffix: str | None = None) -> ImportReport:
+                 suffix: str | None = None, name: str | None = None) -> ImportReport:
     """Import needs into `org_slug`; all or nothing. Existing external ids are updated (if still editable)."""
     org = org_by_slug(session, org_slug)
     if org.kind != OrgKind.hospital:
-        raise ValidationFailed(f"{org_slug} is a {org.kind.value}, not a hospital", field="--org")
-    valid, problems = validate_records(read_records(path, suffix), NeedImport)
+        raise ValidationFailed(N_("%(org_slug)s is a %(kind)s, not a hospital"), params={"org_slug": org_slug, "kind": org.kind.value}, field="--org")
+    valid, problems = validate_records(read_records(path, suffix, name), NeedImport)
     report = ImportReport(problems=problems)
     if problems:
         return report
@@ -967,7 +1013,9 @@ def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool =
     for line, item in valid:
         current = existing.get(item.id) if item.id else None
         if current is not None and current.status not in permissions.EDITABLE_NEED_STATES:
-            report.problems.append(ImportProblem(line, "id", f"need {item.id!r} is already {current.status.value} and cannot be changed by an import"))
+            report.problems.append(ImportProblem(
+                line, "id", N_("need %(id)s is already %(status)s and cannot be changed by an import"),
+                {"id": item.id, "status": current.status.value}, ("status",)))
     if report.problems:
         return report
     docs, rows = [], []
@@ -995,11 +1043,11 @@ def import_needs(session: Session, path: Path, org_slug: str, *, publish: bool =
 
 
 def import_solutions(session: Session, path: Path, org_slug: str, *, progress=None,
-                     suffix: str | None = None) -> ImportReport:
+                     suffix: str | None = None, name: str | None = None) -> ImportReport:
     org = org_by_slug(session, org_slug)
     if org.kind not in (OrgKind.company, OrgKind.university):
-        raise ValidationFailed(f"{org_slug} is a {org.kind.value}, not a company or university", field="--org")
-    valid, problems = validate_records(read_records(path, suffix), SolutionImport)
+        raise ValidationFailed(N_("%(org_slug)s is a %(kind)s, not a company or university"), params={"org_slug": org_slug, "kind": org.kind.value}, field="--org")
+    valid, problems = validate_records(read_records(path, suffix, name), SolutionImport)
     report = ImportReport(problems=problems)
     if problems:
         return report

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 
 from yizhi import storage
 from yizhi.db import session_scope
-from yizhi.errors import ValidationFailed
+from yizhi.errors import N_, ValidationFailed
 from yizhi.jobs.service import JobContext, handler
 from yizhi.needs import service
 from yizhi.needs.index import need_document, solution_document, vector_to_bytes
@@ -33,19 +33,22 @@ def import_upload(ctx: JobContext) -> dict:
         ctx.progress(0.1 + 0.8 * done / max(total, 1), f"{done}/{total}")
 
     report = None
+    name = str(ctx.params.get("filename") or "upload" + suffix)[:200]
     try:
         with session_scope() as session:
             if side == "need":
-                report = service.import_needs(session, path, ctx.params["org"], progress=progress, suffix=suffix)
+                report = service.import_needs(session, path, ctx.params["org"], progress=progress, suffix=suffix,
+                                              name=name)
             else:
-                report = service.import_solutions(session, path, ctx.params["org"], progress=progress, suffix=suffix)
+                report = service.import_solutions(session, path, ctx.params["org"], progress=progress,
+                                                  suffix=suffix, name=name)
             if report.problems:
                 raise _Rollback
     except _Rollback:
-        listed = "; ".join(str(p) for p in report.problems[:50])
-        more = f" (and {len(report.problems) - 50} more)" if len(report.problems) > 50 else ""
-        # "invalid" marks the failure as permanent: the same file will not pass on a retry.
-        raise ValidationFailed(f"invalid file, nothing was imported: {listed}{more}") from None
+        # Every bad line, each in the reader's language on the job page; a retry would fail the same way.
+        raise ValidationFailed(N_("%(file)s: %(count)s problem(s) found; nothing was imported"),
+                               params={"file": name, "count": len(report.problems)},
+                               problems=[p.as_problem() for p in report.problems[:service.MAX_IMPORT_PROBLEMS]]) from None
     return {"imported": report.imported, "updated": report.updated,
             "suggested_categories": report.suggested_categories, "ids": report.ids}
 

@@ -20,6 +20,8 @@ from yizhi.needs.models import NeedStatus, SolutionStatus
 from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
 from yizhi.web.deps import CurrentPerson, DbSession, public
 from yizhi.web.flash import redirect_with_flash
+from yizhi.web import validation
+from yizhi.web.forms import FormBody, fields
 from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
@@ -34,13 +36,11 @@ NAV = [
 NEED_STATES = [s.value for s in NeedStatus]
 
 
-def _form_errors(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+def _form_errors(request: Request, exc: ValidationError) -> list[str]:
+    """Every problem of the form, in the reader's language, with the fields' labels."""
+    return validation.messages_for(exc, translator(request))
 
 
-async def _form(request: Request) -> dict:
-    form = await request.form()
-    return {k: v for k, v in form.items() if k != "csrf_token"}
 
 
 def _need_in(data: dict) -> NeedIn:
@@ -88,15 +88,15 @@ def new_need_page(request: Request, person: CurrentPerson) -> HTMLResponse:
 
 
 @router.post("/needs/new", response_class=HTMLResponse)
-async def create_need(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def create_need(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     hospitals = rules.writer_orgs(person, (OrgKind.hospital,))
     org = next((o for o in hospitals if o.slug == data.get("org")), hospitals[0] if hospitals else None)
     authorize(person, "needs.create", org)
     try:
         need = service.create_need(db, person, org, _need_in(data))
     except ValidationError as exc:
-        return render(request, "needs/form.html", {"need": None, "values": data, "errors": _form_errors(exc),
+        return render(request, "needs/form.html", {"need": None, "values": data, "errors": _form_errors(request, exc),
                                                    "orgs": hospitals, "categories": CATEGORIES}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/needs/{need.id}", translator(request)("Draft saved."))
@@ -134,12 +134,11 @@ def _import_page(request: Request, person, side: str, errors: list[str] | None =
                   status_code=status_code)
 
 
-async def _import_upload(request: Request, db, person, side: str) -> Response:
+def _import_upload(request: Request, db, person, side: str, form) -> Response:
     from yizhi import storage
     from yizhi.jobs import service as jobs
 
     orgs = _import_orgs(person, side)
-    form = await request.form()
     org = next((o for o in orgs if o.slug == form.get("org")), orgs[0] if orgs else None)
     authorize(person, "needs.create" if side == "need" else "solutions.create", org)
     upload = form.get("file")
@@ -157,14 +156,58 @@ async def _import_upload(request: Request, db, person, side: str) -> Response:
     return redirect_with_flash(f"/jobs/{job.id}", _("File received; the import runs in the background."))
 
 
+SAMPLE_ROWS = {
+    "need": [{"id": "N-001", "title": "胸部CT肺结节辅助检出", "description": "门诊胸部CT中自动检出并测量肺结节，减少漏诊。",
+              "category": "imaging", "importance": "high", "urgency": "medium", "department": "放射科",
+              "modalities": "ct", "data_available": "近三年胸部CT约2万例", "expected_outcome": "敏感度不低于90%",
+              "success_measures": "漏诊率下降", "budget_min": "50", "budget_max": "120", "deadline": "2027-06-30",
+              "contact_name": "陈医生", "contact_info": "chen@hospital.example"},
+             {"id": "N-002", "title": "门诊病历质控", "description": "自动检查门诊病历书写的完整性与规范性。",
+              "category": "", "importance": "medium", "urgency": "low", "department": "医务处", "modalities": "text",
+              "data_available": "", "expected_outcome": "", "success_measures": "", "budget_min": "", "budget_max": "",
+              "deadline": "", "contact_name": "", "contact_info": ""}],
+    "solution": [{"id": "S-001", "title": "肺结节CT智能检测", "description": "基于深度学习的肺结节检出与随访对比。",
+                  "category": "imaging", "modalities": "ct", "maturity": "nmpa_registered", "nmpa_class": "III",
+                  "deployments": "12", "contact_name": "郑工程师", "contact_info": "sales@company.example"}],
+}
+
+
+@router.get("/needs/import/sample.csv")
+def needs_import_sample(person: CurrentPerson) -> Response:
+    return _sample_csv("need")
+
+
+@router.get("/solutions/import/sample.csv")
+def solutions_import_sample(person: CurrentPerson) -> Response:
+    return _sample_csv("solution")
+
+
+def _sample_csv(side: str) -> Response:
+    """A file the import accepts as it is, written by the platform's own (formula-safe) CSV writer."""
+    import csv
+    import io
+
+    from yizhi.exports import safe_row
+
+    rows = SAMPLE_ROWS[side]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(list(rows[0]))
+    for row in rows:
+        writer.writerow(safe_row(row.values()))
+    name = "needs-sample.csv" if side == "need" else "solutions-sample.csv"
+    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @router.get("/needs/import", response_class=HTMLResponse)
 def import_needs_page(request: Request, person: CurrentPerson) -> HTMLResponse:
     return _import_page(request, person, "need")
 
 
-@router.post("/needs/import")
-async def import_needs_upload(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _import_upload(request, db, person, "need")
+@router.post("/needs/import", max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+def import_needs_upload(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _import_upload(request, db, person, "need", form)
 
 
 @router.get("/solutions/import", response_class=HTMLResponse)
@@ -172,9 +215,9 @@ def import_solutions_page(request: Request, person: CurrentPerson) -> HTMLRespon
     return _import_page(request, person, "solution")
 
 
-@router.post("/solutions/import")
-async def import_solutions_upload(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    return await _import_upload(request, db, person, "solution")
+@router.post("/solutions/import", max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+def import_solutions_upload(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    return _import_upload(request, db, person, "solution", form)
 
 
 @router.get("/needs/review", response_class=HTMLResponse)
@@ -195,9 +238,9 @@ def lists_page(request: Request, db: DbSession) -> HTMLResponse:
 
 
 @router.post("/needs/lists")
-async def release_list(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def release_list(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     authorize(person, "needs.release", None)
-    data = await _form(request)
+    data = fields(form)
     try:
         release = service.release_needs_list(db, person, title=(data.get("title") or "").strip() or None,
                                              notes=data.get("notes", ""))
@@ -246,8 +289,8 @@ def engagement_page(engagement_id: int, request: Request, db: DbSession, person:
 
 
 @router.post("/needs/engagements/{engagement_id:int}/decision")
-async def engagement_decision(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def engagement_decision(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     url = f"/needs/engagements/{engagement_id}"
     engagement = service.get_engagement(db, person, engagement_id)
     authorize(person, "engagements.decide", engagement)
@@ -268,8 +311,8 @@ def engagement_withdraw(engagement_id: int, request: Request, db: DbSession, per
 
 
 @router.post("/needs/engagements/{engagement_id:int}/messages")
-async def engagement_message(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def engagement_message(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     url = f"/needs/engagements/{engagement_id}"
     engagement = service.get_engagement(db, person, engagement_id)
     body = (data.get("body") or "").strip()
@@ -281,8 +324,8 @@ async def engagement_message(engagement_id: int, request: Request, db: DbSession
 
 
 @router.post("/needs/engagements/{engagement_id:int}/pilot")
-async def engagement_pilot(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def engagement_pilot(engagement_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     url = f"/needs/engagements/{engagement_id}"
     engagement = service.get_engagement(db, person, engagement_id)
     authorize(person, "pilots.start", engagement)
@@ -291,7 +334,7 @@ async def engagement_pilot(engagement_id: int, request: Request, db: DbSession, 
                                            for k in PilotIn.model_fields})
         service.start_pilot(db, person, engagement, pilot_in)
     except ValidationError as exc:
-        return redirect_with_flash(url, "; ".join(_form_errors(exc)), "error")
+        return redirect_with_flash(url, "; ".join(_form_errors(request, exc)), "error")
     except YizhiError as exc:
         return _fail_back(db, url, exc)
     db.commit()
@@ -299,8 +342,8 @@ async def engagement_pilot(engagement_id: int, request: Request, db: DbSession, 
 
 
 @router.post("/needs/pilots/{pilot_id:int}/close")
-async def pilot_close(pilot_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def pilot_close(pilot_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     pilot = service.get_pilot(db, person, pilot_id)
     url = f"/needs/engagements/{pilot.engagement_id}"
     authorize(person, "pilots.close", pilot)
@@ -309,7 +352,7 @@ async def pilot_close(pilot_id: int, request: Request, db: DbSession, person: Cu
                                                 "feedback": data.get("feedback", "")})
         service.close_pilot(db, person, pilot, close_in)
     except ValidationError as exc:
-        return redirect_with_flash(url, "; ".join(_form_errors(exc)), "error")
+        return redirect_with_flash(url, "; ".join(_form_errors(request, exc)), "error")
     except YizhiError as exc:
         return _fail_back(db, url, exc)
     db.commit()
@@ -334,6 +377,7 @@ def need_page(need_id: int, request: Request, db: DbSession, person: CurrentPers
         "match_filters": {"category": category, "modality": modality, "min_maturity": min_maturity},
         "categories": CATEGORIES, "maturities": MATURITY_LEVELS,
         "can_edit": can(person, "needs.edit", need), "can_submit": can(person, "needs.submit", need),
+        "can_delete": can(person, "needs.delete", need),
         "can_review": can(person, "needs.review", need), "can_close": can(person, "needs.close", need),
         "can_interest": can(person, "needs.interest", need), "company_orgs": company_orgs,
     })
@@ -351,29 +395,33 @@ def edit_need_page(need_id: int, request: Request, db: DbSession, person: Curren
 
 
 @router.post("/needs/{need_id:int}/edit", response_class=HTMLResponse)
-async def edit_need(need_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def edit_need(need_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     need = service.get_need(db, person, need_id)
-    data = await _form(request)
+    data = fields(form)
     try:
         service.update_need(db, person, need, _need_in(data))
     except ValidationError as exc:
-        return render(request, "needs/form.html", {"need": need, "values": data, "errors": _form_errors(exc),
+        return render(request, "needs/form.html", {"need": need, "values": data, "errors": _form_errors(request, exc),
                                                    "orgs": [], "categories": CATEGORIES}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/needs/{need.id}", translator(request)("Saved."))
 
 
 @router.post("/needs/{need_id:int}/{action}")
-async def need_action(need_id: int, action: str, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def need_action(need_id: int, action: str, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     need = service.get_need(db, person, need_id)
-    data = await _form(request)
+    data = fields(form)
     _ = translator(request)
     url = f"/needs/{need_id}"
     required = {"submit": "needs.submit", "start-review": "needs.review", "review": "needs.review",
-                "close": "needs.close", "interest": "needs.interest"}
+                "close": "needs.close", "interest": "needs.interest", "delete": "needs.delete"}
     if action in required:
         authorize(person, required[action], need)
     try:
+        if action == "delete":
+            service.delete_draft(db, person, need)
+            db.commit()
+            return redirect_with_flash("/needs?mine=true", _("Draft deleted."))
         if action == "submit":
             service.submit_need(db, person, need)
             message = _("Submitted to the commission for review.")
@@ -398,6 +446,9 @@ async def need_action(need_id: int, action: str, request: Request, db: DbSession
             return redirect_with_flash(f"/needs/engagements/{engagement.id}", _("Interest sent to the hospital."))
         else:
             return redirect_with_flash(url, _("Unknown action."), "error")
+    except ValidationError as exc:
+        db.rollback()
+        return redirect_with_flash(url, "; ".join(_form_errors(request, exc)), "error")
     except YizhiError as exc:
         return _fail_back(db, url, exc)
     db.commit()
@@ -425,8 +476,8 @@ def new_solution_page(request: Request, person: CurrentPerson) -> HTMLResponse:
 
 
 @router.post("/solutions/new", response_class=HTMLResponse)
-async def create_solution(request: Request, db: DbSession, person: CurrentPerson) -> Response:
-    data = await _form(request)
+def create_solution(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
+    data = fields(form)
     orgs = rules.writer_orgs(person, (OrgKind.company, OrgKind.university))
     org = next((o for o in orgs if o.slug == data.get("org")), orgs[0] if orgs else None)
     authorize(person, "solutions.create", org)
@@ -434,7 +485,7 @@ async def create_solution(request: Request, db: DbSession, person: CurrentPerson
         solution = service.create_solution(db, person, org, _solution_in(data))
     except ValidationError as exc:
         return render(request, "needs/solution_form.html", {
-            "values": data, "errors": _form_errors(exc), "orgs": orgs, "categories": CATEGORIES,
+            "values": data, "errors": _form_errors(request, exc), "orgs": orgs, "categories": CATEGORIES,
             "maturities": MATURITY_LEVELS}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/solutions/{solution.id}", translator(request)("Solution published."))
@@ -452,25 +503,25 @@ def edit_solution_page(solution_id: int, request: Request, db: DbSession, person
 
 
 @router.post("/solutions/{solution_id:int}/edit", response_class=HTMLResponse)
-async def edit_solution(solution_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def edit_solution(solution_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     solution = service.get_solution(db, person, solution_id)
     authorize(person, "solutions.edit", solution)
-    data = await _form(request)
+    data = fields(form)
     try:
         service.update_solution(db, person, solution, _solution_in(data))
     except ValidationError as exc:
         return render(request, "needs/solution_form.html", {
-            "solution": solution, "values": data, "errors": _form_errors(exc), "orgs": [],
+            "solution": solution, "values": data, "errors": _form_errors(request, exc), "orgs": [],
             "categories": CATEGORIES, "maturities": MATURITY_LEVELS}, status_code=422)
     db.commit()
     return redirect_with_flash(f"/solutions/{solution.id}", translator(request)("Saved."))
 
 
 @router.post("/solutions/{solution_id:int}/status")
-async def solution_status(solution_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+def solution_status(solution_id: int, request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     solution = service.get_solution(db, person, solution_id)
     authorize(person, "solutions.edit", solution)
-    data = await _form(request)
+    data = fields(form)
     wanted = SolutionStatus.withdrawn if data.get("status") == "withdrawn" else SolutionStatus.published
     service.set_solution_status(db, person, solution, wanted)
     db.commit()

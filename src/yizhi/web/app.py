@@ -15,10 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yizhi import __version__
 from yizhi.config import get_settings
-from yizhi.errors import NotAuthenticated, YizhiError
+from pydantic import ValidationError as PydanticValidationError
+
+from yizhi.errors import N_, NotAuthenticated, ValidationFailed, YizhiError
 from yizhi.registry import domain_modules
-from yizhi.web import csrf, i18n
+from yizhi.web import i18n, validation
+from yizhi.web.checks import check_request_values
 from yizhi.web.deps import authenticate
+from yizhi.web.middleware import PlatformMiddleware, choose_locale  # noqa: F401  (choose_locale re-exported)
 from yizhi.web.templating import render
 
 log = logging.getLogger("yizhi.web")
@@ -62,90 +66,112 @@ async def handle_domain_error(request: Request, exc: YizhiError) -> Response:
     return error_page(request, exc.status, localized_message(request, exc))
 
 
+HTTP_MESSAGES = {
+    404: ("not_found", N_("not found")),
+    405: ("method_not_allowed", N_("method not allowed")),
+    413: ("too_large", N_("the request body is larger than this address accepts")),
+    400: ("bad_request", N_("the request could not be read")),
+}
+
+
 async def handle_http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
-    if is_api(request):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_json(exc.status_code, code, message)
-    return error_page(request, exc.status_code, message)
+    code, msgid = HTTP_MESSAGES.get(exc.status_code, ("http_error", str(exc.detail)))
+    error = YizhiError(msgid, code=code)
+    error.status = exc.status_code
+    if exc.status_code == 413:
+        response = await handle_domain_error(request, error)
+        response.headers["Connection"] = "close"  # the rest of the body is not read
+        return response
+    return await handle_domain_error(request, error)
 
 
-async def handle_validation_error(request: Request, exc: RequestValidationError) -> Response:
-    problems = []
-    for err in exc.errors():
-        where = ".".join(str(part) for part in err.get("loc", ()) if part not in ("body",)) or "request"
-        problems.append(f"{where}: {err.get('msg', 'invalid')}")
-    message = "; ".join(problems) or "invalid request"
+def _route_labels(request: Request) -> dict[str, str]:
+    """Field labels of the route's body schema (its ``field_labels``), for error messages."""
+    route = request.scope.get("route")
+    models = []
+    for field in getattr(getattr(route, "dependant", None), "body_params", []) or []:
+        models.append(field.field_info.annotation)
+    return validation.labels_of(*[m for m in models if isinstance(m, type)])
+
+
+def _validation_response(request: Request, errors: list[dict], labels: dict[str, str]) -> Response:
+    locale = getattr(request.state, "locale", i18n.DEFAULT_LOCALE)
+    if is_api(request) and getattr(request.state, "locale_source", "default") == "default":
+        gettext = validation.english
+    else:
+        gettext = lambda text: i18n.gettext(locale, text)  # noqa: E731
+    problems = validation.translate_errors(errors, gettext, labels)
+    message = "; ".join(problems) or gettext(validation.FALLBACK) % {"field": gettext(validation.WHOLE_REQUEST)}
     if is_api(request):
-        return error_json(422, "invalid", message)
+        body = {"error": {"code": "invalid", "message": message, "problems": problems}}
+        first = next((e for e in errors if e.get("loc")), None)
+        field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path")) if first else ""
+        if field:
+            body["error"]["field"] = field
+        return JSONResponse(body, status_code=422)
     return error_page(request, 422, message)
 
 
+async def handle_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    return _validation_response(request, list(exc.errors()), _route_labels(request))
+
+
+async def handle_pydantic_error(request: Request, exc: PydanticValidationError) -> Response:
+    """A schema validated inside a route (a page's form): the same translated messages, never a 500."""
+    model = validation.schema_named(exc.title)
+    labels = validation.labels_of(model) if model is not None else {}
+    return _validation_response(request, list(exc.errors()), labels)
+
+
+
+def _is_bad_value(exc: Exception) -> bool:
+    """A value the database cannot store (an integer past 64 bits, text with a lone surrogate):
+    the client's mistake, answered 422, whatever schema forgot to bound it."""
+    from sqlalchemy.exc import DataError, StatementError
+
+    if isinstance(exc, (OverflowError, UnicodeEncodeError, DataError)):
+        return True
+    return isinstance(exc, StatementError) and isinstance(exc.orig, (OverflowError, UnicodeEncodeError))
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if _is_bad_value(exc):
+        log.info("refused a value the database cannot store on %s %s: %s", request.method, request.url.path,
+                 type(exc).__name__)
+        return await handle_domain_error(request, ValidationFailed(
+            N_("a number in the request is too large or a text contains an invalid character")))
+
+    if isinstance(exc, PoolTimeout):
+        # Every database connection stayed busy for YIZHI_DB_POOL_TIMEOUT seconds: say so, briefly.
+        log.warning("database pool exhausted on %s %s", request.method, request.url.path)
+        busy = YizhiError(N_("the server is busy; try again in a moment"), code="busy")
+        busy.status = 503
+        return await handle_domain_error(request, busy)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     if is_api(request):
         return error_json(500, "internal", "an internal error occurred; it has been logged")
     return error_page(request, 500, "an internal error occurred; it has been logged")
 
 
-def choose_locale(request: Request) -> tuple[str, str]:
-    """(locale, source): ?lang= wins, then the remembered cookie, then Accept-Language."""
-    asked = i18n.normalize(request.query_params.get("lang"))
-    if asked:
-        return asked, "query"
-    remembered = i18n.normalize(request.cookies.get(i18n.LANG_COOKIE))
-    if remembered:
-        return remembered, "cookie"
-    negotiated = i18n.from_accept_language(request.headers.get("accept-language"))
-    if negotiated:
-        return negotiated, "accept"
-    return i18n.DEFAULT_LOCALE, "default"
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>YiZhi 医智 API</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script><script src="/static/swagger/init.js"></script>
+</body></html>"""
 
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-}
+async def api_docs(request: Request) -> Response:
+    """Swagger UI from the platform's own static files (vendored from swagger-ui-dist)."""
+    from fastapi.responses import HTMLResponse
 
-
-def _add_receipt_links(request: Request, response: Response) -> None:
-    """Every action recorded on the ledger answers with links to its receipts (entry, inclusion
-    proof, signed checkpoint), which anyone can fetch and verify offline."""
-    from yizhi.ledger.store import COMMITTED_KEY
-
-    info = getattr(request.state, "db_info", None)
-    indexes = info.get(COMMITTED_KEY) if info else None
-    if indexes:
-        response.headers["X-Ledger-Entries"] = ",".join(str(i) for i in indexes)
-        response.headers["Link"] = ", ".join(
-            f'</api/v1/ledger/entries/{i}/receipt>; rel="ledger-receipt"' for i in indexes)
+    return HTMLResponse(DOCS_PAGE)
 
 
 def install_middleware(app: FastAPI) -> None:
-    settings = get_settings()
-
-    @app.middleware("http")
-    async def per_request(request: Request, call_next):
-        locale, source = choose_locale(request)
-        request.state.locale, request.state.locale_source = locale, source
-        new_csrf = None if request.cookies.get(csrf.CSRF_COOKIE) else csrf.new_cookie_value()
-        request.state.new_csrf_cookie = new_csrf
-        response = await call_next(request)
-        if new_csrf:
-            response.set_cookie(csrf.CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
-                                secure=settings.secure_cookies, max_age=60 * 60 * 24 * 30)
-        if source == "query":
-            response.set_cookie(i18n.LANG_COOKIE, locale, samesite="lax", max_age=60 * 60 * 24 * 365,
-                                secure=settings.secure_cookies)
-        _add_receipt_links(request, response)
-        for name, value in SECURITY_HEADERS.items():
-            if request.url.path.startswith("/api/docs") and name == "Content-Security-Policy":
-                continue  # Swagger UI loads its own assets and inline script
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(PlatformMiddleware)
 
 
 def include_domain_routers(app: FastAPI) -> None:
@@ -156,6 +182,10 @@ def include_domain_routers(app: FastAPI) -> None:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI):
+    import anyio.to_thread
+
+    # Request handlers and database calls run in these threads; the pool is sized to match.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads
     worker = None
     if app.state.start_worker and get_settings().embedded_worker:
         from yizhi.jobs.worker import EmbeddedWorker
@@ -175,20 +205,27 @@ def create_app(*, start_worker: bool = False) -> FastAPI:
     app = FastAPI(
         title="YiZhi 医智 API",
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,  # served from our static files below: no CDN, works offline
         redoc_url=None,
         openapi_url="/api/openapi.json",
         # Order matters: who you are (401) is decided before whether the form is genuine (403).
-        dependencies=[Depends(authenticate), Depends(csrf_protect)],
+        dependencies=[Depends(authenticate), Depends(csrf_protect), Depends(check_request_values)],
         lifespan=_lifespan,
     )
     app.state.start_worker = start_worker
     app.add_exception_handler(YizhiError, handle_domain_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(PydanticValidationError, handle_pydantic_error)
+    # Values the database cannot store: handled here (ExceptionMiddleware), not as a 500.
+    from sqlalchemy.exc import DataError, StatementError
+
+    for bad_value in (OverflowError, UnicodeEncodeError, DataError, StatementError):
+        app.add_exception_handler(bad_value, handle_unexpected)
     app.add_exception_handler(Exception, handle_unexpected)
     install_middleware(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_route("/api/docs", api_docs, include_in_schema=False)
     include_domain_routers(app)
     return app
 

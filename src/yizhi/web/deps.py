@@ -3,22 +3,29 @@
 Authentication is applied to *every* route by the app; a route is reachable without logging in
 only when its endpoint is marked :func:`public`. Forgetting to protect a new route therefore
 fails closed, and the route-walk test finds any public route nobody meant to make public.
+
+Dependencies that touch the database are plain ``def`` functions: FastAPI runs them in the
+thread pool, so a slow query or a wait for a pooled connection never blocks the event loop
+(``async def`` here would stall every other request, /healthz included). Dependencies that only
+read the request are ``async def``: they cost no thread hop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from yizhi.accounts import service as accounts
 from yizhi.accounts.models import Person
 from yizhi.db import session_factory
-from yizhi.errors import NotAuthenticated
+from yizhi.errors import N_, NotAuthenticated
+from yizhi.web.csrf import SESSION_COOKIE
 
-SESSION_COOKIE = "yizhi_session"
+AUTH_CHANGED = "auth_changed"  # session.info key: authentication wrote something worth committing
 _PUBLIC_ENDPOINTS: set = set()
 
 
@@ -49,7 +56,9 @@ def _track_ledger_commits(session: Session) -> None:
         sess.info.pop(PENDING_KEY, None)
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's session. Creating it touches nothing (connections are taken on first use), so
+    it is made on the loop; closing it returns the connection with a rollback, in the thread pool."""
     session = session_factory()()
     _track_ledger_commits(session)
     request.state.db_info = session.info
@@ -58,7 +67,10 @@ def get_db(request: Request) -> Iterator[Session]:
     finally:
         # Handlers commit what they change; close() discards the rest without expiring loaded
         # objects, so error pages rendered after the route can still show who is logged in.
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db)]
@@ -76,7 +88,7 @@ def resolve_person(request: Request, db: Session) -> Person | None:
         person = accounts.resolve_api_token(db, bearer)
         if person is None:
             # A wrong token is an error, not a silent fall-back to the cookie.
-            raise NotAuthenticated("the API token is not valid or has been revoked", code="bad_token")
+            raise NotAuthenticated(N_("the API token is not valid or has been revoked"), code="bad_token")
         request.state.auth = "token"
         return person
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -88,42 +100,37 @@ def resolve_person(request: Request, db: Session) -> Person | None:
     return None
 
 
-async def authenticate(request: Request, db: DbSession) -> None:
+def authenticate(request: Request, db: DbSession) -> None:
+    """Who is asking (sync: runs in the thread pool, see the module docstring)."""
     person = resolve_person(request, db)
     if person is not None:
-        _load_memberships(person)
-        _apply_person_locale(request, person)
-    if person is not None:
-        db.commit()  # last-used / sliding-expiry / remembered-language (autoflush hides them from db.dirty)
+        _apply_person_locale(request, person, db)
+        if db.info.pop(AUTH_CHANGED, False):
+            db.commit()  # last-used / sliding-expiry / remembered-language, written at most once a minute
     request.state.person = person
     route = request.scope.get("route")
     if person is None and not (route is not None and is_public(route.endpoint)):
-        raise NotAuthenticated("log in first")
+        raise NotAuthenticated(N_("log in first"))
 
 
-def _load_memberships(person: Person) -> None:
-    # Permission checks and the navigation read these; load them while the session is open.
-    for membership in person.memberships:
-        _ = membership.organization
-
-
-def _apply_person_locale(request: Request, person: Person) -> None:
+def _apply_person_locale(request: Request, person: Person, db: Session) -> None:
     """An explicit ?lang= is remembered on the account; otherwise the account's choice applies."""
     source = getattr(request.state, "locale_source", "default")
     if source == "query" and person.locale != request.state.locale:
         person.locale = request.state.locale
+        db.info[AUTH_CHANGED] = True
     elif source in ("accept", "default") and person.locale:
         request.state.locale = person.locale
 
 
-def current_person(request: Request) -> Person:
+async def current_person(request: Request) -> Person:
     person = getattr(request.state, "person", None)
     if person is None:
-        raise NotAuthenticated("log in first")
+        raise NotAuthenticated(N_("log in first"))
     return person
 
 
-def optional_person(request: Request) -> Person | None:
+async def optional_person(request: Request) -> Person | None:
     return getattr(request.state, "person", None)
 
 

@@ -84,3 +84,14 @@ def gettext(locale: str, message: str) -> str:
 
 def babel_locale(locale: str) -> Locale:
     return Locale.parse("zh_Hans_CN" if locale == "zh" else "en_US")
+
+
+def api_gettext(request):
+    """gettext for a JSON answer: the reader's language when the client asked for one (``?lang=``,
+    the language cookie, ``Accept-Language``, the account's choice), English otherwise."""
+    state = request.state
+    if getattr(state, "locale_source", "default") == "default" and not getattr(
+            getattr(state, "person", None), "locale", None):
+        return lambda text: text
+    locale = getattr(state, "locale", DEFAULT_LOCALE)
+    return translations_for(locale).gettext

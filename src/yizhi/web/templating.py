@@ -88,7 +88,7 @@ def render(request: Request, template: str, context: dict | None = None, *,
         "_": gettext,
         "gettext": gettext,
         "when": when,
-        "csrf_token": csrf.token_for(csrf.cookie_value(request)),
+        "csrf_token": csrf.request_token(request),
         "nav": [item for item in nav_items() if item.visible(person)],
         "current_path": request.url.path,
     }

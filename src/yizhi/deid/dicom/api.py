@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse
 from yizhi import storage
 from yizhi.accounts.permissions import authorize
 from yizhi.deid.dicom import service
-from yizhi.errors import Conflict, NotFound
+from yizhi.errors import N_, Conflict, NotFound
 from yizhi.jobs.api import get_visible_job
 from yizhi.jobs.models import Job, JobState
 from yizhi.jobs.schemas import JobPublic
@@ -37,7 +37,8 @@ PARTS = {
 router = APIRouter()
 
 
-@router.post("/dicom", response_model=JobPublic, status_code=202)
+@router.post("/dicom", response_model=JobPublic, status_code=202,
+             max_body_size=service.MAX_UPLOAD_BYTES + service.FORM_OVERHEAD_BYTES)
 def start_dicom_deidentification(
     db: DbSession,
     person: CurrentPerson,
@@ -58,11 +59,11 @@ def download_dicom_result(job_id: int, part: str, db: DbSession, person: Current
         raise NotFound("not found")
     authorize(person, "deid.dicom.download", job)
     if job.state != JobState.succeeded:
-        raise Conflict(f"job {job.id} is {job.state.value}; results exist once it has succeeded")
+        raise Conflict(N_("job %(id)s is %(state)s; results exist once it has succeeded"), params={"id": job.id, "state": job.state.value})
     key, media_type = PARTS[part]
     digest = (job.result or {}).get(key)
     if not digest:
-        raise NotFound(f"job {job.id} has no {part} (nothing was quarantined)")
+        raise NotFound(N_("job %(id)s has no %(part)s (nothing was quarantined)"), params={"id": job.id, "part": part})
     stem = PurePosixPath(job.result.get("output_name", "deid.zip")).stem
     filename = {"output": f"{stem}.zip", "quarantine": f"{stem}-quarantine.zip", "report": f"{stem}-report.jsonl"}[part]
-    return FileResponse(storage.path_for(digest), media_type=media_type, filename=filename)
+    return FileResponse(storage.existing_path(digest), media_type=media_type, filename=filename)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from yizhi import ledger, storage
 from yizhi.accounts import service as accounts
-from yizhi.accounts.permissions import acting_role, active_orgs, authorize, role_in, rule
+from yizhi.accounts.models import Role
+from yizhi.accounts.permissions import acting_role, active_orgs, authorize, rule
 from yizhi.deid.dicom import tasks  # noqa: F401  (registers the job handler in this process)
 from yizhi.deid.dicom.options import OptionError, parse_options
 from yizhi.errors import ValidationFailed
@@ -20,22 +21,26 @@ from yizhi.jobs.models import Job
 
 JOB_KIND = "deid.dicom"
 MAX_UPLOAD_BYTES = 4 * 1024**3  # 4 GiB: a large study export
+FORM_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the small form fields beside the file
+
+
+# Owners and members handle the organisation's raw and de-identified data; annotators and reviewers
+# see only what a project or a review shows them.
+DATA_ROLES = (Role.owner, Role.member)
 
 
 @rule("deid.dicom.use")
 def _may_use(person, org=None) -> bool:
     """Owners and members of an approved organisation de-identify that organisation's data."""
     if org is None:
-        return bool(active_orgs(person))
-    return acting_role(person, org) is not None
+        return any(acting_role(person, o) in DATA_ROLES for o in active_orgs(person))
+    return acting_role(person, org) in DATA_ROLES
 
 
 @rule("deid.dicom.download", visible_via="jobs.view")
 def _may_download(person, job: Job) -> bool:
     """Results (the quarantine may still show burned-in identities) stay with the organisation."""
-    if job.created_by_id == person.id:
-        return True
-    return any(o.id == job.organization_id and role_in(person, o) is not None for o in active_orgs(person))
+    return any(o.id == job.organization_id and acting_role(person, o) in DATA_ROLES for o in active_orgs(person))
 
 
 def acting_org(session: Session, person, slug: str | None):

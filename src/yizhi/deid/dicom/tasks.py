@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
+
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -30,18 +30,24 @@ from yizhi.config import get_settings
 from yizhi.deid.dicom.batch import QUARANTINE_DIR, REPORT_NAME, deidentify_tree
 from yizhi.deid.dicom.options import OptionError, parse_options
 from yizhi.deid.keys import load_key
-from yizhi.errors import NotFound, ValidationFailed
+from yizhi.errors import N_, NotFound, ValidationFailed, problem
 from yizhi.jobs.service import JobContext, handler
+from yizhi.jobs.workdirs import workdir
 
 MAX_MEMBERS = 100_000
 MAX_UNPACKED_BYTES = 20 * 1024**3  # 20 GiB: a large CT/MR study export, far below a zip bomb's
+# DICOM deflates 2-10x (CT air, MR background); a zip bomb 1000x. Past this ratio a member (or the
+# whole upload) is refused, both as declared in the zip and as actually read (headers can lie).
+MAX_RATIO = 100
+RATIO_FLOOR_BYTES = 1 << 20  # small members may compress absurdly well (a blank overlay); ignore them
 COPY_CHUNK = 1 << 20
+PROGRESS_EVERY_BYTES = 16 << 20
 
 
 def _plain_name(value: object) -> str:
     text = str(value or "upload.zip")
     if PurePosixPath(text).name != text or text in {".", ".."} or "\\" in text:
-        raise ValidationFailed(f"invalid input_name {text!r}: give a plain file name, no folders")
+        raise ValidationFailed(N_("invalid input_name '%(text)s': give a plain file name, no folders"), params={"text": text})
     return text
 
 
@@ -51,43 +57,63 @@ def _safe_member_path(name: str) -> PurePosixPath | None:
     if name.endswith("/"):
         return None
     if path.is_absolute() or ".." in path.parts or not path.parts or ":" in path.parts[0]:
-        raise ValidationFailed(f"invalid zip: member {name!r} points outside the upload")
+        raise ValidationFailed(N_("invalid zip: member '%(name)s' points outside the upload"), params={"name": name})
     return path
 
 
-def unpack(upload: Path, folder: Path) -> int:
-    """Unpack a zip into ``folder`` (checked member by member); returns the number of files."""
+def _check_ratio(name: str, unpacked: int, packed: int) -> None:
+    if unpacked > RATIO_FLOOR_BYTES and unpacked > MAX_RATIO * max(packed, 1):
+        raise ValidationFailed(N_("invalid zip: %(member)s expands %(ratio)s times; at most %(max)s times is "
+                                  "accepted (a zip bomb?)"),
+                               params={"member": name, "ratio": unpacked // max(packed, 1), "max": MAX_RATIO})
+
+
+def unpack(upload: Path, folder: Path, progress=None) -> int:
+    """Unpack a zip into ``folder`` (checked member by member); returns the number of files.
+
+    ``progress(done_bytes, total_bytes)`` is called every 16 MB unpacked."""
     try:
         archive = zipfile.ZipFile(upload)
     except zipfile.BadZipFile as exc:
-        raise ValidationFailed(f"invalid zip: {exc}") from None
+        raise ValidationFailed(N_("invalid zip: %(exc)s"), params={"exc": exc}) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise ValidationFailed(f"invalid zip: {len(members)} members; at most {MAX_MEMBERS} are accepted")
+            raise ValidationFailed(N_("invalid zip: %(count)s members; at most %(MAX_MEMBERS)s are accepted"), params={"count": len(members), "MAX_MEMBERS": MAX_MEMBERS})
+        declared = sum(m.file_size for m in members)
+        for member in members:  # refuse a bomb before writing a byte
+            _check_ratio(member.filename, member.file_size, member.compress_size)
+        _check_ratio("(all members)", declared, upload.stat().st_size)
         unpacked = 0
+        reported = 0
         count = 0
         for member in members:
             relative = _safe_member_path(member.filename)
             if relative is None:
                 continue
             if (member.external_attr >> 16) & 0o170000 == 0o120000:
-                raise ValidationFailed(f"invalid zip: member {member.filename!r} is a symbolic link")
+                raise ValidationFailed(N_("invalid zip: member '%(filename)s' is a symbolic link"), params={"filename": member.filename})
             target = folder.joinpath(*relative.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with archive.open(member) as source, target.open("wb") as out:
+                    member_bytes = 0
                     while chunk := source.read(COPY_CHUNK):
                         unpacked += len(chunk)
+                        member_bytes += len(chunk)
                         if unpacked > MAX_UNPACKED_BYTES:
                             raise ValidationFailed(
                                 f"invalid zip: unpacks to more than {MAX_UNPACKED_BYTES} bytes"
                             )
+                        _check_ratio(member.filename, member_bytes, member.compress_size)
                         out.write(chunk)
+                        if progress is not None and unpacked - reported >= PROGRESS_EVERY_BYTES:
+                            reported = unpacked
+                            progress(unpacked, max(declared, unpacked))
             except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-                raise ValidationFailed(f"invalid zip: member {member.filename!r}: {exc}") from None
+                raise ValidationFailed(N_("invalid zip: member '%(filename)s': %(exc)s"), params={"filename": member.filename, "exc": exc}) from None
             except RuntimeError as exc:  # encrypted members
-                raise ValidationFailed(f"invalid zip: member {member.filename!r}: {exc}") from None
+                raise ValidationFailed(N_("invalid zip: member '%(filename)s': %(exc)s"), params={"filename": member.filename, "exc": exc}) from None
             count += 1
         return count
 
@@ -104,12 +130,32 @@ def pack(folder: Path, archive_path: Path, exclude_top: set[str]) -> int:
     return count
 
 
+MAX_FILE_PROBLEMS = 1000
+
+
+def _file_problems(report: Path, rename_paths: bool) -> list[dict]:
+    """One problem per file that could not be de-identified. Folder and file names are often a
+    patient's name: unless they are kept (rename_paths false) a file is named by its number."""
+    found = []
+    if not report.exists():
+        return found
+    for number, line in enumerate(report.read_text(encoding="utf-8").splitlines(), start=1):
+        entry = json.loads(line)
+        if entry.get("status") != "error":
+            continue
+        shown = entry.get("path", "") if not rename_paths else f"#{number}"
+        found.append(problem(N_("%(file)s: %(reason)s"), {"file": shown, "reason": entry.get("reason", "")}))
+        if len(found) >= MAX_FILE_PROBLEMS:
+            break
+    return found
+
+
 def _store(path: Path) -> str:
     with path.open("rb") as handle:
         return storage.put_stream(handle)[0]
 
 
-@handler("deid.dicom")
+@handler("deid.dicom", isolated=True)  # user input that may exhaust memory: own process, limits
 def deidentify_dicom_job(context: JobContext) -> dict:
     params = context.params
     digest = params.get("input")
@@ -122,13 +168,13 @@ def deidentify_dicom_job(context: JobContext) -> dict:
     try:
         options = parse_options(names)
     except OptionError as exc:
-        raise ValidationFailed(f"invalid options: {exc}", field="options") from None
+        raise ValidationFailed(N_("invalid options: %(exc)s"), params={"exc": exc}, field="options") from None
     rename_paths = params.get("rename_paths", True)
     if not isinstance(rename_paths, bool):
         raise ValidationFailed("invalid params: 'rename_paths' must be true or false")
     key = load_key(None)
 
-    with tempfile.TemporaryDirectory(prefix="yizhi-deid-dicom-") as folder:
+    with workdir("deid-dicom") as folder:
         work = Path(folder)
         upload, source, output = work / "upload", work / "in", work / "out"
         source.mkdir()
@@ -136,10 +182,14 @@ def deidentify_dicom_job(context: JobContext) -> dict:
             with storage.open_file(digest) as stored, upload.open("wb") as out:
                 shutil.copyfileobj(stored, out, COPY_CHUNK)
         except (ValidationFailed, NotFound) as exc:
-            raise ValidationFailed(f"invalid input: {exc.message}") from None
+            raise ValidationFailed(N_("invalid input: %(message)s"), params={"message": exc.message}) from None
         context.progress(0.02, "unpacking")
+
+        def unpacking(done: int, total: int) -> None:
+            context.progress(0.02 + 0.08 * done / total, f"unpacking {done >> 20}/{total >> 20} MB")
+
         if zipfile.is_zipfile(upload):
-            unpack(upload, source)
+            unpack(upload, source, progress=unpacking)
         else:  # a single DICOM file
             shutil.move(upload, source / input_name)
 
@@ -151,6 +201,12 @@ def deidentify_dicom_job(context: JobContext) -> dict:
             source, output, key, options, workers=max(1, get_settings().workers), on_progress=on_progress,
             rename_paths=rename_paths,
         )
+        if summary.ok + summary.quarantined == 0:
+            # Nothing came out: the job failed, and says why for each file.
+            raise ValidationFailed(
+                N_("no file of %(name)s could be de-identified (%(n)s file(s) examined)"),
+                params={"name": input_name if not rename_paths else "upload", "n": summary.error},
+                problems=_file_problems(output / REPORT_NAME, rename_paths))
         context.progress(0.92, "packing the results")
         released, quarantined = work / "released.zip", work / "quarantine.zip"
         pack(output, released, exclude_top={QUARANTINE_DIR, REPORT_NAME})
@@ -160,6 +216,8 @@ def deidentify_dicom_job(context: JobContext) -> dict:
             "quarantine": None,
             "report_file": _store(output / REPORT_NAME),
             "counts": {"ok": summary.ok, "quarantined": summary.quarantined, "error": summary.error},
+            "file_errors": [{"file": p["params"]["file"], "reason": p["params"]["reason"]}
+                            for p in _file_problems(output / REPORT_NAME, rename_paths)],
             "options": sorted(option.value for option in options),
             "rename_paths": rename_paths,
         }

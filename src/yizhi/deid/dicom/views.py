@@ -11,6 +11,7 @@ from yizhi.deid.dicom.options import OPTION_INFO, Option
 from yizhi.errors import PermissionDenied, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
 from yizhi.web.flash import redirect_with_flash
+from yizhi.web.forms import FormBody
 from yizhi.web.templating import NavItem, render, translator
 
 router = APIRouter(include_in_schema=False)
@@ -23,11 +24,17 @@ def _check(person) -> None:
         raise PermissionDenied("only people acting for an approved organisation may de-identify DICOM files")
 
 
-def _context(db, person, error: str | None = None) -> dict:
+def _context(db, person, error: str | None = None, gettext=None) -> dict:
+    from yizhi.jobs import service as jobs_service
+
+    recent = service.recent_jobs(db, person)
     return {
+        # Only the links this person may open (commission staff see the jobs, not the files).
+        "downloadable": {job.id for job in recent if can(person, "deid.dicom.download", job)},
+        "job_error": lambda job: jobs_service.localized_error(job, gettext or (lambda text: text)),
         "options": [(option.value, OPTION_INFO[option].code) for option in Option],
         "orgs": active_orgs(person),
-        "jobs": service.recent_jobs(db, person),
+        "jobs": recent,
         "error": error,
         "max_gib": service.MAX_UPLOAD_BYTES // 1024**3,
     }
@@ -36,13 +43,13 @@ def _context(db, person, error: str | None = None) -> dict:
 @router.get("/deid/dicom", response_class=HTMLResponse)
 def dicom_page(request: Request, db: DbSession, person: CurrentPerson) -> Response:
     _check(person)
-    return render(request, "deid/dicom.html", _context(db, person))
+    return render(request, "deid/dicom.html", _context(db, person, gettext=translator(request)))
 
 
-@router.post("/deid/dicom", response_class=HTMLResponse)
-async def dicom_submit(request: Request, db: DbSession, person: CurrentPerson) -> Response:
+@router.post("/deid/dicom", response_class=HTMLResponse,
+             max_body_size=service.MAX_UPLOAD_BYTES + service.FORM_OVERHEAD_BYTES)
+def dicom_submit(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
     _check(person)
-    form = await request.form()
     upload = form.get("file")
     _ = translator(request)
     try:
@@ -52,6 +59,7 @@ async def dicom_submit(request: Request, db: DbSession, person: CurrentPerson) -
                             str(form.get("org") or "") or None, keep_names=bool(form.get("keep_names")))
     except YizhiError as exc:
         db.rollback()
-        return render(request, "deid/dicom.html", _context(db, person, exc.message), status_code=exc.status)
+        return render(request, "deid/dicom.html", _context(db, person, exc.localized(_), gettext=_),
+                      status_code=exc.status)
     db.commit()
     return redirect_with_flash("/deid/dicom", _("Upload stored; de-identification job %(id)s queued.") % {"id": job.id})

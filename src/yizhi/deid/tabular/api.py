@@ -23,11 +23,12 @@ from fastapi.responses import FileResponse
 
 from yizhi import ledger, storage
 from yizhi.accounts import service as accounts
-from yizhi.accounts.permissions import acting_role, active_orgs, authorize, role_in, rule
+from yizhi.accounts.models import Role
+from yizhi.accounts.permissions import acting_role, active_orgs, authorize, rule
 from yizhi.deid.tabular import tasks
 from yizhi.deid.tabular.config import parse_config
 from yizhi.deid.tabular.errors import ConfigError
-from yizhi.errors import Conflict, NotFound, ValidationFailed
+from yizhi.errors import N_, Conflict, NotFound, ValidationFailed
 from yizhi.jobs import service as jobs
 from yizhi.jobs.api import get_visible_job
 from yizhi.jobs.models import Job, JobState
@@ -42,19 +43,22 @@ MEDIA_TYPES = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet"}
 router = APIRouter()
 
 
+# Owners and members handle the organisation's raw and de-identified data; annotators and reviewers
+# see only what a project or a review shows them.
+DATA_ROLES = (Role.owner, Role.member)
+
+
 @rule("deid.tabular.use")
 def _may_use(person, org=None) -> bool:
     """Owners and members of an approved organisation anonymize that organisation's data."""
     if org is None:
-        return bool(active_orgs(person))
-    return acting_role(person, org) is not None
+        return any(acting_role(person, o) in DATA_ROLES for o in active_orgs(person))
+    return acting_role(person, org) in DATA_ROLES
 
 
 @rule("deid.tabular.download", visible_via="jobs.view")
 def _may_download(person, job: Job) -> bool:
-    if job.created_by_id == person.id:
-        return True
-    return any(o.id == job.organization_id and role_in(person, o) is not None for o in active_orgs(person))
+    return any(o.id == job.organization_id and acting_role(person, o) in DATA_ROLES for o in active_orgs(person))
 
 
 def _acting_org(db, person, slug: str | None):
@@ -76,24 +80,25 @@ def _checked_config(upload: UploadFile) -> dict:
     """The config as JSON-safe data, validated now so a mistake is answered before queueing."""
     raw = upload.file.read(MAX_CONFIG_BYTES + 1)
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ValidationFailed(f"the config is larger than {MAX_CONFIG_BYTES} bytes", field="config")
+        raise ValidationFailed(N_("the config is larger than %(MAX_CONFIG_BYTES)s bytes"), params={"MAX_CONFIG_BYTES": MAX_CONFIG_BYTES}, field="config")
     name = _file_name(upload, "config.yaml")
     try:
         text = raw.decode("utf-8-sig")
         data = yaml.safe_load(text)
         config = parse_config(data, source=name, text=text)
     except UnicodeDecodeError:
-        raise ValidationFailed(f"{name}: not UTF-8 text", field="config") from None
+        raise ValidationFailed(N_("%(name)s: not UTF-8 text"), params={"name": name}, field="config") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
-        raise ValidationFailed(f"{name}{where}: not valid YAML", field="config") from None
+        raise ValidationFailed(N_("%(name)s%(where)s: not valid YAML"), params={"name": name, "where": where}, field="config") from None
     except ConfigError as exc:
         raise ValidationFailed(str(exc), field="config") from None
     return config.model_dump(mode="json", exclude={"base_dir"})
 
 
-@router.post("/tabular", response_model=JobPublic, status_code=202)
+@router.post("/tabular", response_model=JobPublic, status_code=202,
+             max_body_size=MAX_TABLE_BYTES + MAX_CONFIG_BYTES + 8 * MAX_HIERARCHY_BYTES)
 def start_table_anonymization(
     db: DbSession,
     person: CurrentPerson,
@@ -141,16 +146,16 @@ def download_table_result(job_id: int, part: str, db: DbSession, person: Current
         raise NotFound("not found")
     authorize(person, "deid.tabular.download", job)
     if job.state != JobState.succeeded:
-        raise Conflict(f"job {job.id} is {job.state.value}; results exist once it has succeeded")
+        raise Conflict(N_("job %(id)s is %(state)s; results exist once it has succeeded"), params={"id": job.id, "state": job.state.value})
     result = job.result or {}
     if part == "report":
         stem = PurePosixPath(result.get("output_name", "table")).stem
         return FileResponse(
-            storage.path_for(result["report_file"]), media_type="application/json", filename=f"{stem}-report.json"
+            storage.existing_path(result["report_file"]), media_type="application/json", filename=f"{stem}-report.json"
         )
     output_name = result.get("output_name", "anonymized.csv")
     media_type = MEDIA_TYPES.get(PurePosixPath(output_name).suffix, "application/octet-stream")
-    return FileResponse(storage.path_for(result["output"]), media_type=media_type, filename=output_name)
+    return FileResponse(storage.existing_path(result["output"]), media_type=media_type, filename=output_name)
 
 
 __all__ = ["router", "tasks"]  # importing tasks registers the job handler in the web process

@@ -18,7 +18,7 @@ metric: loss                               # or discernibility
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -28,17 +28,32 @@ from yizhi.deid.tabular.hierarchies import DATE_UNITS
 from yizhi.deid.tabular.privacy import SensitiveRequirement
 
 
+# Every setting is bounded: one config like {mask: 1000000000} built a billion hierarchy levels and
+# took the host's memory (issue 17, item 2). The bounds are far above any real use.
+MAX_LEVELS = 32  # levels of one hierarchy (intervals, dates)
+MAX_MASK = 64  # characters masked (codes and postcodes are shorter)
+MAX_WIDTH = 1e15
+MAX_COLUMNS = 1000
+MAX_QUASI_IDENTIFIERS = 16  # the lattice is the product of their levels; it is bounded again at search
+MAX_K = 1_000_000
+MAX_POPULATION = 10**11  # more people than live on Earth
+MAX_ORDER_VALUES = 100_000
+ColumnName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class QuasiIdentifierSpec(BaseModel):
     """How one quasi-identifier is generalized; at most one of the keys (none = value, then *)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    intervals: list[float] | None = Field(default=None, description="Interval width per level, coarser each level.")
-    mask: int | None = Field(default=None, ge=1, description="Mask 1..N characters from the right, then *.")
+    intervals: list[Annotated[float, Field(gt=0, le=MAX_WIDTH, allow_inf_nan=False)]] | None = Field(
+        default=None, min_length=1, max_length=MAX_LEVELS, description="Interval width per level, coarser each level.")
+    mask: int | None = Field(default=None, ge=1, le=MAX_MASK, description="Mask 1..N characters from the right, then *.")
     dates: list[Literal["month", "quarter", "half", "year", "decade"]] | None = Field(
-        default=None, description=f"Date units per level, from {DATE_UNITS}."
+        default=None, min_length=1, max_length=5, description=f"Date units per level, from {DATE_UNITS}."
     )
-    hierarchy: str | None = Field(default=None, description="ARX hierarchy CSV (';'-separated, level 0 first).")
+    hierarchy: str | None = Field(default=None, max_length=255,
+                                  description="ARX hierarchy CSV (';'-separated, level 0 first).")
 
     @model_validator(mode="after")
     def one_kind(self) -> QuasiIdentifierSpec:
@@ -54,11 +69,14 @@ class QuasiIdentifierSpec(BaseModel):
 class SensitiveSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    l: int | None = Field(default=None, ge=2, description="l-diversity: at least l values per class.")  # noqa: E741
+    l: int | None = Field(default=None, ge=2, le=MAX_K, description="l-diversity: at least l values per class.")  # noqa: E741
     entropy: bool = Field(default=False, description="Entropy l-diversity instead of distinct.")
-    t: float | None = Field(default=None, gt=0, le=1, description="t-closeness threshold (Earth Mover's Distance).")
+    t: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False,
+                            description="t-closeness threshold (Earth Mover's Distance).")
     distance: Literal["equal", "ordered"] = Field(default="equal", description="Ground distance for t-closeness.")
-    order: list[str] | None = Field(default=None, description="Value order for ordered distance (default: numeric, else text).")
+    order: list[Annotated[str, Field(max_length=1000)]] | None = Field(
+        default=None, max_length=MAX_ORDER_VALUES,
+        description="Value order for ordered distance (default: numeric, else text).")
 
     @model_validator(mode="after")
     def one_model(self) -> SensitiveSpec:
@@ -74,15 +92,18 @@ class SensitiveSpec(BaseModel):
 class AnonymizeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quasi_identifiers: dict[str, QuasiIdentifierSpec | None] = Field(min_length=1)
-    identifiers: list[str] = Field(default_factory=list, description="Columns removed from the output.")
-    sensitive: dict[str, SensitiveSpec] = Field(default_factory=dict)
-    k: int = Field(default=1, ge=1, description="Every released class has at least k records.")
-    max_suppression: float = Field(default=0.0, ge=0, le=1, description="Share of records that may be suppressed.")
+    quasi_identifiers: dict[ColumnName, QuasiIdentifierSpec | None] = Field(min_length=1, max_length=MAX_QUASI_IDENTIFIERS)
+    identifiers: list[ColumnName] = Field(default_factory=list, max_length=MAX_COLUMNS,
+                                          description="Columns removed from the output.")
+    sensitive: dict[ColumnName, SensitiveSpec] = Field(default_factory=dict, max_length=MAX_QUASI_IDENTIFIERS)
+    k: int = Field(default=1, ge=1, le=MAX_K, description="Every released class has at least k records.")
+    max_suppression: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False,
+                                   description="Share of records that may be suppressed.")
     metric: Literal["loss", "discernibility"] = "loss"
     separator: str | None = Field(default=None, min_length=1, max_length=1, description="CSV separator (default: detected).")
     population_size: int | None = Field(
-        default=None, ge=1, description="Size of the population the table was sampled from (journalist risk)."
+        default=None, ge=1, le=MAX_POPULATION,
+        description="Size of the population the table was sampled from (journalist risk)."
     )
     base_dir: Path | None = Field(default=None, exclude=True, description="Where relative hierarchy paths start.")
 
@@ -160,7 +181,7 @@ def _describe(exc: ValidationError, source: str, text: str | None) -> str:
     return "\n".join(lines)
 
 
-_UNION_TAGS = {"QuasiIdentifierSpec", "SensitiveSpec", "int", "float", "str", "none"}
+_UNION_TAGS = {"QuasiIdentifierSpec", "SensitiveSpec", "int", "float", "str", "none", "[key]"}
 
 
 def _is_type_tag(part) -> bool:

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
+
 from pathlib import Path, PurePosixPath
 
 from yizhi import storage
 from yizhi.deid.tabular.anonymizer import anonymize_file
 from yizhi.deid.tabular.errors import AnonymizationError
-from yizhi.errors import ValidationFailed
+from yizhi.errors import N_, ValidationFailed
 from yizhi.jobs.service import JobContext, handler
+from yizhi.jobs.workdirs import workdir
 
 FORMATS = {"csv": ".csv", "parquet": ".parquet"}
 
@@ -38,18 +39,18 @@ FORMATS = {"csv": ".csv", "parquet": ".parquet"}
 def _plain_name(name: object, what: str) -> str:
     text = str(name)
     if not text or PurePosixPath(text).name != text or text in {".", ".."} or "\\" in text:
-        raise ValidationFailed(f"invalid {what} {text!r}: give a plain file name, no folders")
+        raise ValidationFailed(N_("invalid %(what)s '%(text)s': give a plain file name, no folders"), params={"what": what, "text": text})
     return text
 
 
 def _copy_stored(digest: object, target: Path, what: str) -> None:
     if not isinstance(digest, str):
-        raise ValidationFailed(f"invalid {what}: expected the SHA-256 of a stored file")
+        raise ValidationFailed(N_("invalid %(what)s: expected the SHA-256 of a stored file"), params={"what": what})
     try:
         with storage.open_file(digest) as source, target.open("wb") as out:
             shutil.copyfileobj(source, out)
     except ValidationFailed as exc:
-        raise ValidationFailed(f"invalid {what}: {exc.message}") from None
+        raise ValidationFailed(N_("invalid %(what)s: %(message)s"), params={"what": what, "message": exc.message}) from None
 
 
 def _hierarchy_names(config: dict) -> list[str]:
@@ -60,7 +61,7 @@ def _hierarchy_names(config: dict) -> list[str]:
     return names
 
 
-@handler("deid.anonymize_table")
+@handler("deid.anonymize_table", isolated=True)  # user input that may exhaust memory: own process, limits
 def anonymize_table_job(context: JobContext) -> dict:
     params = context.params
     config = params.get("config")
@@ -72,15 +73,15 @@ def anonymize_table_job(context: JobContext) -> dict:
         raise ValidationFailed("invalid params: 'files' must map file names to stored digests")
     output_format = params.get("output_format") or ("parquet" if input_name.lower().endswith((".parquet", ".pq")) else "csv")
     if output_format not in FORMATS:
-        raise ValidationFailed(f"invalid output_format {output_format!r}: use csv or parquet")
+        raise ValidationFailed(N_("invalid output_format '%(output_format)s': use csv or parquet"), params={"output_format": output_format})
 
-    with tempfile.TemporaryDirectory(prefix="yizhi-anonymize-") as folder:
+    with workdir("anonymize") as folder:
         work = Path(folder)
         hierarchies = work / "hierarchies"
         hierarchies.mkdir()
         for name in _hierarchy_names(config):
             if name not in files:
-                raise ValidationFailed(f"invalid config: hierarchy file {name!r} was not uploaded with the job")
+                raise ValidationFailed(N_("invalid config: hierarchy file '%(name)s' was not uploaded with the job"), params={"name": name})
             _copy_stored(files[name], hierarchies / name, f"file {name}")
         source = work / input_name
         _copy_stored(params.get("input"), source, "input")
@@ -93,7 +94,7 @@ def anonymize_table_job(context: JobContext) -> dict:
         except AnonymizationError as exc:
             # Say which file and line, without the worker's temporary folder.
             message = str(exc).replace(f"{hierarchies}/", "").replace(f"{work}/", "")
-            raise ValidationFailed(f"invalid input: {message}") from None
+            raise ValidationFailed(N_("invalid input: %(message)s"), params={"message": message}) from None
         with output.open("rb") as handle:
             output_digest, output_size = storage.put_stream(handle)
     report_digest = storage.put_bytes(json.dumps(report, indent=2, ensure_ascii=False).encode("utf-8"))

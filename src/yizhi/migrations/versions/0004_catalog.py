@@ -2,7 +2,7 @@
 
 Revision ID: 0004_catalog
 Revises: 0001_foundation
-Create Date: 2026-12-06 21:33:33.759222
+Create Date: 2026-12-06 21:48:38.523362
 """
 
 from alembic import op
@@ -26,6 +26,10 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('template', sa.String(length=64), nullable=True),
     sa.Column('allow_extracts', sa.Boolean(), nullable=False),
+    sa.Column('organ', sa.String(length=64), nullable=False),
+    sa.Column('disease', sa.String(length=100), nullable=False),
+    sa.Column('modalities', sa.JSON(), nullable=False),
+    sa.Column('key_origin', sa.String(length=16), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_catalog_datasets_created_by_id_people'), ondelete='SET NULL'),
@@ -36,6 +40,29 @@ def upgrade() -> None:
     with op.batch_alter_table('catalog_datasets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_datasets_organization_id'), ['organization_id'], unique=False)
 
+    op.create_table('catalog_uploads',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('received', sa.BigInteger(), nullable=False),
+    sa.Column('expected_sha256', sa.String(length=64), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('state', sa.Enum('receiving', 'stored', 'purged', name='catalog_upload_state', native_enum=False, length=20), nullable=False),
+    sa.Column('created_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('stored_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('purged_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_catalog_uploads_created_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_catalog_uploads_organization_id_organizations'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_uploads'))
+    )
+    with op.batch_alter_table('catalog_uploads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_uploads_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_catalog_uploads_sha256'), ['sha256'], unique=False)
+        batch_op.create_index(batch_op.f('ix_catalog_uploads_state'), ['state'], unique=False)
+
     op.create_table('catalog_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dataset_id', sa.Integer(), nullable=False),
@@ -45,11 +72,20 @@ def upgrade() -> None:
     sa.Column('tables', sa.JSON(), nullable=False),
     sa.Column('card', sa.JSON(), nullable=False),
     sa.Column('quality', sa.JSON(), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('profile', sa.Text(), nullable=False),
+    sa.Column('stats', sa.JSON(), nullable=False),
+    sa.Column('quarantine', sa.JSON(), nullable=False),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('job_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('built_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('published_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_catalog_versions_created_by_id_people'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['dataset_id'], ['catalog_datasets.id'], name=op.f('fk_catalog_versions_dataset_id_catalog_datasets'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], name=op.f('fk_catalog_versions_job_id_jobs'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_versions')),
     sa.UniqueConstraint('dataset_id', 'number', name=op.f('uq_catalog_versions_dataset_id'))
     )
@@ -65,6 +101,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_catalog_versions_dataset_id'))
 
     op.drop_table('catalog_versions')
+    with op.batch_alter_table('catalog_uploads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_catalog_uploads_state'))
+        batch_op.drop_index(batch_op.f('ix_catalog_uploads_sha256'))
+        batch_op.drop_index(batch_op.f('ix_catalog_uploads_organization_id'))
+
+    op.drop_table('catalog_uploads')
     with op.batch_alter_table('catalog_datasets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalog_datasets_organization_id'))
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0006_access
 Revises: 0004_catalog
-Create Date: 2026-12-06 21:34:08.696391
+Create Date: 2026-12-06 21:54:59.417709
 """
 
 from alembic import op
@@ -21,10 +21,12 @@ def upgrade() -> None:
     op.create_table('access_grants',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('data', 'statistics', name='access_grant_kind', native_enum=False, length=20), nullable=False),
     sa.Column('mode', sa.Enum('space', 'extract', name='access_grant_mode', native_enum=False, length=20), nullable=False),
     sa.Column('state', sa.Enum('active', 'suspended', 'revoked', 'closed', name='access_grant_state', native_enum=False, length=20), nullable=False),
     sa.Column('purpose', sa.String(length=40), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('lay_summary', sa.Text(), nullable=False),
     sa.Column('conditions', sa.Text(), nullable=False),
     sa.Column('administrative', sa.Boolean(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
@@ -32,6 +34,10 @@ def upgrade() -> None:
     sa.Column('allow_non_dp_automation', sa.Boolean(), nullable=False),
     sa.Column('expires_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('state_reason', sa.Text(), nullable=False),
+    sa.Column('state_changed_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('extract_salt', sa.String(length=32), nullable=False),
+    sa.Column('expiry_noticed_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_access_grants_created_by_id_people'), ondelete='SET NULL'),
@@ -41,6 +47,47 @@ def upgrade() -> None:
     with op.batch_alter_table('access_grants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_access_grants_organization_id'), ['organization_id'], unique=False)
 
+    op.create_table('access_notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('link', sa.String(length=200), nullable=False),
+    sa.Column('created_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_access_notifications_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_notifications'))
+    )
+    with op.batch_alter_table('access_notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_notifications_person_id'), ['person_id'], unique=False)
+
+    op.create_table('access_closure_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('grant_id', sa.Integer(), nullable=False),
+    sa.Column('outputs', sa.JSON(), nullable=False),
+    sa.Column('met_need', sa.Enum('yes', 'partly', 'no', name='access_met_need', native_enum=False, length=20), nullable=False),
+    sa.Column('comments', sa.Text(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['grant_id'], ['access_grants.id'], name=op.f('fk_access_closure_reports_grant_id_access_grants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['people.id'], name=op.f('fk_access_closure_reports_submitted_by_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_closure_reports')),
+    sa.UniqueConstraint('grant_id', name=op.f('uq_access_closure_reports_grant_id'))
+    )
+    op.create_table('access_dataset_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('handling', sa.Enum('manual', 'automatic', name='access_handling', native_enum=False, length=20), nullable=False),
+    sa.Column('auto_kinds', sa.JSON(), nullable=False),
+    sa.Column('review_steps', sa.JSON(), nullable=False),
+    sa.Column('default_epsilon', sa.Float(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['catalog_datasets.id'], name=op.f('fk_access_dataset_settings_dataset_id_catalog_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['people.id'], name=op.f('fk_access_dataset_settings_updated_by_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_dataset_settings')),
+    sa.UniqueConstraint('dataset_id', name=op.f('uq_access_dataset_settings_dataset_id'))
+    )
     op.create_table('access_grant_members',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('grant_id', sa.Integer(), nullable=False),
@@ -53,6 +100,56 @@ def upgrade() -> None:
     with op.batch_alter_table('access_grant_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_access_grant_members_grant_id'), ['grant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_access_grant_members_person_id'), ['person_id'], unique=False)
+
+    op.create_table('access_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('root_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('change', sa.Enum('initial', 'amendment', 'extension', 'renewal', name='access_request_change', native_enum=False, length=20), nullable=False),
+    sa.Column('change_reason', sa.Text(), nullable=False),
+    sa.Column('kind', sa.Enum('data', 'statistics', name='access_request_kind', native_enum=False, length=20), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'submitted', 'prescreen', 'in_review', 'approved', 'approved_with_conditions', 'rejected', 'withdrawn', 'granted', 'closed', name='access_request_state', native_enum=False, length=30), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('holder_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('purpose', sa.String(length=40), nullable=False),
+    sa.Column('lay_summary', sa.Text(), nullable=False),
+    sa.Column('legal_basis', sa.Text(), nullable=False),
+    sa.Column('ethics_reference', sa.String(length=200), nullable=False),
+    sa.Column('ethics_file', sa.String(length=64), nullable=True),
+    sa.Column('ethics_filename', sa.String(length=200), nullable=False),
+    sa.Column('ethics_bytes', sa.Integer(), nullable=False),
+    sa.Column('funding', sa.Text(), nullable=False),
+    sa.Column('mode', sa.String(length=20), nullable=False),
+    sa.Column('duration_days', sa.Integer(), nullable=False),
+    sa.Column('outputs', sa.Text(), nullable=False),
+    sa.Column('team_ids', sa.JSON(), nullable=False),
+    sa.Column('prescreen_comment', sa.Text(), nullable=False),
+    sa.Column('decision', sa.String(length=30), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.Column('conditions', sa.Text(), nullable=False),
+    sa.Column('auto_approved', sa.Boolean(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('grant_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_access_requests_created_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['people.id'], name=op.f('fk_access_requests_decided_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['grant_id'], ['access_grants.id'], name=op.f('fk_access_requests_grant_id_access_grants'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['holder_id'], ['organizations.id'], name=op.f('fk_access_requests_holder_id_organizations'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_access_requests_organization_id_organizations'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['root_id'], ['access_requests.id'], name=op.f('fk_access_requests_root_id_access_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_requests'))
+    )
+    with op.batch_alter_table('access_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_requests_grant_id'), ['grant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_requests_holder_id'), ['holder_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_requests_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_requests_root_id'), ['root_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_requests_state'), ['state'], unique=False)
 
     op.create_table('access_grant_datasets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,21 +166,149 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_access_grant_datasets_grant_id'), ['grant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_access_grant_datasets_version_id'), ['version_id'], unique=False)
 
+    op.create_table('access_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('family_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('side', sa.String(length=20), nullable=False),
+    sa.Column('private', sa.Boolean(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['people.id'], name=op.f('fk_access_messages_author_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['family_id'], ['access_requests.id'], name=op.f('fk_access_messages_family_id_access_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_messages'))
+    )
+    with op.batch_alter_table('access_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_messages_family_id'), ['family_id'], unique=False)
+
+    op.create_table('access_quality_issues',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('grant_id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=True),
+    sa.Column('table', sa.String(length=200), nullable=False),
+    sa.Column('column', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('state', sa.Enum('open', 'acknowledged', 'resolved', name='access_issue_state', native_enum=False, length=20), nullable=False),
+    sa.Column('response', sa.Text(), nullable=False),
+    sa.Column('created_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['grant_id'], ['access_grants.id'], name=op.f('fk_access_quality_issues_grant_id_access_grants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['access_closure_reports.id'], name=op.f('fk_access_quality_issues_report_id_access_closure_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['catalog_versions.id'], name=op.f('fk_access_quality_issues_version_id_catalog_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_quality_issues'))
+    )
+    with op.batch_alter_table('access_quality_issues', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_quality_issues_grant_id'), ['grant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_quality_issues_version_id'), ['version_id'], unique=False)
+
+    op.create_table('access_request_datasets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('series', sa.JSON(), nullable=True),
+    sa.Column('series_reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['request_id'], ['access_requests.id'], name=op.f('fk_access_request_datasets_request_id_access_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['catalog_versions.id'], name=op.f('fk_access_request_datasets_version_id_catalog_versions'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_request_datasets')),
+    sa.UniqueConstraint('request_id', 'version_id', name=op.f('uq_access_request_datasets_request_id'))
+    )
+    with op.batch_alter_table('access_request_datasets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_request_datasets_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_request_datasets_version_id'), ['version_id'], unique=False)
+
+    op.create_table('access_request_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('from_state', sa.String(length=30), nullable=True),
+    sa.Column('to_state', sa.String(length=30), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', yizhi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['people.id'], name=op.f('fk_access_request_events_actor_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['request_id'], ['access_requests.id'], name=op.f('fk_access_request_events_request_id_access_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_request_events'))
+    )
+    with op.batch_alter_table('access_request_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_request_events_request_id'), ['request_id'], unique=False)
+
+    op.create_table('access_review_steps',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('reviewer_ids', sa.JSON(), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Enum('waiting', 'active', 'done', name='access_step_state', native_enum=False, length=20), nullable=False),
+    sa.Column('started_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('approve', sa.Boolean(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('recommended_by_id', sa.Integer(), nullable=True),
+    sa.Column('recommended_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('overdue_noticed_at', yizhi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['recommended_by_id'], ['people.id'], name=op.f('fk_access_review_steps_recommended_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['request_id'], ['access_requests.id'], name=op.f('fk_access_review_steps_request_id_access_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_review_steps')),
+    sa.UniqueConstraint('request_id', 'position', name=op.f('uq_access_review_steps_request_id'))
+    )
+    with op.batch_alter_table('access_review_steps', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_review_steps_request_id'), ['request_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('access_review_steps', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_review_steps_request_id'))
+
+    op.drop_table('access_review_steps')
+    with op.batch_alter_table('access_request_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_request_events_request_id'))
+
+    op.drop_table('access_request_events')
+    with op.batch_alter_table('access_request_datasets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_request_datasets_version_id'))
+        batch_op.drop_index(batch_op.f('ix_access_request_datasets_request_id'))
+
+    op.drop_table('access_request_datasets')
+    with op.batch_alter_table('access_quality_issues', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_quality_issues_version_id'))
+        batch_op.drop_index(batch_op.f('ix_access_quality_issues_grant_id'))
+
+    op.drop_table('access_quality_issues')
+    with op.batch_alter_table('access_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_messages_family_id'))
+
+    op.drop_table('access_messages')
     with op.batch_alter_table('access_grant_datasets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_grant_datasets_version_id'))
         batch_op.drop_index(batch_op.f('ix_access_grant_datasets_grant_id'))
 
     op.drop_table('access_grant_datasets')
+    with op.batch_alter_table('access_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_requests_state'))
+        batch_op.drop_index(batch_op.f('ix_access_requests_root_id'))
+        batch_op.drop_index(batch_op.f('ix_access_requests_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_access_requests_holder_id'))
+        batch_op.drop_index(batch_op.f('ix_access_requests_grant_id'))
+
+    op.drop_table('access_requests')
     with op.batch_alter_table('access_grant_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_grant_members_person_id'))
         batch_op.drop_index(batch_op.f('ix_access_grant_members_grant_id'))
 
     op.drop_table('access_grant_members')
+    op.drop_table('access_dataset_settings')
+    op.drop_table('access_closure_reports')
+    with op.batch_alter_table('access_notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_notifications_person_id'))
+
+    op.drop_table('access_notifications')
     with op.batch_alter_table('access_grants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_grants_organization_id'))
 

@@ -1,0 +1,298 @@
+"""Load test: the real server (`yizhi serve`, uvicorn) under 64 concurrent keep-alive clients.
+
+    .venv/bin/python bench/load.py [--seconds 60] [--clients 64] [--databases sqlite,postgresql]
+
+For each database (SQLite file; a throwaway PostgreSQL server started here, as scripts/test.sh
+does) the script migrates, seeds the demo, starts `yizhi serve --no-worker` on 127.0.0.1 and
+runs four phases of ``--seconds`` each, one route per phase, then a mixed phase:
+
+* ``/healthz``        — no login, one trivial query: the in-run reference (the ceiling of the stack);
+* ``/api/v1/me``      — bearer API token (target >= 300 req/s);
+* ``/needs``          — the needs library page, login session cookie (target >= 150 req/s);
+* mixed               — /api/v1/me, /api/v1/needs (token) and /needs, /jobs (session), round robin.
+
+Every phase reports req/s, p50/p99/max latency, errors (any non-2xx answer or broken connection)
+and stalls (a second in which no request completed). Ratios are route req/s / healthz req/s in the
+same run. The load generator is a small asyncio HTTP/1.1 client in this process, on the same
+machine as the server: both share its cores, which the table says.
+
+Writes bench/results/load.json and bench/results/load.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+TARGETS = {"/api/v1/me": 300.0, "/needs": 150.0}
+P99_TARGET_MS = 250.0
+
+
+# ----- a minimal keep-alive HTTP/1.1 client -------------------------------------------------------------
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length, chunked = None, False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value.strip())
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if chunked:
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    elif length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _client(host: str, port: int, requests: list[bytes], deadline: float, out: dict) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    turn = 0
+    try:
+        while time.monotonic() < deadline:
+            request = requests[turn % len(requests)]
+            turn += 1
+            began = time.monotonic()
+            try:
+                writer.write(request)
+                status = await _read_response(reader)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                out["errors"].append(repr(exc)[:120])
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                continue
+            done = time.monotonic()
+            out["latencies"].append(done - began)
+            out["completions"].append(done)
+            if not 200 <= status < 300:
+                out["errors"].append(f"HTTP {status}")
+    finally:
+        writer.close()
+
+
+def _request(path: str, host: str, headers: dict[str, str]) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Accept-Language: zh-CN"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def run_phase(port: int, clients: int, seconds: float, requests: list[bytes]) -> dict:
+    out: dict = {"latencies": [], "completions": [], "errors": []}
+
+    async def main() -> None:
+        began = time.monotonic()
+        deadline = began + seconds
+        out["began"] = began
+        # Each client starts at a different place in the round robin, so mixed phases stay mixed.
+        await asyncio.gather(*[
+            _client("127.0.0.1", port, requests[i % len(requests):] + requests[:i % len(requests)], deadline, out)
+            for i in range(clients)])
+        out["ended"] = time.monotonic()
+
+    asyncio.run(main())
+    latencies = sorted(out["latencies"])
+    elapsed = out["ended"] - out["began"]
+    per_second = [0] * (int(elapsed) + 1)
+    for moment in out["completions"]:
+        per_second[min(int(moment - out["began"]), len(per_second) - 1)] += 1
+    full_seconds = per_second[:int(elapsed)] or per_second
+
+    def pct(q: float) -> float:
+        return 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+
+    return {
+        "requests": len(latencies), "seconds": round(elapsed, 2),
+        "req_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(pct(0.50), 1), "p99_ms": round(pct(0.99), 1),
+        "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
+        "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else None,
+        "errors": len(out["errors"]), "error_samples": sorted(set(out["errors"]))[:5],
+        "stalled_seconds": sum(1 for n in full_seconds if n == 0),
+        "slowest_second_req": min(full_seconds) if full_seconds else 0,
+    }
+
+
+# ----- the server and its database -----------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Postgres:
+    """A throwaway PostgreSQL server in a temporary folder (like scripts/test.sh)."""
+
+    def __init__(self, workdir: Path):
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        if not bins:
+            raise SystemExit("PostgreSQL server binaries not found (make system-deps installs them)")
+        self.bin, self.dir, self.port = bins[-1], workdir / "pg", _free_port()
+        self.as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+
+    def start(self) -> str:
+        self.dir.mkdir()
+        if self.as_pg:
+            shutil.chown(self.dir, "postgres")
+        subprocess.run([*self.as_pg, str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-A", "trust",
+                        "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+        subprocess.run([*self.as_pg, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l",
+                        str(self.dir / "log"), "-w", "-o",
+                        f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200",
+                        "start"], check=True, capture_output=True)
+        subprocess.run([*self.as_pg, str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                        "-U", "postgres", "yizhi_bench"], check=True, capture_output=True)
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/yizhi_bench"
+
+    def stop(self) -> None:
+        subprocess.run([*self.as_pg, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate",
+                        "-w", "stop"], capture_output=True)
+
+
+def _prepare(env: dict) -> tuple[str, str]:
+    """Migrate, seed the demo; return (API token, session cookie) of a demo hospital doctor."""
+    script = (
+        "from yizhi.migrate import upgrade_to_head; from yizhi.demo import seed_demo\n"
+        "from yizhi.db import session_scope; from yizhi.accounts import service\n"
+        "upgrade_to_head(); seed_demo()\n"
+        "with session_scope() as s:\n"
+        "    p = service.get_person_by_email(s, 'doctor@hospital1.demo')\n"
+        "    token = service.create_api_token(s, p, 'bench-load')[1]\n"
+        "    cookie = service.start_session(s, p, 'bench')\n"
+        "print(token); print(cookie)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True)
+    token, cookie = done.stdout.strip().splitlines()[-2:]
+    return token, cookie
+
+
+def _start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", "yizhi", "serve", "--no-worker", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("server did not start within 60 s")
+
+
+def bench_database(kind: str, seconds: float, clients: int, workdir: Path) -> dict:
+    postgres = None
+    env = {**os.environ, "YIZHI_DATA_DIR": str(workdir / f"data-{kind}"), "YIZHI_SECRET_KEY": "bench-secret",
+           "YIZHI_EMBEDDED_WORKER": "false", "PYTHONPATH": str(ROOT / "src")}
+    if kind == "postgresql":
+        postgres = Postgres(workdir)
+        env["YIZHI_DATABASE_URL"] = postgres.start()
+    else:
+        env["YIZHI_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    port = _free_port()
+    server = None
+    try:
+        token, cookie = _prepare(env)
+        server = _start_server(env, port)
+        host = f"127.0.0.1:{port}"
+        bearer = {"Authorization": f"Bearer {token}"}
+        session = {"Cookie": f"yizhi_session={cookie}; yizhi_csrf=bench"}
+        phases = {
+            "/healthz": [_request("/healthz", host, {})],
+            "/api/v1/me": [_request("/api/v1/me", host, bearer)],
+            "/needs": [_request("/needs", host, session)],
+            "mixed": [_request("/api/v1/me", host, bearer), _request("/needs", host, session),
+                      _request("/api/v1/needs?limit=20", host, bearer), _request("/jobs", host, session)],
+        }
+        run_phase(port, 8, 2.0, phases["/healthz"])  # warm-up: imports, caches, connections
+        results = {}
+        for name, requests in phases.items():
+            results[name] = run_phase(port, clients, seconds, requests)
+            print(f"  {kind:10s} {name:12s} {results[name]['req_per_s']:8.1f} req/s  p50 {results[name]['p50_ms']:6.1f} ms"
+                  f"  p99 {results[name]['p99_ms']:6.1f} ms  errors {results[name]['errors']}", flush=True)
+        reference = results["/healthz"]["req_per_s"] or 1.0
+        for name in results:
+            results[name]["ratio_to_healthz"] = round(results[name]["req_per_s"] / reference, 3)
+        return results
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if postgres is not None:
+            postgres.stop()
+
+
+def write_results(report: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "load.json").write_text(json.dumps(report, indent=2) + "\n")
+    lines = [
+        "# Load test (bench/load.py)", "",
+        f"{report['clients']} concurrent keep-alive clients, {report['seconds']} s per phase, server "
+        f"`yizhi serve` (1 uvicorn process, uvloop + httptools) and load generator on the same "
+        f"{report['machine']['cpus']}-core machine ({report['machine']['note']}).", "",
+        "| database | route | req/s | p50 ms | p99 ms | max ms | errors | stalled s | ratio to /healthz | target |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for database, phases in report["databases"].items():
+        for name, row in phases.items():
+            target = TARGETS.get(name)
+            verdict = ""
+            if target:
+                met = row["req_per_s"] >= target and row["p99_ms"] <= P99_TARGET_MS and row["errors"] == 0
+                verdict = f"≥ {target:.0f} req/s, p99 ≤ {P99_TARGET_MS:.0f} ms: {'met' if met else 'NOT met'}"
+            lines.append(f"| {database} | {name} | {row['req_per_s']} | {row['p50_ms']} | {row['p99_ms']} | "
+                         f"{row['max_ms']} | {row['errors']} | {row['stalled_seconds']} | "
+                         f"{row['ratio_to_healthz']} | {verdict} |")
+    lines += ["", f"Run {report['when']} on Python {report['machine']['python']}."]
+    (RESULTS / "load.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--note", default="shared with other work while measured")
+    args = parser.parse_args()
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"), "clients": args.clients, "seconds": args.seconds,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "note": args.note,
+                    "loadavg_before": os.getloadavg()},
+        "targets": {"req_per_s": TARGETS, "p99_ms": P99_TARGET_MS}, "databases": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="yizhi-bench-load-") as folder:
+        os.chmod(folder, 0o755)  # the PostgreSQL server runs as postgres and must reach its folder
+        for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
+            print(f"{kind}:", flush=True)
+            report["databases"][kind] = bench_database(kind, args.seconds, args.clients, Path(folder))
+    write_results(report)
+    print((RESULTS / "load.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

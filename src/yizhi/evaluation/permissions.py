@@ -1,0 +1,47 @@
+"""Who may do what in the evaluation center.
+
+Benchmark cards (intended use, population, contract) are for every logged-in person; the hidden data
+never leaves the platform. A submission and its report are seen by the submitting organisation, the
+benchmark's evaluator organisation and the commission — never by another company. Leaderboards show
+aggregates; a competition's page is public.
+"""
+
+from __future__ import annotations
+
+from yizhi.accounts.models import Organization, OrgKind, Person, Role
+from yizhi.accounts.permissions import acting_role, is_platform_admin, role_in, rule
+from yizhi.evaluation.models import Benchmark, Submission
+
+WRITERS = (Role.owner, Role.member)
+EVALUATOR_KINDS = (OrgKind.evaluator, OrgKind.commission)
+
+
+def acts_for(person: Person, org: Organization) -> bool:
+    return acting_role(person, org) in WRITERS
+
+
+@rule("evaluation.benchmark.create")
+def _create(person: Person, org: Organization | None) -> bool:
+    return org is not None and org.kind in EVALUATOR_KINDS and acts_for(person, org)
+
+
+@rule("evaluation.benchmark.view", visible_via="evaluation.benchmark.view")
+def _view(person: Person, benchmark: Benchmark) -> bool:
+    return benchmark is not None
+
+
+@rule("evaluation.benchmark.manage", visible_via="evaluation.benchmark.view")
+def _manage(person: Person, benchmark: Benchmark) -> bool:
+    return acts_for(person, benchmark.organization) or is_platform_admin(person)
+
+
+@rule("evaluation.submit")
+def _submit(person: Person, org: Organization | None) -> bool:
+    return org is not None and acts_for(person, org)
+
+
+@rule("evaluation.submission.view", visible_via="evaluation.submission.view")
+def _submission_view(person: Person, submission: Submission) -> bool:
+    return (role_in(person, submission.organization) is not None
+            or role_in(person, submission.benchmark.organization) is not None
+            or is_platform_admin(person))

@@ -1,0 +1,102 @@
+"""The process that checks and runs a submitted model: ``python -m yizhi.evaluation.sandbox_child DIR``.
+
+Started only by :func:`yizhi.evaluation.runner.run_model`, already cut off from the network and
+under rlimits. It reads ``DIR/model.onnx``, ``DIR/request.json`` and ``DIR/inputs.npz`` and writes
+``DIR/outputs.npz`` and ``DIR/result.json``; the parent trusts neither more than the data it reads.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+
+def _write(directory: Path, result: dict) -> None:
+    (directory / "result.json").write_text(json.dumps(result))
+
+
+def _session(data: bytes):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def _run_batches(session, spec: dict, matrix: np.ndarray, batch: int = 8192) -> np.ndarray:
+    parts = []
+    for start in range(0, len(matrix), batch):
+        out = session.run([spec["output_name"]], {spec["input_name"]: matrix[start : start + batch]})[0]
+        parts.append(np.asarray(out))
+    return np.concatenate(parts) if parts else np.zeros((0,))
+
+
+def _latency(session, spec: dict, matrix: np.ndarray, cases: int) -> dict:
+    times = []
+    for row in matrix[:cases]:
+        start = time.perf_counter()
+        session.run([spec["output_name"]], {spec["input_name"]: row[None, :]})
+        times.append((time.perf_counter() - start) * 1000)
+    if not times:
+        return {}
+    return {"cases_timed": len(times), "latency_ms_p50": float(np.percentile(times, 50)),
+            "latency_ms_p95": float(np.percentile(times, 95))}
+
+
+def main(directory: Path) -> int:
+    from yizhi.errors import N_
+    from yizhi.evaluation.onnx_safety import ModelRefused, check_model_bytes
+
+    request = json.loads((directory / "request.json").read_text())
+    spec = request["spec"]
+    data = (directory / "model.onnx").read_bytes()
+    try:
+        check_model_bytes(data, spec)
+    except ModelRefused as exc:
+        _write(directory, {"ok": False, "code": exc.code, "template": exc.template, "params": exc.params})
+        return 0
+    if request.get("mode") == "check":
+        _write(directory, {"ok": True})
+        return 0
+    started = time.perf_counter()
+    try:
+        session = _session(data)
+        load_ms = (time.perf_counter() - started) * 1000
+        with np.load(directory / "inputs.npz", allow_pickle=False) as bundle:
+            arrays = {name: bundle[name] for name in bundle.files}
+        outputs = {name: _run_batches(session, spec, matrix) for name, matrix in arrays.items()}
+        timing = _latency(session, spec, arrays.get("main", np.zeros((0, 1))), int(request.get("latency_cases", 0)))
+    except MemoryError:
+        _write(directory, {"ok": False, "code": "memory_limit", "template": N_("the model needed more memory than "
+                           "the limit of %(limit)s MiB"), "params": {"limit": request.get("memory_mb")}})
+        return 0
+    except Exception as exc:  # an ONNX Runtime failure is the model's failure, reported plainly
+        text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        if "alloc" in text.lower() or "memory" in text.lower():
+            _write(directory, {"ok": False, "code": "memory_limit", "template": "the model needed more memory than "
+                               "the limit of %(limit)s MiB", "params": {"limit": request.get("memory_mb")}})
+            return 0
+        _write(directory, {"ok": False, "code": "run_failed", "template": N_("the model failed to run: %(reason)s"),
+                           "params": {"reason": text}})
+        return 0
+    np.savez(directory / "outputs.npz", **outputs)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _write(directory, {"ok": True, "load_ms": load_ms, "peak_memory_mb": usage.ru_maxrss / 1024, **timing})
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(Path(sys.argv[1])))
+    except Exception:
+        traceback.print_exc(limit=3)
+        sys.exit(3)

@@ -1,0 +1,38 @@
+"""Evaluation settings from the environment (``YIZHI_EVALUATION_*``), each with help text."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EvaluationSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YIZHI_EVALUATION_", extra="ignore")
+
+    max_model_mb: int = Field(default=200, ge=1, description="Largest ONNX model accepted, in MiB.")
+    max_parity_mb: int = Field(default=20, ge=1, description="Largest parity bundle (.npz) accepted, in MiB.")
+    memory_mb: int = Field(
+        default=3072, ge=256,
+        description="Address-space limit of the process that runs a submitted model (RLIMIT_AS), in MiB.")
+    timeout_seconds: int = Field(default=600, ge=5, description="Wall-clock limit of one model run.")
+    sandbox: Literal["auto", "bwrap", "unshare"] = Field(
+        default="auto",
+        description="How a model run is cut off from the network: bwrap (bubblewrap), unshare (a new user and "
+        "network namespace) or auto (bwrap if installed, else unshare). With neither, runs are refused.")
+    min_cell: int = Field(
+        default=10, ge=1,
+        description="Smallest subgroup (or reliability bin) whose metrics a report shows; smaller ones are "
+        "suppressed so no result can be traced to a handful of cases.")
+    latency_cases: int = Field(default=200, ge=10, description="Cases timed one at a time for latency p50/p95.")
+
+
+@lru_cache(maxsize=1)
+def get_evaluation_settings() -> EvaluationSettings:
+    return EvaluationSettings()
+
+
+def reset_evaluation_settings_cache() -> None:
+    get_evaluation_settings.cache_clear()

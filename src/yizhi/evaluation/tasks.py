@@ -1,0 +1,92 @@
+"""The scoring job: ``evaluation.score`` runs a queued submission against its phase's hidden table,
+signs the report with the platform key and records it on the ledger."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from yizhi import ledger
+from yizhi.catalog import store
+from yizhi.db import session_scope, utcnow
+from yizhi.evaluation import service
+from yizhi.evaluation.models import Submission, SubmissionState
+from yizhi.evaluation.scoring import ModelFailed, score
+from yizhi.evaluation.signing import report_sha256, sign_report
+from yizhi.jobs.models import Job, JobState
+from yizhi.jobs.service import JobContext, handler, run_job
+
+
+def _load(submission_id: int) -> dict:
+    with session_scope() as session:
+        sub = service.get_submission(session, submission_id)
+        sub.state = SubmissionState.running
+        phase = sub.phase
+        version = phase.version if phase else sub.benchmark.version
+        contract = service.contract_of(sub.benchmark)
+        from yizhi import storage
+
+        with storage.open_file(sub.model_sha256) as handle:
+            model = handle.read()
+        return {"model": model, "contract": contract, "path": store.table_path(version, contract.table),
+                "dataset": {"ref": version.ref, "root_hash": version.root_hash, "card": dict(version.card or {})},
+                "hashes": {"model_sha256": sub.model_sha256, "dataset_root_hash": version.root_hash,
+                           "dataset_version": version.ref, "task_sha256": sub.benchmark.task_sha256},
+                "seed": sub.id}
+
+
+@handler("evaluation.score")
+def score_submission(ctx: JobContext) -> dict:
+    submission_id = int(ctx.params["submission_id"])
+    loaded = _load(submission_id)
+    ctx.progress(0.05, "submission loaded")
+    try:
+        report = score(loaded["model"], loaded["contract"], loaded["path"], loaded["dataset"], loaded["hashes"],
+                       loaded["seed"], ctx.progress, workers=None)
+    except ModelFailed as exc:
+        _fail(submission_id, exc.code, exc.template, exc.params)
+        return {"submission_id": submission_id, "state": "failed", "code": exc.code}
+    return _finish(submission_id, report)
+
+
+def _fail(submission_id: int, code: str, template: str, params: dict) -> None:
+    with session_scope() as session:
+        sub = service.get_submission(session, submission_id)
+        sub.state = SubmissionState.failed
+        sub.error_code, sub.error = code, {"template": template, "params": params}
+        ledger.record(session, "evaluation.submission_failed", f"submission:{sub.id}",
+                      {"submission_id": sub.id, "code": code}, org=sub.organization.slug)
+
+
+def _finish(submission_id: int, report: dict) -> dict:
+    digest = report_sha256(report)
+    with session_scope() as session:
+        sub = service.get_submission(session, submission_id)
+        sub.report, sub.report_sha256 = report, digest
+        sub.signature = sign_report(session, sub.id, digest)
+        metric = sub.phase.metric if sub.phase else "auroc"
+        found = report["metrics"].get(metric) or {}
+        sub.primary_value = found.get("value")
+        sub.primary_low, sub.primary_high = (found.get("ci") or [None, None])[:2]
+        sub.verdict = report["verdict"]["overall"]
+        sub.state, sub.scored_at = SubmissionState.scored, utcnow()
+        entry = ledger.record(session, "evaluation.report_signed", f"submission:{sub.id}", {
+            "submission_id": sub.id, "report_sha256": digest, "model_sha256": sub.model_sha256,
+            "dataset_root_hash": report["hashes"].get("dataset_root_hash"), "verdict": sub.verdict},
+            org=sub.organization.slug)
+        sub.ledger_index = entry.index
+    return {"submission_id": submission_id, "state": "scored", "report_sha256": digest}
+
+
+def run_now(job_id: int) -> bool:
+    """Claim this one queued job and run it here (the CLI waits for its submission); False if taken."""
+    with session_scope() as session:
+        won = session.execute(update(Job).where(Job.id == job_id, Job.state == JobState.queued).values(
+            state=JobState.running, worker="cli", started_at=utcnow(), heartbeat_at=utcnow(),
+            attempts=Job.attempts + 1)).rowcount
+    if won != 1:
+        return False
+    run_job(job_id)
+    return True
+
+
+__all__ = ["Submission", "run_now", "score_submission"]
