@@ -73,3 +73,18 @@ def test_page_scores_an_upload_and_refuses_bad_ones(web, cast):
     assert response.status_code == 422 and "line 1" in response.text
     assert web().get("/deid/text/evaluate").status_code in (303, 401)
     assert web(cast.outsider).get("/deid/text/evaluate").status_code == 200  # an approved organisation's member
+
+
+def test_page_reads_a_gold_file_larger_than_the_default_body_limit(web, cast):
+    """The gold upload may be up to 20 MB (max_body_size on the route), above the platform's default
+    body cap: a 3 MB file is read and its bad lines named — not refused with 413 before it is read."""
+    from yizhi.config import get_settings
+
+    client = web(cast.colleague)
+    line = b"not json " + b"x" * 90 + b"\n"
+    body = line * (3 * 1024 * 1024 // len(line) + 1)
+    assert get_settings().max_body_bytes < len(body) < 20 * 1024 * 1024
+    response = client.http.post("/deid/text/evaluate?lang=en", data={"csrf_token": client.csrf, "lang": "auto"},
+                                files={"file": ("gold.jsonl", body, "application/json")})
+    assert response.status_code == 422, response.status_code
+    assert "line 1" in response.text and "line 2" in response.text
