@@ -44,8 +44,13 @@ def test_durations_doses_lab_values_and_blood_pressure_are_not_identifiers():
     assert detect(text, "zh") == []
 
 
-def test_year_alone_is_not_a_date_under_safe_harbor():
-    assert detect("2019年行冠脉支架植入术。", "zh") == []
+def test_the_year_of_an_event_in_the_history_is_a_date_and_an_edition_year_is_not():
+    """GUIDELINE.md (issue 16): a year given as the date of an event in the patient's history narrows the
+    timeline and is a DATE ("MI in '92", 2020年起); the year of a guideline edition or a decade is not."""
+    assert [(s.text, s.type) for s in detect("2019年行冠脉支架植入术。", "zh")] == [("2019年", "DATE")]
+    assert [(s.text, s.type) for s in detect("患者2019年起血压升高。", "zh")] == [("2019年", "DATE")]
+    assert detect("按2019年版指南给予抗凝治疗。", "zh") == []
+    assert detect("1990年代曾务农。", "zh") == []
 
 
 @pytest.mark.parametrize("date", ["2024年3月5日", "3月5日", "2024.09.12", "2024-03-05 07:35", "2024/3/5"])

@@ -32,7 +32,7 @@ def notes(tmp_path):
 
 def test_jsonl_round_trip_carries_other_fields_and_original_offsets(notes, tmp_path):
     out = tmp_path / "out.jsonl"
-    result = run(notes, out)
+    result = run(notes, out, "--keep-span-text")
     assert result.exit_code == 0, result.output
     rows = read_jsonl(out)
     assert [r["id"] for r in rows] == ["a", "b", "c"]
@@ -105,9 +105,9 @@ def test_surrogates_with_a_key_file_are_reproducible(notes, tmp_path):
     assert "张三" not in read_jsonl(first)[0]["text"]
 
 
-def test_no_span_text_leaves_no_original_value_in_the_output(notes, tmp_path):
+def test_by_default_no_original_value_is_in_the_output(notes, tmp_path):
     out = tmp_path / "shareable.jsonl"
-    assert run(notes, out, "--no-span-text").exit_code == 0
+    assert run(notes, out).exit_code == 0
     content = out.read_text(encoding="utf-8")
     assert "张三" not in content and "13812345678" not in content and "Smith" not in content
     assert read_jsonl(out)[0]["spans"][0] == {"start": 2, "end": 4, "type": "NAME"}
@@ -135,7 +135,7 @@ def test_the_file_matches_deidentify_note_by_note(tmp_path):
     source, out, key_file = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "key"
     source.write_text("".join(json.dumps(n, ensure_ascii=False) + "\n" for n in notes), encoding="utf-8")
     key_file.write_bytes(b"k" * 32)
-    result = run(source, out, "--policy", "surrogate", "--key-file", key_file)
+    result = run(source, out, "--policy", "surrogate", "--key-file", key_file, "--keep-span-text")
     assert result.exit_code == 0, result.output
     rows = read_jsonl(out)
     assert len(rows) == len(notes)

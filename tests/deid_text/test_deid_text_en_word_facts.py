@@ -1,8 +1,11 @@
 """The English name recognizers read precomputed per-word facts; they find what the plain reading finds.
 
 `EnglishNameRecognizer` and `LowercaseNameRecognizer` look each distinct token up once (``_WordFacts``)
-and walk runs by index. The reference here is the earlier, plain reading: strip the token and ask the
-dictionaries at every step. Both run on every labeled file, the presidio-research set, and random
+and walk runs by index. The reference here is the plain reading: strip the token and ask the
+dictionaries at every step — in general text as before issue 16, in clinical text (``clinical_context``)
+with issue 16's rules (the clinical lexicon silences its words, one unknown word makes no run suspicious,
+a guessed span needs a word outside the lexicon, two names or two unknown written-out words are a name),
+each written out plainly. Placeholders after a title ("Dr. X") are no name in either. Both run on every labeled file, the presidio-research set, and random
 texts built from names, places, titles, credentials, clinical terms, connectors and separators.
 Also: cue phrases tried only where the Aho-Corasick pass found their first words match as a scan does,
 lower-case countries skipped when no country name occurs are what the scan finds;
@@ -44,7 +47,8 @@ class PlainNameRecognizer:
                 continue
             if not word[0].isupper() or title:
                 resume = index + 1
-                if title and resume < len(tokens) and tokens[resume].group()[0].isupper():
+                if title and resume < len(tokens) and tokens[resume].group()[0].isupper() \
+                        and en._strip(tokens[resume].group()) not in en.TITLES:
                     end_index = self._run_end(text, tokens, resume)
                     found += self._emit(text, tokens, resume, end_index, forced=True)
                     resume = end_index
@@ -68,11 +72,17 @@ class PlainNameRecognizer:
             particle = word in PARTICLES
             if en._strip(word) in en.CREDENTIALS and not particle:
                 break
+            if len(en._strip(word)) <= 2 and re.match(r"(?:M\.D|D\.O|Ph\.D|R\.N|N\.P|P\.A|D\.D\.S)\.?(?![A-Za-z])", text[tokens[end].start():]):
+                break
+            if len(en._strip(previous)) == 1 and previous.endswith(".") and en._strip(word) in en.very_common_words() \
+                    and en._strip(word) not in en.name_words():
+                break
             if word[0].isupper() and en._strip(word) not in en.TITLES:
                 if gap == ", " and en._strip(previous) not in en.name_words():
                     break
                 end += 1
-            elif particle and end + 1 < len(tokens) and tokens[end + 1].group()[0].isupper():
+            elif particle and end + 1 < len(tokens) and tokens[end + 1].group()[0].isupper() \
+                    and en._strip(tokens[end + 1].group()) not in en.TITLES and tokens[end + 1].group() != "I":
                 end += 2
             elif end + 2 < len(tokens) and (word, tokens[end + 1].group()) in PARTICLE_PAIRS \
                     and tokens[end + 2].group()[0].isupper() and en._strip(tokens[end + 2].group()) not in en.TITLES:
@@ -82,6 +92,8 @@ class PlainNameRecognizer:
         return end
 
     def _emit(self, text, tokens, first, stop, forced):
+        clinical = en.clinical_context(text)
+        lexicon = en.clinical_lexicon() | en.NURSING_SHORTHAND if clinical else frozenset()
         run = _plain_trim(tokens[first:stop])
         if not run:
             return []
@@ -97,33 +109,59 @@ class PlainNameRecognizer:
         words = [en._strip(t.group()) for t in run]
         names, common, places, very_common = en.name_words(), en.common_words(), en.place_words(), en.very_common_words()
         shouting = all(t.group().isupper() for t in run) and en._mostly_upper(text, run[0].start())
+        def unknown(w, t):
+            return (w not in common and w not in en.CLINICAL_TERMS and w not in en.HEADER_WORDS and len(w) > 1
+                    and not en._abbreviation(t.group()) and w not in lexicon)
+
         suspicious = [
-            (w in names and w not in en.CLINICAL_TERMS and w not in very_common)
-            or (w in places and w not in very_common and not self.strict)
-            or (not self.strict and w not in common and w not in en.CLINICAL_TERMS and w not in en.HEADER_WORDS
-                and len(w) > 1 and not en._abbreviation(t.group()) and not text[t.end() : t.end() + 1].isdigit())
+            (w in names and w not in en.CLINICAL_TERMS and w not in very_common and w not in lexicon)
+            or (w in places and w not in very_common and w not in lexicon and not self.strict)
+            or (not self.strict and not clinical and unknown(w, t) and not text[t.end() : t.end() + 1].isdigit())
             for w, t in zip(words, run)
         ]
+        written = [(w, t) for w, t in zip(words, run) if len(w) > 1 and t.group() not in en._CONNECTORS]
+        all_names = len(written) > 1 and all(w in names and not t.group().isupper() and w not in en.CLINICAL_TERMS
+                                             for w, t in written)
+        if not self.strict:
+            suspicious.append(len(written) > 1 and all(unknown(w, t) and not t.group().isupper() for w, t in written))
+        suspicious.append(all_names)
         if en._HEADER_OR_CLINICAL.issuperset(words):
             return []
         if shouting:
             suspicious = [(w in names and w not in very_common and w not in common)
-                          or (w in places and w not in very_common and len(w) > 2)
+                          or (w in places and w not in very_common and w not in lexicon and len(w) > 2)
                           or (w in names and len(run) > 1 and all(x in names or x in places for x in words)) for w in words]
         if any(t.start() > 0 and text[t.start() - 1] in "_^/\\" and en._camel_case(t.group()) for t in run):
             return []
+        weekdays = "mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday".split()
+        months = ("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
+                  "september october november december").split()
+        if not forced and len(run) == 1 and not en._HEADER_OR_CLINICAL.issuperset(words) and (words[0] in weekdays or (
+                words[0] in months and re.match(r"\.?[ ]+(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b", text[run[0].end():]))):
+            return []
         following = text[run[-1].end() : run[-1].end() + 12].split()
-        subject = len(run) == 1 and words[0] in names and (
-            (bool(following) and following[0].lower() in en.SUBJECT_VERBS) or text[run[-1].end() : run[-1].end() + 1] == ":")
+        subject = len(run) == 1 and words[0] in names and words[0] not in ("he", "she", "it", "we", "they", "i", "you", "his",
+                                                                           "her", "him", "them") and ((
+            words[0] not in lexicon and ((bool(following) and following[0].lower() in en.SUBJECT_VERBS)
+                                         or text[run[-1].end() : run[-1].end() + 1] == ":"))
+            or re.match(r"[ ]+(?:is|was)[ ]+an?[ ]+\d{1,3}[- ]?(?:years?|yrs?|y/?o|months?|weeks?|days?)\b",
+                        text[run[-1].end():], re.IGNORECASE))
         suspicious.append(subject)
         joined = " ".join(words)
         suspicious.append(not self.strict and len(words) >= 2 and words[-1] in en.ORG_SUFFIXES)
-        suspicious.extend(w in places and w not in common for w in words)
+        suspicious.extend(w in places and w not in common and w not in lexicon for w in words)
         if not forced:
-            if not any(suspicious) and (joined not in places or joined in very_common):
+            if not any(suspicious) and (joined not in places or joined in very_common or lexicon.issuperset(words)):
                 return []
             if sentence_start and len(run) == 1 and words[0] in common and words[0] not in places and not subject:
                 return []
+        start, end = run[0].start(), run[-1].end()
+        if forced and all(w in en.PLACEHOLDERS for w in words):
+            return []  # "Dr. X"
+        institution = (len(run) >= 2 and words[-1] in en.ORG_SUFFIXES and (words[0] in names or words[0] in places)
+                       and not run[0].group().isupper() and words[0] not in very_common)
+        if not forced and clinical and not (en.words_say_identifier(text[start:end]) or all_names or institution):
+            return []  # only clinical vocabulary
         kind = "NAME"
         if words[-1] in en.ORG_SUFFIXES or "and" in words or "&" in text[run[0].start() : run[-1].end()]:
             kind = "ORGANIZATION"
@@ -184,10 +222,11 @@ def plain_lowercase_names(text: str) -> list:
             first -= 1
         while last + 1 < len(tokens) and part(tokens[last + 1]) and text[tokens[last].end() : tokens[last + 1].start()] == " ":
             last += 1
-        if last > first or key not in common:
+        clinical = en.clinical_context(text)
+        if (last > first or key not in common) and (last > first or not clinical):
             span = make_span(text, tokens[first].start(), en._end_without_possessive(text, tokens[last]), "NAME", 0.6,
                              "en_lowercase_names")
-            if span is not None:
+            if span is not None and (not clinical or en.words_say_identifier(span.text)):
                 found.append(span)
         resume = last + 1
     return found

@@ -87,10 +87,21 @@ def test_phone_with_a_long_subscriber_part(note, phone):
     assert any(phone in s.text for s in detect(note, "en"))
 
 
-def test_lowercase_country_after_a_place_word_but_not_a_lab_value():
+def test_in_clinical_text_a_country_alone_stays_and_so_does_a_lab_value():
+    """Issue 16: Safe Harbor keeps states and countries (travel history is clinical information); the town is
+    what identifies. Applied where the note shows it is clinical (english.clinical_context)."""
     found = {s.text for s in detect("pt came here from tunisia last year; hgb 12.5 in am.", "en")}
-    assert "tunisia" in found
+    assert "tunisia" not in found
     assert not any("12.5" in text for text in found)
+    note = "She lives in Tampa, Florida with her son. Pt afebrile, on lasix."
+    assert {s.text for s in detect(note, "en")} == {"Tampa"}
+
+
+def test_in_general_text_a_state_or_country_is_removed_with_the_town():
+    """Outside clinical text the recall-first reading stands (issue 16, second round): general text labels
+    countries as places (presidio-research's GPE), and removing one costs a word, keeping one may not."""
+    assert {s.text for s in detect("She lives in Tampa, Florida with her son.", "en")} == {"Tampa, Florida"}
+    assert "Estonia" in {s.text for s in detect("We moved here from Estonia last spring.", "en")}
 
 
 @pytest.mark.parametrize("text, card", [

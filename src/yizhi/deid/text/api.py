@@ -11,13 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from yizhi.accounts.permissions import authorize
 from yizhi.deid.text import service
 from yizhi.deid.text.schemas import DeidTextIn, DeidTextPublic
-from yizhi.errors import ValidationFailed
+from yizhi.errors import N_, ValidationFailed
 from yizhi.web.deps import CurrentPerson
 
 router = APIRouter()
 
 
-@router.post("/text", response_model=DeidTextPublic)
+@router.post("/text", response_model=DeidTextPublic, response_model_exclude_none=True)
 async def deidentify_text(request: Request, person: CurrentPerson) -> dict:
     authorize(person, "deid.text.use")
     declared = request.headers.get("content-length")
@@ -28,12 +28,18 @@ async def deidentify_text(request: Request, person: CurrentPerson) -> dict:
     try:
         payload = DeidTextIn.model_validate(json.loads(body or b"null"))
     except json.JSONDecodeError as exc:
-        raise ValidationFailed(f"the body is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+        raise ValidationFailed(N_("the body is not valid JSON (line %(line)s, column %(column)s)"),
+                               params={"line": exc.lineno, "column": exc.colno}) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise ValidationFailed(f"{field}: {first['msg']}", field=field) from exc
+        # (pydantic's own wording of the problem is English; the field names the place)
+        raise ValidationFailed(N_("%(field)s: %(problem)s"), params={"field": field, "problem": first["msg"]},
+                               field=field) from exc
     # A 1 MB note takes seconds: keep the event loop free for other requests meanwhile.
     result = await run_in_threadpool(service.run, payload.text, payload.lang, payload.policy, payload.patient_id)
-    return {"text": result.text, "lang": result.lang, "policy": result.policy,
-            "spans": [span.to_dict() for span in result.spans]}
+    spans = [span.to_dict() for span in result.spans]
+    if not payload.keep_span_text:  # no identifier in the response unless asked for (see schemas.DeidTextIn)
+        for span in spans:
+            del span["text"]
+    return {"text": result.text, "lang": result.lang, "policy": result.policy, "spans": spans}

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
@@ -22,9 +23,9 @@ def text_command(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     column: Annotated[str | None, typer.Option(help="Text column of a .csv input.")] = None,
     id_column: Annotated[str, typer.Option(help="Id column of a .csv input.")] = "id",
-    span_text: Annotated[bool, typer.Option("--span-text/--no-span-text",
-                                            help="Keep each span's original text in the output (for review); "
-                                            "--no-span-text makes a file safe to share.")] = True,
+    keep_span_text: Annotated[bool, typer.Option("--keep-span-text",
+                                                 help="Also write each span's original text (for review). Such a file "
+                                                 "is itself identifying; by default spans hold start, end and type only.")] = False,
 ) -> None:
     """De-identify clinical notes (Chinese and English): names, ids, phones, addresses, dates, ..."""
     from yizhi.deid.keys import KeyFileError, load_key
@@ -42,11 +43,11 @@ def text_command(
             ) as progress:
                 task = progress.add_task("de-identifying", total=input_size(input) or None)
                 stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
-                                        column=column, id_column=id_column, span_text=span_text,
+                                        column=column, id_column=id_column, span_text=keep_span_text,
                                         on_progress=lambda size: progress.advance(task, size))
         else:
             stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
-                                    column=column, id_column=id_column, span_text=span_text)
+                                    column=column, id_column=id_column, span_text=keep_span_text)
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -57,3 +58,43 @@ def text_command(
 def _fail(message: str) -> None:
     _err.print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(1)
+
+
+def evaluate_command(
+    gold: Annotated[Path, typer.Argument(help="Gold notes: .jsonl of {\"id\", \"text\", \"spans\": [{\"start\", \"end\", \"type\"}]}.")],
+    lang: Annotated[str, typer.Option(help="auto, zh or en.")] = "auto",
+    misses: Annotated[int, typer.Option(help="How many misses to print.")] = 20,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full report (misses included) here.")] = None,
+) -> None:
+    """Score the de-identifier on your own annotated notes: recall and precision per type, and the misses."""
+    import json
+
+    from yizhi.deid.text.evaluate import evaluate, format_report, read_gold
+    from yizhi.errors import ValidationFailed
+
+    try:
+        with open(gold, "rb") as handle:
+            documents = read_gold(handle)
+        report = evaluate(documents, lang)
+    except ValidationFailed as exc:
+        _fail(f"{gold}: {exc.message}")
+    except OSError as exc:
+        _fail(f"{exc.filename or gold}: {exc.strerror}")
+    print(format_report(report, misses))
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+class _DeidentifyByDefault(TyperGroup):
+    """`yizhi deid text INPUT OUTPUT` de-identifies (as before); `yizhi deid text evaluate GOLD` scores."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(cls=_DeidentifyByDefault, no_args_is_help=True,
+                  help="De-identify clinical notes (`yizhi deid text INPUT OUTPUT`), or score on gold notes (`evaluate`).")
+app.command("run", help="De-identify clinical notes (the default: `yizhi deid text INPUT OUTPUT`).")(text_command)
+app.command("evaluate")(evaluate_command)

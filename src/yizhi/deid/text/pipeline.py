@@ -21,9 +21,13 @@ import re
 from collections.abc import Iterable
 from operator import attrgetter
 
+from yizhi.deid.text.normalize import normalise, original_range
 from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
 from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
+from yizhi.deid.text.recognizers.chinese_context import ChineseContextRecognizer, clean_chinese
+from yizhi.deid.text.recognizers.english_clean import clean_english
+from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer
 from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
 from yizhi.deid.text.spans import Span, resolve_overlaps
@@ -59,8 +63,10 @@ def _install_defaults() -> None:
         chinese_recognizer(),
         english_recognizer(),
         *chinese_recognizers(),
+        ChineseContextRecognizer(),
         *english_in_chinese_recognizers(),
         *english_recognizers(),
+        EnglishContextRecognizer(),
         EnglishTaggerRecognizer(),
     ):
         base.register(recognizer)
@@ -84,15 +90,39 @@ def resolve_language(text: str, lang: str) -> str:
 
 
 def detect(text: str, lang: str = "auto") -> list[Span]:
-    """Every identifier in ``text`` as non-overlapping spans, offsets into ``text``, sorted by start."""
+    """Every identifier in ``text`` as non-overlapping spans, offsets into ``text``, sorted by start.
+
+    Detection reads a normalised copy (normalize.py: zero-width and format characters, accents piled on
+    letters, right-to-left overrides); spans are mapped back onto ``text``."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     language = resolve_language(text, lang)
     if not text.strip():
         return []
+    normalised, where = normalise(text)
     found: list[Span] = []
     for recognizer in base.registered(language):
-        found.extend(recognizer.find(text))
+        found.extend(recognizer.find(normalised))
+    return _in_original(text, where, _finish(normalised, language, found))
+
+
+def _in_original(text: str, where: list[int] | None, spans: list[Span]) -> list[Span]:
+    """Spans found on the normalised copy, as spans of the original text (characters a normalisation
+    dropped inside a span are removed with it)."""
+    if where is None:
+        return spans
+    mapped = []
+    for span in spans:
+        start, end = original_range(where, span.start, span.end)
+        mapped.append(Span(start, end, span.type, text[start:end], span.confidence, span.recognizer))
+    return resolve_overlaps(text, mapped)
+
+
+def _finish(text: str, language: str, found: list[Span]) -> list[Span]:
+    if language == "zh":
+        found = clean_chinese(text, found)
+    else:
+        found = clean_english(text, found)
     return _join_addresses(text, resolve_overlaps(text, found))
 
 
@@ -106,6 +136,9 @@ def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:
             raise TypeError(f"text must be a str, not {type(text).__name__}")
         languages.append(resolve_language(text, lang))
     found: list[list[Span]] = [[] for _ in texts]
+    originals = texts
+    normalised = [normalise(text) for text in texts]
+    texts = [copy for copy, _ in normalised]
     for language in dict.fromkeys(languages):
         notes = [(text, spans) for text, spans, note_language in zip(texts, found, languages)
                  if note_language == language and text.strip()]
@@ -113,8 +146,8 @@ def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:
             for text, spans in notes:
                 for recognizer in recognizers:
                     spans.extend(recognizer.find(text))
-    return [_join_addresses(text, resolve_overlaps(text, spans)) if text.strip() else []
-            for text, spans in zip(texts, found)]
+    return [_in_original(original, where, _finish(text, language, spans)) if text.strip() else []
+            for original, (text, where), spans, language in zip(originals, normalised, found, languages)]
 
 
 def _passes(recognizers: list) -> list[list]:

@@ -14,13 +14,15 @@ class DeidTextIn(BaseModel):
     lang: Literal["auto", "zh", "en"] = "auto"
     policy: Literal["redact", "mask", "surrogate"] = "redact"
     patient_id: str | None = Field(default=None, max_length=200, description="Picks the per-patient date shift.")
+    keep_span_text: bool = Field(default=False, description="Also return each span's original text (the caller "
+                                 "sent it, but a stored or logged response would then carry identifiers).")
 
 
 class SpanPublic(BaseModel):
     start: int
     end: int
     type: str
-    text: str
+    text: str | None = Field(default=None, description="The original value: only with keep_span_text.")
     confidence: float
     recognizer: str
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from yizhi.accounts.permissions import active_orgs, is_platform_admin, rule
 from yizhi.deid.text import LANGUAGES, POLICIES, DeidResult, deidentify
-from yizhi.errors import PayloadTooLarge, ValidationFailed
+from yizhi.errors import N_, PayloadTooLarge, ValidationFailed
 
 MAX_TEXT_BYTES = 1024 * 1024  # 1 MB, the API's documented limit
+FORM_OVERHEAD_BYTES = 64 * 1024  # a page's form: multipart boundaries and the small fields beside the note or file
 
 
 @rule("deid.text.use")
@@ -20,18 +21,19 @@ def _may_use(person, _obj=None) -> bool:
 
 def check_size(size: int) -> None:
     if size > MAX_TEXT_BYTES:
-        raise PayloadTooLarge(f"the note is {size:,} bytes; at most {MAX_TEXT_BYTES:,} bytes (1 MB) are accepted")
+        raise PayloadTooLarge(N_("the note is %(size)s bytes; at most %(limit)s bytes (1 MB) are accepted"),
+                              params={"size": f"{size:,}", "limit": f"{MAX_TEXT_BYTES:,}"})
 
 
 def run(text: str, lang: str = "auto", policy: str = "redact", patient_id: str | None = None) -> DeidResult:
     """De-identify one note; surrogates use the deployment key so they match the CLI's."""
     if not isinstance(text, str):
-        raise ValidationFailed("`text` must be a string", field="text")
+        raise ValidationFailed(N_("`text` must be a string"), field="text")
     check_size(len(text.encode("utf-8")))
     if lang not in LANGUAGES:
-        raise ValidationFailed(f"`lang` must be one of {', '.join(LANGUAGES)}", field="lang")
+        raise ValidationFailed(N_("`lang` must be one of %(choices)s"), params={"choices": ", ".join(LANGUAGES)}, field="lang")
     if policy not in POLICIES:
-        raise ValidationFailed(f"`policy` must be one of {', '.join(POLICIES)}", field="policy")
+        raise ValidationFailed(N_("`policy` must be one of %(choices)s"), params={"choices": ", ".join(POLICIES)}, field="policy")
     key = None
     if policy == "surrogate":
         from yizhi.deid.keys import load_key
@@ -53,3 +55,20 @@ def segments(text: str, spans) -> list[dict]:
     if cursor < len(text):
         pieces.append({"text": text[cursor:], "type": None})
     return pieces
+
+
+MAX_GOLD_BYTES = 20 * 1024 * 1024  # a gold file from the page: a few hundred notes fit in far less
+
+
+def evaluate_upload(stream, lang: str = "auto") -> dict:
+    """Store an uploaded gold file (nothing lost: it is kept by its hash), then score the de-identifier
+    on it. The report carries the misses with their context (the uploader's own notes)."""
+    from yizhi import storage
+    from yizhi.deid.text.evaluate import evaluate, read_gold
+
+    digest, _size = storage.put_stream(stream, max_bytes=MAX_GOLD_BYTES)
+    with storage.open_file(digest) as handle:
+        documents = read_gold(handle, max_bytes=MAX_GOLD_BYTES)
+    report = evaluate(documents, lang)
+    report["sha256"] = digest
+    return report

@@ -54,6 +54,8 @@ def _by_first_letter(alternatives: str) -> str:
 
 
 DIGIT = re.compile(r"\d")
+# A shift or a time range ("0700-1930", "07:00-19:30"): two clock times, not a phone number.
+_TIME_RANGE = re.compile(r"(?:[01]\d|2[0-3]):?[0-5]\d[ ]?-[ ]?(?:[01]\d|2[0-3]):?[0-5]\d")
 # A run of n digits, looked for from the start of each run only ("\d(?<!\d\d)" is a digit with none
 # before it): a text holds one exactly when it holds "\d{n}", without retrying inside every long run.
 DIGIT_RUN = re.compile(r"\d(?<!\d\d)\d{4}")
@@ -76,7 +78,7 @@ DOMAIN = PatternRule(
     "URL",
     _rx(
         r"(?<![@\w.])(?:[A-Za-z0-9-]+\.)+(?:com|net|org|edu|gov|info|biz|io|cn|hk|tw|uk|de|fr|se|be|dk|nl|no|fi|"
-        r"pl|cz|at|ch|es|it|pt|au|br|cy|jp|kr|ru|us|ca|me|co)(?:\.[a-z]{2})?(?:/[^\s，。；]*)?(?![\w@])",
+        r"pl|cz|at|ch|es|it|pt|au|br|cy|jp|kr|ru|us|ca|me|co)(?:\.[a-z]{2})?(?:/[^\s，。；]*)?(?![\w@])(?<![.][A-Z][a-z])",
         re.IGNORECASE,
     ),
     0.85,
@@ -133,7 +135,7 @@ GENERIC_PHONE = PatternRule(
     _rx(r"[+(\d](?<![\w.,/:-][+(\d])(?:(?<=\+)\d{1,3}[ .-]?\(?\d{2,4}|(?<=\()\d{2,4}|(?<=\d)\d{1,3})"
         r"\)?(?:[ .-]\d{2,4}){0,3}[ .-]\d{2,8}(?:x\d{1,5})?(?![\w/,]|\.\d|-\d)"),
     0.55,
-    validator=lambda value: 0.55 if 7 <= sum(map(str.isdigit, value)) <= 13 else None,
+    validator=lambda value: 0.55 if 7 <= sum(map(str.isdigit, value)) <= 13 and not _TIME_RANGE.fullmatch(value) else None,
     trigger=DIGIT,
 )
 PASSPORT_CN = PatternRule(
@@ -218,7 +220,7 @@ RECORD_BY_LABEL = PatternRule(
 DEVICE_BY_LABEL = PatternRule(
     "DEVICE_ID",
     _rx(
-        r"(?:序列号|设备编号|设备号|仪器编号|出厂编号|起搏器编号|S/?N|Serial(?: No\.?| Number| #)?|Device ID|UDI|IMEI|MAC)"
+        r"(?<![A-Za-z])(?:序列号|设备编号|设备号|仪器编号|出厂编号|起搏器编号|S/?N|Serial(?: No\.?| Number| #)?|Device ID|UDI|IMEI|MAC)(?![a-z])"
         + _LABEL_GAP
         + r"([A-Za-z0-9][A-Za-z0-9:\-]{3,39})"
         + _NA,
@@ -434,8 +436,8 @@ _STREET_WORD_BEFORE = (r"ul\.|al\.|os\.|rua|rue|avenue|avenida|avda\.|av\.|calle
 # a second rule, so each expression's start words stay few enough to be read: see base.start_words)
 _MORE_STREET_WORDS_BEFORE = (
     r"pl\.|strada|drumul|aleea|intrarea|calea|bulevardul|splaiul|[sș]oseaua|pia[tț]a|estrada|alameda|rodovia|distrito|"
-    r"contrada|borgo|piazzale|privada|prolongaci[óo]n|circunvalaci[óo]n|callej[óo]n|cerrada|andador|circuito|diagonal|"
-    r"perif[ée]rico|retorno|ronda|impasse|all[ée]e|quai|r[úu]a")
+    r"contrada|borgo|piazzale|privada|prolongaci[óo]n|circunvalaci[óo]n|callej[óo]n|cerrada|andador|"
+    r"perif[ée]rico|impasse|all[ée]e|quai|r[úu]a")
 _STREET_NAME_AND_NUMBER = (r"[ ]+(?:[^\W\d_][\w'’.-]*,?[ ]+){0,5}?\d{1,5}[A-Za-z]?(?:[/-]\d{1,5}[A-Za-z]?)?\b\.?"
                            + _UNIT_TAIL)
 FOREIGN_STREET = PatternRule(
@@ -448,7 +450,7 @@ MORE_FOREIGN_STREET = PatternRule(
     "ADDRESS", _rx(rf"\b(?:{_MORE_STREET_WORDS_BEFORE}){_STREET_NAME_AND_NUMBER}", re.IGNORECASE), 0.85,
     trigger=("pl.", "strada", "drumul", "aleea", "intrarea", "calea", "bulevardul", "splaiul", "soseaua", "șoseaua", "piata",
              "piața", "estrada", "alameda", "rodovia", "distrito", "contrada", "borgo", "privada", "prolongaci", "circunvalaci",
-             "callej", "cerrada", "andador", "circuito", "diagonal", "periférico", "periferico", "retorno", "ronda", "impasse",
+             "callej", "cerrada", "andador", "periférico", "periferico", "impasse",
              "allée", "allee", "quai", "rúa", "rua"),
 )
 FOREIGN_STREET_AFTER = PatternRule(

