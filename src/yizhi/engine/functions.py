@@ -28,7 +28,7 @@ def deid_text(records: list[dict], params: dict) -> list[dict]:
     for start in range(0, len(records), batch.BATCH_DOCS):
         chunk = records[start:start + batch.BATCH_DOCS]
         out.extend(batch._process_batch(chunk, params.get("lang", "auto"), params.get("policy", "redact"), key,
-                                        params.get("span_text", True)))
+                                        params.get("span_text", False)))
     return out
 
 
