@@ -16,6 +16,15 @@ CODE = """
 """
 
 
+def _why_failed(job_id: int) -> str:
+    from yizhi.db import session_scope
+    from yizhi.space.jobs_models import SpaceJob
+
+    with session_scope() as session:
+        job = session.get(SpaceJob, job_id)
+        return f"job {job_id}: {job.error_code} {job.error_template} {job.error_params}"
+
+
 def test_submit_check_twice_and_download(page, browser, live_server, cast, grant, write_project, login_as, shoot,
                                          tmp_path):
     archive = tmp_path / "project.zip"
@@ -30,7 +39,7 @@ def test_submit_check_twice_and_download(page, browser, live_server, cast, grant
     job_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
     assert queue.work_once("browser-test-worker")
     page.reload()
-    assert page.locator("[data-state]").get_attribute("data-state") == "succeeded"
+    assert page.locator("[data-state]").get_attribute("data-state") == "succeeded", _why_failed(job_id)
     assert page.locator("[data-output='result.csv'] [data-review]").get_attribute("data-review") == "pending"
     assert page.locator("[data-output='result.csv'] a", has_text="下载").count() == 0
     shoot(page, "space-job-held")
