@@ -124,6 +124,8 @@ def test_the_same_annotator_racing_themself_never_gets_an_item_twice(db, cast, t
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert not [e for e in errors if "not_locked" not in e and "answered or released" not in e]
+    # losing the race is answered as such (already answered / released, or "busy, try again");
+    # what must never happen is the same item twice or any other error
+    assert not [e for e in errors if "not_locked" not in e and "answered or released" not in e and "busy" not in e]
     rows = db.query(Assignment).filter(Assignment.project_id == project.id, Assignment.annotator_id == me.id).all()
     assert len(rows) == len({a.item_id for a in rows}) <= 6

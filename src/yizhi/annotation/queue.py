@@ -52,12 +52,12 @@ def _retrying(session: Session, work):
             result = work()
             session.commit()
             return result
-        except (IntegrityError, OperationalError) as exc:
+        except (IntegrityError, OperationalError):
             session.rollback()
             if attempt == ATTEMPTS - 1:
-                if isinstance(exc, OperationalError):
-                    raise Conflict(N_("the queue is busy; try again in a moment"), code="busy") from None
-                raise
+                # lost every round of the race (a person racing themself from several tabs, or a busy
+                # SQLite): a clear answer to try again, never an internal error
+                raise Conflict(N_("the queue is busy; try again in a moment"), code="busy") from None
     return None
 
 
