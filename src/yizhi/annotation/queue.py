@@ -76,6 +76,8 @@ _TAKE = (update(Item).where(Item.id == bindparam("p_item"), Item.status == ItemS
                             Item.taken < Item.required).values(
     taken=Item.taken + 1,
     status=case((Item.taken + 1 >= Item.required, ItemStatus.full.value), else_=ItemStatus.open.value)))
+_MINE = select(Assignment.id).where(Assignment.item_id == bindparam("p_item"),
+                                   Assignment.annotator_id == bindparam("p_me")).limit(1)
 # the annotator's held item: a returned one first (its comment waits), else a lock still running
 _HELD = (select(Assignment).where(
     Assignment.project_id == bindparam("p_project"), Assignment.annotator_id == bindparam("p_me"),
@@ -140,9 +142,15 @@ def _candidates(session: Session, project: Project, person: Person, gold: str, l
 def _claim(session: Session, project: Project, person: Person, gold: str = "", condition: str = "",
            candidates: list[int] | None = None) -> Assignment | None:
     settings = get_annotation_settings()
+    read_before_lock = candidates is not None
     if candidates is None:
         candidates = _candidates(session, project, person, gold, settings.claim_candidates)
     for item_id in candidates:
+        # a list read before the write lock may hold an item this same person took meanwhile (another
+        # tab; slots remain under overlap): the conditional UPDATE would pass and the INSERT fail, on
+        # every retry of the same list — so such items are skipped here, under the lock
+        if read_before_lock and session.scalar(_MINE, {"p_item": item_id, "p_me": person.id}) is not None:
+            continue
         if not session.execute(_TAKE, {"p_item": item_id}).rowcount:
             continue
         assignment = Assignment(project_id=project.id, item_id=item_id, annotator_id=person.id, condition=condition,
