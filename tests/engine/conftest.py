@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+import json
+
+from yizhi import storage
 from yizhi.config import reset_settings_cache
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -54,3 +57,29 @@ def notes_file(tmp_path) -> Path:
     path = tmp_path / "notes.jsonl"
     path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    server_module = pytest.importorskip("moto.server", reason="moto (test extra) is not installed")
+    pytest.importorskip("s3fs", reason="s3fs (cluster extra) is not installed")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_store(s3_endpoint, monkeypatch):
+    options = {"endpoint_url": s3_endpoint, "key": "testing", "secret": "testing"}
+    monkeypatch.setenv("YIZHI_STORAGE_URL", "s3://yizhi-test/store")
+    monkeypatch.setenv("YIZHI_STORAGE_OPTIONS", json.dumps(options))
+    reset_settings_cache()
+    fs, _ = storage.filesystem("s3://yizhi-test")
+    if not fs.exists("yizhi-test"):
+        fs.mkdir("yizhi-test")
+    yield fs
+    monkeypatch.delenv("YIZHI_STORAGE_URL")
+    monkeypatch.delenv("YIZHI_STORAGE_OPTIONS")
+    reset_settings_cache()

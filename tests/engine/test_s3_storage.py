@@ -15,32 +15,6 @@ from yizhi.engine.testing import tag_records
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server_module = pytest.importorskip("moto.server", reason="moto (test extra) is not installed")
-    pytest.importorskip("s3fs", reason="s3fs (cluster extra) is not installed")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_store(s3_endpoint, monkeypatch):
-    options = {"endpoint_url": s3_endpoint, "key": "testing", "secret": "testing"}
-    monkeypatch.setenv("YIZHI_STORAGE_URL", "s3://yizhi-test/store")
-    monkeypatch.setenv("YIZHI_STORAGE_OPTIONS", json.dumps(options))
-    reset_settings_cache()
-    fs, _ = storage.filesystem("s3://yizhi-test")
-    if not fs.exists("yizhi-test"):
-        fs.mkdir("yizhi-test")
-    yield fs
-    monkeypatch.delenv("YIZHI_STORAGE_URL")
-    monkeypatch.delenv("YIZHI_STORAGE_OPTIONS")
-    reset_settings_cache()
-
-
 def test_the_store_keeps_objects_in_s3(s3_store):
     digest = storage.put_bytes("出院小结".encode())
     assert s3_store.cat_file(f"yizhi-test/store/{digest[:2]}/{digest[2:4]}/{digest}") == "出院小结".encode()

@@ -1,5 +1,6 @@
-"""`yizhi engine info` and `yizhi engine deid-text SOURCE OUTPUT`: where batch work runs, and the
-notes de-identification job on it (local pool or Ray), with inputs and outputs on any fsspec store."""
+"""`yizhi engine info`, `yizhi engine deid-text SOURCE OUTPUT` and `yizhi engine deid-dicom SOURCE OUTPUT`:
+where batch work runs, and the de-identification of notes and of DICOM trees on it (local pool or Ray),
+with inputs and outputs on any fsspec store."""
 
 from __future__ import annotations
 
@@ -81,3 +82,46 @@ def deid_text_command(
         _fail(exc.message)
     _err.print(f"{manifest['records']} record(s) in {len(manifest['parts'])} part(s), {manifest['seconds']} s "
                f"on {manifest['engine']} → {output}", highlight=False)
+
+
+@engine_app.command("deid-dicom")
+def deid_dicom_command(
+    source: Annotated[str, typer.Argument(help="A folder of DICOM files: a path or fsspec URL (s3://bucket/study).")],
+    output: Annotated[str, typer.Argument(help="A new or empty folder (path or URL) for the released files.")],
+    option: Annotated[list[str] | None, typer.Option("--option", "-o", help="Profile option, repeatable "
+                                                     "(as yizhi deid dicom).")] = None,
+    key_file: Annotated[Path | None, typer.Option(help="Secret key file (default: the deployment key).")] = None,
+    safe_private: Annotated[Path | None, typer.Option(help="CSV of creator,group,element kept by "
+                                                      "retain-safe-private.")] = None,
+    rename_paths: Annotated[bool, typer.Option(help="Keyed stand-ins for folder and file names.")] = False,
+) -> None:
+    """De-identify a DICOM tree on the configured engine, reading and writing through the store, so
+    Ray workers on other nodes need no shared mount. Exit code 2 when some files failed."""
+    from yizhi.deid.dicom.cli import EXIT_SOME_FAILED, SafePrivateError, read_safe_private
+    from yizhi.deid.dicom.options import Option, OptionError, parse_options
+    from yizhi.deid.dicom.remote import deidentify_tree_url
+    from yizhi.deid.keys import KeyFileError, load_key
+    from yizhi.errors import YizhiError
+
+    try:
+        options = parse_options(option or [])
+        key = load_key(key_file)
+        safe = read_safe_private(safe_private) if safe_private else frozenset()
+        if safe and Option.RETAIN_SAFE_PRIVATE not in options:
+            raise OptionError("--safe-private needs --option retain-safe-private")
+    except (OptionError, KeyFileError, SafePrivateError) as exc:
+        _fail(str(exc))
+    try:
+        summary = deidentify_tree_url(source, output, key, options, safe, rename_paths=rename_paths,
+                                      on_progress=_every_hundred)
+    except YizhiError as exc:
+        _fail(exc.message)
+    _err.print(f"{summary.total} files: {summary.ok} de-identified, {summary.quarantined} quarantined, "
+               f"{summary.error} failed. Report: {output.rstrip('/')}/deid-report.jsonl", highlight=False)
+    if summary.error:
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+def _every_hundred(done: int, total: int) -> None:
+    if done % 100 == 0 or done == total:
+        _err.print(f"{done}/{total} files", highlight=False)
