@@ -146,3 +146,16 @@ def test_email_goes_through_smtp_when_the_person_asks(cast, db, web, smtp_server
     assert client.post_form("/notifications/preferences", {}).status_code == 303
     _notify(db, cast.owner, title="又不发")
     assert not work_once()
+
+
+def test_mark_all_read_on_a_domain_page_clears_the_badge_of_its_notices(cast, db, web):
+    from yizhi.needs import service as needs
+    from yizhi.notify import service
+
+    needs.notify(db, [cast.owner.id], "need_published", {"title": "心电"}, "/needs/3")
+    _notify(db, cast.owner, title="平台")  # a platform notice of the same domain, made directly
+    service.notify(db, [cast.owner.id], "market.certified", "%(product)s", {"product": "x"}, "/market")
+    db.commit()
+    assert web(cast.owner).post_form("/needs/notifications/read", {}).status_code == 303
+    db.expire_all()
+    assert service.unread_count(db, cast.owner.id) == 1  # the market notice stays unread

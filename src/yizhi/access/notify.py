@@ -105,4 +105,7 @@ def mark_read(session: Session, person: Person) -> int:
     for row in rows:
         row.read_at = now
     session.flush()
+    from yizhi.notify import service as platform
+
+    platform.mark_all_read(session, person.id, "access")  # clears the platform badge of these notices too
     return len(rows)

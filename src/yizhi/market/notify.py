@@ -70,4 +70,8 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
     for row in rows:
         row.read_at = utcnow()
     session.flush()
+    if notification_id is None:  # "mark all as read" here clears the platform badge of these notices too
+        from yizhi.notify import service as platform
+
+        platform.mark_all_read(session, person.id, "market")
     return len(rows)

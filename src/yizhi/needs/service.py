@@ -890,6 +890,10 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
     for row in rows:
         row.read_at = now
     session.flush()
+    if notification_id is None:  # "mark all as read" here clears the platform badge of these notices too
+        from yizhi.notify import service as platform
+
+        platform.mark_all_read(session, person.id, "needs")
     return len(rows)
 
 
