@@ -10,18 +10,23 @@ from web_world import build
 pytestmark = pytest.mark.browser
 
 
-def test_badge_and_notifications_page(page, cast, api, login_as, shoot):
-    build(api, cast)  # the company's interest notifies the hospital's people
+def test_badge_and_notifications_page(page, cast, api, db, login_as, shoot):
+    from yizhi.notify.service import unread_count
+
+    build(api, cast)  # the need's publication and the company's interest notify the hospital's people
+    unread = unread_count(db, cast.owner.id)
+    assert unread == 2
     login_as(page, cast.owner)
     badge = page.locator("#notifications-link .unread-badge")
-    assert badge.inner_text() == "1"
+    assert badge.inner_text() == str(unread)
     page.goto("/needs")
-    assert page.locator("#notifications-link .unread-badge").inner_text() == "1"  # on every page
+    assert page.locator("#notifications-link .unread-badge").inner_text() == str(unread)  # on every page
     shoot(page, "badge-zh")
     page.click("#notifications-link")
     page.wait_for_url("**/notifications")
-    row = page.locator("#notifications tr.unread")
-    assert row.count() == 1 and "医图科技" in row.inner_text()  # the company, named, in a Chinese sentence
+    rows = page.locator("#notifications tr.unread")
+    assert rows.count() == unread
+    assert "医图科技" in rows.first.inner_text() and "合作意向" in rows.first.inner_text()  # newest first, in Chinese
     shoot(page, "notifications-zh")
     page.click("#mark-all-read")
     page.wait_for_url("**/notifications")
@@ -46,7 +51,7 @@ def test_dashboard_charts_for_commission_and_company(page, browser, live_server,
     assert "草稿" in page.locator("[data-chart='needs-by-state'] table").inner_text()
     shoot(page, "dashboard-commission-zh")
     page.goto("/?lang=en")
-    assert page.locator("svg#chart-commission-needs-by-state title").inner_text() == "Needs by state"
+    assert page.locator("svg#chart-commission-needs-by-state title").text_content() == "Needs by state"
     shoot(page, "dashboard-commission-en")
 
     company = browser.new_context(base_url=live_server, locale="zh-CN").new_page()
