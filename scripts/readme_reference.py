@@ -62,7 +62,7 @@ def config_table() -> str:
 
 
 # Each capability's section is written beside its code's owners in docs/readme/<domain>.md.
-DOMAIN_SECTIONS = ["needs", "deid_text", "deid_dicom", "anonymize", "ledger", "ingest", "catalog", "access", "space", "evaluation", "annotation", "market", "engine"]
+DOMAIN_SECTIONS = ["needs", "deid_text", "deid_dicom", "anonymize", "ledger", "ingest", "catalog", "access", "space", "evaluation", "annotation", "market", "notify", "engine"]
 DOCS = README.parent / "docs" / "readme"
 
 

@@ -60,7 +60,17 @@ def notify(session: Session, person_ids: Iterable[int], kind: str, params: dict,
         session.add(AccessNotification(person_id=person_id, kind=kind, params=params, link=link))
         sent += 1
     session.flush()
+    _to_platform(session, person_ids, kind, params, link, actor)
     return sent
+
+
+def _to_platform(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str,
+                 actor: Person | None) -> None:
+    """The same notice in the platform's list, badge and e-mail (``yizhi.notify``)."""
+    from yizhi.notify import service as platform
+
+    platform.notify(session, person_ids, f"access.{kind}", NOTIFICATIONS.get(kind, kind), params, link,
+                    actor=actor, coded=("decision",))
 
 
 def org_people(session: Session, org_id: int, roles: Iterable[Role] = (Role.owner, Role.member)) -> list[int]:
@@ -95,4 +105,7 @@ def mark_read(session: Session, person: Person) -> int:
     for row in rows:
         row.read_at = now
     session.flush()
+    from yizhi.notify import service as platform
+
+    platform.mark_all_read(session, person.id, "access")  # clears the platform badge of these notices too
     return len(rows)

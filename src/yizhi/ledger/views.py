@@ -15,11 +15,13 @@ from yizhi.accounts.permissions import acting_role, authorize, is_platform_admin
 from yizhi.errors import YizhiError
 from yizhi.ledger import permissions  # noqa: F401  (registers the rules)
 from yizhi.ledger import service
+from yizhi.ledger.history_views import router as history_router
 from yizhi.web.deps import CurrentPerson, DbSession, OptionalPerson, public
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import NavItem, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(history_router)
 
 NAV = [NavItem("/ledger", "Transparency ledger", order=85, visible=lambda person: True)]
 
@@ -81,6 +83,9 @@ def dashboard_cards(request: Request, db, person) -> list[dict]:
             % {"size": status["size"], "k": cosigned, "q": status["quorum"]},
             "link": "/ledger", "action": _("Open"),
         })
+        cards.append({"key": "event-history", "order": 41, "title": _("Event history"),
+                      "text": _("Who did what to which object, with filters and a CSV export."),
+                      "link": "/ledger/history", "action": _("Open")})
     witness_orgs = {w.org for w in service.list_witnesses(db)}
     for org in _owned_orgs(person):
         if org.approved and org.slug not in witness_orgs and org.kind.value == "hospital":

@@ -36,7 +36,17 @@ def notify(session: Session, person_ids: Iterable[int], kind: str, params: dict,
         session.add(MarketNotification(person_id=person_id, kind=kind, params=params, link=link[:200]))
         sent += 1
     session.flush()
+    _to_platform(session, person_ids, kind, params, link, actor)
     return sent
+
+
+def _to_platform(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str,
+                 actor: Person | None) -> None:
+    """The same notice in the platform's list, badge and e-mail (``yizhi.notify``)."""
+    from yizhi.market.messages import NOTIFICATIONS
+    from yizhi.notify import service as platform
+
+    platform.notify(session, person_ids, f"market.{kind}", NOTIFICATIONS.get(kind, kind), params, link, actor=actor)
 
 
 def notifications_for(session: Session, person: Person, limit: int = 100) -> list[MarketNotification]:
@@ -60,4 +70,8 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
     for row in rows:
         row.read_at = utcnow()
     session.flush()
+    if notification_id is None:  # "mark all as read" here clears the platform badge of these notices too
+        from yizhi.notify import service as platform
+
+        platform.mark_all_read(session, person.id, "market")
     return len(rows)

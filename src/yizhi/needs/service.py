@@ -148,7 +148,17 @@ def notify(
         session.add(Notification(person_id=person_id, kind=kind, params=params, link=link))
         sent += 1
     session.flush()
+    _to_platform(session, person_ids, kind, params, link, actor)
     return sent
+
+
+def _to_platform(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str,
+                 actor: Person | None) -> None:
+    """The same notice in the platform's list, badge and e-mail (``yizhi.notify``)."""
+    from yizhi.needs.messages import NOTIFICATIONS
+    from yizhi.notify import service as platform
+
+    platform.notify(session, person_ids, f"needs.{kind}", NOTIFICATIONS.get(kind, kind), params, link, actor=actor)
 
 
 def _fill_category(row, data_category: str | None, vector: np.ndarray | None = None) -> None:
@@ -880,6 +890,10 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
     for row in rows:
         row.read_at = now
     session.flush()
+    if notification_id is None:  # "mark all as read" here clears the platform badge of these notices too
+        from yizhi.notify import service as platform
+
+        platform.mark_all_read(session, person.id, "needs")
     return len(rows)
 
 

@@ -538,13 +538,9 @@ def solution_page(solution_id: int, request: Request, db: DbSession, person: Cur
 
 
 def dashboard_cards(request: Request, db, person) -> list[dict]:
-    """The dashboard shows unread needs notifications and, for the commission, the review queue."""
+    """For the commission, the review queue (unread notices are the platform's card and badge)."""
     _ = translator(request)
-    cards = [{
-        "key": "needs-notifications", "title": _("Notifications"),
-        "text": _("%(n)d unread") % {"n": service.unread_count(db, person)},
-        "link": "/needs/notifications", "action": _("Open"), "order": 20, "primary": False,
-    }]
+    cards = []
     if is_platform_admin(person):
         rows, _total = service.search_needs(db, person, service.NeedQuery(limit=500))
         waiting = sum(n.status in (NeedStatus.submitted, NeedStatus.under_review) for n in rows)

@@ -1,4 +1,4 @@
-"""Notifications: e-mail now (``queue_email``); in-app notifications with an unread badge build on it.
+"""Notifications: in-app notices with an unread badge (``service.notify``) and e-mail (``queue_email``).
 
 E-mails are written in the recipient's language when queued and sent by the ``notify.email`` job
 (retried like every job), through the SMTP server in ``YIZHI_SMTP_*`` — or, when no server is set

@@ -69,6 +69,25 @@ def translator(request: Request) -> Callable[[str], str]:
     return translations.gettext
 
 
+def unread_notifications(person) -> int | None:
+    """The unread badge: counted in the request's own session (the one that loaded the person), so a
+    page never takes a second pooled connection; None when there is no live session to ask."""
+    if person is None:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import object_session
+
+    session = object_session(person)
+    if session is None:
+        return None
+    from yizhi.notify.service import unread_count
+
+    try:
+        return unread_count(session, person.id)
+    except SQLAlchemyError:  # an error page after a failed statement: show the page without the count
+        return None
+
+
 def render(request: Request, template: str, context: dict | None = None, *,
            status_code: int = 200, headers: dict | None = None) -> HTMLResponse:
     locale = locale_of(request)
@@ -91,6 +110,7 @@ def render(request: Request, template: str, context: dict | None = None, *,
         "csrf_token": csrf.request_token(request),
         "nav": [item for item in nav_items() if item.visible(person)],
         "current_path": request.url.path,
+        "unread_notifications": unread_notifications(person),
     }
     from yizhi.web.flash import FLASH_COOKIE, pop_flash
 

@@ -28,4 +28,8 @@ def dashboard(request: Request, db: DbSession, person: CurrentPerson) -> HTMLRes
         if provider is not None:
             cards.extend(provider(request, db, person))
     cards.sort(key=lambda card: card.get("order", 100))
-    return render(request, "dashboard.html", {"cards": cards})
+    from yizhi.web.dashboard import panels_for
+    from yizhi.web.templating import locale_of, translator
+
+    panels = panels_for(db, person, translator(request), locale_of(request))
+    return render(request, "dashboard.html", {"cards": cards, "panels": panels})
