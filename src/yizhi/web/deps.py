@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from yizhi.accounts import service as accounts
@@ -40,20 +41,28 @@ def is_public(endpoint) -> bool:
 
 
 def _track_ledger_commits(session: Session) -> None:
-    """Entries recorded in a transaction become receipt links only if it commits."""
-    from sqlalchemy import event
-
-    from yizhi.ledger.store import COMMITTED_KEY, PENDING_KEY
+    """Entries recorded in a transaction become receipt links only if it commits (the listeners
+    below, registered once for every session: a listener per session cost a tenth of a request)."""
+    from yizhi.ledger.store import COMMITTED_KEY
 
     session.info[COMMITTED_KEY] = []
 
-    @event.listens_for(session, "after_commit")
-    def _committed(sess):
-        sess.info[COMMITTED_KEY].extend(sess.info.pop(PENDING_KEY, []))
 
-    @event.listens_for(session, "after_rollback")
-    def _rolled_back(sess):
-        sess.info.pop(PENDING_KEY, None)
+@event.listens_for(Session, "after_commit")
+def _ledger_entries_committed(session: Session) -> None:
+    from yizhi.ledger.store import COMMITTED_KEY, PENDING_KEY
+
+    committed = session.info.get(COMMITTED_KEY)
+    if committed is not None:
+        committed.extend(session.info.pop(PENDING_KEY, []))
+
+
+@event.listens_for(Session, "after_rollback")
+def _ledger_entries_rolled_back(session: Session) -> None:
+    from yizhi.ledger.store import COMMITTED_KEY, PENDING_KEY
+
+    if COMMITTED_KEY in session.info:
+        session.info.pop(PENDING_KEY, None)
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
