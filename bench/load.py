@@ -153,7 +153,7 @@ def _wrk_spec(path: str, headers: dict[str, str]) -> str:
 
 def run_wrk_phase(port: int, clients: int, seconds: float, specs: list[str]) -> dict:
     """One phase under wrk; the generator's own CPU time comes from this process's children."""
-    command = ["wrk", "-t", "1", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s",
+    command = ["wrk", "-t", "1", "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
                "-s", str(Path(__file__).with_name("load_wrk.lua")), f"http://127.0.0.1:{port}", "--", *specs]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)

@@ -1,7 +1,9 @@
 -- bench/load.py's script for wrk: a round robin over prebuilt requests, per-second completions
 -- (to find stalled seconds) and non-2xx answers, reported as one JSON line by done().
 -- The requests come in as arguments: "METHOD|PATH|Header: value|Header: value" each.
-local requests, turn, per_second, bad = {}, 0, {}, 0
+local requests, turn = {}, 0
+-- globals: done() reads them from each thread with thread:get()
+per_second, bad = {}, 0
 local threads = {}
 
 function setup(thread)

@@ -118,8 +118,34 @@ def authenticate(request: Request, db: DbSession) -> None:
             db.commit()  # last-used / sliding-expiry / remembered-language, written at most once a minute
     request.state.person = person
     route = request.scope.get("route")
+    if route is not None and not _route_uses_session(route):
+        # Nothing after us reads the database (``/api/v1/me``): give the connection back now, in
+        # this thread, instead of another thread-pool hop to close the session after the route.
+        # Loaded objects stay readable (close() does not expire them).
+        db.close()
     if person is None and not (route is not None and is_public(route.endpoint)):
         raise NotAuthenticated(N_("log in first"))
+
+
+def _route_uses_session(route) -> bool:
+    """Does anything of the route other than authentication take the database session?
+    (Worked out once per route and kept on it.)"""
+    known = getattr(route, "_yizhi_uses_session", None)
+    if known is None:
+        known = _needs_db(getattr(route, "dependant", None))
+        route._yizhi_uses_session = known
+    return known
+
+
+def _needs_db(dependant) -> bool:
+    if dependant is None:
+        return True  # not a FastAPI route: assume it does
+    for sub in dependant.dependencies:
+        if sub.call is authenticate:
+            continue
+        if sub.call is get_db or _needs_db(sub):
+            return True
+    return False
 
 
 def _apply_person_locale(request: Request, person: Person, db: Session) -> None:
