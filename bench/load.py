@@ -1,20 +1,28 @@
 """Load test: the real server (`yizhi serve`, uvicorn) under 64 concurrent keep-alive clients.
 
     .venv/bin/python bench/load.py [--seconds 60] [--clients 64] [--databases sqlite,postgresql]
+                                   [--processes 2] [--generator wrk|python]
 
 For each database (SQLite file; a throwaway PostgreSQL server started here, as scripts/test.sh
-does) the script migrates, seeds the demo, starts `yizhi serve --no-worker` on 127.0.0.1 and
-runs four phases of ``--seconds`` each, one route per phase, then a mixed phase:
+does) the script migrates, seeds the demo, starts `yizhi serve --no-worker` on 127.0.0.1 with
+``YIZHI_WEB_PROCESSES=--processes`` and runs four phases of ``--seconds`` each, one route per
+phase, then a mixed phase:
 
 * ``/healthz``        — no login, one trivial query: the in-run reference (the ceiling of the stack);
 * ``/api/v1/me``      — bearer API token (target >= 300 req/s);
 * ``/needs``          — the needs library page, login session cookie (target >= 150 req/s);
 * mixed               — /api/v1/me, /api/v1/needs (token) and /needs, /jobs (session), round robin.
 
-Every phase reports req/s, p50/p99/max latency, errors (any non-2xx answer or broken connection)
-and stalls (a second in which no request completed). Ratios are route req/s / healthz req/s in the
-same run. The load generator is a small asyncio HTTP/1.1 client in this process, on the same
-machine as the server: both share its cores, which the table says.
+Every phase reports req/s, p50/p99/max latency, errors (any non-2xx answer, broken connection or
+timeout) and stalls (a whole second in which no request completed). Ratios are route req/s /
+healthz req/s in the same run.
+
+The load generator runs on the same machine as the server and shares its cores, so the table
+also gives what each side spent: the server's CPU milliseconds per request (all its processes,
+and PostgreSQL's), and the generator's CPU share. The generator is ``wrk`` (C, Debian package
+``wrk``; scripts/system-deps.sh installs it) driven by ``bench/load_wrk.lua``; without it, or with
+``--generator python``, a small asyncio HTTP/1.1 client in this process (about five times the
+generator CPU per request, which the server then does not get).
 
 Writes bench/results/load.json and bench/results/load.md.
 """
@@ -23,16 +31,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -133,6 +145,76 @@ def run_phase(port: int, clients: int, seconds: float, requests: list[bytes]) ->
     }
 
 
+# ----- wrk (C) as the load generator -------------------------------------------------------------------
+def _wrk_spec(path: str, headers: dict[str, str]) -> str:
+    lines = [f"{name}: {value}" for name, value in {"Accept-Language": "zh-CN", **headers}.items()]
+    return "|".join(["GET", path, *lines])
+
+
+def run_wrk_phase(port: int, clients: int, seconds: float, specs: list[str]) -> dict:
+    """One phase under wrk; the generator's own CPU time comes from this process's children."""
+    command = ["wrk", "-t", "1", "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(Path(__file__).with_name("load_wrk.lua")), f"http://127.0.0.1:{port}", "--", *specs]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("{")), None)
+    if done.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed: {done.stderr[-500:] or done.stdout[-500:]}")
+    raw = json.loads(line)
+    elapsed = raw["duration_us"] / 1e6
+    interior = raw["per_second"][1:-1]  # the first and last wall-clock seconds are partial
+    errors = raw["non2xx"] + raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
+    samples = [f"{k} {raw[k]}" for k in ("non2xx", "connect", "read", "write", "timeout") if raw[k]]
+    return {
+        "requests": raw["requests"], "seconds": round(elapsed, 2),
+        "req_per_s": round(raw["requests"] / elapsed, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 1), "p99_ms": round(raw["p99_us"] / 1000, 1),
+        "max_ms": round(raw["max_us"] / 1000, 1), "mean_ms": round(raw["mean_us"] / 1000, 1),
+        "errors": errors, "error_samples": samples,
+        "stalled_seconds": sum(1 for n in interior if n == 0),
+        "slowest_second_req": min(interior) if interior else 0,
+        "generator_cpu_s": round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 2),
+    }
+
+
+def run_python_phase(port: int, clients: int, seconds: float, requests: list[bytes]) -> dict:
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    result = run_phase(port, clients, seconds, requests)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    result["generator_cpu_s"] = round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 2)
+    return result
+
+
+# ----- CPU time of a process tree (the server's processes, PostgreSQL's) --------------------------------
+def _children_of() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            tree.setdefault(int(fields[1]), []).append(int(entry.name))
+    return tree
+
+
+def tree_cpu_seconds(root: int | None) -> float:
+    """User + system CPU seconds of ``root`` and every live descendant."""
+    if root is None:
+        return 0.0
+    tree, total, todo, ticks = _children_of(), 0.0, [root], os.sysconf("SC_CLK_TCK")
+    while todo:
+        pid = todo.pop()
+        todo.extend(tree.get(pid, []))
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 # ----- the server and its database -----------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -164,6 +246,12 @@ class Postgres:
                         "-U", "postgres", "yizhi_bench"], check=True, capture_output=True)
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/yizhi_bench"
 
+    def pid(self) -> int | None:
+        try:
+            return int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def stop(self) -> None:
         subprocess.run([*self.as_pg, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate",
                         "-w", "stop"], capture_output=True)
@@ -189,23 +277,25 @@ def _prepare(env: dict) -> tuple[str, str]:
 def _start_server(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "yizhi", "serve", "--no-worker", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded machine imports slowly
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
+            # Answered by the application (every server process has started), not only accepted.
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
         except OSError:
             if server.poll() is not None:
                 raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("server did not start within 60 s")
+    raise SystemExit("server did not start within 240 s")
 
 
-def bench_database(kind: str, seconds: float, clients: int, workdir: Path) -> dict:
+def bench_database(kind: str, seconds: float, clients: int, workdir: Path, processes: int, generator: str) -> dict:
     postgres = None
     env = {**os.environ, "YIZHI_DATA_DIR": str(workdir / f"data-{kind}"), "YIZHI_SECRET_KEY": "bench-secret",
-           "YIZHI_EMBEDDED_WORKER": "false", "PYTHONPATH": str(ROOT / "src")}
+           "YIZHI_EMBEDDED_WORKER": "false", "YIZHI_WEB_PROCESSES": str(processes), "PYTHONPATH": str(ROOT / "src")}
     if kind == "postgresql":
         postgres = Postgres(workdir)
         env["YIZHI_DATABASE_URL"] = postgres.start()
@@ -219,30 +309,52 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path) -> di
         host = f"127.0.0.1:{port}"
         bearer = {"Authorization": f"Bearer {token}"}
         session = {"Cookie": f"yizhi_session={cookie}; yizhi_csrf=bench"}
-        phases = {
-            "/healthz": [_request("/healthz", host, {})],
-            "/api/v1/me": [_request("/api/v1/me", host, bearer)],
-            "/needs": [_request("/needs", host, session)],
-            "mixed": [_request("/api/v1/me", host, bearer), _request("/needs", host, session),
-                      _request("/api/v1/needs?limit=20", host, bearer), _request("/jobs", host, session)],
+        routes = {
+            "/healthz": [("/healthz", {})],
+            "/api/v1/me": [("/api/v1/me", bearer)],
+            "/needs": [("/needs", session)],
+            "mixed": [("/api/v1/me", bearer), ("/needs", session), ("/api/v1/needs?limit=20", bearer),
+                      ("/jobs", session)],
         }
-        run_phase(port, 8, 2.0, phases["/healthz"])  # warm-up: imports, caches, connections
+        if generator == "wrk":
+            phases = {name: [_wrk_spec(path, headers) for path, headers in pairs] for name, pairs in routes.items()}
+            run = run_wrk_phase
+        else:
+            phases = {name: [_request(path, host, headers) for path, headers in pairs] for name, pairs in routes.items()}
+            run = run_python_phase
+        for warm in ("/healthz", "mixed"):  # imports, caches, pooled connections, compiled templates
+            run(port, 8, 2.0, phases[warm])
         results = {}
         for name, requests in phases.items():
-            results[name] = run_phase(port, clients, seconds, requests)
-            print(f"  {kind:10s} {name:12s} {results[name]['req_per_s']:8.1f} req/s  p50 {results[name]['p50_ms']:6.1f} ms"
-                  f"  p99 {results[name]['p99_ms']:6.1f} ms  errors {results[name]['errors']}", flush=True)
+            load_before = os.getloadavg()[0]
+            server_before, db_before = tree_cpu_seconds(server.pid), tree_cpu_seconds(postgres and postgres.pid())
+            row = run(port, clients, seconds, requests)
+            server_cpu = tree_cpu_seconds(server.pid) - server_before
+            db_cpu = tree_cpu_seconds(postgres and postgres.pid()) - db_before
+            row.update({
+                "server_cpu_s": round(server_cpu, 2), "database_cpu_s": round(db_cpu, 2),
+                "server_cpu_ms_per_req": round(1000 * server_cpu / max(row["requests"], 1), 2),
+                "generator_cpu_share": round(row["generator_cpu_s"] / max(row["generator_cpu_s"] + server_cpu + db_cpu, 1e-9), 3),
+                "loadavg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            })
+            results[name] = row
+            print(f"  {kind:10s} {name:12s} {row['req_per_s']:8.1f} req/s  p50 {row['p50_ms']:6.1f} ms"
+                  f"  p99 {row['p99_ms']:6.1f} ms  errors {row['errors']}  stalled {row['stalled_seconds']}"
+                  f"  server {row['server_cpu_ms_per_req']} ms CPU/req  generator {row['generator_cpu_share']:.0%}"
+                  f"  load {row['loadavg_1min'][1]}", flush=True)
         reference = results["/healthz"]["req_per_s"] or 1.0
         for name in results:
             results[name]["ratio_to_healthz"] = round(results[name]["req_per_s"] / reference, 3)
         return results
     finally:
         if server is not None:
-            server.terminate()
+            # The server's own process group: uvicorn's supervisor and its worker processes.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
             try:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                server.kill()
+                os.killpg(server.pid, signal.SIGKILL)
         if postgres is not None:
             postgres.stop()
 
@@ -250,46 +362,64 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path) -> di
 def write_results(report: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(report, indent=2) + "\n")
+    machine = report["machine"]
     lines = [
         "# Load test (bench/load.py)", "",
-        f"{report['clients']} concurrent keep-alive clients, {report['seconds']} s per phase, server "
-        f"`yizhi serve` (1 uvicorn process, uvloop + httptools) and load generator on the same "
-        f"{report['machine']['cpus']}-core machine ({report['machine']['note']}).", "",
-        "| database | route | req/s | p50 ms | p99 ms | max ms | errors | stalled s | ratio to /healthz | target |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"{report['clients']} concurrent keep-alive clients, {report['seconds']} s per phase; server `yizhi serve` "
+        f"({report['processes']} uvicorn process(es), uvloop + httptools) and load generator "
+        f"({report['generator']}) on the same {machine['cpus']}-core machine: {machine['note']}. "
+        f"Load average (1, 5, 15 min) before the run {machine['loadavg_before']}, after {machine['loadavg_after']}; "
+        "each row gives the 1-minute figure before and after its phase.", "",
+        "CPU columns: the server's CPU time per request (all its processes), PostgreSQL's CPU time "
+        "in the phase, and the generator's share of the CPU the three used.", "",
+        "| database | route | req/s | p50 ms | p99 ms | max ms | errors | stalled s | server CPU ms/req "
+        "| PostgreSQL CPU s | generator CPU share | load before → after | ratio to /healthz | target |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
     ]
     for database, phases in report["databases"].items():
         for name, row in phases.items():
             target = TARGETS.get(name)
             verdict = ""
             if target:
-                met = row["req_per_s"] >= target and row["p99_ms"] <= P99_TARGET_MS and row["errors"] == 0
+                met = (row["req_per_s"] >= target and row["p99_ms"] <= P99_TARGET_MS and row["errors"] == 0
+                       and row["stalled_seconds"] == 0)
                 verdict = f"≥ {target:.0f} req/s, p99 ≤ {P99_TARGET_MS:.0f} ms: {'met' if met else 'NOT met'}"
+            load = row.get("loadavg_1min", ["", ""])
             lines.append(f"| {database} | {name} | {row['req_per_s']} | {row['p50_ms']} | {row['p99_ms']} | "
                          f"{row['max_ms']} | {row['errors']} | {row['stalled_seconds']} | "
-                         f"{row['ratio_to_healthz']} | {verdict} |")
-    lines += ["", f"Run {report['when']} on Python {report['machine']['python']}."]
+                         f"{row.get('server_cpu_ms_per_req', '')} | {row.get('database_cpu_s', '') if database == 'postgresql' else '—'} | "
+                         f"{row.get('generator_cpu_share', '')} | {load[0]} → {load[1]} | {row['ratio_to_healthz']} | {verdict} |")
+    lines += ["", f"Run {report['when']} on Python {machine['python']}; wall time {report['wall_seconds']} s, "
+              f"this script's CPU {report['bench_cpu_seconds']} s (generator included when it is the Python one)."]
     (RESULTS / "load.md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--processes", type=int, default=2, help="YIZHI_WEB_PROCESSES for the server")
+    parser.add_argument("--generator", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--note", default="shared with other work while measured")
     args = parser.parse_args()
+    began, cpu_began = time.monotonic(), time.process_time()
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"), "clients": args.clients, "seconds": args.seconds,
+        "processes": args.processes, "generator": args.generator,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "note": args.note,
-                    "loadavg_before": os.getloadavg()},
+                    "loadavg_before": [round(x, 2) for x in os.getloadavg()]},
         "targets": {"req_per_s": TARGETS, "p99_ms": P99_TARGET_MS}, "databases": {},
     }
     with tempfile.TemporaryDirectory(prefix="yizhi-bench-load-") as folder:
         os.chmod(folder, 0o755)  # the PostgreSQL server runs as postgres and must reach its folder
         for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
             print(f"{kind}:", flush=True)
-            report["databases"][kind] = bench_database(kind, args.seconds, args.clients, Path(folder))
+            report["databases"][kind] = bench_database(kind, args.seconds, args.clients, Path(folder),
+                                                       args.processes, args.generator)
+    report["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    report["wall_seconds"] = round(time.monotonic() - began, 1)
+    report["bench_cpu_seconds"] = round(time.process_time() - cpu_began, 1)
     write_results(report)
     print((RESULTS / "load.md").read_text())
 

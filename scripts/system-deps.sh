@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages the tests need, when missing: Debian's chromium (browser tests),
 # fonts-wqy-microhei (Chinese pages must render in screenshots), postgresql (the second run),
-# bubblewrap (the sandbox of Tier B jobs) and libseccomp2 (their seccomp filter, via pyseccomp).
+# bubblewrap (the sandbox of Tier B jobs), libseccomp2 (their seccomp filter, via pyseccomp) and wrk
+# (bench/load.py's load generator, in C so that it leaves the shared cores to the server).
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # submitted models and Tier B jobs run with no network in bubblewrap; Tier B adds a seccomp filter
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 || missing+=(libseccomp2)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -95,10 +95,26 @@ def serve(
 
     settings = get_settings()
     upgrade_to_head()
-    settings.resolved_secret_key()
-    application = create_app(start_worker=not no_worker)
-    uvicorn.run(application, host=host or settings.host, port=port or settings.port,
-                log_level="info", access_log=settings.access_log, **proxy_options(settings))
+    settings.resolved_secret_key()  # generated once here, before any server process reads it
+    options = {"host": host or settings.host, "port": port or settings.port, "log_level": "info",
+               "access_log": settings.access_log, **proxy_options(settings)}
+    if settings.web_processes == 1:
+        uvicorn.run(create_app(start_worker=not no_worker), **options)
+        return
+    # Several processes share the listening socket, each with its own event loop, thread pool and
+    # database pool; they import the app themselves (create_app() never starts a job worker).
+    # One job worker is enough: it runs here, in the supervisor, not once per server process.
+    worker = None
+    if not no_worker and settings.embedded_worker:
+        from yizhi.jobs.worker import EmbeddedWorker
+
+        worker = EmbeddedWorker()
+        worker.start()
+    try:
+        uvicorn.run("yizhi.web.app:create_app", factory=True, workers=settings.web_processes, **options)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 def proxy_options(settings) -> dict:

@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     job_cpu_seconds: int = Field(
         default=3600, ge=1, le=604_800, description="CPU seconds a heavy job's process may use before it is stopped.",
     )
+    web_processes: int = Field(
+        default=2, ge=1, le=64,
+        description="Server processes `yizhi serve` runs (one event loop each; 2 suits a 2-core machine). "
+        "With more than one, the embedded job worker runs once, in the supervising process.",
+    )
     access_log: bool = Field(
         default=False, description="Log one line per request in `yizhi serve` (costs throughput; a reverse "
         "proxy usually keeps this log).",

@@ -92,7 +92,13 @@ def get_engine() -> Engine:
 
 
 def session_factory() -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+    return _session_factory_for(get_engine())
+
+
+@lru_cache(maxsize=4)
+def _session_factory_for(engine: Engine) -> sessionmaker[Session]:
+    # One factory per engine: every request asks for one, and building it each time showed up in profiles.
+    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextlib.contextmanager
@@ -113,3 +119,4 @@ def dispose_engines() -> None:
     """Close the current engine's connections and forget it (settings may have changed)."""
     get_engine().dispose()
     _engine_for.cache_clear()
+    _session_factory_for.cache_clear()

@@ -35,7 +35,9 @@ def _me(person: Person) -> MePublic:
 
 
 @router.get("/me", response_model=MePublic)
-def me(person: CurrentPerson) -> MePublic:
+async def me(person: CurrentPerson) -> MePublic:
+    # async: no database here (authentication loaded the person with memberships and
+    # organisations), so neither the handler nor its response check costs a thread-pool hop.
     return _me(person)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from functools import lru_cache
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from yizhi.accounts import passwords, throttle, tokens
@@ -418,12 +419,26 @@ def _with_memberships(relationship):
     return joinedload(relationship).selectinload(Person.memberships).joinedload(Membership.organization)
 
 
+@lru_cache(maxsize=2)
+def _by_token_hash(model):
+    """The lookup every authenticated request makes: one query for the session or token, its
+    person, their memberships and organisations (a person has a handful of memberships, so the
+    joined rows stay few), built once — building its loader options each time cost more than
+    running the cached SQL."""
+    return (select(model).where(model.token_hash == bindparam("token_hash"))
+            .options(joinedload(model.person).joinedload(Person.memberships).joinedload(Membership.organization)))
+
+
+def _find_by_token_hash(session: Session, model, secret: str):
+    result = session.execute(_by_token_hash(model), {"token_hash": tokens.digest(secret)})
+    return result.unique().scalar_one_or_none()
+
+
 AUTH_CHANGED = "auth_changed"  # same key as yizhi.web.deps.AUTH_CHANGED: something to commit
 
 
 def resolve_session(session: Session, secret: str) -> Person | None:
-    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(secret))
-                           .options(_with_memberships(LoginSession.person)))
+    login = _find_by_token_hash(session, LoginSession, secret)
     now = utcnow()
     if login is None or login.expires_at < now or not login.person.is_active:
         return None
@@ -509,8 +524,7 @@ def revoke_api_token(session: Session, token: ApiToken, actor: Person) -> None:
 
 
 def resolve_api_token(session: Session, secret: str) -> Person | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(secret))
-                           .options(_with_memberships(ApiToken.person)))
+    token = _find_by_token_hash(session, ApiToken, secret)
     if token is None or token.revoked_at is not None or not token.person.is_active:
         return None
     now = utcnow()

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
 from yizhi.accounts.permissions import authorize, is_platform_admin
@@ -359,12 +359,15 @@ def search_needs(session: Session, person: Person, query: NeedQuery) -> tuple[li
     conditions = _need_conditions(person, query)
     if not query.q.strip():
         total = session.scalar(select(func.count()).select_from(Need).where(*conditions)) or 0
-        page = select(Need).where(*conditions).order_by(Need.updated_at.desc(), Need.id.desc())
+        # The list shows each need's hospital: loaded with the page, not one query per row.
+        page = (select(Need).where(*conditions).options(joinedload(Need.organization))
+                .order_by(Need.updated_at.desc(), Need.id.desc()))
         return list(session.scalars(page.limit(query.limit).offset(query.offset))), total
     ids = list(session.scalars(select(Need.id).where(*conditions)))
     ranked = _rank_ids_by_text(session, "need", ids, query.q)
     page_ids = ranked[query.offset : query.offset + query.limit]
-    rows = {n.id: n for n in session.scalars(select(Need).where(Need.id.in_(page_ids or [-1])))}
+    rows = {n.id: n for n in session.scalars(select(Need).where(Need.id.in_(page_ids or [-1]))
+                                             .options(joinedload(Need.organization)))}
     return [rows[i] for i in page_ids if i in rows], len(ranked)
 
 

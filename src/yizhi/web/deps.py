@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from yizhi.accounts import service as accounts
@@ -40,20 +41,28 @@ def is_public(endpoint) -> bool:
 
 
 def _track_ledger_commits(session: Session) -> None:
-    """Entries recorded in a transaction become receipt links only if it commits."""
-    from sqlalchemy import event
-
-    from yizhi.ledger.store import COMMITTED_KEY, PENDING_KEY
+    """Entries recorded in a transaction become receipt links only if it commits (the listeners
+    below, registered once for every session: a listener per session cost a tenth of a request)."""
+    from yizhi.ledger.store import COMMITTED_KEY
 
     session.info[COMMITTED_KEY] = []
 
-    @event.listens_for(session, "after_commit")
-    def _committed(sess):
-        sess.info[COMMITTED_KEY].extend(sess.info.pop(PENDING_KEY, []))
 
-    @event.listens_for(session, "after_rollback")
-    def _rolled_back(sess):
-        sess.info.pop(PENDING_KEY, None)
+@event.listens_for(Session, "after_commit")
+def _ledger_entries_committed(session: Session) -> None:
+    from yizhi.ledger.store import COMMITTED_KEY, PENDING_KEY
+
+    committed = session.info.get(COMMITTED_KEY)
+    if committed is not None:
+        committed.extend(session.info.pop(PENDING_KEY, []))
+
+
+@event.listens_for(Session, "after_rollback")
+def _ledger_entries_rolled_back(session: Session) -> None:
+    from yizhi.ledger.store import COMMITTED_KEY, PENDING_KEY
+
+    if COMMITTED_KEY in session.info:
+        session.info.pop(PENDING_KEY, None)
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
@@ -109,8 +118,34 @@ def authenticate(request: Request, db: DbSession) -> None:
             db.commit()  # last-used / sliding-expiry / remembered-language, written at most once a minute
     request.state.person = person
     route = request.scope.get("route")
+    if route is not None and not _route_uses_session(route):
+        # Nothing after us reads the database (``/api/v1/me``): give the connection back now, in
+        # this thread, instead of another thread-pool hop to close the session after the route.
+        # Loaded objects stay readable (close() does not expire them).
+        db.close()
     if person is None and not (route is not None and is_public(route.endpoint)):
         raise NotAuthenticated(N_("log in first"))
+
+
+def _route_uses_session(route) -> bool:
+    """Does anything of the route other than authentication take the database session?
+    (Worked out once per route and kept on it.)"""
+    known = getattr(route, "_yizhi_uses_session", None)
+    if known is None:
+        known = _needs_db(getattr(route, "dependant", None))
+        route._yizhi_uses_session = known
+    return known
+
+
+def _needs_db(dependant) -> bool:
+    if dependant is None:
+        return True  # not a FastAPI route: assume it does
+    for sub in dependant.dependencies:
+        if sub.call is authenticate:
+            continue
+        if sub.call is get_db or _needs_db(sub):
+            return True
+    return False
 
 
 def _apply_person_locale(request: Request, person: Person, db: Session) -> None:

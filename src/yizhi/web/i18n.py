@@ -8,6 +8,7 @@ touching a central file and no stale ``.mo`` can ever be served. Source strings 
 from __future__ import annotations
 
 import io
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,8 +40,33 @@ def _compile(po_path: Path, locale: str) -> Translations:
     return Translations(fp=buffer)
 
 
-@lru_cache(maxsize=len(LOCALES))
+_compiling = threading.Lock()
+_loaded: dict[str, NullTranslations] = {}
+
+
 def translations_for(locale: str) -> NullTranslations:
+    """The merged catalog of ``locale``, compiled once per process.
+
+    Under a lock: without it, the first burst of page requests after a start compiled every
+    catalog once per request thread at the same time (seconds of CPU, seen as a stalled server)."""
+    found = _loaded.get(locale)
+    if found is not None:
+        return found
+    if locale not in LOCALES:
+        return _merged_catalog(locale)  # no catalog ships for it: nothing worth keeping
+    with _compiling:
+        if locale not in _loaded:
+            _loaded[locale] = _merged_catalog(locale)
+        return _loaded[locale]
+
+
+def preload() -> None:
+    """Compile every locale's catalog now (server start), not in the first requests."""
+    for locale in LOCALES:
+        translations_for(locale)
+
+
+def _merged_catalog(locale: str) -> NullTranslations:
     merged: Translations | None = None
     for directory in translation_dirs():
         po_path = directory / locale / "LC_MESSAGES" / "messages.po"
@@ -82,6 +108,7 @@ def gettext(locale: str, message: str) -> str:
     return translations_for(locale).gettext(message)
 
 
+@lru_cache(maxsize=len(LOCALES))
 def babel_locale(locale: str) -> Locale:
     return Locale.parse("zh_Hans_CN" if locale == "zh" else "en_US")
 

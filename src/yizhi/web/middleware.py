@@ -62,6 +62,11 @@ def choose_locale(request: Request) -> tuple[str, str]:
     return i18n.DEFAULT_LOCALE, "default"
 
 
+def _bearer_of(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
 def _cookie_header(name: str, value: str, **options) -> bytes:
     response = Response()
     response.set_cookie(name, value, **options)
@@ -176,7 +181,9 @@ class PlatformMiddleware:
         locale, source = choose_locale(request)
         state = scope.setdefault("state", {})
         state["locale"], state["locale_source"] = locale, source
-        new_csrf = None if request.cookies.get(csrf.CSRF_COOKIE) else csrf.new_cookie_value()
+        # API clients with a bearer token need no CSRF cookie (they send no forms): none is made.
+        needs_cookie = not request.cookies.get(csrf.CSRF_COOKIE) and not _bearer_of(request)
+        new_csrf = csrf.new_cookie_value() if needs_cookie else None
         state["new_csrf_cookie"] = new_csrf
         settings = get_settings()
         extra_cookies: list[bytes] = []
@@ -212,9 +219,7 @@ class PlatformMiddleware:
 
     @staticmethod
     async def _caller_is_known(request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        bearer = value.strip() if scheme.lower() == "bearer" and value.strip() else None
+        bearer = _bearer_of(request)
         session_cookie = request.cookies.get(csrf.SESSION_COOKIE)
         if bearer is None and not session_cookie:
             return False

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -33,6 +33,7 @@ def template_dirs() -> list[Path]:
 
 
 _env: Environment | None = None
+SHOWN_TIMEZONE = get_timezone("Asia/Shanghai")  # resolved once, not for every date on a page
 
 
 def environment() -> Environment:
@@ -43,6 +44,8 @@ def environment() -> Environment:
             autoescape=select_autoescape(["html", "xml"]),
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the package: no stat of every template file on every render.
+            auto_reload=False,
         )
     return _env
 
@@ -97,7 +100,7 @@ def render(request: Request, template: str, context: dict | None = None, *,
     def when(value: datetime | None, fmt: str = "medium") -> str:
         if value is None:
             return ""
-        return format_datetime(value, format=fmt, locale=i18n.babel_locale(locale), tzinfo="Asia/Shanghai")
+        return format_datetime(value, format=fmt, locale=i18n.babel_locale(locale), tzinfo=SHOWN_TIMEZONE)
 
     full = {
         "request": request,
