@@ -482,6 +482,7 @@ class MatchResult:
     similarity: float
     shared_terms: tuple[str, ...]
     why: str
+    good: bool = False  # relevance at or above the threshold chosen on the labelled set
 
     def as_dict(self) -> dict:
         side = "solution_id" if isinstance(self.row, Solution) else "need_id"
@@ -490,6 +491,7 @@ class MatchResult:
             "external_id": self.row.external_id,
             "title": self.row.title,
             "score": self.score,
+            "good_match": self.good,
             "why": self.why,
         }
 
@@ -544,7 +546,7 @@ def _resolve(session: Session, found, model, permissions_check) -> list[MatchRes
         row = rows.get(int(match.key))
         if row is None or not permissions_check(row):
             continue
-        out.append(MatchResult(row, match.score, match.similarity, match.shared_terms, match.why))
+        out.append(MatchResult(row, match.score, match.similarity, match.shared_terms, match.why, match.good))
     return out
 
 
