@@ -23,7 +23,7 @@ from yizhi.web.deps import CurrentPerson, DbSession, public
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web import validation
 from yizhi.web.forms import FormBody, fields
-from yizhi.web.templating import NavItem, render, translator
+from yizhi.web.templating import NavItem, locale_of, render, translator
 
 router = APIRouter(include_in_schema=False)
 NAV = [
@@ -263,7 +263,7 @@ def list_page(release_id: int, request: Request, db: DbSession) -> HTMLResponse:
 @router.get("/needs/notifications", response_class=HTMLResponse)
 def notifications_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
     _ = translator(request)
-    rows = [(n, notification_text(_, n.kind, n.params)) for n in service.notifications_for(db, person, limit=100)]
+    rows = [(n, notification_text(_, n.kind, n.params, locale_of(request))) for n in service.notifications_for(db, person, limit=100)]
     return render(request, "needs/notifications.html", {"rows": rows})
 
 
