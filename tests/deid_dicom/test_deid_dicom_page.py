@@ -22,10 +22,11 @@ def test_owner_uploads_sees_the_job_and_its_result_links(web, cast):
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
     assert 'value="retain-long-modified-dates"' in page.text and "dicom-no-jobs" in page.text
     response = _upload(client, option="retain-patient-chars")
-    assert response.status_code == 303 and response.headers["location"] == "/deid/dicom"
+    assert response.status_code == 303 and response.headers["location"].startswith("/deid/dicom/jobs/")
     listed = client.get("/deid/dicom").text
     assert "ct.dcm" in listed and "queued" in listed
-    job_id = int(listed.split('<tbody>')[1].split("<td>")[1].split("</td>")[0])
+    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    assert f'href="/deid/dicom/jobs/{job_id}"' in listed
     jobs.run_job(job_id)
     done = client.get("/deid/dicom").text
     assert f"/api/v1/deid/dicom/{job_id}/output" in done and f"/api/v1/deid/dicom/{job_id}/report" in done

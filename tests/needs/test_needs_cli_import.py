@@ -59,7 +59,7 @@ def test_import_both_sides_and_match_by_external_id(tmp_path, cast, db):
     assert result.exit_code == 0, result.output
     matches = json.loads(result.output)
     assert len(matches) == 2
-    assert set(matches[0]) == {"solution_id", "external_id", "title", "score", "why"}
+    assert set(matches[0]) == {"solution_id", "external_id", "title", "score", "good_match", "why"}
     assert matches[0]["external_id"] == "S-2"  # Chinese need, English solution
     assert "语义相似度" in matches[0]["why"]
 

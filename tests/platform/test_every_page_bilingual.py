@@ -1,6 +1,7 @@
 """Every page, for every demo role, in both languages, error pages included, speaks the reader's
 language (issue 17, first-day findings): no English sentence on a Chinese page, no raw code
-(``assisted_diagnosis``, ``under_review``) on either. Pages are found by crawling from the dashboard
+(``assisted_diagnosis``, ``under_review``) on either, and no organisation's Chinese name on an
+English page when the organisation has an English one (``display_name(locale)`` everywhere). Pages are found by crawling from the dashboard
 and from the navigation of each role, so pages that other domains add are covered once merged.
 """
 
@@ -87,12 +88,26 @@ def user_strings() -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-def problems_on(html: str, locale: str, codes: set[str], entered: list[str] = ()) -> list[str]:
+def chinese_org_names() -> set[str]:
+    """Chinese names of organisations that have a different English name."""
+    from sqlalchemy import select
+
+    from yizhi.accounts.models import Organization
+    from yizhi.db import session_scope
+
+    with session_scope() as session:
+        return {o.name for o in session.scalars(select(Organization)) if o.name_en and o.name_en != o.name}
+
+
+def problems_on(html: str, locale: str, codes: set[str], entered: list[str] = (),
+                org_names: set[str] = frozenset()) -> list[str]:
     text = visible_text(html)
     for value in entered:
-        if value in text:
+        if value in text and value not in org_names:  # longer texts that quote a name go first
             text = text.replace(value, " ")
     found = []
+    if locale == "en":
+        found += [f"Chinese organisation name on an English page: {name!r}" for name in org_names if name in text]
     if locale == "zh":
         for run in ENGLISH_RUN.findall(text):
             if run not in ALLOWED_ENGLISH:
@@ -146,9 +161,10 @@ def test_every_page_speaks_the_readers_language(web, email, locale):
     client = web(SimpleNamespace(email=email, password=DEMO_PASSWORD))
     client.get(f"/?lang={locale}")  # remembered on the account and in the cookie
     pages = crawl(client, ["/", *ERROR_PATHS])
-    codes, entered = known_codes(), user_strings()
+    codes, entered, org_names = known_codes(), user_strings(), chinese_org_names()
+    assert org_names  # the demo gives its organisations English names
     failures = {url: found for url, html in pages.items()
-                if html and (found := problems_on(html, locale, codes, entered))}
+                if html and (found := problems_on(html, locale, codes, entered, org_names))}
     assert len(pages) >= 3
     assert failures == {}, "\n".join(f"{url}: {found[:5]}" for url, found in list(failures.items())[:15])
 
@@ -159,3 +175,6 @@ def test_the_checker_finds_what_it_should():
     assert problems_on("<td>assisted_diagnosis</td>", "en", codes)
     assert not problems_on("<p>标题 至少需要 1 个字符</p><code>some english code here</code>", "zh", codes)
     assert not problems_on('<p class="mono">a user wrote this english</p>', "zh", codes)
+    assert problems_on("<td>第一医院</td>", "en", codes, org_names={"第一医院"})
+    assert not problems_on("<td>第一医院</td>", "zh", codes, org_names={"第一医院"})
+    assert not problems_on("<td>First Hospital</td>", "en", codes, org_names={"第一医院"})

@@ -42,11 +42,13 @@ def _day(moment) -> str | None:
 def _entry(grant: Grant, request: AccessRequest | None, report: ClosureReport | None) -> dict:
     return {
         "grant_id": grant.id,
-        "organisation": grant.organization.name, "organisation_slug": grant.organization.slug,
+        "organisation": grant.organization.name, "organisation_en": grant.organization.display_name("en"),
+        "organisation_slug": grant.organization.slug,
         "organisation_kind": grant.organization.kind.value,
         "project": grant.title, "purpose": grant.purpose, "lay_summary": grant.lay_summary,
         "datasets": [gd.version.ref for gd in grant.datasets],
         "data_holders": sorted({gd.version.dataset.organization.name for gd in grant.datasets}),
+        "data_holders_en": sorted({gd.version.dataset.organization.display_name("en") for gd in grant.datasets}),
         "kind": grant.kind.value, "mode": grant.mode.value, "administrative": grant.administrative,
         "approved_on": _day(request.decided_at if request else grant.created_at),
         "starts_on": _day(grant.created_at), "expires_on": _day(grant.expires_at), "closed_on": _day(grant.closed_at),
@@ -59,7 +61,7 @@ def _entry(grant: Grant, request: AccessRequest | None, report: ClosureReport | 
 # ----- CSV -----------------------------------------------------------------------------------------
 CSV_COLUMNS = ["grant_id", "organisation", "organisation_kind", "project", "purpose", "lay_summary", "datasets",
                "data_holders", "kind", "mode", "administrative", "approved_on", "starts_on", "expires_on",
-               "closed_on", "state", "outputs", "met_need"]
+               "closed_on", "state", "outputs", "met_need", "organisation_en", "data_holders_en"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -93,6 +95,7 @@ def register_csv(entries: list[dict]) -> str:
 @dataclass
 class _Tally:
     name: str = ""
+    name_en: str = ""  # data holders: the organisation's English name (English pages)
     requests: int = 0
     approved: int = 0
     rejected: int = 0
@@ -103,7 +106,7 @@ class _Tally:
 
     def public(self) -> dict:
         decided = self.approved + self.rejected
-        return {"name": self.name, "requests": self.requests, "decided": decided,
+        return {"name": self.name, **({"name_en": self.name_en} if self.name_en else {}), "requests": self.requests, "decided": decided,
                 "approval_rate": round(self.approved / decided, 3) if decided else None,
                 "median_days_to_decision": round(statistics.median(self.days), 1) if self.days else None,
                 "active_grants": self.active_grants}
@@ -117,7 +120,7 @@ def metrics(session: Session) -> dict:
     requests = session.scalars(select(AccessRequest).where(AccessRequest.change == RequestChange.initial,
                                                            AccessRequest.submitted_at.is_not(None)))
     for request in requests:
-        tallies = [_named(by_holder, request.holder.slug, request.holder.name)]
+        tallies = [_named(by_holder, request.holder.slug, request.holder.name, request.holder.display_name("en"))]
         tallies += [_named(by_dataset, d.version.dataset.slug, d.version.dataset.title) for d in request.datasets]
         for tally in tallies:
             _count(tally, request)
@@ -127,14 +130,14 @@ def metrics(session: Session) -> dict:
         for dataset in {gd.version.dataset for gd in grant.datasets}:
             _named(by_dataset, dataset.slug, dataset.title).active_grants += 1
         for holder in {gd.version.dataset.organization for gd in grant.datasets}:
-            _named(by_holder, holder.slug, holder.name).active_grants += 1
+            _named(by_holder, holder.slug, holder.name, holder.display_name("en")).active_grants += 1
     return {"datasets": {k: v.public() for k, v in sorted(by_dataset.items())},
             "holders": {k: v.public() for k, v in sorted(by_holder.items())}}
 
 
-def _named(tallies: dict[str, _Tally], key: str, name: str) -> _Tally:
+def _named(tallies: dict[str, _Tally], key: str, name: str, name_en: str = "") -> _Tally:
     tally = tallies[key]
-    tally.name = name
+    tally.name, tally.name_en = name, name_en
     return tally
 
 

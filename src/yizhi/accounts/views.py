@@ -18,7 +18,7 @@ from yizhi.config import get_settings
 from yizhi.errors import N_, NotFound, YizhiError
 from yizhi.web.deps import SESSION_COOKIE, CurrentPerson, DbSession, OptionalPerson, public
 from yizhi.web.flash import redirect_with_flash
-from yizhi.web.templating import NavItem, render, translator
+from yizhi.web.templating import NavItem, locale_of, render, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -139,7 +139,8 @@ def _send_registration_mail(request: Request, db, org, owner) -> None:
         queue_email(db, owner.email, EXISTS_SUBJECT, EXISTS_BODY, {"name": owner.display_name},
                     locale=owner.locale or locale, link=absolute_url("/login", request))
         return
-    org_name = org.name if org is not None else next((m.organization.name for m in owner.memberships), "")
+    named = org if org is not None else next((m.organization for m in owner.memberships), None)
+    org_name = named.display_name(locale or "zh") if named is not None else ""
     link = absolute_url(f"/register/confirm/{service.confirmation_token(owner)}", request)
     queue_email(db, owner.email, REGISTRATION_SUBJECT, REGISTRATION_BODY,
                 {"name": owner.display_name, "org": org_name}, locale=locale, link=link)
@@ -440,17 +441,17 @@ def dashboard_cards(request: Request, db, person) -> list[dict]:
     for membership in person.memberships:
         org = membership.organization
         if not org.approved:
-            cards.append({"key": f"pending-{org.slug}", "order": 0, "title": org.name,
+            cards.append({"key": f"pending-{org.slug}", "order": 0, "title": org.display_name(locale_of(request)),
                           "text": _("Your organisation is waiting for the commission's approval. "
                                     "You can act on its behalf once it is approved."),
                           "link": f"/orgs/{org.slug}", "action": _("View")})
             continue
         if membership.role == Role.owner:
-            cards.append({"key": f"invite-{org.slug}", "order": 20, "title": org.name,
+            cards.append({"key": f"invite-{org.slug}", "order": 20, "title": org.display_name(locale_of(request)),
                           "text": _("Invite colleagues and manage their roles."),
                           "link": f"/orgs/{org.slug}/invitations", "action": _("Invite colleagues")})
         else:
-            cards.append({"key": f"org-{org.slug}", "order": 30, "title": org.name,
+            cards.append({"key": f"org-{org.slug}", "order": 30, "title": org.display_name(locale_of(request)),
                           "text": _("See your organisation and its members."),
                           "link": f"/orgs/{org.slug}", "action": _("Open")})
     cards.append({"key": "tokens", "order": 80, "title": _("API tokens"),

@@ -21,7 +21,7 @@ from yizhi.errors import N_, NotFound, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession, OptionalPerson, public
 from yizhi.web.forms import FormBody
 from yizhi.web.flash import redirect_with_flash
-from yizhi.web.templating import NavItem, render, translator
+from yizhi.web.templating import NavItem, locale_of, render, translator
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("/datasets", N_("Datasets"), order=30),
@@ -184,7 +184,7 @@ def dashboard_cards(request: Request, db, person) -> list[dict]:
         ready, failed = counts.get(VersionState.ready, 0), counts.get(VersionState.failed, 0)
         text = _("%(ready)d version(s) ready to publish, %(failed)d failed build(s).") % {
             "ready": ready, "failed": failed}
-        found.append({"key": f"datasets-{org.slug}", "title": _("Datasets of %(org)s") % {"org": org.name},
+        found.append({"key": f"datasets-{org.slug}", "title": _("Datasets of %(org)s") % {"org": org.display_name(locale_of(request))},
                       "text": text, "link": "/datasets", "action": _("Open"), "order": 30,
                       "primary": bool(ready or failed)})
     return found

@@ -29,7 +29,8 @@ def leaderboard(session: Session, phase: Phase) -> list[dict]:
         tied = above is not None and _overlap(above["ci"], [sub.primary_low, sub.primary_high])
         rank = rank if tied else position + 1
         rows.append({"rank": rank, "tied_with_above": tied, "organization": sub.organization.slug,
-                     "organization_name": sub.organization.name, "submission_id": sub.id,
+                     "organization_name": sub.organization.name,
+                     "organization_name_en": sub.organization.display_name("en"), "submission_id": sub.id,
                      "metric": phase.metric, "value": sub.primary_value, "ci": [sub.primary_low, sub.primary_high],
                      "verdict": sub.verdict, "scored_at": sub.scored_at.isoformat() if sub.scored_at else None})
     return rows

@@ -18,7 +18,7 @@ from yizhi.ledger import service
 from yizhi.ledger.history_views import router as history_router
 from yizhi.web.deps import CurrentPerson, DbSession, OptionalPerson, public
 from yizhi.web.flash import redirect_with_flash
-from yizhi.web.templating import NavItem, render
+from yizhi.web.templating import NavItem, locale_of, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(history_router)
@@ -90,7 +90,7 @@ def dashboard_cards(request: Request, db, person) -> list[dict]:
     for org in _owned_orgs(person):
         if org.approved and org.slug not in witness_orgs and org.kind.value == "hospital":
             cards.append({
-                "key": f"ledger-witness-{org.slug}", "order": 60, "title": org.name,
+                "key": f"ledger-witness-{org.slug}", "order": 60, "title": org.display_name(locale_of(request)),
                 "text": _("Run a witness so that no one can rewrite the ledger's history unnoticed."),
                 "link": "/ledger#witnesses", "action": _("Register witness"),
             })

@@ -351,10 +351,10 @@ def close_reevaluation(request_id: int, body: NoteIn, db: DbSession, person: Cur
 @router.get("/notifications")
 def notifications(request: Request, db: DbSession, person: CurrentPerson) -> list[dict]:
     from yizhi.market.messages import notification_text
-    from yizhi.web.templating import translator
+    from yizhi.web.templating import locale_of, translator
 
-    _ = translator(request)
-    return [{"id": n.id, "kind": n.kind, "text": notification_text(_, n.kind, n.params), "link": n.link,
+    _, locale = translator(request), locale_of(request)
+    return [{"id": n.id, "kind": n.kind, "text": notification_text(_, n.kind, n.params, locale), "link": n.link,
              "read": n.read_at is not None, "at": n.created_at.isoformat(timespec="seconds")}
             for n in notifications_for(db, person)]
 

@@ -84,7 +84,8 @@ def open_request(version: ProductVersion) -> Certification | None:
 
 
 def _params(version: ProductVersion) -> dict:
-    return {"product": version.product.name, "version": version.label, "company": version.product.organization.name}
+    return {"product": version.product.name, "version": version.label, "company": version.product.organization.name,
+            "company_en": version.product.organization.display_name("en")}
 
 
 def request_certification(session: Session, person: Person | None, version: ProductVersion,

@@ -38,9 +38,11 @@ SHOWN_VALUES = (
 )
 
 
-def notification_text(gettext: Callable[[str], str], kind: str, params: dict) -> str:
+def notification_text(gettext: Callable[[str], str], kind: str, params: dict, locale: str = "zh") -> str:
+    """The text in the reader's language; organisation names too (``<key>_en`` when stored)."""
     template = NOTIFICATIONS.get(kind)
     if template is None:
         return kind
     keys = ("company", "hospital", "product", "version", "date", "amount", "programme", "org")
-    return gettext(template) % {key: params.get(key, "") for key in keys}
+    values = {key: (locale == "en" and params.get(f"{key}_en")) or params.get(key, "") for key in keys}
+    return gettext(template) % values

@@ -36,7 +36,8 @@ OPEN_NEED_STATES = (NeedStatus.published, NeedStatus.in_engagement)
 def _params(request: PilotRequest) -> dict:
     version = request.version
     return {"product": version.product.name, "version": version.label, "hospital": request.hospital.name,
-            "company": version.product.organization.name}
+            "company": version.product.organization.name, "hospital_en": request.hospital.display_name("en"),
+            "company_en": version.product.organization.display_name("en")}
 
 
 def _link(request: PilotRequest) -> str:

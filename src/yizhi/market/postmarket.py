@@ -39,7 +39,8 @@ from yizhi.market.settings import get_market_settings
 def _params(incident: Incident) -> dict:
     product = incident.version.product
     return {"product": product.name, "version": incident.version.label, "hospital": incident.hospital.name,
-            "company": product.organization.name}
+            "company": product.organization.name, "hospital_en": incident.hospital.display_name("en"),
+            "company_en": product.organization.display_name("en")}
 
 
 def get_incident(session: Session, incident_id: int) -> Incident:

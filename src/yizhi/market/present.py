@@ -32,7 +32,8 @@ def latest_certificate(version: ProductVersion) -> Certification | None:
 def product_out(product: Product, person: Person | None) -> dict:
     shown = [v for v in product.versions if rules.version_visible(person, v)]
     return {"slug": product.slug, "name": product.name, "organization": product.organization.slug,
-            "organization_name": product.organization.name, "description": product.description,
+            "organization_name": product.organization.name,
+            "organization_name_en": product.organization.display_name("en"), "description": product.description,
             "intended_use": product.intended_use, "population": product.population, "modalities": product.modalities,
             "category": product.category, "nmpa": {
                 "class": product.nmpa_class, "certificate": product.nmpa_certificate or None,
@@ -60,7 +61,9 @@ def version_out(session: Session, version: ProductVersion, person: Person | None
 def listed_out(row) -> dict:
     product = row.product
     return {"product": product.slug, "name": product.name, "organization": product.organization.slug,
-            "organization_name": product.organization.name, "category": product.category, "version": row.version.label,
+            "organization_name": product.organization.name,
+            "organization_name_en": product.organization.display_name("en"), "category": product.category,
+            "version": row.version.label,
             "ref": row.version.ref, "intended_use": product.intended_use, "nmpa_class": product.nmpa_class,
             "nmpa_certificate": product.nmpa_certificate or None, "deployments": product.deployments,
             "price_model": product.price_model, "certificate": certificate_out(row.certificate)}
@@ -83,7 +86,7 @@ def compare(session: Session, versions: list[ProductVersion]) -> dict:
         accepted = [r for r in pilots.pilots_of(session, product) if r.version_id == version.id]
         columns.append({
             "ref": version.ref, "product": product.name, "company": product.organization.name,
-            "category": product.category, "nmpa_class": product.nmpa_class,
+            "company_en": product.organization.display_name("en"), "category": product.category, "nmpa_class": product.nmpa_class,
             "nmpa_certificate": product.nmpa_certificate or None,
             "certificate": certificate_out(rules.live_certificate(version) or latest_certificate(version)),
             "price_model": product.price_model, "price_note": product.price_note, "deployments": product.deployments,

@@ -34,7 +34,7 @@ from yizhi.needs.models import Need, NeedStatus
 from yizhi.web.deps import CurrentPerson, DbSession, OptionalPerson, public
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.forms import FormBody
-from yizhi.web.templating import NavItem, render, translator
+from yizhi.web.templating import NavItem, locale_of, render, translator
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("/market", "Product supermarket", order=70, visible=lambda person: True),
@@ -498,7 +498,7 @@ def close_reevaluation(request_id: int, request: Request, db: DbSession, person:
 @router.get("/market/notifications", response_class=HTMLResponse)
 def notifications_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
     _ = translator(request)
-    rows = [(n, notification_text(_, n.kind, n.params)) for n in notifications_for(db, person)]
+    rows = [(n, notification_text(_, n.kind, n.params, locale_of(request))) for n in notifications_for(db, person)]
     return render(request, "market/notifications.html", {"rows": rows})
 
 

@@ -150,7 +150,8 @@ def issue(session: Session, person: Person | None, programme: VoucherProgramme, 
                                                  (voucher_account(voucher.id), amount)],
                      actor=actor_of(person), created_by_id=person.id if person else None, org=org.slug)
     notify(session, org_people(session, org.id), "voucher_issued",
-           {"amount": yuan(amount), "programme": programme.title, "org": org.name}, f"/vouchers/v/{voucher.code}",
+           {"amount": yuan(amount), "programme": programme.title, "org": org.name,
+            "org_en": org.display_name("en")}, f"/vouchers/v/{voucher.code}",
            actor=person)
     return voucher
 

@@ -53,7 +53,7 @@ def _match_rows(results) -> list[dict]:
     for m in results:
         out.append({
             "id": m.row.id, "external_id": m.row.external_id, "title": m.row.title, "org_id": m.row.org_id,
-            "score": m.score, "similarity": m.similarity, "shared_terms": list(m.shared_terms), "why": m.why,
+            "score": m.score, "good_match": m.good, "similarity": m.similarity, "shared_terms": list(m.shared_terms), "why": m.why,
         })
     return out
 

@@ -133,16 +133,22 @@ def match(
     if as_json:
         typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
         return
+    from yizhi.needs.matching.relevance import default_model
+
+    threshold = default_model().threshold
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{title} — {len(results)} solutions")
-    for column in ("#", "solution_id", "external_id", "title", "score", "why"):
+    for column in ("#", "solution_id", "external_id", "title", "relevance", "why"):
         table.add_column(column)
     for position, row in enumerate(results, start=1):
+        relevance = f"{row['score']:.2f}" + ("" if row["good_match"] else " (weak)")
         table.add_row(str(position), str(row["solution_id"]), row["external_id"] or "", row["title"],
-                      f"{row['score']:.3f}", row["why"])
+                      relevance, row["why"])
     Console().print(table)
+    if results and not any(row["good_match"] for row in results):
+        typer.echo(f"No good match yet: no solution scores {threshold:.2f} or more; these are only the nearest.")
 
 
 @needs_app.command("suggest-category")

@@ -39,9 +39,10 @@ LABELS = [
 ]
 
 
-def notification_text(gettext: Callable[[str], str], kind: str, params: dict) -> str:
+def notification_text(gettext: Callable[[str], str], kind: str, params: dict, locale: str = "zh") -> str:
     template = NOTIFICATIONS.get(kind)
     if template is None:
         return kind
-    values = {"title": params.get("title", ""), "company": params.get("company", "")}
+    company = (locale == "en" and params.get("company_en")) or params.get("company", "")
+    values = {"title": params.get("title", ""), "company": company}
     return gettext(template) % values

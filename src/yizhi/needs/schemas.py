@@ -249,7 +249,8 @@ class MatchPublic(BaseModel):
     external_id: str | None
     title: str
     org_id: int
-    score: float
+    score: float  # absolute relevance 0..1 (calibrated on labelled pairs)
+    good_match: bool  # score at or above the "good match" threshold
     similarity: float
     shared_terms: list[str]
     why: str

@@ -495,6 +495,7 @@ class MatchResult:
     similarity: float
     shared_terms: tuple[str, ...]
     why: str
+    good: bool = False  # relevance at or above the threshold chosen on the labelled set
 
     def as_dict(self) -> dict:
         side = "solution_id" if isinstance(self.row, Solution) else "need_id"
@@ -503,6 +504,7 @@ class MatchResult:
             "external_id": self.row.external_id,
             "title": self.row.title,
             "score": self.score,
+            "good_match": self.good,
             "why": self.why,
         }
 
@@ -557,7 +559,7 @@ def _resolve(session: Session, found, model, permissions_check) -> list[MatchRes
         row = rows.get(int(match.key))
         if row is None or not permissions_check(row):
             continue
-        out.append(MatchResult(row, match.score, match.similarity, match.shared_terms, match.why))
+        out.append(MatchResult(row, match.score, match.similarity, match.shared_terms, match.why, match.good))
     return out
 
 
@@ -581,6 +583,7 @@ def _snapshot_row(position: int, need: Need) -> dict:
         "need_id": need.id,
         "title": need.title,
         "organization": need.organization.name,
+        "organization_en": need.organization.name_en or "",
         "department": need.department,
         "category": need.category,
         "importance": need.importance.value,
@@ -678,11 +681,19 @@ def list_releases(session: Session) -> list[Release]:
     return list(session.scalars(select(Release).order_by(Release.year.desc(), Release.number.desc(), Release.version.desc())))
 
 
+def _export_row(row: dict) -> dict:
+    """A snapshot row as the bilingual exports print it: the organisation as 中文名 (English name)."""
+    english = row.get("organization_en")
+    if english and english != row.get("organization"):
+        return {**row, "organization": f"{row.get('organization', '')} ({english})"}
+    return row
+
+
 def release_csv(release: Release) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([label for _, label in RELEASE_COLUMNS])
-    for row in release.snapshot:
+    for row in map(_export_row, release.snapshot):
         writer.writerow(safe_row(row.get(key, "") for key, _ in RELEASE_COLUMNS))  # no formulas (CWE-1236)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
@@ -700,7 +711,7 @@ def release_xlsx(release: Release) -> bytes:
     sheet.append([label for _, label in RELEASE_COLUMNS])
     for cell in sheet[3]:
         cell.font = Font(bold=True)
-    for row in release.snapshot:
+    for row in map(_export_row, release.snapshot):
         sheet.append(safe_row(row.get(key, "") for key, _ in RELEASE_COLUMNS))  # text, never a formula
     for column, width in zip("ABCDEFGHIJKLMNOP", (6, 10, 30, 24, 14, 16, 10, 10, 60, 16, 30, 30, 30, 14, 12, 24), strict=True):
         sheet.column_dimensions[column].width = width
@@ -739,7 +750,8 @@ def express_interest(session: Session, person: Person, need: Need, data: Interes
             {"engagement_id": engagement.id, "need_id": need.id, "solution_id": engagement.solution_id},
             person, company)
     notify(session, org_members(session, need.org_id), "interest_expressed",
-           {"need_id": need.id, "title": need.title, "company": company.name}, f"/needs/engagements/{engagement.id}",
+           {"need_id": need.id, "title": need.title, "company": company.name,
+            "company_en": company.display_name("en")}, f"/needs/engagements/{engagement.id}",
            actor=person)
     return engagement
 
@@ -785,7 +797,8 @@ def withdraw_engagement(session: Session, person: Person, engagement: Engagement
     if was_accepted and need.status == NeedStatus.in_engagement and still_engaged is None:
         _transition(need, "disengage")
     notify(session, org_members(session, need.org_id), "engagement_withdrawn",
-           {"need_id": need.id, "title": need.title, "company": engagement.company.name},
+           {"need_id": need.id, "title": need.title, "company": engagement.company.name,
+            "company_en": engagement.company.display_name("en")},
            f"/needs/engagements/{engagement.id}", actor=person)
     session.flush()
     return engagement

@@ -15,6 +15,7 @@ from yizhi.errors import YizhiError
 from yizhi.needs import permissions as rules
 from yizhi.needs import service
 from yizhi.needs.matching.engine import CATEGORIES, MATURITY_LEVELS
+from yizhi.needs.matching.relevance import default_model
 from yizhi.needs.messages import notification_text
 from yizhi.needs.models import NeedStatus, SolutionStatus
 from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
@@ -22,7 +23,7 @@ from yizhi.web.deps import CurrentPerson, DbSession, public
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web import validation
 from yizhi.web.forms import FormBody, fields
-from yizhi.web.templating import NavItem, render, translator
+from yizhi.web.templating import NavItem, locale_of, render, translator
 
 router = APIRouter(include_in_schema=False)
 NAV = [
@@ -262,7 +263,7 @@ def list_page(release_id: int, request: Request, db: DbSession) -> HTMLResponse:
 @router.get("/needs/notifications", response_class=HTMLResponse)
 def notifications_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
     _ = translator(request)
-    rows = [(n, notification_text(_, n.kind, n.params)) for n in service.notifications_for(db, person, limit=100)]
+    rows = [(n, notification_text(_, n.kind, n.params, locale_of(request))) for n in service.notifications_for(db, person, limit=100)]
     return render(request, "needs/notifications.html", {"rows": rows})
 
 
@@ -373,7 +374,7 @@ def need_page(need_id: int, request: Request, db: DbSession, person: CurrentPers
         "own_solutions": own_solutions,
         # the company's best-matching solution is offered first
         "preselect": next((m.row.id for m in matches if m.row.org_id in {o.id for o in company_orgs}), None),
-        "need": need, "matches": matches, "engagements": service.engagements_for(db, person, need),
+        "need": need, "matches": matches, "relevance_threshold": default_model().threshold, "engagements": service.engagements_for(db, person, need),
         "match_filters": {"category": category, "modality": modality, "min_maturity": min_maturity},
         "categories": CATEGORIES, "maturities": MATURITY_LEVELS,
         "can_edit": can(person, "needs.edit", need), "can_submit": can(person, "needs.submit", need),
@@ -534,6 +535,7 @@ def solution_page(solution_id: int, request: Request, db: DbSession, person: Cur
     lang = "zh" if request.state.locale == "zh" else "en"
     matches = service.matches_for_solution(db, person, solution, top=10, lang=lang)
     return render(request, "needs/solution.html", {"solution": solution, "matches": matches,
+                                                   "relevance_threshold": default_model().threshold,
                                                    "can_edit": can(person, "solutions.edit", solution)})
 
 

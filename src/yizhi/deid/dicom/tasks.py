@@ -133,6 +133,22 @@ def pack(folder: Path, archive_path: Path, exclude_top: set[str]) -> int:
 MAX_FILE_PROBLEMS = 1000
 
 
+# A failed file's reason as the reader sees it: a translated kind, the library's words as detail.
+REASON_KINDS = (
+    ("not a DICOM file", N_("not a DICOM file")),
+    ("not a readable DICOM file", N_("not a readable DICOM file")),
+    ("DICOMDIR media index", N_("a DICOMDIR media index (not released)")),
+)
+
+
+def reason_parts(reason: str) -> tuple[str, str]:
+    """(msgid of the kind of failure, the rest as detail) for one report line's reason."""
+    for start, msgid in REASON_KINDS:
+        if reason.startswith(start):
+            return msgid, reason[len(start):].lstrip(" :") or ""
+    return N_("could not be de-identified"), reason
+
+
 def _file_problems(report: Path, rename_paths: bool) -> list[dict]:
     """One problem per file that could not be de-identified. Folder and file names are often a
     patient's name: unless they are kept (rename_paths false) a file is named by its number."""
@@ -144,7 +160,10 @@ def _file_problems(report: Path, rename_paths: bool) -> list[dict]:
         if entry.get("status") != "error":
             continue
         shown = entry.get("path", "") if not rename_paths else f"#{number}"
-        found.append(problem(N_("%(file)s: %(reason)s"), {"file": shown, "reason": entry.get("reason", "")}))
+        kind, detail = reason_parts(entry.get("reason", ""))
+        found.append(problem(N_("%(file)s: %(reason)s (%(detail)s)") if detail else N_("%(file)s: %(reason)s"),
+                             {"file": shown, "reason": kind, **({"detail": detail} if detail else {})},
+                             translate=("reason",)))
         if len(found) >= MAX_FILE_PROBLEMS:
             break
     return found
@@ -216,7 +235,8 @@ def deidentify_dicom_job(context: JobContext) -> dict:
             "quarantine": None,
             "report_file": _store(output / REPORT_NAME),
             "counts": {"ok": summary.ok, "quarantined": summary.quarantined, "error": summary.error},
-            "file_errors": [{"file": p["params"]["file"], "reason": p["params"]["reason"]}
+            "file_errors": [{"file": p["params"]["file"], "reason": p["params"]["reason"],
+                             "detail": p["params"].get("detail", "")}
                             for p in _file_problems(output / REPORT_NAME, rename_paths)],
             "options": sorted(option.value for option in options),
             "rename_paths": rename_paths,

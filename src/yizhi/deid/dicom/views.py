@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from yizhi.accounts.permissions import active_orgs, can
 from yizhi.deid.dicom import service
 from yizhi.deid.dicom.options import OPTION_INFO, Option
-from yizhi.errors import PermissionDenied, ValidationFailed, YizhiError
+from yizhi.errors import N_, NotFound, PermissionDenied, ValidationFailed, YizhiError
 from yizhi.web.deps import CurrentPerson, DbSession
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.forms import FormBody
@@ -46,6 +46,38 @@ def dicom_page(request: Request, db: DbSession, person: CurrentPerson) -> Respon
     return render(request, "deid/dicom.html", _context(db, person, gettext=translator(request)))
 
 
+def file_reasons(job, gettext) -> list[str]:
+    """Why each file failed, in the reader's language: the failure's problems, or the files a
+    partly good upload left out."""
+    from yizhi.jobs import service as jobs_service
+
+    if job.state.value == "failed":
+        return jobs_service.localized_problems(job, gettext)
+    from yizhi.errors import localize_problem
+
+    return [localize_problem({"message": "%(file)s: %(reason)s (%(detail)s)" if entry.get("detail") else
+                              "%(file)s: %(reason)s", "params": entry, "translate": ["reason"]}, gettext)
+            for entry in (job.result or {}).get("file_errors", [])]
+
+
+@router.get("/deid/dicom/jobs/{job_id}", response_class=HTMLResponse)
+def dicom_job_page(job_id: int, request: Request, db: DbSession, person: CurrentPerson) -> Response:
+    """One job: state and progress (refreshing itself while it runs), figures, each failed file's
+    reason, and the downloads only for those who may open them."""
+    from yizhi.jobs import service as jobs_service
+    from yizhi.jobs.api import get_visible_job
+
+    job = get_visible_job(db, person, job_id)
+    if job.kind != service.JOB_KIND:
+        raise NotFound(N_("no job %(id)s"), params={"id": job_id})
+    gettext = translator(request)
+    return render(request, "deid/dicom_job.html", {
+        "job": job, "may_download": can(person, "deid.dicom.download", job),
+        "job_error": lambda shown: jobs_service.localized_error(shown, gettext),
+        "file_reasons": lambda shown: file_reasons(shown, gettext),
+    })
+
+
 @router.post("/deid/dicom", response_class=HTMLResponse,
              max_body_size=service.MAX_UPLOAD_BYTES + service.FORM_OVERHEAD_BYTES)
 def dicom_submit(request: Request, db: DbSession, person: CurrentPerson, form: FormBody) -> Response:
@@ -62,4 +94,5 @@ def dicom_submit(request: Request, db: DbSession, person: CurrentPerson, form: F
         return render(request, "deid/dicom.html", _context(db, person, exc.localized(_), gettext=_),
                       status_code=exc.status)
     db.commit()
-    return redirect_with_flash("/deid/dicom", _("Upload stored; de-identification job %(id)s queued.") % {"id": job.id})
+    return redirect_with_flash(f"/deid/dicom/jobs/{job.id}",
+                               _("Upload stored; de-identification job %(id)s queued.") % {"id": job.id})

@@ -189,6 +189,21 @@ class BM25Index:
             )
             return total[:n_slots]
 
+    def best_possible(self, terms: Iterable[str]) -> float:
+        """The score a document holding every distinct query term (tf saturated) would reach.
+
+        Terms no indexed document holds count too, at the idf of a term with no document: a query
+        whose words are mostly absent from the corpus is poorly covered by whatever shares the rest,
+        however small the corpus (one solution sharing only 医生 must not cover a whole need)."""
+        with self._lock:
+            distinct = set(terms)
+            if not distinct or not self._live:
+                return 0.0
+            term_ids = self.query_ids(distinct)
+            unknown = len(distinct) - len(term_ids)
+            unknown_idf = float(np.log1p((self._live + 0.5) / 0.5))
+            return float((self._idf(term_ids).sum() + unknown * unknown_idf) * (self.k1 + 1.0))
+
     def contributions(self, terms: Iterable[str], slot: int) -> dict[str, float]:
         """Per-term share of one slot's score: the raw material of the "why matched" line."""
         with self._lock:

@@ -24,6 +24,7 @@ import numpy as np
 
 from yizhi.needs.matching.bm25 import BM25Index
 from yizhi.needs.matching.dense import DenseIndex, Encoder, default_encoder
+from yizhi.needs.matching.relevance import coverage, default_model
 from yizhi.needs.matching.text import TextAnalyzer, default_analyzer
 
 CATEGORIES: tuple[str, ...] = (
@@ -84,12 +85,15 @@ class Filters:
 class Match:
     key: str
     title: str
-    score: float  # fused RRF score scaled to [0, 1] (1 = first in both rankings)
+    score: float  # absolute relevance 0..1 of this pair alone (:mod:`.relevance`), what users see
     shared_terms: tuple[str, ...]
     similarity: float  # cosine similarity of the embeddings, -1..1
     bm25_rank: int | None  # 1-based rank in each retriever's list, None when outside it
     dense_rank: int | None
     why: str = field(default="")
+    coverage: float = 0.0  # share of the query's best possible BM25 score this document carries
+    good: bool = False  # relevance at or above the threshold chosen on the labelled set
+    fused: float = 0.0  # RRF score scaled to [0, 1]: orders candidates, means nothing on its own
 
 
 @dataclass(frozen=True)
@@ -341,6 +345,8 @@ def rank(
                 fused[slot] = fused.get(slot, 0.0) + weights[name] / (settings.k + position + 1)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         ceiling = sum(weights[name] for name in used) / (settings.k + 1)
+        best_possible = target.bm25.best_possible(query_terms)
+        model = default_model()
         bm25_rank = {slot: i + 1 for i, slot in enumerate(bm25_list.tolist())}
         dense_rank = {slot: i + 1 for i, slot in enumerate(dense_list.tolist())}
         results = []
@@ -349,18 +355,26 @@ def rank(
             shared = _top_shared(target.bm25.contributions(query_terms, slot),
                                  synonyms=target.analyzer.vocabulary.synonyms)
             similarity = float(sims[slot])
+            share = coverage(float(bm25_scores[slot]), best_possible)
+            relevance = model.probability(similarity, share)
             results.append(
                 Match(
                     key=doc.key,
                     title=doc.title,
-                    score=round(score / ceiling, 4),
+                    score=round(relevance, 4),
                     shared_terms=shared,
                     similarity=round(similarity, 4),
                     bm25_rank=bm25_rank.get(slot),
                     dense_rank=dense_rank.get(slot),
                     why=why_line(shared, similarity, lang),
+                    coverage=round(share, 4),
+                    good=model.is_good(relevance),
+                    fused=round(score / ceiling, 4),
                 )
             )
+        if method == "fused":
+            # Shown best first by the score shown; fusion chose which candidates make the list.
+            results.sort(key=lambda m: (-m.score, -m.fused))
         return results
 
 
