@@ -13,7 +13,7 @@ from annotation_team import make_member
 from onnx import TensorProto, helper
 from sqlalchemy import select
 
-from yizhi.annotation import queue, study
+from yizhi.annotation import queue
 from yizhi.annotation.models import Item
 from yizhi.annotation.payload import item_view
 from yizhi.db import session_scope

@@ -97,7 +97,8 @@ def main(source: Path, directory: Path) -> int:
         return 0
     np.savez(directory / "outputs.npz", **outputs)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    _write(directory, {"ok": True, "load_ms": load_ms, "peak_memory_mb": usage.ru_maxrss / 1024, **timing})
+    _write(directory, {"ok": True, "load_ms": load_ms, "peak_memory_mb": usage.ru_maxrss / 1024,
+                       "child_cpu_seconds": usage.ru_utime + usage.ru_stime, **timing})
     return 0
 
 
