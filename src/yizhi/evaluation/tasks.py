@@ -77,7 +77,7 @@ def _fail(submission_id: int, code: str, template: str, params: dict) -> None:
                       {"submission_id": sub.id, "code": code}, org=sub.organization.slug)
 
 
-def _finish(submission_id: int, report: dict, cases: dict) -> dict:
+def _finish(submission_id: int, report: dict, cases: dict | None = None) -> dict:
     """Sign and record the report; keep the per-case outputs inside the platform, in one transaction."""
     digest = report_sha256(report)
     with session_scope() as session:
@@ -95,8 +95,9 @@ def _finish(submission_id: int, report: dict, cases: dict) -> dict:
             "dataset_root_hash": report["hashes"].get("dataset_root_hash"), "verdict": sub.verdict},
             org=sub.organization.slug)
         sub.ledger_index = entry.index
-        store_case_outputs(session, sub, cases["version_id"], cases["table"], cases["rows"], cases["scores"],
-                           cases["classes"])
+        if cases is not None:
+            store_case_outputs(session, sub, cases["version_id"], cases["table"], cases["rows"], cases["scores"],
+                               cases["classes"])
     return {"submission_id": submission_id, "state": "scored", "report_sha256": digest}
 
 
