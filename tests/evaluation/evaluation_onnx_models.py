@@ -86,3 +86,44 @@ def pickle_bytes() -> bytes:
     import pickle
 
     return pickle.dumps({"coef": [1.0, 2.0]}, protocol=4)
+
+
+def endless_loop_onnx(width: int = 7, trips: int = 1 << 50) -> bytes:
+    """Standard ops only: a Loop adding 1 to a scalar ``trips`` times (never finishes in practice)."""
+    inputs, outputs = _io(width)
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Add", ["v_in", "step"], ["v_out"])],
+        "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+         helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("v_in", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("v_out", TensorProto.FLOAT, [1])],
+        initializer=[helper.make_tensor("step", TensorProto.FLOAT, [1], [1.0])])
+    nodes = [
+        helper.make_node("Loop", ["trips", "go", "v0"], ["v"], body=body),
+        helper.make_node("ReduceSum", ["input"], ["s"], keepdims=1),
+        helper.make_node("Mul", ["s", "v"], ["m"]),
+        helper.make_node("Sigmoid", ["m"], ["p"]),
+        helper.make_node("Concat", ["p", "p"], ["probabilities"], axis=1),
+    ]
+    inits = [helper.make_tensor("trips", TensorProto.INT64, [], [trips]),
+             helper.make_tensor("go", TensorProto.BOOL, [], [True]),
+             helper.make_tensor("v0", TensorProto.FLOAT, [1], [0.0])]
+    return _model(nodes, inputs, outputs, inits).SerializeToString()
+
+
+NETWORK_PROBE = '''
+import json, os, socket, sys
+from pathlib import Path
+request = json.loads((Path(sys.argv[1]) / "request.json").read_text())
+try:
+    connection = socket.create_connection(("127.0.0.1", request["port"]), timeout=3)
+    connection.sendall(b"hidden data")
+    outcome = "connected"
+except OSError as exc:
+    outcome = "refused"
+seen = [p for p in request["host_paths"] if os.path.exists(p)]
+(Path(sys.argv[2]) / "result.json").write_text(json.dumps(
+    {"ok": False, "code": "probe", "template": outcome, "params": {"seen": seen}}))
+'''

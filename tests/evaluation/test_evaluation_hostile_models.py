@@ -110,3 +110,92 @@ def test_contract_errors_name_the_key():
         with pytest.raises(ValidationFailed) as caught:
             parse_contract(broken)
         assert caught.value.field == key, (key, caught.value.message)
+
+
+def test_endless_model_is_stopped_at_the_timeout(db, cast, benchmark):
+    """A standard-ops Loop of 2^50 trips passes the checks, then is killed at the wall-clock limit."""
+    import os
+    import time
+
+    from evaluation_onnx_models import endless_loop_onnx
+    from yizhi.evaluation import service
+    from yizhi.evaluation.models import SubmissionState
+    from yizhi.evaluation.settings import reset_evaluation_settings_cache
+    from yizhi.jobs.service import work_once
+
+    os.environ["YIZHI_EVALUATION_TIMEOUT_SECONDS"] = "5"
+    reset_evaluation_settings_cache()
+    try:
+        sub = service.submit(db, benchmark=service.get_benchmark(db, benchmark), org=service.org_by_slug(db, "company"),
+                             model=endless_loop_onnx())
+        db.commit()
+        assert sub.state == SubmissionState.queued
+        started = time.monotonic()
+        assert work_once("test")
+        elapsed = time.monotonic() - started
+    finally:
+        del os.environ["YIZHI_EVALUATION_TIMEOUT_SECONDS"]
+        reset_evaluation_settings_cache()
+    db.expire_all()
+    sub = service.get_submission(db, sub.id)
+    assert sub.state == SubmissionState.failed and sub.error_code == "timeout", sub.error
+    assert elapsed < 60
+
+
+def test_model_sandbox_has_no_network_and_no_host_files(tmp_path):
+    """The launch path every model run takes, with a hostile program in place of the model runner:
+    a connection to a listener on the host's 127.0.0.1 fails and nothing arrives; the platform's data
+    directory, keys and /root are not there."""
+    import json
+    import socket
+    import threading
+
+    from evaluation_onnx_models import NETWORK_PROBE
+    from yizhi.config import get_settings
+    from yizhi.evaluation.runner import Limits, run_in_sandbox
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(15)
+    received = []
+
+    def accept():
+        try:
+            connection, _ = listener.accept()
+            received.append(connection.recv(100))
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    program = tmp_path / "probe.py"
+    program.write_text(NETWORK_PROBE)
+    data_dir = str(get_settings().resolved_data_dir())
+    request = {"port": listener.getsockname()[1], "host_paths": [data_dir, "/root", "/etc/shadow", "/work"]}
+    result = run_in_sandbox({"request.json": json.dumps(request).encode()}, None, Limits(timeout_seconds=30),
+                            (program,), "probe.py")
+    listener.close()
+    thread.join()
+    assert result.code == "probe", result
+    assert result.template == "refused" and received == []
+    assert result.params["seen"] == []
+
+
+def test_no_sandbox_no_submission(api, cast, benchmark, db, monkeypatch, pima_model):
+    """Without a working sandbox a model is refused as Tier B refuses jobs (503, the reason named),
+    and no submission is taken in."""
+    from sqlalchemy import func, select
+
+    from yizhi.evaluation.models import Submission
+    from yizhi.space import sandbox_check
+
+    monkeypatch.setenv("YIZHI_SPACE_BWRAP", "/nonexistent/bwrap")
+    monkeypatch.setattr(sandbox_check, "_cache", {})
+    response = api(cast.company).post(f"/api/v1/evaluation/benchmarks/{benchmark}/submissions",
+                                      files={"model": ("m.onnx", pima_model)}, data={"org": "company"})
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "sandbox_unavailable" and "bubblewrap" in error["message"]
+    assert db.scalar(select(func.count()).select_from(Submission)) == 0
+    monkeypatch.setattr(sandbox_check, "_cache", {})

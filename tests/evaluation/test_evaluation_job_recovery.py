@@ -43,7 +43,7 @@ def test_a_crash_fails_the_submission_readably_and_a_retry_rescores(db, api, cas
     def crash(*args, **kwargs):
         raise RuntimeError("case 17 has glucose 199")   # text that must not reach the submitter
 
-    monkeypatch.setattr(tasks, "score", crash)
+    monkeypatch.setattr(tasks, "score_with_cases", crash)
     assert work_once("test")
     sub = _state(db, submission_id)
     assert sub.state.value == "queued" and sub.error_code == "scoring_error"    # one attempt left
@@ -89,7 +89,7 @@ def test_a_job_retried_from_the_jobs_page_takes_the_submission_along(db, web, ca
     from yizhi.jobs.service import retry, work_once
 
     submission_id, job_id = _submit(db, benchmark, pima_model)
-    monkeypatch.setattr(tasks, "score", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(tasks, "score_with_cases", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     assert work_once("test") and work_once("test")
     assert _state(db, submission_id).state.value == "failed"
     retry(db, db.get(Job, job_id))          # what the jobs page's button does
@@ -107,7 +107,7 @@ def test_the_retry_button_is_offered_and_works(db, web, cast, benchmark, pima_mo
     from yizhi.jobs.service import work_once
 
     submission_id, _ = _submit(db, benchmark, pima_model)
-    monkeypatch.setattr(tasks, "score", lambda *a, **k: (_ for _ in ()).throw(KeyError("x")))
+    monkeypatch.setattr(tasks, "score_with_cases", lambda *a, **k: (_ for _ in ()).throw(KeyError("x")))
     assert work_once("test") and work_once("test")
     client = web(cast.company)
     page = client.get(f"/evaluation/submissions/{submission_id}")

@@ -131,3 +131,19 @@ def test_wilson_matches_statsmodels_definition():
     centre = (p + z * z / 100) / (1 + z * z / 50)
     half = z / (1 + z * z / 50) * np.sqrt(p * (1 - p) / 50 + z * z / 10000)
     assert abs(low - (centre - half)) < 1e-9 and abs(high - (centre + half)) < 1e-9
+
+
+def test_out_of_range_values_do_not_compound():
+    """Every out-of-range case of a column gets 10 × the column's largest unperturbed value — not 10×
+    the previous perturbed case (which reached inf on 10,000 cases)."""
+    import numpy as np
+
+    from yizhi.evaluation.robustness import perturb
+
+    matrix = np.random.default_rng(1).normal(size=(10_000, 3)).astype(np.float32)
+    out = perturb("out_of_range", matrix, 1, ["a", "b", "c"], {}, {})
+    changed = out != matrix
+    assert 300 < changed.sum() < 700 and np.isfinite(out).all()
+    largest = np.abs(matrix).max(axis=0)
+    for col in range(3):
+        assert np.allclose(out[changed[:, col], col], 10 * largest[col], rtol=1e-6)

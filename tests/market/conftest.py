@@ -27,13 +27,13 @@ def pima_report(tmp_path_factory) -> dict:
 
     from yizhi.evaluation.contract import parse_contract
     from yizhi.evaluation.demo import TASK, _model, _table
-    from yizhi.evaluation.runner import SandboxUnavailable, isolation_prefix
+    from yizhi.evaluation.runner import SandboxUnavailable, require_sandbox
     from yizhi.evaluation.scoring import score
 
     try:
-        isolation_prefix()
-    except SandboxUnavailable:
-        pytest.skip("no sandbox (bubblewrap or unshare) to run the model in")
+        require_sandbox()
+    except SandboxUnavailable as exc:
+        pytest.skip(f"no working Tier B sandbox to run the model in: {exc.message}")
     train, test = pima_tables()
     path = tmp_path_factory.mktemp("pima") / "test.parquet"
     pq.write_table(_table(test), path)

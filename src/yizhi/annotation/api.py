@@ -72,7 +72,7 @@ def create_reader_study(body: ReaderStudyCreate, db: DbSession, person: CurrentP
         db, slug=body.slug, title=body.title, org=org, benchmark=body.benchmark, readers=body.readers,
         ai_scores=body.ai_scores, design=body.design, scale_max=body.scale_max, positive_from=body.positive_from,
         washout_days=body.washout_days, sample=body.sample, grant_id=body.grant_id, instructions=body.instructions,
-        actor=person)
+        actor=person, ai_submission=body.ai_submission)
     db.commit()
     return project_out(db, project, person)
 

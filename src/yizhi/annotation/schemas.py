@@ -41,7 +41,8 @@ class ReaderStudyCreate(BaseModel):
     org: str = Field(max_length=64)
     benchmark: str = Field(max_length=64)
     readers: list[str] = Field(max_length=50)
-    ai_scores: dict[str, float] = Field(max_length=100_000)
+    ai_scores: dict[str, float] | None = Field(default=None, max_length=100_000)
+    ai_submission: int | None = Field(default=None, ge=1, lt=2**62)   # a scored submission's outputs as the aid
     design: str = Field(default="sequential", max_length=20)
     scale_max: int = 5
     positive_from: int | None = None

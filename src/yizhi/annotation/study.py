@@ -25,13 +25,16 @@ CONDITIONS = ("unaided", "aided")
 
 
 def create_reader_study(session: Session, *, slug: str, title: str, org: Organization, benchmark: str,
-                        readers: list[str], ai_scores: dict[str, float], design: str = "sequential",
+                        readers: list[str], ai_scores: dict[str, float] | None = None, design: str = "sequential",
                         scale_max: int = 5, positive_from: int | None = None, washout_days: int = 0,
                         sample: int | None = None, grant_id: int | None = None, instructions: str = "",
-                        actor: Person | None = None) -> Project:
+                        actor: Person | None = None, ai_submission: int | None = None) -> Project:
     """A reader study on the cases of ``benchmark`` (its version and table; readers see its inputs).
 
-    ``ai_scores`` maps a case (its row number in the benchmark's table) to the model's probability."""
+    The AI aid is either ``ai_scores`` (an uploaded map of a case — its row number in the benchmark's
+    table — to the model's probability) or ``ai_submission``, a scored submission to the benchmark,
+    whose per-case outputs the evaluation center keeps for this (``actor`` must act for the
+    benchmark's evaluator organisation; the use is on the ledger)."""
     from yizhi.annotation import service
     from yizhi.evaluation.service import get_benchmark
 
@@ -45,6 +48,11 @@ def create_reader_study(session: Session, *, slug: str, title: str, org: Organiz
         raise ValidationFailed(N_("readers rate on 1-5 or 0-100"), field="scale")
     if not isinstance(washout_days, int) or not 0 <= washout_days <= 365:
         raise ValidationFailed(N_("the washout is 0-365 days"), field="washout_days")
+    if (ai_scores is None) == (ai_submission is None):
+        raise ValidationFailed(N_("give the AI aid either as scores per case or as a scored submission, not both"),
+                               field="ai_scores")
+    if ai_submission is not None and actor is None:
+        raise ValidationFailed(N_("a submission as AI aid needs the person creating the study"), field="ai_submission")
     if not readers or len(readers) > 50:
         raise ValidationFailed(N_("name 1-50 readers"), field="readers")
     low = 1 if scale_max == 5 else 0
@@ -62,6 +70,10 @@ def create_reader_study(session: Session, *, slug: str, title: str, org: Organiz
         schema={"labels": [{"name": "rating", "type": "likert", "min": low, "max": scale_max, "required": True}]},
         instructions=instructions, grant_id=grant_id, annotator_orgs=orgs, annotator_people=[p.email for p in people],
         sample=sample, actor=actor, study=study, lock_minutes=240)
+    if ai_submission is not None:
+        from yizhi.evaluation.cases import aid_for_reader_study
+
+        ai_scores = aid_for_reader_study(session, actor, ai_submission, bench.slug, f"annotation_project:{project.id}")
     _attach_ai(session, project, ai_scores)
     return project
 

@@ -1,7 +1,9 @@
-"""Tables of the evaluation center: benchmarks, competitions, phases, submissions.
+"""Tables of the evaluation center: benchmarks, competitions, phases, submissions, case outputs.
 
 A submission row holds only aggregates (the report JSON), the model's hash and where its bytes are
-stored; no per-case output is ever stored.
+stored. A scored submission's per-case outputs are kept apart (:class:`CaseOutputs`, a Parquet in
+the platform store) for reader studies only: never shown to the submitter, on a page, in an API
+answer of the evaluation or in a leaderboard (:mod:`.cases`).
 """
 
 from __future__ import annotations
@@ -122,3 +124,20 @@ class Submission(Base):
     benchmark: Mapped[Benchmark] = relationship()
     phase: Mapped[Phase | None] = relationship()
     organization: Mapped[Organization] = relationship()
+
+
+class CaseOutputs(Base):
+    """Where a scored submission's per-case outputs are: a Parquet in the platform store (columns
+    ``case``, the row number in the scored table, and ``score`` — or ``score_<class>`` per class)."""
+
+    __tablename__ = "evaluation_case_outputs"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("evaluation_submissions.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("catalog_versions.id", ondelete="RESTRICT"), index=True)
+    table_name: Mapped[str] = mapped_column(String(120))
+    digest: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship()

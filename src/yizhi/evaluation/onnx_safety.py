@@ -1,6 +1,7 @@
 """Checks a submitted ONNX model must pass before anything executes it.
 
-Run inside the sandboxed process (:mod:`.sandbox_child`), never in the web or worker process: the
+Run inside the sandbox (:mod:`.sandbox_child`; this file is copied beside it into the sandbox's
+``/project``, where the platform is not importable), never in the web or worker process: the
 platform process does not even parse an untrusted model. Each refusal is a :class:`ModelRefused`
 with a stable code and an English msgid with its values apart (translated where it is shown).
 
@@ -13,7 +14,11 @@ contract.
 
 from __future__ import annotations
 
-from yizhi.errors import N_
+try:
+    from yizhi.errors import N_
+except ImportError:  # in the sandbox: the platform is not importable there; msgids stay English
+    def N_(text: str) -> str:
+        return text
 
 ALLOWED_DOMAINS = {"", "ai.onnx", "ai.onnx.ml"}
 DTYPE_CODES = {"float32": 1, "int32": 6, "int64": 7, "float64": 11}

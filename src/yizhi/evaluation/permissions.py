@@ -51,3 +51,9 @@ def _submission_view(person: Person, submission: Submission) -> bool:
 def _submission_retry(person: Person, submission: Submission) -> bool:
     return (acts_for(person, submission.organization) or acts_for(person, submission.benchmark.organization)
             or is_platform_admin(person))
+
+
+@rule("evaluation.case_outputs.use", visible_via="evaluation.submission.view")
+def _case_outputs_use(person: Person, submission: Submission) -> bool:
+    """Per-case outputs serve reader studies of the data holder; the submitter never reads them."""
+    return acts_for(person, submission.benchmark.organization) or is_platform_admin(person)

@@ -206,7 +206,8 @@ def build_report(s: ScoringInput) -> dict:
 
 
 def efficiency(s: ScoringInput) -> dict:
-    keys = ("latency_ms_p50", "latency_ms_p95", "cases_timed", "peak_memory_mb", "load_ms", "model_bytes")
+    keys = ("latency_ms_p50", "latency_ms_p95", "cases_timed", "peak_memory_mb", "load_ms", "model_bytes",
+            "sandbox_cpu_seconds", "sandbox_wall_seconds")
     return {k: (round(float(s.stats[k]), 4) if isinstance(s.stats.get(k), float) else s.stats.get(k)) for k in keys}
 
 

@@ -32,10 +32,12 @@ def perturb(name: str, matrix: np.ndarray, seed: int, inputs: list[str], unit_fa
     elif name == "out_of_range":
         rows = np.flatnonzero(rng.random(len(out)) < 0.05)
         columns = rng.integers(0, out.shape[1], size=len(rows))
+        # from the unperturbed columns: read from ``out`` inside the loop, each case set before raised
+        # the next one's value tenfold (1e37 and inf on 10,000 cases)
+        largest = np.nanmax(np.abs(matrix.astype(np.float64)), axis=0) if len(out) else np.zeros(out.shape[1])
         for row, col in zip(rows, columns, strict=True):
             name_ = inputs[col]
-            high = ranges[name_][1] * 2 if name_ in ranges else 10 * np.nanmax(np.abs(out[:, col]))
-            out[row, col] = high
+            out[row, col] = ranges[name_][1] * 2 if name_ in ranges else 10 * largest[col]
     else:
         raise ValueError(name)
     return out.astype(matrix.dtype)

@@ -1,32 +1,38 @@
-"""Where submitted models execute: one function, :func:`run_model`, so moving to the Tier B sandbox
-later changes this module only.
+"""Where submitted models execute: one function, :func:`run_model`, over the platform's one sandbox.
 
-Until Tier B lands (issue: Tier B, branch ``space-b``), a model runs in a fresh Python process with
-no network — ``bwrap --unshare-all`` when bubblewrap is installed, else ``unshare -rn`` (a new user
-and network namespace: only a downed loopback) — under rlimits (address space, CPU seconds, file
-size, open files, no core dumps), with a wall-clock timeout, ONNX Runtime's CPU provider and one
-thread. When neither isolation tool works the run is refused rather than pretending.
+A model is checked and run in the **Tier B sandbox** (:mod:`yizhi.space.sandbox`: bubblewrap with
+every namespace unshared, seccomp, every capability dropped, rlimits, a wall-clock timeout and, when
+the platform runs as root, the unprivileged sandbox uid). The sandbox sees only the platform runtime
+(interpreter and allow-listed packages: numpy, onnx, onnxruntime ...), a read-only ``/project``
+holding the checking program (:mod:`.sandbox_child` and :mod:`.onnx_safety`, copied — the platform
+itself is not importable in there), a read-only ``/data`` with the model, the request and the input
+matrices, and a writable ``/output`` where the child leaves ``result.json`` and ``outputs.npz``.
+ONNX Runtime uses its CPU provider with one intra-op and one inter-op thread.
+
+When the sandbox does not work on this host the run is refused exactly as Tier B refuses jobs
+(:func:`yizhi.space.sandbox_check.require_sandbox`: 503 ``sandbox_unavailable`` with the reason);
+there is no weaker fallback.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import resource
 import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from yizhi.errors import N_, ValidationFailed
+from yizhi.errors import N_
 from yizhi.evaluation.settings import get_evaluation_settings
+from yizhi.space import sandbox, sandbox_check
+from yizhi.space.jobs_settings import MIB, SandboxSettings
+from yizhi.space.sandbox_check import SandboxUnavailable
 
 MAX_RESULT_BYTES = 1 << 20
+CHILD_FILES = (Path(__file__).with_name("sandbox_child.py"), Path(__file__).with_name("onnx_safety.py"))
+ENTRY = "sandbox_child.py"
 
 
 @dataclass
@@ -62,60 +68,26 @@ class RunResult:
             return self.template
 
 
-class SandboxUnavailable(ValidationFailed):
-    code = "sandbox_unavailable"
+def sandbox_settings(limits: Limits, base: SandboxSettings | None = None) -> SandboxSettings:
+    """Tier B's settings with the evaluation's limits for one model run (memory, CPU, time, output)."""
+    base = base or SandboxSettings()
+    output = limits.output_mb * MIB
+    return base.model_copy(update={"job_memory": limits.memory_mb * MIB, "job_cpu_seconds": limits.cpu_seconds,
+                                   "job_timeout": limits.timeout_seconds, "output_max": output,
+                                   "output_file_max": output, "output_files_max": 8})
 
 
-def isolation_prefix(directory: Path | None = None) -> list[str]:
-    """The command that cuts the child off from the network, or SandboxUnavailable."""
-    choice = get_evaluation_settings().sandbox
-    bwrap, unshare = shutil.which("bwrap"), shutil.which("unshare")
-    if choice in ("auto", "bwrap") and bwrap and _works([bwrap, *_bwrap_args(), "true"]):
-        own = ["--bind", str(directory), str(directory), "--chdir", str(directory)] if directory else []
-        return [bwrap, *_bwrap_args(), *own]
-    if choice in ("auto", "unshare") and unshare and _works([unshare, "-rn", "true"]):
-        return [unshare, "-rn"]
-    raise SandboxUnavailable(N_("no network-isolated sandbox is available here (need bubblewrap or unshare with "
-                                "user namespaces); submitted models are not run without one"))
+def require_sandbox() -> None:
+    """Refuse (503, with the reason) unless the Tier B sandbox works on this host; cached by Tier B."""
+    try:
+        sandbox_check.require_sandbox(SandboxSettings())
+    except SandboxUnavailable as exc:
+        raise _unavailable(exc.params.get("reason", "")) from None
 
 
-def _bwrap_args() -> list[str]:
-    return ["--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--tmpfs", "/tmp"]
-
-
-_WORKS: dict[tuple, bool] = {}
-
-
-def _works(command: list[str]) -> bool:
-    key = tuple(command)
-    if key not in _WORKS:
-        try:
-            _WORKS[key] = subprocess.run(command, capture_output=True, timeout=20).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            _WORKS[key] = False
-    return _WORKS[key]
-
-
-def _limit(limits: Limits):
-    def apply() -> None:
-        memory = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        size = limits.output_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
-def _environment(directory: Path) -> dict[str, str]:
-    import yizhi
-
-    source = str(Path(yizhi.__file__).resolve().parents[1])
-    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": source, "HOME": str(directory), "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+def _unavailable(reason: str) -> SandboxUnavailable:
+    return SandboxUnavailable(N_("submitted models are not run: the sandbox does not work on this host (%(reason)s)"),
+                              params={"reason": reason[:500]})
 
 
 def run_model(model_bytes: bytes, inputs: dict[str, np.ndarray] | None, spec: dict, limits: Limits | None = None,
@@ -123,61 +95,85 @@ def run_model(model_bytes: bytes, inputs: dict[str, np.ndarray] | None, spec: di
     """Check the model (``mode="check"``) or check and run it on each named input matrix.
 
     ``spec``: input_name, input_dtype, width, output_name (from the task contract). Returns the raw
-    outputs per input name and stats (load time, latency p50/p95, peak memory), or a refusal/failure
-    with a code and a message template with its values apart.
+    outputs per input name and stats (load time, latency p50/p95, peak memory, the sandbox's CPU and
+    wall seconds), or a refusal/failure with a code and a message template with its values apart.
     """
     limits = limits or Limits.from_settings()
-    isolation_prefix()
-    with tempfile.TemporaryDirectory(prefix="yizhi-model-") as name:
-        directory = Path(name)
-        prefix = isolation_prefix(directory)
-        (directory / "model.onnx").write_bytes(model_bytes)
-        request = {"mode": mode, "spec": spec, "memory_mb": limits.memory_mb, "latency_cases": limits.latency_cases}
-        (directory / "request.json").write_text(json.dumps(request))
-        if mode == "run":
-            np.savez(directory / "inputs.npz", **(inputs or {}))
-        return _execute(prefix, directory, limits)
+    require_sandbox()
+    request = {"mode": mode, "spec": spec, "memory_mb": limits.memory_mb, "latency_cases": limits.latency_cases}
+    files = {"model.onnx": model_bytes, "request.json": json.dumps(request).encode()}
+    return run_in_sandbox(files, inputs if mode == "run" else None, limits, CHILD_FILES, ENTRY)
 
 
-def _execute(prefix: list[str], directory: Path, limits: Limits) -> RunResult:
-    command = [*prefix, sys.executable, "-c", _BOOTSTRAP, str(directory)]
-    process = subprocess.Popen(command, cwd=directory, env=_environment(directory), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, preexec_fn=_limit(limits), start_new_session=True)
-    try:
-        _out, err = process.communicate(timeout=limits.timeout_seconds)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+def run_in_sandbox(data_files: dict[str, bytes], inputs: dict[str, np.ndarray] | None, limits: Limits,
+                   program: tuple[Path, ...], entry: str) -> RunResult:
+    """Run ``entry`` (one of the ``program`` files, copied to /project) over ``data_files`` in /data.
+
+    The one launch path of every model run; tests use it with a hostile program to show what the
+    sandbox denies (network, host files).
+    """
+    from yizhi.jobs.workdirs import workdir
+
+    with workdir("evaluation-model") as work:
+        project, data, output = work / "project", work / "data", work / "output"
+        for folder in (project, data):
+            folder.mkdir()
+        for path in program:
+            shutil.copyfile(path, project / path.name)
+        for name, content in data_files.items():
+            (data / name).write_bytes(content)
+        if inputs is not None:
+            np.savez(data / "inputs.npz", **inputs)
+        for folder in (project, data):  # the sandbox uid reads them through the 'other' bits only
+            folder.chmod(0o555)
+            for path in folder.iterdir():
+                path.chmod(0o444)
+        result = sandbox.run(sandbox.python_command(entry, "/data", "/output"),
+                             sandbox.Mounts(project, data, output), work / "logs", sandbox_settings(limits))
+        return _read_result(output, result, limits)
+
+
+def _stopped(result: sandbox.RunResult, limits: Limits) -> RunResult | None:
+    """The platform's reading of a run that did not end normally, or None."""
+    if result.launcher_error:
+        raise _unavailable(result.launcher_error.strip()[-300:])
+    if result.stopped == "timeout":
         return RunResult(False, code="timeout", template=N_("the model did not finish within %(seconds)s seconds"),
                          params={"seconds": limits.timeout_seconds})
-    return _read_result(directory, process.returncode, err, limits)
-
-
-_BOOTSTRAP = ("import sys, os; sys.path.insert(0, os.environ['PYTHONPATH']); "
-              "from pathlib import Path; from yizhi.evaluation.sandbox_child import main; "
-              "sys.exit(main(Path(sys.argv[1])))")
-
-
-def _read_result(directory: Path, returncode: int, err: bytes, limits: Limits) -> RunResult:
-    result_file = directory / "result.json"
-    if returncode != 0 or not result_file.exists():
-        if returncode in (-signal.SIGKILL, -signal.SIGXCPU, -signal.SIGSEGV) or b"MemoryError" in err \
-                or b"bad_alloc" in err:
-            return RunResult(False, code="memory_limit", template=N_("the model exceeded its memory or CPU limit "
-                                                                     "(%(limit)s MiB) and was stopped"),
-                             params={"limit": limits.memory_mb})
+    if result.stopped is not None:
+        return RunResult(False, code="run_failed", template=N_("the model process wrote an oversized result"))
+    err = result.stderr.read_bytes()[-4000:] if result.stderr.exists() else b""
+    if result.signal in (signal.SIGKILL, signal.SIGXCPU, signal.SIGSEGV) or b"MemoryError" in err \
+            or b"bad_alloc" in err:
+        return RunResult(False, code="memory_limit", template=N_("the model exceeded its memory or CPU limit "
+                                                                 "(%(limit)s MiB) and was stopped"),
+                         params={"limit": limits.memory_mb})
+    if result.exit_code != 0:
         detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return RunResult(False, code="run_failed", template=N_("the model process failed (exit %(code)s): %(detail)s"),
-                         params={"code": returncode, "detail": detail[0][:300]})
+                         params={"code": result.exit_code if result.exit_code is not None else result.signal,
+                                 "detail": detail[0][:300]})
+    return None
+
+
+def _read_result(output: Path, result: sandbox.RunResult, limits: Limits) -> RunResult:
+    stopped = _stopped(result, limits)
+    if stopped is not None:
+        return stopped
+    result_file = output / "result.json"
+    if not result_file.is_file() or result_file.is_symlink():
+        return RunResult(False, code="run_failed", template=N_("the model process failed (exit %(code)s): %(detail)s"),
+                         params={"code": result.exit_code, "detail": "no result"})
     if result_file.stat().st_size > MAX_RESULT_BYTES:
         return RunResult(False, code="run_failed", template=N_("the model process wrote an oversized result"))
-    result = json.loads(result_file.read_text())
-    if not result.get("ok"):
-        return RunResult(False, code=str(result.get("code", "run_failed")),
-                         template=str(result.get("template", "the model failed")), params=dict(result.get("params") or {}))
+    answer = json.loads(result_file.read_text())
+    if not answer.get("ok"):
+        return RunResult(False, code=str(answer.get("code", "run_failed")),
+                         template=str(answer.get("template", "the model failed")), params=dict(answer.get("params") or {}))
     outputs = {}
-    if (directory / "outputs.npz").exists():
-        with np.load(directory / "outputs.npz", allow_pickle=False) as bundle:
+    if (output / "outputs.npz").is_file():
+        with np.load(output / "outputs.npz", allow_pickle=False) as bundle:
             outputs = {name: np.asarray(bundle[name]) for name in bundle.files}
-    stats = {k: v for k, v in result.items() if k != "ok" and isinstance(v, int | float)}
+    stats = {k: v for k, v in answer.items() if k != "ok" and isinstance(v, int | float)}
+    stats.update(sandbox_cpu_seconds=result.cpu_seconds, sandbox_wall_seconds=result.wall_seconds)
     return RunResult(True, outputs=outputs, stats=stats)

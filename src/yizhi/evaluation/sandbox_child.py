@@ -1,8 +1,12 @@
-"""The process that checks and runs a submitted model: ``python -m yizhi.evaluation.sandbox_child DIR``.
+"""The program that checks and runs a submitted model inside the Tier B sandbox:
+``/project/sandbox_child.py /data /output``.
 
-Started only by :func:`yizhi.evaluation.runner.run_model`, already cut off from the network and
-under rlimits. It reads ``DIR/model.onnx``, ``DIR/request.json`` and ``DIR/inputs.npz`` and writes
-``DIR/outputs.npz`` and ``DIR/result.json``; the parent trusts neither more than the data it reads.
+Copied into the sandbox's read-only ``/project`` beside :mod:`.onnx_safety` by
+:func:`yizhi.evaluation.runner.run_model`; it runs on the sandbox's runtime, where only the
+allow-listed packages exist (the platform is not importable), so it imports nothing of ``yizhi``.
+It reads ``model.onnx``, ``request.json`` and ``inputs.npz`` from the data folder and writes
+``outputs.npz`` and ``result.json`` to the output folder; the platform trusts neither more than the
+data it reads.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ import traceback
 from pathlib import Path
 
 import numpy as np
+
+
+def N_(text: str) -> str:  # a msgid, translated where the platform shows it
+    return text
 
 
 def _write(directory: Path, result: dict) -> None:
@@ -52,13 +60,12 @@ def _latency(session, spec: dict, matrix: np.ndarray, cases: int) -> dict:
             "latency_ms_p95": float(np.percentile(times, 95))}
 
 
-def main(directory: Path) -> int:
-    from yizhi.errors import N_
-    from yizhi.evaluation.onnx_safety import ModelRefused, check_model_bytes
+def main(source: Path, directory: Path) -> int:
+    from onnx_safety import ModelRefused, check_model_bytes  # the copy beside this file in /project
 
-    request = json.loads((directory / "request.json").read_text())
+    request = json.loads((source / "request.json").read_text())
     spec = request["spec"]
-    data = (directory / "model.onnx").read_bytes()
+    data = (source / "model.onnx").read_bytes()
     try:
         check_model_bytes(data, spec)
     except ModelRefused as exc:
@@ -71,7 +78,7 @@ def main(directory: Path) -> int:
     try:
         session = _session(data)
         load_ms = (time.perf_counter() - started) * 1000
-        with np.load(directory / "inputs.npz", allow_pickle=False) as bundle:
+        with np.load(source / "inputs.npz", allow_pickle=False) as bundle:
             arrays = {name: bundle[name] for name in bundle.files}
         outputs = {name: _run_batches(session, spec, matrix) for name, matrix in arrays.items()}
         timing = _latency(session, spec, arrays.get("main", np.zeros((0, 1))), int(request.get("latency_cases", 0)))
@@ -82,21 +89,22 @@ def main(directory: Path) -> int:
     except Exception as exc:  # an ONNX Runtime failure is the model's failure, reported plainly
         text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         if "alloc" in text.lower() or "memory" in text.lower():
-            _write(directory, {"ok": False, "code": "memory_limit", "template": "the model needed more memory than "
-                               "the limit of %(limit)s MiB", "params": {"limit": request.get("memory_mb")}})
+            _write(directory, {"ok": False, "code": "memory_limit", "template": N_("the model needed more memory than "
+                               "the limit of %(limit)s MiB"), "params": {"limit": request.get("memory_mb")}})
             return 0
         _write(directory, {"ok": False, "code": "run_failed", "template": N_("the model failed to run: %(reason)s"),
                            "params": {"reason": text}})
         return 0
     np.savez(directory / "outputs.npz", **outputs)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    _write(directory, {"ok": True, "load_ms": load_ms, "peak_memory_mb": usage.ru_maxrss / 1024, **timing})
+    _write(directory, {"ok": True, "load_ms": load_ms, "peak_memory_mb": usage.ru_maxrss / 1024,
+                       "child_cpu_seconds": usage.ru_utime + usage.ru_stime, **timing})
     return 0
 
 
 if __name__ == "__main__":
     try:
-        sys.exit(main(Path(sys.argv[1])))
+        sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
     except Exception:
         traceback.print_exc(limit=3)
         sys.exit(3)

@@ -64,7 +64,8 @@ def load_hidden(path: Path, contract: TaskContract) -> dict:
         if contract.task == "survival_risk" else None
     dtype = NUMPY_DTYPES[contract.input_dtype]
     matrix = np.nan_to_num(features, nan=0).astype(dtype) if dtype in (np.int64, np.int32) else features.astype(dtype)
-    return {"X": matrix, "reference": reference, "groups": groups, "time": time, "excluded": int((~keep).sum())}
+    return {"X": matrix, "reference": reference, "groups": groups, "time": time, "excluded": int((~keep).sum()),
+            "rows": np.flatnonzero(keep)}
 
 
 def extract_scores(output: np.ndarray, contract: TaskContract, rows: int) -> np.ndarray:
@@ -94,6 +95,15 @@ def outputs_digest(outputs: dict[str, np.ndarray]) -> str:
 
 def score(model_bytes: bytes, contract: TaskContract, table_path: Path, dataset: dict, hashes: dict, seed: int,
           progress: Callable[[float, str], None] = lambda f, n: None, workers: int | None = 1) -> dict:
+    """The report (aggregates only)."""
+    return score_with_cases(model_bytes, contract, table_path, dataset, hashes, seed, progress, workers)[0]
+
+
+def score_with_cases(model_bytes: bytes, contract: TaskContract, table_path: Path, dataset: dict, hashes: dict,
+                     seed: int, progress: Callable[[float, str], None] = lambda f, n: None,
+                     workers: int | None = 1) -> tuple[dict, dict]:
+    """The report and the per-case outputs ``{"rows": row numbers in the table, "scores": ...}``;
+    the caller keeps the latter inside the platform (:mod:`.cases`), never in the report."""
     hidden = load_hidden(table_path, contract)
     progress(0.1, "hidden table read")
     inputs = {"main": hidden["X"]}
@@ -118,4 +128,4 @@ def score(model_bytes: bytes, contract: TaskContract, table_path: Path, dataset:
         dataset={**dataset, "excluded": hidden["excluded"]}, hashes=hashes, stats=stats, seed=seed,
         min_cell=settings.min_cell, time=hidden["time"], workers=workers))
     progress(0.95, "report built")
-    return report
+    return report, {"rows": hidden["rows"], "scores": scores["main"]}

@@ -25,7 +25,7 @@ from yizhi.evaluation.contract import METRICS, TaskContract, check_against_table
 from yizhi.evaluation.models import Benchmark, Competition, Phase, PhaseKind, Submission, SubmissionState
 from yizhi.evaluation.permissions import EVALUATOR_KINDS
 from yizhi.evaluation.report import primary_metric
-from yizhi.evaluation.runner import Limits, run_model
+from yizhi.evaluation.runner import Limits, require_sandbox, run_model
 from yizhi.evaluation.scoring import model_spec
 from yizhi.evaluation.settings import get_evaluation_settings
 
@@ -219,6 +219,7 @@ def submit(session: Session, *, benchmark: Benchmark, org: Organization, model: 
         raise PayloadTooLarge(N_("the parity bundle is larger than %(mb)s MiB"), params={"mb": settings.max_parity_mb})
     phase = pick_phase(benchmark, phase_id)
     check_cap(session, phase, org)
+    require_sandbox()  # as Tier B does: no model is taken in while none can be run safely
     digest, size = storage.put_stream(io.BytesIO(model))
     parity_digest = storage.put_stream(io.BytesIO(parity))[0] if parity is not None else None
     submission = Submission(benchmark_id=benchmark.id, phase_id=phase.id, organization_id=org.id, model_sha256=digest,

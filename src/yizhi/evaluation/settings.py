@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,11 +15,7 @@ class EvaluationSettings(BaseSettings):
     memory_mb: int = Field(
         default=3072, ge=256,
         description="Address-space limit of the process that runs a submitted model (RLIMIT_AS), in MiB.")
-    timeout_seconds: int = Field(default=600, ge=5, description="Wall-clock limit of one model run.")
-    sandbox: Literal["auto", "bwrap", "unshare"] = Field(
-        default="auto",
-        description="How a model run is cut off from the network: bwrap (bubblewrap), unshare (a new user and "
-        "network namespace) or auto (bwrap if installed, else unshare). With neither, runs are refused.")
+    timeout_seconds: int = Field(default=600, ge=5, description="Wall-clock limit of one model run in the Tier B sandbox.")
     min_cell: int = Field(
         default=10, ge=1,
         description="Smallest subgroup (or reliability bin) whose metrics a report shows; smaller ones are "

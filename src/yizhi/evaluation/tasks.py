@@ -15,7 +15,8 @@ from yizhi.catalog import store
 from yizhi.db import session_scope, utcnow
 from yizhi.evaluation import lifecycle, service
 from yizhi.evaluation.models import Submission, SubmissionState
-from yizhi.evaluation.scoring import ModelFailed, score
+from yizhi.evaluation.cases import store_case_outputs
+from yizhi.evaluation.scoring import ModelFailed, score_with_cases
 from yizhi.evaluation.signing import report_sha256, sign_report
 from yizhi.jobs.models import Job, JobState
 from yizhi.jobs.service import JobContext, handler, run_job
@@ -39,7 +40,7 @@ def _load(submission_id: int) -> dict | None:
                 "dataset": {"ref": version.ref, "root_hash": version.root_hash, "card": dict(version.card or {})},
                 "hashes": {"model_sha256": sub.model_sha256, "dataset_root_hash": version.root_hash,
                            "dataset_version": version.ref, "task_sha256": sub.benchmark.task_sha256},
-                "seed": sub.id}
+                "seed": sub.id, "version_id": version.id}
 
 
 @handler("evaluation.score")
@@ -50,8 +51,8 @@ def score_submission(ctx: JobContext) -> dict:
         if loaded is None:
             return {"submission_id": submission_id, "state": "scored"}
         ctx.progress(0.05, "submission loaded")
-        report = score(loaded["model"], loaded["contract"], loaded["path"], loaded["dataset"], loaded["hashes"],
-                       loaded["seed"], ctx.progress, workers=None)
+        report, cases = score_with_cases(loaded["model"], loaded["contract"], loaded["path"], loaded["dataset"],
+                                         loaded["hashes"], loaded["seed"], ctx.progress, workers=None)
     except ModelFailed as exc:
         _fail(submission_id, exc.code, exc.template, exc.params)
         return {"submission_id": submission_id, "state": "failed", "code": exc.code}
@@ -59,7 +60,9 @@ def score_submission(ctx: JobContext) -> dict:
         lifecycle.note_crash(submission_id, ctx.job_id, exc)
         raise
     try:
-        return _finish(submission_id, report)
+        return _finish(submission_id, report, {**cases, "version_id": loaded["version_id"],
+                                               "table": loaded["contract"].table,
+                                               "classes": loaded["contract"].classes})
     except Exception as exc:
         lifecycle.note_crash(submission_id, ctx.job_id, exc)
         raise
@@ -74,7 +77,8 @@ def _fail(submission_id: int, code: str, template: str, params: dict) -> None:
                       {"submission_id": sub.id, "code": code}, org=sub.organization.slug)
 
 
-def _finish(submission_id: int, report: dict) -> dict:
+def _finish(submission_id: int, report: dict, cases: dict | None = None) -> dict:
+    """Sign and record the report; keep the per-case outputs inside the platform, in one transaction."""
     digest = report_sha256(report)
     with session_scope() as session:
         sub = service.get_submission(session, submission_id)
@@ -91,6 +95,9 @@ def _finish(submission_id: int, report: dict) -> dict:
             "dataset_root_hash": report["hashes"].get("dataset_root_hash"), "verdict": sub.verdict},
             org=sub.organization.slug)
         sub.ledger_index = entry.index
+        if cases is not None:
+            store_case_outputs(session, sub, cases["version_id"], cases["table"], cases["rows"], cases["scores"],
+                               cases["classes"])
     return {"submission_id": submission_id, "state": "scored", "report_sha256": digest}
 
 
