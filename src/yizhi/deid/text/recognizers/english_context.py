@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 
 from yizhi.deid.text.recognizers.english import (
-    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, name_words, place_words,
-    very_common_words,
+    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, clinical_markers,
+    name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
@@ -143,10 +143,24 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
         return None
     value = " ".join(words)
     upper_short = value.isupper() and len(value) <= 2
+    if not upper_short and _hospital_abbreviation(value):
+        return match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.7  # ("evaluation at UIHC")
     if upper_short or not _proper(value) or _strip(value) in STATES_AND_COUNTRIES:
         return None
     kind = "LOCATION" if _strip(value) in place_words() else "ORGANIZATION"
     return match.start(1), match.start(1) + len(value), kind, 0.7
+
+
+def _hospital_abbreviation(value: str) -> bool:
+    """An all-capitals word of 3-5 letters ending as hospitals' do (H hospital, HC health care, MC medical
+    center) that is no clinical term, marker, unit, shorthand or placeholder: after "at"/"from"/"to" in a
+    clinical note, a hospital (UIHC, NEBH, VAMC, MGH; not LAD, RCA, EEA, PACS). The clinical lexicon is not
+    asked: a hospital's abbreviation recurs across that hospital's reports."""
+    key = _strip(value)
+    return (value.isalpha() and value.isupper() and 3 <= len(value) <= 5 and value.endswith(("H", "HC", "MC"))
+            and key not in CLINICAL_TERMS
+            and key not in PLACEHOLDERS and key not in _UNITS and key not in NURSING_SHORTHAND
+            and key not in clinical_markers() and key not in _MONTHS_AND_DAYS)
 
 
 _MONTHS_AND_DAYS = frozenset(
