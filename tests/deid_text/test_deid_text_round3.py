@@ -47,7 +47,7 @@ def test_clinical_language_stays(text, kept):
     ("Pt last admitted here 9/3-9/11 for CHF exacerbation; diuresed with lasix gtt.", ["9/3", "9/11"]),
     ("PMH: breast ca 2004 s/p lumpectomy and XRT, HTN, DM2 on metformin.", ["2004"]),
     ("Vent settings unchanged, PEEP 8; resident paged, pgr #40112, to review the ABG.", ["40112"]),
-    ("If the MRI shows a lesion he would have further evaluation at NEBH, per neurology; on keppra.", ["NEBH"]),
+    ("If the MRI shows a lesion he would have further evaluation at SEMC, per neurology; on keppra.", ["SEMC"]),
 ])
 def test_nursing_phenomena_found(text, found):
     removed = _removed(text)
@@ -64,6 +64,7 @@ def test_month_alone_is_a_date_not_a_name():
 @pytest.mark.parametrize("text,kept", [
     ("Cath showed the graft to the LAD patent; stent to the RCA with TIMI 3 flow, heparin off.", "LAD"),
     ("Cath showed the graft to the LAD patent; stent to the RCA with TIMI 3 flow, heparin off.", "RCA"),
+    ("Headache and vomiting; CT showed bleeding secondary to SAH, nimodipine started, neuro checks q1h.", "SAH"),
 ])
 def test_anatomy_abbreviations_after_to_stay(text, kept):
     assert kept not in _removed(text)

@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 
 from yizhi.deid.text.recognizers.english import (
-    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, clinical_markers,
-    name_words, place_words, very_common_words,
+    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, name_words, place_words,
+    very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
@@ -152,15 +152,15 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
 
 
 def _hospital_abbreviation(value: str) -> bool:
-    """An all-capitals word of 3-5 letters ending as hospitals' do (H hospital, HC health care, MC medical
-    center) that is no clinical term, marker, unit, shorthand or placeholder: after "at"/"from"/"to" in a
-    clinical note, a hospital (UIHC, NEBH, VAMC, MGH; not LAD, RCA, EEA, PACS). The clinical lexicon is not
-    asked: a hospital's abbreviation recurs across that hospital's reports."""
+    """An all-capitals word of 3-5 letters ending in HC (health care) or MC (medical center) that is no
+    clinical term, unit, shorthand or placeholder: after "at"/"from"/"to" in a clinical note, a hospital
+    (UIHC, VAMC, BIDMC; not LAD, RCA, PACS). One ending in H alone is not taken here: conditions end so too
+    ("secondary to SAH", "due to BPH"); after a transfer cue any abbreviation is (``_ORG_AFTER_MOVE``). The
+    clinical lexicon is not asked: a hospital's abbreviation recurs across that hospital's reports."""
     key = _strip(value)
-    return (value.isalpha() and value.isupper() and 3 <= len(value) <= 5 and value.endswith(("H", "HC", "MC"))
-            and key not in CLINICAL_TERMS
-            and key not in PLACEHOLDERS and key not in _UNITS and key not in NURSING_SHORTHAND
-            and key not in clinical_markers() and key not in _MONTHS_AND_DAYS)
+    return (value.isalpha() and value.isupper() and 3 <= len(value) <= 5 and value.endswith(("HC", "MC"))
+            and key not in CLINICAL_TERMS and key not in PLACEHOLDERS and key not in _UNITS
+            and key not in NURSING_SHORTHAND)
 
 
 _MONTHS_AND_DAYS = frozenset(
