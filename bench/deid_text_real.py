@@ -2,6 +2,13 @@
 bench/results/deid_text_real.json and .md.
 
     PYTHONPATH=src python bench/deid_text_real.py [--split test|dev]
+    PYTHONPATH=src python bench/deid_text_real.py --unannotated 200 --seed 7 [--list removals.txt]
+
+``--unannotated N``: N MTSamples reports drawn (fixed seed) from those in NO evaluation set (neither
+split, neither the annotated nor the planted files, nor a text identical to one of theirs). The corpus
+was de-identified at source, so nearly everything removed there is a false positive: the figure is
+removed characters per 1,000, by type; ``--list`` writes every removal with its context for review
+(outside the repository). Writes bench/results/deid_text_unannotated.{json,md}.
 
 Sets (tests/deid_text/data, see GUIDELINE.md there): MTSamples reports annotated by us (real text;
 150 per split), MTSamples reports with hand-written identifiers planted into their placeholders (real
@@ -38,6 +45,9 @@ def load_sets(split: str) -> dict[str, tuple[list[dict], str, bool]]:
         sets["MTSamples annotated (real)"] = (load_annotated(DATA / f"real/mtsamples_gold_{split}.jsonl", corpus), "en", True)
         sets["MTSamples planted (real context)"] = (load_planted(DATA / f"real/mtsamples_planted_{split}.jsonl", corpus), "en", False)
     sets["English nursing notes (ours)"] = (load_gold_file(DATA / f"notes/en_nursing_{split}.jsonl"), "en", True)
+    if split == "dev":  # (more dev notes in other styles, written in later rounds; the test split has one set)
+        for extra in ("dev2", "dev3"):
+            sets[f"English nursing notes {extra} (ours)"] = (load_gold_file(DATA / f"notes/en_nursing_{extra}.jsonl"), "en", True)
     sets["Chinese notes (ours)"] = (load_gold_file(DATA / f"notes/zh_notes_{split}.jsonl"), "zh", True)
     return sets
 
@@ -76,10 +86,65 @@ def systems():
     return found
 
 
+def unannotated_sample(size: int, seed: int) -> list[tuple[str, str]]:
+    """``size`` (id, text) pairs of MTSamples reports outside every evaluation set, drawn with ``seed``."""
+    import random
+
+    from yizhi.deid.text.build_lexicon import evaluation_ids
+
+    corpus = read_corpus(MTSAMPLES)
+    excluded = evaluation_ids(DATA)
+    excluded_texts = {corpus[doc_id] for doc_id in excluded if doc_id in corpus}
+    seen, candidates = set(), []
+    for doc_id, text in corpus.items():
+        if doc_id in excluded or text in excluded_texts or text in seen or not text.strip():
+            continue
+        seen.add(text)
+        candidates.append((doc_id, text))
+    return random.Random(seed).sample(candidates, min(size, len(candidates)))
+
+
+def run_unannotated(size: int, seed: int, listing: str | None) -> None:
+    from collections import Counter
+
+    sample = unannotated_sample(size, seed)
+    removed_by_type, total_chars, rows = Counter(), 0, []
+    started_cpu = time.process_time()
+    for doc_id, text in sample:
+        total_chars += len(text)
+        for span in detect(text, "en"):
+            removed_by_type[span.type] += span.end - span.start
+            rows.append(f"{doc_id}\t{span.type}\t{span.recognizer}\t{text[span.start:span.end]!r}\t"
+                        f"{text[max(0, span.start - 40):span.start]!r} [] {text[span.end:span.end + 40]!r}")
+    cpu = time.process_time() - started_cpu
+    removed = sum(removed_by_type.values())
+    per_thousand = 1000 * removed / max(total_chars, 1)
+    lines = [f"# Removals on unannotated MTSamples reports (seed {seed}, {len(sample)} reports, {total_chars:,} chars)", "",
+             f"Removed characters per 1,000: **{per_thousand:.2f}** ({removed:,} characters in {len(rows)} spans; "
+             f"CPU {cpu:.1f} s)", "", "| type | removed chars | per 1,000 |", "| --- | --- | --- |"]
+    for kind, count in removed_by_type.most_common():
+        lines.append(f"| {kind} | {count:,} | {1000 * count / total_chars:.2f} |")
+    print("\n".join(lines))
+    if listing:
+        Path(listing).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = ROOT / "bench" / "results"
+    result = {"seed": seed, "reports": len(sample), "chars": total_chars, "removed_chars": removed,
+              "spans": len(rows), "per_thousand": round(per_thousand, 3), "by_type": dict(removed_by_type)}
+    (out / f"deid_text_unannotated_seed{seed}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out / f"deid_text_unannotated_seed{seed}.md").write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", choices=("dev", "test"), default="test")
-    split = parser.parse_args().split
+    parser.add_argument("--unannotated", type=int, default=0, help="sample this many unannotated MTSamples reports")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--list", default=None, help="write every removal with context here (review only)")
+    arguments = parser.parse_args()
+    if arguments.unannotated:
+        run_unannotated(arguments.unannotated, arguments.seed, arguments.list)
+        return
+    split = arguments.split
     results = {"split": split, "sets": {}}
     lines = [f"# Text de-identification on real text and real-style notes ({split} split)", ""]
     for set_name, (documents, lang, with_precision) in load_sets(split).items():

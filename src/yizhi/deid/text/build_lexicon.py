@@ -38,6 +38,7 @@ MARKER_MIN_REPORTS = 5
 MARKER_RATIO = 10 ** 1.5
 OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_clinical_lexicon.txt"
 MARKERS_OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_clinical_markers.txt"
+DRUGS_OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_drug_words.txt"
 EVALUATION_FILES = ("real/mtsamples_gold_dev.jsonl", "real/mtsamples_gold_test.jsonl",
                     "real/mtsamples_planted_dev.jsonl", "real/mtsamples_planted_test.jsonl")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
@@ -55,8 +56,8 @@ def evaluation_ids(data_dir: Path) -> set[str]:
     return ids
 
 
-def _reports(corpus_path: Path, data_dir: Path):
-    """The words of each distinct MTSamples report outside the evaluation sets, in corpus order."""
+def _report_texts(corpus_path: Path, data_dir: Path):
+    """Each distinct MTSamples report outside the evaluation sets, in corpus order."""
     excluded = evaluation_ids(data_dir)
     seen_texts: set[str] = set()
     for line in corpus_path.read_text(encoding="utf-8").splitlines():
@@ -64,7 +65,37 @@ def _reports(corpus_path: Path, data_dir: Path):
         if record["id"] in excluded or record["text"] in seen_texts:
             continue
         seen_texts.add(record["text"])
-        yield _WORD.findall(record["text"])
+        yield record["text"]
+
+
+def _reports(corpus_path: Path, data_dir: Path):
+    """The words of each distinct MTSamples report outside the evaluation sets, in corpus order."""
+    for text in _report_texts(corpus_path, data_dir):
+        yield _WORD.findall(text)
+
+
+# A drug is named before its dose ("Lasix 40 mg", "Coreg CR 20 mg") or in a medication list (the text after a
+# MEDICATIONS / ALLERGIES heading up to the next heading, as MTSamples writes them: "MEDICATIONS:, 1. Seasonale...")
+_BEFORE_DOSE = re.compile(r"\b([A-Z][A-Za-z-]{3,})(?:[ ]+[A-Z]{1,3})?[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|units|mEq|ml|mL|g)\b")
+_MEDICATION_LIST = re.compile(r"\b(?:[A-Z ]*MEDICATIONS?|ALLERGIES|MEDS)[ A-Z]*:(.{0,600}?)(?:[.,][ ]*[A-Z][A-Z ]{3,}:|$)", re.S)
+_LIST_WORD = re.compile(r"(?<![A-Za-z])([A-Z][A-Za-z]{3,}(?:-[A-Z][A-Za-z]+)*)")
+
+
+def build_drugs(corpus_path: Path, data_dir: Path) -> list[str]:
+    """Drug names of real reports: before a dose, or in a medication list (see above); less what the
+    clinical lexicon or a name list would say is a name or a place (a city, a month)."""
+    from yizhi.deid.text.recognizers.english import name_words
+
+    dosed, listed = set(), set()
+    for text in _report_texts(corpus_path, data_dir):
+        dosed.update(match.group(1).lower() for match in _BEFORE_DOSE.finditer(text))
+        for listing in _MEDICATION_LIST.finditer(text):
+            listed.update(match.group(1).lower() for match in _LIST_WORD.finditer(listing.group(1))
+                          if not match.group(1).isupper())  # (a list runs on into the history: "UIHC" is a hospital)
+    names = name_words()  # (a list also holds "per Dr. Fernandez"; "Amanda 5 mg" is a typing slip: no name-list word)
+    places = _place_names()
+    return sorted(word for word in (dosed | listed) - names
+                  if word not in _DATE_WORDS and word not in places and word not in _PLACEHOLDERS)
 
 
 def build(corpus_path: Path, data_dir: Path) -> list[str]:
@@ -112,7 +143,7 @@ def _place_names() -> set[str]:
 def main(argv: list[str]) -> None:
     corpus = Path(argv[0])
     data_dir = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[4] / "tests" / "deid_text" / "data"
-    for build_list, output in ((build, OUTPUT), (build_markers, MARKERS_OUTPUT)):
+    for build_list, output in ((build, OUTPUT), (build_markers, MARKERS_OUTPUT), (build_drugs, DRUGS_OUTPUT)):
         words = build_list(corpus, data_dir)
         output.write_text("".join(word + "\n" for word in words), encoding="utf-8")
         print(len(words), "words ->", output)

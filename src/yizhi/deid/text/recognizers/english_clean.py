@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from yizhi.deid.text.recognizers.english import clinical_context
+from yizhi.deid.text.recognizers.english import _strip, clinical_context
 from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
@@ -36,8 +36,31 @@ _DEVICE_NOUNS = (
     r"electrocautery|cautery|technique|solution|bandage|ointment|drops|bag|block|patch|dressing|spray|prep|stitch|"
     r"gauze|tourniquet|cannula|punch(?:es)?|tape|mesh|clips?|evacuator|trocar|tenaculum|guidewire|apparatus|"
     r"inhaler|cream|dye|phenomen(?:on|a)|osteotomy|bunionectomy|repair|operation|modification|battery|criteria|"
-    r"position|nucleus|cell|lymphoma|esophagus|purpura|palsy|fracture|type")
-_DEVICE_AFTER = re.compile(r"(?:['’]s)?[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
+    r"position|nucleus|cell|lymphoma|esophagus|purpura|palsy|fracture|type|"
+    # (third round, from the removals on a sample of unannotated MTSamples reports: instruments, implants and
+    # eponymous conditions named after a maker or a person — "Ahmed valve", "Steinmann pin", "Richards
+    # essential shaver", "Hartmann's colostomy", "Hashimoto thyroiditis", "Lukens trap", "BioArc mesh")
+    r"valves?|shavers?|pins?|spatula|laryngoscopes?|plates?|screws?|wands?|pads?|traps?|therapy|thyroiditis|"
+    r"colostomy|arthrodesis|implants?|nails?|rods?|lens|replacement|prosthes[ie]s|graft|anchors?|knife|probe|"
+    r"scopes?|drill|saw|reamers?|staplers?|balloons?|pumps?|boots?|braces?|splints?|collar|enema|keratitis|"
+    r"arteritis|encephalopathy|hernia|pouch|ileus|reflex|line|space|ligament|incision|approach|view|"
+    r"cardinal|subtalar|unicompartmental")
+# (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee")
+_DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at)\b)[a-z]{4,}(?:-[a-z]+)?)?"
+                           r"[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
+# An eponym after the anatomical or surgical noun it names: "circle of Willis", "plane of Treves", "reversal of
+# Hartmann's", "pouch of Douglas", "sphincter of Oddi"
+_EPONYM_OF_BEFORE = re.compile(r"\b(?:circle|plane|ligament|space|triangle|pouch|canal|node|ampulla|sphincter|loop|"
+                               r"crypts?|islets?|tetralogy|organ|duct|angle|fissure|foramen|band|bundle|reversal|"
+                               r"takedown|line|tract|column|gland|bursa|fossa)[ ]+of[ ]+$", _I)
+# "MS: Alert and oriented" (mental status), not the title "Ms."
+_MENTAL_STATUS_BEFORE = re.compile(r"(?<![A-Za-z])MS:[ ]*$")
+_MONTH_ALONE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+                          r"December)")
+_CONTEXT_ORG_CUT = ("ORGANIZATION", "LOCATION")
+# Hospital-internal places and generic facilities (the guideline's "not identifiers")
+_HOSPITAL_PLACES = frozenset("micu sicu tsicu t-sicu csru ccu cvicu nicu picu icu pacu tcu osh snf ltach ltc "
+                             "vna ems pcp".split())
 _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|miss|prof|rabbi|rev|fr)\.?[ ]+)$")
 _DEVICE_LAST = re.compile(r"[ ](?:" + _DEVICE_NOUNS + r")$", _I)
 _DOSE_INSIDE = re.compile(r"\d[ ]?(?:mg|mcg|units?|ml|mL|meq|mEq)\b")
@@ -84,6 +107,19 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
             if span is None:
                 continue
         value = span.text
+        if span.type == "NAME" and _MENTAL_STATUS_BEFORE.search(text, max(0, span.start - 6), span.start):
+            continue
+        if span.type == "NAME" and _MONTH_ALONE.fullmatch(value):
+            span = Span(span.start, span.end, "DATE", value, span.confidence, span.recognizer)  # ("back in April")
+        if span.type in _GUESSED_KINDS and (guessed or span.type in _CONTEXT_ORG_CUT) and (
+                _EPONYM_OF_BEFORE.search(text, max(0, span.start - 16), span.start) or _all_drugs(value)):
+            continue
+        if span.type in _GUESSED_KINDS and (_placeholder(value) or _GENERIC_FACILITY.fullmatch(value)):
+            continue  # "Dr. X. He", "Dr. Sample Doctor": the transcription's own stand-ins; "outlying hospital"
+        if guessed and span.type in _GUESSED_KINDS and _strip(value) in _HOSPITAL_PLACES:
+            continue  # a ward, a unit or "OSH" (outside hospital) is no place
+        if span.type in _CONTEXT_ORG_CUT and not guessed and _DEVICE_AFTER.match(text, span.end):
+            continue  # ("to the BioArc mesh", "connect ... to Lukens trap": a transfer cue, then a device)
         if guessed and span.type in _GUESSED_KINDS and (
                 _DEVICE_AFTER.match(text, span.end) or _DEVICE_LAST.search(value) or _DOSE_AFTER.match(text, span.end)
                 or _DOSE_INSIDE.search(value) or _DOSE_GOES_ON.match(text, span.end)):
@@ -100,6 +136,46 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
             clinical = False
         kept.append(span)
     return kept
+
+
+_DRUG_WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
+
+
+def drug_words() -> frozenset[str]:
+    """Drug names read out of real reports (``build_lexicon.build_drugs``)."""
+    global _DRUGS
+    if _DRUGS is None:
+        from importlib.resources import files
+
+        data = files("yizhi.deid.text.recognizers").joinpath("data/en_drug_words.txt").read_text(encoding="utf-8")
+        _DRUGS = frozenset(data.split())
+    return _DRUGS
+
+
+_DRUGS: frozenset[str] | None = None
+_LIST_GLUE = frozenset({"and", "or"})
+
+
+def _all_drugs(value: str) -> bool:
+    """Is a span made of drug names only ("Seasonale", "Adriamycin, and Abraxane")?"""
+    words = [word.lower() for word in _DRUG_WORD.findall(value)]
+    drugs = drug_words()
+    named = [word for word in words if word not in _LIST_GLUE]
+    return bool(named) and all(word in drugs for word in named)
+
+
+_GENERIC_FACILITY = re.compile(r"(?i:(?:(?:an?|the|another|other|outside|outlying|local|nearby|area|same|previous|prior|"
+                               r"referring|different|private|community)[ ]+){1,2}(?:hospital|rehab|nursing home|clinic|"
+                               r"medical center|health center|facility))")
+
+
+_PLACEHOLDER_WORDS = frozenset("x xx xxx xy xyz abc abcd".split())  # (not other single letters: "K. Bradley")
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _placeholder(value: str) -> bool:
+    first = _FIRST_WORD.match(value)
+    return first is not None and (first.group(0).lower() in _PLACEHOLDER_WORDS or value.startswith("Sample Doctor"))
 
 
 def _ventilator_setting(text: str, span: Span) -> bool:

@@ -36,6 +36,9 @@ _DATE_CUE = (r"(?:on|since|from|until|till|thru|through|by|adm(?:it(?:ted)?|issi
              r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|"
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|[-/]\d)")
+# "here 10/14-10/22": a stay written as a range of two month/days (each half a date by itself)
+_DATE_RANGE = re.compile(r"(?<![\w/.:+-])((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9]))-((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9]))"
+                         r"(?![\w/%]|\.\d|[-/]\d)")
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
 _ENTRY_HEAD = re.compile(r"(?:^|\n)[ \t]*$")
 # A score, a measure, a lab or a setting named just before ("pain 7/10", "strength 4/5", "PS 10/5", "WBC 10/5",
@@ -50,13 +53,14 @@ _NOT_DATE_AFTER = re.compile(r"[ ]*(?:weeks?|wks?|mm|cm|cc|mg|mcg|ml|units?|stre
                              r"tablets?|caps?|pills?|inch(?:es)?|in\.|ns|nss|of\b|bottles?|sets?|cultures?|blood|bcx|"
                              r"fields?|lobes?|power|motor|reflex(?:es)?|pulses?|bilat(?:erally)?|throughout|sessions?|"
                              r"days?|doses?|times|systolic|diastolic|holosystolic|ejection|recall|objects|words|"
-                             r"x\b|\+|%)", _I)
+                             r"x\b|\+|%|patell\w*|ankles?|achilles|biceps|triceps|brachioradialis|knees?|"
+                             r"beats?)", _I)
 _EXAM_WORDS = re.compile(r"\b(?:strength|motor|power|reflex(?:es)?|dtrs?|murmur|pulses?|grade|scale|score|apgars?|"
                          r"mmse|moca|cultures?|bottles?|bcx|sets?|fields?|lobes?|pain|pupils?|systolic|diastolic|recall)\b",
                          _I)
 _VENT_WORDS = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|cmv|imv|psv)\b",
                          _I)
-_LIST_BREAKER = re.compile(r"\b(?:at|x|of|is|was|to)[ ]*$", _I)  # (a dash pair after these is a range or value)
+_LIST_BREAKER = re.compile(r"\b(?:at|x|of|is|was|to|ribs?|fx|levels?)[ ]*$", _I)  # (a dash pair after these is a range or value)
 _MIXED_FRACTION = re.compile(r"(?<![\d.])\d[ ]$")  # "1 1/2 tabs" (not "0200 8/13")
 # "3-Dec-2003", "28-Aug-03", "7-Dec": day, month name and year joined by dashes (dictation systems, lab printouts)
 _DAY_MONTH_DASHED = re.compile(r"(?<![\w-])(?:3[01]|[12]\d|0?[1-9])-(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)"
@@ -69,8 +73,10 @@ _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d
 _TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/.%'’-]| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
                              r"weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|units?|u|pack|ppd|lbs?|kg|cm|mm)\b)", _I)
 _HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"$", _I)
-_YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|ml|cc|g\b|%|kcal|'?s\b))")
-_NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\bwas|\bglucose|\bbg|\bfs|\bfsbg)[ ]*$", _I)
+_YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|ml|cc|g\b|%|kcal|'?s\b(?!/)))")
+_NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\bwas|\bglucose|\bbg|\bfs|\bfsbg|"
+                              r"\b(?:level|count|titer|value|quant)s?(?:[ ]+(?:of|was|is))?)[ ]*$", _I)
+_GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)")  # reflexes graded "2+/2+": the pairs around are grades
 # --- phones and pagers ---------------------------------------------------------------------------------
 _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]?[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
@@ -80,8 +86,10 @@ _TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor
 _RELATIVE = re.compile(
     r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
     r"grandma|grandmother|grandfather|stepfather|stepmother|(?:son|daughter|mother|father|brother|sister)-in-law|"
+    r"dtr|bro|sis|"  # (nursing shorthand: "dtr peggy", "pt's bro walt")
     r"partner|boyfriend|girlfriend|fianc[ée]e?|friend|neighbou?r|aunt|uncle|cousin|hcp|proxy|guardian)"
     r"\b(?:'s)?(?:[ ]*[,:(-][ ]*|[ ]+)([A-Za-z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)", _I)
+_RN_LOWER = re.compile(r"(?:rn|RN)[ ]+([a-z][a-z'’-]+)\b")
 _SOCIAL = re.compile(r"\bsocial[ ]*[:-][ ]*([a-z][a-z'’-]+)(?=[ ]+(?:visited|called|in|here|at|came|and))", _I)
 _NOT_A_NAME = frozenset(
     "at is was and or the a an in on to of for with who has had will would called visited visiting here there "
@@ -90,7 +98,7 @@ _NOT_A_NAME = frozenset(
 # --- organisations by context --------------------------------------------------------------------------
 _UNITS = frozenset(
     "micu sicu tsicu t-sicu csru ccu cvicu nicu picu icu ed er or pacu tcu ir ct mri ep floor home rehab cath lab "
-    "ward unit bed room wards floors hospital hosp snf nh ltc ltach vna ems ambulance clinic office pcp".split())
+    "ward unit bed room wards floors hospital hosp snf nh ltc ltach vna ems ambulance clinic office pcp osh".split())
 _MOVE_CUE = (r"\b(?:transferred|transfer(?:red)?|txf(?:d|'d)?|xfer(?:red|'d)?|tx'?d|sent|arrived|admitted|adm|came|"
              r"brought(?: in)?|transported|referred|returned|d/c'?d|discharged|coming|going|went|taken|"
              r"seen|followed|treated|pcp|dialysis)")
@@ -100,7 +108,7 @@ _ORG_AFTER_MOVE = re.compile(
     r"(?:hospital|rehab|nursing home|medical center|health center|manor))")
 _ORG_NOUN = re.compile(r"((?:[A-Z][\w'’.&-]*[ ]+){1,3}(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|"
                        r"Health Center|Medical Center|Hospital|Clinic))\b")
-_LOWER_ORG = re.compile(r"\b((?:[a-z]+[ ]){1,2}(?:hospital|rehab|medical center|nursing home))\b")
+_LOWER_ORG = re.compile(r"\b((?:[A-Za-z]+[ ]){1,2}(?:hospital|rehab|medical center|health center|nursing home))\b")
 
 
 def _proper(value: str) -> bool:
@@ -120,7 +128,7 @@ def _signature_word(word: str) -> bool:
     core = word.rstrip(".")
     if len(core) == 1:
         return core.isalpha()
-    return _strip(word) not in _ORG_STOP_WORDS and _name_like(word)
+    return _strip(word) not in _ORG_STOP_WORDS and _strip(word) not in _UNITS and _name_like(word)  # ("Peds floor RN")
 
 
 def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float] | None:
@@ -135,10 +143,24 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
         return None
     value = " ".join(words)
     upper_short = value.isupper() and len(value) <= 2
+    if not upper_short and _hospital_abbreviation(value):
+        return match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.7  # ("evaluation at UIHC")
     if upper_short or not _proper(value) or _strip(value) in STATES_AND_COUNTRIES:
         return None
     kind = "LOCATION" if _strip(value) in place_words() else "ORGANIZATION"
     return match.start(1), match.start(1) + len(value), kind, 0.7
+
+
+def _hospital_abbreviation(value: str) -> bool:
+    """An all-capitals word of 3-5 letters ending in HC (health care) or MC (medical center) that is no
+    clinical term, unit, shorthand or placeholder: after "at"/"from"/"to" in a clinical note, a hospital
+    (UIHC, VAMC, BIDMC; not LAD, RCA, PACS). One ending in H alone is not taken here: conditions end so too
+    ("secondary to SAH", "due to BPH"); after a transfer cue any abbreviation is (``_ORG_AFTER_MOVE``). The
+    clinical lexicon is not asked: a hospital's abbreviation recurs across that hospital's reports."""
+    key = _strip(value)
+    return (value.isalpha() and value.isupper() and 3 <= len(value) <= 5 and value.endswith(("HC", "MC"))
+            and key not in CLINICAL_TERMS and key not in PLACEHOLDERS and key not in _UNITS
+            and key not in NURSING_SHORTHAND)
 
 
 _MONTHS_AND_DAYS = frozenset(
@@ -194,14 +216,14 @@ _ANCHORS = Scanner([
     Anchor("bracket_phone", r"\(\d{3}\)"),
     Anchor("title", r"\b(?:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)", caseless=True),
     Anchor("relative", r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grand|"
-                       r"step|partner|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian)",
+                       r"step|partner|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian|dtr|bro|sis)",
            caseless=True),
     Anchor("social", r"\bsocial", caseless=True),
     Anchor("move", r"\b(?:transfer|txf|xfer|tx'?d|sent|arrived|admitted|adm|came|brought|transported|referred|"
                    r"returned|d/c|discharged|coming|going|went|taken|seen|followed|treated|pcp|dialysis)", caseless=True),
     Anchor("org_noun", r"(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|Health Center|Medical Center|"
                        r"Hospital|Clinic)\b"),
-    Anchor("lower_org", r"(?:hospital|rehab|medical center|nursing home)\b"),
+    Anchor("lower_org", r"(?:hospital|rehab|medical center|health center|nursing home)\b"),
     Anchor("institution", r"(?:" + _INSTITUTION_NOUNS + r")\b", caseless=True),
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
@@ -223,7 +245,7 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
         return True
     if second <= 6 and first <= second:  # "5/5", "2/6", "3/4": an exam score when an exam word is near
         near = text[max(line_start, match.start() - 30) : match.end() + 20]
-        return _EXAM_WORDS.search(near) is not None
+        return _EXAM_WORDS.search(near) is not None or _GRADED_NEAR.search(near) is not None
     return False
 
 
@@ -251,7 +273,7 @@ class EnglishContextRecognizer:
         hits = _ANCHORS.scan(text)
         if not hits:
             return
-        finders = [self._short_dates, self._month_dates, self._phones, self._names, self._signed, self._organisations]
+        finders = [self._short_dates, self._date_ranges, self._month_dates, self._phones, self._names, self._signed, self._organisations]
         if clinical_context(text):  # (a year alone is a date of the patient's history in a clinical note only:
             finders.append(self._years)  # elsewhere Safe Harbor keeps years, "founded in 1977")
         for finder in finders:
@@ -278,6 +300,15 @@ class EnglishContextRecognizer:
             if taken:
                 last_end = match.end()
                 yield match.start(), match.end(), "DATE", 0.8
+
+    @staticmethod
+    def _date_ranges(text: str, hits: dict):
+        for match in matches_at(_DATE_RANGE, text, _starts(hits, "short_date")):
+            before = text[max(0, match.start() - 24) : match.start()]
+            if _SCORE_BEFORE.search(before) or _VENT_WORDS.search(before) or _NOT_DATE_AFTER.match(text, match.end()):
+                continue
+            yield match.start(1), match.end(1), "DATE", 0.75
+            yield match.start(2), match.end(2), "DATE", 0.75
 
     @staticmethod
     def _month_dates(text: str, hits: dict):
@@ -316,11 +347,23 @@ class EnglishContextRecognizer:
             if len(words) > 1 and _strip(words[1]) in name_words() and _name_like(words[1]):
                 end = match.end(1)
             yield match.start(1), end, "NAME", 0.85
+        for start, end in hits.get("credential", ()):
+            match = _RN_LOWER.match(text, start)
+            if match is not None and _strip(match.group(1)) in name_words() and _name_like(match.group(1)) \
+                    and _strip(match.group(1)) not in very_common_words():
+                yield match.start(1), match.end(1), "NAME", 0.7  # ("report given by rn tess", "called to rn jo")
         for pattern, anchor in ((_RELATIVE, "relative"), (_SOCIAL, "social")):
-            for match in matches_at(pattern, text, _starts(hits, anchor)):
+            found = matches_at(pattern, text, _starts(hits, anchor))
+            for match in list(found):
+                again = _RELATIVE.match(text, match.start(1)) if pattern is _RELATIVE else None
+                if again is not None:
+                    found.append(again)  # "HCP (son Phil)": the relation named after a relation
+            for match in found:
                 words = match.group(1).split(" ")
                 if not _name_like(words[0]):
                     continue
+                if words[0][0].islower() and "'" in text[match.start() : match.start(1)].replace("’", "'"):
+                    continue  # "mother's pants", "father's whereabouts": a possessive names a thing
                 end = match.start(1) + len(words[0])
                 if len(words) > 1 and _name_like(words[1]):
                     end = match.end(1)

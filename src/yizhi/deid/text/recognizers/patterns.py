@@ -222,7 +222,8 @@ DEVICE_BY_LABEL = PatternRule(
     _rx(
         r"(?<![A-Za-z])(?:序列号|设备编号|设备号|仪器编号|出厂编号|起搏器编号|S/?N|Serial(?: No\.?| Number| #)?|Device ID|UDI|IMEI|MAC)(?![a-z])"
         + _LABEL_GAP
-        + r"([A-Za-z0-9][A-Za-z0-9:\-]{3,39})"
+        # (a serial holds a digit: "MAC anesthesia", "in a serial fashion" are none)
+        + r"(?=[A-Za-z:\-]{0,38}\d)([A-Za-z0-9][A-Za-z0-9:\-]{3,39})"
         + _NA,
         re.IGNORECASE,
     ),
@@ -485,7 +486,9 @@ FRENCH_STREET = PatternRule(
 )
 PLATE_BY_LABEL = PatternRule(
     "PLATE",
-    _rx(r"(?:\blicen[cs]e plate\b|\bplate(?: number| no\.?)?\b|车牌(?:号)?)" + _LABEL_GAP + r"([A-Z0-9京沪粤][A-Z0-9·•\- ]{3,9}[A-Z0-9])", re.IGNORECASE),
+    _rx(r"(?:\blicen[cs]e plate\b|\bplate(?: number| no\.?)?\b|车牌(?:号)?)" + _LABEL_GAP
+        # (the value in capitals and holding a digit: "the plate and secured it" is an orthopaedic plate)
+        + r"(?-i:(?=[A-Z京沪粤·•\- ]{0,10}\d)([A-Z0-9京沪粤][A-Z0-9·•\- ]{3,9}[A-Z0-9]))", re.IGNORECASE),
     0.9,
     group=1,
     trigger=DIGIT,
