@@ -287,6 +287,8 @@ def main() -> None:
     parser.add_argument("--queries", default="count,crosstab,count_pair,glm,glm_all",
                         help="comma-separated queries to run (default: all; count,crosstab,count_pair takes ~2 min "
                              "at 10 M rows on a quiet machine, the GLMs most of the rest)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other queries' figures already in bench/results/space.json (same --rows)")
     parser.add_argument("--child-glm-all", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_glm_all:
@@ -320,6 +322,12 @@ def main() -> None:
         "settings": {"YIZHI_SPACE_QUERY_THREADS": os.environ.get("YIZHI_SPACE_QUERY_THREADS", "2")},
     }
     RESULTS.mkdir(exist_ok=True)
+    earlier = RESULTS / "space.json"
+    if args.merge and earlier.exists() and json.loads(earlier.read_text()).get("rows") == args.rows:
+        kept = json.loads(earlier.read_text())
+        report["results"] = {**{k: v for k, v in kept["results"].items() if k not in results}, **results}
+        report["merged_from_earlier_run"] = {"load_average": kept.get("load_average"), "repeat": kept.get("repeat"),
+                                             "queries": sorted(set(kept["results"]) - set(results))}
     (RESULTS / "space.json").write_text(json.dumps(report, indent=1) + "\n")
     (RESULTS / "space.md").write_text(markdown(report))
 
@@ -359,6 +367,10 @@ def markdown(report: dict) -> str:
                  for s in STAGE_ORDER]
         if stages:
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "merged_from_earlier_run" in report:
+        merged = report["merged_from_earlier_run"]
+        lines += ["", f"Figures of {', '.join(merged['queries'])} kept from an earlier run ({merged['repeat']} runs each; "
+                  f"load average {merged['load_average']})."]
     lines += ["", f"Whole run {report['run_seconds']['wall']:.0f} s wall, {report['run_seconds']['cpu_this_process']:.0f} s "
               f"CPU in this process (the glm_all child apart)."]
     lines += ["", f"Tier A = the whole released path (grant, plan, DuckDB, differencing audit, suppression, log, ledger); "
