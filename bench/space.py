@@ -2,6 +2,7 @@
 query in pandas on the same Parquet file, in the same run.
 
     PYTHONPATH=src .venv/bin/python bench/space.py [--rows 10000000] [--repeat 20] [--glm-repeat 3] [--keep DIR]
+        [--queries count,crosstab,count_pair,glm,glm_all]
 
 Each Tier A figure is the whole released path of ``yizhi.space.query_service.run_query``: grant check,
 plan, the DuckDB query over the Parquet file, the differencing audit against the earlier populations,
@@ -120,6 +121,47 @@ QUERIES = {
 EXPECTED = {"count_pair": "refused"}
 
 
+STAGES: dict[str, list[tuple[float, float]]] = {}
+
+
+def time_stages() -> None:
+    """Wrap each stage of the released path so that every Tier A run also records (wall, CPU) per stage:
+    plan, rules, the operation (its DuckDB query and, for tables, the GROUP BY and the suppression apart),
+    the differencing audit, and the query log with its ledger record."""
+    from yizhi.space import query_service, tables
+
+    def wrap(owner, name: str, label: str, item: bool = False) -> None:
+        real = owner[name] if item else getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            start, cpu = time.perf_counter(), time.process_time()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                STAGES.setdefault(label, []).append((time.perf_counter() - start, time.process_time() - cpu))
+
+        if item:
+            owner[name] = timed
+        else:
+            setattr(owner, name, timed)
+
+    wrap(query_service, "build_plan", "plan")
+    wrap(query_service, "rules_for", "rules")
+    for op in list(query_service.OPERATIONS):
+        wrap(query_service.OPERATIONS, op, "operation (all)", item=True)
+    wrap(tables, "grouping_sets", "op: DuckDB GROUP BY")
+    wrap(tables, "suppress", "op: suppression")
+    wrap(query_service, "population_units", "population size")
+    wrap(query_service, "_audit", "differencing audit")
+    wrap(query_service, "_finish_released", "log + ledger")
+    wrap(query_service, "_finish_refused", "log + ledger")
+
+
+def stage_means(runs: int) -> dict:
+    return {label: {"wall": sum(w for w, _ in found) / runs, "cpu": sum(c for _, c in found) / runs}
+            for label, found in STAGES.items()}
+
+
 def tier_a(grant_id: int, person_id: int, name: str) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one query through the whole released path."""
     from yizhi.accounts.models import Person
@@ -173,11 +215,13 @@ def measure(grant_id: int, person_id: int, path: Path, name: str, repeat: int, p
     if peer:
         pandas_peer(path, name)
     ours, theirs = [], []
+    STAGES.clear()
     for _ in range(repeat):                # interleaved, so load on the shared machine hits both alike
         ours.append(tier_a(grant_id, person_id, name))
         if peer:
             theirs.append(pandas_peer(path, name))
-    entry = {"tier_a": percentiles([w for w, _ in ours]), "tier_a_cpu": percentiles([c for _, c in ours])}
+    entry = {"tier_a": percentiles([w for w, _ in ours]), "tier_a_cpu": percentiles([c for _, c in ours]),
+             "stages": stage_means(repeat)}
     if peer:
         entry.update({"pandas": percentiles([w for w, _ in theirs]), "pandas_cpu": percentiles([c for _, c in theirs])})
         entry["ratio_p50"] = entry["pandas"]["p50"] / entry["tier_a"]["p50"]
@@ -240,6 +284,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--glm-repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build the version into this folder once and reuse it")
+    parser.add_argument("--queries", default="count,crosstab,count_pair,glm,glm_all",
+                        help="comma-separated queries to run (default: all; count,crosstab,count_pair takes ~2 min "
+                             "at 10 M rows on a quiet machine, the GLMs most of the rest)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other queries' figures already in bench/results/space.json (same --rows)")
     parser.add_argument("--child-glm-all", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_glm_all:
@@ -249,22 +298,36 @@ def main() -> None:
         directory.mkdir(parents=True, exist_ok=True)
         grant_id, person_id, path, build_seconds = prepare(directory, args.rows)
         QUERIES["count_pair"]["where"][-1][2] = first_in_count(path)
+        chosen = [q.strip() for q in args.queries.split(",") if q.strip()]
+        unknown = sorted(set(chosen) - set(QUERIES))
+        if unknown:
+            raise SystemExit(f"--queries: unknown {', '.join(unknown)}; known: {', '.join(QUERIES)}")
+        time_stages()
         results, loads = {}, {"start": load_average()}
-        for name in ("count", "crosstab", "count_pair", "glm"):
+        started, cpu = time.perf_counter(), time.process_time()
+        for name in (q for q in ("count", "crosstab", "count_pair", "glm") if q in chosen):
             repeat = args.glm_repeat if name == "glm" else args.repeat
             results[name] = measure(grant_id, person_id, path, name, repeat, peer=name != "count_pair")
             _print(name, results[name])
-        results["glm_all"] = glm_all_in_child(directory, args.glm_repeat)
-        _print("glm_all", results["glm_all"])
+        if "glm_all" in chosen:
+            results["glm_all"] = glm_all_in_child(directory, args.glm_repeat)
+            _print("glm_all", results["glm_all"])
         loads["end"] = load_average()
+        run_seconds = {"wall": time.perf_counter() - started, "cpu_this_process": time.process_time() - cpu}
     report = {
         "rows": args.rows, "repeat": args.repeat, "glm_repeat": args.glm_repeat, "build_seconds": build_seconds,
-        "results": results, "load_average": loads,
+        "results": results, "load_average": loads, "run_seconds": run_seconds,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "versions": {p: version(p) for p in ("duckdb", "pandas", "pyarrow", "statsmodels")},
         "settings": {"YIZHI_SPACE_QUERY_THREADS": os.environ.get("YIZHI_SPACE_QUERY_THREADS", "2")},
     }
     RESULTS.mkdir(exist_ok=True)
+    earlier = RESULTS / "space.json"
+    if args.merge and earlier.exists() and json.loads(earlier.read_text()).get("rows") == args.rows:
+        kept = json.loads(earlier.read_text())
+        report["results"] = {**{k: v for k, v in kept["results"].items() if k not in results}, **results}
+        report["merged_from_earlier_run"] = {"load_average": kept.get("load_average"), "repeat": kept.get("repeat"),
+                                             "queries": sorted(set(kept["results"]) - set(results))}
     (RESULTS / "space.json").write_text(json.dumps(report, indent=1) + "\n")
     (RESULTS / "space.md").write_text(markdown(report))
 
@@ -277,6 +340,10 @@ def _print(name: str, r: dict) -> None:
     if "peak_rss_mb" in r:
         line += f" | peak RSS {r['peak_rss_mb']} MB"
     print(line, flush=True)
+
+
+STAGE_ORDER = ["plan", "rules", "operation (all)", "op: DuckDB GROUP BY", "op: suppression", "population size",
+               "differencing audit", "log + ledger"]
 
 
 def markdown(report: dict) -> str:
@@ -292,6 +359,20 @@ def markdown(report: dict) -> str:
                            (f"peak RSS {r['peak_rss_mb']} MB" if "peak_rss_mb" in r else "—"))
         lines.append(f"| {name} | {r['tier_a']['p50']:.3f} s / {r['tier_a']['p95']:.3f} s | "
                      f"{r['tier_a_cpu']['p50']:.3f} s | {peer[0]} | {peer[1]} | {peer[2]} | {note} |")
+    lines += ["", "Where the Tier A time goes (mean per query, wall / CPU; 'op:' rows are inside the operation):", "",
+              "| query | " + " | ".join(STAGE_ORDER) + " |", "| --- |" + " --- |" * len(STAGE_ORDER)]
+    for name, r in report["results"].items():
+        stages = r.get("stages") or {}
+        cells = [f"{stages[s]['wall'] * 1000:.0f} / {stages[s]['cpu'] * 1000:.0f} ms" if s in stages else "—"
+                 for s in STAGE_ORDER]
+        if stages:
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "merged_from_earlier_run" in report:
+        merged = report["merged_from_earlier_run"]
+        lines += ["", f"Figures of {', '.join(merged['queries'])} kept from an earlier run ({merged['repeat']} runs each; "
+                  f"load average {merged['load_average']})."]
+    lines += ["", f"Whole run {report['run_seconds']['wall']:.0f} s wall, {report['run_seconds']['cpu_this_process']:.0f} s "
+              f"CPU in this process (the glm_all child apart)."]
     lines += ["", f"Tier A = the whole released path (grant, plan, DuckDB, differencing audit, suppression, log, ledger); "
               f"pandas = read the needed columns from the same Parquet + compute. CPU = process time (this process "
               f"and DuckDB's threads). {report['machine']['cpus']} CPUs, DuckDB threads "

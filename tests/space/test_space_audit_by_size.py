@@ -28,9 +28,9 @@ def compared(monkeypatch):
     seen: list[list[int]] = []
     real = query_service.closest_difference
 
-    def recording(con, plan, population, earlier, threshold):
+    def recording(con, plan, population, earlier, threshold, *rest):
         seen.append([query_id for query_id, _ in earlier])
-        return real(con, plan, population, earlier, threshold)
+        return real(con, plan, population, earlier, threshold, *rest)
 
     monkeypatch.setattr(query_service, "closest_difference", recording)
     return seen
@@ -81,3 +81,41 @@ def test_a_population_logged_without_its_size_is_still_compared(db, cast, emr, c
     one = people[people.age > 50].patient.iloc[3]
     pair = _ask(db, cast, emr, {"table": "patients", "op": "count", "where": [["age", ">", 50], ["patient", "!=", one]]})
     assert pair["reason_code"] == "differencing" and compared[-1] == [first["query_id"]]
+
+
+def test_the_pass_over_this_population_alone_counts_the_same_differences_as_the_pass_over_all_rows(db, cast, emr):
+    """Where a row is a patient, the audit scans only this population's rows and reckons the difference
+    from the kept sizes (|A| + |B| − 2|A ∩ B|); it must equal the full pass and the set difference."""
+    from yizhi.space import audit, engine
+    from yizhi.space.plan import build_plan
+    from yizhi.space.query_service import required_columns
+
+    people = synthetic_tables()["patients"].to_pandas()
+    ids = list(people.patient)
+    wheres = [[["age", ">", 50]], [["age", ">", 50], ["patient", "!=", ids[5]]], [["age", ">=", 51]],
+              [["age", ">", 50], ["sex", "=", "F"]], [["patient", "in", ids[:40]]], [["patient", "in", ids[3:45]]],
+              [["ward", "is_null"]], []]
+    masks = [people.age > 50, (people.age > 50) & (people.patient != ids[5]), people.age >= 51,
+             (people.age > 50) & (people.sex == "F"), people.patient.isin(ids[:40]), people.patient.isin(ids[3:45]),
+             people.ward.isna(), people.age.notna() | people.age.isna()]
+    entry = next(e for e in emr.datasets)
+    con = engine.connect(entry.version)
+    try:
+        found = []
+        for where in wheres:
+            query = parse_query({"table": "patients", "op": "count", "where": where})
+            plan = build_plan(query, entry, con)
+            population = audit.population_of(plan, required_columns(query))
+            found.append((plan, {**population, "units": audit.population_units(con, plan, population)}))
+        assert [p["units"] for _, p in found] == [int(m.sum()) for m in masks]
+        everyone = len(people) + 1
+        for (plan, mine), mask in zip(found, masks, strict=True):
+            for i, ((_, other), other_mask) in enumerate(zip(found, masks, strict=True)):
+                truth = int((mask != other_mask).sum())
+                by_size = audit.closest_difference(con, plan, mine, [(i, other)], everyone)
+                unsized = {k: v for k, v in other.items() if k != "units"}   # forces the pass over all rows
+                full = audit.closest_difference(con, plan, mine, [(i, unsized)], everyone)
+                expected = (i, truth) if truth else None
+                assert by_size == expected and full == expected, (mine["where"], other["where"])
+    finally:
+        con.close()

@@ -62,6 +62,7 @@ def test_seccomp_and_namespaces_refuse_what_a_job_never_needs(probe_run):
     assert len(report["processes"]) <= 4  # its own pid namespace: bwrap's init, the supervisor, the job
     assert "sqlalchemy" not in report["site"] and "fastapi" not in report["site"] and "yizhi" not in report["site"]
     assert {"numpy", "pandas", "sklearn", "onnxruntime"} <= set(report["site"])
+    assert report["uid"] != 0   # never root inside (the host-side uid: test_space_jobs_crash.py)
     if os.geteuid() == 0:
         assert report["uid"] == SandboxSettings().sandbox_uid
 

@@ -45,9 +45,16 @@ def grant_page(grant_id: int, request: Request, db: DbSession, person: CurrentPe
         "g": grant, "state": grant_state_now(grant), "report": report, "request_row": grant_service.latest_request(grant),
         "team": people_by_id(db, [m.person_id for m in grant.team]), "output_kinds": OUTPUT_KINDS,
         "output_labels": OUTPUT_LABELS,
-        "rows": range(FORM_ROWS), "can": {
+        "rows": range(FORM_ROWS), **_space_use(db, grant), "can": {
             "manage": can(person, "access.grant.manage", grant), "close": can(person, "access.grant.close", grant),
             "extract": can(person, "access.grant.extract", grant) and grant_state_now(grant) == "active"}})
+
+
+def _space_use(db, grant) -> dict:
+    """The grant's Tier A queries and Tier B jobs, shown on its page (the space domain owns them)."""
+    from yizhi.space.grant_use import LIMIT_LABELS, grant_use
+
+    return {"space_use": grant_use(db, grant), "limit_labels": LIMIT_LABELS}
 
 
 def _grant_act(form, request: Request, db, person, grant_id: int, fn, message: str) -> Response:

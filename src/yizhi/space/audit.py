@@ -92,16 +92,17 @@ def closest_difference(con, plan: Plan, population: dict, earlier: list[tuple[in
     """(earlier query id, patients that differ) of the first earlier population that differs from this
     one by more than 0 and fewer than ``threshold`` patients; None when there is none.
 
-    One DuckDB pass over the main table (left-joined to every table any of the populations joins)
-    counts, for each earlier population, the rows (one patient each, where the table has one row per
-    patient) or distinct patients in exactly one of the two."""
+    One DuckDB pass over the main table (left-joined to every table any of the populations joins).
+    Where a row is a patient and each earlier population's size was kept with it (``"units"``), the
+    pass scans this population's rows alone (its filters are pushed into the Parquet scan), counting
+    them and those also in each earlier population: the difference is |A| + |B| − 2|A ∩ B|.
+    Otherwise it counts, for each earlier population, the rows or distinct patients in exactly one of
+    the two, over every row of the table."""
     if not earlier:
         return None
-    joins = sorted({*population["joins"], *(j for _, p in earlier for j in p["joins"])})
-    aliases = {name: f"t{i}" for i, name in enumerate(joins, start=1)}
-    from_sql = f"{quote(plan.table)} AS t0" + "".join(
-        f" LEFT JOIN {quote(name)} AS {alias} ON {alias}.{quote(PATIENT)} = t0.{quote(PATIENT)}"
-        for name, alias in aliases.items())
+    if plan.patient_unique and all(isinstance(p.get("units"), int) for _, p in earlier):
+        return _closest_by_intersection(con, plan, population, earlier, threshold)
+    from_sql, aliases = _joined(plan, population, earlier)
     current_sql, params = _predicate(plan, population, aliases)
     differences, diff_params = [], []
     # a row is a patient where the main table has one row per patient: count rows, not distinct pseudonyms
@@ -117,6 +118,36 @@ def closest_difference(con, plan: Plan, population: dict, earlier: list[tuple[in
         if 0 < int(differing) < threshold:
             return query_id, int(differing)
     return None
+
+
+def _closest_by_intersection(con, plan: Plan, population: dict, earlier: list[tuple[int, dict]],
+                             threshold: int) -> tuple[int, int] | None:
+    from_sql, aliases = _joined(plan, population, earlier)
+    current_sql, params = _predicate(plan, population, aliases)
+    shared, shared_params = [], []
+    for _, other in earlier:
+        other_sql, other_params = _predicate(plan, other, aliases)
+        shared.append(f"count(*) FILTER (WHERE coalesce(({other_sql}), false))")
+        shared_params += other_params
+    # this population's own size is counted in the same pass (rather than trusted from the operation)
+    row = con.execute(f"SELECT count(*), {', '.join(shared)} FROM {from_sql} WHERE {current_sql}",
+                      [*shared_params, *params]).fetchone()
+    size = int(row[0])
+    for (query_id, other), both in zip(earlier, row[1:], strict=True):
+        differing = size + int(other["units"]) - 2 * int(both)
+        if 0 < differing < threshold:
+            return query_id, differing
+    return None
+
+
+def _joined(plan: Plan, population: dict, earlier: list[tuple[int, dict]]) -> tuple[str, dict[str, str]]:
+    """The main table left-joined to every table any of the populations joins, and their aliases."""
+    joins = sorted({*population["joins"], *(j for _, p in earlier for j in p["joins"])})
+    aliases = {name: f"t{i}" for i, name in enumerate(joins, start=1)}
+    from_sql = f"{quote(plan.table)} AS t0" + "".join(
+        f" LEFT JOIN {quote(name)} AS {alias} ON {alias}.{quote(PATIENT)} = t0.{quote(PATIENT)}"
+        for name, alias in aliases.items())
+    return from_sql, aliases
 
 
 def _predicate(plan: Plan, population: dict, aliases: dict[str, str]) -> tuple[str, list]:
