@@ -45,8 +45,8 @@ from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFai
 ATTEMPTS = 8
 SPAN_GOLD_F1 = 0.8
 
-# one per SQLite database file: the threads of this process take turns before asking SQLite
-_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+# one per SQLite engine (database): the threads of this process take turns before asking SQLite
+_SQLITE_WRITERS: dict[object, threading.Lock] = {}
 _SQLITE_WRITERS_GUARD = threading.Lock()
 
 
@@ -57,9 +57,11 @@ def _sqlite_writer(session: Session):
     connection = session.connection()
     if connection.dialect.name != "sqlite" or connection.connection.dbapi_connection.in_transaction:
         return nullcontext()
-    url = str(connection.engine.url)
-    with _SQLITE_WRITERS_GUARD:
-        return _SQLITE_WRITERS.setdefault(url, threading.Lock())
+    found = _SQLITE_WRITERS.get(connection.engine)
+    if found is None:
+        with _SQLITE_WRITERS_GUARD:
+            found = _SQLITE_WRITERS.setdefault(connection.engine, threading.Lock())
+    return found
 
 
 def _begin_write(session: Session) -> None:
