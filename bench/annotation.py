@@ -234,6 +234,10 @@ def _start_postgres() -> tuple[str, callable, int]:
 
 
 def bench_database(name: str, url: str, data_dir: Path, args, server_pid: int | None = None) -> dict:
+    # a connection per annotator thread, as a server sizes its pool to its request threads (a pool of
+    # 20 + 20 made the last of 50 threads time out after 10 s on a loaded machine: the harness, not the queue)
+    os.environ["YIZHI_DB_POOL_SIZE"] = str(args.annotators)
+    os.environ["YIZHI_DB_MAX_OVERFLOW"] = "5"
     _configure(data_dir, url)
     clock = CpuClock(server_pid)
     slug, people, setup = _setup(args.items, args.annotators, clock)
