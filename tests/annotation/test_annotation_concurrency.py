@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 from annotation_helpers import _org, make_project, person
@@ -51,10 +52,11 @@ def _check(db, project, items: int, overlap: int, claims: list[dict]):
 
 def test_threads_honour_overlap_and_never_repeat(db, cast, team):
     project, emails = _setup(db, cast, items=30, annotators=6, overlap=3)
-    claims, errors = [], []
+    claims, errors, stopped = [], [], {}
 
     def work(email):
         session = session_factory()()
+        answered = 0
         try:
             from sqlalchemy import select
 
@@ -68,8 +70,10 @@ def test_threads_honour_overlap_and_never_repeat(db, cast, team):
             while (assignment := queue.next_item(session, mine, me)) is not None:
                 queue.submit(session, mine, me, assignment.id, {"kind": "other"})
                 claims.append({"item": assignment.item_id, "annotator": me.id})
-        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
-            errors.append(repr(exc))
+                answered += 1
+            stopped[email] = f"queue empty after {answered} answers"
+        except BaseException:  # noqa: BLE001 — every worker's failure is reported below, whole
+            errors.append(f"{email} after {answered} answers:\n{traceback.format_exc()}")
         finally:
             session.close()
 
@@ -78,8 +82,13 @@ def test_threads_honour_overlap_and_never_repeat(db, cast, team):
         t.start()
     for t in threads:
         t.join(timeout=240)
-    assert not errors
-    _check(db, project, 30, 3, claims)
+    hung = [e for e, t in zip(emails, threads, strict=True) if t.is_alive()]
+    report = "\n".join([*errors, *(f"{e}: still running" for e in hung), *(f"{e}: {why}" for e, why in stopped.items())])
+    assert not errors and not hung, report
+    try:
+        _check(db, project, 30, 3, claims)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\nworkers:\n{report}") from None
 
 
 def test_two_processes_honour_overlap_and_never_repeat(db, cast, team):
@@ -129,3 +138,48 @@ def test_the_same_annotator_racing_themself_never_gets_an_item_twice(db, cast, t
     assert not [e for e in errors if "not_locked" not in e and "answered or released" not in e and "busy" not in e]
     rows = db.query(Assignment).filter(Assignment.project_id == project.id, Assignment.annotator_id == me.id).all()
     assert len(rows) == len({a.item_id for a in rows}) <= 6
+
+
+def test_an_item_locked_by_another_claim_in_flight_is_waited_for_not_taken_as_an_empty_queue(db, cast, team,
+                                                                                              notes_version):
+    """The root cause of a PostgreSQL flake: every candidate row locked by another transaction in
+    flight (a claim, an answer) was skipped, and 'nothing unlocked' was taken for 'nothing left' — a
+    worker stopped while an item still lacked its overlap. Here another transaction holds the only
+    items with a slot left; the annotator must get one once it commits, not None."""
+    from sqlalchemy import text, update
+
+    project = make_project(db, cast, overlap=1)
+    db.execute(update(Item).where(Item.project_id == project.id).values(status=ItemStatus.complete))
+    last = db.query(Item).filter(Item.project_id == project.id).order_by(Item.id).first()
+    last.status = ItemStatus.open
+    db.commit()
+    holder = session_factory()()
+    got, errors = [], []
+
+    def claim():
+        session = session_factory()()
+        try:
+            from yizhi.annotation import service
+
+            assignment = queue.next_item(session, service.get_project(session, project.slug), person(session, team["a1"]))
+            got.append(assignment.item_id if assignment is not None else None)
+        except BaseException:  # noqa: BLE001 — reported by the assertion below
+            errors.append(traceback.format_exc())
+        finally:
+            session.close()
+
+    try:
+        if holder.get_bind().dialect.name == "sqlite":
+            holder.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        # a row lock on PostgreSQL (SQLite: the database's write lock), as a claim in flight holds
+        holder.execute(text("UPDATE annotation_items SET priority = priority WHERE id = :id"), {"id": last.id})
+        worker = threading.Thread(target=claim)
+        worker.start()
+        worker.join(timeout=1.0)
+        assert worker.is_alive(), f"the claim did not wait for the lock in flight: {got} {errors}"
+        holder.commit()
+        worker.join(timeout=60)
+    finally:
+        holder.close()
+    assert not errors, errors
+    assert got == [last.id]

@@ -12,7 +12,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Organization, Person
@@ -93,9 +93,11 @@ class Item(Base):
     __tablename__ = "annotation_items"
     __table_args__ = (
         UniqueConstraint("project_id", "key"),
-        # the queue's one query: open items of a project and kind, highest priority first (scanned
-        # backwards: priority DESC, id DESC, so no sort of the open items is ever needed)
+        # items of a project by status (counts, the adjudication list)
         Index("ix_annotation_items_queue", "project_id", "status", "gold", "priority", "id"),
+        # the claim's index (migration 0013): open items only, so the scan starts at a takeable item
+        Index("ix_annotation_items_open", "project_id", "gold", "priority", "id",
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

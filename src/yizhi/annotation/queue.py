@@ -3,23 +3,35 @@
 Guarantees, whatever the concurrency (threads, processes, either database):
 
 - nobody is given the same item twice — the unique (item, annotator, condition) constraint;
-- an item is never given to more annotators than it needs — a conditional UPDATE
-  (``taken < required``) claims a slot, so two requests racing for the last slot cannot both win;
+- an item is never given to more annotators than it needs — the claim is one conditional UPDATE
+  (``status = 'open' AND taken < required``), so two requests racing for the last slot cannot both win;
 - a lock that runs out returns its slot to the queue (checked on every request, no clock job needed).
 
-On PostgreSQL the candidate rows are read ``FOR UPDATE SKIP LOCKED``, so concurrent annotators pass
-each other instead of queueing on the same row; on SQLite the claim runs in a ``BEGIN IMMEDIATE``
-transaction (one writer at a time; no stale snapshot to upgrade). Each public function here commits
-its own short transaction, because a held queue lock must be released at once.
+A claim is two statements in one short write transaction: ``UPDATE annotation_items SET taken = taken
++ 1 … WHERE id = (the first open item, by priority, this person has not had) RETURNING id`` and the
+INSERT of the assignment. The candidate comes from a partial index of the open items (migration 0013),
+scanned backwards, so it is found after a few index entries whatever the project's size.
+
+On PostgreSQL the candidate is read ``FOR UPDATE SKIP LOCKED``, so concurrent annotators pass each
+other instead of queueing on the same row. Skipping is not emptiness: when every candidate is locked
+by another claim in flight, the claim runs once more *waiting* for those locks (``FOR UPDATE``), and
+only an empty answer then means the queue is empty for this person. (Taking "nothing unlocked" for
+"nothing left" let a worker stop while an item still lacked its overlap.)
+
+On SQLite the claim runs in ``BEGIN IMMEDIATE`` (one writer at a time; no stale snapshot to upgrade).
+Threads of one process first queue on a process-wide lock: SQLite's own busy handler sleeps in steps
+of up to 100 ms, which a waiter on a Python lock does not. Each public function here commits its own
+short transaction, because a held queue lock must be released at once.
 """
 
 from __future__ import annotations
 
-import random
+import threading
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 
-from sqlalchemy import bindparam, case, exists, func, select, update
+from sqlalchemy import bindparam, case, exists, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,12 +39,29 @@ from yizhi.accounts.models import Person
 from yizhi.annotation.models import (Assignment, AssignmentState, Item, ItemStatus, Project, ProjectKind,
                                      ProjectState, Qualification)
 from yizhi.annotation.schema import answers_agree, check_answer
-from yizhi.annotation.settings import get_annotation_settings
 from yizhi.db import utcnow
 from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFailed
 
 ATTEMPTS = 8
 SPAN_GOLD_F1 = 0.8
+
+# one per SQLite engine (database): the threads of this process take turns before asking SQLite
+_SQLITE_WRITERS: dict[object, threading.Lock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def _sqlite_writer(session: Session):
+    """The process-wide writer lock of this SQLite database, or a no-op when the session is on
+    PostgreSQL or already inside a transaction (it may hold SQLite's lock already: waiting on the
+    Python lock then could deadlock against a thread waiting for SQLite's)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or connection.connection.dbapi_connection.in_transaction:
+        return nullcontext()
+    found = _SQLITE_WRITERS.get(connection.engine)
+    if found is None:
+        with _SQLITE_WRITERS_GUARD:
+            found = _SQLITE_WRITERS.setdefault(connection.engine, threading.Lock())
+    return found
 
 
 def _begin_write(session: Session) -> None:
@@ -45,15 +74,20 @@ def _begin_write(session: Session) -> None:
 
 def _retrying(session: Session, work):
     """Run ``work()`` in its own transaction and commit; retry when a race lost (unique violation,
-    SQLite busy)."""
+    SQLite busy, a PostgreSQL deadlock)."""
     for attempt in range(ATTEMPTS):
         try:
-            _begin_write(session)
-            result = work()
-            session.commit()
-            return result
+            with _sqlite_writer(session):
+                try:
+                    _begin_write(session)
+                    result = work()
+                    session.commit()
+                    return result
+                except BaseException:
+                    # released with the lock held, so the next thread starts on a clean database
+                    session.rollback()
+                    raise
         except (IntegrityError, OperationalError):
-            session.rollback()
             if attempt == ATTEMPTS - 1:
                 # lost every round of the race (a person racing themself from several tabs, or a busy
                 # SQLite): a clear answer to try again, never an internal error
@@ -72,12 +106,6 @@ _EXPIRE = (update(Assignment).where(Assignment.id == bindparam("p_assignment"),
            .values(state=AssignmentState.expired))
 _GIVE_BACK = (update(Item).where(Item.id == bindparam("p_item"), Item.taken > 0).values(
     taken=Item.taken - 1, status=case((Item.status == ItemStatus.full, ItemStatus.open.value), else_=Item.status)))
-_TAKE = (update(Item).where(Item.id == bindparam("p_item"), Item.status == ItemStatus.open,
-                            Item.taken < Item.required).values(
-    taken=Item.taken + 1,
-    status=case((Item.taken + 1 >= Item.required, ItemStatus.full.value), else_=ItemStatus.open.value)))
-_MINE = select(Assignment.id).where(Assignment.item_id == bindparam("p_item"),
-                                   Assignment.annotator_id == bindparam("p_me")).limit(1)
 # the annotator's held item: a returned one first (its comment waits), else a lock still running
 _HELD = (select(Assignment).where(
     Assignment.project_id == bindparam("p_project"), Assignment.annotator_id == bindparam("p_me"),
@@ -86,17 +114,30 @@ _HELD = (select(Assignment).where(
     .order_by(Assignment.state.desc(), Assignment.id).limit(1))
 
 
-def _candidates_query(postgres: bool, limit: int):
-    mine = exists().where(Assignment.item_id == Item.id, Assignment.annotator_id == bindparam("p_me"))
-    query = (select(Item.id).where(
-        Item.project_id == bindparam("p_project"), Item.status == ItemStatus.open, Item.gold == bindparam("p_gold"),
-        ~mine, Item.assign_org_id.is_(None) | Item.assign_org_id.in_(bindparam("p_orgs", expanding=True)),
-        Item.assign_person_id.is_(None) | (Item.assign_person_id == bindparam("p_me")))
-        .order_by(Item.priority.desc(), Item.id.desc()).limit(limit))
-    return query.with_for_update(skip_locked=True, of=Item) if postgres else query
+def _take_statement(lock: str):
+    """The claim: one UPDATE of the first open item this person may take, returning its id.
+
+    ``lock``: "" (SQLite: the write transaction serialises), "skip" or "wait" (PostgreSQL). The
+    status test is a literal so that both planners can use the partial index of open items."""
+    candidate = Item.__table__.alias("candidate")
+    mine = exists().where(Assignment.item_id == candidate.c.id, Assignment.annotator_id == bindparam("p_me"))
+    pick = (select(candidate.c.id).where(
+        candidate.c.project_id == bindparam("p_project"), candidate.c.status == literal_column("'open'"),
+        candidate.c.gold == bindparam("p_gold"), ~mine,
+        candidate.c.assign_org_id.is_(None) | candidate.c.assign_org_id.in_(bindparam("p_orgs", expanding=True)),
+        candidate.c.assign_person_id.is_(None) | (candidate.c.assign_person_id == bindparam("p_me")))
+        .order_by(candidate.c.priority.desc(), candidate.c.id.desc()).limit(1))
+    if lock:
+        pick = pick.with_for_update(skip_locked=lock == "skip")
+    return (update(Item).where(Item.id == pick.scalar_subquery(), Item.status == ItemStatus.open,
+                               Item.taken < Item.required)
+            .values(taken=Item.taken + 1,
+                    status=case((Item.taken + 1 >= Item.required, ItemStatus.full.value),
+                                else_=ItemStatus.open.value))
+            .returning(Item.id))
 
 
-_CANDIDATES: dict[tuple[bool, int], object] = {}
+_TAKE = {lock: _take_statement(lock) for lock in ("", "skip", "wait")}
 
 
 def release_expired(session: Session, project: Project, *, force: bool = False) -> int:
@@ -122,44 +163,30 @@ def _my_org_ids(person: Person, project: Project) -> list[int]:
     return [m.organization_id for m in person.memberships if m.organization_id in (project.annotator_orgs or [])]
 
 
-def _candidates(session: Session, project: Project, person: Person, gold: str, limit: int) -> list[int]:
-    postgres = session.get_bind().dialect.name == "postgresql"
-    key = (postgres, limit)
-    if key not in _CANDIDATES:
-        _CANDIDATES[key] = _candidates_query(postgres, limit)
-    found = list(session.scalars(_CANDIDATES[key], {"p_project": project.id, "p_me": person.id, "p_gold": gold,
-                                                    "p_orgs": _my_org_ids(person, project) or [-1]}))
-    if not postgres and len(found) > 1:
-        # Concurrent annotators read the same head of the queue: after the first (highest priority)
-        # candidate the rest of the window is tried in a shuffled order, so losers of the race for the
-        # head spread out instead of all racing for the second row too.
-        head, rest = found[:1], found[1:]
-        random.shuffle(rest)
-        found = head + rest
-    return found
+def _take(session: Session, project: Project, person: Person, gold: str) -> int | None:
+    """The id of the item whose slot this claim took, or None when none is left for this person."""
+    params = {"p_project": project.id, "p_me": person.id, "p_gold": gold,
+              "p_orgs": _my_org_ids(person, project) or [-1]}
+    if session.get_bind().dialect.name != "postgresql":
+        return session.execute(_TAKE[""], params).scalar()
+    taken = session.execute(_TAKE["skip"], params).scalar()
+    if taken is None:
+        # every candidate may be locked by another claim or answer in flight: wait for them, then
+        # decide (waiting re-checks each row once its lock is released, and moves on if it filled)
+        taken = session.execute(_TAKE["wait"], params).scalar()
+    return taken
 
 
-def _claim(session: Session, project: Project, person: Person, gold: str = "", condition: str = "",
-           candidates: list[int] | None = None) -> Assignment | None:
-    settings = get_annotation_settings()
-    read_before_lock = candidates is not None
-    if candidates is None:
-        candidates = _candidates(session, project, person, gold, settings.claim_candidates)
-    for item_id in candidates:
-        # a list read before the write lock may hold an item this same person took meanwhile (another
-        # tab; slots remain under overlap): the conditional UPDATE would pass and the INSERT fail, on
-        # every retry of the same list — so such items are skipped here, under the lock
-        if read_before_lock and session.scalar(_MINE, {"p_item": item_id, "p_me": person.id}) is not None:
-            continue
-        if not session.execute(_TAKE, {"p_item": item_id}).rowcount:
-            continue
-        assignment = Assignment(project_id=project.id, item_id=item_id, annotator_id=person.id, condition=condition,
-                                state=AssignmentState.locked,
-                                locked_until=utcnow() + timedelta(minutes=project.lock_minutes))
-        session.add(assignment)
-        session.flush()   # a unique violation here means this person raced themself: retried by the caller
-        return assignment
-    return None
+def _claim(session: Session, project: Project, person: Person, gold: str = "", condition: str = "") -> Assignment | None:
+    item_id = _take(session, project, person, gold)
+    if item_id is None:
+        return None
+    assignment = Assignment(project_id=project.id, item_id=item_id, annotator_id=person.id, condition=condition,
+                            state=AssignmentState.locked,
+                            locked_until=utcnow() + timedelta(minutes=project.lock_minutes))
+    session.add(assignment)
+    session.flush()   # a unique violation here means this person raced themself: retried by the caller
+    return assignment
 
 
 def _held(session: Session, project: Project, person: Person) -> Assignment | None:
@@ -222,23 +249,10 @@ def next_item(session: Session, project: Project, person: Person) -> Assignment 
 
 
 def _next_plain(session: Session, project: Project, person: Person) -> Assignment | None:
-    """No qualification, no gold: the common case, kept short. On SQLite the held item and the
-    candidates are read before the write lock (a stale candidate just fails the conditional UPDATE), so
-    the serialised part is one UPDATE and one INSERT; on PostgreSQL one transaction with SKIP LOCKED."""
-    if session.get_bind().dialect.name == "postgresql":
-        result = _retrying(session, lambda: (release_expired(session, project), _held(session, project, person)
-                                             or _claim(session, project, person))[1])
-    else:
-        held = _held(session, project, person)
-        if held is not None and held.state == AssignmentState.locked:
-            session.commit()
-            return held
-        ahead = _candidates(session, project, person, "", get_annotation_settings().claim_candidates)
-        session.commit()   # ends the read; no write lock was taken
-        result = _retrying(session, lambda: (release_expired(session, project), _held(session, project, person)
-                                             or _claim(session, project, person, candidates=ahead))[1])
-        if result is None and ahead:
-            result = _retrying(session, lambda: _claim(session, project, person))
+    """No qualification, no gold: the common case, kept short — the held item (one indexed read),
+    else the claim (one UPDATE, one INSERT), in one write transaction."""
+    result = _retrying(session, lambda: (release_expired(session, project), _held(session, project, person)
+                                         or _claim(session, project, person))[1])
     if result is None:
         # the queue looks empty: give back locks that ran out, then look once more
         result = _retrying(session, lambda: (release_expired(session, project, force=True),

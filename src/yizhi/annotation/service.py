@@ -11,7 +11,7 @@ import random
 import re
 
 import pyarrow.parquet as pq
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yizhi import ledger
@@ -28,7 +28,6 @@ from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFai
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 GOLD_REQUIRED = 1_000_000          # gold items stay open: every annotator may be shown them
 SOURCE_KINDS = ("text", "dicom", "rows")
-INSERT_CHUNK = 5000
 
 
 def org_by_slug(session: Session, slug: str) -> Organization:
@@ -259,20 +258,14 @@ def _check_numbers(overlap, overlap_percent, lock_minutes, skip_policy, qualific
 
 
 def add_items(session: Session, project: Project, rows) -> int:
-    """Insert items in chunks from any iterable of (key, ref); overlap decided per item."""
-    import itertools
+    """Insert items from any iterable of (key, ref); overlap decided per item (``bulk``: COPY or
+    executemany of plain tuples, a million in seconds)."""
+    from yizhi.annotation import bulk
 
-    def build(key: str, ref: dict) -> dict:
-        required = project.overlap if _overlapped(project.slug, key, project.overlap_percent) else 1
-        return {"project_id": project.id, "key": key, "ref": ref, "status": ItemStatus.open.value,
-                "required": required, "taken": 0, "answered": 0, "priority": 0.0, "gold": "",
-                "final_source": "", "adjudication_comment": ""}
+    def required(key: str) -> int:
+        return project.overlap if _overlapped(project.slug, key, project.overlap_percent) else 1
 
-    rows, total = iter(rows), 0
-    while chunk := list(itertools.islice(rows, INSERT_CHUNK)):
-        session.execute(insert(Item), [build(k, r) for k, r in chunk])
-        total += len(chunk)
-    return total
+    return bulk.insert_items(session, bulk.item_tuples(project.id, ((k, r, required(k)) for k, r in rows)))
 
 
 # --- gold, predictions ---------------------------------------------------------------------------

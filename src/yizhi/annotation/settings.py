@@ -16,8 +16,6 @@ class AnnotationSettings(BaseSettings):
                                description="Largest predictions or gold file accepted by the API, in MiB.")
     default_lock_minutes: int = Field(default=30, ge=1, le=1440,
                                       description="How long an annotator holds an item before it returns to the queue.")
-    claim_candidates: int = Field(default=8, ge=1, le=100,
-                                  description="Items the queue considers per request before trying the next batch.")
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from yizhi.accounts.models import Person
 from yizhi.accounts.permissions import can
-from yizhi.annotation import export, payload, queue, report, review, service, study
+from yizhi.annotation import export, instructions, payload, queue, report, review, service, study
 from yizhi.annotation import permissions as _rules  # noqa: F401
 from yizhi.annotation.api import NO_STORE, visible_project
 from yizhi.annotation.models import AssignmentState, Project, ProjectKind
@@ -55,7 +55,7 @@ def project_page(slug: str, request: Request, db: DbSession, person: CurrentPers
     project = visible_project(db, person, slug)
     manage = can(person, "annotation.project.manage", project)
     return render(request, "annotation/project.html", {
-        "project": project, "manage": manage, "annotate": can(person, "annotation.annotate", project),
+        "project": project, "instructions_html": instructions.render(project.instructions), "manage": manage, "annotate": can(person, "annotation.annotate", project),
         "reviewer": can(person, "annotation.review", project),
         "progress": service.progress(db, project) if manage else None,
         "counts": review.counts(db, project) if can(person, "annotation.review", project) else None,
@@ -87,6 +87,7 @@ def work_page(slug: str, assignment_id: int, request: Request, db: DbSession, pe
     view = payload.assignment_view(project, assignment)
     response = render(request, "annotation/work.html", {
         "project": project, "assignment": assignment, "view": view,
+        "instructions_html": instructions.render(project.instructions),
         "data_json": json.dumps({"schema": project.schema, "item": view["item"],
                                  "answer": assignment.answer or view["item"].get("suggestion") or {}},
                                 ensure_ascii=False).replace("</", "<\\/")})
