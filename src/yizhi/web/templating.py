@@ -80,14 +80,37 @@ def unread_notifications(person) -> int | None:
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import object_session
 
-    session = object_session(person)
-    if session is None:
-        return None
     from yizhi.notify.service import unread_count
 
+    session = object_session(person)
+    if session is None:
+        return _unread_in_own_session(person.id)
     try:
         return unread_count(session, person.id)
     except SQLAlchemyError:  # an error page after a failed statement: show the page without the count
+        return None
+
+
+def _unread_in_own_session(person_id: int) -> int | None:
+    """Pages whose route takes no database session get the person detached after authentication
+    (the connection goes back to the pool early): count in a short session of our own — but never on
+    the event loop (an async error handler), where a blocking query would stall every request."""
+    import asyncio
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from yizhi.db import session_scope
+    from yizhi.notify.service import unread_count
+
+    try:
+        asyncio.get_running_loop()
+        return None
+    except RuntimeError:
+        pass  # a worker thread: a blocking query is fine here
+    try:
+        with session_scope() as db:
+            return unread_count(db, person_id)
+    except SQLAlchemyError:
         return None
 
 
