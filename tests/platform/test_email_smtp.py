@@ -1,4 +1,5 @@
-"""E-mail goes through a real SMTP server (aiosmtpd, started here) in the recipient's language."""
+"""E-mail goes through a real SMTP server (aiosmtpd: the shared `smtp_server` fixture of
+tests/conftest.py) in the recipient's language."""
 
 from __future__ import annotations
 
@@ -7,32 +8,6 @@ import socket
 import pytest
 
 from yizhi.notify.settings import reset_smtp_settings_cache
-
-
-@pytest.fixture
-def smtp_server(monkeypatch):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("YIZHI_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("YIZHI_SMTP_PORT", str(port))
-    monkeypatch.setenv("YIZHI_SMTP_STARTTLS", "false")
-    reset_smtp_settings_cache()
-    yield received
-    controller.stop()
-    monkeypatch.delenv("YIZHI_SMTP_HOST")
-    reset_smtp_settings_cache()
 
 
 def test_registration_mail_is_sent_through_smtp_in_chinese(web, smtp_server, outbox):

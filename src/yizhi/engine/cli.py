@@ -97,18 +97,14 @@ def deid_dicom_command(
 ) -> None:
     """De-identify a DICOM tree on the configured engine, reading and writing through the store, so
     Ray workers on other nodes need no shared mount. Exit code 2 when some files failed."""
-    from yizhi.deid.dicom.cli import EXIT_SOME_FAILED, SafePrivateError, read_safe_private
-    from yizhi.deid.dicom.options import Option, OptionError, parse_options
+    from yizhi.deid.dicom.cli import EXIT_SOME_FAILED, SafePrivateError, run_options
+    from yizhi.deid.dicom.options import OptionError
     from yizhi.deid.dicom.remote import deidentify_tree_url
-    from yizhi.deid.keys import KeyFileError, load_key
+    from yizhi.deid.keys import KeyFileError
     from yizhi.errors import YizhiError
 
     try:
-        options = parse_options(option or [])
-        key = load_key(key_file)
-        safe = read_safe_private(safe_private) if safe_private else frozenset()
-        if safe and Option.RETAIN_SAFE_PRIVATE not in options:
-            raise OptionError("--safe-private needs --option retain-safe-private")
+        options, key, safe = run_options(option, key_file, safe_private)
     except (OptionError, KeyFileError, SafePrivateError) as exc:
         _fail(str(exc))
     try:

@@ -51,6 +51,17 @@ def read_safe_private(path: Path) -> frozenset[tuple[str, int, int]]:
     return frozenset(triples)
 
 
+def run_options(option: list[str] | None, key_file: Path | None, safe_private: Path | None):
+    """(profile options, key, safe private attributes) from the command line, checked together;
+    OptionError, KeyFileError or SafePrivateError say which flag is wrong."""
+    options = parse_options(option or [])
+    key = load_key(key_file)
+    safe = read_safe_private(safe_private) if safe_private else frozenset()
+    if safe and Option.RETAIN_SAFE_PRIVATE not in options:
+        raise OptionError("--safe-private needs --option retain-safe-private")
+    return options, key, safe
+
+
 def dicom_command(
     input_dir: Annotated[Path, typer.Argument(help="Folder of DICOM files (read only, never modified).")],
     output_dir: Annotated[Path, typer.Argument(help="Folder for the de-identified mirror of the input.")],
@@ -76,11 +87,7 @@ def dicom_command(
     text go to OUTPUT_DIR/quarantine/. Exit code 2 when some files could not be de-identified.
     """
     try:
-        options = parse_options(option or [])
-        key = load_key(key_file)
-        safe = read_safe_private(safe_private) if safe_private else frozenset()
-        if safe and Option.RETAIN_SAFE_PRIVATE not in options:
-            raise OptionError("--safe-private needs --option retain-safe-private")
+        options, key, safe = run_options(option, key_file, safe_private)
     except (OptionError, KeyFileError, SafePrivateError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
