@@ -29,10 +29,10 @@ from yizhi.deid.dicom.batch import (
     pseudonymous_path,
 )
 from yizhi.deid.dicom.options import Option
+from yizhi.engine.messages import OUTPUT_NOT_EMPTY
 from yizhi.errors import N_, ValidationFailed
 
 NO_FOLDER = N_("%(source)s is not a folder on the store")
-NOT_EMPTY = N_("output %(output)s already holds files; choose an empty or new folder")
 RESERVED = N_("%(source)s has a top-level %(name)s, a name the output reserves for quarantined files "
               "and the report; rename it")
 NESTED = N_("the output %(output)s and the input %(source)s overlap; choose folders apart")
@@ -71,7 +71,7 @@ def check_urls(source: str, output: str, objects: list[tuple[str, str]], store: 
             raise ValidationFailed(RESERVED, params={"source": source, "name": reserved})
     fs, root = storage.filesystem(output, store)
     if fs.exists(root) and fs.find(root):
-        raise ValidationFailed(NOT_EMPTY, params={"output": output})
+        raise ValidationFailed(OUTPUT_NOT_EMPTY, params={"output": output})
 
 
 def _put(fs, local: Path, target: str) -> None:
