@@ -7,11 +7,12 @@ Every domain's ``models.py`` subclasses :class:`Base`; migrations live in ``yizh
 from __future__ import annotations
 
 import contextlib
+import enum
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -29,6 +30,15 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def enum_type(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    """A column type for a StrEnum, the same on both databases.
+
+    Stored as VARCHAR with a CHECK constraint rather than a native PostgreSQL ENUM: portable, and a
+    new member is one migration that alters a constraint, not a type every table depends on.
+    """
+    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=length)
 
 
 class UTCDateTime(TypeDecorator):

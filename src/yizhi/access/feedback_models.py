@@ -7,19 +7,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Person
 from yizhi.catalog.models import Dataset, DatasetVersion
-from yizhi.db import Base, UTCDateTime, utcnow
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 __all__ = ["AccessNotification", "ClosureReport", "DatasetAccessSettings", "Handling", "IssueState", "MetNeed",
            "QualityIssue"]
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
 
 
 class Handling(enum.StrEnum):
@@ -46,7 +42,7 @@ class DatasetAccessSettings(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("catalog_datasets.id", ondelete="CASCADE"), unique=True)
-    handling: Mapped[Handling] = mapped_column(_enum(Handling, "access_handling"), default=Handling.manual)
+    handling: Mapped[Handling] = mapped_column(enum_type(Handling, "access_handling"), default=Handling.manual)
     auto_kinds: Mapped[list] = mapped_column(JSON, default=list)   # organisation kinds accepted automatically
     # [{"name": str, "reviewers": [person id], "days": int}, ...] in review order
     review_steps: Mapped[list] = mapped_column(JSON, default=list)
@@ -66,7 +62,7 @@ class ClosureReport(Base):
     grant_id: Mapped[int] = mapped_column(ForeignKey("access_grants.id", ondelete="CASCADE"), unique=True)
     # [{"kind": paper|model|product|report, "title": str, "link": str}]
     outputs: Mapped[list] = mapped_column(JSON, default=list)
-    met_need: Mapped[MetNeed] = mapped_column(_enum(MetNeed, "access_met_need"))
+    met_need: Mapped[MetNeed] = mapped_column(enum_type(MetNeed, "access_met_need"))
     comments: Mapped[str] = mapped_column(Text, default="")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -89,7 +85,7 @@ class QualityIssue(Base):
     table: Mapped[str] = mapped_column(String(200), default="")
     column: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text)
-    state: Mapped[IssueState] = mapped_column(_enum(IssueState, "access_issue_state"), default=IssueState.open)
+    state: Mapped[IssueState] = mapped_column(enum_type(IssueState, "access_issue_state"), default=IssueState.open)
     response: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,16 +13,12 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Organization, Person
 from yizhi.catalog.models import DatasetVersion
-from yizhi.db import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=length)
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class GrantMode(enum.StrEnum):
@@ -51,9 +47,9 @@ class Grant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[GrantKind] = mapped_column(_enum(GrantKind, "access_grant_kind"), default=GrantKind.data)
-    mode: Mapped[GrantMode] = mapped_column(_enum(GrantMode, "access_grant_mode"), default=GrantMode.space)
-    state: Mapped[GrantState] = mapped_column(_enum(GrantState, "access_grant_state"), default=GrantState.active)
+    kind: Mapped[GrantKind] = mapped_column(enum_type(GrantKind, "access_grant_kind"), default=GrantKind.data)
+    mode: Mapped[GrantMode] = mapped_column(enum_type(GrantMode, "access_grant_mode"), default=GrantMode.space)
+    state: Mapped[GrantState] = mapped_column(enum_type(GrantState, "access_grant_state"), default=GrantState.active)
     purpose: Mapped[str] = mapped_column(String(40), default="scientific_research")
     title: Mapped[str] = mapped_column(String(300), default="")
     lay_summary: Mapped[str] = mapped_column(Text, default="")

@@ -12,22 +12,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Organization, Person
 from yizhi.catalog.models import DatasetVersion
-from yizhi.db import Base, UTCDateTime, utcnow
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 __all__ = ["AccessMessage", "AccessRequest", "RequestChange", "RequestDataset", "RequestEvent", "RequestKind",
            "RequestState", "ReviewStep", "StepState", "PURPOSES"]
 
 # The fixed list of purposes an applicant chooses from (the list).
 PURPOSES = ("scientific_research", "product_development", "product_evaluation", "public_health", "education")
-
-
-def _enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=length)
 
 
 class RequestKind(enum.StrEnum):
@@ -68,11 +64,11 @@ class AccessRequest(Base):
     root_id: Mapped[int | None] = mapped_column(ForeignKey("access_requests.id", ondelete="CASCADE"), nullable=True,
                                                 index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    change: Mapped[RequestChange] = mapped_column(_enum(RequestChange, "access_request_change"),
+    change: Mapped[RequestChange] = mapped_column(enum_type(RequestChange, "access_request_change"),
                                                   default=RequestChange.initial)
     change_reason: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "access_request_kind"), default=RequestKind.data)
-    state: Mapped[RequestState] = mapped_column(_enum(RequestState, "access_request_state", 30),
+    kind: Mapped[RequestKind] = mapped_column(enum_type(RequestKind, "access_request_kind"), default=RequestKind.data)
+    state: Mapped[RequestState] = mapped_column(enum_type(RequestState, "access_request_state", 30),
                                                 default=RequestState.draft, index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
     # the data holder: one request goes to one holder (apply to each holder separately)
@@ -155,7 +151,7 @@ class ReviewStep(Base):
     name: Mapped[str] = mapped_column(String(100))
     reviewer_ids: Mapped[list] = mapped_column(JSON, default=list)
     days: Mapped[int] = mapped_column(Integer, default=10)
-    state: Mapped[StepState] = mapped_column(_enum(StepState, "access_step_state"), default=StepState.waiting)
+    state: Mapped[StepState] = mapped_column(enum_type(StepState, "access_step_state"), default=StepState.waiting)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     approve: Mapped[bool | None] = mapped_column(Boolean, nullable=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from yizhi.db import Base, UTCDateTime, utcnow
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class OrgKind(enum.StrEnum):
@@ -30,11 +30,6 @@ class Role(enum.StrEnum):
     annotator = "annotator"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as VARCHAR with a CHECK constraint: portable and easy to extend in a migration.
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
-
-
 class Organization(Base):
     __tablename__ = "organizations"
 
@@ -45,7 +40,7 @@ class Organization(Base):
     name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # 统一社会信用代码 (GB 32100-2015), check digit validated; asked at self-registration.
     credit_code: Mapped[str | None] = mapped_column(String(18), nullable=True)
-    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    kind: Mapped[OrgKind] = mapped_column(enum_type(OrgKind, "org_kind"))
     description: Mapped[str] = mapped_column(Text, default="")
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -97,7 +92,7 @@ class Membership(Base):
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[Role] = mapped_column(_enum(Role, "member_role"))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "member_role"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="memberships")
@@ -112,7 +107,7 @@ class Invitation(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str] = mapped_column(String(254))
-    role: Mapped[Role] = mapped_column(_enum(Role, "invite_role"))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "invite_role"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True

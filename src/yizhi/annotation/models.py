@@ -11,17 +11,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Organization, Person
 from yizhi.catalog.models import DatasetVersion
-from yizhi.db import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class ProjectKind(enum.StrEnum):
@@ -58,9 +54,9 @@ class Project(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[ProjectKind] = mapped_column(_enum(ProjectKind, "annotation_project_kind"),
+    kind: Mapped[ProjectKind] = mapped_column(enum_type(ProjectKind, "annotation_project_kind"),
                                               default=ProjectKind.labeling)
-    state: Mapped[ProjectState] = mapped_column(_enum(ProjectState, "annotation_project_state"),
+    state: Mapped[ProjectState] = mapped_column(enum_type(ProjectState, "annotation_project_state"),
                                                 default=ProjectState.open)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("catalog_versions.id", ondelete="RESTRICT"), index=True)
@@ -104,7 +100,7 @@ class Item(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("annotation_projects.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(200))                 # row number or SOP instance UID
     ref: Mapped[dict] = mapped_column(JSON, default=dict)         # {"row": n} or {"path", "frame"}
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, "annotation_item_status"), default=ItemStatus.open)
+    status: Mapped[ItemStatus] = mapped_column(enum_type(ItemStatus, "annotation_item_status"), default=ItemStatus.open)
     required: Mapped[int] = mapped_column(Integer, default=1)     # annotators this item needs
     taken: Mapped[int] = mapped_column(Integer, default=0)        # live locks + answers
     answered: Mapped[int] = mapped_column(Integer, default=0)
@@ -135,7 +131,7 @@ class Assignment(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("annotation_items.id", ondelete="CASCADE"), index=True)
     annotator_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     condition: Mapped[str] = mapped_column(String(12), default="")     # reader studies: unaided | aided
-    state: Mapped[AssignmentState] = mapped_column(_enum(AssignmentState, "annotation_assignment_state"),
+    state: Mapped[AssignmentState] = mapped_column(enum_type(AssignmentState, "annotation_assignment_state"),
                                                    default=AssignmentState.locked)
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
     answer: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -10,15 +10,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Organization
-from yizhi.db import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class VersionState(enum.StrEnum):
@@ -60,7 +56,7 @@ class DatasetVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("catalog_datasets.id", ondelete="RESTRICT"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    state: Mapped[VersionState] = mapped_column(_enum(VersionState, "catalog_version_state"),
+    state: Mapped[VersionState] = mapped_column(enum_type(VersionState, "catalog_version_state"),
                                                 default=VersionState.building)
     # sha256 hex of the manifest (the version's identity, recorded on the ledger when built)
     root_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -122,7 +118,7 @@ class Upload(Base):
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     expected_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    state: Mapped[UploadState] = mapped_column(_enum(UploadState, "catalog_upload_state"),
+    state: Mapped[UploadState] = mapped_column(enum_type(UploadState, "catalog_upload_state"),
                                                default=UploadState.receiving, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,16 +11,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Organization
 from yizhi.catalog.models import DatasetVersion
-from yizhi.db import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class SubmissionState(enum.StrEnum):
@@ -78,7 +74,7 @@ class Phase(Base):
     competition_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_competitions.id", ondelete="SET NULL"),
                                                        nullable=True, index=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[PhaseKind] = mapped_column(_enum(PhaseKind, "evaluation_phase_kind"), default=PhaseKind.hidden)
+    kind: Mapped[PhaseKind] = mapped_column(enum_type(PhaseKind, "evaluation_phase_kind"), default=PhaseKind.hidden)
     # the dataset version scored in this phase (a sanity phase uses a public split)
     version_id: Mapped[int] = mapped_column(ForeignKey("catalog_versions.id", ondelete="RESTRICT"))
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -102,7 +98,7 @@ class Submission(Base):
                                                  nullable=True, index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
-    state: Mapped[SubmissionState] = mapped_column(_enum(SubmissionState, "evaluation_submission_state"),
+    state: Mapped[SubmissionState] = mapped_column(enum_type(SubmissionState, "evaluation_submission_state"),
                                                    default=SubmissionState.queued)
     model_sha256: Mapped[str] = mapped_column(String(64))
     model_bytes: Mapped[int] = mapped_column(Integer)

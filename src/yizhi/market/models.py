@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -24,13 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Organization, Person
-from yizhi.db import Base, UTCDateTime, utcnow
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 from yizhi.evaluation.models import Submission
 from yizhi.needs.models import Engagement, Need, Pilot, Solution
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
 
 
 DEPLOYMENTS = ("on_premises", "cloud", "his_integration", "pacs_integration", "emr_integration")
@@ -172,7 +167,7 @@ class Certification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("market_versions.id", ondelete="CASCADE"), index=True)
-    state: Mapped[CertState] = mapped_column(_enum(CertState, "market_cert_state"), default=CertState.requested,
+    state: Mapped[CertState] = mapped_column(enum_type(CertState, "market_cert_state"), default=CertState.requested,
                                              index=True)
     criteria_set_id: Mapped[int | None] = mapped_column(ForeignKey("market_criteria_sets.id", ondelete="RESTRICT"),
                                                         nullable=True)
@@ -210,7 +205,7 @@ class PilotRequest(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     outcome_measures: Mapped[str] = mapped_column(Text)
-    state: Mapped[PilotRequestState] = mapped_column(_enum(PilotRequestState, "market_pilot_request_state"),
+    state: Mapped[PilotRequestState] = mapped_column(enum_type(PilotRequestState, "market_pilot_request_state"),
                                                      default=PilotRequestState.requested, index=True)
     decision_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
@@ -261,7 +256,7 @@ class ReevaluationRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("market_versions.id", ondelete="CASCADE"), index=True)
     incident_ids: Mapped[list] = mapped_column(JSON, default=list)
-    state: Mapped[ReevaluationState] = mapped_column(_enum(ReevaluationState, "market_reevaluation_state"),
+    state: Mapped[ReevaluationState] = mapped_column(enum_type(ReevaluationState, "market_reevaluation_state"),
                                                      default=ReevaluationState.open)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -280,11 +275,11 @@ class Incident(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("market_versions.id", ondelete="CASCADE"), index=True)
     hospital_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[IncidentKind] = mapped_column(_enum(IncidentKind, "market_incident_kind"))
-    severity: Mapped[Severity] = mapped_column(_enum(Severity, "market_severity"), default=Severity.medium)
+    kind: Mapped[IncidentKind] = mapped_column(enum_type(IncidentKind, "market_incident_kind"))
+    severity: Mapped[Severity] = mapped_column(enum_type(Severity, "market_severity"), default=Severity.medium)
     description: Mapped[str] = mapped_column(Text)
     occurred_on: Mapped[date] = mapped_column(Date)
-    state: Mapped[IncidentState] = mapped_column(_enum(IncidentState, "market_incident_state"),
+    state: Mapped[IncidentState] = mapped_column(enum_type(IncidentState, "market_incident_state"),
                                                  default=IncidentState.open)
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)

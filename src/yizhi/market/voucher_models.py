@@ -13,19 +13,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Enum, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.access.models import Grant
 from yizhi.accounts.models import Organization
-from yizhi.db import Base, UTCDateTime, utcnow
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 __all__ = ["ComputeCharge", "ProgrammeState", "TransactionKind", "Voucher", "VoucherEntry", "VoucherKind",
            "VoucherProgramme", "VoucherState", "VoucherTransaction"]
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
 
 
 class VoucherKind(enum.StrEnum):
@@ -60,7 +56,7 @@ class VoucherProgramme(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[VoucherKind] = mapped_column(_enum(VoucherKind, "market_voucher_kind"))
+    kind: Mapped[VoucherKind] = mapped_column(enum_type(VoucherKind, "market_voucher_kind"))
     budget_fen: Mapped[int] = mapped_column(BigInteger)
     available_fen: Mapped[int] = mapped_column(BigInteger)          # budget not yet issued
     eligible_kinds: Mapped[list] = mapped_column(JSON, default=list)  # organisation kinds
@@ -68,7 +64,7 @@ class VoucherProgramme(Base):
     purposes: Mapped[list] = mapped_column(JSON, default=list)        # grant purposes paid for; empty: any
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date)
-    state: Mapped[ProgrammeState] = mapped_column(_enum(ProgrammeState, "market_programme_state"),
+    state: Mapped[ProgrammeState] = mapped_column(enum_type(ProgrammeState, "market_programme_state"),
                                                   default=ProgrammeState.open)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -88,7 +84,7 @@ class Voucher(Base):
     valid_until: Mapped[date] = mapped_column(Date)
     # a compute voucher may be bound to one grant; None: any of the holder's grants the programme allows
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("access_grants.id", ondelete="SET NULL"), nullable=True)
-    state: Mapped[VoucherState] = mapped_column(_enum(VoucherState, "market_voucher_state"),
+    state: Mapped[VoucherState] = mapped_column(enum_type(VoucherState, "market_voucher_state"),
                                                 default=VoucherState.active, index=True)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -108,7 +104,7 @@ class VoucherTransaction(Base):
                                               index=True)
     voucher_id: Mapped[int | None] = mapped_column(ForeignKey("market_vouchers.id", ondelete="RESTRICT"),
                                                    nullable=True, index=True)
-    kind: Mapped[TransactionKind] = mapped_column(_enum(TransactionKind, "market_transaction_kind"))
+    kind: Mapped[TransactionKind] = mapped_column(enum_type(TransactionKind, "market_transaction_kind"))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     purpose: Mapped[str] = mapped_column(String(40), default="")
     reference: Mapped[str] = mapped_column(String(80), default="")     # e.g. space_job:12, grant:3

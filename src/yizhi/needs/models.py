@@ -12,7 +12,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -23,11 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.accounts.models import Organization, Person
-from yizhi.db import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class NeedStatus(enum.StrEnum):
@@ -81,8 +76,8 @@ class Need(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(40), index=True)
     category_suggested: Mapped[bool] = mapped_column(default=False)
-    importance: Mapped[Level] = mapped_column(_enum(Level, "needs_importance"), default=Level.medium)
-    urgency: Mapped[Level] = mapped_column(_enum(Level, "needs_urgency"), default=Level.medium)
+    importance: Mapped[Level] = mapped_column(enum_type(Level, "needs_importance"), default=Level.medium)
+    urgency: Mapped[Level] = mapped_column(enum_type(Level, "needs_urgency"), default=Level.medium)
     department: Mapped[str] = mapped_column(String(100), default="")
     modalities: Mapped[list] = mapped_column(JSON, default=list)
     data_available: Mapped[str] = mapped_column(Text, default="")
@@ -94,7 +89,7 @@ class Need(Base):
     contact_name: Mapped[str] = mapped_column(String(100), default="")
     contact_info: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[NeedStatus] = mapped_column(
-        _enum(NeedStatus, "needs_status"), default=NeedStatus.draft, index=True
+        enum_type(NeedStatus, "needs_status"), default=NeedStatus.draft, index=True
     )
     review_comment: Mapped[str] = mapped_column(Text, default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(
@@ -155,7 +150,7 @@ class Solution(Base):
     contact_name: Mapped[str] = mapped_column(String(100), default="")
     contact_info: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[SolutionStatus] = mapped_column(
-        _enum(SolutionStatus, "needs_solution_status"), default=SolutionStatus.published, index=True
+        enum_type(SolutionStatus, "needs_solution_status"), default=SolutionStatus.published, index=True
     )
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     embedding_model: Mapped[str | None] = mapped_column(String(60), nullable=True)
@@ -182,7 +177,7 @@ class Engagement(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     proposed_approach: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[EngagementStatus] = mapped_column(
-        _enum(EngagementStatus, "needs_engagement_status"), default=EngagementStatus.pending, index=True
+        enum_type(EngagementStatus, "needs_engagement_status"), default=EngagementStatus.pending, index=True
     )
     decision_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(
@@ -231,7 +226,8 @@ class Pilot(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     outcome_measures: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[PilotStatus] = mapped_column(_enum(PilotStatus, "needs_pilot_status"), default=PilotStatus.running)
+    status: Mapped[PilotStatus] = mapped_column(enum_type(PilotStatus, "needs_pilot_status"),
+                                                       default=PilotStatus.running)
     closing_report: Mapped[str] = mapped_column(Text, default="")
     feedback: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

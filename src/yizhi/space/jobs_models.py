@@ -5,20 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yizhi.access.models import Grant
 from yizhi.accounts.models import Person
 from yizhi.catalog.models import DatasetVersion
-from yizhi.db import Base, UTCDateTime, utcnow
+from yizhi.db import Base, UTCDateTime, enum_type, utcnow
 
 __all__ = ["SpaceJob", "SpaceJobOutput", "SpaceJobReview", "SpaceJobLimit", "SpaceJobState", "AutoStatus",
            "ReviewState", "Decision"]
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=20)
 
 
 class SpaceJobState(enum.StrEnum):
@@ -58,7 +54,8 @@ class SpaceJob(Base):
     project_digest: Mapped[str] = mapped_column(String(64))
     project: Mapped[dict] = mapped_column(JSON, default=dict)
     dummy: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[SpaceJobState] = mapped_column(_enum(SpaceJobState, "space_job_state"), default=SpaceJobState.queued)
+    state: Mapped[SpaceJobState] = mapped_column(enum_type(SpaceJobState, "space_job_state"),
+                                                        default=SpaceJobState.queued)
     # the failure as a translatable msgid and its values (never the job's own log text)
     error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     error_template: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -94,8 +91,8 @@ class SpaceJobOutput(Base):
     digest: Mapped[str | None] = mapped_column(String(64), nullable=True)  # in yizhi.storage; None if not kept
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     checks: Mapped[list] = mapped_column(JSON, default=list)  # [{check, status, message, params}]
-    auto_status: Mapped[AutoStatus] = mapped_column(_enum(AutoStatus, "space_job_auto_status"))
-    review_state: Mapped[ReviewState] = mapped_column(_enum(ReviewState, "space_job_review_state"),
+    auto_status: Mapped[AutoStatus] = mapped_column(enum_type(AutoStatus, "space_job_auto_status"))
+    review_state: Mapped[ReviewState] = mapped_column(enum_type(ReviewState, "space_job_review_state"),
                                                       default=ReviewState.pending)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -113,7 +110,7 @@ class SpaceJobReview(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     output_id: Mapped[int] = mapped_column(ForeignKey("space_job_outputs.id", ondelete="CASCADE"), index=True)
     checker_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
-    decision: Mapped[Decision] = mapped_column(_enum(Decision, "space_job_decision"))
+    decision: Mapped[Decision] = mapped_column(enum_type(Decision, "space_job_decision"))
     comment: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
