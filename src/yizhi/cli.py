@@ -15,6 +15,7 @@ from rich.table import Table
 
 from yizhi import __version__
 from yizhi.catalog.cli import datasets_app
+from yizhi.cli_support import cli_message, fail
 from yizhi.access.cli import access_app
 from yizhi.annotation.cli import annotation_app
 from yizhi.deid.cli import app as deid_app
@@ -33,19 +34,6 @@ user_app = typer.Typer(help="People (user accounts).", no_args_is_help=True)
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def cli_message(exc) -> str:
-    """The error in English, with every listed problem (each bad line of an import) on its own line."""
-    from yizhi.errors import localize_problem
-
-    lines = [exc.message, *(localize_problem(p, lambda text: text) for p in getattr(exc, "problems", []))]
-    return "\n  ".join(lines)
 
 
 def domain_errors(fn):

@@ -12,36 +12,13 @@ database administrator; everything it does is on the ledger as ``cli``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from yizhi.cli_support import cli_session, fail
+
 access_app = typer.Typer(help="Access requests and grants (apply — use — feedback).", no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _session() -> Iterator[Any]:
-    """One transaction; domain errors become one line on stderr and exit code 1."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from yizhi.db import session_scope
-    from yizhi.errors import YizhiError
-
-    try:
-        with session_scope() as session:
-            yield session
-    except YizhiError as exc:
-        _fail(exc.message)
-    except (OperationalError, ProgrammingError) as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        _fail(f"database: {reason}; has the database been migrated (`yizhi migrate`)?")
 
 
 def _org(session, slug: str):
@@ -67,8 +44,8 @@ def list_requests(
     from yizhi.access.request_models import RequestState
 
     if state is not None and state not in RequestState.__members__:
-        _fail(f"--state must be one of {', '.join(RequestState.__members__)}", 2)
-    with _session() as session:
+        fail(f"--state must be one of {', '.join(RequestState.__members__)}", 2)
+    with cli_session() as session:
         rows = [{"id": r.id, "version": r.version, "state": r.state.value, "kind": r.kind.value,
                  "org": r.organization.slug, "holder": r.holder.slug, "datasets": [d.version.ref for d in r.datasets],
                  "title": r.title, "grant_id": r.grant_id}
@@ -95,7 +72,7 @@ def show(
     from yizhi.access import grant_service, request_service
     from yizhi.access.views_common import request_public
 
-    with _session() as session:
+    with cli_session() as session:
         request = request_service.get_request(session, None, request_id)
         shown = request_public(session, _Operator(), request)
         shown["grant"] = grant_service.grant_public(request.grant) if request.grant else None
@@ -140,12 +117,12 @@ def grant(
     from yizhi.access import grant_service
 
     if mode not in ("space", "extract"):
-        _fail("--mode must be space or extract", 2)
+        fail("--mode must be space or extract", 2)
     # `--columns labs:a,b visits:c`: the tables after the first arrive as extra arguments
     stray = [arg for arg in ctx.args if ":" not in arg or arg.startswith("-")]
     if stray or (ctx.args and not columns):
-        _fail(f"unexpected argument(s): {' '.join(stray or ctx.args)}", 2)
-    with _session() as session:
+        fail(f"unexpected argument(s): {' '.join(stray or ctx.args)}", 2)
+    with cli_session() as session:
         made = grant_service.administrative_grant(
             session, None, org=_org(session, org), ref=dataset,
             columns=grant_service.parse_columns([*(columns or []), *ctx.args]),
@@ -164,7 +141,7 @@ def grant_check(
     from yizhi.access.grants import live_grant_exists
     from yizhi.catalog import service as catalog
 
-    with _session() as session:
+    with cli_session() as session:
         found = live_grant_exists(session, _org(session, org), catalog.resolve_version(session, dataset))
         answer = f"grant {found.id} is live until {found.expires_at:%Y-%m-%d}" if found else "no live grant"
     typer.echo(answer)

@@ -10,13 +10,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from yizhi.cli_support import fail
+
 engine_app = typer.Typer(help="Where batch work runs: the local pool or a Ray cluster.", no_args_is_help=True)
 _err = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: str) -> None:
-    _err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
 
 
 @engine_app.command("info")
@@ -37,7 +34,7 @@ def info() -> None:
     try:
         ray = connect()
     except YizhiError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     nodes = [node for node in ray.nodes() if node.get("Alive")]
     typer.echo(f"ray: {len(nodes)} node(s), {ray.cluster_resources().get('CPU', 0):g} CPU(s), "
                f"{ray.available_resources().get('CPU', 0):g} free")
@@ -67,11 +64,11 @@ def deid_text_command(
 
     for option, value, choices in (("lang", lang, LANGUAGES), ("policy", policy, POLICIES)):
         if value not in choices:
-            _fail(BAD_CHOICE % {"option": option, "choices": ", ".join(choices), "value": repr(value)})
+            fail(BAD_CHOICE % {"option": option, "choices": ", ".join(choices), "value": repr(value)})
     try:
         key = load_key(key_file) if (policy == "surrogate" or key_file is not None) else None
     except KeyFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     params = {"lang": lang, "policy": policy, "key": key.hex() if key else None, "span_text": span_text,
               "column": column}
     try:
@@ -79,7 +76,7 @@ def deid_text_command(
                                partition_bytes=int(partition_mb * 1_000_000) if partition_mb else None,
                                on_progress=lambda done, total: _err.print(f"{done}/{total} partitions", highlight=False))
     except YizhiError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     _err.print(f"{manifest['records']} record(s) in {len(manifest['parts'])} part(s), {manifest['seconds']} s "
                f"on {manifest['engine']} → {output}", highlight=False)
 
@@ -106,12 +103,12 @@ def deid_dicom_command(
     try:
         options, key, safe = run_options(option, key_file, safe_private)
     except (OptionError, KeyFileError, SafePrivateError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         summary = deidentify_tree_url(source, output, key, options, safe, rename_paths=rename_paths,
                                       on_progress=_every_hundred)
     except YizhiError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     _err.print(f"{summary.total} files: {summary.ok} de-identified, {summary.quarantined} quarantined, "
                f"{summary.error} failed. Report: {output.rstrip('/')}/deid-report.jsonl", highlight=False)
     if summary.error:

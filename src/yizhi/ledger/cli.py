@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from yizhi.cli_support import cli_session, fail
+
 app = typer.Typer(help="Transparency ledger: append, checkpoints, proofs, verification, witnesses.",
                   no_args_is_help=True)
 proof_app = typer.Typer(help="Inclusion and consistency proofs (RFC 9162).", no_args_is_help=True)
@@ -21,11 +23,6 @@ witness_app = typer.Typer(
 )
 app.add_typer(proof_app, name="proof")
 app.add_typer(witness_app, name="witness")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def _print_json(data: Any) -> None:
@@ -43,28 +40,16 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return (LedgerError, LedgerDataError, NoteError, ReceiptError, WitnessError, LedgerKeyError, OSError)
 
 
-@contextmanager
-def _session(write: bool = False) -> Iterator[Any]:
-    """A database session; user errors become one line on stderr and exit code 1."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from yizhi.db import session_scope
-
-    errors = _user_errors()
-    try:
-        with session_scope() as session:
-            yield session
-    except errors as exc:
-        _fail(str(exc))
-    except (OperationalError, ProgrammingError) as exc:
-        _fail(f"database: {exc.orig}; has the database been migrated (`yizhi migrate`)?")
+def _session():
+    """A database session; the ledger's own errors, as domain errors, become one line and exit 1."""
+    return cli_session(_user_errors())
 
 
 def _guard(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except _user_errors() as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _read_text(path: str) -> str:
@@ -73,7 +58,7 @@ def _read_text(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{path}: cannot read ({exc})")
+        fail(f"{path}: cannot read ({exc})")
         raise  # unreachable
 
 
@@ -108,10 +93,10 @@ def append(
     try:
         payload = json.loads(data)
     except json.JSONDecodeError as exc:
-        _fail(f"JSON argument, line {exc.lineno} column {exc.colno}: {exc.msg}")
+        fail(f"JSON argument, line {exc.lineno} column {exc.colno}: {exc.msg}")
     if not isinstance(payload, dict):
-        _fail("JSON argument must be an object like {\"dataset_id\": 7}")
-    with _session(write=True) as session:
+        fail("JSON argument must be an object like {\"dataset_id\": 7}")
+    with _session() as session:
         entry = record(session, kind, subject, payload, actor=actor, org=org)
     typer.echo(entry.index)
 
@@ -125,11 +110,11 @@ def checkpoint(
 
     # Sign and commit first: witnesses are asked afterwards, so no database lock is held while we
     # wait on the network.
-    with _session(write=True) as session:
+    with _session() as session:
         latest = service.make_checkpoint(session)
         note = latest.note
     if cosign:
-        with _session(write=True) as session:
+        with _session() as session:
             latest = service.latest_checkpoint(session)
             if service.list_witnesses(session, active_only=True):
                 for name, outcome in service.collect_cosignatures(session, latest).items():
@@ -181,7 +166,7 @@ def receipt(
     """Print (or write) a receipt: the entry, its inclusion proof and a signed checkpoint."""
     from yizhi.ledger import service
 
-    with _session(write=True) as session:
+    with _session() as session:
         data = service.receipt(session, index)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if output:
@@ -253,7 +238,7 @@ def verify_receipt_command(
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        _fail(f"{receipt_file}, line {exc.lineno} column {exc.colno}: {exc.msg}")
+        fail(f"{receipt_file}, line {exc.lineno} column {exc.colno}: {exc.msg}")
     log_key = _guard(lambda: parse_vkey(_key_text(key)))
     witnesses = [_guard(lambda w=w: parse_vkey(_key_text(w))) for w in witness or []]
     checkpoint_obj, cosigners = _guard(lambda: verify_receipt(data, log_key, witnesses, quorum))
@@ -302,7 +287,7 @@ def witness_cosign(
 
     response = _guard(lambda: Witness(directory).add_checkpoint(_read_text(request)))
     if response.status != 200:
-        _fail(f"refused ({response.status}): {response.body.strip()}")
+        fail(f"refused ({response.status}): {response.body.strip()}")
     typer.echo(response.body, nl=False)
 
 
@@ -332,7 +317,7 @@ def witness_add(
     """Register a witness with the platform."""
     from yizhi.ledger import service
 
-    with _session(write=True) as session:
+    with _session() as session:
         witness = service.register_witness(session, org, _key_text(vkey), url)
         typer.echo(f"registered witness {witness.name} for {org}")
 
@@ -364,7 +349,7 @@ def witness_retire(
     """Stop asking a witness to cosign (past cosignatures stay valid), or --reinstate it."""
     from yizhi.ledger import service
 
-    with _session(write=True) as session:
+    with _session() as session:
         service.set_witness_active(session, _find_witness(session, name), reinstate)
         typer.echo(f"witness {name} {'reinstated' if reinstate else 'retired'}")
 
@@ -374,7 +359,7 @@ def witness_request(name: Annotated[str, typer.Argument(help="Registered witness
     """Print the add-checkpoint request for an offline witness (feed it to `witness cosign`)."""
     from yizhi.ledger import service
 
-    with _session(write=True) as session:
+    with _session() as session:
         body = service.witness_request(session, _find_witness(session, name), service.make_checkpoint(session))
     typer.echo(body, nl=False)
 
@@ -388,7 +373,7 @@ def witness_accept(
     from yizhi.ledger import service
 
     text = _read_text(response)
-    with _session(write=True) as session:
+    with _session() as session:
         latest = service.latest_checkpoint(session)
         if latest is None:
             raise service.LedgerError("there is no checkpoint yet")

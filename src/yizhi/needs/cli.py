@@ -13,39 +13,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from yizhi.cli_support import cli_session, fail
+
 needs_app = typer.Typer(help="Clinical needs library: import and matching.", no_args_is_help=True)
 solutions_app = typer.Typer(help="AI companies' solutions: import.", no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _session() -> Iterator[Any]:
-    """One transaction; domain errors become one line on stderr and exit code 1."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from yizhi.db import session_scope
-    from yizhi.errors import YizhiError
-
-    try:
-        with session_scope() as session:
-            yield session
-    except YizhiError as exc:
-        from yizhi.cli import cli_message
-
-        _fail(cli_message(exc))
-    except (OperationalError, ProgrammingError) as exc:
-        _fail(f"database: {exc.orig}; has the database been migrated (`yizhi migrate`)?")
 
 
 class _Rollback(Exception):
@@ -73,7 +49,7 @@ def _run_import(kind: str, path: Path, org: str, publish: bool = False) -> None:
     progress, update = _progress()
     report = None
     try:
-        with _session() as session:
+        with cli_session() as session:
             if progress is not None:
                 progress.start()
             try:
@@ -89,7 +65,7 @@ def _run_import(kind: str, path: Path, org: str, publish: bool = False) -> None:
     except _Rollback:
         for problem in report.problems:
             typer.echo(f"{path}: {problem}", err=True)
-        _fail(f"{len(report.problems)} problem(s) found; nothing was imported from {path}")
+        fail(f"{len(report.problems)} problem(s) found; nothing was imported from {path}")
     noun = "needs" if kind == "needs" else "solutions"
     state = " and published" if publish else ""
     typer.echo(
@@ -126,7 +102,7 @@ def match(
     """Rank published solutions for a need (BM25 + embeddings, fused), with why each matched."""
     from yizhi.needs import service
 
-    with _session() as session:
+    with cli_session() as session:
         found = service.find_need(session, need)
         results = [m.as_dict() for m in service.matches_for_need(session, None, found, top=top)]
         title = found.title

@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from yizhi.cli_support import fail
+
 AsOption = Annotated[str | None, typer.Option("--as", help="Email of the person acting (default: the grant's only team member).")]
 
 
@@ -24,11 +26,6 @@ def register(space_app: typer.Typer) -> None:
     space_app.command("run")(run_command)
     space_app.command("outputs")(outputs_command)
     space_app.command("download")(download_command)
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 def _acting_person(session, grant, email: str | None):
@@ -42,7 +39,7 @@ def _acting_person(session, grant, email: str | None):
     members = [m.person for m in grant.organization.memberships if acting_role(m.person, grant.organization)]
     if len(members) == 1:
         return members[0]
-    _fail(f"grant {grant.id} has several people who may act under it; say who with --as EMAIL")
+    fail(f"grant {grant.id} has several people who may act under it; say who with --as EMAIL")
 
 
 def run_command(
@@ -61,7 +58,7 @@ def run_command(
     from yizhi.space.project import zip_folder
 
     if not project_dir.is_dir():
-        _fail(f"{project_dir} is not a folder")
+        fail(f"{project_dir} is not a folder")
     settings = SandboxSettings()
     try:
         data = zip_folder(project_dir, settings.project_max)
@@ -75,7 +72,7 @@ def run_command(
             _wait(queue_id)
         _summary(job_id)
     except YizhiError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(job_id)
 
 
@@ -144,7 +141,7 @@ def outputs_command(
             job = jobs_service.get_job(session, job_id)
             rows = [output_public(o, job.requester) for o in job.outputs]
     except YizhiError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -174,7 +171,7 @@ def download_command(
             job = jobs_service.get_job(session, job_id)
             person = accounts.get_person_by_email(session, as_email) if as_email else job.requester
             if person is None:
-                _fail(f"job {job_id} has no requester any more; say who downloads with --as EMAIL")
+                fail(f"job {job_id} has no requester any more; say who downloads with --as EMAIL")
             out_dir.mkdir(parents=True, exist_ok=True)
             for output in jobs_service.released(job):
                 target = out_dir / Path(output.name).name
@@ -182,7 +179,7 @@ def download_command(
                     target.write_bytes(handle.read())
                 written.append(target)
     except YizhiError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     held = "no approved files yet" if not written else f"{len(written)} approved file(s)"
     typer.echo(f"{held} written to {out_dir}", err=True)
     for path in written:

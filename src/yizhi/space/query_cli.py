@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+from yizhi.cli_support import fail
 
 
 def _acting_person(session, grant, email: str | None):
@@ -50,11 +47,11 @@ def query_command(
     from yizhi.space.settings import get_query_settings
 
     if epsilon is not None and not dp_mode:
-        _fail("--epsilon goes with --dp")
+        fail("--epsilon goes with --dp")
     try:
         raw = query_file.read_bytes()
     except OSError as exc:
-        _fail(f"cannot read {query_file}: {exc.strerror}")
+        fail(f"cannot read {query_file}: {exc.strerror}")
     session = session_factory()()
     try:
         query = parse_query_bytes(raw, max_bytes=get_query_settings().query_max_body)
@@ -62,7 +59,7 @@ def query_command(
         person = _acting_person(session, grant_row, email)
         released = run_query(session, person, grant, query, dp_mode=dp_mode, epsilon=epsilon, client="cli")
     except YizhiError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     finally:
         session.close()
     typer.echo(json.dumps({k: released[k] for k in ("status", "reason", "result", "suppressed", "epsilon_spent",

@@ -11,6 +11,8 @@ from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
+from yizhi.cli_support import fail
+
 _err = Console(stderr=True, soft_wrap=True)  # one error per line, never wrapped mid-path
 
 
@@ -34,7 +36,7 @@ def text_command(
     try:
         key = load_key(key_file) if (policy == "surrogate" or key_file is not None) else None
     except KeyFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         if sys.stderr.isatty():
             with Progress(
@@ -49,15 +51,10 @@ def text_command(
             stats = deidentify_file(input, output, lang=lang, policy=policy, key=key, workers=workers,
                                     column=column, id_column=id_column, span_text=keep_span_text)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"{exc.filename or output}: {exc.strerror}")
+        fail(f"{exc.filename or output}: {exc.strerror}")
     _err.print(f"{stats.documents} document(s), {stats.spans} identifier(s) → {output}", highlight=False)
-
-
-def _fail(message: str) -> None:
-    _err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
 
 
 def evaluate_command(
@@ -77,9 +74,9 @@ def evaluate_command(
             documents = read_gold(handle)
         report = evaluate(documents, lang)
     except ValidationFailed as exc:
-        _fail(f"{gold}: {exc.message}")
+        fail(f"{gold}: {exc.message}")
     except OSError as exc:
-        _fail(f"{exc.filename or gold}: {exc.strerror}")
+        fail(f"{exc.filename or gold}: {exc.strerror}")
     print(format_report(report, misses))
     if json_out is not None:
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
