@@ -194,3 +194,17 @@ def test_the_centre_model_separates_the_prepared_cases(tmp_path):
     p = session.run(["probabilities"], {"image": x})[0][:, 1]
     assert 0.8 < roc_auc_score(labels, p) < 1.0 or roc_auc_score(labels, p) == 1.0
     assert ((p >= 0.5) == np.array(labels)).mean() > 0.75
+
+
+def test_a_multiclass_image_contract_and_the_model_check_of_its_shape():
+    from yizhi.evaluation.onnx_safety import ModelRefused, check_model_bytes
+    from yizhi.evaluation.scoring import model_spec
+
+    contract = contract_with(task="multiclass_classification", classes=[0, 1], positive_class=None,
+                             pass_criteria=None, **{"model.output.index": None})
+    spec = model_spec(contract)
+    assert spec["row_shape"] == [1, TARGET, TARGET]
+    check_model_bytes(centre_model(), spec)                       # the exact shape passes
+    with pytest.raises(ModelRefused) as caught:
+        check_model_bytes(centre_model(), {**spec, "row_shape": [1, 32, 32]})
+    assert caught.value.code == "contract_mismatch"

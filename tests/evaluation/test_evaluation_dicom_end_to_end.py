@@ -46,7 +46,7 @@ def _require_sandbox():
         pytest.skip(f"the Tier B sandbox does not work here (bubblewrap?): {exc.params.get('reason')}")
 
 
-def test_dicom_benchmark_submit_report(tmp_path, db, dicom_version):
+def test_dicom_benchmark_submit_report(tmp_path, db, dicom_version, web, cast):
     from sklearn.metrics import roc_auc_score
 
     _require_sandbox()
@@ -106,6 +106,12 @@ def test_dicom_benchmark_submit_report(tmp_path, db, dicom_version):
     # the lesion is a contrast: flattening the contrast must cost sensitivity, and more at severity 3
     assert rows["image_contrast:3"]["delta_sensitivity"] < rows["image_contrast:1"]["delta_sensitivity"] <= 0
     assert rows["image_noise:3"]["delta_auroc"] <= rows["image_noise:1"]["delta_auroc"] + 0.02
+
+    bench_page = web(cast.company).get("/evaluation/benchmarks/ct-centre-bench")
+    assert bench_page.status_code == 200 and "DICOM (cases.patient → patient, CT)" in bench_page.text
+    report_page = web(cast.company).get(f"/evaluation/submissions/{submission_id}")
+    assert report_page.status_code == 200
+    assert "image_contrast:3" in report_page.text and "Siemens 32" in report_page.text
 
     html = tmp_path / "r.html"
     assert run("eval", "report", submission_id, "--html", html).exit_code == 0
