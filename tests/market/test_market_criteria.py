@@ -97,3 +97,13 @@ def test_on_the_real_pima_report(pima_report):
     assert outcomes[1].observed == min(shown)
     assert outcomes[2].observed == pima_report["subgroups"]["age_band"]["gaps"]["equalized_odds_difference"]
     assert outcomes[3].observed == min(r["delta_auroc"] for r in pima_report["robustness"])
+
+
+def test_a_robustness_criterion_may_name_an_image_perturbation():
+    rows = criteria.validate([{"kind": "robustness", "metric": "auroc", "min_delta": -0.05,
+                               "perturbation": "image_blur:2"}])
+    report = {**REPORT, "robustness": [{"perturbation": "image_blur:1", "delta_auroc": -0.2},
+                                       {"perturbation": "image_blur:2", "delta_auroc": -0.01}]}
+    assert criteria.summary(rows, {1: report})["passed"]
+    worse = {**REPORT, "robustness": [{"perturbation": "image_blur:2", "delta_auroc": -0.2}]}
+    assert not criteria.summary(rows, {1: worse})["passed"]

@@ -5,7 +5,9 @@ Exact keys (issue 15): ``task``, ``intended_use``, ``population``, ``table``, ``
 ``reference``, ``model.input.{name, shape, dtype}``, ``model.output.{name, index}``,
 ``positive_class``, ``threshold``, ``subgroups``, ``pass_criteria``. Our own additions:
 ``title``, ``reference_standard``, ``time_column`` / ``event_column`` (survival), ``robustness``
-(per-column unit factors and plausible ranges), ``bootstrap`` (replicates), ``net_benefit_thresholds``.
+(per-column unit factors and plausible ranges), ``bootstrap`` (replicates), ``net_benefit_thresholds``,
+and for ``inputs: dicom`` the ``image`` section (:mod:`.image_contract`: which column of ``table`` links
+a case to its series, and how pixels become the model's input tensor).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import yaml
 from yizhi.errors import N_, ValidationFailed
 
 TASKS = ("binary_classification", "multiclass_classification", "regression", "survival_risk")
+IMAGE_TASKS = ("binary_classification", "multiclass_classification")
 LATER_TASKS = ("segmentation", "detection")
 DTYPES = ("float32", "float64", "int64", "int32")
 MAX_YAML_BYTES = 64 * 1024
@@ -36,7 +39,7 @@ LOWER_IS_BETTER = {"brier", "ece", "mae", "rmse"}
 BOUNDS = ("value", "ci_lower", "ci_upper")
 KNOWN_KEYS = {"task", "title", "intended_use", "population", "reference_standard", "table", "inputs", "reference",
               "model", "positive_class", "threshold", "subgroups", "pass_criteria", "time_column", "event_column",
-              "robustness", "bootstrap", "net_benefit_thresholds", "classes"}
+              "robustness", "bootstrap", "net_benefit_thresholds", "classes", "image"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ class TaskContract:
     ranges: dict = field(default_factory=dict)
     bootstrap: int = 2000
     net_benefit_thresholds: tuple = (0.01, 0.99, 0.01)
+    image: dict = field(default_factory=dict)    # ``inputs: dicom``: the image section, validated
+
+    @property
+    def is_dicom(self) -> bool:
+        return bool(self.image)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -90,6 +98,8 @@ class TaskContract:
     def columns_needed(self) -> list[str]:
         """Every column of the hidden table the scoring reads."""
         extra = [self.reference, *self.subgroups]
+        if self.is_dicom:
+            extra = [self.image["link"], *extra]
         if self.task == "survival_risk":
             extra = [self.time_column, self.event_column, *self.subgroups]
         return list(dict.fromkeys([*self.inputs, *[c for c in extra if c]]))
@@ -152,13 +162,19 @@ def contract_from_mapping(data: dict) -> TaskContract:
     if unknown:
         raise _fail(N_("task contract: unknown key(s) %(keys)s"), unknown[0], keys=", ".join(unknown))
     task = _task(data)
-    inputs = data.get("inputs")
-    if not isinstance(inputs, list) or not inputs or len(inputs) > MAX_INPUTS:
-        raise _fail(N_("task contract: %(key)s must be a non-empty list of feature columns"), "inputs")
-    inputs = [_column(c, f"inputs[{i}]") for i, c in enumerate(inputs)]
-    if len(set(inputs)) != len(inputs):
-        raise _fail(N_("task contract: %(key)s lists a column twice"), "inputs")
-    model_in, model_out = _model(data, len(inputs))
+    if data.get("inputs") == "dicom":
+        from yizhi.evaluation.image_contract import image_section, image_model_input
+
+        if task not in IMAGE_TASKS:
+            raise _fail(N_("task contract: DICOM series inputs are supported for %(supported)s, not %(value)s"),
+                        "inputs", supported=", ".join(IMAGE_TASKS), value=task)
+        inputs, image = [], image_section(data.get("image"))
+        model_in, model_out = _model(data, 0, image_model_input)
+    else:
+        if "image" in data:
+            raise _fail(N_("task contract: %(key)s is only for inputs: dicom"), "image")
+        inputs, image = _inputs(data.get("inputs")), {}
+        model_in, model_out = _model(data, len(inputs))
     subgroups = data.get("subgroups") or []
     if not isinstance(subgroups, list):
         raise _fail(N_("task contract: %(key)s must be a list of columns"), "subgroups")
@@ -179,9 +195,18 @@ def contract_from_mapping(data: dict) -> TaskContract:
         reference_standard=_text(data, "reference_standard", required=False),
         time_column=survival[0], event_column=survival[1], classes=_classes(data, task),
         unit_factors=robustness[0], ranges=robustness[1], bootstrap=_bootstrap(data),
-        net_benefit_thresholds=_nb_thresholds(data),
+        net_benefit_thresholds=_nb_thresholds(data), image=image,
     )
     return contract
+
+
+def _inputs(inputs) -> list[str]:
+    if not isinstance(inputs, list) or not inputs or len(inputs) > MAX_INPUTS:
+        raise _fail(N_("task contract: %(key)s must be a non-empty list of feature columns, or dicom"), "inputs")
+    inputs = [_column(c, f"inputs[{i}]") for i, c in enumerate(inputs)]
+    if len(set(inputs)) != len(inputs):
+        raise _fail(N_("task contract: %(key)s lists a column twice"), "inputs")
+    return inputs
 
 
 def _task(data: dict) -> str:
@@ -192,13 +217,10 @@ def _task(data: dict) -> str:
     if task not in TASKS:
         raise _fail(N_("task contract: task must be one of %(supported)s, not %(value)r"), "task",
                     supported=", ".join(TASKS), value=task)
-    if data.get("inputs") == "dicom" or (isinstance(data.get("inputs"), dict)):
-        raise _fail(N_("task contract: DICOM series inputs are not supported yet; list a table's feature columns"),
-                    "inputs")
     return task
 
 
-def _model(data: dict, width: int) -> tuple[tuple, tuple]:
+def _model(data: dict, width: int, check_input=None) -> tuple[tuple, tuple]:
     model = data.get("model")
     if not isinstance(model, dict):
         raise _fail(N_("task contract: %(key)s is missing"), "model")
@@ -211,10 +233,12 @@ def _model(data: dict, width: int) -> tuple[tuple, tuple]:
     if not isinstance(name, str) or not name:
         raise _fail(N_("task contract: %(key)s must be the model's input name"), "model.input.name")
     shape = spec_in.get("shape")
-    if not isinstance(shape, list) or len(shape) != 2 or not all(d is None or (isinstance(d, int) and d > 0)
+    if check_input is not None:
+        shape = check_input(shape, _fail)
+    elif not isinstance(shape, list) or len(shape) != 2 or not all(d is None or (isinstance(d, int) and d > 0)
                                                                     for d in shape):
         raise _fail(N_("task contract: %(key)s must be [null, number of inputs]"), "model.input.shape")
-    if shape[1] is not None and shape[1] != width:
+    if check_input is None and shape[1] is not None and shape[1] != width:
         raise _fail(N_("task contract: %(key)s says %(width)s features but inputs lists %(count)s"),
                     "model.input.shape", width=shape[1], count=width)
     dtype = spec_in.get("dtype", "float32")

@@ -142,7 +142,13 @@ def check_contract(model, spec: dict) -> None:
         raise ModelRefused("contract_mismatch", N_("input %(name)s must be a %(dtype)s tensor"),
                            name=spec["input_name"], dtype=spec["input_dtype"])
     dims = _dims(inputs[0])
-    if len(dims) != 2 or (dims[1] is not None and dims[1] != spec["width"]):
+    row_shape = spec.get("row_shape")
+    if row_shape is not None:     # an image model: [N, C, H, W] or [N, 1, D, H, W] exactly as the contract says
+        if len(dims) != len(row_shape) + 1 or any(d is not None and d != want for d, want in zip(dims[1:], row_shape)):
+            raise ModelRefused("contract_mismatch", N_("input %(name)s has shape %(shape)s; the task contract "
+                                                       "expects %(expected)s"),
+                               name=spec["input_name"], shape=str(dims), expected=str(["N", *row_shape]))
+    elif len(dims) != 2 or (dims[1] is not None and dims[1] != spec["width"]):
         raise ModelRefused("contract_mismatch", N_("input %(name)s has shape %(shape)s; the task contract expects "
                                                    "[N, %(width)s]"),
                            name=spec["input_name"], shape=str(dims), width=spec["width"])

@@ -47,6 +47,23 @@ def _fmt(value) -> str:
     return "-" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
 
 
+def image_summary(images: dict) -> str:
+    """One line of a DICOM benchmark's image aggregates (the card's ``images``)."""
+    parts = [f"{images.get('series')} series",
+             "modalities " + ", ".join(f"{k} {v}" for k, v in (images.get("modalities") or {}).items()),
+             "manufacturers " + ", ".join(f"{k} {v}" for k, v in (images.get("manufacturers") or {}).items())]
+    slices = images.get("slices_per_series")
+    if slices:
+        parts.append(f"slices per series {slices['min']}–{slices['max']} (median {slices['median']})")
+    spacing = images.get("pixel_spacing_mm")
+    if spacing:
+        parts.append(f"pixel spacing {spacing['row'][0]}–{spacing['row'][1]} × {spacing['column'][0]}–"
+                     f"{spacing['column'][1]} mm")
+    if images.get("slice_thickness_mm"):
+        parts.append(f"slice thickness {images['slice_thickness_mm'][0]}–{images['slice_thickness_mm'][1]} mm")
+    return " · ".join(parts)
+
+
 def render_pdf(report: dict, meta: dict) -> bytes:
     """``meta``: submission id, benchmark, organisation, signature note, ledger index."""
     styles = _styles()
@@ -59,6 +76,8 @@ def render_pdf(report: dict, meta: dict) -> bytes:
               Paragraph(_escape(f"Population: {card['population']}"), styles["Normal"]),
               Paragraph(_escape(f"Dataset {card['dataset']}, n = {card['n']}, prevalence {card.get('prevalence')}"),
                         styles["Normal"])]
+    if card.get("images"):      # a DICOM benchmark: series-level aggregates only
+        story.append(Paragraph(_escape(f"Images: {image_summary(card['images'])}"), styles["Normal"]))
     story += [Paragraph("2-3. Metrics with 95% CI", styles["Heading2"]),
               _table([["metric", "value", "95% CI", "method"]] + [
                   [name, _fmt(m["value"]), f"{_fmt(m['ci'][0])} – {_fmt(m['ci'][1])}", m.get("method", "")]

@@ -14,7 +14,7 @@ import numpy as np
 from yizhi.errors import N_
 from yizhi.evaluation import EVALUATOR_VERSION, binary_report, other_tasks
 from yizhi.evaluation.contract import LOWER_IS_BETTER, TaskContract
-from yizhi.evaluation.robustness import PERTURBATIONS, describe
+from yizhi.evaluation.robustness import describe_any, severity_of
 
 # Sections of the report and the guideline topics each answers (mapped by topic; TRIPOD+AI item
 # numbers only where the checklist's numbering is unambiguous).
@@ -75,6 +75,11 @@ def card(s: ScoringInput) -> dict:
                "dataset": s.dataset.get("ref"), "n": int(len(s.reference)),
                "excluded_missing_reference": s.dataset.get("excluded", 0),
                "distributions": {col: _counts(labels, s.min_cell) for col, labels in s.groups.items()}}
+    if c.is_dicom:     # series-level aggregates only (images.py), small counts suppressed
+        from yizhi.evaluation.images import suppress
+
+        section["io_contract"].update(inputs="dicom", image=dict(c.image))
+        section["images"] = suppress(s.dataset.get("images") or {}, s.min_cell)
     if c.task == "binary_classification":
         section["prevalence"] = round(float(np.mean(s.reference)), 6)
     dataset_card = s.dataset.get("card") or {}
@@ -214,8 +219,9 @@ def efficiency(s: ScoringInput) -> dict:
 def robustness(s: ScoringInput) -> list[dict]:
     from yizhi.engine import map_parallel
 
+    # in the order scoring ran them: the table perturbations, or the image ones with their severities
     items = [(name, s.contract.task, s.reference, s.scores, s.perturbed[name], s.contract.threshold, s.time)
-             for name in PERTURBATIONS if name in s.perturbed]
+             for name in s.perturbed]
     workers = s.workers if len(s.reference) > 20_000 else 1
     return list(map_parallel(robustness_row, items, workers=workers, chunksize=1))
 
@@ -224,7 +230,7 @@ def robustness_row(item: tuple) -> dict:
     """One perturbation's change in the primary metric (and sensitivity), on cases with finite scores."""
     name, task, reference, base, perturbed, threshold, time = item
     finite = np.all(np.isfinite(perturbed.reshape(len(perturbed), -1)), axis=1)
-    row = {"perturbation": name, "description": describe(name), "n": int(finite.sum()),
+    row = {"perturbation": name, "description": describe_any(name), **severity_of(name), "n": int(finite.sum()),
            "non_finite_fraction": round(float(1 - finite.mean()), 6) if len(finite) else None}
     metric = primary_metric(task)
     before = other_tasks.point(task, reference, base, time)[metric]

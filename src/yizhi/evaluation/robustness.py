@@ -50,3 +50,64 @@ def describe(name: str) -> str:
         "unit_shift": N_("unit factors from the contract, else × 1.1"),
         "out_of_range": N_("5% of cases with one feature beyond its plausible range"),
     }[name]
+
+
+# Images (``inputs: dicom``): each perturbation at three severities, applied to the prepared input
+# tensor (after windowing / normalisation), over the last two axes (each slice's rows × columns).
+IMAGE_PERTURBATIONS = ("image_noise", "image_blur", "image_contrast", "image_rotation")
+IMAGE_SEVERITIES = {
+    "image_noise": (0.05, 0.1, 0.2),      # Gaussian noise SD, × the tensor's SD
+    "image_blur": (0.5, 1.0, 2.0),        # Gaussian blur sigma, pixels
+    "image_contrast": (0.8, 0.6, 0.4),    # contrast factor around each case's mean
+    "image_rotation": (5.0, 10.0, 20.0),  # degrees, in-plane, about the centre
+}
+
+
+def image_perturbation_names() -> list[str]:
+    """``image_noise:1`` ... ``image_rotation:3``: the robustness rows of an image benchmark, in order."""
+    return [f"{name}:{level}" for name in IMAGE_PERTURBATIONS for level in (1, 2, 3)]
+
+
+def perturb_image(key: str, tensor: np.ndarray, seed: int) -> np.ndarray:
+    """One seeded perturbation of a (cases, ..., H, W) tensor; the tensor itself is left alone."""
+    from scipy import ndimage
+
+    name, level = key.split(":")
+    amount = IMAGE_SEVERITIES[name][int(level) - 1]
+    rng = np.random.default_rng([seed, 100 + IMAGE_PERTURBATIONS.index(name), int(level)])
+    out = tensor.astype(np.float64, copy=True)
+    plane_axes = (out.ndim - 2, out.ndim - 1)
+    if name == "image_noise":
+        out += rng.normal(size=out.shape) * float(np.std(out)) * amount
+    elif name == "image_blur":
+        sigma = [0.0] * (out.ndim - 2) + [amount, amount]
+        out = ndimage.gaussian_filter(out, sigma=sigma, mode="nearest")
+    elif name == "image_contrast":
+        axes = tuple(range(1, out.ndim))
+        mean = out.mean(axis=axes, keepdims=True)
+        out = mean + (out - mean) * amount
+    else:
+        out = ndimage.rotate(out, amount, axes=plane_axes, reshape=False, order=1, mode="nearest")
+    return out.astype(tensor.dtype)
+
+
+def describe_any(key: str) -> str:
+    """The description (a msgid, translated where shown) of a table perturbation or an image one; an
+    image row's own severity and amount are in :func:`severity_of`."""
+    name = key.partition(":")[0]
+    if name not in IMAGE_SEVERITIES:
+        return describe(name)
+    return {
+        "image_noise": N_("Gaussian noise, SD 0.05 / 0.1 / 0.2 × the image SD (severity 1 / 2 / 3)"),
+        "image_blur": N_("Gaussian blur, sigma 0.5 / 1 / 2 pixels (severity 1 / 2 / 3)"),
+        "image_contrast": N_("contrast × 0.8 / 0.6 / 0.4 around each image's mean (severity 1 / 2 / 3)"),
+        "image_rotation": N_("rotation by 5 / 10 / 20 degrees in plane (severity 1 / 2 / 3)"),
+    }[name]
+
+
+def severity_of(key: str) -> dict:
+    """``{"severity": 1-3, "amount": ...}`` of an image perturbation key, else {}."""
+    name, _, level = key.partition(":")
+    if name not in IMAGE_SEVERITIES:
+        return {}
+    return {"severity": int(level), "amount": IMAGE_SEVERITIES[name][int(level) - 1]}

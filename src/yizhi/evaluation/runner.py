@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +92,7 @@ def _unavailable(reason: str) -> SandboxUnavailable:
                               params={"reason": reason[:500]})
 
 
-def run_model(model_bytes: bytes, inputs: dict[str, np.ndarray] | None, spec: dict, limits: Limits | None = None,
+def run_model(model_bytes: bytes, inputs: dict[str, np.ndarray] | Iterable[tuple[str, np.ndarray]] | None, spec: dict, limits: Limits | None = None,
               *, mode: str = "run") -> RunResult:
     """Check the model (``mode="check"``) or check and run it on each named input matrix.
 
@@ -105,7 +107,16 @@ def run_model(model_bytes: bytes, inputs: dict[str, np.ndarray] | None, spec: di
     return run_in_sandbox(files, inputs if mode == "run" else None, limits, CHILD_FILES, ENTRY)
 
 
-def run_in_sandbox(data_files: dict[str, bytes], inputs: dict[str, np.ndarray] | None, limits: Limits,
+def write_inputs(path: Path, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
+    """An .npz (what ``np.savez`` writes, never pickled objects) filled one array at a time, so a
+    generator of large image tensors is never held in memory all at once."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as bundle:
+        for name, array in pairs:
+            with bundle.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def run_in_sandbox(data_files: dict[str, bytes], inputs: dict[str, np.ndarray] | Iterable | None, limits: Limits,
                    program: tuple[Path, ...], entry: str) -> RunResult:
     """Run ``entry`` (one of the ``program`` files, copied to /project) over ``data_files`` in /data.
 
@@ -123,7 +134,7 @@ def run_in_sandbox(data_files: dict[str, bytes], inputs: dict[str, np.ndarray] |
         for name, content in data_files.items():
             (data / name).write_bytes(content)
         if inputs is not None:
-            np.savez(data / "inputs.npz", **inputs)
+            write_inputs(data / "inputs.npz", inputs.items() if isinstance(inputs, dict) else inputs)
         for folder in (project, data):  # the sandbox uid reads them through the 'other' bits only
             folder.chmod(0o555)
             for path in folder.iterdir():

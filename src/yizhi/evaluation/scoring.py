@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from yizhi.errors import N_, ValidationFailed
 from yizhi.evaluation.contract import TaskContract
 from yizhi.evaluation.report import ScoringInput, build_report
-from yizhi.evaluation.robustness import PERTURBATIONS, perturb
+from yizhi.evaluation.robustness import PERTURBATIONS, image_perturbation_names, perturb, perturb_image
 from yizhi.evaluation.runner import Limits, run_model
 from yizhi.evaluation.settings import get_evaluation_settings
 
@@ -30,16 +30,22 @@ class ModelFailed(ValidationFailed):
 
 
 def model_spec(contract: TaskContract) -> dict:
-    return {"input_name": contract.input_name, "input_dtype": contract.input_dtype, "width": len(contract.inputs),
+    spec = {"input_name": contract.input_name, "input_dtype": contract.input_dtype, "width": len(contract.inputs),
             "output_name": contract.output_name}
+    if contract.is_dicom:     # an image model: every dimension but the batch is fixed by the contract
+        spec["row_shape"] = list(contract.input_shape[1:])
+    return spec
 
 
 def _is_positive(values: list, positive) -> np.ndarray:
     return np.array([v == positive or str(v) == str(positive) for v in values], dtype=np.int8)
 
 
-def load_hidden(path: Path, contract: TaskContract) -> dict:
-    """Feature matrix, reference, subgroup labels (and survival times) of the hidden table."""
+def load_hidden(path: Path, contract: TaskContract, root_hash: str = "") -> dict:
+    """Feature matrix (or image tensor), reference, subgroup labels (and survival times) of the hidden
+    table; for ``inputs: dicom`` the tensor comes from :mod:`.images` (prepared once, cached)."""
+    if contract.is_dicom:
+        return _load_hidden_images(path, contract, root_hash)
     table = pq.read_table(path, columns=contract.columns_needed())
     reference_column = contract.event_column if contract.task == "survival_risk" else contract.reference
     reference_raw = table.column(reference_column).to_pylist()
@@ -47,6 +53,31 @@ def load_hidden(path: Path, contract: TaskContract) -> dict:
     features = np.column_stack([np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=np.float64)
                                 for c in contract.inputs])[keep]
     reference_kept = [v for v, k in zip(reference_raw, keep, strict=True) if k]
+    reference, groups, time = _targets(table, contract, reference_kept, keep)
+    dtype = NUMPY_DTYPES[contract.input_dtype]
+    matrix = np.nan_to_num(features, nan=0).astype(dtype) if dtype in (np.int64, np.int32) else features.astype(dtype)
+    return {"X": matrix, "reference": reference, "groups": groups, "time": time, "excluded": int((~keep).sum()),
+            "rows": np.flatnonzero(keep)}
+
+
+def _load_hidden_images(path: Path, contract: TaskContract, root_hash: str) -> dict:
+    from yizhi.evaluation.images import prepared
+
+    images = prepared(contract, path.parent.parent, root_hash)   # tables/<name>.parquet → the version dir
+    table = pq.read_table(path, columns=contract.columns_needed())
+    reference_raw = table.column(contract.reference).to_pylist()
+    keep = np.array([v is not None for v in reference_raw])
+    if not np.array_equal(np.flatnonzero(keep), images["rows"]):
+        raise ValidationFailed(N_("the prepared images do not match table %(table)s; prepare them again"),
+                               params={"table": contract.table}, field="image")
+    reference_kept = [v for v, k in zip(reference_raw, keep, strict=True) if k]
+    reference, groups, _ = _targets(table, contract, reference_kept, keep)
+    return {"X": images["X"], "reference": reference, "groups": groups, "time": None,
+            "excluded": int((~keep).sum()), "rows": images["rows"], "images": images["aggregates"]}
+
+
+def _targets(table, contract: TaskContract, reference_kept: list, keep: np.ndarray) -> tuple:
+    """Reference as scored (0/1, class index or value), subgroup labels, survival times."""
     if contract.task == "binary_classification":
         reference = _is_positive(reference_kept, contract.positive_class)
     elif contract.task == "multiclass_classification":
@@ -62,10 +93,7 @@ def load_hidden(path: Path, contract: TaskContract) -> dict:
               for c in contract.subgroups}
     time = np.asarray(table.column(contract.time_column).to_numpy(zero_copy_only=False), dtype=np.float64)[keep] \
         if contract.task == "survival_risk" else None
-    dtype = NUMPY_DTYPES[contract.input_dtype]
-    matrix = np.nan_to_num(features, nan=0).astype(dtype) if dtype in (np.int64, np.int32) else features.astype(dtype)
-    return {"X": matrix, "reference": reference, "groups": groups, "time": time, "excluded": int((~keep).sum()),
-            "rows": np.flatnonzero(keep)}
+    return reference, groups, time
 
 
 def extract_scores(output: np.ndarray, contract: TaskContract, rows: int) -> np.ndarray:
@@ -86,6 +114,18 @@ def extract_scores(output: np.ndarray, contract: TaskContract, rows: int) -> np.
     return output.reshape(rows, -1)[:, 0]
 
 
+def perturbed_inputs(matrix: np.ndarray, contract: TaskContract, seed: int):
+    """``(name, array)`` pairs for the sandbox: the inputs, then each perturbation. A generator, so an
+    image benchmark's twelve perturbed tensors are made and written one at a time, not held together."""
+    yield "main", matrix
+    if contract.is_dicom:
+        for key in image_perturbation_names():
+            yield key, perturb_image(key, matrix, seed)
+        return
+    for name in PERTURBATIONS:
+        yield name, perturb(name, matrix, seed, contract.inputs, contract.unit_factors, contract.ranges)
+
+
 def outputs_digest(outputs: dict[str, np.ndarray]) -> str:
     hasher = hashlib.sha256()
     for name in sorted(outputs):
@@ -104,11 +144,9 @@ def score_with_cases(model_bytes: bytes, contract: TaskContract, table_path: Pat
                      workers: int | None = 1) -> tuple[dict, dict]:
     """The report and the per-case outputs ``{"rows": row numbers in the table, "scores": ...}``;
     the caller keeps the latter inside the platform (:mod:`.cases`), never in the report."""
-    hidden = load_hidden(table_path, contract)
+    hidden = load_hidden(table_path, contract, dataset.get("root_hash", ""))
     progress(0.1, "hidden table read")
-    inputs = {"main": hidden["X"]}
-    for name in PERTURBATIONS:
-        inputs[name] = perturb(name, hidden["X"], seed, contract.inputs, contract.unit_factors, contract.ranges)
+    inputs = perturbed_inputs(hidden["X"], contract, seed)
     settings = get_evaluation_settings()
     limits = Limits.from_settings(latency_cases=settings.latency_cases)
     first = run_model(model_bytes, inputs, model_spec(contract), limits)
@@ -125,7 +163,7 @@ def score_with_cases(model_bytes: bytes, contract: TaskContract, table_path: Pat
     report = build_report(ScoringInput(
         contract=contract, reference=hidden["reference"], scores=scores["main"], groups=hidden["groups"],
         perturbed={k: v for k, v in scores.items() if k != "main"},
-        dataset={**dataset, "excluded": hidden["excluded"]}, hashes=hashes, stats=stats, seed=seed,
+        dataset={**dataset, "excluded": hidden["excluded"], "images": hidden.get("images")}, hashes=hashes, stats=stats, seed=seed,
         min_cell=settings.min_cell, time=hidden["time"], workers=workers))
     progress(0.95, "report built")
     return report, {"rows": hidden["rows"], "scores": scores["main"]}

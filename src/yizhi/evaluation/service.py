@@ -85,6 +85,7 @@ def create_benchmark(session: Session, *, slug: str, dataset: str, task_yaml: st
     raw = task_yaml.encode("utf-8") if isinstance(task_yaml, str) else task_yaml
     contract = parse_contract(raw)
     check_against_table(contract, version.columns_of(contract.table), version.ref)
+    check_images(contract, version)
     benchmark = Benchmark(slug=slug, title=title or contract.title or slug, organization_id=org.id,
                           version_id=version.id, task=contract.as_dict(), task_yaml=raw.decode("utf-8"),
                           task_sha256=hashlib.sha256(raw).hexdigest(), created_by_id=actor.id if actor else None)
@@ -96,6 +97,16 @@ def create_benchmark(session: Session, *, slug: str, dataset: str, task_yaml: st
                   {"benchmark": slug, "version": version.ref, "root_hash": version.root_hash,
                    "task_sha256": benchmark.task_sha256}, actor=str(actor.id) if actor else None, org=org.slug)
     return benchmark
+
+
+def check_images(contract: TaskContract, version) -> None:
+    """A DICOM benchmark's series are read and prepared once per phase's version, here, so a missing
+    or unreadable series is the evaluator's error now and not every submission's later."""
+    if contract.is_dicom:
+        from yizhi.catalog import store
+        from yizhi.evaluation.images import check_version
+
+        check_version(contract, version, store.version_dir(version))
 
 
 def add_phase(session: Session, benchmark: Benchmark, *, name: str, kind: str = "hidden", dataset: str | None = None,
@@ -114,6 +125,7 @@ def add_phase(session: Session, benchmark: Benchmark, *, name: str, kind: str = 
     if dataset:
         version = catalog.resolve_version(session, dataset)
         check_against_table(contract, version.columns_of(contract.table), version.ref)
+        check_images(contract, version)
         if kind == "hidden":
             require_holder(session, benchmark.organization, version)
     phase = Phase(benchmark_id=benchmark.id, name=name[:120], kind=PhaseKind(kind), version_id=version.id,
@@ -184,8 +196,9 @@ def _refuse(session: Session, submission: Submission, code: str, template: str, 
     return submission
 
 
-def load_parity(data: bytes, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """``inputs`` (k × width) and ``outputs`` (the expected raw output) from an .npz, without pickle."""
+def load_parity(data: bytes, width: int | list) -> tuple[np.ndarray, np.ndarray]:
+    """``inputs`` (k × width, or k × the image model's row shape) and ``outputs`` (the expected raw
+    output) from an .npz, without pickle."""
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as bundle:
             if not {"inputs", "outputs"} <= set(bundle.files):
@@ -197,6 +210,11 @@ def load_parity(data: bytes, width: int) -> tuple[np.ndarray, np.ndarray]:
             raise
         raise ValidationFailed(N_("the parity bundle is not a readable .npz without pickled objects: %(reason)s"),
                                params={"reason": str(exc)[:200]}, field="parity") from None
+    if isinstance(width, list):
+        if list(inputs.shape[1:]) != width or not 1 <= len(inputs) <= 1000 or len(outputs) != len(inputs):
+            raise ValidationFailed(N_("parity inputs must be 1-1000 images of shape %(shape)s, with one output row "
+                                      "each"), params={"shape": str(width)}, field="parity")
+        return inputs, outputs
     if inputs.ndim != 2 or inputs.shape[1] != width or not 1 <= len(inputs) <= 10_000 or len(outputs) != len(inputs):
         raise ValidationFailed(N_("parity inputs must be 1-10000 rows of %(width)s features, with one output row each"),
                                params={"width": width}, field="parity")
@@ -251,7 +269,7 @@ def submit(session: Session, *, benchmark: Benchmark, org: Organization, model: 
 
 def _parity_refusal(model: bytes, parity: bytes, spec: dict) -> tuple | None:
     try:
-        inputs, expected = load_parity(parity, spec["width"])
+        inputs, expected = load_parity(parity, spec.get("row_shape") or spec["width"])
     except ValidationFailed as exc:
         return "parity_invalid", exc.template, exc.params
     from yizhi.evaluation.scoring import NUMPY_DTYPES

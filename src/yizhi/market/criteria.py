@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from yizhi.errors import N_, ValidationFailed
 from yizhi.evaluation.contract import BOUNDS, LOWER_IS_BETTER, METRICS
-from yizhi.evaluation.robustness import PERTURBATIONS
+from yizhi.evaluation.robustness import PERTURBATIONS, image_perturbation_names
 
 KINDS = ("metric", "worst_group", "subgroup_gap", "robustness", "verdict")
 GAPS = ("equalized_odds_difference", "demographic_parity_difference")
@@ -91,9 +91,9 @@ def _validate_one(row: object, position: int) -> dict:
         raise _bad(N_("criterion %(n)s: bound must be one of %(known)s"), position, known=", ".join(BOUNDS))
     if kind == "subgroup_gap" and clean["gap"] not in GAPS:
         raise _bad(N_("criterion %(n)s: gap must be one of %(known)s"), position, known=", ".join(GAPS))
-    if kind == "robustness" and clean.get("perturbation", PERTURBATIONS[0]) not in PERTURBATIONS:
-        raise _bad(N_("criterion %(n)s: perturbation must be one of %(known)s"), position,
-                   known=", ".join(PERTURBATIONS))
+    known = (*PERTURBATIONS, *image_perturbation_names())     # a table benchmark's rows or an image one's
+    if kind == "robustness" and clean.get("perturbation", PERTURBATIONS[0]) not in known:
+        raise _bad(N_("criterion %(n)s: perturbation must be one of %(known)s"), position, known=", ".join(known))
     for key in ("min", "max", "min_delta"):
         if key in row and row[key] is not None:
             clean[key] = _number(row[key], position, key)
