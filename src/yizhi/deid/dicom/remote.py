@@ -144,6 +144,8 @@ def deidentify_tree_url(
     counts = dict.fromkeys(STATUSES, 0)
     report = Path(report_folder or tempfile.mkdtemp(prefix="yizhi-dicom-report-")) / REPORT_NAME
     chunk = max(1, min(16, len(items) // 8 or 1))
+    if len(items) < 2:
+        workers = 1  # one file (a single .dcm upload): in this process on the local engine, no pool to start
     with report.open("w", encoding="utf-8") as handle:
         for done, line in enumerate(map_parallel(_work_url, items, workers=workers, chunksize=chunk), 1):
             counts[line["status"]] += 1
