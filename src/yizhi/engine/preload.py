@@ -10,7 +10,7 @@ The module of the function the first pool runs is preloaded too (``yizhi.engine.
 Besides imports, only plain data is built here: the text de-identifier's word lists and automata
 (name, place and common-word lists, wordfreq ranks, gazetteers), which each pool process otherwise
 built itself on its first record — about 1 CPU-second per process, paid again by every pool a job
-starts (measured: ``/tmp`` probe of ``deid_text`` on one record, see bench/results/cluster.md). Nothing
+starts (measured: CPU of ``deid_text`` on one record in a fresh process, docs/scaling.md). Nothing
 here may start threads or open model sessions (ONNX Runtime thread pools do not survive a fork: the
 Chinese tagger stays lazy, per process). Modules of other domains are optional (a build may leave
 one out).
