@@ -1,6 +1,6 @@
 """Benchmark: the engine — local pool and Ray — on DICOM trees and a de-identification job of notes.
 
-    .venv/bin/python bench/cluster.py [--megabytes 500] [--partition-mb 8] [--ledger-appends 200]
+    .venv/bin/python bench/cluster.py [--megabytes 500] [--partition-mb 8] [--ledger-appends 200] [--skip ...]
 
 1. DICOM, the local pool: the whole-folder run (``deidentify_tree``) on the real DICOM files shipped by
    pydicom, pydicom-data and deid-data, with 1 worker and with 2, each in a fresh process (run 1 pays
@@ -10,8 +10,13 @@
    ``--megabytes``, ids unique) through ``run_records`` on the local engine (1 and 2 processes) and
    on Ray Data with 1 and 2 worker CPUs on this machine: throughput, CPU seconds, peak memory of each
    worker; the outputs of every run are compared (SHA-256 of every part).
-3. Ray's overhead: an empty task (round trip, and amortised over 1,000 in flight) and an identity job
-   per partition on Ray Data against the same job in one local process.
+3. Ray's overhead: an empty task (round trip, and amortised over 1,000 in flight); an identity job
+   on Ray Data (1 CPU) against the same job in one local process, in CPU seconds of every process
+   (valid on a shared machine) and wall seconds, split into what a run pays once (the first dataset
+   of a session starts Ray Data's helper actors; each worker process imports Ray Data and our code)
+   and what each partition adds (the identity job again with 4x as many partitions, warm). The notes
+   runs on Ray also give the CPU of Ray's own processes (driver, GCS, raylet, helper actors) apart
+   from the workers'.
 4. The ledger's appends under concurrent writers (threads and processes; SQLite and PostgreSQL).
 
 Writes bench/results/cluster.json and bench/results/cluster.md. The machine's load average is
@@ -36,7 +41,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-NOTES = HERE.parent.parent / "shared" / "data" / "clinical-text" / "en_mtsamples.jsonl"
+# ../shared/data beside the checkout; a git worktree elsewhere finds it through YIZHI_SHARED_DATA or --notes.
+NOTES = Path(os.environ.get("YIZHI_SHARED_DATA", HERE.parent.parent / "shared" / "data")) / "clinical-text" / "en_mtsamples.jsonl"
 SRC = str(HERE.parent / "src")
 KEY = "6a" * 32
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -70,7 +76,9 @@ def ray_worker_pids() -> list[int]:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if b"default_worker.py" in command or command.startswith(b"ray::"):
+            # Task workers only: "ray::IDLE" or "ray::<task>"; Ray Data's helper actors (ray::_StatsActor,
+            # ray::_AutoscalingCoordinatorActor) are Ray's own overhead, counted apart.
+            if (b"default_worker.py" in command or command.startswith(b"ray::")) and not command.startswith(b"ray::_"):
                 found.append(int(entry.name))
     return found
 
@@ -218,10 +226,13 @@ def run_notes(label: str, engine: str, workers: int, source: Path, out: Path, pa
     peaks = sorted((peak_mb(pid) for pid in pids), reverse=True)[:max(workers, 1)]
     cpu = sum(used.values())
     megabytes = source.stat().st_size / 1e6
+    shutil.rmtree(out)  # compared by the manifest's SHA-256; at 500 MB each output is 500 MB of RAM in /dev/shm
     return {"run": label, "engine": engine, "workers": workers, "seconds": round(seconds, 2),
             "mb_per_s": round(megabytes / seconds, 3), "records_per_s": round(manifest["records"] / seconds, 1),
             "cpu_seconds": round(cpu, 1), "mb_per_cpu_s": round(megabytes / cpu, 3) if cpu else None,
             "busiest_worker_cpu_seconds": round(busy[0], 1) if busy else None,
+            # Everything but the workers: the driver (this process), Ray's daemons and helper actors.
+            "other_cpu_seconds": round(cpu - sum(worker_cpu), 1),
             "worker_cpu_seconds": [round(c, 1) for c in busy],
             "peak_mb_per_worker": [round(p) for p in peaks], "partitions": len(manifest["parts"]),
             "records": manifest["records"], "load_before": start_load, "load_after": load(),
@@ -285,10 +296,21 @@ def _noop() -> None:
     return None
 
 
-def bench_ray_overhead(ray, source: Path, scratch: Path, partition_mb: float) -> dict:
+def _identity(engine: str, source: Path, out: Path, partition_mb: float) -> dict:
+    """The identity job once: wall seconds and CPU seconds of every process, per partition."""
     from yizhi.engine.records import run_records
     from yizhi.engine.testing import tag_records
 
+    before, started = _snapshot(), time.perf_counter()
+    manifest = run_records(tag_records, str(source), str(out), engine=engine, workers=1,
+                           partition_bytes=int(partition_mb * 1_000_000))
+    seconds, after = time.perf_counter() - started, _snapshot()
+    cpu = sum(after[pid] - before.get(pid, 0.0) for pid in after)
+    shutil.rmtree(out)
+    return {"partitions": len(manifest["parts"]), "seconds": seconds, "cpu_seconds": cpu}
+
+
+def bench_ray_overhead(ray, source: Path, scratch: Path, partition_mb: float) -> dict:
     remote = ray.remote(_noop)
     ray.get(remote.remote())
     started = time.perf_counter()
@@ -298,16 +320,25 @@ def bench_ray_overhead(ray, source: Path, scratch: Path, partition_mb: float) ->
     started = time.perf_counter()
     ray.get([remote.remote() for _ in range(1000)])
     amortised = (time.perf_counter() - started) / 1000
-    timings = {}
-    for engine in ("local", "ray"):
-        started = time.perf_counter()
-        manifest = run_records(tag_records, str(source), str(scratch / f"identity-{engine}"), engine=engine, workers=1,
-                               partition_bytes=int(partition_mb * 1_000_000))
-        timings[engine] = (time.perf_counter() - started) / len(manifest["parts"])
+    # The notes run before this one already started Ray Data's helper actors and the worker: these
+    # runs are warm. Local first (in this process, its caches warm too), then Ray with the same
+    # partitions, then Ray with 4x as many: the difference is what a partition costs on Ray Data.
+    local = _identity("local", source, scratch / "identity-local", partition_mb)
+    warm = _identity("ray", source, scratch / "identity-ray", partition_mb)
+    fine = _identity("ray", source, scratch / "identity-ray-fine", partition_mb / 4)
+    extra = fine["partitions"] - warm["partitions"]
+    per = {unit: (fine[unit] - warm[unit]) / extra if extra else None for unit in ("seconds", "cpu_seconds")}
+    ms = lambda value: round(value * 1000, 1) if value is not None else None  # noqa: E731
     return {"task_round_trip_ms": round(round_trip * 1000, 2), "task_amortised_ms": round(amortised * 1000, 2),
-            "identity_partition_local_ms": round(timings["local"] * 1000, 1),
-            "identity_partition_ray_ms": round(timings["ray"] * 1000, 1),
-            "ray_data_overhead_per_partition_ms": round((timings["ray"] - timings["local"]) * 1000, 1)}
+            "identity_partitions": warm["partitions"], "identity_partitions_fine": fine["partitions"],
+            "identity_partition_local_ms": ms(local["seconds"] / local["partitions"]),
+            "identity_partition_ray_ms": ms(warm["seconds"] / warm["partitions"]),
+            "identity_local_cpu_seconds": round(local["cpu_seconds"], 2),
+            "identity_ray_cpu_seconds": round(warm["cpu_seconds"], 2),
+            "identity_ray_fine_cpu_seconds": round(fine["cpu_seconds"], 2),
+            "ray_data_overhead_per_partition_ms": ms((warm["seconds"] - local["seconds"]) / warm["partitions"]),
+            "ray_data_marginal_partition_ms": ms(per["seconds"]),
+            "ray_data_marginal_partition_cpu_ms": ms(per["cpu_seconds"])}
 
 
 # ---- the report ----------------------------------------------------------------------------------------
@@ -334,12 +365,12 @@ def markdown(result: dict) -> str:
               f"## 2. Text de-identification of {notes['megabytes']} MB of notes ({notes['records']:,} records, "
               f"partitions of {notes['partition_mb']} MB)", "",
               "| run | seconds | MB/s | records/s | CPU s (all processes) | MB per CPU-s | CPU s of each busy worker "
-              "| peak MB per worker | load before/after |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |"]
+              "| CPU s, all but the workers | peak MB per worker | load before/after |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |"]
     for run in notes["runs"]:
         lines.append(f"| {run['run']} | {run['seconds']} | {run['mb_per_s']} | {run['records_per_s']} "
                      f"| {run['cpu_seconds']} | {run['mb_per_cpu_s']} | {', '.join(map(str, run['worker_cpu_seconds']))} "
-                     f"| {', '.join(map(str, run['peak_mb_per_worker']))} | {run['load_before']} / {run['load_after']} |")
+                     f"| {run['other_cpu_seconds']} | {', '.join(map(str, run['peak_mb_per_worker']))} | {run['load_before']} / {run['load_after']} |")
     overhead = notes["ray_overhead"]
     lines += ["", f"Scaling 1 -> 2 workers, wall clock on the loaded machine: Ray **{notes['scaling_ray_1_to_2']}x**, "
               f"local {notes['scaling_local_1_to_2']}x (target >= 1.7x on a quiet machine). Projected for a quiet "
@@ -350,10 +381,17 @@ def markdown(result: dict) -> str:
               f"identical part for part: {'yes' if notes['outputs_identical'] else 'NO'}. Ray start-up (not counted "
               f"above): {notes['ray_start_seconds']} s.", "",
               f"Ray's overhead: an empty task {overhead['task_round_trip_ms']} ms round trip, "
-              f"{overhead['task_amortised_ms']} ms amortised over 1,000 in flight; an identity job costs "
+              f"{overhead['task_amortised_ms']} ms amortised over 1,000 in flight; a warm identity job costs "
               f"{overhead['identity_partition_ray_ms']} ms a partition on Ray Data (1 CPU) against "
-              f"{overhead['identity_partition_local_ms']} ms in one local process: "
-              f"**{overhead['ray_data_overhead_per_partition_ms']} ms overhead per partition**.", "",
+              f"{overhead['identity_partition_local_ms']} ms in one local process "
+              f"({overhead['ray_data_overhead_per_partition_ms']} ms more, wall); "
+              f"{overhead['identity_ray_cpu_seconds']} CPU-s of every process against "
+              f"{overhead['identity_local_cpu_seconds']} for {overhead['identity_partitions']} partitions. "
+              f"With 4x the partitions ({overhead['identity_partitions_fine']}): "
+              f"**{overhead['ray_data_marginal_partition_ms']} ms and {overhead['ray_data_marginal_partition_cpu_ms']} "
+              "CPU-ms per extra partition** on Ray Data. CPU of Ray's own processes (driver, daemons, helper "
+              "actors) in the notes runs: " + ", ".join(f"{run['run']} {run['other_cpu_seconds']} s"
+                                                          for run in notes["runs"] if run["engine"] == "ray") + ".", "",
               "## 4. Ledger appends under concurrent writers (one transaction each, as `ledger.record`)", "",
               "| database | writers | appends | errors | appends/s | median ms | p99 ms | tree size right |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
@@ -380,10 +418,14 @@ def dicom_scaling(dicom: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=500, help="size of the notes job (the issue asks >= 500)")
+    parser.add_argument("--notes", type=Path, default=None, help="the real reports (default: ../shared/data/"
+                        "clinical-text/en_mtsamples.jsonl, or under YIZHI_SHARED_DATA)")
     parser.add_argument("--partition-mb", type=float, default=8)
     parser.add_argument("--ledger-appends", type=int, default=200, help="appends per writer")
     parser.add_argument("--skip", nargs="*", default=[], choices=["dicom", "notes", "ledger"])
     args = parser.parse_args()
+    global NOTES
+    NOTES = args.notes or NOTES
     if "notes" not in args.skip and not NOTES.exists():
         sys.exit(f"{NOTES} is missing (../shared/data): the notes job needs the real reports")
     memory = Path("/dev/shm")
@@ -391,6 +433,7 @@ def main() -> int:
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
               "versions": {pkg: version(pkg) for pkg in ("ray", "pydicom", "fsspec")}, "args": vars(args),
               "load_before": load()}
+    result["args"]["notes"] = str(NOTES)
     with tempfile.TemporaryDirectory(prefix="bench-cluster-", dir=memory if memory.is_dir() else None) as tmp:
         scratch = Path(tmp)
         if "dicom" not in args.skip:

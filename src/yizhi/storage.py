@@ -69,6 +69,22 @@ def _parse_options(raw: str) -> dict:
     return options
 
 
+def work_url(name: str) -> str:
+    """A folder on the store for one job's intermediate files (``work/<name>``): an fsspec URL with a
+    remote store, a path under the local one, so engine workers on other nodes reach it as they reach
+    uploads. Content-addressed objects live under two-hex-digit folders, so ``work`` never collides."""
+    store = storage_url()
+    base = store if store is not None and not is_local() else str(root())
+    return f"{base}/work/{name.strip('/')}"
+
+
+def remove_tree(url: str) -> None:
+    """Remove a folder of the store and everything under it (nothing if it is not there)."""
+    fs, path = filesystem(url)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+
+
 # ---- the local default ---------------------------------------------------------------------------
 def root() -> Path:
     """The local store's folder: ``<data_dir>/files``, the shared folder ``YIZHI_STORAGE_URL`` names,

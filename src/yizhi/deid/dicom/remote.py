@@ -87,11 +87,22 @@ def _put(fs, local: Path, target: str) -> None:
     fs.put_file(str(local), target)
 
 
+def _on_disk(fs) -> bool:
+    from fsspec.implementations.local import LocalFileSystem
+
+    return isinstance(fs, LocalFileSystem)
+
+
 def _work_url(item: tuple) -> dict:
     """One object in a worker (top-level, plain data: what the engine ships to a process or node)."""
     url, relative, output_relative, output, key, option_names, safe_private, store = item
     deidentifier = _deidentifier_for(key, option_names, safe_private)
     source_fs, source_path = storage.filesystem(url, store)
+    output_fs, output_root = storage.filesystem(output, store)
+    if _on_disk(source_fs) and _on_disk(output_fs):
+        # A local or mounted store: read and write in place (writes are atomic renames already),
+        # no copy through a temporary folder.
+        return deidentify_file(Path(source_path), relative, Path(output_root), deidentifier, output_relative)
     with tempfile.TemporaryDirectory(prefix="yizhi-dicom-") as folder:
         local_in = Path(folder) / "input"
         try:
@@ -101,7 +112,6 @@ def _work_url(item: tuple) -> dict:
         local_out = Path(folder) / "out"
         line = deidentify_file(local_in, relative, local_out, deidentifier, output_relative)
         if line["output"]:
-            output_fs, output_root = storage.filesystem(output, store)
             _put(output_fs, local_out / line["output"], _join(output_root, line["output"]))
     return line
 
@@ -116,10 +126,12 @@ def deidentify_tree_url(
     workers: int | None = None,
     rename_paths: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    report_folder: Path | None = None,
 ) -> Summary:
     """De-identify every object under ``source`` into ``output`` (paths or fsspec URLs) on the
     configured engine; the report goes to ``output/deid-report.jsonl``. ``Summary.report`` is
-    then a local copy of it (the caller's machine may not mount the store)."""
+    then a local copy of it (the caller's machine may not mount the store) in ``report_folder``
+    (a job's work folder, removed with it) or else a new temporary folder."""
     from yizhi.engine import map_parallel
 
     store = storage.store_config()
@@ -130,8 +142,10 @@ def deidentify_tree_url(
     items = [(url, relative, pseudonymous_path(key, relative) if rename_paths else relative, output, key,
               option_names, safe, store) for url, relative in objects]
     counts = dict.fromkeys(STATUSES, 0)
-    report = Path(tempfile.mkdtemp(prefix="yizhi-dicom-report-")) / REPORT_NAME
+    report = Path(report_folder or tempfile.mkdtemp(prefix="yizhi-dicom-report-")) / REPORT_NAME
     chunk = max(1, min(16, len(items) // 8 or 1))
+    if len(items) < 2:
+        workers = 1  # one file (a single .dcm upload): in this process on the local engine, no pool to start
     with report.open("w", encoding="utf-8") as handle:
         for done, line in enumerate(map_parallel(_work_url, items, workers=workers, chunksize=chunk), 1):
             counts[line["status"]] += 1

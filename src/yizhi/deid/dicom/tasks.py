@@ -5,12 +5,18 @@ Params (JSON)::
     {"input": "<sha256 of the stored upload>", "input_name": "ct-study.zip",
      "options": ["retain-long-modified-dates", "retain-patient-chars"], "rename_paths": true}
 
-The upload is stored before this runs (``yizhi.storage``). The job unpacks it into a temporary
-folder (member names checked: no absolute paths, no ``..``, no links; size and count limited, so a
-zip bomb fails instead of filling the disk), runs the same ``deidentify_tree`` as the CLI with the
-deployment key (folder and file names replaced by keyed stand-ins unless ``rename_paths`` is
-false: zip exports are often named after the patient), and stores three results: the released zip (``output``), the quarantine zip (files
-that may show burned-in text, for review only) and the per-file report (``report_file``, JSONL).
+The upload is stored before this runs (``yizhi.storage``). The job unpacks it onto the platform's
+store, into the job's own work folder (``storage.work_url``: member names checked — no absolute
+paths, no ``..``, no links; size and count limited, so a zip bomb fails instead of filling the
+disk), and de-identifies that tree on the platform engine (``deidentify_tree_url``: the warm local
+pool by default, Ray tasks when ``YIZHI_ENGINE=ray``; every worker reads and writes the store through
+fsspec, so a Ray node needs no shared mount). The job's progress follows the engine's results file
+by file. Folder and file names are replaced by keyed stand-ins unless ``rename_paths`` is false (zip
+exports are often named after the patient). It stores three results: the released zip (``output``),
+the quarantine zip (files that may show burned-in text, for review only) and the per-file report
+(``report_file``, JSONL, each failure's reason kept). The work folder is removed at the end, and at
+the start too: a retried attempt (its worker died) starts from a clean folder, so files of the dead
+attempt never mix with this one's.
 A ledger event records the input and output digests and the counts, never a value from the files.
 
 Bad params or a broken zip fail the job at once with a message starting "invalid", so the queue
@@ -21,13 +27,13 @@ from __future__ import annotations
 
 import json
 import shutil
-
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from yizhi import storage
 from yizhi.config import get_settings
-from yizhi.deid.dicom.batch import QUARANTINE_DIR, REPORT_NAME, deidentify_tree
+from yizhi.deid.dicom.batch import QUARANTINE_DIR, REPORT_NAME
+from yizhi.deid.dicom.remote import deidentify_tree_url
 from yizhi.deid.dicom.options import OptionError, parse_options
 from yizhi.deid.keys import load_key
 from yizhi.errors import N_, NotFound, ValidationFailed, problem
@@ -68,10 +74,12 @@ def _check_ratio(name: str, unpacked: int, packed: int) -> None:
                                params={"member": name, "ratio": unpacked // max(packed, 1), "max": MAX_RATIO})
 
 
-def unpack(upload: Path, folder: Path, progress=None) -> int:
-    """Unpack a zip into ``folder`` (checked member by member); returns the number of files.
+def unpack(upload: Path, folder: Path | str, progress=None) -> int:
+    """Unpack a zip into ``folder`` — a local path or a folder of the store (fsspec URL) — checked
+    member by member; returns the number of files.
 
     ``progress(done_bytes, total_bytes)`` is called every 16 MB unpacked."""
+    fs, root = storage.filesystem(str(folder))
     try:
         archive = zipfile.ZipFile(upload)
     except zipfile.BadZipFile as exc:
@@ -93,10 +101,11 @@ def unpack(upload: Path, folder: Path, progress=None) -> int:
                 continue
             if (member.external_attr >> 16) & 0o170000 == 0o120000:
                 raise ValidationFailed(N_("invalid zip: member '%(filename)s' is a symbolic link"), params={"filename": member.filename})
-            target = folder.joinpath(*relative.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = "/".join((root.rstrip("/"), *relative.parts))
+            fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
             try:
-                with archive.open(member) as source, target.open("wb") as out:
+                # On object storage the member is uploaded when closed: whole, or not at all.
+                with archive.open(member) as source, fs.open(target, "wb") as out:
                     member_bytes = 0
                     while chunk := source.read(COPY_CHUNK):
                         unpacked += len(chunk)
@@ -118,15 +127,28 @@ def unpack(upload: Path, folder: Path, progress=None) -> int:
         return count
 
 
-def pack(folder: Path, archive_path: Path, exclude_top: set[str]) -> int:
-    """Zip every file under ``folder`` except the top-level names in ``exclude_top``."""
+# Every member gets this date: the same upload and options give the same zip, so the content-addressed
+# store keeps one copy of a result computed twice (a retried job, the same study sent again).
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def pack(folder: Path | str, archive_path: Path, exclude_top: set[str]) -> int:
+    """Zip every file under ``folder`` (a local path or a folder of the store) except the top-level
+    names in ``exclude_top``."""
+    fs, root = storage.filesystem(str(folder))
+    prefix = root.rstrip("/") + "/"
     count = 0
     with zipfile.ZipFile(archive_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(folder)
-            if path.is_file() and relative.parts[0] not in exclude_top:
-                archive.write(path, relative.as_posix())
-                count += 1
+        for path in sorted(fs.find(root)) if fs.isdir(root) else []:
+            relative = path[len(prefix):]
+            if not relative or relative.split("/", 1)[0] in exclude_top:
+                continue
+            info = zipfile.ZipInfo(relative, date_time=ZIP_DATE)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            info._compresslevel = 1  # ZipFile.open takes the level from the ZipInfo (named compress_level from 3.13)
+            with fs.open(path, "rb") as source, archive.open(info, "w") as out:
+                shutil.copyfileobj(source, out, COPY_CHUNK)
+            count += 1
     return count
 
 
@@ -193,59 +215,73 @@ def deidentify_dicom_job(context: JobContext) -> dict:
         raise ValidationFailed("invalid params: 'rename_paths' must be true or false")
     key = load_key(None)
 
+    area = storage.work_url(f"deid-dicom/job-{context.job_id}")
     with workdir("deid-dicom") as folder:
-        work = Path(folder)
-        upload, source, output = work / "upload", work / "in", work / "out"
-        source.mkdir()
+        storage.remove_tree(area)  # what a dead earlier attempt of this job left
         try:
-            with storage.open_file(digest) as stored, upload.open("wb") as out:
-                shutil.copyfileobj(stored, out, COPY_CHUNK)
-        except (ValidationFailed, NotFound) as exc:
-            raise ValidationFailed(N_("invalid input: %(message)s"), params={"message": exc.message}) from None
-        context.progress(0.02, "unpacking")
-
-        def unpacking(done: int, total: int) -> None:
-            context.progress(0.02 + 0.08 * done / total, f"unpacking {done >> 20}/{total >> 20} MB")
-
-        if zipfile.is_zipfile(upload):
-            unpack(upload, source, progress=unpacking)
-        else:  # a single DICOM file
-            shutil.move(upload, source / input_name)
-
-        def on_progress(done: int, total: int) -> None:
-            if done == total or done % 50 == 0:
-                context.progress(0.05 + 0.85 * done / max(total, 1), f"{done}/{total} files")
-
-        summary = deidentify_tree(
-            source, output, key, options, workers=max(1, get_settings().workers), on_progress=on_progress,
-            rename_paths=rename_paths,
-        )
-        if summary.ok + summary.quarantined == 0:
-            # Nothing came out: the job failed, and says why for each file.
-            raise ValidationFailed(
-                N_("no file of %(name)s could be de-identified (%(n)s file(s) examined)"),
-                params={"name": input_name if not rename_paths else "upload", "n": summary.error},
-                problems=_file_problems(output / REPORT_NAME, rename_paths))
-        context.progress(0.92, "packing the results")
-        released, quarantined = work / "released.zip", work / "quarantine.zip"
-        pack(output, released, exclude_top={QUARANTINE_DIR, REPORT_NAME})
-        result = {
-            "output": _store(released),
-            "output_name": Path(input_name).stem + "-deid.zip",
-            "quarantine": None,
-            "report_file": _store(output / REPORT_NAME),
-            "counts": {"ok": summary.ok, "quarantined": summary.quarantined, "error": summary.error},
-            "file_errors": [{"file": p["params"]["file"], "reason": p["params"]["reason"],
-                             "detail": p["params"].get("detail", "")}
-                            for p in _file_problems(output / REPORT_NAME, rename_paths)],
-            "options": sorted(option.value for option in options),
-            "rename_paths": rename_paths,
-        }
-        if (output / QUARANTINE_DIR).is_dir():
-            pack(output / QUARANTINE_DIR, quarantined, exclude_top=set())
-            result["quarantine"] = _store(quarantined)
+            result = _run(context, digest, input_name, options, rename_paths, key, Path(folder), area)
+        finally:
+            storage.remove_tree(area)
     _record_in_ledger(context, digest, result)
     context.progress(1.0, "done")
+    return result
+
+
+def _run(context: JobContext, digest: str, input_name: str, options, rename_paths: bool, key: bytes, work: Path,
+         area: str) -> dict:
+    """Upload -> the job's folder on the store -> de-identified there on the engine -> zips stored."""
+    upload, source, output = work / "upload", f"{area}/in", f"{area}/out"
+    try:
+        with storage.open_file(digest) as stored, upload.open("wb") as out:
+            shutil.copyfileobj(stored, out, COPY_CHUNK)
+    except (ValidationFailed, NotFound) as exc:
+        raise ValidationFailed(N_("invalid input: %(message)s"), params={"message": exc.message}) from None
+    context.progress(0.02, "unpacking")
+
+    def unpacking(done: int, total: int) -> None:
+        context.progress(0.02 + 0.08 * done / total, f"unpacking {done >> 20}/{total >> 20} MB")
+
+    if zipfile.is_zipfile(upload):
+        files = unpack(upload, source, progress=unpacking)
+    else:  # a single DICOM file
+        fs, root = storage.filesystem(source)
+        fs.makedirs(root, exist_ok=True)
+        fs.put_file(str(upload), f"{root.rstrip('/')}/{input_name}")
+        files = 1
+    if not files:
+        raise ValidationFailed(N_("no file of %(name)s could be de-identified (%(n)s file(s) examined)"),
+                               params={"name": input_name if not rename_paths else "upload", "n": 0})
+
+    def on_progress(done: int, total: int) -> None:  # as the engine hands results back, in input order
+        if done == total or done % 50 == 0:
+            context.progress(0.1 + 0.8 * done / max(total, 1), f"{done}/{total} files")
+
+    summary = deidentify_tree_url(source, output, key, options, workers=max(1, get_settings().workers),
+                                  rename_paths=rename_paths, on_progress=on_progress, report_folder=work)
+    if summary.ok + summary.quarantined == 0:
+        # Nothing came out: the job failed, and says why for each file.
+        raise ValidationFailed(
+            N_("no file of %(name)s could be de-identified (%(n)s file(s) examined)"),
+            params={"name": input_name if not rename_paths else "upload", "n": summary.error},
+            problems=_file_problems(summary.report, rename_paths))
+    context.progress(0.92, "packing the results")
+    released, quarantined = work / "released.zip", work / "quarantine.zip"
+    pack(output, released, exclude_top={QUARANTINE_DIR, REPORT_NAME})
+    result = {
+        "output": _store(released),
+        "output_name": Path(input_name).stem + "-deid.zip",
+        "quarantine": None,
+        "report_file": _store(summary.report),
+        "counts": {"ok": summary.ok, "quarantined": summary.quarantined, "error": summary.error},
+        "file_errors": [{"file": p["params"]["file"], "reason": p["params"]["reason"],
+                         "detail": p["params"].get("detail", "")}
+                        for p in _file_problems(summary.report, rename_paths)],
+        "options": sorted(option.value for option in options),
+        "rename_paths": rename_paths,
+    }
+    if summary.quarantined:
+        pack(f"{output}/{QUARANTINE_DIR}", quarantined, exclude_top=set())
+        result["quarantine"] = _store(quarantined)
     return result
 
 

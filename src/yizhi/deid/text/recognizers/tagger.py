@@ -417,7 +417,8 @@ def prefetch(texts: list[str]) -> Iterator[None]:
     with rule_spans_kept():
         pieces = {text: _pieces(text) for text in dict.fromkeys(texts)}
         shorts = list(dict.fromkeys(piece.short for found in pieces.values() for piece in found))
-        token = _prefetched.set(dict(zip(shorts, get_tagger().entities_many(shorts))))
+        # No Chinese piece (English notes): the model is not even loaded (an ONNX session per process).
+        token = _prefetched.set(dict(zip(shorts, get_tagger().entities_many(shorts))) if shorts else {})
         pieces_token = _prefetched_pieces.set(pieces)  # the gate need not run twice on a text
         try:
             yield
