@@ -93,3 +93,23 @@ def test_month_day_before_a_return_visit_and_not_a_range():
 def test_ward_word_is_no_surname_but_a_surname_before_a_title_is():
     assert found("病区护士长查看后嘱加强下床活动。", "zh") == {}
     assert found("家属王先生陪护。", "zh").get("王") == "NAME"
+
+
+@pytest.mark.parametrize("sentence", [
+    "HV interval 150 ms, AH interval 24 ms.",
+    "Hx Morton neuroma of the left foot.",
+    "2.  Tetralogy of Fallot with the pulmonary atresia.",
+    "Incision with a #10 blade Bard Parker.  Electrocautery was used.",
+    "Prepped with oral Fleet's the night before.",
+    "We used our Endotine Coapt device to elevate the brow.",
+    "Senna S 2 tablets twice daily.",
+    "HEM:  He denies easy bruising.",
+    "Gunshot wound in Southeast Asia.",
+])
+def test_more_clinical_things_are_not_removed(sentence):
+    assert found(CLINICAL + sentence) == {}
+
+
+def test_town_with_state_still_found_and_titled_surname_kept():
+    spans = found(CLINICAL + "Lives in Fayetteville, Tennessee. Dr. Varner will call.")
+    assert spans.get("Fayetteville") == "LOCATION" and spans.get("Varner") == "NAME", spans

@@ -44,7 +44,11 @@ _DEVICE_NOUNS = (
     r"colostomy|arthrodesis|implants?|nails?|rods?|lens|replacement|prosthes[ie]s|graft|anchors?|knife|probe|"
     r"scopes?|drill|saw|reamers?|staplers?|balloons?|pumps?|boots?|braces?|splints?|collar|enema|keratitis|"
     r"arteritis|encephalopathy|hernia|pouch|ileus|reflex|line|space|ligament|incision|approach|view|"
-    r"cardinal|subtalar|unicompartmental")
+    r"cardinal|subtalar|unicompartmental|"
+    # (fourth round, from the seed-7 sample and the planted dev reports: "Endotine Coapt device", "Louie arm",
+    # "Lilly guide", "Denver II form", "Morton neuroma", "Meckel diverticulum", "AH interval")
+    r"device|system|kit|monitor|machine|arm|guide|form|neuroma|diverticulum|interval|contracture|cyst|ulcer|"
+    r"aneurysm|anomaly|malformation|body|bodies|fingers|nodes?|ducts?|glands?")
 # (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee")
 _DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at)\b)[a-z]{4,}(?:-[a-z]+)?)?"
                            r"[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
@@ -55,7 +59,7 @@ _EPONYM_OF_BEFORE = re.compile(r"\b(?:circle|plane|ligament|space|triangle|pouch
                                r"takedown|line|tract|column|gland|bursa|fossa)[ ]+of[ ]+$", _I)
 # "MS: Alert and oriented", "MS/NEURO- PT AWAKE" (mental status), "46 ms.  Sinus node" (milliseconds): not the
 # title "Ms."
-_MENTAL_STATUS_BEFORE = re.compile(r"(?:(?<![A-Za-z])MS[:/][ ]*|\d[ ]?ms\.?[ ]+)$")
+_MENTAL_STATUS_BEFORE = re.compile(r"(?:(?<![A-Za-z])MS[:/][ ]*|\d[ ]?ms[.,]?[ ]+)$")
 _MONTH_ALONE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|"
                           r"December)")
 _CONTEXT_ORG_CUT = ("ORGANIZATION", "LOCATION")
@@ -65,7 +69,8 @@ _HOSPITAL_PLACES = frozenset("micu sicu tsicu t-sicu csru ccu cvicu nicu picu ic
 _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|miss|prof|rabbi|rev|fr)\.?[ ]+)$")
 _DEVICE_LAST = re.compile(r"[ ](?:" + _DEVICE_NOUNS + r")$", _I)
 _DOSE_INSIDE = re.compile(r"\d[ ]?(?:mg|mcg|units?|ml|mL|meq|mEq)\b")
-_DOSE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
+_DOSE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|tablets?|capsules?|caps?|"
+                         r"puffs?|drops?|sprays?)\b")
 # A span that ends inside a dose ("Post Lexiscan 0|.4 mg", "Coreg 6|.25 mg"): the rest of the number, then the unit.
 _DOSE_GOES_ON = re.compile(r"(?<=\d)(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
 _GUESSED_KINDS = ("NAME", "LOCATION", "ORGANIZATION", "ADDRESS")
@@ -83,6 +88,17 @@ _ROMAN_AFTER_ONE_WORD = re.compile(r"[A-Z][a-z]+[ ](?:II|III|IV|V|VI)$")
 # the noun a clinical-lexicon word that is no common English word.
 _EPONYM_NOUN_AFTER = re.compile(r"['’]s[ ]+([a-z]{4,})\b")
 # Hospital-internal places named with their noun ("Bacteriology Department", "Outpatient CyberKnife Suite")
+# A maker's name after the instrument it makes ("#10 blade Bard Parker"), a drug after its route ("oral Fleet's"),
+# a structure named after its anatomical head ("Tetralogy of Fallot", "circle of Willis" as one run).
+_DEVICE_BEFORE = re.compile(r"\b(?:blades?|needles?|catheters?|sutures?|clamps?|retractors?|scissors|forceps|"
+                            r"stents?|drains?|wires?|valves?|lens|implants?|model)[ ]+$", _I)
+_ROUTE_BEFORE = re.compile(r"\b(?:oral|po|iv|topical|inhaled|sublingual|intravenous|subcutaneous|intramuscular|"
+                           r"rectal|transdermal)[ ]+$", _I)
+_HEAD_OF = re.compile(r"(?:Circle|Plane|Ligament|Space|Triangle|Pouch|Canal|Node|Ampulla|Sphincter|Loop|Crypts?|"
+                      r"Islets?|Tetralogy|Organ|Duct|Angle|Fissure|Foramen|Band|Bundle|Tract|Column|Gland|Bursa|"
+                      r"Fossa)[ ]+of[ ]", _I)
+# A heading ("HEM:  He denies", "GU: no dysuria"): one word in capitals before a colon
+_HEADING = re.compile(r"[A-Z]{2,8}")
 _INTERNAL_PLACE_LAST = re.compile(r"[ ](?:Department|Dept\.?|Suite|Unit|Laboratory|Lab|Ward|Floor|"
                                   r"Wing|Room)$")
 # --- the edges of a guessed span ----------------------------------------------------------------------------
@@ -113,7 +129,14 @@ def _states_and_countries() -> frozenset[str]:
             if name:
                 names.add(name.lower())
                 names.add(name.split(",")[0].lower())  # "Korea, Republic of" is written "Korea"
-    return frozenset(names)
+    return frozenset(names | _REGIONS)
+
+
+# Regions larger than a state (Safe Harbor keeps them as it keeps states and countries)
+_REGIONS = frozenset(("asia", "europe", "africa", "oceania", "antarctica", "north america", "south america",
+                      "central america", "latin america", "middle east", "near east", "far east", "southeast asia",
+                      "south asia", "east asia", "central asia", "eastern europe", "western europe", "caribbean",
+                      "scandinavia", "balkans", "new england", "midwest", "pacific northwest"))
 
 
 STATES_AND_COUNTRIES = _states_and_countries()
@@ -177,6 +200,11 @@ def _named_thing(text: str, span: Span, guessed: bool) -> bool:
         return True
     if not guessed:
         return False
+    if _DEVICE_BEFORE.search(text, max(0, span.start - 16), span.start) or _ROUTE_BEFORE.search(
+            text, max(0, span.start - 16), span.start) or _HEAD_OF.match(value):
+        return True
+    if _HEADING.fullmatch(value) and text[span.end : span.end + 1] == ":":
+        return True
     if value.startswith("French") and _FRENCH_SIZE_BEFORE.search(text, max(0, span.start - 4), span.start):
         return True
     if " " not in value and _DIAGNOSIS_BEFORE.search(text, max(0, span.start - 40), span.start):
