@@ -113,3 +113,9 @@ def test_more_clinical_things_are_not_removed(sentence):
 def test_town_with_state_still_found_and_titled_surname_kept():
     spans = found(CLINICAL + "Lives in Fayetteville, Tennessee. Dr. Varner will call.")
     assert spans.get("Fayetteville") == "LOCATION" and spans.get("Varner") == "NAME", spans
+
+
+def test_institution_named_with_its_of_tail_and_a_heading_is_no_organisation():
+    spans = found(CLINICAL + "He was evaluated at Baylor College of Medicine in the Occupational Health Program.")
+    assert spans.get("Baylor College of Medicine") == "ORGANIZATION", spans
+    assert found(CLINICAL + "MOTIVATION TO DONATE:,How did you decide?") == {}

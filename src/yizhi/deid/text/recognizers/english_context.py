@@ -156,8 +156,8 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
     if _NOT_A_MOVE_BEFORE.search(text, max(0, text.rfind("\n", 0, match.start()) + 1, match.start() - 40),
                                  match.start()):
         return None
-    if _PLURAL_ABBREVIATION.fullmatch(match.group(1)):
-        return None
+    if _PLURAL_ABBREVIATION.fullmatch(match.group(1)) or text[match.end(1) : match.end(1) + 1] == ":":
+        return None  # ("the INRs"; "MOTIVATION TO DONATE:": a heading)
     words = match.group(1).split()
     while words and (_strip(words[-1]) in _ORG_STOP_WORDS or _strip(words[-1]) in _UNITS or words[-1] == "&"):
         words.pop()
@@ -172,7 +172,16 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
     if upper_short or not _proper(value) or _strip(value) in STATES_AND_COUNTRIES:
         return None
     kind = "LOCATION" if _strip(value) in place_words() else "ORGANIZATION"
-    return match.start(1), match.start(1) + len(value), kind, 0.7
+    end = match.start(1) + len(value)
+    if _INSTITUTION_LAST.search(value):  # "at Baylor College of Medicine", "from Tufts University School of Medicine"
+        tail = _OF_TAIL.match(text, end)
+        if tail is not None:
+            end, kind = tail.end(), "ORGANIZATION"
+    return match.start(1), end, kind, 0.7
+
+
+_INSTITUTION_LAST = re.compile(r"\b(?:College|University|School|Institute|Academy|Center|Centre|Hospital)$")
+_OF_TAIL = re.compile(r"[ ]+of[ ]+(?:the[ ]+)?[A-Z][\w'’-]*(?:[ ]+(?:and[ ]+)?[A-Z][\w'’-]*){0,3}")
 
 
 def _hospital_abbreviation(value: str) -> bool:
