@@ -13,7 +13,14 @@ drops or trims what is no identifier:
 * the edges of a guessed span: a leading function word ("via Fallon", "as Mathew Lebreton"), a credential
   or a bracketed abbreviation after the name ("Jill RN", "Rachel Kaplan (HCP)", "Theresa Quinn, LICSW"),
   an age after it (", 23"), a full stop ending it or a sentence break inside it ("Tacoma General
-  Hospital.  At"), a letter glued to a slash ("Quincy T/Th/Sat").
+  Hospital.  At"), a letter glued to a slash ("Quincy T/Th/Sat"), a relation, role or title before it
+  ("Daughter- CARMEN", "PCA Tanisha");
+* named things that are no person or place (``_named_thing``): a cited author ("Rowland, et al"), a catheter
+  size ("18-French Robinson"), a disease after a diagnosis cue, a scale with a Roman numeral ("Denver II"), an
+  eponym before a medical noun ("Meckel's diverticulum"), a maker after its instrument ("blade Bard Parker"), a
+  drug after its route ("oral Fleet's"), an anatomical "X of Y" ("Tetralogy of Fallot"), a heading ("HEM:"),
+  a hospital-internal department ("Bacteriology Department"); "ms." after a number (milliseconds) and "MS/"
+  (mental status) are no titles.
 """
 
 from __future__ import annotations
