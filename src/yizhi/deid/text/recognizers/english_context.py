@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 
 from yizhi.deid.text.recognizers.english import (
-    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, name_words, place_words,
-    very_common_words,
+    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, common_words, name_words,
+    place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
@@ -78,7 +78,9 @@ _NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\b
                               r"\b(?:level|count|titer|value|quant)s?(?:[ ]+(?:of|was|is))?)[ ]*$", _I)
 _GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)")  # reflexes graded "2+/2+": the pairs around are grades
 # --- phones and pagers ---------------------------------------------------------------------------------
-_PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]?[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])", _I)
+_PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]?[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])"
+                    # ... or a few words on, the number marked by "#": "Pager for neurosurg resident #48820"
+                    r"|\b(?:pager|pgr|beeper)[ ]+(?:for|of|to)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}#[ ]*(\d{4,7})(?![\d/])", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
 # --- names by context ----------------------------------------------------------------------------------
 _TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+"
@@ -88,7 +90,10 @@ _RELATIVE = re.compile(
     r"grandma|grandmother|grandfather|stepfather|stepmother|(?:son|daughter|mother|father|brother|sister)-in-law|"
     r"dtr|bro|sis|"  # (nursing shorthand: "dtr peggy", "pt's bro walt")
     r"partner|boyfriend|girlfriend|fianc[ée]e?|friend|neighbou?r|aunt|uncle|cousin|hcp|proxy|guardian)"
-    r"\b(?:'s)?(?:[ ]*[,:(-][ ]*|[ ]+)([A-Za-z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)", _I)
+    # (not a verb or a function word right after the relation: "HCP is son abe" is read at "son", not at
+    # "HCP is"; a second word only with its capital: "daughter, Patty summarized" is Patty)
+    r"\b(?:'s)?(?:[ ]*[,:(-][ ]*|[ ]+)(?!(?:is|was|and|or|at|in|to|of|for|with|who|has|had|will|here|aware|updated)\b)"
+    r"([A-Za-z][a-z'’-]+(?:[ ](?-i:[A-Z])[a-z'’-]+)?)", _I)
 _RN_LOWER = re.compile(r"(?:rn|RN)[ ]+([a-z][a-z'’-]+)\b")
 _SOCIAL = re.compile(r"\bsocial[ ]*[:-][ ]*([a-z][a-z'’-]+)(?=[ ]+(?:visited|called|in|here|at|came|and))", _I)
 _NOT_A_NAME = frozenset(
@@ -98,6 +103,7 @@ _NOT_A_NAME = frozenset(
 # --- organisations by context --------------------------------------------------------------------------
 _UNITS = frozenset(
     "micu sicu tsicu t-sicu csru ccu cvicu nicu picu icu ed er or pacu tcu ir ct mri ep floor home rehab cath lab "
+    "emu sdu pcu ctu cdu ou "  # (epilepsy monitoring, step-down, progressive care, clinical decision units)
     "ward unit bed room wards floors hospital hosp snf nh ltc ltach vna ems ambulance clinic office pcp osh".split())
 _MOVE_CUE = (r"\b(?:transferred|transfer(?:red)?|txf(?:d|'d)?|xfer(?:red|'d)?|tx'?d|sent|arrived|admitted|adm|came|"
              r"brought(?: in)?|transported|referred|returned|d/c'?d|discharged|coming|going|went|taken|"
@@ -131,9 +137,27 @@ def _signature_word(word: str) -> bool:
     return _strip(word) not in _ORG_STOP_WORDS and _strip(word) not in _UNITS and _name_like(word)  # ("Peds floor RN")
 
 
+# What makes "to"/"from" no move between places: a change of drug or dose ("switch her to Brevibloc", "put patient
+# to Seasonale"), a reaction or a cause ("allergic to LOBSTER", "secondary to X"), a record or a reference
+# ("according to MEDITECH", "recorded from the EDB", "prior to Plastics doing"), a body part ("supply to the
+# Meckel's diverticulum", "radiating to"). The cue stands at most two words before the preposition, on its line.
+_NOT_A_MOVE_BEFORE = re.compile(
+    r"\b(?:switch(?:ed|ing)?|chang(?:e|ed|ing)|convert(?:ed|ing)?|increas(?:e|ed|ing)|decreas(?:e|ed|ing)|titrat(?:e|ed|ing)|"
+    r"wean(?:ed|ing)?|advanc(?:e|ed|ing)|put|allerg(?:ic|y|ies)|sensitiv(?:e|ity)|intoleran(?:t|ce)|reaction|"
+    r"secondary|due|related|according|prior|compared|similar|adjacent|proximal|distal|recorded|radiat(?:e|es|ed|ing)|"
+    r"extend(?:s|ed|ing)?|suppl(?:y|ies|ied)|attached|sutured|applied|exposure|exposed|respon(?:se|ds|ded|sive)|"
+    r"add(?:ed)?|upgraded|downgraded)\b(?:[ ]+[\w'’/-]+){0,2}[ ]*$", _I)
+_PLURAL_ABBREVIATION = re.compile(r"[A-Z]{2,5}s")  # "the INRs", "ABGs": lab values, not a hospital
+
+
 def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float] | None:
     """The organisation or town a clinical note names after "at", "from", "to", "via" or an employment cue,
     when one of its words is no clinical word, unit, shorthand, title, month or common word."""
+    if _NOT_A_MOVE_BEFORE.search(text, max(0, text.rfind("\n", 0, match.start()) + 1, match.start() - 40),
+                                 match.start()):
+        return None
+    if _PLURAL_ABBREVIATION.fullmatch(match.group(1)) or text[match.end(1) : match.end(1) + 1] == ":":
+        return None  # ("the INRs"; "MOTIVATION TO DONATE:": a heading)
     words = match.group(1).split()
     while words and (_strip(words[-1]) in _ORG_STOP_WORDS or _strip(words[-1]) in _UNITS or words[-1] == "&"):
         words.pop()
@@ -148,7 +172,16 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
     if upper_short or not _proper(value) or _strip(value) in STATES_AND_COUNTRIES:
         return None
     kind = "LOCATION" if _strip(value) in place_words() else "ORGANIZATION"
-    return match.start(1), match.start(1) + len(value), kind, 0.7
+    end = match.start(1) + len(value)
+    if _INSTITUTION_LAST.search(value):  # "at Baylor College of Medicine", "from Tufts University School of Medicine"
+        tail = _OF_TAIL.match(text, end)
+        if tail is not None:
+            end, kind = tail.end(), "ORGANIZATION"
+    return match.start(1), end, kind, 0.7
+
+
+_INSTITUTION_LAST = re.compile(r"\b(?:College|University|School|Institute|Academy|Center|Centre|Hospital)$")
+_OF_TAIL = re.compile(r"[ ]+of[ ]+(?:the[ ]+)?[A-Z][\w'’-]*(?:[ ]+(?:and[ ]+)?[A-Z][\w'’-]*){0,3}")
 
 
 def _hospital_abbreviation(value: str) -> bool:
@@ -177,7 +210,29 @@ def _name_like(word: str) -> bool:
         return False
     if key in very_common_words():
         return False
-    return key in name_words() or _proper(word)
+    if key in name_words():
+        return True
+    if word.islower() and _verb_form(key):
+        return False  # "daughter adds", "husband threw", "neighbor suspects": the relation is the subject
+    return _proper(word)
+
+
+# Irregular past tenses a relation word is often the subject of ("husband threw", "son brought").
+_IRREGULAR_PAST = frozenset("threw went came took gave brought told said left got found felt fell ran saw thought kept "
+                            "drove stayed sat stood wrote spoke knew heard paid sent spent".split())
+
+
+def _verb_form(key: str) -> bool:
+    """A lower-case word that is an inflected verb: a common stem + s/es/ed/ing, or an irregular past."""
+    if key in _IRREGULAR_PAST:
+        return True
+    common = common_words()
+    for suffix in ("ing", "ed", "es", "s", "d"):
+        if key.endswith(suffix) and len(key) - len(suffix) >= 3:
+            stem = key[: -len(suffix)]
+            if stem in common or stem + "e" in common:
+                return True
+    return False
 
 
 # An institution named before the noun that says what it is, the noun in any case ("Lifeline ambulance",
@@ -331,7 +386,8 @@ class EnglishContextRecognizer:
     @staticmethod
     def _phones(text: str, hits: dict):
         for match in matches_at(_PAGER, text, _starts(hits, "pager")):
-            yield match.start(1), match.end(1), "PHONE", 0.85
+            group = 1 if match.group(1) is not None else 2
+            yield match.start(group), match.end(group), "PHONE", 0.85
         for match in matches_at(_BRACKET_PHONE, text, _starts(hits, "bracket_phone")):
             yield match.start(), match.end(), "PHONE", 0.85
         for match in matches_at(_EXTENSION, text, _starts(hits, "extension")):
