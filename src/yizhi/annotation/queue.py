@@ -31,7 +31,7 @@ import time
 from contextlib import nullcontext
 from datetime import timedelta
 
-from sqlalchemy import bindparam, case, exists, func, literal_column, select, update
+from sqlalchemy import bindparam, case, exists, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -191,12 +191,16 @@ def _claim(session: Session, project: Project, person: Person, gold: str = "", c
     item = _take(session, project, person, gold)
     if item is None:
         return None
-    assignment = Assignment(project_id=project.id, item_id=item.id, item=item, annotator_id=person.id, condition=condition,
-                            state=AssignmentState.locked,
-                            locked_until=utcnow() + timedelta(minutes=project.lock_minutes))
-    session.add(assignment)
-    session.flush()   # a unique violation here means this person raced themself: retried by the caller
+    # one INSERT … RETURNING the new row as an Assignment, without a unit-of-work flush; a unique
+    # violation here means this person raced themself: retried by the caller
+    assignment = session.scalar(_INSERT_ASSIGNMENT, {
+        "project_id": project.id, "item_id": item.id, "annotator_id": person.id, "condition": condition,
+        "state": AssignmentState.locked, "locked_until": utcnow() + timedelta(minutes=project.lock_minutes)})
+    set_committed_value(assignment, "item", item)
     return assignment
+
+
+_INSERT_ASSIGNMENT = insert(Assignment).returning(Assignment)
 
 
 def _held(session: Session, project: Project, person: Person) -> Assignment | None:
