@@ -33,6 +33,52 @@ def team(cast):
     return members
 
 
+NODULE_TASK = """task: binary_classification
+title: Nodule malignancy
+intended_use: Flag malignant nodules for biopsy.
+population: Adults with a CT-detected nodule.
+table: cases
+inputs: [size_mm, spiculated]
+reference: malignant
+model:
+  input: {name: input, shape: [null, 2], dtype: float32}
+  output: {name: probabilities, index: 1}
+positive_class: 1
+"""
+
+
+@pytest.fixture
+def nodule_benchmark(db, cast):
+    """Factory for the reader-study tests: ``nodule_benchmark(cases, seed, readers)`` makes the
+    commission's "nodules" benchmark on ``cases`` synthetic nodules (every other one malignant; size
+    and spiculation drawn from ``seed``) and ``readers`` annotators of the commission. Returns the
+    table, the reference, the generator (to draw more from the same stream) and the readers."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from yizhi.catalog.testing import make_version
+    from yizhi.db import session_scope
+    from yizhi.evaluation import service as evaluation
+
+    def make(cases: int, seed: int, readers: int) -> SimpleNamespace:
+        rng = np.random.default_rng(seed)
+        malignant = np.array([1, 0] * (cases // 2))
+        size = np.round(rng.normal(8 + 6 * malignant, 3), 1)
+        table = pa.table({"size_mm": size, "spiculated": (rng.random(cases) < 0.2 + 0.5 * malignant).astype(int),
+                          "malignant": malignant})
+        commission = _org(db, "commission")
+        make_version(db, commission, "nodule-cases", {"cases": table})
+        evaluation.create_benchmark(db, slug="nodules", dataset="nodule-cases@1", task_yaml=NODULE_TASK, org=commission)
+        db.commit()
+        with session_scope() as s:
+            people = [make_member(s, _org(s, "commission"), f"reader{i}@commission.test", "annotator", f"阅片医生{i}")
+                      for i in range(readers)]
+        return SimpleNamespace(table=table, malignant=malignant, rng=rng, readers=people)
+
+    return make
+
+
 @pytest.fixture
 def notes_version(db, cast):
     from yizhi.catalog.testing import make_version

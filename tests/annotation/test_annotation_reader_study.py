@@ -5,52 +5,25 @@ same ratings; sensitivity/specificity; the OR MRMC analysis)."""
 from datetime import timedelta
 
 import numpy as np
-import pyarrow as pa
 import pytest
 from annotation_helpers import _org, person
-from annotation_team import make_member
 from sklearn.metrics import roc_auc_score
 
 from yizhi.accounts.models import Person
 from yizhi.annotation import queue, study
 from yizhi.annotation.models import Assignment
 from yizhi.annotation.payload import item_view
-from yizhi.db import session_scope
 from yizhi.errors import ValidationFailed
 
-TASK = """task: binary_classification
-title: Nodule malignancy
-intended_use: Flag malignant nodules for biopsy.
-population: Adults with a CT-detected nodule.
-table: cases
-inputs: [size_mm, spiculated]
-reference: malignant
-model:
-  input: {name: input, shape: [null, 2], dtype: float32}
-  output: {name: probabilities, index: 1}
-positive_class: 1
-"""
 CASES = 24
 
 
 @pytest.fixture
-def benchmark(db, cast):
-    from yizhi.catalog.testing import make_version
-    from yizhi.evaluation import service as evaluation
-
-    rng = np.random.default_rng(7)
-    malignant = np.array([1, 0] * (CASES // 2))
-    size = np.round(rng.normal(8 + 6 * malignant, 3), 1)
-    table = pa.table({"size_mm": size, "spiculated": (rng.random(CASES) < 0.2 + 0.5 * malignant).astype(int),
-                      "malignant": malignant})
-    make_version(db, _org(db, "commission"), "nodule-cases", {"cases": table})
-    evaluation.create_benchmark(db, slug="nodules", dataset="nodule-cases@1", task_yaml=TASK, org=_org(db, "commission"))
-    db.commit()
-    with session_scope() as s:
-        readers = [make_member(s, _org(s, "commission"), f"reader{i}@commission.test", "annotator", f"阅片医生{i}")
-                   for i in range(3)]
+def benchmark(nodule_benchmark):
+    made = nodule_benchmark(CASES, seed=7, readers=3)
+    rng, malignant = made.rng, made.malignant
     ai = {str(i): float(np.clip(0.5 + 0.4 * (m - 0.5) * 2 + rng.normal(0, 0.15), 0, 1)) for i, m in enumerate(malignant)}
-    return readers, ai, malignant
+    return made.readers, ai, malignant
 
 
 def _read_everything(db, project, member, rate):

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import onnx
-import pyarrow as pa
 import pytest
 from annotation_helpers import _org, person
 from annotation_team import make_member
@@ -19,17 +18,6 @@ from yizhi.annotation.payload import item_view
 from yizhi.db import session_scope
 from yizhi.errors import NotFound, PermissionDenied
 
-TASK = """task: binary_classification
-intended_use: Flag malignant nodules for biopsy.
-population: Adults with a CT-detected nodule.
-table: cases
-inputs: [size_mm, spiculated]
-reference: malignant
-model:
-  input: {name: input, shape: [null, 2], dtype: float32}
-  output: {name: probabilities, index: 1}
-positive_class: 1
-"""
 CASES = 30
 WEIGHTS = (0.5, 1.5, -6.0)   # the submitted model: p = sigmoid(0.5·size + 1.5·spiculated − 6)
 
@@ -51,25 +39,17 @@ def nodule_model() -> bytes:
 
 
 @pytest.fixture
-def scored(db, cast, api):
+def scored(db, cast, api, nodule_benchmark):
     """The commission's benchmark on nodule cases; the company's model submitted and scored; a second
     company (another submitter) with its own member."""
     from yizhi.accounts import service as accounts
-    from yizhi.catalog.testing import make_version
-    from yizhi.evaluation import service as evaluation
     from yizhi.jobs.service import work_once
 
-    rng = np.random.default_rng(3)
-    malignant = np.array([1, 0] * (CASES // 2))
-    table = pa.table({"size_mm": np.round(rng.normal(8 + 6 * malignant, 3), 1),
-                      "spiculated": (rng.random(CASES) < 0.2 + 0.5 * malignant).astype(int), "malignant": malignant})
-    make_version(db, _org(db, "commission"), "nodule-cases", {"cases": table})
-    evaluation.create_benchmark(db, slug="nodules", dataset="nodule-cases@1", task_yaml=TASK, org=_org(db, "commission"))
-    other = accounts.create_organization(db, slug="company-b", name="另一家企业", kind="company")
+    made = nodule_benchmark(CASES, seed=3, readers=2)
+    table, readers = made.table, made.readers
+    accounts.create_organization(db, slug="company-b", name="另一家企业", kind="company")
     db.commit()
     with session_scope() as s:
-        readers = [make_member(s, _org(s, "commission"), f"reader{i}@commission.test", "annotator", f"阅片医生{i}")
-                   for i in range(2)]
         rival = make_member(s, _org(s, "company-b"), "rival@company-b.test", "owner", "对手")
     answer = api(cast.company).post("/api/v1/evaluation/benchmarks/nodules/submissions",
                                     files={"model": ("m.onnx", nodule_model())}, data={"org": "company"})

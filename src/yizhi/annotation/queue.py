@@ -31,9 +31,10 @@ import time
 from contextlib import nullcontext
 from datetime import timedelta
 
-from sqlalchemy import bindparam, case, exists, func, literal_column, select, update
+from sqlalchemy import bindparam, case, exists, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from yizhi.accounts.models import Person
 from yizhi.annotation.models import (Assignment, AssignmentState, Item, ItemStatus, Project, ProjectKind,
@@ -101,11 +102,19 @@ EXPIRY_EVERY_SECONDS = 2.0
 _STALE = (select(Assignment.id, Assignment.item_id).where(
     Assignment.project_id == bindparam("p_project"), Assignment.state == AssignmentState.locked,
     Assignment.locked_until < bindparam("p_now")).limit(200))
+# The writes below touch rows this session has not loaded, or whose new values are set by hand
+# after them: no ORM synchronisation of the identity map (its "evaluate" pass cost a few ms a cycle).
+_NO_SYNC = {"synchronize_session": False}
 _EXPIRE = (update(Assignment).where(Assignment.id == bindparam("p_assignment"),
                                     Assignment.state == AssignmentState.locked)
-           .values(state=AssignmentState.expired))
+           .values(state=AssignmentState.expired).execution_options(**_NO_SYNC))
 _GIVE_BACK = (update(Item).where(Item.id == bindparam("p_item"), Item.taken > 0).values(
-    taken=Item.taken - 1, status=case((Item.status == ItemStatus.full, ItemStatus.open.value), else_=Item.status)))
+    taken=Item.taken - 1, status=case((Item.status == ItemStatus.full, ItemStatus.open.value), else_=Item.status))
+    .execution_options(**_NO_SYNC))
+# an answer counted on its item, returning what settle() needs to know whether the item is done
+_ANSWERED = (update(Item).where(Item.id == bindparam("p_item")).values(answered=Item.answered + 1)
+             .returning(Item.answered, Item.required).execution_options(**_NO_SYNC))
+_MINE = select(Assignment).where(Assignment.id == bindparam("p_assignment")).options(joinedload(Assignment.item))
 # the annotator's held item: a returned one first (its comment waits), else a lock still running
 _HELD = (select(Assignment).where(
     Assignment.project_id == bindparam("p_project"), Assignment.annotator_id == bindparam("p_me"),
@@ -115,7 +124,8 @@ _HELD = (select(Assignment).where(
 
 
 def _take_statement(lock: str):
-    """The claim: one UPDATE of the first open item this person may take, returning its id.
+    """The claim: one UPDATE of the first open item this person may take, returning the item (its
+    row comes back with the claim, so showing it needs no second read).
 
     ``lock``: "" (SQLite: the write transaction serialises), "skip" or "wait" (PostgreSQL). The
     status test is a literal so that both planners can use the partial index of open items."""
@@ -134,7 +144,7 @@ def _take_statement(lock: str):
             .values(taken=Item.taken + 1,
                     status=case((Item.taken + 1 >= Item.required, ItemStatus.full.value),
                                 else_=ItemStatus.open.value))
-            .returning(Item.id))
+            .returning(Item).execution_options(populate_existing=True, **_NO_SYNC))
 
 
 _TAKE = {lock: _take_statement(lock) for lock in ("", "skip", "wait")}
@@ -163,8 +173,8 @@ def _my_org_ids(person: Person, project: Project) -> list[int]:
     return [m.organization_id for m in person.memberships if m.organization_id in (project.annotator_orgs or [])]
 
 
-def _take(session: Session, project: Project, person: Person, gold: str) -> int | None:
-    """The id of the item whose slot this claim took, or None when none is left for this person."""
+def _take(session: Session, project: Project, person: Person, gold: str) -> Item | None:
+    """The item whose slot this claim took, or None when none is left for this person."""
     params = {"p_project": project.id, "p_me": person.id, "p_gold": gold,
               "p_orgs": _my_org_ids(person, project) or [-1]}
     if session.get_bind().dialect.name != "postgresql":
@@ -178,15 +188,19 @@ def _take(session: Session, project: Project, person: Person, gold: str) -> int 
 
 
 def _claim(session: Session, project: Project, person: Person, gold: str = "", condition: str = "") -> Assignment | None:
-    item_id = _take(session, project, person, gold)
-    if item_id is None:
+    item = _take(session, project, person, gold)
+    if item is None:
         return None
-    assignment = Assignment(project_id=project.id, item_id=item_id, annotator_id=person.id, condition=condition,
-                            state=AssignmentState.locked,
-                            locked_until=utcnow() + timedelta(minutes=project.lock_minutes))
-    session.add(assignment)
-    session.flush()   # a unique violation here means this person raced themself: retried by the caller
+    # one INSERT … RETURNING the new row as an Assignment, without a unit-of-work flush; a unique
+    # violation here means this person raced themself: retried by the caller
+    assignment = session.scalar(_INSERT_ASSIGNMENT, {
+        "project_id": project.id, "item_id": item.id, "annotator_id": person.id, "condition": condition,
+        "state": AssignmentState.locked, "locked_until": utcnow() + timedelta(minutes=project.lock_minutes)})
+    set_committed_value(assignment, "item", item)
     return assignment
+
+
+_INSERT_ASSIGNMENT = insert(Assignment).returning(Assignment)
 
 
 def _held(session: Session, project: Project, person: Person) -> Assignment | None:
@@ -288,7 +302,7 @@ def _expired_then_claim(session: Session, project: Project, person: Person) -> A
 
 
 def _mine(session: Session, project: Project, person: Person, assignment_id: int) -> Assignment:
-    found = session.get(Assignment, assignment_id) if 0 < int(assignment_id) < 2**62 else None
+    found = session.scalar(_MINE, {"p_assignment": int(assignment_id)}) if 0 < int(assignment_id) < 2**62 else None
     if found is None or found.project_id != project.id or found.annotator_id != person.id:
         raise NotFound(N_("no assignment %(id)s of yours in this project"), params={"id": assignment_id})
     return found
@@ -333,23 +347,33 @@ def submit(session: Session, project: Project, person: Person, assignment_id: in
     if seconds is not None and not (isinstance(seconds, int | float) and 0 <= seconds <= 86400):
         raise ValidationFailed(N_("seconds must be between 0 and 86400"), field="seconds")
     assignment_pk, item_pk = assignment.id, item.id
+    values = {"state": AssignmentState.submitted, "answer": clean, "submitted_at": utcnow(), "seconds": seconds,
+              "review_state": "", "gold_correct": grade(project.schema, item.gold_answer, clean) if item.gold else None}
 
     def work():
-        done = session.execute(update(Assignment).where(
-            Assignment.id == assignment_pk, Assignment.state.in_([AssignmentState.locked, AssignmentState.returned]))
-            .values(state=AssignmentState.submitted, answer=clean, submitted_at=utcnow(), seconds=seconds,
-                    review_state="", gold_correct=grade(project.schema, item.gold_answer, clean) if item.gold else None)
-        ).rowcount
+        done = session.execute(_SUBMIT, {"p_assignment": assignment_pk, **{f"p_{k}": v for k, v in values.items()}}
+                               ).rowcount
         if not done:
             raise Conflict(N_("this item was answered or released meanwhile"), code="not_locked")
+        # what the UPDATE wrote, instead of reading the row back (a rollback expires these again)
+        for name, value in values.items():
+            set_committed_value(assignment, name, value)
         if not item.gold and project.kind != ProjectKind.reader_study:
-            session.execute(update(Item).where(Item.id == item_pk).values(answered=Item.answered + 1))
-            settle(session, project, item_pk)
+            answered, required = session.execute(_ANSWERED, {"p_item": item_pk}).one()
+            set_committed_value(item, "answered", answered)
+            if answered >= required:
+                settle(session, project, item_pk)
         return assignment_pk
 
     _retrying(session, work)
-    session.refresh(assignment)
     return assignment
+
+
+_SUBMIT = (update(Assignment).where(Assignment.id == bindparam("p_assignment"),
+                                    Assignment.state.in_([AssignmentState.locked, AssignmentState.returned]))
+           .values({column: bindparam(f"p_{column}") for column in ("state", "answer", "submitted_at", "seconds",
+                                                                     "review_state", "gold_correct")})
+           .execution_options(**_NO_SYNC))
 
 
 def settle(session: Session, project: Project, item_id: int) -> None:

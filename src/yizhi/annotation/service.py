@@ -11,8 +11,8 @@ import random
 import re
 
 import pyarrow.parquet as pq
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from yizhi import ledger
 from yizhi.access import grants
@@ -44,8 +44,18 @@ def person_by_email(session: Session, email: str) -> Person:
     return person
 
 
+# The project with its dataset version and dataset in one round trip: every request on a project
+# reads the version (where its data lives, who holds it). Only the version's columns a request uses
+# are loaded; its card, quality and build figures (large JSON) load on access. Built once: building
+# loader options per call costs more than the cached SQL.
+_PROJECT_BY_SLUG = (select(Project).where(Project.slug == bindparam("p_slug")).options(
+    joinedload(Project.version).load_only(DatasetVersion.id, DatasetVersion.dataset_id, DatasetVersion.number,
+                                          DatasetVersion.state, DatasetVersion.root_hash, DatasetVersion.tables)
+    .joinedload(DatasetVersion.dataset)))
+
+
 def get_project(session: Session, slug: str) -> Project:
-    project = session.scalar(select(Project).where(Project.slug == slug)) if isinstance(slug, str) else None
+    project = session.scalar(_PROJECT_BY_SLUG, {"p_slug": slug}) if isinstance(slug, str) else None
     if project is None:
         raise NotFound(N_("no annotation project %(slug)s"), params={"slug": slug})
     return project

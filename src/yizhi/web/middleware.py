@@ -154,6 +154,7 @@ def _credentials_are_live(bearer: str | None, session_cookie: str | None) -> boo
     return False
 
 
+SMALL_BODY_BYTES = 64 * 1024  # bodies up to this size are read before the route authenticates the caller
 RESERVED_CONNECTIONS = 4  # for the embedded job worker and progress updates outside requests
 
 
@@ -207,10 +208,14 @@ class PlatformMiddleware:
 
         if has_body(scope):
             public, limit = route_facts(scope)
-            if not public and not await self._caller_is_known(request):
+            declared = declared_length(scope)
+            # A small declared body (an answer, a form) costs less to read than a second look-up of the
+            # caller (a session, a thread hop, a query): the route's own authentication refuses it with
+            # the same answer. Bodies that are large or of unknown length are refused before reading.
+            small = declared is not None and declared <= SMALL_BODY_BYTES
+            if not public and not small and not await self._caller_is_known(request):
                 await self._refuse(request, NotAuthenticated(N_("log in first")), scope, receive, send_with_headers)
                 return
-            declared = declared_length(scope)
             if declared is not None and declared > limit:
                 await self._refuse(request, None, scope, receive, send_with_headers)
                 return
