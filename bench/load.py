@@ -19,7 +19,10 @@ healthz req/s in the same run.
 
 The load generator runs on the same machine as the server and shares its cores, so the table
 also gives what each side spent: the server's CPU milliseconds per request (all its processes,
-and PostgreSQL's), and the generator's CPU share. The generator is ``wrk`` (C, Debian package
+and PostgreSQL's), and the generator's CPU share. Per phase it also records how many of the generator's connections each
+server process holds (sampled two seconds in, from /proc), each process's CPU seconds, and on
+PostgreSQL the sessions opened and transactions per request (pg_stat_database): an uneven split
+or new sessions under a steady load show waiting that the CPU columns cannot. The generator is ``wrk`` (C, Debian package
 ``wrk``; scripts/system-deps.sh installs it) driven by ``bench/load_wrk.lua``; without it, or with
 ``--generator python``, a small asyncio HTTP/1.1 client in this process (about five times the
 generator CPU per request, which the server then does not get).
