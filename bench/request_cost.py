@@ -123,7 +123,7 @@ def prepare(kind: str, workdir: Path):
     return postgres, token, cookie
 
 
-def measure(kind: str, requests: int, workdir: Path) -> list[dict]:
+def measure(kind: str, requests: int, workdir: Path, only: set[str] | None = None) -> list[dict]:
     postgres, token, cookie = prepare(kind, workdir)
     try:
         from yizhi.db import get_engine
@@ -135,8 +135,9 @@ def measure(kind: str, requests: int, workdir: Path) -> list[dict]:
         counters = Counters(get_engine())
         bearer = {"authorization": f"Bearer {token}", "accept-language": "zh-CN"}
         session = {"cookie": f"yizhi_session={cookie}; yizhi_csrf=bench", "accept-language": "zh-CN"}
-        routes = [("/healthz", {}), ("/api/v1/me", bearer), ("/needs", session),
-                  ("/api/v1/needs?limit=20", bearer), ("/jobs", session)]
+        routes = [(path, headers) for path, headers in [
+            ("/healthz", {}), ("/api/v1/me", bearer), ("/needs", session), ("/api/v1/needs?limit=20", bearer),
+            ("/jobs", session)] if not only or path in only]
         rows = []
 
         async def run() -> None:
@@ -168,13 +169,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--routes", default="", help="comma-separated paths to measure (default: all)")
     parser.add_argument("--show-statements", action="store_true", help="print the statements of one request")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="yizhi-bench-cost-") as folder:
         os.chmod(folder, 0o755)  # the PostgreSQL server runs as postgres and must reach its folder
         for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
-            rows.extend(measure(kind, args.requests, Path(folder)))
+            rows.extend(measure(kind, args.requests, Path(folder),
+                                    {r.strip() for r in args.routes.split(",") if r.strip()} or None))
     print("| database | route | CPU ms/req | statements | checkouts | pings | resets |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
