@@ -19,7 +19,10 @@ healthz req/s in the same run.
 
 The load generator runs on the same machine as the server and shares its cores, so the table
 also gives what each side spent: the server's CPU milliseconds per request (all its processes,
-and PostgreSQL's), and the generator's CPU share. The generator is ``wrk`` (C, Debian package
+and PostgreSQL's), and the generator's CPU share. Per phase it also records how many of the generator's connections each
+server process holds (sampled two seconds in, from /proc), each process's CPU seconds, and on
+PostgreSQL the sessions opened and transactions per request (pg_stat_database): an uneven split
+or new sessions under a steady load show waiting that the CPU columns cannot. The generator is ``wrk`` (C, Debian package
 ``wrk``; scripts/system-deps.sh installs it) driven by ``bench/load_wrk.lua``; without it, or with
 ``--generator python``, a small asyncio HTTP/1.1 client in this process (about five times the
 generator CPU per request, which the server then does not get).
@@ -43,6 +46,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -215,6 +219,59 @@ def tree_cpu_seconds(root: int | None) -> float:
     return total
 
 
+def server_workers(root: int) -> list[int]:
+    """The uvicorn worker processes under the supervisor ``root`` (Python children that listen)."""
+    workers = []
+    for pid in _children_of().get(root, []):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" not in command:
+            workers.append(pid)
+    return sorted(workers)
+
+
+def _established_inodes(port: int) -> set[str]:
+    """Socket inodes of established TCP connections whose local port is ``port``."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                    inodes.add(fields[9])
+    return inodes
+
+
+def connections_per_process(pids: list[int], port: int) -> list[int]:
+    """How many of the clients' keep-alive connections each server process holds."""
+    established, counts = _established_inodes(port), []
+    for pid in pids:
+        count = 0
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    link = os.readlink(fd)
+                    if link.startswith("socket:[") and link[8:-1] in established:
+                        count += 1
+        counts.append(count)
+    return counts
+
+
+def postgres_counters(url: str | None) -> dict[str, int]:
+    """Sessions opened and transactions ended so far in the bench database (pg_stat_database)."""
+    if not url:
+        return {}
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute("SELECT sessions, xact_commit + xact_rollback FROM pg_stat_database "
+                           "WHERE datname = current_database()").fetchone()
+    return {"sessions": int(row[0]), "transactions": int(row[1])}
+
+
 # ----- the server and its database -----------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -325,12 +382,30 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path, proce
         for warm in ("/healthz", "mixed"):  # imports, caches, pooled connections, compiled templates
             run(port, 8, 2.0, phases[warm])
         results = {}
+        workers = server_workers(server.pid)
+        database_url = env["YIZHI_DATABASE_URL"] if postgres is not None else None
         for name, requests in phases.items():
             load_before = os.getloadavg()[0]
             server_before, db_before = tree_cpu_seconds(server.pid), tree_cpu_seconds(postgres and postgres.pid())
+            workers_before = [tree_cpu_seconds(pid) for pid in workers]
+            pg_before = postgres_counters(database_url)
+            # Sampled once the generator's connections are open (they are kept alive all phase).
+            spread: list[int] = []
+            sampler = threading.Timer(min(2.0, seconds / 2),
+                                      lambda: spread.extend(connections_per_process(workers, port)))
+            sampler.start()
             row = run(port, clients, seconds, requests)
+            sampler.join()
             server_cpu = tree_cpu_seconds(server.pid) - server_before
             db_cpu = tree_cpu_seconds(postgres and postgres.pid()) - db_before
+            pg_after = postgres_counters(database_url)
+            row["connections_per_process"] = spread
+            row["cpu_s_per_process"] = [round(tree_cpu_seconds(pid) - before, 2)
+                                        for pid, before in zip(workers, workers_before)]
+            if pg_before:
+                row["postgres_sessions_opened"] = pg_after["sessions"] - pg_before["sessions"]
+                row["postgres_transactions_per_req"] = round(
+                    (pg_after["transactions"] - pg_before["transactions"]) / max(row["requests"], 1), 2)
             row.update({
                 "server_cpu_s": round(server_cpu, 2), "database_cpu_s": round(db_cpu, 2),
                 "server_cpu_ms_per_req": round(1000 * server_cpu / max(row["requests"], 1), 2),
@@ -341,7 +416,11 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path, proce
             print(f"  {kind:10s} {name:12s} {row['req_per_s']:8.1f} req/s  p50 {row['p50_ms']:6.1f} ms"
                   f"  p99 {row['p99_ms']:6.1f} ms  errors {row['errors']}  stalled {row['stalled_seconds']}"
                   f"  server {row['server_cpu_ms_per_req']} ms CPU/req  generator {row['generator_cpu_share']:.0%}"
-                  f"  load {row['loadavg_1min'][1]}", flush=True)
+                  f"  load {row['loadavg_1min'][1]}  connections/process {row['connections_per_process']}"
+                  f"  CPU s/process {row['cpu_s_per_process']}"
+                  + (f"  PG sessions opened {row['postgres_sessions_opened']}"
+                     f"  PG transactions/req {row['postgres_transactions_per_req']}" if pg_before else ""),
+                  flush=True)
         reference = results["/healthz"]["req_per_s"] or 1.0
         for name in results:
             results[name]["ratio_to_healthz"] = round(results[name]["req_per_s"] / reference, 3)
@@ -373,8 +452,9 @@ def write_results(report: dict) -> None:
         "CPU columns: the server's CPU time per request (all its processes), PostgreSQL's CPU time "
         "in the phase, and the generator's share of the CPU the three used.", "",
         "| database | route | req/s | p50 ms | p99 ms | max ms | errors | stalled s | server CPU ms/req "
-        "| PostgreSQL CPU s | generator CPU share | load before → after | ratio to /healthz | target |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+        "| PostgreSQL CPU s | generator CPU share | load before → after | ratio to /healthz "
+        "| connections per process | CPU s per process | PostgreSQL sessions opened | target |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | --- |",
     ]
     for database, phases in report["databases"].items():
         for name, row in phases.items():
@@ -388,7 +468,10 @@ def write_results(report: dict) -> None:
             lines.append(f"| {database} | {name} | {row['req_per_s']} | {row['p50_ms']} | {row['p99_ms']} | "
                          f"{row['max_ms']} | {row['errors']} | {row['stalled_seconds']} | "
                          f"{row.get('server_cpu_ms_per_req', '')} | {row.get('database_cpu_s', '') if database == 'postgresql' else '—'} | "
-                         f"{row.get('generator_cpu_share', '')} | {load[0]} → {load[1]} | {row['ratio_to_healthz']} | {verdict} |")
+                         f"{row.get('generator_cpu_share', '')} | {load[0]} → {load[1]} | {row['ratio_to_healthz']} | "
+                         f"{'/'.join(map(str, row.get('connections_per_process', [])))} | "
+                         f"{'/'.join(map(str, row.get('cpu_s_per_process', [])))} | "
+                         f"{row.get('postgres_sessions_opened', '—')} | {verdict} |")
     lines += ["", f"Run {report['when']} on Python {machine['python']}; wall time {report['wall_seconds']} s, "
               f"this script's CPU {report['bench_cpu_seconds']} s (generator included when it is the Python one)."]
     (RESULTS / "load.md").write_text("\n".join(lines) + "\n")

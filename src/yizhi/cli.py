@@ -99,7 +99,12 @@ def serve(
         worker = EmbeddedWorker()
         worker.start()
     try:
-        uvicorn.run("yizhi.web.app:create_app", factory=True, workers=settings.web_processes, **options)
+        from yizhi.web import serving
+
+        if serving.supported():  # a listening socket per process: connections spread evenly
+            serving.run_processes("yizhi.web.app:create_app", settings.web_processes, **options)
+        else:
+            uvicorn.run("yizhi.web.app:create_app", factory=True, workers=settings.web_processes, **options)
     finally:
         if worker is not None:
             worker.stop()

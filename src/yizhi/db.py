@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import select
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -89,7 +90,38 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool)
+    engine = create_engine(url, pool_pre_ping=True, **pool)
+    if engine.dialect.driver == "psycopg":
+        _ping_without_round_trip(engine)
+    return engine
+
+
+def _ping_without_round_trip(engine: Engine) -> None:
+    """Check a pooled PostgreSQL connection at checkout without asking the server.
+
+    The stock pre-ping sends ``SELECT 1`` before every request: a round trip on which the request
+    thread waits for the database server to be scheduled (a third of /api/v1/me's round trips).
+    A connection the server has closed (restart, ``pg_terminate_backend``, idle timeout) has sent
+    its last words or end-of-file, so its socket is readable while it should be silent; only then,
+    or when libpq already knows the connection is broken, is the full ping made, and it invalidates
+    the pool as before. A healthy idle connection costs one ``poll()`` system call.
+    """
+    from psycopg import pq
+
+    full_ping = engine.dialect.do_ping
+
+    def do_ping(dbapi_connection) -> bool:
+        pgconn = dbapi_connection.pgconn
+        if (dbapi_connection.closed or pgconn.status != pq.ConnStatus.OK
+                or pgconn.transaction_status != pq.TransactionStatus.IDLE):
+            return full_ping(dbapi_connection)
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+        if poller.poll(0):
+            return full_ping(dbapi_connection)  # the server spoke first: a goodbye, or a notice
+        return True
+
+    engine.dialect.do_ping = do_ping
 
 
 @lru_cache(maxsize=4)
