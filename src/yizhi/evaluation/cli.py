@@ -63,8 +63,7 @@ def submit(
                                                    "hidden phase (for a predictions file: with released inputs).")] = None,
     queue_only: Annotated[bool, typer.Option("--queue-only", help="Queue the scoring job and return.")] = False,
 ) -> None:
-    """Check a model (or a predictions file) and score it on the benchmark's hidden set; the last line is
-    the submission id."""
+    """Check a model or a predictions file and score it on the hidden set; the last line is the submission id."""
     from yizhi.db import session_scope
     from yizhi.evaluation import service
     from yizhi.evaluation.models import SubmissionState
