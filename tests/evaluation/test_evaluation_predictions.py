@@ -64,10 +64,13 @@ def test_release_holds_features_under_opaque_keys_and_every_download_is_on_the_l
     assert [(e.org, json.loads(e.leaf)["data"]["format"]) for e in downloads] == [("company", "parquet"),
                                                                                  ("company", "csv")]
     assert json.loads(downloads[1].leaf)["data"]["sha256"] == hashlib.sha256(csv_response.content).hexdigest()
+    assert csv_response.headers["x-content-sha256"] == hashlib.sha256(csv_response.content).hexdigest()
+    # the company member acts for one organisation: it is the default
+    assert client.get(f"/api/v1/evaluation/phases/{phase_id}/inputs/csv").content == csv_response.content
     out = tmp_path / "inputs.csv"
     got = runner.invoke(app, ["eval", "inputs", str(phase_id), "--org", "company", "--out", str(out)])
     assert got.exit_code == 0, got.output
-    assert out.read_bytes() == csv_response.content and len(_ledger(db, "evaluation.inputs_downloaded")) == 3
+    assert out.read_bytes() == csv_response.content and len(_ledger(db, "evaluation.inputs_downloaded")) == 4
 
     # a second phase on the same data gets keys of its own: cases cannot be linked across phases
     benchmark_row = service.get_benchmark(db, benchmark)

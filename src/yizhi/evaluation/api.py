@@ -228,22 +228,30 @@ def release_phase_inputs(phase_id: int, db: DbSession, person: CurrentPerson) ->
 
 
 @router.get("/phases/{phase_id}/inputs/{fmt}")
-def download_phase_inputs(phase_id: int, fmt: str, org: str, db: DbSession, person: CurrentPerson):
-    """The released inputs as ``csv`` or ``parquet`` for ``org`` (one you act for, allowed to take part);
-    each download is recorded on the ledger."""
-    phase = _phase(db, phase_id)
-    authorize(person, "evaluation.benchmark.view", phase.benchmark)
-    organization = service.org_by_slug(db, org)
-    authorize(person, "evaluation.submit", organization)
-    return inputs_file(db, phase, organization, fmt, person)
+def download_phase_inputs(phase_id: int, fmt: str, db: DbSession, person: CurrentPerson, org: str | None = None):
+    """The released inputs as ``csv`` or ``parquet`` for ``org`` (one you act for, allowed to take part;
+    by default your only such organisation); each download is recorded on the ledger."""
+    return inputs_file(db, _phase(db, phase_id), org, fmt, person)
 
 
-def inputs_file(db, phase: Phase, organization, fmt: str, person) -> FileResponse:
+def inputs_file(db, phase: Phase, org: str | None, fmt: str, person) -> FileResponse:
+    """Checks in order (the phase visible, then the organisation named — or the person's only one —
+    acted for), records the download and answers the file (API and page)."""
     from yizhi import storage
 
+    authorize(person, "evaluation.benchmark.view", phase.benchmark)
+    if org:
+        organization = service.org_by_slug(db, org)
+    else:
+        mine = service.submitter_orgs(person)
+        if len(mine) != 1:
+            raise ValidationFailed(N_("name the organisation you download for (org)"), field="org")
+        organization = mine[0]
+    authorize(person, "evaluation.submit", organization)
     digest, name = releases.download_inputs(db, phase, organization, fmt, person)
     db.commit()
-    return FileResponse(storage.path_for(digest), media_type=releases.FORMATS[fmt], filename=name)
+    return FileResponse(storage.path_for(digest), media_type=releases.FORMATS[fmt], filename=name,
+                        headers={"X-Content-SHA256": digest})
 
 
 @router.get("/phases/{phase_id}/leaderboard")
