@@ -54,24 +54,37 @@ def benchmark_create(
 @eval_app.command("submit")
 def submit(
     benchmark: str,
-    model: Path,
+    model: Annotated[Path, typer.Argument(help="An ONNX model (.onnx), or a predictions file (.csv or .parquet) "
+                                               "for a phase whose inputs are released.")],
     org: Annotated[str, typer.Option(help="The submitting organisation.")],
     parity: Annotated[Path | None, typer.Option(help="Sample inputs and expected outputs (.npz, arrays "
                                                      "'inputs' and 'outputs').")] = None,
+    phase: Annotated[int | None, typer.Option(help="The phase (id) to submit to; by default the last open "
+                                                   "hidden phase (for a predictions file: with released inputs).")] = None,
     queue_only: Annotated[bool, typer.Option("--queue-only", help="Queue the scoring job and return.")] = False,
 ) -> None:
-    """Check a model and score it on the benchmark's hidden set; the last line is the submission id."""
+    """Check a model or a predictions file and score it on the hidden set; the last line is the submission id."""
     from yizhi.db import session_scope
     from yizhi.evaluation import service
     from yizhi.evaluation.models import SubmissionState
+    from yizhi.evaluation.predictions import is_predictions_file
     from yizhi.evaluation.tasks import run_now
 
-    model_bytes = _read(model, "model")
+    predictions = is_predictions_file(model.name)
+    if predictions and parity:
+        raise ValidationFailed(N_("a parity bundle goes with an ONNX model, not with a predictions file"),
+                               field="parity")
+    model_bytes = _read(model, "predictions file" if predictions else "model")
     parity_bytes = _read(parity, "parity bundle") if parity else None
     with session_scope() as session:
         found = service.get_benchmark(session, benchmark)
-        sub = service.submit(session, benchmark=found, org=service.org_by_slug(session, org), model=model_bytes,
-                             parity=parity_bytes)
+        organization = service.org_by_slug(session, org)
+        if predictions:
+            sub = service.submit_predictions(session, benchmark=found, org=organization, data=model_bytes,
+                                             filename=model.name, phase_id=phase)
+        else:
+            sub = service.submit(session, benchmark=found, org=organization, model=model_bytes, parity=parity_bytes,
+                                 phase_id=phase)
         sub_id, state, job_id = sub.id, sub.state, sub.job_id
         refusal = service.refusal_message(sub) if state == SubmissionState.refused else None
     if refusal:
@@ -85,6 +98,40 @@ def submit(
             done = service.get_submission(session, sub_id)
             typer.echo(f"state {done.state.value}" + (f", verdict {done.verdict}" if done.verdict else ""), err=True)
     typer.echo(sub_id)
+
+
+@eval_app.command("inputs")
+def inputs(
+    phase: Annotated[int, typer.Argument(help="The phase (id).")],
+    org: Annotated[str, typer.Option(help="Your organisation: the organiser to release, a participant to download.")],
+    release: Annotated[bool, typer.Option("--release", help="Release the phase's inputs (its organiser: the "
+                                                            "benchmark's evaluator or the commission).")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Download the released inputs to this file (.csv or "
+                                                           ".parquet); the download is recorded on the ledger.")] = None,
+) -> None:
+    """Release a phase's inputs (feature columns with opaque case keys, never the reference) or download them."""
+    from yizhi import storage
+    from yizhi.db import session_scope
+    from yizhi.evaluation import releases, service
+
+    if not release and out is None:
+        raise ValidationFailed(N_("say --release, --out FILE or both"), field="out")
+    fmt = out.suffix.lower().lstrip(".") if out else None
+    if out is not None and fmt not in releases.FORMATS:
+        raise ValidationFailed(N_("inputs are released as csv or parquet, not %(format)s"),
+                               params={"format": fmt or out.name}, field="format")
+    with session_scope() as session:
+        found = service.get_phase(session, phase)
+        organization = service.org_by_slug(session, org)
+        if release:
+            done = releases.release_inputs(session, found, organization)
+            typer.echo(f"phase {found.id}: inputs released ({done.rows} cases, columns "
+                       f"{', '.join(done.columns)}; ledger index {done.ledger_index})", err=True)
+        if out is not None:
+            digest, _name = releases.download_inputs(session, found, organization, fmt)
+            with storage.open_file(digest) as handle:
+                out.write_bytes(handle.read())
+            typer.echo(f"wrote {out} (sha256 {digest})", err=True)
 
 
 @eval_app.command("report")

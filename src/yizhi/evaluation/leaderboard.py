@@ -1,4 +1,5 @@
-"""Leaderboards: aggregates only, one row per organisation (its best or latest scored submission),
+"""Leaderboards: aggregates only, one row per organisation (its best or latest scored submission,
+a model or a predictions file alike, with its kind shown),
 ranked by the phase's metric with its 95% CI; rows whose CIs overlap the row above are marked tied."""
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def leaderboard(session: Session, phase: Phase) -> list[dict]:
         rows.append({"rank": rank, "tied_with_above": tied, "organization": sub.organization.slug,
                      "organization_name": sub.organization.name,
                      "organization_name_en": sub.organization.display_name("en"), "submission_id": sub.id,
+                     "kind": sub.kind.value,
                      "metric": phase.metric, "value": sub.primary_value, "ci": [sub.primary_low, sub.primary_high],
                      "verdict": sub.verdict, "scored_at": sub.scored_at.isoformat() if sub.scored_at else None})
     return rows

@@ -27,6 +27,11 @@ class SubmissionState(enum.StrEnum):
     refused = "refused"    # the model failed the checks before running
 
 
+class SubmissionKind(enum.StrEnum):
+    model = "model"              # an ONNX model run in the Tier B sandbox
+    predictions = "predictions"  # a predictions file for a phase whose inputs are released
+
+
 class PhaseKind(enum.StrEnum):
     sanity = "sanity"      # on a public split, to check the submission works
     hidden = "hidden"
@@ -87,6 +92,11 @@ class Phase(Base):
     benchmark: Mapped[Benchmark] = relationship(back_populates="phases")
     competition: Mapped[Competition | None] = relationship(back_populates="phases")
     version: Mapped[DatasetVersion] = relationship()
+    release: Mapped[InputRelease | None] = relationship(back_populates="phase", uselist=False)
+
+    @property
+    def inputs_released(self) -> bool:
+        return self.release is not None
 
 
 class Submission(Base):
@@ -100,6 +110,9 @@ class Submission(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
     state: Mapped[SubmissionState] = mapped_column(enum_type(SubmissionState, "evaluation_submission_state"),
                                                    default=SubmissionState.queued)
+    kind: Mapped[SubmissionKind] = mapped_column(enum_type(SubmissionKind, "evaluation_submission_kind"),
+                                                 default=SubmissionKind.model, server_default="model")
+    # the submitted file's SHA-256 and size: the ONNX model, or the predictions file
     model_sha256: Mapped[str] = mapped_column(String(64))
     model_bytes: Mapped[int] = mapped_column(Integer)
     parity_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -137,3 +150,24 @@ class CaseOutputs(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship()
+
+
+class InputRelease(Base):
+    """A phase's released inputs: the feature columns of its table under an opaque case key, never
+    the reference. The key is an HMAC of the row number under this release's secret ``key_salt``
+    (kept here, never shown), so keys cannot be linked across phases or back to the dataset's rows.
+    The CSV and Parquet files are in the platform store; every download is on the ledger."""
+
+    __tablename__ = "evaluation_input_releases"
+
+    phase_id: Mapped[int] = mapped_column(ForeignKey("evaluation_phases.id", ondelete="CASCADE"), primary_key=True)
+    key_salt: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[list] = mapped_column(JSON)
+    csv_sha256: Mapped[str] = mapped_column(String(64))
+    parquet_sha256: Mapped[str] = mapped_column(String(64))
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ledger_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    phase: Mapped[Phase] = relationship(back_populates="release")

@@ -20,6 +20,7 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from yizhi.evaluation.plots import figures
 
 FONT = "STSong-Light"
+_KINDS = {"model": "ONNX model", "predictions": "predictions file"}
 
 
 def _styles():
@@ -64,6 +65,21 @@ def image_summary(images: dict) -> str:
     return " · ".join(parts)
 
 
+def _robustness(report: dict, styles) -> list:
+    """A predictions file was never run: the section says so instead of an empty table."""
+    if report.get("not_applicable"):
+        return [Paragraph(_escape(report["not_applicable"]["robustness"]), styles["Normal"])]
+    return [_table([["perturbation", "n", "change"]] + [
+        [r["perturbation"], r["n"], ", ".join(f"{k}={_fmt(v)}" for k, v in r.items() if k.startswith("delta_"))]
+        for r in report["robustness"]])]
+
+
+def _efficiency(report: dict, styles) -> list:
+    if report.get("not_applicable"):
+        return [Paragraph(_escape(report["not_applicable"]["efficiency"]), styles["Normal"])]
+    return [_table([["measure", "value"]] + [[k, _fmt(v)] for k, v in report["efficiency"].items()])]
+
+
 def render_pdf(report: dict, meta: dict) -> bytes:
     """``meta``: submission id, benchmark, organisation, signature note, ledger index."""
     styles = _styles()
@@ -96,12 +112,8 @@ def render_pdf(report: dict, meta: dict) -> bytes:
                          f"{_fmt(metric['ci'][0])} – {_fmt(metric['ci'][1])}"])
         story += [_table(rows), Paragraph(_escape(f"gaps: {json.dumps(section.get('gaps', {}))}; worst: "
                                                   f"{json.dumps(section.get('worst_group'))}"), styles["Normal"])]
-    story += [Paragraph("6. Robustness", styles["Heading2"]),
-              _table([["perturbation", "n", "change"]] + [
-                  [r["perturbation"], r["n"], ", ".join(f"{k}={_fmt(v)}" for k, v in r.items() if k.startswith("delta_"))]
-                  for r in report["robustness"]])]
-    story += [Paragraph("7. Efficiency", styles["Heading2"]),
-              _table([["measure", "value"]] + [[k, _fmt(v)] for k, v in report["efficiency"].items()])]
+    story += [Paragraph("6. Robustness", styles["Heading2"]), *_robustness(report, styles)]
+    story += [Paragraph("7. Efficiency", styles["Heading2"]), *_efficiency(report, styles)]
     story += [Paragraph("8. Traceability", styles["Heading2"]),
               _table([["item", "value"]] + [[k, v] for k, v in report["hashes"].items()] +
                      [[k, json.dumps(v)] for k, v in report["traceability"].items()])]

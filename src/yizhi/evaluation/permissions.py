@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from yizhi.accounts.models import Organization, OrgKind, Person, Role
 from yizhi.accounts.permissions import acting_role, is_platform_admin, role_in, rule
-from yizhi.evaluation.models import Benchmark, Submission
+from yizhi.evaluation.models import Benchmark, Phase, Submission
 
 WRITERS = (Role.owner, Role.member)
 EVALUATOR_KINDS = (OrgKind.evaluator, OrgKind.commission)
@@ -57,3 +57,18 @@ def _submission_retry(person: Person, submission: Submission) -> bool:
 def _case_outputs_use(person: Person, submission: Submission) -> bool:
     """Per-case outputs serve reader studies of the data holder; the submitter never reads them."""
     return acts_for(person, submission.benchmark.organization) or is_platform_admin(person)
+
+
+def organiser_of(person: Person, phase: Phase) -> Organization | None:
+    """The organisation through which the person organises the phase: the benchmark's evaluator
+    organisation when they act for it, else a commission they act for; None otherwise."""
+    if acts_for(person, phase.benchmark.organization):
+        return phase.benchmark.organization
+    return next((m.organization for m in person.memberships
+                 if m.organization.kind == OrgKind.commission and acts_for(person, m.organization)), None)
+
+
+@rule("evaluation.phase.release", visible_via="evaluation.benchmark.view")
+def _phase_release(person: Person, phase: Phase) -> bool:
+    """Releasing a phase's inputs (features under opaque keys) is the organiser's decision."""
+    return phase is not None and organiser_of(person, phase) is not None

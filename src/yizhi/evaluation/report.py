@@ -16,6 +16,8 @@ from yizhi.evaluation import EVALUATOR_VERSION, binary_report, other_tasks
 from yizhi.evaluation.contract import LOWER_IS_BETTER, TaskContract
 from yizhi.evaluation.robustness import describe_any, severity_of
 
+NOT_APPLICABLE = N_("not applicable to a predictions file")
+
 # Sections of the report and the guideline topics each answers (mapped by topic; TRIPOD+AI item
 # numbers only where the checklist's numbering is unambiguous).
 GUIDELINE_MAP = [
@@ -148,12 +150,19 @@ def _verdict(contract: TaskContract, metrics: dict) -> dict:
     return {"criteria": rows, "overall": overall}
 
 
+def _is_predictions(s: ScoringInput) -> bool:
+    return s.extras.get("kind") == "predictions"
+
+
 def _limitation_messages(s: ScoringInput) -> list[dict]:
     """The report's limitations as message ids with their values: the report keeps the English text
     (it is signed), pages show them in the reader's language."""
     notes = [
         {"msgid": N_("Performance is measured on one hidden test set; it may not transfer to other sites, devices "
                      "or periods."), "params": {}},
+        {"msgid": N_("Scored from a predictions file: the evaluation center never ran the model, so robustness, "
+                     "efficiency and reproducibility of the scores are not assessed."), "params": {}}
+        if _is_predictions(s) else
         {"msgid": N_("Robustness perturbations are synthetic and defined in advance; they do not cover every real "
                      "shift."), "params": {}},
         {"msgid": N_("Groups with fewer than %(min_cell)s cases are suppressed and not compared."),
@@ -193,16 +202,21 @@ def build_report(s: ScoringInput) -> dict:
             return {"metrics": other_tasks.metrics_with_ci(c.task, s.reference[mask], s.scores[mask], s.seed,
                                                            min(c.bootstrap, 200),
                                                            None if s.time is None else s.time[mask])}
+    predictions = _is_predictions(s)
     report = {
-        "task": c.task, "card": card(s), "metrics": metrics, **extra,
+        "task": c.task, "submission_kind": "predictions" if predictions else "model", "card": card(s),
+        "metrics": metrics, **extra,
         "subgroups": subgroups(s, per_group),
-        "robustness": robustness(s),
-        "efficiency": efficiency(s),
+        # a predictions file has no model to perturb or time: said so, never left blank
+        "robustness": [] if predictions else robustness(s),
+        "efficiency": {"not_applicable": NOT_APPLICABLE} if predictions else efficiency(s),
         "verdict": _verdict(c, metrics),
         "hashes": dict(s.hashes),
         "traceability": {"evaluator_version": EVALUATOR_VERSION, "seeds": {"bootstrap": s.seed,
                          "perturbations": s.seed}, "bootstrap_replicates": c.bootstrap,
-                         "rerun_bit_identical": s.stats.get("rerun_identical")},
+                         "rerun_bit_identical": s.stats.get("rerun_identical"),
+                         **({"predictions_sha256": s.hashes.get("predictions_sha256")} if predictions else {})},
+        **({"not_applicable": {"robustness": NOT_APPLICABLE, "efficiency": NOT_APPLICABLE}} if predictions else {}),
         "limitations": _limitations(s),
         "limitations_i18n": _limitation_messages(s),
         "guideline_map": GUIDELINE_MAP,

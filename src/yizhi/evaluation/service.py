@@ -22,7 +22,8 @@ from yizhi.catalog import service as catalog
 from yizhi.db import utcnow
 from yizhi.errors import N_, Conflict, NotFound, PayloadTooLarge, PermissionDenied, TooManyRequests, ValidationFailed
 from yizhi.evaluation.contract import METRICS, TaskContract, check_against_table, parse_contract
-from yizhi.evaluation.models import Benchmark, Competition, Phase, PhaseKind, Submission, SubmissionState
+from yizhi.evaluation.models import (Benchmark, Competition, Phase, PhaseKind, Submission, SubmissionKind,
+                                    SubmissionState)
 from yizhi.evaluation.permissions import EVALUATOR_KINDS
 from yizhi.evaluation.report import primary_metric
 from yizhi.evaluation.runner import Limits, require_sandbox, run_model
@@ -57,6 +58,13 @@ def get_submission(session: Session, submission_id: int) -> Submission:
     found = session.get(Submission, submission_id) if 0 < int(submission_id) < 2**31 else None
     if found is None:
         raise NotFound(N_("no submission %(id)s"), params={"id": submission_id})
+    return found
+
+
+def get_phase(session: Session, phase_id: int) -> Phase:
+    found = session.get(Phase, phase_id) if 0 < int(phase_id) < 2**31 else None
+    if found is None:
+        raise NotFound(N_("no phase %(id)s"), params={"id": phase_id})
     return found
 
 
@@ -111,7 +119,10 @@ def check_images(contract: TaskContract, version) -> None:
 
 def add_phase(session: Session, benchmark: Benchmark, *, name: str, kind: str = "hidden", dataset: str | None = None,
               opens_at: datetime | None = None, closes_at: datetime | None = None, cap: int = 5, cap_days: int = 1,
-              metric: str | None = None, pick: str = "best", competition: Competition | None = None) -> Phase:
+              metric: str | None = None, pick: str = "best", competition: Competition | None = None,
+              release_inputs: bool = False, actor: Person | None = None) -> Phase:
+    """A phase of the benchmark; ``release_inputs`` releases its inputs at once (:mod:`.releases`), on
+    behalf of the benchmark's organisation, so that participants may submit predictions files."""
     contract = contract_of(benchmark)
     metric = metric or primary_metric(contract.task)
     if metric not in METRICS[contract.task]:
@@ -134,6 +145,10 @@ def add_phase(session: Session, benchmark: Benchmark, *, name: str, kind: str = 
     phase.benchmark, phase.version = benchmark, version
     session.add(phase)
     session.flush()
+    if release_inputs:
+        from yizhi.evaluation.releases import release_inputs as release
+
+        release(session, phase, benchmark.organization, actor)
     return phase
 
 
@@ -172,6 +187,25 @@ def pick_phase(benchmark: Benchmark, phase_id: int | None) -> Phase:
             raise Conflict(N_("benchmark %(slug)s has no open phase"), params={"slug": benchmark.slug}, code="closed")
     if not phase_is_open(phase):
         raise Conflict(N_("phase %(name)s is not open for submissions"), params={"name": phase.name}, code="closed")
+    return phase
+
+
+def pick_predictions_phase(benchmark: Benchmark, phase_id: int | None) -> Phase:
+    """The phase a predictions file goes to: the one named (it must have released its inputs), else the
+    last open phase with released inputs, hidden ones first. Hidden inputs that were not released stay
+    hidden: no predictions file is taken for such a phase."""
+    from yizhi.evaluation.releases import require_release
+
+    if phase_id is not None:
+        phase = pick_phase(benchmark, phase_id)
+        require_release(phase)
+        return phase
+    released = [p for p in benchmark.phases if phase_is_open(p) and p.release is not None]
+    hidden = [p for p in released if p.kind == PhaseKind.hidden]
+    phase = (hidden or released or [None])[-1]
+    if phase is None:
+        raise Conflict(N_("no open phase of benchmark %(slug)s has released its inputs; submit an ONNX model"),
+                       params={"slug": benchmark.slug}, code="inputs_not_released")
     return phase
 
 
@@ -262,6 +296,44 @@ def submit(session: Session, *, benchmark: Benchmark, org: Organization, model: 
     ledger.record(session, "evaluation.submitted", f"submission:{submission.id}",
                   {"submission_id": submission.id, "benchmark": benchmark.slug, "phase_id": phase.id,
                    "model_sha256": digest, "parity_sha256": parity_digest},
+                  actor=str(actor.id) if actor else None, org=org.slug)
+    session.flush()
+    return submission
+
+
+def submit_predictions(session: Session, *, benchmark: Benchmark, org: Organization, data: bytes, filename: str,
+                       actor: Person | None = None, phase_id: int | None = None) -> Submission:
+    """Check a predictions file against the phase's released cases (every problem at once, nothing
+    stored when there is one), store it and queue the scoring job; counted in the cap like a model."""
+    from yizhi.evaluation import predictions
+
+    settings = get_evaluation_settings()
+    if not benchmark.open:
+        raise Conflict(N_("benchmark %(slug)s is closed"), params={"slug": benchmark.slug}, code="closed")
+    if len(data) > settings.max_predictions_mb * 1024 * 1024:
+        raise PayloadTooLarge(N_("the predictions file is larger than %(mb)s MiB"),
+                              params={"mb": settings.max_predictions_mb})
+    phase = pick_predictions_phase(benchmark, phase_id)
+    check_cap(session, phase, org)
+    release = phase.release
+    from yizhi.evaluation.releases import case_keys
+
+    predictions.parse(data, filename, contract_of(benchmark), set(case_keys(release.key_salt, release.rows)))
+    digest, size = storage.put_stream(io.BytesIO(data))
+    submission = Submission(benchmark_id=benchmark.id, phase_id=phase.id, organization_id=org.id,
+                            kind=SubmissionKind.predictions, model_sha256=digest, model_bytes=size,
+                            created_by_id=actor.id if actor else None)
+    submission.benchmark, submission.organization, submission.phase = benchmark, org, phase
+    session.add(submission)
+    session.flush()
+    from yizhi.jobs import service as jobs
+
+    job = jobs.enqueue(session, "evaluation.score", {"submission_id": submission.id},
+                       created_by_id=actor.id if actor else None, organization_id=org.id, max_attempts=2)
+    submission.job_id = job.id
+    ledger.record(session, "evaluation.submitted", f"submission:{submission.id}",
+                  {"submission_id": submission.id, "benchmark": benchmark.slug, "phase_id": phase.id,
+                   "kind": "predictions", "predictions_sha256": digest},
                   actor=str(actor.id) if actor else None, org=org.slug)
     session.flush()
     return submission

@@ -12,6 +12,9 @@ class EvaluationSettings(BaseSettings):
 
     max_model_mb: int = Field(default=200, ge=1, description="Largest ONNX model accepted, in MiB.")
     max_parity_mb: int = Field(default=20, ge=1, description="Largest parity bundle (.npz) accepted, in MiB.")
+    max_predictions_mb: int = Field(
+        default=50, ge=1, description="Largest predictions file (CSV or Parquet) accepted for a phase whose inputs "
+        "are released, in MiB.")
     memory_mb: int = Field(
         default=3072, ge=256,
         description="Address-space limit of the process that runs a submitted model (RLIMIT_AS), in MiB.")

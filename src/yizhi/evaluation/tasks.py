@@ -14,7 +14,7 @@ from yizhi import ledger
 from yizhi.catalog import store
 from yizhi.db import session_scope, utcnow
 from yizhi.evaluation import lifecycle, service
-from yizhi.evaluation.models import Submission, SubmissionState
+from yizhi.evaluation.models import Submission, SubmissionKind, SubmissionState
 from yizhi.evaluation.cases import store_case_outputs
 from yizhi.evaluation.scoring import ModelFailed, score_with_cases
 from yizhi.evaluation.signing import report_sha256, sign_report
@@ -36,11 +36,32 @@ def _load(submission_id: int) -> dict | None:
 
         with storage.open_file(sub.model_sha256) as handle:
             model = handle.read()
+        predictions = sub.kind == SubmissionKind.predictions
+        file_hash = {"predictions_sha256" if predictions else "model_sha256": sub.model_sha256}
         return {"model": model, "contract": contract, "path": store.table_path(version, contract.table),
                 "dataset": {"ref": version.ref, "root_hash": version.root_hash, "card": dict(version.card or {})},
-                "hashes": {"model_sha256": sub.model_sha256, "dataset_root_hash": version.root_hash,
+                "hashes": {**file_hash, "dataset_root_hash": version.root_hash,
                            "dataset_version": version.ref, "task_sha256": sub.benchmark.task_sha256},
-                "seed": sub.id, "version_id": version.id}
+                "seed": sub.id, "version_id": version.id, "predictions": predictions,
+                "salt": phase.release.key_salt if predictions else None,
+                "expected": phase.release.rows if predictions else None}
+
+
+def _score(loaded: dict, progress) -> tuple[dict, dict]:
+    """A model runs in the sandbox; a predictions file (checked at submission, parsed again here
+    against the release's keys) is scored on the same hidden rows without running anything."""
+    if not loaded["predictions"]:
+        return score_with_cases(loaded["model"], loaded["contract"], loaded["path"], loaded["dataset"],
+                                loaded["hashes"], loaded["seed"], progress, workers=None)
+    from yizhi.evaluation import predictions
+    from yizhi.evaluation.releases import case_keys
+
+    name = "predictions.parquet" if loaded["model"][:4] == b"PAR1" else "predictions.csv"
+    keys, scores = predictions.parse(loaded["model"], name, loaded["contract"],
+                                     set(case_keys(loaded["salt"], loaded["expected"])))
+    progress(0.3, "predictions read; computing metrics and confidence intervals")
+    return predictions.score_predictions(keys, scores, loaded["contract"], loaded["path"], loaded["salt"],
+                                         loaded["dataset"], loaded["hashes"], loaded["seed"], workers=None)
 
 
 @handler("evaluation.score")
@@ -51,8 +72,7 @@ def score_submission(ctx: JobContext) -> dict:
         if loaded is None:
             return {"submission_id": submission_id, "state": "scored"}
         ctx.progress(0.05, "submission loaded")
-        report, cases = score_with_cases(loaded["model"], loaded["contract"], loaded["path"], loaded["dataset"],
-                                         loaded["hashes"], loaded["seed"], ctx.progress, workers=None)
+        report, cases = _score(loaded, ctx.progress)
     except ModelFailed as exc:
         _fail(submission_id, exc.code, exc.template, exc.params)
         return {"submission_id": submission_id, "state": "failed", "code": exc.code}
@@ -91,7 +111,8 @@ def _finish(submission_id: int, report: dict, cases: dict | None = None) -> dict
         sub.verdict = report["verdict"]["overall"]
         sub.state, sub.scored_at = SubmissionState.scored, utcnow()
         entry = ledger.record(session, "evaluation.report_signed", f"submission:{sub.id}", {
-            "submission_id": sub.id, "report_sha256": digest, "model_sha256": sub.model_sha256,
+            "submission_id": sub.id, "report_sha256": digest,
+            ("predictions_sha256" if sub.kind == SubmissionKind.predictions else "model_sha256"): sub.model_sha256,
             "dataset_root_hash": report["hashes"].get("dataset_root_hash"), "verdict": sub.verdict},
             org=sub.organization.slug)
         sub.ledger_index = entry.index
