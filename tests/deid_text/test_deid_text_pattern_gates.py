@@ -165,3 +165,19 @@ def test_language_detection_counts_as_before():
     texts += _file_texts("zh_dev")[:50] + _file_texts("en_dev")[:50]
     for text in texts:
         assert detect_language(text) == _old_detect_language(text), text
+
+
+def test_common_words_read_as_line_by_line():
+    """chinese._common_words reads jieba's dictionary with one expression; the same words as split()
+    line by line (the tagger gate's answers depend on them)."""
+    import jieba
+
+    from yizhi.deid.text.recognizers.chinese import CLINICAL_PREFIXES, NOT_NAMES, _common_words
+
+    words = set(NOT_NAMES) | set(CLINICAL_PREFIXES)
+    with jieba.get_dict_file() as handle:
+        for raw in handle:
+            word, freq, tag = raw.decode("utf-8").split()
+            if 2 <= len(word) <= 4 and int(freq) >= 5 and not tag.startswith("nr"):
+                words.add(word)
+    assert _common_words() == frozenset(words) and len(words) > 50_000

@@ -17,7 +17,7 @@ path give identical spans on every dev and test file, MTSamples and random text,
 below against every ASCII character. Classes are read for ASCII exactly and as "any character"
 beyond it (see _SUPERSET). Measured on 3 MB of MTSamples: the pattern rules' share of detect_many
 falls by about a quarter (1.48-1.65 to 1.20-1.21 CPU s for the whole of detect_many); compiling the
-three databases costs ~0.7 s once per process.
+three databases costs ~0.7 s, once per machine (hs_cache.py keeps them on disk).
 """
 
 from __future__ import annotations
@@ -225,13 +225,13 @@ def _database(gated: list[tuple[int, str, int]]):
     there is none)."""
     if not gated:
         return None
-    database = hyperscan.Database()
+    from yizhi.deid.text.recognizers.hs_cache import compiled
+
     try:
-        database.compile(expressions=[expression.encode() for _, expression, _ in gated],
-                         ids=[index for index, _, _ in gated], flags=[flags for _, _, flags in gated])
+        return compiled([expression.encode() for _, expression, _ in gated], [index for index, _, _ in gated],
+                        [flags for _, _, flags in gated])
     except hyperscan.error:
         return None
-    return database
 
 
 def _special_folds() -> re.Pattern[str]:
