@@ -181,3 +181,9 @@ def test_common_words_read_as_line_by_line():
             if 2 <= len(word) <= 4 and int(freq) >= 5 and not tag.startswith("nr"):
                 words.add(word)
     assert _common_words() == frozenset(words) and len(words) > 50_000
+
+
+def test_mostly_chinese_notes_run_ungated_and_english_ones_gated():
+    gates = _pattern_recognizers()[0]._plan().gates
+    assert gates.fired("患者张三，男，45岁，电话13800138000，于2024年3月5日入院。") is None
+    assert gates.fired("Seen on 2024-03-05 by Dr. Smith, café au lait spots noted.") is not None

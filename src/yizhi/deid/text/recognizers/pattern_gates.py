@@ -11,13 +11,14 @@ fire run exactly as before (trigger, start words, digit runs, then `re`), so the
 A rule whose expression cannot be written for Hyperscan (a back-reference, inline flags, a case-
 insensitive letter outside ASCII, an expression that may match nothing) has no gate and runs as
 before; so do all rules on a note holding a character `re` folds specially (Kelvin sign, long s,
-dotless i: Hyperscan folds ASCII case only) or a lone surrogate, and all rules where the
+dotless i: Hyperscan folds ASCII case only) or a lone surrogate, on a mostly Chinese note (see
+``Gates.fired``: there the gates cost more than they save), and all rules where the
 ``hyperscan`` wheel is missing. test_deid_text_pattern_gates.py checks that the gated and the plain
 path give identical spans on every dev and test file, MTSamples and random text, and the class tables
 below against every ASCII character. Classes are read for ASCII exactly and as "any character"
-beyond it (see _SUPERSET). Measured on 3 MB of MTSamples: the pattern rules' share of detect_many
-falls by about a quarter (1.48-1.65 to 1.20-1.21 CPU s for the whole of detect_many); compiling the
-three databases costs ~0.7 s, once per machine (hs_cache.py keeps them on disk).
+beyond it (see _SUPERSET). Measured on 3 MB of MTSamples (CPU time of the pattern recognizers alone, three rounds): 0.56-0.59 s
+plain, 0.36-0.41 s gated; compiling the three databases costs ~0.7 s, once per machine (hs_cache.py
+keeps them on disk).
 """
 
 from __future__ import annotations
@@ -190,6 +191,11 @@ class Gates:
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: no valid UTF-8 for Hyperscan to read
+            return None
+        if len(data) > len(text) + (len(text) >> 4):
+            # Mostly Chinese (over ~1/32 of the characters outside ASCII): there every class reads as "any
+            # character" beyond ASCII, most gates fire, and the scan cost more than it saved (Chinese
+            # notes: 0.68-0.73 s plain, 0.83-0.85 s gated; English 0.59-0.63 s plain, 0.38-0.41 s gated).
             return None
         fired = [False] * len(self.expressions)
         for index in self._ungated:
