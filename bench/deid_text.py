@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/deid_text.py [--quick]
     .venv/bin/python bench/deid_text.py --memory-mb 100     # add a large streamed-input memory run
+    .venv/bin/python bench/deid_text.py --cli-speed         # only the CLI's MB per CPU-second, en and zh
 
 1. Accuracy on data the recognizers were not tuned on: the Chinese and English clinical held-out splits
    (tests/deid_text/data/{zh,en}_test.jsonl) and the odd-template half of presidio-research's
@@ -132,17 +133,21 @@ def cli_run(source: Path, workers: int) -> dict:
             "import resource, sys, time\n"
             "from yizhi.cli import app\n"
             "t = time.perf_counter()\n"
+            "cpu = time.process_time()\n"
             f"try:\n    app(['deid', 'text', {str(source)!r}, {str(out)!r}, '--workers', '{workers}'], standalone_mode=False)\n"
             "except SystemExit as e:\n    assert not e.code, e\n"
             "dt = time.perf_counter() - t\n"
             "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-            "print(dt, own, kids)\n"
+            "print(dt, time.process_time() - cpu, own, kids)\n"
         )
-        env = {**os.environ, "YIZHI_DATA_DIR": tmp}
+        # (this tree's code, not whichever yizhi the interpreter has installed)
+        env = {**os.environ, "YIZHI_DATA_DIR": tmp,
+               "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT / "src"), os.environ.get("PYTHONPATH"))))}
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
-        seconds, own, kids = proc.stdout.split()[-3:]
-        return {"seconds": float(seconds), "peak_rss_mb": round(int(own) / 1024, 1),
+        seconds, cpu, own, kids = proc.stdout.split()[-4:]
+        # cpu: the main process's CPU seconds (with --workers 1 all the work; workers are not counted)
+        return {"seconds": float(seconds), "cpu_seconds": round(float(cpu), 3), "peak_rss_mb": round(int(own) / 1024, 1),
                 "worker_peak_rss_mb": round(int(kids) / 1024, 1)}
 
 
@@ -186,7 +191,96 @@ def memory_only(megabytes: int) -> None:
     print(markdown)
 
 
+def _shared_file(relative: str) -> Path:
+    """A file of ../shared/data beside this checkout, or beside the main checkout when this is a git
+    worktree (read in place either way)."""
+    candidates = [ROOT / ".." / "shared" / "data" / relative]
+    try:
+        common = subprocess.run(["git", "rev-parse", "--git-common-dir"], capture_output=True, text=True, cwd=ROOT,
+                                check=True).stdout.strip()
+        candidates.append((ROOT / common).resolve().parent / ".." / "shared" / "data" / relative)
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+MTSAMPLES = _shared_file("clinical-text/en_mtsamples.jsonl")
+
+
+def _write_corpus(path: Path, lines: list[str], target_bytes: int) -> int:
+    """``lines`` (JSON lines), in order and repeated when they run out, up to ``target_bytes``."""
+    size, index = 0, 0
+    with path.open("w", encoding="utf-8") as handle:
+        while size < target_bytes and lines:
+            line = lines[index % len(lines)] + "\n"
+            handle.write(line)
+            size += len(line.encode())
+            index += 1
+    return size
+
+
+def cli_speed(target_mb: float = 3.0) -> dict:
+    """`--cli-speed`: the CLI (`--workers 1`, fresh process each) on real English reports (MTSamples, read
+    in place, the first ``target_mb``) and on the Chinese dev notes (zh_dev and notes/zh_notes_dev, repeated
+    to ``target_mb``); also on one document of each, which gives the start-up (dictionaries, models,
+    compiled databases). CPU seconds are the figure to compare on a shared machine; MB per CPU-second
+    is given with and without the start-up."""
+    if not MTSAMPLES.exists():
+        sys.exit(f"missing {MTSAMPLES}: the MTSamples reports are needed for the English CLI speed")
+    english = []
+    with MTSAMPLES.open(encoding="utf-8") as handle:
+        for raw in handle:
+            record = json.loads(raw)
+            english.append(json.dumps({"id": record["id"], "text": record["text"]}, ensure_ascii=False))
+    chinese = [json.dumps({"id": note["id"], "text": note["text"]}, ensure_ascii=False)
+               for name in ("zh_dev.jsonl", "notes/zh_notes_dev.jsonl")
+               for note in map(json.loads, (DATA / name).read_text(encoding="utf-8").splitlines()) if note.get("text")]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, lines in (("en_mtsamples", english), ("zh_dev_notes", chinese)):
+            source, single = Path(tmp) / f"{name}.jsonl", Path(tmp) / f"{name}_one.jsonl"
+            size = _write_corpus(source, lines, int(target_mb * 1_000_000))
+            _write_corpus(single, lines[:1], 1)
+            _cli_warm_caches(single)
+            start, run = cli_run(single, 1), cli_run(source, 1)
+            work = max(run["cpu_seconds"] - start["cpu_seconds"], 1e-9)
+            results[name] = {
+                "input_mb": round(size / 1e6, 2), **run, "startup_cpu_seconds": start["cpu_seconds"],
+                "mb_per_cpu_second": round(size / 1e6 / run["cpu_seconds"], 3),
+                "mb_per_cpu_second_after_startup": round(size / 1e6 / work, 3),
+                "mb_per_s_wall": round(size / 1e6 / run["seconds"], 3),
+            }
+            print(name, results[name], file=sys.stderr)
+    return results
+
+
+def _cli_warm_caches(single: Path) -> None:
+    """One run first, so the compiled Hyperscan databases are in the on-disk cache (hs_cache.py), as on any
+    machine after its first run: the timed runs then measure the steady state."""
+    cli_run(single, 1)
+
+
+def cli_speed_only() -> None:
+    path = RESULTS / "deid_text.json"
+    results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    speed = cli_speed()
+    results["cli_speed"] = {"date": time.strftime("%Y-%m-%d %H:%M"),
+                            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()], **speed}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp_json = RESULTS / "deid_text.json.tmp"
+    tmp_json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp_json.replace(path)
+    if "accuracy" in results:
+        markdown = render_markdown(results)
+        (RESULTS / "deid_text.md.tmp").write_text(markdown, encoding="utf-8")
+        (RESULTS / "deid_text.md.tmp").replace(RESULTS / "deid_text.md")
+    print(json.dumps(results["cli_speed"], indent=1))
+
+
 def main() -> None:
+    if "--cli-speed" in sys.argv:
+        cli_speed_only()
+        return
     if "--memory-mb" in sys.argv:
         memory_only(int(sys.argv[sys.argv.index("--memory-mb") + 1]))
         return
@@ -356,6 +450,15 @@ def render_markdown(results: dict) -> str:
     for name, v in results["cli"].items():
         per_core = v.get("mb_per_s_per_core", "")
         lines.append(f"| {name} | {v['input_mb']} | {v['seconds']:.1f} | {v['mb_per_s']} | {per_core} | {v['peak_rss_mb']} | {v['worker_peak_rss_mb']} |")
+    if "cli_speed" in results:
+        speed = results["cli_speed"]
+        lines += ["", f"## CLI speed per core (`bench/deid_text.py --cli-speed`, {speed['date']}, load {speed['load_average_1_5_15']})", "",
+                  "| input | MB | wall s | CPU s | start-up CPU s | MB per CPU s | MB per CPU s after start-up |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for name, v in speed.items():
+            if isinstance(v, dict):
+                lines.append(f"| {name} | {v['input_mb']} | {v['seconds']:.1f} | {v['cpu_seconds']:.2f} | "
+                             f"{v['startup_cpu_seconds']:.2f} | {v['mb_per_cpu_second']} | {v['mb_per_cpu_second_after_startup']} |")
     lines.append("")
     return "\n".join(lines)
 

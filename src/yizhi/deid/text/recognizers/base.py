@@ -31,7 +31,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
+from yizhi.deid.text.recognizers.pattern_gates import Gates
 from yizhi.deid.text.spans import Span, make_span
+
+# Pattern rules gated by one Hyperscan pass (pattern_gates.py); False: every rule's trigger is read, as
+# before (the tests compare both ways).
+_GATED = True
 
 
 @runtime_checkable
@@ -121,6 +126,8 @@ class _Plan:
     # The regex triggers read from the runs of digits: (bound search, as above, for a note whose runs are
     # unknown; bound match, at the run's end, shift, digits, steps).
     run_triggers: tuple[tuple, ...]
+    # The rules' own expressions in one Hyperscan database: which steps can match a note at all.
+    gates: Gates | None = None
 
 
 @dataclass
@@ -144,10 +151,18 @@ class PatternRecognizer:
         plan = self._plan()
         # foldable: positions in `lower` are positions in `text` (and the case-insensitive rules may read
         # `lower`; folds_for_ascii: those whose letters are all ASCII may); runs: where runs of 4+ digits lie
+        fired = plan.gates.fired(text) if _GATED else None  # (pattern_gates: which rules can match at all)
+        if fired is not None and True not in fired:
+            return
         lower, foldable, found, longest_digit_run, runs, folds_for_ascii = _read_all(text)
         present = found.keys()
         steps = plan.steps
-        for index in _steps_to_run(plan, text, lower, foldable, found, longest_digit_run, runs):
+        if fired is None:
+            to_run = _steps_to_run(plan, text, lower, foldable, found, longest_digit_run, runs)
+        else:
+            to_run = [index for index, may_match in enumerate(fired) if may_match
+                      and _passes_trigger(steps[index], text, lower, foldable, found, longest_digit_run, runs)]
+        for index in to_run:
             step = steps[index]
             rule = step.rule
             folds = foldable or (folds_for_ascii and step.ascii_letters)
@@ -207,6 +222,29 @@ def _steps_to_run(plan: _Plan, text: str, lower: str, foldable: bool, found: dic
         elif search_text(text) is not None:
             chosen += indices
     return sorted(set(chosen))
+
+
+def _passes_trigger(step: _Step, text: str, lower: str, foldable: bool, found: dict[str, list[int]],
+                    longest_digit_run: int, runs: list[tuple[int, int]] | None) -> bool:
+    """Does the text pass ``step``'s trigger? The answer _steps_to_run gives for one step, read the same
+    way (a word found, the longest digit run, a run-anchored match, or a search on the lower-cased text
+    where foldable), for the few steps whose gate fired."""
+    if step.trigger_words is not None:
+        return not step.trigger_words.isdisjoint(found)
+    if step.trigger_digit_run:
+        return longest_digit_run >= step.trigger_digit_run
+    if step.trigger is None:
+        return True
+    if step.trigger_run is not None:
+        if not longest_digit_run:
+            return False
+        if runs is not None:
+            return _passes_at_runs(step.trigger.match, text, runs, *step.trigger_run)
+    elif step.trigger_needs_digit and not longest_digit_run:
+        return False
+    if foldable and step.folded_trigger is not None:
+        return step.folded_trigger.search(lower) is not None
+    return step.trigger.search(text) is not None
 
 
 def _passes_at_runs(match: Callable, text: str, runs: list[tuple[int, int]], at_end: bool, shift: int,
@@ -301,7 +339,7 @@ def _make_plan(rules: list[PatternRule]) -> _Plan:
                                _trigger_run(rule), _ascii_letters(rule.regex.pattern)))
         words.update(starts or ())
     _add_words(words)
-    return _Plan(rules, version, tuple(steps), *_step_index(steps))
+    return _Plan(rules, version, tuple(steps), *_step_index(steps), gates=Gates([rule.regex for rule in rules]))
 
 
 # One automaton holds the words of every pattern recognizer's plan, so the recognizers that read a

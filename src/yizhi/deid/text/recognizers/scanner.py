@@ -57,12 +57,12 @@ class Scanner:
         if self._database is None:
             with self._lock:
                 if self._database is None:
-                    database = hyperscan.Database()
+                    from yizhi.deid.text.recognizers.hs_cache import compiled  # (compiled once per machine)
+
                     flags = [hyperscan.HS_FLAG_SOM_LEFTMOST | hyperscan.HS_FLAG_UTF8
                              | (hyperscan.HS_FLAG_CASELESS if anchor.caseless else 0) for anchor in self.anchors]
-                    database.compile(expressions=[anchor.pattern.encode("utf-8") for anchor in self.anchors],
-                                     ids=list(range(len(self.anchors))), flags=flags)
-                    self._database = database
+                    self._database = compiled([anchor.pattern.encode("utf-8") for anchor in self.anchors],
+                                              list(range(len(self.anchors))), flags)
         return self._database
 
     def scan(self, text: str) -> dict[str, list[tuple[int, int]]]:
