@@ -87,7 +87,7 @@ def serve(
     options = {"host": host or settings.host, "port": port or settings.port, "log_level": "info",
                "access_log": settings.access_log, **proxy_options(settings)}
     if settings.web_processes == 1:
-        uvicorn.run(create_app(start_worker=not no_worker), **options)
+        uvicorn.run(create_app(start_worker=not no_worker, serving=True), **options)
         return
     # Several processes share the listening socket, each with its own event loop, thread pool and
     # database pool; they import the app themselves (create_app() never starts a job worker).
@@ -102,9 +102,9 @@ def serve(
         from yizhi.web import serving
 
         if serving.supported():  # a listening socket per process: connections spread evenly
-            serving.run_processes("yizhi.web.app:create_app", settings.web_processes, **options)
+            serving.run_processes("yizhi.web.app:create_served_app", settings.web_processes, **options)
         else:
-            uvicorn.run("yizhi.web.app:create_app", factory=True, workers=settings.web_processes, **options)
+            uvicorn.run("yizhi.web.app:create_served_app", factory=True, workers=settings.web_processes, **options)
     finally:
         if worker is not None:
             worker.stop()

@@ -224,6 +224,8 @@ async def _lifespan(app: FastAPI):
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads
     # Compile the message catalogs before the first request, not in the first burst of them.
     await anyio.to_thread.run_sync(i18n.preload)
+    if app.state.serving:
+        _freeze_startup_heap()
     worker = None
     if app.state.start_worker and get_settings().embedded_worker:
         from yizhi.jobs.worker import EmbeddedWorker
@@ -237,7 +239,27 @@ async def _lifespan(app: FastAPI):
             worker.stop()
 
 
-def create_app(*, start_worker: bool = False) -> FastAPI:
+def _freeze_startup_heap() -> None:
+    """Keep the objects of start-up (modules, routes, catalogs: ~400 k) out of every later collection.
+
+    Under load, the objects of requests in flight survive the young collections and reach the oldest
+    generation, so full collections run every second or so; each one walked the whole start-up heap,
+    pausing every request of the process for 25 ms to over 300 ms (measured with gc.callbacks under
+    wrk on /healthz: eight full collections in 10 s per process, the source of the p99 tail).
+    ``gc.freeze`` moves what exists now to a generation the collector never walks.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def create_served_app() -> FastAPI:
+    """The application as ``yizhi serve`` runs it in each server process (see ``_freeze_startup_heap``)."""
+    return create_app(serving=True)
+
+
+def create_app(*, start_worker: bool = False, serving: bool = False) -> FastAPI:
     from yizhi.web.csrf import csrf_protect
 
     app = FastAPI(
@@ -251,6 +273,7 @@ def create_app(*, start_worker: bool = False) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.start_worker = start_worker
+    app.state.serving = serving  # a real server process, not a test client
     app.add_exception_handler(YizhiError, handle_domain_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
