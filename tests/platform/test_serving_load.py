@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import event, text
@@ -111,7 +112,9 @@ def test_concurrent_requests_reuse_the_pools_connections(small_pool, cast):
                                                for _ in range(CONCURRENT)])
         return statuses
 
-    statuses = asyncio.run(rounds())
+    # In a thread of its own: a browser test's Playwright (sync API) may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as runner:
+        statuses = runner.submit(asyncio.run, rounds()).result()
     assert statuses == [200] * (3 * CONCURRENT)
     assert most_in_use <= POOL_SIZE, f"{most_in_use} connections in use at once for a pool of {POOL_SIZE}"
     # Opened once each and then reused: 72 requests, at most POOL_SIZE connections ever made.

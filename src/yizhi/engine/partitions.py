@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import orjson
+
 from yizhi.engine import messages
 from yizhi.errors import ValidationFailed
 
@@ -229,9 +231,19 @@ def _csv_rows(data: bytes, partition: Partition) -> list[tuple[int, bytes]]:
 
 
 # ---- writing ----------------------------------------------------------------------------------------
+def json_line(record: dict) -> bytes:
+    """One JSON line as every writer of records writes it (the CLI, the local pool, Ray): compact,
+    UTF-8, no ASCII escapes — by orjson, or by json where orjson refuses a value json read (an integer
+    beyond 64 bits, NaN), with the same separators."""
+    try:
+        return orjson.dumps(record) + b"\n"
+    except TypeError:  # (orjson.JSONEncodeError is a TypeError)
+        return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
 def encode(records: list[dict]) -> bytes:
-    """JSON lines exactly as the single-process CLI writes them (UTF-8, no ASCII escapes)."""
-    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+    """JSON lines exactly as the single-process CLI writes them."""
+    return b"".join(json_line(record) for record in records)
 
 
 def commit_part(output: str, name: str, data: bytes, store: tuple | None = None) -> dict:

@@ -22,6 +22,7 @@ from pathlib import Path
 import orjson
 
 from yizhi.deid.text.pipeline import LANGUAGES
+from yizhi.engine.partitions import json_line
 from yizhi.deid.text.transform import POLICIES
 
 # Larger batches let more equal-length sentences share a tagger call; the byte cap keeps memory flat
@@ -94,13 +95,6 @@ def _loads(raw: bytes):
         return json.loads(raw)
 
 
-def _dumps(record: dict) -> bytes:
-    """One output line: orjson (UTF-8, no ASCII escapes, as ``ensure_ascii=False``); json where orjson
-    cannot (an input field json read and orjson refuses, such as a 65-bit integer or NaN)."""
-    try:
-        return orjson.dumps(record) + b"\n"
-    except TypeError:  # (orjson.JSONEncodeError is a TypeError)
-        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _iter_csv(path: Path, column: str, id_column: str) -> Iterator[Document]:
@@ -252,7 +246,7 @@ def _warm_up() -> None:
 
 def _write(out, batch: list[Document], results: list[dict], stats: RunStats, on_progress) -> None:
     for document, result in zip(batch, results):
-        out.write(_dumps(result))
+        out.write(json_line(result))
         stats.documents += 1
         stats.spans += len(result["spans"])
         stats.bytes_in += document.size
