@@ -63,13 +63,13 @@ def test_lone_surrogate_in_json_is_refused(api, cast):
 
 def _published(need_id):
     from yizhi.db import session_scope
-    from yizhi.needs import service as needs
+    from yizhi.needs.lifecycle import publish_need
     from yizhi.needs.models import Need, NeedStatus
 
     with session_scope() as s:
         need = s.get(Need, need_id)
         need.status = NeedStatus.under_review
-        needs._publish(s, None, need)
+        publish_need(s, None, need)
         assert need.status == NeedStatus.published
 
 
