@@ -295,6 +295,27 @@ def login_as():
     return browser_login
 
 
+def finished_job(kind: str, params: dict):
+    """Enqueue a job, run it here to its end (as a worker would) and return its row, detached."""
+    from yizhi.db import session_scope
+    from yizhi.jobs import service
+    from yizhi.jobs.models import Job
+
+    with session_scope() as session:
+        job_id = service.enqueue(session, kind, params).id
+    service.run_job(job_id)
+    with session_scope() as session:
+        job = session.get(Job, job_id)
+        session.expunge(job)
+        return job
+
+
+@pytest.fixture
+def run_job():
+    """run_job(kind, params) enqueues a job, runs it in this process and returns the finished Job."""
+    return finished_job
+
+
 class Outbox:
     """E-mails the platform wrote (no SMTP server in tests: they go to <data_dir>/outbox)."""
 

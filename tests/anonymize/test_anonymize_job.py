@@ -8,10 +8,8 @@ import json
 import pyarrow.csv as pacsv
 
 from yizhi import storage
-from yizhi.db import session_scope
 from yizhi.deid.tabular import tasks  # noqa: F401  (registers the handler)
-from yizhi.jobs import service
-from yizhi.jobs.models import Job, JobState
+from yizhi.jobs.models import JobState
 
 CSV = (
     "id,age,race,diagnosis\n"
@@ -19,16 +17,6 @@ CSV = (
     "5,52,Zhuang,flu\n6,55,Han,asthma\n7,57,Hui,gout\n8,59,Han,flu\n"
 )
 RACE = "Han;Majority;*\nHui;Minority;*\nZhuang;Minority;*\n"
-
-
-def run(params: dict) -> Job:
-    with session_scope() as session:
-        job_id = service.enqueue(session, "deid.anonymize_table", params).id
-    service.run_job(job_id)
-    with session_scope() as session:
-        job = session.get(Job, job_id)
-        session.expunge(job)
-        return job
 
 
 def base_params(**changes) -> dict:
@@ -47,8 +35,8 @@ def base_params(**changes) -> dict:
     return params
 
 
-def test_job_stores_output_and_report():
-    job = run(base_params())
+def test_job_stores_output_and_report(run_job):
+    job = run_job("deid.anonymize_table", base_params())
     assert job.state == JobState.succeeded, job.error
     with storage.open_file(job.result["output"]) as handle:
         table = pacsv.read_csv(io.BytesIO(handle.read()))
@@ -61,18 +49,18 @@ def test_job_stores_output_and_report():
     assert job.result["output_name"] == "patients-anonymized.csv"
 
 
-def test_job_refuses_server_paths_for_hierarchies():
+def test_job_refuses_server_paths_for_hierarchies(run_job):
     params = base_params()
     params["config"]["quasi_identifiers"]["race"] = {"hierarchy": "/etc/passwd"}
-    job = run(params)
+    job = run_job("deid.anonymize_table", params)
     # failed for good: a transient failure would have gone back to the queue (attempts < max)
     assert job.state == JobState.failed
     assert "plain file name" in job.error
 
 
-def test_job_reports_bad_value_without_temporary_paths():
+def test_job_reports_bad_value_without_temporary_paths(run_job):
     params = base_params(input=storage.put_bytes((CSV + "9,40,Miao,flu\n").encode()))
-    job = run(params)
+    job = run_job("deid.anonymize_table", params)
     assert job.state == JobState.failed
     first_line = job.error.splitlines()[0]
     assert "'Miao'" in first_line and "line 10" in first_line and "race.csv" in first_line

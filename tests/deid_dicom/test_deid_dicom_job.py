@@ -13,21 +13,10 @@ from sqlalchemy import select
 from yizhi import storage
 from yizhi.db import session_scope
 from yizhi.deid.dicom import tasks  # noqa: F401  (registers the handler)
-from yizhi.jobs import service
-from yizhi.jobs.models import Job, JobState
+from yizhi.jobs.models import JobState
 from yizhi.ledger.models import LedgerEntry
 
 CT = Path(pydicom.data.get_testdata_file("CT_small.dcm"))
-
-
-def run(params: dict) -> Job:
-    with session_scope() as session:
-        job_id = service.enqueue(session, "deid.dicom", params).id
-    service.run_job(job_id)
-    with session_scope() as session:
-        job = session.get(Job, job_id)
-        session.expunge(job)
-        return job
 
 
 def _zip(members: dict[str, bytes]) -> str:
@@ -46,9 +35,9 @@ def _flagged_ct() -> bytes:
     return buffer.getvalue()
 
 
-def test_job_releases_clean_files_quarantines_burned_in_and_reports_every_file():
+def test_job_releases_clean_files_quarantines_burned_in_and_reports_every_file(run_job):
     upload = _zip({"study/ct1.dcm": CT.read_bytes(), "study/flagged.dcm": _flagged_ct(), "notes.txt": b"hello"})
-    job = run({"input": upload, "input_name": "study.zip", "options": ["retain-patient-chars"], "rename_paths": False})
+    job = run_job("deid.dicom", {"input": upload, "input_name": "study.zip", "options": ["retain-patient-chars"], "rename_paths": False})
     assert job.state == JobState.succeeded, job.error
     assert job.result["counts"] == {"ok": 1, "quarantined": 1, "error": 1}
     with storage.open_file(job.result["output"]) as handle:
@@ -72,8 +61,8 @@ def test_job_releases_clean_files_quarantines_burned_in_and_reports_every_file()
     assert str(original.PatientName) not in entry.leaf and original.PatientID not in entry.leaf
 
 
-def test_job_accepts_a_single_dicom_file():
-    job = run({"input": storage.put_bytes(CT.read_bytes()), "input_name": "ct.dcm"})
+def test_job_accepts_a_single_dicom_file(run_job):
+    job = run_job("deid.dicom", {"input": storage.put_bytes(CT.read_bytes()), "input_name": "ct.dcm"})
     assert job.state == JobState.succeeded, job.error
     assert job.result["counts"]["ok"] == 1 and job.result["quarantine"] is None
 
@@ -88,24 +77,24 @@ def test_job_accepts_a_single_dicom_file():
         ({"input": "0" * 64}, "invalid input"),
     ],
 )
-def test_bad_params_and_hostile_zips_fail_at_once_with_a_clear_message(params, message):
+def test_bad_params_and_hostile_zips_fail_at_once_with_a_clear_message(params, message, run_job):
     member = params.pop("zip_member", "ok.dcm")
     base = {"input": _zip({member: CT.read_bytes()}), "input_name": "up.zip"}
     base.update(params)
-    job = run(base)
+    job = run_job("deid.dicom", base)
     assert job.state == JobState.failed  # permanent: not put back in the queue
     assert message in job.error.splitlines()[0]
 
 
-def test_job_replaces_folder_and_file_names_by_default():
+def test_job_replaces_folder_and_file_names_by_default(run_job):
     upload = _zip({"ZHANG_SAN_0012345/CT/ZHANG_SAN.dcm": CT.read_bytes()})
-    job = run({"input": upload, "input_name": "study.zip"})
+    job = run_job("deid.dicom", {"input": upload, "input_name": "study.zip"})
     assert job.state == JobState.succeeded, job.error
     with storage.open_file(job.result["output"]) as handle:
         (name,) = zipfile.ZipFile(io.BytesIO(handle.read())).namelist()
     assert "ZHANG" not in name and "0012345" not in name and name.count("/") == 2
     (line,) = tasks.report_lines(job.result["report_file"])
     assert line["path"] == "ZHANG_SAN_0012345/CT/ZHANG_SAN.dcm" and line["output"] == name
-    again = run({"input": upload, "input_name": "study.zip"})  # same key: same stand-in names
+    again = run_job("deid.dicom", {"input": upload, "input_name": "study.zip"})  # same key: same stand-in names
     with storage.open_file(again.result["output"]) as handle:
         assert zipfile.ZipFile(io.BytesIO(handle.read())).namelist() == [name]

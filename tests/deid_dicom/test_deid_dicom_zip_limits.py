@@ -14,10 +14,8 @@ import pydicom
 import pytest
 
 from yizhi import storage
-from yizhi.db import session_scope
 from yizhi.deid.dicom import tasks
-from yizhi.jobs import service
-from yizhi.jobs.models import Job, JobState
+from yizhi.jobs.models import JobState
 
 CT = Path(pydicom.data.get_testdata_file("CT_small.dcm"))
 
@@ -30,22 +28,16 @@ def _zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
     return buffer.getvalue()
 
 
-def _run(upload: bytes, **params) -> Job:
-    digest = storage.put_bytes(upload)
-    with session_scope() as session:
-        job_id = service.enqueue(session, "deid.dicom", {"input": digest, "input_name": "study.zip", **params}).id
-    service.run_job(job_id)
-    with session_scope() as session:
-        job = session.get(Job, job_id)
-        session.expunge(job)
-        return job
+def _upload(upload: bytes, **params) -> dict:
+    """The `deid.dicom` job's parameters for these zip bytes."""
+    return {"input": storage.put_bytes(upload), "input_name": "study.zip", **params}
 
 
-def test_a_zip_bomb_is_refused_by_its_ratio_at_once():
+def test_a_zip_bomb_is_refused_by_its_ratio_at_once(run_job):
     bomb = _zip({"scan.dcm": bytes(60 * 1024 * 1024)})  # 60 MB of zeros in ~60 KB
     assert len(bomb) < 200 * 1024
     began = time.monotonic()
-    job = _run(bomb)
+    job = run_job("deid.dicom", _upload(bomb))
     assert job.state == JobState.failed  # at once: not put back in the queue for another try
     assert "expands" in job.error and "at most 100 times" in job.error
     assert time.monotonic() - began < 30
@@ -86,21 +78,22 @@ def test_unpacking_reports_progress(tmp_path):
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
-def test_a_job_that_processed_nothing_has_failed_with_a_reason_per_file():
-    job = _run(_zip({"notes.txt": b"hello", "empty.dcm": b"", "junk.dcm": b"DICM" * 10}), rename_paths=False)
+def test_a_job_that_processed_nothing_has_failed_with_a_reason_per_file(run_job):
+    upload = _zip({"notes.txt": b"hello", "empty.dcm": b"", "junk.dcm": b"DICM" * 10})
+    job = run_job("deid.dicom", _upload(upload, rename_paths=False))
     assert job.state == JobState.failed
     assert "could be de-identified" in job.error
     files = {p["params"]["file"] for p in job.problems}
     assert files == {"notes.txt", "empty.dcm", "junk.dcm"}
 
 
-def test_names_stay_hidden_in_reasons_when_paths_are_renamed():
-    job = _run(_zip({"张三/notes.txt": b"hello"}))
+def test_names_stay_hidden_in_reasons_when_paths_are_renamed(run_job):
+    job = run_job("deid.dicom", _upload(_zip({"张三/notes.txt": b"hello"})))
     assert job.state == JobState.failed
     assert all("张三" not in str(p) for p in job.problems) and "张三" not in job.error
 
 
-def test_a_partly_bad_upload_succeeds_and_lists_the_bad_files():
-    job = _run(_zip({"ct.dcm": CT.read_bytes(), "notes.txt": b"hello"}), rename_paths=False)
+def test_a_partly_bad_upload_succeeds_and_lists_the_bad_files(run_job):
+    job = run_job("deid.dicom", _upload(_zip({"ct.dcm": CT.read_bytes(), "notes.txt": b"hello"}), rename_paths=False))
     assert job.state == JobState.succeeded
     assert [e["file"] for e in job.result["file_errors"]] == ["notes.txt"]

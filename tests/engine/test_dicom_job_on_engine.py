@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 
 from yizhi import storage
-from yizhi.db import session_scope
 from yizhi.deid.dicom import tasks
 from yizhi.deid.dicom.batch import QUARANTINE_DIR, REPORT_NAME, deidentify_tree
 from yizhi.deid.keys import load_key
-from yizhi.jobs import service
-from yizhi.jobs.models import Job, JobState
+from yizhi.jobs.models import JobState
 from yizhi.jobs.service import JobContext
 
 NAMES = ("CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "JPEG2000.dcm", "emri_small.dcm", "SC_rgb.dcm")
@@ -63,16 +61,6 @@ def _unzip(digest: str | None) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _run(params: dict) -> Job:
-    with session_scope() as session:
-        job_id = service.enqueue(session, "deid.dicom", params).id
-    service.run_job(job_id)
-    with session_scope() as session:
-        job = session.get(Job, job_id)
-        session.expunge(job)
-        return job
-
-
 def _area(job_id: int) -> tuple:
     return storage.filesystem(storage.work_url(f"deid-dicom/job-{job_id}"))
 
@@ -88,12 +76,12 @@ class Recording(JobContext):
         self.calls.append((fraction, note))
 
 
-def test_the_job_runs_on_the_local_pool_and_releases_the_folder_runs_bytes(study, tmp_path, monkeypatch):
+def test_the_job_runs_on_the_local_pool_and_releases_the_folder_runs_bytes(study, tmp_path, monkeypatch, run_job):
     monkeypatch.setenv("YIZHI_WORKERS", "2")
     from yizhi.config import reset_settings_cache
 
     reset_settings_cache()
-    job = _run({"input": _upload(study), "input_name": "study.zip"})
+    job = run_job("deid.dicom", {"input": _upload(study), "input_name": "study.zip"})
     assert job.state == JobState.succeeded, job.error
     released, quarantined = _expected(study, tmp_path)
     assert _unzip(job.result["output"]) == released and released
@@ -147,10 +135,10 @@ def test_a_retried_attempt_starts_from_a_clean_work_folder(study, tmp_path, monk
     assert not fs.exists(area)
 
 
-def test_an_empty_zip_fails_at_once_with_our_message():
+def test_an_empty_zip_fails_at_once_with_our_message(run_job):
     buffer = io.BytesIO()
     zipfile.ZipFile(buffer, "w").close()
-    job = _run({"input": storage.put_bytes(buffer.getvalue()), "input_name": "empty.zip"})
+    job = run_job("deid.dicom", {"input": storage.put_bytes(buffer.getvalue()), "input_name": "empty.zip"})
     assert job.state == JobState.failed
     assert "could be de-identified" in job.error and "Traceback" not in job.error
 
@@ -175,7 +163,7 @@ def test_the_job_on_an_s3_store_unpacks_and_works_there(s3_store, study, tmp_pat
 
 
 @pytest.mark.slow
-def test_the_job_on_ray_releases_the_same_bytes(ray_engine, study, tmp_path, monkeypatch):
+def test_the_job_on_ray_releases_the_same_bytes(ray_engine, study, tmp_path, monkeypatch, run_job):
     from yizhi.engine import cluster
 
     used = []
@@ -192,6 +180,6 @@ def test_the_job_on_ray_releases_the_same_bytes(ray_engine, study, tmp_path, mon
     released, quarantined = _expected(study, tmp_path)
     assert _unzip(result["output"]) == released and _unzip(result["quarantine"]) == quarantined
     # And as the platform runs it: a queued job, in its own isolated process, connecting to the cluster.
-    job = _run({"input": _upload(study), "input_name": "study.zip"})
+    job = run_job("deid.dicom", {"input": _upload(study), "input_name": "study.zip"})
     assert job.state == JobState.succeeded, job.error
     assert _unzip(job.result["output"]) == released
