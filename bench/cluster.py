@@ -1,6 +1,7 @@
 """Benchmark: the engine — local pool and Ray — on DICOM trees and a de-identification job of notes.
 
     .venv/bin/python bench/cluster.py [--megabytes 500] [--partition-mb 8] [--ledger-appends 200] [--skip ...]
+        [--note "quiet: nothing else on the machine"]
 
 1. DICOM, the local pool: the whole-folder run (``deidentify_tree``) on the real DICOM files shipped by
    pydicom, pydicom-data and deid-data, with 1 worker and with 2, each in a fresh process (run 1 pays
@@ -21,7 +22,9 @@
 
 Writes bench/results/cluster.json and bench/results/cluster.md. The machine's load average is
 recorded before and after: on a shared 2-core machine, wall-clock scaling is only meaningful when it
-is quiet, so CPU seconds are reported beside every wall-clock figure.
+is quiet, so CPU seconds are reported beside every wall-clock figure. ``--note`` says the conditions
+("quiet", "shared with three other runs") in the report's header and the JSON; without it the
+header gives the load averages only and claims nothing about the machine.
 """
 
 from __future__ import annotations
@@ -342,13 +345,18 @@ def bench_ray_overhead(ray, source: Path, scratch: Path, partition_mb: float) ->
 
 
 # ---- the report ----------------------------------------------------------------------------------------
+def conditions(note: str | None) -> str:
+    """The run's conditions as the person who ran it stated them (--note), or nothing."""
+    return f" Conditions: **{note.strip().rstrip('.')}**." if note and note.strip() else ""
+
+
 def markdown(result: dict) -> str:
     dicom, notes = result["dicom"], result["notes"]
     lines = ["# cluster benchmark (the engine: local pool and Ray)", "",
              f"{result['date']}, {result['machine']['cpus']} CPUs, Python {result['machine']['python']}, "
              f"Ray {result['versions']['ray']}. Load average {result['load_before']} before, {result['load_after']} "
-             "after: **the machine was shared** (up to 8 engineers on 2 cores), so wall-clock figures and "
-             "scaling are low bounds; CPU seconds are given beside them.", "",
+             f"after.{conditions(result.get('note'))} CPU seconds are given beside every wall-clock figure "
+             "(on a shared machine the wall-clock figures and scaling are low bounds).", "",
              f"## 1. DICOM folder, local pool ({dicom['files']} real files, {dicom['megabytes']} MB)", "",
              "| engine | run | seconds | files/s | CPU s, all processes | CPU s, main | CPU s, busiest worker |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -423,6 +431,9 @@ def main() -> int:
     parser.add_argument("--partition-mb", type=float, default=8)
     parser.add_argument("--ledger-appends", type=int, default=200, help="appends per writer")
     parser.add_argument("--skip", nargs="*", default=[], choices=["dicom", "notes", "ledger"])
+    parser.add_argument("--note", default=None, metavar="TEXT",
+                        help="the conditions of the run, for the report's header (e.g. 'quiet: nothing else on "
+                             "the machine'); default: none")
     args = parser.parse_args()
     global NOTES
     NOTES = args.notes or NOTES
@@ -432,7 +443,7 @@ def main() -> int:
     result = {"benchmark": "cluster", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
               "versions": {pkg: version(pkg) for pkg in ("ray", "pydicom", "fsspec")}, "args": vars(args),
-              "load_before": load()}
+              "note": args.note, "load_before": load()}
     result["args"]["notes"] = str(NOTES)
     with tempfile.TemporaryDirectory(prefix="bench-cluster-", dir=memory if memory.is_dir() else None) as tmp:
         scratch = Path(tmp)

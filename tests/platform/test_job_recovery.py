@@ -129,6 +129,56 @@ def test_temporary_folders_of_dead_workers_are_removed_at_start():
     assert not mine.exists()
 
 
+
+def _work_folder(name: str):
+    from yizhi import storage
+
+    fs, path = storage.filesystem(storage.work_url(name))
+    fs.makedirs(f"{path}/in", exist_ok=True)
+    fs.pipe_file(f"{path}/in/big.dcm", b"x" * 1024)
+    return fs, path
+
+
+def test_work_folders_on_the_store_of_jobs_no_longer_running_are_removed():
+    with session_scope() as s:
+        ids = {}
+        for state in JobState:
+            job = Job(kind="test.quick", params={}, state=state)
+            s.add(job)
+            s.flush()
+            ids[state.value] = job.id
+    ids["deleted"] = max(ids.values()) + 1000  # a job row that no longer exists
+    folders = {label: _work_folder(f"deid-dicom/job-{job_id}") for label, job_id in ids.items()}
+    other_fs, other = _work_folder("deid-dicom/not-a-job")
+    local, store = workdirs.sweep()
+    assert store >= 3
+    kept = {label for label, (fs, path) in folders.items() if fs.exists(path)}
+    assert kept == {"queued", "running"}  # a queued job's next attempt clears its own folder
+    assert other_fs.exists(other)  # only job-<id> folders are the sweeper's
+
+
+def test_a_worker_sweeps_when_it_starts_and_every_sweep_interval(monkeypatch):
+    from yizhi.jobs.worker import run_forever
+
+    calls = []
+    stop = threading.Event()
+
+    def counting():
+        calls.append(time.monotonic())
+        if len(calls) == 3:
+            stop.set()
+        return 0, 0
+
+    monkeypatch.setattr(workdirs, "SWEEP_SECONDS", 0.05)
+    monkeypatch.setattr(workdirs, "sweep", counting)
+    monkeypatch.setattr(service, "work_once", lambda name=None: False)
+    monkeypatch.setattr(service, "load_handlers", dict)  # importing every domain's tasks is not the point here
+    worker = threading.Thread(target=run_forever, args=(stop,), kwargs={"poll_seconds": 0.01})
+    worker.start()
+    worker.join(timeout=5)
+    assert not worker.is_alive() and len(calls) == 3
+    assert calls[2] - calls[0] >= 0.1  # spaced by the interval, not once per loop
+
 SCRIPT = """
 import sys, time
 from yizhi.engine import map_parallel

@@ -16,12 +16,12 @@ SCHEDULE_CHECK_SECONDS = 5.0
 def run_forever(stop: threading.Event, *, poll_seconds: float = 1.0, worker_name: str | None = None) -> None:
     name = worker_name or service.default_worker_name()
     service.load_handlers()
-    removed = workdirs.clean_stale()
-    if removed:
-        log.info("removed %d temporary folder(s) left by stopped workers", removed)
-    next_schedule = 0.0
+    next_schedule = next_sweep = 0.0  # both at start, then every few seconds / minutes
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + workdirs.SWEEP_SECONDS
+                workdirs.sweep()
             if time.monotonic() >= next_schedule:
                 # Every live worker looks for jobs whose worker died, not only a starting one.
                 with session_scope() as session:
