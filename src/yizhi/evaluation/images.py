@@ -10,7 +10,10 @@ normalised, and resampled to the declared shape.
 The prepared tensor is cached by hash (version root hash, table, image section, shape, dtype and
 :data:`PREPARATION_VERSION`) as an ``.npz`` (no pickle) in the platform's data directory: it is built
 once per benchmark phase — when the benchmark or phase is created, which also shows the evaluator
-a missing or unreadable series at once — and every submission's scoring reads it.
+a missing or unreadable series at once — and every submission's scoring reads it. The cache is held
+to ``YIZHI_EVALUATION_IMAGE_CACHE_MB``: each read marks its entry used (mtime), and after each build
+the least recently used entries go until the rest fit (:func:`trim_cache`); an entry removed is
+built again when a phase is scored next, so the cap trades disk for preparation time, never results.
 
 The card's image aggregates (modalities, manufacturers, slice counts, pixel spacing ranges) are
 computed here too; nothing case-level leaves this module but the tensor for the sandbox.
@@ -18,9 +21,11 @@ computed here too; nothing case-level leaves this module but the tensor for the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import time
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -34,6 +39,7 @@ from yizhi.evaluation.contract import TaskContract
 PREPARATION_VERSION = "1"
 INDEX_TABLE = "dicom_index"
 NUMPY_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32}
+PARTIAL_MAX_AGE_SECONDS = 24 * 3600  # a half-written entry this old is a crashed build's, not a running one's
 
 
 class SeriesProblem(ValidationFailed):
@@ -60,14 +66,53 @@ def cache_key(contract: TaskContract, root_hash: str) -> str:
 def prepared(contract: TaskContract, version_dir: Path, root_hash: str) -> dict:
     """``{"X": tensor, "rows": table row per case, "aggregates": {...}}``, from the cache or built now."""
     path = cache_dir() / f"{cache_key(contract, root_hash)}.npz"
-    if path.is_file():
+    try:
         with np.load(path, allow_pickle=False) as bundle:
-            return {"X": bundle["X"], "rows": bundle["rows"], "aggregates": json.loads(str(bundle["aggregates"]))}
+            found = {"X": bundle["X"], "rows": bundle["rows"], "aggregates": json.loads(str(bundle["aggregates"]))}
+    except FileNotFoundError:  # not built yet, or removed by the size cap
+        pass
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(path)    # used now: the last entry the size cap removes
+        return found
     built = prepare(contract, version_dir)
     partial = path.with_name(f".{path.stem}.{os.getpid()}.npz")
     np.savez(partial, X=built["X"], rows=built["rows"], aggregates=np.array(json.dumps(built["aggregates"])))
     partial.replace(path)     # atomic: a concurrent scoring reads a whole file or builds its own
+    trim_cache(keep=path)
     return built
+
+
+def trim_cache(limit_mb: int | None = None, keep: Path | None = None) -> int:
+    """Remove the least recently used cache entries until the rest fit in ``limit_mb`` (default:
+    YIZHI_EVALUATION_IMAGE_CACHE_MB), never ``keep`` (the entry just built), and half-written
+    entries of crashed builds; returns how many files went."""
+    if limit_mb is None:
+        from yizhi.evaluation.settings import get_evaluation_settings
+
+        limit_mb = get_evaluation_settings().image_cache_mb
+    entries, removed, now = [], 0, time.time()
+    for path in cache_dir().glob("*.npz"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # another process removed it meanwhile
+            continue
+        if path.name.startswith("."):
+            if now - stat.st_mtime > PARTIAL_MAX_AGE_SECONDS:
+                path.unlink(missing_ok=True)
+                removed += 1
+            continue
+        entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries, key=lambda entry: entry[0]):
+        if total <= limit_mb * 1024 * 1024:
+            break
+        if keep is not None and path == keep:
+            continue
+        path.unlink(missing_ok=True)  # a scoring that has it open keeps reading it (POSIX)
+        total -= size
+        removed += 1
+    return removed
 
 
 def check_version(contract: TaskContract, version, version_dir: Path) -> dict:

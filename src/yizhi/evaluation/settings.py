@@ -24,6 +24,11 @@ class EvaluationSettings(BaseSettings):
         description="Smallest subgroup (or reliability bin) whose metrics a report shows; smaller ones are "
         "suppressed so no result can be traced to a handful of cases.")
     latency_cases: int = Field(default=200, ge=10, description="Cases timed one at a time for latency p50/p95.")
+    image_cache_mb: int = Field(
+        default=4096, ge=0,
+        description="Disk kept for prepared DICOM inputs (evaluation-inputs in the data directory, one .npz per phase's "
+        "dataset version), in MiB; beyond it the least recently used are removed, and built again when "
+        "that phase is scored next.")
 
 
 @lru_cache(maxsize=1)
