@@ -81,6 +81,13 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
     (``map[len]`` = ``len(text)``); ``(text, None)`` when nothing changes (every ASCII note)."""
     if text.isascii() or _special().search(text) is None:
         return text, None
+    if _RLO not in text:
+        return _normalise_segments(text)
+    return _normalise_each(text)
+
+
+def _normalise_each(text: str) -> tuple[str, list[int]]:
+    """``normalise`` character by character (a text with a right-to-left override is read reordered)."""
     out: list[str] = []
     where: list[int] = []
     index, length = 0, len(text)
@@ -100,11 +107,39 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
     return "".join(out), where
 
 
+def _normalise_segments(text: str) -> tuple[str, list[int]]:
+    """What the loop of ``normalise`` gives for a text without a right-to-left override, with the runs of
+    characters it keeps as they are copied whole: only the characters ``_special`` lists (and astral
+    ones, which ``_emit`` also reads) go through ``_emit``. A note holding one accented letter or
+    full-width digit no longer costs a Python step per character (~0.5 µs each: 5% of an English run)."""
+    out: list[str] = []
+    where: list[int] = []
+    done = 0
+    for match in _candidates().finditer(text):
+        position = match.start()
+        if position > done:
+            out.append(text[done:position])  # (a run kept as it is: _emit reads only its last character)
+            where.extend(range(done, position))
+        _emit(text, position, out, where)
+        done = position + 1
+    if done < len(text):
+        out.append(text[done:])
+        where.extend(range(done, len(text)))
+    where.append(len(text))
+    return "".join(out), where
+
+
+@lru_cache(maxsize=1)
+def _candidates() -> re.Pattern[str]:
+    """The characters ``_emit`` may change: those of ``_special``, and any astral character."""
+    return re.compile(_special().pattern + "|[\U00010000-\U0010FFFF]")
+
+
 def _emit(text: str, position: int, out: list[str], where: list[int]) -> None:
     char = text[position]
     category = unicodedata.category(char)
     if category in ("Mn", "Me"):
-        if out and _MARK_BASES.match(out[-1]):
+        if out and _MARK_BASES.match(out[-1][-1]):  # (the last character out: out may hold runs)
             return  # an accent piled on a letter: dropped
         out.append(char)
         where.append(position)

@@ -475,14 +475,20 @@ def _common_words() -> frozenset[str]:
     """Words that start no name, for the tagger gate: 2–4 character words from jieba's dictionary
     that are not names (its tag is not nr*) and occur at least 5 times in its corpus (车辆, 计数,
     成功, 查房), plus our eponyms, drugs and clinical words (帕金森, 阿托伐他汀 is not, 高血压).
-    Names that are also words (高明, 林立, 白云) carry jieba's nr tag and stay out of this set."""
+    Names that are also words (高明, 林立, 白云) carry jieba's nr tag and stay out of this set.
+    (jieba's part is kept on disk, word_cache.py: importing jieba and reading its dictionary cost ~0.3 s
+    of CPU in every process.)"""
+    from yizhi.deid.text.recognizers.word_cache import cached_words
+
+    return cached_words("zh_jieba_common_words", ("jieba",), _jieba_common_words) | set(NOT_NAMES) | set(CLINICAL_PREFIXES)
+
+
+def _jieba_common_words() -> frozenset[str]:
     import jieba
 
-    words = set(NOT_NAMES) | set(CLINICAL_PREFIXES)
     with jieba.get_dict_file() as handle:  # ("word freq tag" lines, read by one expression: 3x faster than split)
         text = handle.read().decode("utf-8")
-    words.update(word for word, freq in _DICT_LINE.findall(text) if int(freq) >= 5)
-    return frozenset(words)
+    return frozenset(word for word, freq in _DICT_LINE.findall(text) if int(freq) >= 5)
 
 
 _DICT_LINE = re.compile(r"^(\S{2,4}) (\d+) (?!nr)\S+\r?$", re.MULTILINE)

@@ -5,8 +5,8 @@ Recall first: a well-formed identifier whose check digit is wrong is still kept 
 
 Speed: two stdnum checks are called in a cheaper way with the same answers. The 身份证号 check
 runs stdnum's own steps in its order; the slow one (the birth-place database walk) is read from a
-table of each province's county entries, filled once from stdnum's own lookups when a province is
-first seen (tested against stdnum), and remembered per region and birth year; the Luhn sum for plain ASCII digits is a few lines, where stdnum's generic
+table of each province's county entries, filled from stdnum's own lookups once per machine and kept on
+disk (word_cache.py; tested against stdnum), and remembered per region and birth year; the Luhn sum for plain ASCII digits is a few lines, where stdnum's generic
 version (any alphabet) costs several times more per call.
 """
 
@@ -81,16 +81,37 @@ _NOT_LISTED = object()
 @lru_cache(maxsize=64)
 def _counties_in_province(province: str) -> dict[str, str | None]:
     """stdnum's ``county`` entry (None when it has none) for every region code its data lists under
-    ``province`` (two digits), looked up with stdnum's own ``info`` once per province: ~3 ms instead
-    of the ~35 µs walk per region and birth year."""
+    ``province`` (two digits), looked up with stdnum's own ``info``: one dictionary read instead of the
+    ~35 µs walk per region and birth year."""
+    return _county_tables().get(province, {})
+
+
+@lru_cache(maxsize=1)
+def _county_tables() -> dict[str, dict[str, str | None]]:
+    """Every province's table, kept on disk (word_cache.py, keyed by stdnum's version): filling them from
+    stdnum cost ~10 ms a province, ~0.25 s of CPU in each process that read a note with 身份证号 from
+    twenty provinces; reading them back costs a few ms. A line is "code" (no county entry) or
+    "code<TAB>county"."""
+    from yizhi.deid.text.recognizers.word_cache import cached_words
+
+    tables: dict[str, dict[str, str | None]] = {}
+    for line in cached_words("cn_loc_counties", ("python-stdnum",), _county_lines):
+        code, tab, county = line.partition("\t")
+        tables.setdefault(code[:2], {})[code] = county if tab else None
+    return tables
+
+
+def _county_lines() -> list[str]:
     from stdnum import numdb
 
     database = numdb.get("cn/loc")
-    table: dict[str, str | None] = {}
-    for code in _listed_codes(database.prefixes, "", province):
-        info = {key: value for _, props in database.info(code) for key, value in props.items()}
-        table[code] = info.get("county")
-    return table
+    lines = []
+    for province in (f"{number:02d}" for number in range(100)):
+        for code in _listed_codes(database.prefixes, "", province):
+            info = {key: value for _, props in database.info(code) for key, value in props.items()}
+            county = info.get("county")
+            lines.append(code if county is None else f"{code}\t{county}")
+    return lines
 
 
 def _listed_codes(prefixes: list, code: str, province: str) -> Iterator[str]:
