@@ -30,6 +30,24 @@ from yizhi.config import reset_settings_cache  # noqa: E402
 
 reset_settings_cache()
 
+# Argon2id at its production cost (RFC 9106's second recommendation, ~120 ms a hash here) would spend
+# minutes of the suite on the cast's passwords and logins. Tests hash at the lowest cost the algorithm
+# takes; argon2 reads a stored hash's own parameters when verifying, so production-cost hashes (made by
+# subprocess CLIs) still verify, and one test checks the production parameters themselves.
+from argon2 import PasswordHasher  # noqa: E402
+
+from yizhi.accounts import passwords as _passwords  # noqa: E402
+
+_PRODUCTION_HASHER = _passwords._hasher
+_passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_passwords.DUMMY_HASH = _passwords._hasher.hash("not-a-real-password-for-timing")
+
+
+@pytest.fixture
+def production_hasher() -> PasswordHasher:
+    """The hasher the platform uses outside the test suite."""
+    return _PRODUCTION_HASHER
+
 PASSWORD = "Correct-Horse-Battery-9"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
