@@ -7,8 +7,10 @@ The cast (healthchecks-style): ``admin`` (commission), ``owner`` and ``colleague
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import socket
 import tempfile
 import threading
@@ -19,6 +21,8 @@ from pathlib import Path
 import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="yizhi-test-"))
+# The run's data folder (uploads, outputs, the SQLite file) goes with the run.
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ["YIZHI_DATA_DIR"] = str(_TMP / "data")
 os.environ["YIZHI_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["YIZHI_EMBEDDED_WORKER"] = "false"
