@@ -93,6 +93,29 @@ def _table_names(engine) -> list[str]:
     return _TABLES
 
 
+def _postgres_emptying_block(names: list[str]) -> str:
+    """One server-side block that deletes the rows of the tables holding any (children first) and
+    restarts every used sequence. TRUNCATE gives each table and index a new file, and its CASCADE
+    reaches nearly every table from ``organizations``: 0.3-0.5 s after every test, where a test
+    leaves rows in a handful of tables. setval, unlike ALTER SEQUENCE, rewrites nothing."""
+    tables = ", ".join(f"'{name}'" for name in names)
+    return f"""
+DO $$
+DECLARE
+  name text;
+  found boolean;
+  seq record;
+BEGIN
+  FOREACH name IN ARRAY ARRAY[{tables}] LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', name) INTO found;
+    IF found THEN EXECUTE format('DELETE FROM %I', name); END IF;
+  END LOOP;
+  FOR seq IN SELECT schemaname, sequencename FROM pg_sequences WHERE last_value IS NOT NULL LOOP
+    PERFORM setval(format('%I.%I', seq.schemaname, seq.sequencename)::regclass, 1, false);
+  END LOOP;
+END $$"""
+
+
 @pytest.fixture(autouse=True)
 def clean_database(migrated_database):
     """Every test starts from empty tables (the schema stays)."""
@@ -101,7 +124,7 @@ def clean_database(migrated_database):
     names = _table_names(engine)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            conn.execute(text(_postgres_emptying_block(names)))
         else:
             for name in names:
                 conn.execute(text(f'DELETE FROM "{name}"'))
