@@ -91,6 +91,17 @@ def test_passwords_are_stored_as_argon2id(db, cast):
     assert cast.owner.password not in person.password_hash
 
 
+def test_production_hasher_uses_rfc9106_parameters(production_hasher):
+    """The suite hashes cheaply (conftest); the production hasher keeps RFC 9106's second
+    recommendation (64 MiB, 3 passes, 4 lanes), and a hash made at either cost verifies."""
+    from yizhi.accounts.passwords import verify_password
+
+    stored = production_hasher.hash("Correct-Horse-Battery-9")
+    assert "$m=65536,t=3,p=4$" in stored
+    assert verify_password(stored, "Correct-Horse-Battery-9")
+    assert not verify_password(stored, "Correct-Horse-Battery-8")
+
+
 def test_password_policy_rules():
     import pytest
 
