@@ -95,3 +95,79 @@ def test_institutions_named_before_their_noun(sentence, organisation):
 def test_departments_before_an_institution_noun_stay(sentence):
     spans = found(CLINICAL + sentence)
     assert not any(kind == "ORGANIZATION" for kind in spans.values()), spans
+
+
+@pytest.mark.parametrize("sentence, name", [
+    ("Insurance called back, rep name carol ext 2210.", "carol"),
+    ("Spoke with case mgr, name is denise.", "denise"),
+])
+def test_a_lower_case_given_name_after_the_word_name(sentence, name):
+    assert found(CLINICAL + sentence).get(name) == "NAME"
+
+
+def test_the_word_name_alone_names_nobody():
+    spans = found(CLINICAL + "Name and DOB verified, name band on left wrist.")
+    assert not any(kind == "NAME" for kind in spans.values()), spans
+
+
+def test_a_hospital_named_after_a_person_after_at_or_from():
+    assert found(CLINICAL + "PPM placed 2015 at Lahey, no issues since.").get("Lahey") == "ORGANIZATION"
+
+
+# --- English precision, second sample (seeds 41 and 43 of the unannotated reports) ----------------------------
+@pytest.mark.parametrize("sentence, kept", [
+    ("Seizure meds: Tegretol, Dilantin, Depakote, Acetazolamide, and Mysoline.", "Mysoline"),  # a medication list
+    ("He went home on Tegretol, ASA, and Diltiazem.", "ASA"),
+    ("Pulse generator, manufacturer Boston Scientific, model 7341.", "Boston Scientific"),
+    ("Lead serial #ABCD123456, threshold 0.8 V.", "123456"),  # the transcription's stand-in
+    ("Device serial number 12345 was recorded.", "12345"),
+    ("Immunofluorescence negative for IgG, IgA and IgM.", "IgA"),
+    ("A 2 cm lesion measuring 31.2 HU on CT.", "HU"),
+    ("MS:, Oriented to person only.", "Oriented"),
+    ("Exam: swelling of wrists, MCPs and PIPs tender.", "MCPs"),
+    ("DECISION TO DONATE, discussed at length.", "DONATE"),
+    ("The Lester pusher rotated the lens into the bag.", "Lester"),
+    ("An Ahmed shunt was primed and placed.", "Ahmed"),
+    ("Mr. Sample Patient was seen in follow-up.", "Sample"),
+])
+def test_more_clinical_words_are_not_removed(sentence, kept):
+    spans = found(CLINICAL + sentence)
+    assert not any(kept in value for value in spans), spans
+
+
+def test_names_beside_a_medication_list_stay_names():
+    spans = found(CLINICAL + "His daughters, Ruby and Camilla, manage his Lasix, Coreg and Digoxin.")
+    assert any("Ruby" in value for value in spans), spans
+
+
+def test_a_real_box_number_stays():
+    assert any("4471" in value for value in found("PO Box 4471, Quincy MA 02169"))
+
+
+# --- Chinese: a preposition is no name's first character; a short hospital name before 行 ---------------------
+def test_chinese_preposition_before_a_hospital_is_no_name():
+    spans = found("转入记录\n患者由市第一人民医院急诊转入我科。", "zh")
+    assert not any(value.startswith("由") for value in spans), spans
+
+
+def test_chinese_short_hospital_name_before_a_procedure_loses_the_verb():
+    spans = found("2023-7-19于协和行超声检查提示结节。", "zh")
+    assert spans.get("协和") == "ORGANIZATION" and "协和行" not in spans, spans
+
+
+def test_chinese_surname_that_is_a_preposition_stays_a_name():
+    assert found("陪护人：于伟（儿子）", "zh").get("于伟") == "NAME"
+
+
+@pytest.mark.parametrize("sentence, kept", [
+    ("Intraocular lens model SN60WF power +21.50 was placed.", "60WF"),  # a model number, diopters
+    ("Intraocular lens model SN60WF power +21.50 was placed.", "21.50"),
+    ("CHIEF COMPLAINT (1/1):, This 40 year old male", "1/1"),  # part one of one
+])
+def test_model_numbers_diopters_and_part_numbers_stay(sentence, kept):
+    spans = found(CLINICAL + sentence)
+    assert not any(kept in value for value in spans), spans
+
+
+def test_a_serial_number_is_still_removed():
+    assert any("AB7734521" in value for value in found(CLINICAL + "Generator serial number AB7734521 recorded."))

@@ -139,6 +139,13 @@ _TRAILING_TITLE_PART = ("先", "女", "阿", "副", "主", "师", "行")
 _RULE_NAME_SOURCES = ("zh_name_context",)
 # An organisation's short name that ran on into the verb after it ("于协和行超声检查"): the verb is cut off.
 _ORG_VERB_TAIL = re.compile(r"(?<=[\u4e00-\u9fff]{2})行$")
+# The tagger's organisation that ran on into 行 before the procedure it names ("于协和行超声检查"): cut when a Han
+# character follows (a bank, 银行, keeps its 行).
+_TAGGER_ORG_VERB_TAIL = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?<!银)行$")
+# A preposition that a name or place rule took as the first character ("患者由市第一人民医院急诊转入": 由市第, 由市);
+# not 于 or 向, which are common surnames (于伟).
+_PREPOSITIONS = "由从自在到"
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 # A clock time at the end of a date's span (GUIDELINE.md: no date element): "10:20", "08:00:00", "10时20分", "9点".
 CLOCK_TAIL = re.compile(r"(?<=[\d日号])[ \t]*(?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?|\d{1,2}[时点](?:\d{1,2}分)?(?:\d{1,2}秒)?)$")
 
@@ -176,6 +183,13 @@ def clean_chinese(text: str, spans: list[Span]) -> list[Span]:
                 end = start + clock.start()
         if span.type == "ORGANIZATION" and _ORG_VERB_TAIL.search(value) and "zh_context" in span.recognizer:
             end -= 1
+        elif span.type == "ORGANIZATION" and "zh_tagger" in span.recognizer and _TAGGER_ORG_VERB_TAIL.search(value) \
+                and _HAN_CHAR.match(text, end):
+            end -= 1
+        if value[:1] in _PREPOSITIONS and "zh_context" not in span.recognizer and (
+                (span.type == "NAME" and len(value) <= 3 and text.endswith("患者", 0, span.start))
+                or (span.type == "LOCATION" and len(value) <= 2)):
+            continue
         if span.type == "NAME" and len(value) >= 2 and value[-1] in _TRAILING_TITLE_PART and text[end : end + 1] in (
                 "生", "士", "姨", "主", "任", "医", "超", "傅"):
             end -= 1

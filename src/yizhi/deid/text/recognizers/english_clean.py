@@ -20,7 +20,12 @@ drops or trims what is no identifier:
   eponym before a medical noun ("Meckel's diverticulum"), a maker after its instrument ("blade Bard Parker"), a
   drug after its route ("oral Fleet's"), an anatomical "X of Y" ("Tetralogy of Fallot"), a heading ("HEM:"),
   a hospital-internal department ("Bacteriology Department"); "ms." after a number (milliseconds) and "MS/"
-  (mental status) are no titles.
+  (mental status) are no titles;
+* (fifth round, ``_not_an_identifier``, from samples of unannotated MTSamples reports) clinical abbreviations
+  after "at the"/"to the" ("the LES"), a place before a duration ("Las Cruces 3 years ago"), salutations, the
+  transcription's stand-in numbers (0000000, 12345, ABCD123456), immunoglobulins and units (IgA, HU, LAE),
+  lists of abbreviations ("MCPs and PIPs"), common words in capitals ("DECISION TO DONATE"), makers after
+  "manufacturer", and the items of a medication list ("Depakote, Acetazolamide, and Mysoline").
 """
 
 from __future__ import annotations
@@ -58,7 +63,10 @@ _DEVICE_NOUNS = (
     r"aneurysm|anomaly|malformation|body|bodies|fingers|nodes?|ducts?|glands?|"
     # (fifth round, from the seed-29 sample of unannotated reports: "Thornton fixation ring", "Wood units",
     # "Shimada histology", "Kasai portoenterostomy", "Merocel sponges", "Tessier osteotome", "fuser band")
-    r"rings?|units|histology|portoenterostomy|sponges?|osteotomes?|sphincterotomes?|bands?")
+    r"rings?|units|histology|portoenterostomy|sponges?|osteotomes?|sphincterotomes?|bands?|"
+    # (and from the seed-41/43 samples: "Shepard grommet", "Lester pusher", "Dorsey suction irrigator", "Lancaster
+    # lid speculum", "Ahmed shunt", "Copeland metal component", "Barrett mucosa", "Nottingham grade", "Berry ligaments")
+    r"grommets?|pushers?|irrigators?|specul(?:um|a)|shunts?|components?|mucosa|grade|ligaments")
 # (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee")
 _DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at)\b)[a-z]{4,}(?:-[a-z]+)?)?"
                            r"[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
@@ -170,6 +178,43 @@ _POSSESSIVE_FACILITY = re.compile(r"\b(?i:his|her|their|its|our|your|this|that)[
 # No gradient"): never a name alone.
 _NEVER_A_NAME = frozenset("dear no yes not none nil neg".split())
 _ZEROS = re.compile(r"[0\s()-]{5,}")  # "MR#: 0000000": the transcription's stand-in for a number
+# The transcription's other stand-ins for numbers: a run counting up from 1 ("serial #12345", "P.O. Box 12345",
+# "ABCD123456"), letters counting up from A before it.
+_COUNTING = re.compile(r"(?:[A-Z]+|#)?[ ]*1234(?:5(?:6(?:7(?:8(?:9)?)?)?)?)?")
+_BOX = re.compile(r"(?:P\.?[ ]?O\.?[ ]+)?Box[ ]+")
+_COUNTING_LETTERS = ("ABCDEFG", "XYZ")
+# Clinical tokens the capitalised-word rules take for a place or a person: immunoglobulins, Hounsfield units,
+# left atrial enlargement, general endotracheal anaesthesia, services.
+_CLINICAL_TOKENS = frozenset("iga igg igm ige igd hu lae rae lvh rvh geta hem heme onc".split())
+# Clinical abbreviations joined into one span ("MCPs and PIPs", "LACA and Left AICA", "ELISA and IFAT", "IgA and
+# IgM"): joints, arteries, tests — no organisation of two names.
+_ABBREVIATION_ITEM = r"(?:[A-Z]{2,6}s?|Ig[AGMDE])"
+_LIST_OF_ABBREVIATIONS = re.compile(_ABBREVIATION_ITEM + r"(?:(?:,[ ]*|[ ]+and[ ]+|/)(?:Left[ ]+|Right[ ]+)?"
+                                    + _ABBREVIATION_ITEM + ")+")
+# A product after "manufacturer" ("manufacturer Boston Scientific"): a maker, no person or place.
+# A model number is no serial (GUIDELINE.md: "a serial, not a model number"): "lens model SN60WF", "model SA60AT".
+_MODEL_BEFORE = re.compile(r"\b(?i:model)\b[ #:]*[A-Z]*$")
+_DECIMAL = re.compile(r"[+-]?\d{1,3}\.\d{1,2}")  # "power +19.50" (diopters): no phone
+_PART_NUMBER = re.compile(r"\d/\d")  # "CHIEF COMPLAINT (1/1):": part one of one, no date
+_CAPITALS_BEFORE = re.compile(r"\b[A-Z]{2,}[ ]+$")  # (the line is in capitals: not "work for NATO")
+_MANUFACTURER_BEFORE = re.compile(r"\b(?i:manufacturer|manufactured by|made by)[ ]*[:#]?[ ]*$")
+_MENTAL_STATUS_HEADING = re.compile(r"\bMS[:/][ ,]*$")
+
+
+def _counting_placeholder(value: str) -> bool:
+    value = _BOX.sub("", value.strip(), count=1)
+    letters = "".join(char for char in value if char.isalpha())
+    return _COUNTING.fullmatch(value) is not None and (not letters or any(run.startswith(letters) for run in _COUNTING_LETTERS))
+
+
+def _shouted_common_words(value: str) -> bool:
+    """An all-capitals run of common English words, none of them a name or a place ("SHORTNESS OF BREATH IN
+    HER", "DECISION TO DONATE"): a finding or a heading written in capitals, no organisation."""
+    from yizhi.deid.text.recognizers.english import name_words, place_words
+
+    words = [_strip(word) for word in value.split()]
+    return value.isupper() and len(value) > 3 and all(
+        word in common_words() and word not in name_words() and word not in place_words() for word in words)
 
 
 def _not_an_identifier(text: str, span: Span) -> bool:
@@ -185,7 +230,56 @@ def _not_an_identifier(text: str, span: Span) -> bool:
         return True
     if span.type == "ADDRESS" and any(word.strip(",").lower() in _PLACEHOLDER_WORDS for word in value.split()):
         return True  # ("Suite 123, ABC Avenue")
+    if span.type in ("ADDRESS", "DEVICE_ID", "PHONE", "RECORD_NUMBER", "ZIP") and _counting_placeholder(value):
+        return True
+    if span.type in _GUESSED_KINDS and "patterns" not in span.recognizer and (
+            _strip(value) in _CLINICAL_TOKENS or _LIST_OF_ABBREVIATIONS.fullmatch(value)
+            or (_shouted_common_words(value) and _CAPITALS_BEFORE.search(text, max(0, span.start - 30), span.start))
+            or _MANUFACTURER_BEFORE.search(text, max(0, span.start - 20), span.start) or _drug_list(text, span)):
+        return True
+    if span.type == "DEVICE_ID" and _MODEL_BEFORE.search(text, max(0, span.start - 16), span.start):
+        return True
+    if span.type == "PHONE" and _DECIMAL.fullmatch(value):
+        return True
+    if span.type == "DATE" and _PART_NUMBER.fullmatch(value) and text[span.start - 1 : span.start] == "(" \
+            and text.startswith("):", span.end):
+        return True
+    if span.type == "NAME" and _MENTAL_STATUS_HEADING.search(text, max(0, span.start - 8), span.start):
+        return True  # ("MS:, Oriented to name only")
     return span.type in ("PHONE", "RECORD_NUMBER", "ID_NUMBER") and _ZEROS.fullmatch(value) is not None
+
+
+_LIST_ITEM = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
+_DRUG_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*[A-Za-z])(?:[ ]+[\d.]+[ ]?(?:mg|mcg|g|units?)?[^,\n]{0,12})?,[ ]*(?:and[ ]+)?$")
+_DRUG_AFTER = re.compile(r"(?:,[ ]*(?:and[ ]+)?|[ ]+)([A-Za-z][A-Za-z-]*[A-Za-z])")
+
+
+def _drug_list(text: str, span: Span) -> bool:
+    """A span inside a medication list: its words are drugs, short abbreviations ("ASA") or words of no name
+    list, at least one a drug or a drug next to it ("Depakote, Acetazolamide, and Mysoline", "famotidine 20 mg,
+    Bayer Aspirin 81 mg"); a name ("daughters, Ruby and Camilla") keeps it."""
+    from yizhi.deid.text.recognizers.english import name_words
+
+    from yizhi.deid.text.recognizers.english import very_common_words
+
+    # (the drug list read from real medication lists holds common words too, "general", "hospital": inside the
+    # span a drug is one no common word; beside it, one no very common word, "aspirin")
+    names, common = name_words(), common_words()
+    drugs = drug_words() - common
+    words = [word for word in _LIST_ITEM.findall(span.text) if word.lower() not in _LIST_GLUE]
+    for word in words:
+        key = word.lower()
+        if key in drugs:
+            continue
+        if key in names or (key in common and not (word.isupper() and len(word) <= 4)):
+            return False  # a name, or a common word that is no abbreviation
+    inside = sum(word.lower() in drugs for word in words)
+    near = drug_words() - very_common_words()
+    before = _DRUG_BEFORE.search(text, max(0, span.start - 40), span.start)
+    after = _DRUG_AFTER.match(text, span.end)
+    beside = (before is not None and before.group(1).lower() in near) + (after is not None and after.group(1).lower() in near)
+    return bool(words) and (inside >= 1 and len(words) > 1 or inside + beside >= 2)
+
 
 
 def _place_before_duration(text: str, span: Span) -> Span | None:
@@ -316,7 +410,7 @@ _FIRST_WORD = re.compile(r"[A-Za-z]+")
 
 def _placeholder(value: str) -> bool:
     first = _FIRST_WORD.match(value)
-    return first is not None and (first.group(0).lower() in _PLACEHOLDER_WORDS or value.startswith("Sample Doctor"))
+    return first is not None and (first.group(0).lower() in _PLACEHOLDER_WORDS or value.startswith("Sample"))
 
 
 def _ventilator_setting(text: str, span: Span) -> bool:
