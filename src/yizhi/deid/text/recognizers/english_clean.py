@@ -31,6 +31,7 @@ drops or trims what is no identifier:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
 from yizhi.deid.text.spans import Span
@@ -249,6 +250,15 @@ def _not_an_identifier(text: str, span: Span) -> bool:
     return span.type in ("PHONE", "RECORD_NUMBER", "ID_NUMBER") and _ZEROS.fullmatch(value) is not None
 
 
+@lru_cache(maxsize=1)
+def _list_drugs() -> tuple[frozenset[str], frozenset[str]]:
+    """The drug list read from real medication lists holds common words too ("general", "hospital"): inside a
+    span a drug is one that is no common word; beside it, one that is no very common word ("aspirin")."""
+    from yizhi.deid.text.recognizers.english import very_common_words
+
+    return drug_words() - common_words(), drug_words() - very_common_words()
+
+
 _LIST_ITEM = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
 _DRUG_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*[A-Za-z])(?:[ ]+[\d.]+[ ]?(?:mg|mcg|g|units?)?[^,\n]{0,12})?,[ ]*(?:and[ ]+)?$")
 _DRUG_AFTER = re.compile(r"(?:,[ ]*(?:and[ ]+)?|[ ]+)([A-Za-z][A-Za-z-]*[A-Za-z])")
@@ -260,12 +270,8 @@ def _drug_list(text: str, span: Span) -> bool:
     Bayer Aspirin 81 mg"); a name ("daughters, Ruby and Camilla") keeps it."""
     from yizhi.deid.text.recognizers.english import name_words
 
-    from yizhi.deid.text.recognizers.english import very_common_words
-
-    # (the drug list read from real medication lists holds common words too, "general", "hospital": inside the
-    # span a drug is one no common word; beside it, one no very common word, "aspirin")
     names, common = name_words(), common_words()
-    drugs = drug_words() - common
+    drugs, near = _list_drugs()
     words = [word for word in _LIST_ITEM.findall(span.text) if word.lower() not in _LIST_GLUE]
     for word in words:
         key = word.lower()
@@ -274,7 +280,6 @@ def _drug_list(text: str, span: Span) -> bool:
         if key in names or (key in common and not (word.isupper() and len(word) <= 4)):
             return False  # a name, or a common word that is no abbreviation
     inside = sum(word.lower() in drugs for word in words)
-    near = drug_words() - very_common_words()
     before = _DRUG_BEFORE.search(text, max(0, span.start - 40), span.start)
     after = _DRUG_AFTER.match(text, span.end)
     beside = (before is not None and before.group(1).lower() in near) + (after is not None and after.group(1).lower() in near)
