@@ -171,3 +171,17 @@ def test_model_numbers_diopters_and_part_numbers_stay(sentence, kept):
 
 def test_a_serial_number_is_still_removed():
     assert any("AB7734521" in value for value in found(CLINICAL + "Generator serial number AB7734521 recorded."))
+
+
+@pytest.mark.parametrize("sentence, organisation", [
+    ("Pt transferred from vamc at 1400 on a non-rebreather.", "vamc"),
+    ("Plan: sent to mgh ed for CTA.", "mgh"),
+])
+def test_a_hospital_abbreviation_in_lower_case_after_a_move(sentence, organisation):
+    assert found(CLINICAL + sentence).get(organisation) == "ORGANIZATION"
+
+
+@pytest.mark.parametrize("sentence", ["Transferred to ccu overnight.", "Came from the ed via ems.", "Switched to bph meds."])
+def test_units_and_conditions_in_lower_case_after_a_move_stay(sentence):
+    spans = found(CLINICAL + sentence)
+    assert not any(kind == "ORGANIZATION" for kind in spans.values()), spans

@@ -115,6 +115,11 @@ _ORG_AFTER_MOVE = re.compile(
     "(?i:" + _MOVE_CUE + r"(?:[ ]+[\w/'’.-]+){0,2}?[ ]+(?:to|from|at|by)[ ]+"
     r"(?:the[ ]+)?)((?:St\.?[ ]+)?[A-Z][A-Za-z'’.&-]*(?:[ ]+[A-Z][A-Za-z'’.&-]*){0,3}|[a-z]+(?:[ ][a-z]+){0,2}[ ]"
     r"(?:hospital|rehab|nursing home|medical center|health center|manor))")
+# A hospital's abbreviation written in lower case after a move ("transferred to gh", "arrived from vamc", "sent
+# to mgh ed", "readmitted from nebh"): the shapes hospitals' abbreviations take (ending in h, mc or hc), never a
+# unit, a clinical term, shorthand or a common word ("to or", "from ed", "to ccu", "secondary to sah" has no move).
+_LOWER_ABBREVIATION_AFTER_MOVE = re.compile(
+    "(?i:" + _MOVE_CUE + r"(?:[ ]+[\w/'’.-]+){0,2}?[ ]+(?:to|from|at)[ ]+(?:the[ ]+)?)([a-z]{1,3}(?:h|mc|hc))\b(?![/'’-])")
 _ORG_NOUN = re.compile(r"((?:[A-Z][\w'’.&-]*[ ]+){1,3}(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|"
                        r"Health Center|Medical Center|Hospital|Clinic))\b")
 _LOWER_ORG = re.compile(r"\b((?:[A-Za-z]+[ ]){1,2}(?:hospital|rehab|medical center|health center|nursing home))\b")
@@ -502,6 +507,13 @@ class EnglishContextRecognizer:
             if key in _UNITS or not (_proper(value) or abbreviation):
                 continue
             yield match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.75
+        for match in matches_at(_LOWER_ABBREVIATION_AFTER_MOVE, text, _starts(hits, "move")):
+            key = match.group(1)
+            if key in _UNITS or key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS \
+                    or key in common_words() or (not key.endswith(("mc", "hc")) and key in clinical_markers()) \
+                    or _NOT_A_MOVE_BEFORE.search(text, max(0, match.start() - 40), match.start(1)):
+                continue  # (a condition ending in h that real reports name often, "bph"; "switched to ...")
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.7
         for pattern, anchor in ((_ORG_NOUN, "org_noun"), (_LOWER_ORG, "lower_org")):
             for match in _ending_near(pattern, text, hits, anchor):
                 if _proper(match.group(1)) or _named_before_noun(match.group(1)):
