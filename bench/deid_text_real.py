@@ -34,7 +34,9 @@ from yizhi.deid.text.goldsets import load_annotated, load_gold_file, load_plante
 from yizhi.deid.text.metrics import Evaluation, score_document  # noqa: E402
 
 DATA = ROOT / "tests" / "deid_text" / "data"
-MTSAMPLES = ROOT / ".." / "shared" / "data" / "clinical-text" / "en_mtsamples.jsonl"
+from deid_text import _shared_file  # noqa: E402
+
+MTSAMPLES = _shared_file("clinical-text/en_mtsamples.jsonl")  # beside this checkout or beside main's (worktree)
 
 
 def load_sets(split: str) -> dict[str, tuple[list[dict], str, bool]]:

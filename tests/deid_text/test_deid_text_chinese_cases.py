@@ -53,7 +53,7 @@ def test_the_year_of_an_event_in_the_history_is_a_date_and_an_edition_year_is_no
     assert detect("1990年代曾务农。", "zh") == []
 
 
-@pytest.mark.parametrize("date", ["2024年3月5日", "3月5日", "2024.09.12", "2024-03-05 07:35", "2024/3/5"])
+@pytest.mark.parametrize("date", ["2024年3月5日", "3月5日", "2024.09.12", "2024-03-05", "2024/3/5"])  # a clock time after one: quality5
 def test_dates_in_every_form(date):
     assert (date, "DATE") in spans_of(f"患者于{date}入院。")
 

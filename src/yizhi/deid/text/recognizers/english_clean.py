@@ -20,12 +20,18 @@ drops or trims what is no identifier:
   eponym before a medical noun ("Meckel's diverticulum"), a maker after its instrument ("blade Bard Parker"), a
   drug after its route ("oral Fleet's"), an anatomical "X of Y" ("Tetralogy of Fallot"), a heading ("HEM:"),
   a hospital-internal department ("Bacteriology Department"); "ms." after a number (milliseconds) and "MS/"
-  (mental status) are no titles.
+  (mental status) are no titles;
+* (fifth round, ``_not_an_identifier``, from samples of unannotated MTSamples reports) clinical abbreviations
+  after "at the"/"to the" ("the LES"), a place before a duration ("Las Cruces 3 years ago"), salutations, the
+  transcription's stand-in numbers (0000000, 12345, ABCD123456), immunoglobulins and units (IgA, HU, LAE),
+  lists of abbreviations ("MCPs and PIPs"), common words in capitals ("DECISION TO DONATE"), makers after
+  "manufacturer", and the items of a medication list ("Depakote, Acetazolamide, and Mysoline").
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
 from yizhi.deid.text.spans import Span
@@ -55,7 +61,13 @@ _DEVICE_NOUNS = (
     # (fourth round, from the seed-7 sample and the planted dev reports: "Endotine Coapt device", "Louie arm",
     # "Lilly guide", "Denver II form", "Morton neuroma", "Meckel diverticulum", "AH interval")
     r"device|system|kit|monitor|machine|arm|guide|form|neuroma|diverticulum|interval|contracture|cyst|ulcer|"
-    r"aneurysm|anomaly|malformation|body|bodies|fingers|nodes?|ducts?|glands?")
+    r"aneurysm|anomaly|malformation|body|bodies|fingers|nodes?|ducts?|glands?|"
+    # (fifth round, from the seed-29 sample of unannotated reports: "Thornton fixation ring", "Wood units",
+    # "Shimada histology", "Kasai portoenterostomy", "Merocel sponges", "Tessier osteotome", "fuser band")
+    r"rings?|units|histology|portoenterostomy|sponges?|osteotomes?|sphincterotomes?|bands?|"
+    # (and from the seed-41/43 samples: "Shepard grommet", "Lester pusher", "Dorsey suction irrigator", "Lancaster
+    # lid speculum", "Ahmed shunt", "Copeland metal component", "Barrett mucosa", "Nottingham grade", "Berry ligaments")
+    r"grommets?|pushers?|irrigators?|specul(?:um|a)|shunts?|components?|mucosa|grade|ligaments")
 # (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee")
 _DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at)\b)[a-z]{4,}(?:-[a-z]+)?)?"
                            r"[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
@@ -77,7 +89,7 @@ _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|miss|prof|rabbi|rev|fr)\.?[ ]
 _DEVICE_LAST = re.compile(r"[ ](?:" + _DEVICE_NOUNS + r")$", _I)
 _DOSE_INSIDE = re.compile(r"\d[ ]?(?:mg|mcg|units?|ml|mL|meq|mEq)\b")
 _DOSE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|tablets?|capsules?|caps?|"
-                         r"puffs?|drops?|sprays?)\b")
+                         r"puffs?|drops?|sprays?|cm|mm)\b")  # (a size too: "LAE 4.8cm")
 # A span that ends inside a dose ("Post Lexiscan 0|.4 mg", "Coreg 6|.25 mg"): the rest of the number, then the unit.
 _DOSE_GOES_ON = re.compile(r"(?<=\d)(?:\.\d+)?[ ]?(?:mg|mcg|g|units?|u|ml|mL|meq|mEq|%|tabs?|puffs?)\b")
 _GUESSED_KINDS = ("NAME", "LOCATION", "ORGANIZATION", "ADDRESS")
@@ -149,6 +161,142 @@ _REGIONS = frozenset(("asia", "europe", "africa", "oceania", "antarctica", "nort
 STATES_AND_COUNTRIES = _states_and_countries()
 
 
+# --- fifth round (seed-29 sample of unannotated MTSamples reports; see _not_an_identifier) ---------------
+# An abbreviation after "to the"/"at the" is an anatomical or clinical term ("dilated at the LES", "laceration to
+# the FDP", "reduced to the QT-QS ratio"); a hospital's abbreviation goes without the article ("to UIHC"). An
+# employer may take it ("a bus driver for the MBTA", "works at the MBTA"): not after a work cue.
+_ARTICLE_BEFORE = re.compile(r"\b(?i:to|at|into|in)[ ]+(?i:the)[ ]+$")
+_WORK_BEFORE = re.compile(r"\b(?i:work(?:s|ed|ing)?|employed|retired|job|driver)\b")
+_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]{1,5}(?:-[A-Za-z]{1,5})?s?|[A-Z]-[a-z]+")
+# A place and the number that starts a duration after it ("moved to Colorado 37 years ago", "in Las Cruces 3 years
+# ago"): the number is no house number.
+_NUMBER_TAIL = re.compile(r"[ ]+\d{1,3}$")
+_DURATION_AFTER = re.compile(r"[ ]+(?:years?|yrs?|months?|weeks?|wks?|days?|hours?|hrs?|times)\b", _I)
+# A facility named by a possessive or a demonstrative is the patient's own stay, not a named institution
+# ("Thoughout his hospital stay").
+_POSSESSIVE_FACILITY = re.compile(r"\b(?i:his|her|their|its|our|your|this|that)[ ]+(?i:hospital|rehab|clinic|facility)$")
+# Words a letter's salutation or a finding puts before a title or capital ("Dear Dr. XYZ", "No significant MR.
+# No gradient"): never a name alone.
+_NEVER_A_NAME = frozenset("dear no yes not none nil neg".split())
+_ZEROS = re.compile(r"[0\s()-]{5,}")  # "MR#: 0000000": the transcription's stand-in for a number
+# The transcription's other stand-ins for numbers: a run counting up from 1 ("serial #12345", "P.O. Box 12345",
+# "ABCD123456"), letters counting up from A before it.
+_COUNTING = re.compile(r"(?:[A-Z]+|#)?[ ]*1234(?:5(?:6(?:7(?:8(?:9)?)?)?)?)?")
+_BOX = re.compile(r"(?:P\.?[ ]?O\.?[ ]+)?Box[ ]+")
+_COUNTING_LETTERS = ("ABCDEFG", "XYZ")
+# Clinical tokens the capitalised-word rules take for a place or a person: immunoglobulins, Hounsfield units,
+# left atrial enlargement, general endotracheal anaesthesia, services.
+_CLINICAL_TOKENS = frozenset("iga igg igm ige igd hu lae rae lvh rvh geta hem heme onc".split())
+# Clinical abbreviations joined into one span ("MCPs and PIPs", "LACA and Left AICA", "ELISA and IFAT", "IgA and
+# IgM"): joints, arteries, tests — no organisation of two names.
+_ABBREVIATION_ITEM = r"(?:[A-Z]{2,6}s?|Ig[AGMDE])"
+_LIST_OF_ABBREVIATIONS = re.compile(_ABBREVIATION_ITEM + r"(?:(?:,[ ]*|[ ]+and[ ]+|/)(?:Left[ ]+|Right[ ]+)?"
+                                    + _ABBREVIATION_ITEM + ")+")
+# A product after "manufacturer" ("manufacturer Boston Scientific"): a maker, no person or place.
+# A model number is no serial (GUIDELINE.md: "a serial, not a model number"): "lens model SN60WF", "model SA60AT".
+_MODEL_BEFORE = re.compile(r"\b(?i:model)\b[ #:]*[A-Z]*$")
+_DECIMAL = re.compile(r"[+-]?\d{1,3}\.\d{1,2}")  # "power +19.50" (diopters): no phone
+_PART_NUMBER = re.compile(r"\d/\d")  # "CHIEF COMPLAINT (1/1):": part one of one, no date
+_CAPITALS_BEFORE = re.compile(r"\b[A-Z]{2,}[ ]+$")  # (the line is in capitals: not "work for NATO")
+_MANUFACTURER_BEFORE = re.compile(r"\b(?i:manufacturer|manufactured by|made by)[ ]*[:#]?[ ]*$")
+_MENTAL_STATUS_HEADING = re.compile(r"\bMS[:/][ ,]*$")
+
+
+def _counting_placeholder(value: str) -> bool:
+    value = _BOX.sub("", value.strip(), count=1)
+    letters = "".join(char for char in value if char.isalpha())
+    return _COUNTING.fullmatch(value) is not None and (not letters or any(run.startswith(letters) for run in _COUNTING_LETTERS))
+
+
+def _shouted_common_words(value: str) -> bool:
+    """An all-capitals run of common English words, none of them a name or a place ("SHORTNESS OF BREATH IN
+    HER", "DECISION TO DONATE"): a finding or a heading written in capitals, no organisation."""
+    from yizhi.deid.text.recognizers.english import name_words, place_words
+
+    words = [_strip(word) for word in value.split()]
+    return value.isupper() and len(value) > 3 and all(
+        word in common_words() and word not in name_words() and word not in place_words() for word in words)
+
+
+def _not_an_identifier(text: str, span: Span) -> bool:
+    """What the seed-29 sample of unannotated MTSamples reports showed the rules still take (see above)."""
+    value = span.text
+    if span.type == "ORGANIZATION" and _ABBREVIATION.fullmatch(value) and _ARTICLE_BEFORE.search(
+            text, max(0, span.start - 10), span.start) and not _WORK_BEFORE.search(text, max(0, span.start - 50),
+                                                                                   span.start):
+        return True
+    if span.type == "NAME" and _strip(value) in _NEVER_A_NAME:
+        return True
+    if span.type in ("ORGANIZATION", "LOCATION") and _POSSESSIVE_FACILITY.search(value):
+        return True
+    if span.type == "ADDRESS" and any(word.strip(",").lower() in _PLACEHOLDER_WORDS for word in value.split()):
+        return True  # ("Suite 123, ABC Avenue")
+    if span.type in ("ADDRESS", "DEVICE_ID", "PHONE", "RECORD_NUMBER", "ZIP") and _counting_placeholder(value):
+        return True
+    if span.type in _GUESSED_KINDS and "patterns" not in span.recognizer and (
+            _strip(value) in _CLINICAL_TOKENS or _LIST_OF_ABBREVIATIONS.fullmatch(value)
+            or (_shouted_common_words(value) and _CAPITALS_BEFORE.search(text, max(0, span.start - 30), span.start))
+            or _MANUFACTURER_BEFORE.search(text, max(0, span.start - 20), span.start) or _drug_list(text, span)):
+        return True
+    if span.type == "DEVICE_ID" and _MODEL_BEFORE.search(text, max(0, span.start - 16), span.start):
+        return True
+    if span.type == "PHONE" and _DECIMAL.fullmatch(value):
+        return True
+    if span.type == "DATE" and _PART_NUMBER.fullmatch(value) and text[span.start - 1 : span.start] == "(" \
+            and text.startswith("):", span.end):
+        return True
+    if span.type == "NAME" and _MENTAL_STATUS_HEADING.search(text, max(0, span.start - 8), span.start):
+        return True  # ("MS:, Oriented to name only")
+    return span.type in ("PHONE", "RECORD_NUMBER", "ID_NUMBER") and _ZEROS.fullmatch(value) is not None
+
+
+@lru_cache(maxsize=1)
+def _list_drugs() -> tuple[frozenset[str], frozenset[str]]:
+    """The drug list read from real medication lists holds common words too ("general", "hospital"): inside a
+    span a drug is one that is no common word; beside it, one that is no very common word ("aspirin")."""
+    from yizhi.deid.text.recognizers.english import very_common_words
+
+    return drug_words() - common_words(), drug_words() - very_common_words()
+
+
+_LIST_ITEM = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
+_DRUG_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*[A-Za-z])(?:[ ]+[\d.]+[ ]?(?:mg|mcg|g|units?)?[^,\n]{0,12})?,[ ]*(?:and[ ]+)?$")
+_DRUG_AFTER = re.compile(r"(?:,[ ]*(?:and[ ]+)?|[ ]+)([A-Za-z][A-Za-z-]*[A-Za-z])")
+
+
+def _drug_list(text: str, span: Span) -> bool:
+    """A span inside a medication list: its words are drugs, short abbreviations ("ASA") or words of no name
+    list, at least one a drug or a drug next to it ("Depakote, Acetazolamide, and Mysoline", "famotidine 20 mg,
+    Bayer Aspirin 81 mg"); a name ("daughters, Ruby and Camilla") keeps it."""
+    from yizhi.deid.text.recognizers.english import name_words
+
+    names, common = name_words(), common_words()
+    drugs, near = _list_drugs()
+    words = [word for word in _LIST_ITEM.findall(span.text) if word.lower() not in _LIST_GLUE]
+    for word in words:
+        key = word.lower()
+        if key in drugs:
+            continue
+        if key in names or (key in common and not (word.isupper() and len(word) <= 4)):
+            return False  # a name, or a common word that is no abbreviation
+    inside = sum(word.lower() in drugs for word in words)
+    before = _DRUG_BEFORE.search(text, max(0, span.start - 40), span.start)
+    after = _DRUG_AFTER.match(text, span.end)
+    beside = (before is not None and before.group(1).lower() in near) + (after is not None and after.group(1).lower() in near)
+    return bool(words) and (inside >= 1 and len(words) > 1 or inside + beside >= 2)
+
+
+
+def _place_before_duration(text: str, span: Span) -> Span | None:
+    """An address guessed from a place and a number that begins a duration: the place alone, as a location."""
+    tail = _NUMBER_TAIL.search(span.text)
+    if span.type != "ADDRESS" or tail is None or tail.start() == 0 or not _DURATION_AFTER.match(text, span.end):
+        return span
+    place = _cut(text, span, span.start, span.start + tail.start())
+    return None if place is None else Span(place.start, place.end, "LOCATION", place.text, place.confidence,
+                                           place.recognizer)
+
+
 def clean_english(text: str, spans: list[Span]) -> list[Span]:
     """The spans of ``text`` less what real notes showed is no identifier (see the module's docstring)."""
     clinical = None
@@ -162,6 +310,11 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
             span = _trimmed(text, span)
             if span is None:
                 continue
+        if _not_an_identifier(text, span):
+            continue
+        span = _place_before_duration(text, span)
+        if span is None:
+            continue
         value = span.text
         if span.type == "NAME" and _MENTAL_STATUS_BEFORE.search(text, max(0, span.start - 10), span.start):
             continue
@@ -262,7 +415,7 @@ _FIRST_WORD = re.compile(r"[A-Za-z]+")
 
 def _placeholder(value: str) -> bool:
     first = _FIRST_WORD.match(value)
-    return first is not None and (first.group(0).lower() in _PLACEHOLDER_WORDS or value.startswith("Sample Doctor"))
+    return first is not None and (first.group(0).lower() in _PLACEHOLDER_WORDS or value.startswith("Sample"))
 
 
 def _ventilator_setting(text: str, span: Span) -> bool:

@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 
 from yizhi.deid.text.recognizers.english import (
-    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, common_words, name_words,
-    place_words, very_common_words,
+    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_context, clinical_lexicon, clinical_markers,
+    common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
@@ -94,6 +94,9 @@ _RELATIVE = re.compile(
     # "HCP is"; a second word only with its capital: "daughter, Patty summarized" is Patty)
     r"\b(?:'s)?(?:[ ]*[,:(-][ ]*|[ ]+)(?!(?:is|was|and|or|at|in|to|of|for|with|who|has|had|will|here|aware|updated)\b)"
     r"([A-Za-z][a-z'’-]+(?:[ ](?-i:[A-Z])[a-z'’-]+)?)", _I)
+# A name after the word "name" ("rep name joanne ext 4471", "name: carol"): a given name or surname of the
+# name list only, not a word that follows "name" in a phrase ("name and DOB verified", "name band on").
+_NAME_CUE = re.compile(r"\bname(?:[ ]+is|[ ]*[:-])?[ ]+([A-Za-z][a-z'’-]+)\b", _I)
 _RN_LOWER = re.compile(r"(?:rn|RN)[ ]+([a-z][a-z'’-]+)\b")
 _SOCIAL = re.compile(r"\bsocial[ ]*[:-][ ]*([a-z][a-z'’-]+)(?=[ ]+(?:visited|called|in|here|at|came|and))", _I)
 _NOT_A_NAME = frozenset(
@@ -112,9 +115,41 @@ _ORG_AFTER_MOVE = re.compile(
     "(?i:" + _MOVE_CUE + r"(?:[ ]+[\w/'’.-]+){0,2}?[ ]+(?:to|from|at|by)[ ]+"
     r"(?:the[ ]+)?)((?:St\.?[ ]+)?[A-Z][A-Za-z'’.&-]*(?:[ ]+[A-Z][A-Za-z'’.&-]*){0,3}|[a-z]+(?:[ ][a-z]+){0,2}[ ]"
     r"(?:hospital|rehab|nursing home|medical center|health center|manor))")
+# A hospital's abbreviation written in lower case after a move ("transferred to gh", "arrived from vamc", "sent
+# to mgh ed", "readmitted from nebh"): the shapes hospitals' abbreviations take (ending in h, mc or hc), never a
+# unit, a clinical term, shorthand or a common word ("to or", "from ed", "to ccu", "secondary to sah" has no move).
+_LOWER_ABBREVIATION_AFTER_MOVE = re.compile(
+    "(?i:" + _MOVE_CUE + r"(?:[ ]+[\w/'’.-]+){0,2}?[ ]+(?:to|from|at)[ ]+(?:the[ ]+)?)([a-z]{1,3}(?:h|mc|hc))\b(?![/'’-])")
 _ORG_NOUN = re.compile(r"((?:[A-Z][\w'’.&-]*[ ]+){1,3}(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|"
                        r"Health Center|Medical Center|Hospital|Clinic))\b")
 _LOWER_ORG = re.compile(r"\b((?:[A-Za-z]+[ ]){1,2}(?:hospital|rehab|medical center|health center|nursing home))\b")
+
+
+_INSTITUTION_TAIL = re.compile(r"[ ]+(?i:ambulance|manor|rehab|vna|home care|house|nursing home|health center|"
+                               r"medical center|hospital|clinic)$")
+
+
+_SPECIALTY = re.compile(r"(?:ology|surgery|iatry|iatrics|ics|ine)$")  # "Neurosurgery Clinic", "Medicine Clinic"
+
+
+def _named_before_noun(value: str) -> bool:
+    """A capitalised name before an institution noun that the clinical lexicon knows only because real reports
+    name that institution often ("Codman Sq health center", "Lahey Clinic"): the first word is capitalised, no
+    common English word unless a name ("Emergency Medical Center", "Physical Therapy Clinic", "Memorial
+    Hospital" stay departments or generic), no unit, title or month, and no other word of three letters or
+    more is a clinical marker ("Lahey Cardiac Rehab" is a department of a named place, the place alone is kept
+    by the other rules)."""
+    tail = _INSTITUTION_TAIL.search(value)
+    if tail is None or tail.start() == 0:
+        return False
+    words = value[: tail.start()].split()
+    first, names = _strip(words[0]), name_words()
+    if not words[0][:1].isupper() or (first in common_words() and first not in names) or first in _UNITS \
+            or first in _ORG_STOP_WORDS or first in CLINICAL_TERMS or first in PLACEHOLDERS or first in _MONTHS_AND_DAYS \
+            or _SPECIALTY.search(first):
+        return False
+    return not any(len(_strip(word)) >= 3 and _strip(word) in clinical_markers() and _strip(word) not in names
+                   for word in words)
 
 
 def _proper(value: str) -> bool:
@@ -169,7 +204,7 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
     upper_short = value.isupper() and len(value) <= 2
     if not upper_short and _hospital_abbreviation(value):
         return match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.7  # ("evaluation at UIHC")
-    if upper_short or not _proper(value) or _strip(value) in STATES_AND_COUNTRIES:
+    if upper_short or not (_proper(value) or _named_institution(value)) or _strip(value) in STATES_AND_COUNTRIES:
         return None
     kind = "LOCATION" if _strip(value) in place_words() else "ORGANIZATION"
     end = match.start(1) + len(value)
@@ -182,6 +217,15 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
 
 _INSTITUTION_LAST = re.compile(r"\b(?:College|University|School|Institute|Academy|Center|Centre|Hospital)$")
 _OF_TAIL = re.compile(r"[ ]+of[ ]+(?:the[ ]+)?[A-Z][\w'’-]*(?:[ ]+(?:and[ ]+)?[A-Z][\w'’-]*){0,3}")
+
+
+def _named_institution(value: str) -> bool:
+    """One capitalised word after "at"/"from"/"to" that is a name of the name list and no common word: a hospital
+    named after a person ("placed 2012 at Lahey", "from Spaulding"), which the clinical lexicon knows because
+    real reports name it often."""
+    key = _strip(value)
+    return (" " not in value and value[:1].isupper() and value[1:].islower() and key in name_words()
+            and key not in common_words() and key not in CLINICAL_TERMS and key not in _UNITS)
 
 
 def _hospital_abbreviation(value: str) -> bool:
@@ -274,6 +318,7 @@ _ANCHORS = Scanner([
                        r"step|partner|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian|dtr|bro|sis)",
            caseless=True),
     Anchor("social", r"\bsocial", caseless=True),
+    Anchor("name_cue", r"\bname\b", caseless=True),
     Anchor("move", r"\b(?:transfer|txf|xfer|tx'?d|sent|arrived|admitted|adm|came|brought|transported|referred|"
                    r"returned|d/c|discharged|coming|going|went|taken|seen|followed|treated|pcp|dialysis)", caseless=True),
     Anchor("org_noun", r"(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|Health Center|Medical Center|"
@@ -403,6 +448,11 @@ class EnglishContextRecognizer:
             if len(words) > 1 and _strip(words[1]) in name_words() and _name_like(words[1]):
                 end = match.end(1)
             yield match.start(1), end, "NAME", 0.85
+        for match in matches_at(_NAME_CUE, text, _starts(hits, "name_cue")):
+            word = match.group(1)
+            if _strip(word) in name_words() and _name_like(word) and _strip(word) not in _NOT_A_NAME \
+                    and _strip(word) not in very_common_words():
+                yield match.start(1), match.end(1), "NAME", 0.7
         for start, end in hits.get("credential", ()):
             match = _RN_LOWER.match(text, start)
             if match is not None and _strip(match.group(1)) in name_words() and _name_like(match.group(1)) \
@@ -457,9 +507,16 @@ class EnglishContextRecognizer:
             if key in _UNITS or not (_proper(value) or abbreviation):
                 continue
             yield match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.75
+        for match in matches_at(_LOWER_ABBREVIATION_AFTER_MOVE, text, _starts(hits, "move")):
+            key = match.group(1)
+            if key in _UNITS or key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS \
+                    or key in common_words() or (not key.endswith(("mc", "hc")) and key in clinical_markers()) \
+                    or _NOT_A_MOVE_BEFORE.search(text, max(0, match.start() - 40), match.start(1)):
+                continue  # (a condition ending in h that real reports name often, "bph"; "switched to ...")
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.7
         for pattern, anchor in ((_ORG_NOUN, "org_noun"), (_LOWER_ORG, "lower_org")):
             for match in _ending_near(pattern, text, hits, anchor):
-                if _proper(match.group(1)):
+                if _proper(match.group(1)) or _named_before_noun(match.group(1)):
                     yield match.start(1), match.end(1), "ORGANIZATION", 0.75
         for start, end in hits.get("institution", ()):
             for match in _ORG_BEFORE_NOUN.finditer(text, max(0, start - 60), end):
