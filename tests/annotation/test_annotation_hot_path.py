@@ -31,7 +31,7 @@ def test_the_sqlite_writer_lock_is_held_across_processes_while_writing(tmp_path)
     with writer:
         assert not _other_process_could_lock(lock_file)
     assert _other_process_could_lock(lock_file)
-    with writer:   # taken again by the same process: its descriptor is reused
+    with writer:   # and again
         assert not _other_process_could_lock(lock_file)
     assert _other_process_could_lock(lock_file)
 

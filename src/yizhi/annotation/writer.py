@@ -33,29 +33,29 @@ class SqliteWriter:
         self._lock = threading.Lock()
         self._path = f"{database}.writer-lock" if database and database != ":memory:" and fcntl else None
         self._fd: int | None = None
-        self._pid: int | None = None
-
-    def _descriptor(self) -> int:
-        # a forked child shares its parent's open file (and so its flock): it opens its own
-        if self._pid != os.getpid():
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        return self._fd
 
     def __enter__(self) -> SqliteWriter:
         self._lock.acquire()
         if self._path is not None:
+            # opened per turn (a few microseconds): no descriptor outlives the turn, none is shared
+            # with a forked child, and closing it releases the lock whatever happens
             try:
-                fcntl.flock(self._descriptor(), fcntl.LOCK_EX)   # releases the GIL while it waits
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)   # releases the GIL while it waits
             except BaseException:
+                self._close()
                 self._lock.release()
                 raise
         return self
 
+    def _close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
     def __exit__(self, *exc) -> None:
         try:
-            if self._path is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._close()
         finally:
             self._lock.release()
 
