@@ -19,14 +19,13 @@ only an empty answer then means the queue is empty for this person. (Taking "not
 "nothing left" let a worker stop while an item still lacked its overlap.)
 
 On SQLite the claim runs in ``BEGIN IMMEDIATE`` (one writer at a time; no stale snapshot to upgrade).
-Threads of one process first queue on a process-wide lock: SQLite's own busy handler sleeps in steps
-of up to 100 ms, which a waiter on a Python lock does not. Each public function here commits its own
-short transaction, because a held queue lock must be released at once.
+Writers first take turns on a lock of their own, across threads and processes (``writer``): SQLite's
+busy handler sleeps in steps of up to 100 ms, which a waiter on that lock does not. Each public
+function here commits its own short transaction, because a held queue lock must be released at once.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from contextlib import nullcontext
 from datetime import timedelta
@@ -40,29 +39,21 @@ from yizhi.accounts.models import Person
 from yizhi.annotation.models import (Assignment, AssignmentState, Item, ItemStatus, Project, ProjectKind,
                                      ProjectState, Qualification)
 from yizhi.annotation.schema import answers_agree, check_answer
+from yizhi.annotation.writer import writer_for
 from yizhi.db import utcnow
 from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFailed
 
 ATTEMPTS = 8
 SPAN_GOLD_F1 = 0.8
 
-# one per SQLite engine (database): the threads of this process take turns before asking SQLite
-_SQLITE_WRITERS: dict[object, threading.Lock] = {}
-_SQLITE_WRITERS_GUARD = threading.Lock()
-
-
 def _sqlite_writer(session: Session):
-    """The process-wide writer lock of this SQLite database, or a no-op when the session is on
-    PostgreSQL or already inside a transaction (it may hold SQLite's lock already: waiting on the
-    Python lock then could deadlock against a thread waiting for SQLite's)."""
+    """This SQLite database's writer lock (threads and processes take turns, see ``writer``), or a
+    no-op when the session is on PostgreSQL or already inside a transaction (it may hold SQLite's
+    lock already: waiting on the writer lock then could deadlock against a thread waiting for SQLite's)."""
     connection = session.connection()
     if connection.dialect.name != "sqlite" or connection.connection.dbapi_connection.in_transaction:
         return nullcontext()
-    found = _SQLITE_WRITERS.get(connection.engine)
-    if found is None:
-        with _SQLITE_WRITERS_GUARD:
-            found = _SQLITE_WRITERS.setdefault(connection.engine, threading.Lock())
-    return found
+    return writer_for(connection.engine)
 
 
 def _begin_write(session: Session) -> None:
@@ -99,21 +90,23 @@ def _retrying(session: Session, work):
 _EXPIRY_CHECKED: dict[int, float] = {}
 EXPIRY_EVERY_SECONDS = 2.0
 
-_STALE = (select(Assignment.id, Assignment.item_id).where(
-    Assignment.project_id == bindparam("p_project"), Assignment.state == AssignmentState.locked,
-    Assignment.locked_until < bindparam("p_now")).limit(200))
-# The writes below touch rows this session has not loaded, or whose new values are set by hand
-# after them: no ORM synchronisation of the identity map (its "evaluate" pass cost a few ms a cycle).
-_NO_SYNC = {"synchronize_session": False}
-_EXPIRE = (update(Assignment).where(Assignment.id == bindparam("p_assignment"),
-                                    Assignment.state == AssignmentState.locked)
-           .values(state=AssignmentState.expired).execution_options(**_NO_SYNC))
-_GIVE_BACK = (update(Item).where(Item.id == bindparam("p_item"), Item.taken > 0).values(
-    taken=Item.taken - 1, status=case((Item.status == ItemStatus.full, ItemStatus.open.value), else_=Item.status))
-    .execution_options(**_NO_SYNC))
+_ITEMS, _ASSIGNMENTS = Item.__table__, Assignment.__table__
+_STALE = (select(_ASSIGNMENTS.c.id, _ASSIGNMENTS.c.item_id).where(
+    _ASSIGNMENTS.c.project_id == bindparam("p_project"), _ASSIGNMENTS.c.state == AssignmentState.locked,
+    _ASSIGNMENTS.c.locked_until < bindparam("p_now")).limit(200))
+# The queue's writes are Core statements on the tables, not ORM ones on the classes: an ORM UPDATE or
+# INSERT is re-annotated on every execution, so its cache key is computed afresh each time (0.2-0.7 ms
+# a statement, a quarter of a cycle's SQL work), and its identity-map synchronisation is not needed —
+# the rows it touches are either not loaded or set by hand after it (set_committed_value).
+_EXPIRE = (update(_ASSIGNMENTS).where(_ASSIGNMENTS.c.id == bindparam("p_assignment"),
+                                      _ASSIGNMENTS.c.state == AssignmentState.locked)
+           .values(state=AssignmentState.expired))
+_GIVE_BACK = (update(_ITEMS).where(_ITEMS.c.id == bindparam("p_item"), _ITEMS.c.taken > 0).values(
+    taken=_ITEMS.c.taken - 1,
+    status=case((_ITEMS.c.status == ItemStatus.full, ItemStatus.open.value), else_=_ITEMS.c.status)))
 # an answer counted on its item, returning what settle() needs to know whether the item is done
-_ANSWERED = (update(Item).where(Item.id == bindparam("p_item")).values(answered=Item.answered + 1)
-             .returning(Item.answered, Item.required).execution_options(**_NO_SYNC))
+_ANSWERED = (update(_ITEMS).where(_ITEMS.c.id == bindparam("p_item")).values(answered=_ITEMS.c.answered + 1)
+             .returning(_ITEMS.c.answered, _ITEMS.c.required))
 _MINE = select(Assignment).where(Assignment.id == bindparam("p_assignment")).options(joinedload(Assignment.item))
 # the annotator's held item: a returned one first (its comment waits), else a lock still running
 _HELD = (select(Assignment).where(
@@ -125,12 +118,12 @@ _HELD = (select(Assignment).where(
 
 def _take_statement(lock: str):
     """The claim: one UPDATE of the first open item this person may take, returning the item (its
-    row comes back with the claim, so showing it needs no second read).
+    row comes back with the claim, so showing it needs no second read) as an ``Item``.
 
     ``lock``: "" (SQLite: the write transaction serialises), "skip" or "wait" (PostgreSQL). The
     status test is a literal so that both planners can use the partial index of open items."""
-    candidate = Item.__table__.alias("candidate")
-    mine = exists().where(Assignment.item_id == candidate.c.id, Assignment.annotator_id == bindparam("p_me"))
+    candidate = _ITEMS.alias("candidate")
+    mine = exists().where(_ASSIGNMENTS.c.item_id == candidate.c.id, _ASSIGNMENTS.c.annotator_id == bindparam("p_me"))
     pick = (select(candidate.c.id).where(
         candidate.c.project_id == bindparam("p_project"), candidate.c.status == literal_column("'open'"),
         candidate.c.gold == bindparam("p_gold"), ~mine,
@@ -139,12 +132,14 @@ def _take_statement(lock: str):
         .order_by(candidate.c.priority.desc(), candidate.c.id.desc()).limit(1))
     if lock:
         pick = pick.with_for_update(skip_locked=lock == "skip")
-    return (update(Item).where(Item.id == pick.scalar_subquery(), Item.status == ItemStatus.open,
-                               Item.taken < Item.required)
-            .values(taken=Item.taken + 1,
-                    status=case((Item.taken + 1 >= Item.required, ItemStatus.full.value),
-                                else_=ItemStatus.open.value))
-            .returning(Item).execution_options(populate_existing=True, **_NO_SYNC))
+    claim = (update(_ITEMS).where(_ITEMS.c.id == pick.scalar_subquery(), _ITEMS.c.status == ItemStatus.open,
+                                  _ITEMS.c.taken < _ITEMS.c.required)
+             .values(taken=_ITEMS.c.taken + 1,
+                     status=case((_ITEMS.c.taken + 1 >= _ITEMS.c.required, ItemStatus.full.value),
+                                 else_=ItemStatus.open.value))
+             .returning(*_ITEMS.c))
+    # the Core UPDATE's row as an Item: a prebuilt ORM query whose cache key is computed once
+    return select(Item).from_statement(claim).execution_options(populate_existing=True)
 
 
 _TAKE = {lock: _take_statement(lock) for lock in ("", "skip", "wait")}
@@ -200,7 +195,7 @@ def _claim(session: Session, project: Project, person: Person, gold: str = "", c
     return assignment
 
 
-_INSERT_ASSIGNMENT = insert(Assignment).returning(Assignment)
+_INSERT_ASSIGNMENT = select(Assignment).from_statement(insert(_ASSIGNMENTS).returning(*_ASSIGNMENTS.c))
 
 
 def _held(session: Session, project: Project, person: Person) -> Assignment | None:
@@ -369,11 +364,10 @@ def submit(session: Session, project: Project, person: Person, assignment_id: in
     return assignment
 
 
-_SUBMIT = (update(Assignment).where(Assignment.id == bindparam("p_assignment"),
-                                    Assignment.state.in_([AssignmentState.locked, AssignmentState.returned]))
+_SUBMIT = (update(_ASSIGNMENTS).where(_ASSIGNMENTS.c.id == bindparam("p_assignment"),
+                                      _ASSIGNMENTS.c.state.in_([AssignmentState.locked, AssignmentState.returned]))
            .values({column: bindparam(f"p_{column}") for column in ("state", "answer", "submitted_at", "seconds",
-                                                                     "review_state", "gold_correct")})
-           .execution_options(**_NO_SYNC))
+                                                                     "review_state", "gold_correct")}))
 
 
 def settle(session: Session, project: Project, item_id: int) -> None:
