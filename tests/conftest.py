@@ -116,11 +116,7 @@ BEGIN
 END $$"""
 
 
-@pytest.fixture(autouse=True)
-def clean_database(migrated_database):
-    """Every test starts from empty tables (the schema stays)."""
-    yield
-    engine = migrated_database
+def _empty_tables(engine) -> None:
     names = _table_names(engine)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -128,6 +124,36 @@ def clean_database(migrated_database):
         else:
             for name in names:
                 conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+# Whether the tables hold the demo, left by a test that only reads it (``seeded_demo``).
+_DEMO_LEFT = {"in_database": False}
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request, migrated_database):
+    """Every test starts from empty tables (the schema stays) — except that consecutive tests that
+    only read the demo share one seeding of it (``seeded_demo``): seeding takes seconds, and the
+    crawls read it once per role and language."""
+    reads_demo = "seeded_demo" in request.fixturenames
+    if _DEMO_LEFT["in_database"] and not reads_demo:
+        _empty_tables(migrated_database)
+        _DEMO_LEFT["in_database"] = False
+    yield
+    if not (reads_demo and _DEMO_LEFT["in_database"]):
+        _empty_tables(migrated_database)
+        _DEMO_LEFT["in_database"] = False
+
+
+@pytest.fixture
+def seeded_demo(clean_database) -> None:
+    """The demo, for tests that only read it (GET pages, queries): seeded unless the previous test
+    left it. A test that changes data must seed its own."""
+    if not _DEMO_LEFT["in_database"]:
+        from yizhi.demo import seed_demo
+
+        seed_demo()
+        _DEMO_LEFT["in_database"] = True
 
 
 @pytest.fixture

@@ -12,13 +12,6 @@ LINK = re.compile(r'href="([^"#]+)"')
 MAX_PAGES = 120
 
 
-@pytest.fixture
-def demo_seeded():
-    from yizhi.demo import seed_demo
-
-    seed_demo()
-
-
 def crawl(client, start: str = "/") -> dict[str, int]:
     seen: dict[str, int] = {}
     queue = [start]
@@ -50,7 +43,7 @@ CRAWLERS = ["admin@commission.demo", "owner@hospital1.demo", "doctor@hospital1.d
 
 @pytest.mark.slow
 @pytest.mark.parametrize("email", CRAWLERS)
-def test_every_reachable_page_renders(web, demo_seeded, email):
+def test_every_reachable_page_renders(web, seeded_demo, email):
     from types import SimpleNamespace
 
     client = web(SimpleNamespace(email=email, password=DEMO_PASSWORD))

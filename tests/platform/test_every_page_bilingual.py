@@ -153,11 +153,8 @@ READERS = ["admin@commission.demo", "reviewer@commission.demo", "owner@hospital1
 @pytest.mark.slow
 @pytest.mark.parametrize("locale", ["zh", "en"])
 @pytest.mark.parametrize("email", READERS)
-def test_every_page_speaks_the_readers_language(web, email, locale):
-    from yizhi.demo import seed_demo
-
+def test_every_page_speaks_the_readers_language(web, seeded_demo, email, locale):
     assert set(READERS) <= {p[0] for p in DEMO_PEOPLE}
-    seed_demo()  # idempotent; tables are emptied between tests
     client = web(SimpleNamespace(email=email, password=DEMO_PASSWORD))
     client.get(f"/?lang={locale}")  # remembered on the account and in the cookie
     pages = crawl(client, ["/", *ERROR_PATHS])
