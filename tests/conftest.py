@@ -333,7 +333,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(45000)  # two suites share two cores under `make test`
     yield page
     context.close()
 
