@@ -61,6 +61,45 @@ def pytest_report_header(config):
     return f"yizhi database: {url.split('@')[-1] if '@' in url else url}"
 
 
+ON_POSTGRES = bool(os.environ.get("YIZHI_TEST_DATABASE_URL"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that touches no database says nothing new on a second one: the PostgreSQL run leaves
+    tests marked ``db_independent`` to the SQLite run, where ``_no_database_use`` holds them to it."""
+    if not ON_POSTGRES:
+        return
+    left = [item for item in items if item.get_closest_marker("db_independent")]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if not item.get_closest_marker("db_independent")]
+
+
+@pytest.fixture(autouse=True)
+def _no_database_use(request, clean_database):
+    """Fails a ``db_independent`` test that sends a statement to the test database."""
+    if request.node.get_closest_marker("db_independent") is None:
+        yield
+        return
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    test_url = os.environ["YIZHI_DATABASE_URL"]
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if conn.engine.url.render_as_string(hide_password=False) == test_url:
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert not statements, (f"marked db_independent but sent {len(statements)} statements to the test "
+                            f"database, the first: {statements[0][:200]}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def migrated_database():
     from yizhi.db import get_engine

@@ -9,6 +9,9 @@ from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 from yizhi.annotation import agreement
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.mark.parametrize("seed", range(20))
 def test_cohen_kappa_equals_sklearn(seed):

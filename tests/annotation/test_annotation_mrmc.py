@@ -14,6 +14,9 @@ import pytest
 
 from yizhi.annotation.mrmc import auc_matrix, jackknife_aucs, obuchowski_rockette
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 DATA = Path(__file__).parent / "data" / "vandyke.csv"
 
 

@@ -18,6 +18,9 @@ from yizhi.deid.tabular.search import FlashSearch
 
 from .conftest import ADULT_QIS, adult_config
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 # (k, suppression, metric, levels sex..occupation, expected figures) — from the README table.
 ARX_REFERENCE = [
     (5, 0.0, "discernibility", (1, 1, 1, 2, 3, 2, 2, 1), {"discernibility": 33_627_534, "classes": 45, "min_class_size": 6}),

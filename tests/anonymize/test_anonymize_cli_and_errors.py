@@ -14,6 +14,9 @@ from typer.testing import CliRunner
 from yizhi.cli import app
 from yizhi.deid.tabular import ConfigError, DataError, InfeasibleError, anonymize_file, load_config
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 REPORT_KEYS = {"levels", "suppressed", "classes", "min_class_size", "metrics", "risk", "nodes_checked", "seconds"}
 PATIENTS = [
     # record_id, age, zip, admit_date, race, sex, diagnosis, cost

@@ -11,6 +11,9 @@ import pytest
 from yizhi.deid.tabular import ConfigError, DataError, anonymize_table, parse_config
 from yizhi.deid.tabular.hierarchies import build_hierarchy
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def labels(hierarchy, level):
     return hierarchy.labels[level][hierarchy.value_codes[level]].tolist()

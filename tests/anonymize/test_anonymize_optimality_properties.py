@@ -15,6 +15,9 @@ from hypothesis import strategies as st
 
 from yizhi.deid.tabular import InfeasibleError, anonymize_table, build_problem, parse_config
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 QIS = ["age", "code", "ward"]
 SENSITIVE_MODELS = [None, {"l": 2}, {"l": 2, "entropy": True}, {"t": 0.4}, {"t": 0.5, "distance": "ordered"}]
 

@@ -8,6 +8,9 @@ import pytest
 from yizhi.deid.tabular.privacy import SensitiveColumn, SensitiveRequirement, classes_passing
 from yizhi.deid.tabular.risk import risk_profile
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 # Li, Li & Venkatasubramanian (ICDE 2007), salary example: Q = {3k..11k} uniform.
 SALARIES = np.arange(3, 12)  # codes 0..8 = 3k..11k
 

@@ -17,6 +17,9 @@ from yizhi.deid.dicom import fastio
 from yizhi.deid.dicom.batch import pseudonymous_path
 from yizhi.deid.dicom.engine import Deidentifier, _shift_dates
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _corpus_dicom_files():
     for root in CORPUS_ROOTS.values():

@@ -8,6 +8,9 @@ import pytest
 
 from yizhi.deid.dicom import generate_profile, iod_types, profile_table
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 SOURCE = generate_profile.DEFAULT_SOURCE
 
 

@@ -15,6 +15,9 @@ from yizhi.cli import app
 from yizhi.deid.dicom.batch import TreeError, deidentify_tree
 from yizhi.deid.dicom.cli import SafePrivateError, read_safe_private
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 CT = Path(pydicom.data.get_testdata_file("CT_small.dcm"))
 KEY = b"q" * 32
 

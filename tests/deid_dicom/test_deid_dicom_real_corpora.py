@@ -12,6 +12,9 @@ from deid_dicom_helpers import CORPUS_ROOTS, identifying_tags, identifying_token
 
 from yizhi.deid.dicom.profile_table import PROFILE
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _report(output):
     return [json.loads(line) for line in (output / "deid-report.jsonl").read_text().splitlines()]

@@ -16,6 +16,9 @@ from yizhi.deid.dicom.batch import deidentify_tree
 from yizhi.deid.dicom.engine import SHIFT_MAX_DAYS, Deidentifier, choose_by_type
 from yizhi.deid.dicom.options import Option, OptionError, parse_options
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 KEY_A = b"a" * 32
 KEY_B = b"b" * 32
 CT = Path(pydicom.data.get_testdata_file("CT_small.dcm"))

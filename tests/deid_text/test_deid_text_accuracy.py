@@ -15,6 +15,9 @@ from yizhi.deid.text import detect
 from yizhi.deid.text.evalset import generate, generate_en
 from yizhi.deid.text.metrics import Evaluation, presidio_gold, presidio_split, score_document
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 DATA = Path(__file__).parent / "data"
 PRESIDIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
 

@@ -4,6 +4,9 @@ import pytest
 
 from yizhi.deid.text import detect
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def spans_of(text):
     return {(s.text, s.type) for s in detect(text, "zh")}

@@ -7,6 +7,9 @@ from typer.testing import CliRunner
 
 from yizhi.cli import app
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 runner = CliRunner()
 
 

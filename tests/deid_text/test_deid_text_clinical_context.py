@@ -20,6 +20,9 @@ from yizhi.deid.text import detect
 from yizhi.deid.text.metrics import presidio_split
 from yizhi.deid.text.recognizers.english import NURSING_SHORTHAND, _TOKEN, _strip, clinical_context, clinical_markers
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 MTSAMPLES = ROOT / ".." / "shared" / "data" / "clinical-text" / "en_mtsamples.jsonl"
 DATA = Path(__file__).parent / "data"

@@ -16,6 +16,9 @@ import pytest
 
 from yizhi.deid.text import detect
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 MTSAMPLES = ROOT / ".." / "shared" / "data" / "clinical-text" / "en_mtsamples.jsonl"
 DATA = Path(__file__).parent / "data"

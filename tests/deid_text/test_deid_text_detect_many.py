@@ -18,6 +18,9 @@ from yizhi.deid.text.pipeline import _passes, detect_many
 from yizhi.deid.text.recognizers import base
 from yizhi.deid.text.recognizers.base import PatternRecognizer, PatternRule
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 
 @pytest.mark.parametrize("name", LABELED)

@@ -19,6 +19,9 @@ from yizhi.deid.text.recognizers import patterns
 from yizhi.deid.text.recognizers.base import PatternRecognizer, PatternRule, start_words
 from yizhi.deid.text.spans import make_span
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 RULES = list({id(rule): rule for rule in (*patterns.SHARED_RULES, *patterns.EN_RULES, *patterns.ZH_RULES)}.values())
 
 

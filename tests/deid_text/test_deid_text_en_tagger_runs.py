@@ -23,6 +23,9 @@ from deid_text_corpora import corpus_texts
 
 from yizhi.deid.text.recognizers import english_tagger as et
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 LABELS = ["O"] * 6 + [f"{prefix}-{kind}" for prefix in "BI" for kind in et.LABEL_TYPES]
 
 

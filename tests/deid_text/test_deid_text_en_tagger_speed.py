@@ -17,6 +17,9 @@ from deid_text_corpora import corpus_texts
 
 from yizhi.deid.text.recognizers import english_tagger as et
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 
 def _random_texts(count: int, seed: int = 29) -> list[str]:

@@ -26,6 +26,9 @@ from yizhi.deid.text.recognizers import patterns
 from yizhi.deid.text.recognizers.base import _longest_digit_run, digit_run_asked
 from yizhi.deid.text.spans import make_span
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 
 # --- the plain reading (the recognizers as they were before the per-word facts) ----------------------

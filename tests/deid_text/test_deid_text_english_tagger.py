@@ -11,6 +11,9 @@ import pytest
 from yizhi.deid.text import detect
 from yizhi.deid.text.recognizers import base, english_tagger
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 PRESIDIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deid-text" / "presidio_synth_dataset_v2.json"
 NO_PRESIDIO = "presidio-research synth_dataset_v2 is not in ../shared/data/deid-text (a fresh clone has no training data)"
 

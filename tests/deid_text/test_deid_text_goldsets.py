@@ -13,6 +13,9 @@ import pytest
 from yizhi.deid.text.goldsets import load_annotated, load_gold_file, load_planted, read_corpus, text_sha256
 from yizhi.errors import ValidationFailed
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 DATA = Path(__file__).parent / "data"
 MTSAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "clinical-text" / "en_mtsamples.jsonl"
 needs_mtsamples = pytest.mark.skipif(not MTSAMPLES.exists(), reason="../shared/data/clinical-text/en_mtsamples.jsonl is absent")

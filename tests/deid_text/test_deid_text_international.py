@@ -26,6 +26,11 @@ from pathlib import Path
 
 from yizhi.deid.text.metrics import Evaluation, score_document
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 SEED = 20261122
 PER_TYPE = 240  # sentences per type
 

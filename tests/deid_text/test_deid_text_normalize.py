@@ -11,6 +11,11 @@ from hypothesis import strategies as st
 from yizhi.deid.text import deidentify, detect
 from yizhi.deid.text.normalize import normalise
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u200f", "\u202a", "\u202c",
              "\u2066", "\u2069"]
 COMBINING = ["\u0301", "\u0300", "\u0308", "\u0327", "\u20dd"]

@@ -17,6 +17,9 @@ from yizhi.deid.text import detect
 from yizhi.deid.text.pipeline import detect_language
 from yizhi.deid.text.recognizers import base, pattern_gates
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 hyperscan = pytest.importorskip("hyperscan")
 
 DATA = Path(__file__).parent / "data"

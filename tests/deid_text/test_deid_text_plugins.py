@@ -5,6 +5,11 @@ import re
 from yizhi.deid.text import detect
 from yizhi.deid.text.recognizers import PatternRecognizer, PatternRule, register, unregister
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def test_registered_recognizer_is_used_and_can_be_removed():
     text = "Ward code KX-4471 noted."

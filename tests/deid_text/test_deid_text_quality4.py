@@ -5,6 +5,9 @@ import pytest
 
 from yizhi.deid.text import detect
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 # Two clinical words make a note clinical (english.clinical_context), where the precision rules apply.
 CLINICAL = "Pt afebrile, on lasix prn. "
 

@@ -8,6 +8,9 @@ import pytest
 
 from yizhi.deid.text import detect
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _removed(text: str) -> list[str]:
     return [span.text for span in detect(text, "en")]

@@ -12,6 +12,9 @@ from stdnum.exceptions import ValidationError
 
 from yizhi.deid.text.recognizers import base, validators
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _stdnum_knows(region: str, year: str) -> bool:
     try:

@@ -17,6 +17,9 @@ from deid_text_corpora import corpus_texts
 
 from yizhi.deid.text.recognizers import base, patterns
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 _outcome, fast_find, reference_find = en_speed._outcome, en_speed.fast_find, en_speed.reference_find
 

@@ -17,6 +17,9 @@ from deid_text_corpora import DATA, LABELED, PRESIDIO_SET, labeled_texts, presid
 
 from yizhi.deid.text import detect
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 SNAPSHOT = DATA / "spans_snapshot.json"
 FILES = LABELED
 

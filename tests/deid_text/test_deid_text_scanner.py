@@ -15,6 +15,9 @@ from yizhi.deid.text.recognizers import chinese_context as zh
 from yizhi.deid.text.recognizers import english_context as en
 from yizhi.deid.text.recognizers import scanner
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 DATA = Path(__file__).parent / "data"
 MTSAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "clinical-text" / "en_mtsamples.jsonl"
 

@@ -9,6 +9,9 @@ from deid_text_corpora import labeled_texts
 from yizhi.deid.text import detect
 from yizhi.deid.text.recognizers import tagger
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 NOTES = labeled_texts("zh_dev", 12)
 
 

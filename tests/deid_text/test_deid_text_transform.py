@@ -10,6 +10,9 @@ from yizhi.deid.text import PolicyError, deidentify, detect
 from yizhi.deid.text.metrics import presidio_split
 from yizhi.deid.text.transform import shift_date
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 NOTE = "患者张三，电话13812345678，于2024年3月5日入院，2024年3月9日出院。"
 KEY = b"k" * 32
 

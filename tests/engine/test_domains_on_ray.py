@@ -11,7 +11,7 @@ import pytest
 
 from yizhi.config import reset_settings_cache
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db_independent]
 COHORT = Path(__file__).resolve().parents[1] / "ingest" / "ingest_cohort.py"
 
 

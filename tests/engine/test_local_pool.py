@@ -10,6 +10,11 @@ import threading
 from yizhi.engine import local, map_parallel
 from yizhi.engine.testing import pid_of_square, square
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def test_results_come_back_in_input_order():
     assert list(map_parallel(square, range(200), workers=2, chunksize=7)) == [x * x for x in range(200)]

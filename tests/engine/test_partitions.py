@@ -14,6 +14,9 @@ from yizhi.engine.records import run_records
 from yizhi.engine.testing import tag_records
 from yizhi.errors import ValidationFailed
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _jsonl(path, count):
     path.write_text("".join(json.dumps({"id": i, "text": "x" * (i % 50)}) + "\n" for i in range(count)))

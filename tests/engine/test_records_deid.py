@@ -6,6 +6,11 @@ from yizhi.deid.text.batch import deidentify_file
 from yizhi.engine import run_records
 from yizhi.engine.functions import deid_text
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 

@@ -12,7 +12,7 @@ from yizhi.config import get_settings, reset_settings_cache
 from yizhi.engine import run_records
 from yizhi.engine.testing import tag_records
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db_independent]
 
 
 def test_the_store_keeps_objects_in_s3(s3_store):

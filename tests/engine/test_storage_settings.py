@@ -8,6 +8,9 @@ from yizhi import storage
 from yizhi.config import reset_settings_cache
 from yizhi.errors import ValidationFailed
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.fixture
 def settings(monkeypatch):

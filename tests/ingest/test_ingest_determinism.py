@@ -8,6 +8,9 @@ import pytest
 from yizhi.config import reset_settings_cache
 from yizhi.ingest import build_version, load_profile
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _files(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -14,6 +14,9 @@ from yizhi.ingest.fhir.fastpath import NotSimple, compile_simple
 from yizhi.ingest.fhir.plan import default_views
 from yizhi.ingest.fhir.viewdef import compile_view
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import ingest as bench  # noqa: E402  (the benchmark's generator of bulk-export resources)
 

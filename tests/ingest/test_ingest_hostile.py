@@ -13,6 +13,9 @@ import pytest
 from yizhi.errors import ValidationFailed
 from yizhi.ingest import Source, build_version, load_profile
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 GOOD_PATIENT = {"resourceType": "Patient", "id": "p1", "gender": "female"}
 
 

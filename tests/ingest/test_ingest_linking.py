@@ -11,6 +11,11 @@ import pyarrow.parquet as pq
 from yizhi.ingest import Source, build_version, load_profile
 from yizhi.ingest.identity import Identity
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 MRN_SYSTEM = "urn:oid:1.2.156.112604.1.2.1"
 
 

@@ -12,6 +12,11 @@ from ingest_scan import find_planted
 
 from yizhi.ingest.identity import Identity
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _rows(out, table):
     return pq.read_table(out / "tables" / f"{table}.parquet").to_pylist()

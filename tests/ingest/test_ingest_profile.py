@@ -7,6 +7,9 @@ import pytest
 from yizhi.errors import ValidationFailed
 from yizhi.ingest.profile import load_profile
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def test_no_profile_is_the_safe_default():
     profile = load_profile(None)

@@ -15,7 +15,7 @@ from ingest_scan import find_planted
 from yizhi.ingest import Source, build_version, load_profile
 from yizhi.ingest.identity import Identity
 
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom on odd real-world files
+pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.db_independent]  # pydicom on odd real-world files
 
 
 def _corpora() -> dict[str, Path]:

@@ -12,6 +12,11 @@ import pyarrow.parquet as pq
 from yizhi.ingest import Source, build_version, load_profile
 from yizhi.ingest.identity import Identity
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _build(tmp_path, name, data, profile=None):
     path = tmp_path / name

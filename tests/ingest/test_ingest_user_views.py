@@ -12,6 +12,9 @@ import pytest
 from yizhi.errors import ValidationFailed
 from yizhi.ingest import Source, build_version, load_profile
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _sources(tmp_path, view: dict) -> list[Source]:
     cohort.write_fhir_ndjson(tmp_path / "patients.ndjson")

@@ -8,6 +8,9 @@ import pytest
 from yizhi.ingest.fhir.plan import default_views
 from yizhi.ingest.fhir.viewdef import ViewError, compile_view
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 PATIENTS = [
     {"resourceType": "Patient", "id": "pt1", "active": True,
      "name": [{"use": "official", "family": "F1.1"}, {"family": "F1.2"}],

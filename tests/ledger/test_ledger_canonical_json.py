@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 
 from yizhi.ledger.canonical import LedgerDataError, build_event, canonical_bytes, format_time
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 # Keys and strings from all of Unicode except lone surrogates (which JSON text cannot carry).
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 safe_keys = text.filter(lambda k: not any(w in k.lower().replace("_", "") for w in ("mail", "name", "phone", "mobile", "tel", "address", "password", "id", "ssn", "dob", "birth", "passport", "姓名", "电话", "手机", "身份证", "地址", "住址", "邮箱", "出生", "名字")))

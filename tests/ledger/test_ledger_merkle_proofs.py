@@ -17,6 +17,9 @@ from yizhi.ledger.merkle import (
     verify_inclusion,
 )
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 MAX_SIZE = 300
 
 

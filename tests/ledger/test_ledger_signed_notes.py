@@ -19,6 +19,9 @@ from yizhi.ledger.note import (
     verify_note,
 )
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 # Known-answer vector published with Go's golang.org/x/mod/sumdb/note package.
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

@@ -8,6 +8,9 @@ import pytest
 from yizhi.errors import ValidationFailed
 from yizhi.market import criteria
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 REPORT = {
     "metrics": {"auroc": {"value": 0.86, "ci": [0.82, 0.90]}, "sensitivity": {"value": 0.61, "ci": [0.51, 0.69]},
                 "brier": {"value": 0.14, "ci": [0.12, 0.16]}},

@@ -9,6 +9,9 @@ import pytest
 from yizhi.errors import ValidationFailed
 from yizhi.market import nmpa
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 TODAY = date(2026, 6, 1)
 
 

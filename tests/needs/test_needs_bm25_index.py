@@ -9,6 +9,11 @@ from hypothesis import strategies as st
 
 from yizhi.needs.matching.bm25 import BM25Index
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 K1, B = 1.2, 0.75
 
 

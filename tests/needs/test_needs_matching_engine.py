@@ -6,6 +6,9 @@ import pytest
 
 from yizhi.needs.matching.engine import Filters, MatchDocument, MatchingEngine, keys_of
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.fixture(scope="module")
 def engine():

@@ -4,6 +4,11 @@ from yizhi.needs.matching.categories import CategorySuggester
 from yizhi.needs.matching.engine import keys_of
 from yizhi.needs.matching.evaluation import ranking_quality, split_of
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def _quality(engine, needs, split, method):
     subset = [n for n in needs if n.split == split]

@@ -12,6 +12,11 @@ from yizhi.needs.matching.relevance import MODEL_PATH, default_model
 
 from .conftest import EVAL_DIR
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 QC_NEED = ("住院病历质控：医生书写的住院病历常有缺项、前后矛盾和诊断依据不足，病案科人工抽查比例低，"
            "希望AI对每份出院病历自动做内涵质控并提示医生修改。")
 

@@ -2,6 +2,11 @@
 
 from yizhi.needs.matching.text import default_analyzer, normalize, stem_english
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def test_medical_dictionary_keeps_clinical_terms_whole():
     terms = default_analyzer().terms("基于胸部CT的肺结节良恶性分类")

@@ -2,6 +2,11 @@
 
 from yizhi.errors import ValidationFailed
 
+import pytest
+
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def test_message_is_filled_in_english_and_localized_on_demand():
     error = ValidationFailed("table %(table)s has no column %(column)s", params={"table": "labs", "column": "x"})

@@ -7,6 +7,9 @@ import pytest
 from yizhi import engine, storage
 from yizhi.errors import PayloadTooLarge, ValidationFailed
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 
 def test_store_is_content_addressed_and_idempotent():
     digest = storage.put_bytes("入院记录".encode())

@@ -11,6 +11,9 @@ import pytest
 from yizhi.errors import PayloadTooLarge, ValidationFailed
 from yizhi.space.project import extract_zip, load_project, parse_project, zip_folder
 
+# Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
+pytestmark = pytest.mark.db_independent
+
 GOOD = {"entry": "main.py", "tables": ["cohort"], "outputs": [{"path": "counts.csv", "kind": "table"}]}
 
 
