@@ -111,14 +111,20 @@ def resolve_person(request: Request, db: Session) -> Person | None:
 
 def authenticate(request: Request, db: DbSession) -> None:
     """Who is asking (sync: runs in the thread pool, see the module docstring)."""
+    route = request.scope.get("route")
+    alone = route is not None and not _route_uses_session(route)
+    if alone and db.get_bind().dialect.name == "postgresql":
+        # The lookup below is the request's only use of the database (``/api/v1/me``): one statement
+        # needs no transaction, so PostgreSQL gets one round trip instead of BEGIN, SELECT and
+        # ROLLBACK. A sliding-expiry or language write then commits on its own, which is all it needs.
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     person = resolve_person(request, db)
     if person is not None:
         _apply_person_locale(request, person, db)
         if db.info.pop(AUTH_CHANGED, False):
             db.commit()  # last-used / sliding-expiry / remembered-language, written at most once a minute
     request.state.person = person
-    route = request.scope.get("route")
-    if route is not None and not _route_uses_session(route):
+    if alone:
         # Nothing after us reads the database (``/api/v1/me``): give the connection back now, in
         # this thread, instead of another thread-pool hop to close the session after the route.
         # Loaded objects stay readable (close() does not expire them).
