@@ -20,7 +20,7 @@ from yizhi.needs.matching.relevance import default_model
 from yizhi.needs.messages import notification_text
 from yizhi.needs.models import NeedStatus, SolutionStatus
 from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
-from yizhi.web.deps import CurrentPerson, DbSession, public
+from yizhi.web.deps import CurrentPerson, DbSession, public, reads_only
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web import validation
 from yizhi.web.forms import FormBody, fields
@@ -67,6 +67,7 @@ def _fail_back(db, url: str, exc: YizhiError) -> Response:
 
 # ----- needs: browse, form -----------------------------------------------------------------------------------
 @router.get("/needs", response_class=HTMLResponse)
+@reads_only
 def needs_page(request: Request, db: DbSession, person: CurrentPerson, q: str = "", category: str = "",
                status: str = "", modality: str = "", mine: bool = False, page: int = 1) -> HTMLResponse:
     page = max(page, 1)
