@@ -107,3 +107,31 @@ def test_recorded_actions_link_their_ledger_receipts(api, cast):
     assert "X-Ledger-Entries" not in client.get("/api/v1/me").headers
     duplicate = client.post("/api/v1/tokens", json={"name": "receipted"})
     assert duplicate.status_code == 409 and "X-Ledger-Entries" not in duplicate.headers
+
+
+def test_authentication_alone_sends_no_transaction_to_postgresql(api, web, cast, monkeypatch):
+    """/api/v1/me and the needs list (``reads_only``) run without BEGIN/ROLLBACK: one round trip per
+    statement. Revocation stays immediate (test_revoked_token_stops_working)."""
+    import pytest
+
+    from yizhi.db import get_engine
+
+    if get_engine().dialect.name != "postgresql":
+        pytest.skip("SQLite has no round trips to save")
+    import psycopg
+
+    sent = []
+    original = psycopg.Connection._exec_command
+
+    def recording(self, command, *args, **kwargs):
+        sent.append(bytes(command) if isinstance(command, (bytes, bytearray)) else str(command).encode())
+        return original(self, command, *args, **kwargs)
+
+    client, page = api(cast.owner), web(cast.owner)
+    client.get("/api/v1/me"), page.get("/needs")  # the first use writes last-used / sliding expiry
+    monkeypatch.setattr(psycopg.Connection, "_exec_command", recording)
+    assert client.get("/api/v1/me").status_code == 200
+    assert page.get("/needs").status_code == 200
+    assert not [c for c in sent if c.startswith((b"BEGIN", b"ROLLBACK"))], sent
+    assert page.get("/jobs").status_code == 200  # other pages keep their transaction
+    assert [c for c in sent if c.startswith(b"BEGIN")], sent

@@ -7,10 +7,12 @@ can rebuild its matching index without re-encoding, and a new encoder is detecte
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     ForeignKey,
     Integer,
@@ -18,8 +20,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    insert,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from yizhi.accounts.models import Organization, Person
 from yizhi.db import Base, UTCDateTime, enum_type, utcnow
@@ -248,3 +254,64 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# ----- the needs list's version: what cached renderings of /needs are checked against -----------------
+class ListVersion(Base):
+    """One row (id 1): bumped by every transaction that changes a need or an organisation, in that
+    transaction, just before it commits (events below). `yizhi.needs.list_cache` serves a cached
+    rendering of the needs list only while this value is unchanged, in any process."""
+
+    __tablename__ = "needs_list_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+_CHANGED = "yizhi.needs.list_changed"  # session.info flag: this transaction changed what the list shows
+_LISTED = (Need, Organization)  # the list shows needs and their organisations' names
+
+
+@event.listens_for(Session, "before_flush")
+def _note_listed_changes(session: Session, _context, _instances) -> None:
+    if any(isinstance(obj, _LISTED) for part in (session.new, session.dirty, session.deleted) for obj in part):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state) -> None:
+    # update(Need)/delete(Need) statements through the session bypass the flush
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ in _LISTED:
+        state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_list_version(session: Session) -> None:
+    """Last statement before COMMIT, so the counter row's lock is held for the commit alone (taking it
+    earlier could deadlock with a transaction that holds rows this one still has to write)."""
+    session.flush()  # commit would flush pending changes after this hook: flush now to see them
+    if session.info.pop(_CHANGED, False):
+        bump_list_version(session.connection())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rolled_back_changes(session: Session, transaction) -> None:
+    # The outermost transaction ended: committed (the flag was used above) or rolled back (nothing to
+    # announce). A savepoint's end keeps the flag: its enclosing transaction may hold other changes.
+    if transaction.parent is None:
+        session.info.pop(_CHANGED, None)
+
+
+def bump_list_version(connection) -> None:
+    table = ListVersion.__table__
+    done = connection.execute(update(table).where(table.c.id == 1).values(version=table.c.version + 1))
+    if done.rowcount:
+        return
+    # No row (a database emptied by hand or by tests): start from a random value, so a value cached
+    # before the row vanished is never met again.
+    try:
+        with connection.begin_nested():
+            connection.execute(insert(table).values(id=1, version=secrets.randbits(62)))
+    except IntegrityError:  # another transaction inserted it meanwhile
+        connection.execute(update(table).where(table.c.id == 1).values(version=table.c.version + 1))

@@ -7,23 +7,24 @@ from html import escape
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from yizhi.accounts.models import OrgKind
 from yizhi.accounts.permissions import authorize, can, is_platform_admin
 from yizhi.errors import YizhiError
 from yizhi.needs import permissions as rules
-from yizhi.needs import service
+from yizhi.needs import list_cache, service
 from yizhi.needs.matching.engine import CATEGORIES, MATURITY_LEVELS
 from yizhi.needs.matching.relevance import default_model
 from yizhi.needs.messages import notification_text
 from yizhi.needs.models import NeedStatus, SolutionStatus
 from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
-from yizhi.web.deps import CurrentPerson, DbSession, public
+from yizhi.web.deps import CurrentPerson, DbSession, public, reads_only
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web import validation
 from yizhi.web.forms import FormBody, fields
-from yizhi.web.templating import NavItem, locale_of, render, translator
+from yizhi.web.templating import NavItem, fragment, locale_of, render, translator
 
 router = APIRouter(include_in_schema=False)
 NAV = [
@@ -66,18 +67,26 @@ def _fail_back(db, url: str, exc: YizhiError) -> Response:
 
 # ----- needs: browse, form -----------------------------------------------------------------------------------
 @router.get("/needs", response_class=HTMLResponse)
+@reads_only
 def needs_page(request: Request, db: DbSession, person: CurrentPerson, q: str = "", category: str = "",
                status: str = "", modality: str = "", mine: bool = False, page: int = 1) -> HTMLResponse:
     page = max(page, 1)
-    query = service.NeedQuery(q=q, category=category or None, status=status or None, modality=modality or None,
-                              mine=mine, limit=25, offset=(page - 1) * 25)
-    needs, total = service.search_needs(db, person, query)
-    hospitals = rules.writer_orgs(person, (OrgKind.hospital,))
-    return render(request, "needs/list.html", {
-        "needs": needs, "total": total, "page": page, "pages": max(1, (total + 24) // 25),
-        "filters": {"q": q, "category": category, "status": status, "modality": modality, "mine": mine},
-        "categories": CATEGORIES, "states": NEED_STATES, "can_create": bool(hospitals),
-    })
+    can_create = bool(rules.writer_orgs(person, (OrgKind.hospital,)))
+    filters = {"q": q, "category": category, "status": status, "modality": modality, "mine": mine}
+
+    def listing() -> str:
+        query = service.NeedQuery(q=q, category=category or None, status=status or None, modality=modality or None,
+                                  mine=mine, limit=25, offset=(page - 1) * 25)
+        needs, total = service.search_needs(db, person, query)
+        return fragment(request, "needs/_listing.html", {
+            "needs": needs, "total": total, "page": page, "pages": max(1, (total + 24) // 25), "filters": filters,
+            "categories": CATEGORIES, "states": NEED_STATES, "can_create": can_create,
+        })
+
+    # Everything the rendering depends on is in the key (list_cache's docstring says why it is enough).
+    key = (locale_of(request), list_cache.viewer_scope(person), can_create, q, category, status, modality, mine, page)
+    html = list_cache.listing(db, key, listing, free_text=q + modality)
+    return render(request, "needs/list.html", {"listing": Markup(html)})
 
 
 @router.get("/needs/new", response_class=HTMLResponse)

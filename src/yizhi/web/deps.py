@@ -40,6 +40,17 @@ def is_public(endpoint) -> bool:
     return endpoint in _PUBLIC_ENDPOINTS
 
 
+_READING_ENDPOINTS: set = set()
+
+
+def reads_only(endpoint):
+    """Mark a busy page that only reads: on PostgreSQL its statements run without a transaction
+    (each sees the latest commits), which saves the BEGIN and ROLLBACK round trips. Anything it
+    wrote would be committed at once, statement by statement — so nothing that writes."""
+    _READING_ENDPOINTS.add(endpoint)
+    return endpoint
+
+
 def _track_ledger_commits(session: Session) -> None:
     """Entries recorded in a transaction become receipt links only if it commits (the listeners
     below, registered once for every session: a listener per session cost a tenth of a request)."""
@@ -111,14 +122,21 @@ def resolve_person(request: Request, db: Session) -> Person | None:
 
 def authenticate(request: Request, db: DbSession) -> None:
     """Who is asking (sync: runs in the thread pool, see the module docstring)."""
+    route = request.scope.get("route")
+    alone = route is not None and not _route_uses_session(route)
+    reading = alone or (route is not None and getattr(route, "endpoint", None) in _READING_ENDPOINTS)
+    if reading and db.get_bind().dialect.name == "postgresql":
+        # The lookup below is the request's only use of the database (``/api/v1/me``), or the route
+        # only reads (``reads_only``): no transaction, so PostgreSQL is spared the BEGIN and ROLLBACK
+        # round trips. A sliding-expiry or language write then commits on its own, which is all it needs.
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     person = resolve_person(request, db)
     if person is not None:
         _apply_person_locale(request, person, db)
         if db.info.pop(AUTH_CHANGED, False):
             db.commit()  # last-used / sliding-expiry / remembered-language, written at most once a minute
     request.state.person = person
-    route = request.scope.get("route")
-    if route is not None and not _route_uses_session(route):
+    if alone:
         # Nothing after us reads the database (``/api/v1/me``): give the connection back now, in
         # this thread, instead of another thread-pool hop to close the session after the route.
         # Loaded objects stay readable (close() does not expire them).

@@ -114,16 +114,31 @@ def _unread_in_own_session(person_id: int) -> int | None:
         return None
 
 
+def _when_for(locale: str) -> Callable[..., str]:
+    def when(value: datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return ""
+        return format_datetime(value, format=fmt, locale=i18n.babel_locale(locale), tzinfo=SHOWN_TIMEZONE)
+
+    return when
+
+
+def fragment(request: Request, template: str, context: dict) -> str:
+    """A part of a page rendered on its own with the language helpers (`_`, `when`, `locale`) and
+    nothing about the viewer — no person, CSRF token or flash — so it may be cached and shared by
+    viewers with the same rights (``yizhi.needs.list_cache``); pass it to `render` as Markup."""
+    locale = locale_of(request)
+    gettext = translator(request)
+    full = {"locale": locale, "_": gettext, "gettext": gettext, "when": _when_for(locale), **context}
+    return environment().get_template(template).render(full)
+
+
 def render(request: Request, template: str, context: dict | None = None, *,
            status_code: int = 200, headers: dict | None = None) -> HTMLResponse:
     locale = locale_of(request)
     gettext = translator(request)
     person = getattr(request.state, "person", None)
-
-    def when(value: datetime | None, fmt: str = "medium") -> str:
-        if value is None:
-            return ""
-        return format_datetime(value, format=fmt, locale=i18n.babel_locale(locale), tzinfo=SHOWN_TIMEZONE)
+    when = _when_for(locale)
 
     full = {
         "request": request,
