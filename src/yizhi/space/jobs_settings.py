@@ -30,8 +30,14 @@ class SandboxSettings(BaseSettings):
     output_files_max: int = Field(default=200, ge=1, description="Files a Tier B job may leave in /output.")
     project_max: int = Field(default=20 * MIB, ge=1024,
                              description="Largest project upload (zip) in bytes, and the most it may unpack to.")
-    sandbox_uid: int = Field(default=65534, ge=1,
-                             description="Unprivileged host uid (and gid) Tier B jobs run as when the platform runs as root.")
+    sandbox_uid: int = Field(default=1_000_000, ge=1000, le=(1 << 31) - 1 - (1 << 16),
+                             description="When the platform runs as root, the first of the host uids (and gids) Tier B "
+                                         "jobs run as, one uid per running job; no account or subordinate-id range may use them.")
+    sandbox_uids: int = Field(default=256, ge=1, le=1 << 16,
+                              description="How many uids from YIZHI_SPACE_SANDBOX_UID on are kept for Tier B jobs "
+                                          "(the most jobs that run at once on one host).")
+    sandbox_uid_locks: str = Field(default="/run/yizhi-sandbox-uids",
+                                   description="Host-wide folder of the sandbox uids' lease files (root's only).")
     mia_max_auc: float = Field(default=0.75, ge=0.5, le=1.0,
                                description="A released model whose membership-inference attack AUC reaches this is refused.")
     bwrap: str = Field(default="bwrap", description="The bubblewrap executable that sandboxes Tier B jobs.")

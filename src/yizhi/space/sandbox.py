@@ -9,8 +9,9 @@ is new (no terminal to type into), every capability is dropped, user namespaces 
 and the seccomp filter of :mod:`yizhi.space.seccomp` refuses the system calls listed there.
 
 When the platform runs as root, :mod:`yizhi.space.sandbox_launch` stages the binds and drops to the
-unprivileged ``YIZHI_SPACE_SANDBOX_UID`` before bubblewrap starts, so the job's files are checked
-against an unprivileged host uid; otherwise bubblewrap runs as the platform's own user.
+unprivileged uid before bubblewrap starts, so the job's files are checked against an unprivileged
+host uid; each running job has a uid of its own (:mod:`yizhi.space.uid_pool`), so its process limit
+and signals reach no other job. Otherwise bubblewrap runs as the platform's own user.
 
 It does not defend against kernel exploits (every sandbox sharing the host kernel shares its bugs;
 a VM such as Firecracker or gVisor is the next step), against covert channels through the job's
@@ -32,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yizhi.space import runtime, seccomp
+from yizhi.space import runtime, seccomp, uid_pool
 from yizhi.space.jobs_settings import SandboxSettings
 
 LAUNCHER = Path(__file__).with_name("sandbox_launch.py")
@@ -68,10 +69,6 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and self.stopped is None
-
-
-def sandbox_uid(settings: SandboxSettings) -> int:
-    return settings.sandbox_uid if os.geteuid() == 0 else os.geteuid()
 
 
 def _rlimits(settings: SandboxSettings) -> dict[str, int]:
@@ -112,9 +109,9 @@ def _environment(settings: SandboxSettings) -> list[str]:
 
 
 def bwrap_args(settings: SandboxSettings, command: list[str], seccomp_fd: int,
-               binds: list[tuple[str, str, bool]]) -> list[str]:
+               binds: list[tuple[str, str, bool]], uid: int) -> list[str]:
     """The bubblewrap command line binding ``binds`` (host source, target, writable; "" = tmpfs)."""
-    uid = str(sandbox_uid(settings))
+    uid = str(uid)
     args = [shutil.which(settings.bwrap) or settings.bwrap,
             "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--cap-drop", "ALL", "--uid", uid, "--gid", uid, "--hostname", "sandbox"]
@@ -139,14 +136,14 @@ SANDBOX_INTERPRETER = f"{runtime.SANDBOX_PYTHON}/bin/{runtime.PY_VERSION}"
 
 
 def _spawn(settings: SandboxSettings, mounts: Mounts, command: list[str], stdout, stderr,
-           report_fd: int) -> tuple[subprocess.Popen, Path | None, int]:
+           report_fd: int, uid: int) -> tuple[subprocess.Popen, Path | None, int]:
     fd = seccomp.bpf_fd()
     binds = _binds(mounts)
     command = [SANDBOX_INTERPRETER, "-I", "-S", SANDBOX_SUPERVISOR, str(report_fd), "--", *command]
     common = {"stdin": subprocess.DEVNULL, "stdout": stdout, "stderr": stderr, "pass_fds": (fd, report_fd),
               "start_new_session": True, "close_fds": True}
     if os.geteuid() != 0:
-        args = bwrap_args(settings, command, fd, binds)
+        args = bwrap_args(settings, command, fd, binds, uid)
         limits = _rlimits(settings)
 
         def set_limits() -> None:  # runs in the child between fork and exec; only setrlimit calls
@@ -156,9 +153,9 @@ def _spawn(settings: SandboxSettings, mounts: Mounts, command: list[str], stdout
         return subprocess.Popen(args, preexec_fn=set_limits, **common), None, fd
     stage = Path(tempfile.mkdtemp(prefix="yizhi-sbx-"))
     staged_tops = [(f"{stage}/{top}", f"/{top}", writable) for top, writable in STAGED_TOPS]
-    spec = {"stage": str(stage), "uid": settings.sandbox_uid, "rlimits": _rlimits(settings), "keep_fds": [fd, report_fd],
+    spec = {"stage": str(stage), "uid": uid, "rlimits": _rlimits(settings), "keep_fds": [fd, report_fd],
             "binds": [[source, target.lstrip("/"), writable] for source, target, writable in binds],
-            "argv": bwrap_args(settings, command, fd, staged_tops)}
+            "argv": bwrap_args(settings, command, fd, staged_tops, uid)}
     launcher = [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec)]
     return subprocess.Popen(launcher, **common), stage, fd
 
@@ -181,14 +178,21 @@ def folder_bytes(path: Path, max_files: int) -> tuple[int, int]:
 def run(command: list[str], mounts: Mounts, logs: Path, settings: SandboxSettings | None = None) -> RunResult:
     """Run ``command`` in the sandbox; stdout/stderr go to ``logs``; returns what happened and what it cost."""
     settings = settings or SandboxSettings()
+    if os.geteuid() != 0:
+        return _run_as(os.geteuid(), command, mounts, logs, settings)
+    with uid_pool.lease(settings) as uid:
+        return _run_as(uid, command, mounts, logs, settings)
+
+
+def _run_as(uid: int, command: list[str], mounts: Mounts, logs: Path, settings: SandboxSettings) -> RunResult:
     logs.mkdir(parents=True, exist_ok=True)
     stdout_path, stderr_path = logs / "stdout.log", logs / "stderr.log"
-    _prepare_output(mounts.output, settings)
+    _prepare_output(mounts.output, uid)
     started = time.monotonic()
     report_read, report_write = os.pipe()
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         try:
-            process, stage, fd = _spawn(settings, mounts, command, out, err, report_write)
+            process, stage, fd = _spawn(settings, mounts, command, out, err, report_write, uid)
         finally:
             os.close(report_write)
         os.close(fd)
@@ -235,10 +239,10 @@ def _read_report(fd: int) -> dict | None:
     return report if isinstance(report, dict) and keys <= report.keys() else None
 
 
-def _prepare_output(output: Path, settings: SandboxSettings) -> None:
+def _prepare_output(output: Path, uid: int) -> None:
     output.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        os.chown(output, settings.sandbox_uid, settings.sandbox_uid)
+        os.chown(output, uid, uid)
     os.chmod(output, 0o700)
 
 
