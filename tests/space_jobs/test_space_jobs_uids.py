@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+import sys
 import threading
 import time
 
@@ -42,7 +43,7 @@ def test_two_leases_at_once_get_two_uids_and_a_third_waits_then_fails(small_rang
 
 def test_a_lease_held_by_another_process_is_not_given_out(small_range, tmp_path):
     ready = tmp_path / "ready"
-    holder = subprocess.Popen(["python", "-c", f"""
+    holder = subprocess.Popen([sys.executable, "-c", f"""
 import pathlib, time
 from yizhi.space import uid_pool
 from yizhi.space.jobs_settings import SandboxSettings
