@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yizhi.access.feedback_models import AccessNotification
-from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
+from yizhi.accounts.models import Person, Role
 from yizhi.db import utcnow
 from yizhi.errors import N_
+from yizhi.notify import service as platform
 
 NOTIFICATIONS = {
     "request_submitted": N_("Access request #%(id)s “%(title)s” was submitted and waits for prescreening."),
@@ -52,37 +53,18 @@ def notification_text(gettext: Callable[[str], str], kind: str, params: dict) ->
 
 def notify(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str, *,
            actor: Person | None = None) -> int:
-    """One notification per person concerned (never to the person who caused it)."""
-    sent = 0
-    for person_id in sorted(set(person_ids)):
-        if actor is not None and person_id == actor.id:
-            continue
-        session.add(AccessNotification(person_id=person_id, kind=kind, params=params, link=link))
-        sent += 1
-    session.flush()
-    _to_platform(session, person_ids, kind, params, link, actor)
-    return sent
-
-
-def _to_platform(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str,
-                 actor: Person | None) -> None:
-    """The same notice in the platform's list, badge and e-mail (``yizhi.notify``)."""
-    from yizhi.notify import service as platform
-
-    platform.notify(session, person_ids, f"access.{kind}", NOTIFICATIONS.get(kind, kind), params, link,
-                    actor=actor, coded=("decision",))
+    """One notification per person concerned (never to the person who caused it), here and on the platform."""
+    return platform.fan_out(session, person_ids,
+                            lambda person_id: AccessNotification(person_id=person_id, kind=kind, params=params, link=link),
+                            f"access.{kind}", NOTIFICATIONS.get(kind, kind), params, link, actor=actor, coded=("decision",))
 
 
 def org_people(session: Session, org_id: int, roles: Iterable[Role] = (Role.owner, Role.member)) -> list[int]:
-    return list(session.scalars(select(Membership.person_id).where(
-        Membership.organization_id == org_id, Membership.role.in_(list(roles)))))
+    return platform.org_people(session, org_id, roles)
 
 
 def commission_staff(session: Session) -> list[int]:
-    return list(session.scalars(
-        select(Membership.person_id).join(Organization, Organization.id == Membership.organization_id)
-        .where(Organization.kind == OrgKind.commission, Organization.approved.is_(True),
-               Membership.role.in_([Role.owner, Role.member, Role.reviewer]))))
+    return platform.commission_staff(session)
 
 
 def notifications_for(session: Session, person: Person, *, unread_only: bool = False,
@@ -105,7 +87,5 @@ def mark_read(session: Session, person: Person) -> int:
     for row in rows:
         row.read_at = now
     session.flush()
-    from yizhi.notify import service as platform
-
     platform.mark_all_read(session, person.id, "access")  # clears the platform badge of these notices too
     return len(rows)

@@ -7,46 +7,31 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
+from yizhi.accounts.models import OrgKind, Person, Role
 from yizhi.db import utcnow
 from yizhi.errors import N_, NotFound
 from yizhi.market.models import MarketNotification
+from yizhi.notify import service as platform
 
 WRITER_ROLES = (Role.owner, Role.member)
 
 
 def org_people(session: Session, org_id: int, roles: Iterable[Role] = WRITER_ROLES) -> list[int]:
-    return list(session.scalars(select(Membership.person_id).where(
-        Membership.organization_id == org_id, Membership.role.in_(list(roles)))))
+    return platform.org_people(session, org_id, roles)
 
 
 def people_of_kind(session: Session, kind: OrgKind, roles: Iterable[Role] = (*WRITER_ROLES, Role.reviewer)) -> list[int]:
-    return list(session.scalars(select(Membership.person_id).join(
-        Organization, Organization.id == Membership.organization_id).where(
-        Organization.kind == kind, Organization.approved.is_(True), Membership.role.in_(list(roles)))))
+    return platform.people_of_kind(session, kind, roles)
 
 
 def notify(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str,
            actor: Person | None = None) -> int:
-    """One notice per person concerned, never to the person who caused it."""
-    sent = 0
-    for person_id in sorted(set(person_ids)):
-        if actor is not None and person_id == actor.id:
-            continue
-        session.add(MarketNotification(person_id=person_id, kind=kind, params=params, link=link[:200]))
-        sent += 1
-    session.flush()
-    _to_platform(session, person_ids, kind, params, link, actor)
-    return sent
-
-
-def _to_platform(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str,
-                 actor: Person | None) -> None:
-    """The same notice in the platform's list, badge and e-mail (``yizhi.notify``)."""
+    """One notice per person concerned (never to the person who caused it), here and on the platform."""
     from yizhi.market.messages import NOTIFICATIONS
-    from yizhi.notify import service as platform
-
-    platform.notify(session, person_ids, f"market.{kind}", NOTIFICATIONS.get(kind, kind), params, link, actor=actor)
+    return platform.fan_out(session, person_ids,
+                            lambda person_id: MarketNotification(person_id=person_id, kind=kind, params=params,
+                                                                 link=link[:200]),
+                            f"market.{kind}", NOTIFICATIONS.get(kind, kind), params, link, actor=actor)
 
 
 def notifications_for(session: Session, person: Person, limit: int = 100) -> list[MarketNotification]:
@@ -71,7 +56,5 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
         row.read_at = utcnow()
     session.flush()
     if notification_id is None:  # "mark all as read" here clears the platform badge of these notices too
-        from yizhi.notify import service as platform
-
-        platform.mark_all_read(session, person.id, "market")
+            platform.mark_all_read(session, person.id, "market")
     return len(rows)

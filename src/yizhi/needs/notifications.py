@@ -7,49 +7,29 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
+from yizhi.accounts.models import Person, Role
 from yizhi.db import utcnow
 from yizhi.errors import N_, NotFound
 from yizhi.needs.models import Notification
+from yizhi.notify import service as platform
 
 
 def org_members(session: Session, org_id: int, roles: Iterable[Role] = (Role.owner, Role.member)) -> list[int]:
-    query = select(Membership.person_id).where(Membership.organization_id == org_id, Membership.role.in_(list(roles)))
-    return list(session.scalars(query))
+    return platform.org_people(session, org_id, roles)
 
 
 def commission_staff(session: Session) -> list[int]:
-    query = (
-        select(Membership.person_id)
-        .join(Organization, Organization.id == Membership.organization_id)
-        .where(Organization.kind == OrgKind.commission, Organization.approved.is_(True))
-        .where(Membership.role.in_([Role.owner, Role.member, Role.reviewer]))
-    )
-    return list(session.scalars(query))
+    return platform.commission_staff(session)
 
 
 def notify(
     session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str, *, actor: Person | None = None
 ) -> int:
-    """One notification per person concerned (never to the person who caused it)."""
-    sent = 0
-    for person_id in sorted(set(person_ids)):
-        if actor is not None and person_id == actor.id:
-            continue
-        session.add(Notification(person_id=person_id, kind=kind, params=params, link=link))
-        sent += 1
-    session.flush()
-    _to_platform(session, person_ids, kind, params, link, actor)
-    return sent
-
-
-def _to_platform(session: Session, person_ids: Iterable[int], kind: str, params: dict, link: str,
-                 actor: Person | None) -> None:
-    """The same notice in the platform's list, badge and e-mail (``yizhi.notify``)."""
+    """One notification per person concerned (never to the person who caused it), here and on the platform."""
     from yizhi.needs.messages import NOTIFICATIONS
-    from yizhi.notify import service as platform
-
-    platform.notify(session, person_ids, f"needs.{kind}", NOTIFICATIONS.get(kind, kind), params, link, actor=actor)
+    return platform.fan_out(session, person_ids,
+                            lambda person_id: Notification(person_id=person_id, kind=kind, params=params, link=link),
+                            f"needs.{kind}", NOTIFICATIONS.get(kind, kind), params, link, actor=actor)
 
 
 def notifications_for(session: Session, person: Person, unread_only: bool = False, limit: int = 50) -> list[Notification]:
@@ -78,7 +58,5 @@ def mark_read(session: Session, person: Person, notification_id: int | None = No
         row.read_at = now
     session.flush()
     if notification_id is None:  # "mark all as read" here clears the platform badge of these notices too
-        from yizhi.notify import service as platform
-
-        platform.mark_all_read(session, person.id, "needs")
+            platform.mark_all_read(session, person.id, "needs")
     return len(rows)

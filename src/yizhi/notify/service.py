@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from yizhi.accounts.models import Membership, Person, Role
+from yizhi.accounts.models import Membership, Organization, OrgKind, Person, Role
 from yizhi.db import utcnow
 from yizhi.errors import N_, NotFound
 from yizhi.notify.models import Notification, NotifyPreference
@@ -77,6 +77,44 @@ def notify(session: Session, to: Iterable[int] | OrgRoles, kind: str, msgid: str
             _email_if_wanted(session, person_id, notice)
     session.flush()
     return made
+
+
+def fan_out(session: Session, person_ids: Iterable[int], domain_row: Callable[[int], object], kind: str, msgid: str,
+            params: dict | None, link: str, *, actor: Person | None = None, coded: Iterable[str] = ()) -> int:
+    """A domain's own notice row per person (``domain_row(person_id)``), never to the person who caused
+    it, and the same notice in the platform's list, badge and e-mail; returns how many domain rows.
+
+    Why both: a domain's page lists and marks its own notices (needs, access, market), while the badge
+    and the e-mail come from here; before this, each domain carried a copy of the loop."""
+    people = sorted(set(person_ids))
+    sent = 0
+    for person_id in people:
+        if actor is not None and person_id == actor.id:
+            continue
+        session.add(domain_row(person_id))
+        sent += 1
+    session.flush()
+    notify(session, people, kind, msgid, params, link, actor=actor, coded=coded)
+    return sent
+
+
+def org_people(session: Session, org_id: int, roles: Iterable[Role] = (Role.owner, Role.member)) -> list[int]:
+    """Ids of the people holding one of ``roles`` in the organisation ``org_id``."""
+    return list(session.scalars(select(Membership.person_id).where(
+        Membership.organization_id == org_id, Membership.role.in_(list(roles)))))
+
+
+def people_of_kind(session: Session, kind: OrgKind,
+                   roles: Iterable[Role] = (Role.owner, Role.member, Role.reviewer)) -> list[int]:
+    """Ids of the people holding one of ``roles`` in any approved organisation of ``kind``."""
+    return list(session.scalars(select(Membership.person_id).join(
+        Organization, Organization.id == Membership.organization_id).where(
+        Organization.kind == kind, Organization.approved.is_(True), Membership.role.in_(list(roles)))))
+
+
+def commission_staff(session: Session) -> list[int]:
+    """Owners, members and reviewers of the approved commission organisations."""
+    return people_of_kind(session, OrgKind.commission)
 
 
 def render_text(gettext: Callable[[str], str], msgid: str, params: dict, coded: Iterable[str] = ()) -> str:
