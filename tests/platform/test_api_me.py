@@ -135,3 +135,29 @@ def test_authentication_alone_sends_no_transaction_to_postgresql(api, web, cast,
     assert not [c for c in sent if c.startswith((b"BEGIN", b"ROLLBACK"))], sent
     assert page.get("/jobs").status_code == 200  # other pages keep their transaction
     assert [c for c in sent if c.startswith(b"BEGIN")], sent
+
+
+def test_a_read_on_postgresql_gives_its_connection_back_on_the_loop(web, cast, monkeypatch):
+    """Closing the autocommit session of a ``reads_only`` page sends nothing, so it is not sent to the
+    thread pool (one hop fewer per read); a page with a transaction still closes there (ROLLBACK)."""
+    import pytest
+
+    from yizhi.db import get_engine
+    from yizhi.web import deps
+
+    if get_engine().dialect.name != "postgresql":
+        pytest.skip("SQLite keeps its transaction: nothing changes there")
+    hops = []
+    original = deps.run_in_threadpool
+
+    async def recording(fn, *args, **kwargs):
+        hops.append(getattr(fn, "__qualname__", repr(fn)))
+        return await original(fn, *args, **kwargs)
+
+    page = web(cast.owner)
+    page.get("/needs")  # the first use writes last-used / sliding expiry
+    monkeypatch.setattr(deps, "run_in_threadpool", recording)
+    assert page.get("/needs").status_code == 200
+    assert "Session.close" not in hops, hops
+    assert page.get("/jobs").status_code == 200
+    assert "Session.close" in hops, hops
