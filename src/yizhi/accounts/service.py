@@ -19,7 +19,6 @@ from yizhi.accounts.models import (
     SELF_REGISTERING_KINDS,
     ApiToken,
     Invitation,
-    LoginFailure,
     LoginSession,
     Membership,
     Organization,
@@ -28,7 +27,7 @@ from yizhi.accounts.models import (
     Role,
 )
 from yizhi.config import get_settings
-from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
+from yizhi.errors import N_, Conflict, NotFound, PermissionDenied, ValidationFailed
 from yizhi.db import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -151,8 +150,6 @@ def register_organization(
 
 def confirmation_token(person: Person, days: int = 3) -> str:
     """A signed, expiring link token that activates a self-registered account."""
-    import hmac
-
     expires = int((utcnow() + timedelta(days=days)).timestamp())
     payload = f"{person.id}.{expires}"
     return f"{payload}.{_confirmation_signature(payload, person)}"
@@ -437,8 +434,25 @@ def _find_by_token_hash(session: Session, model, secret: str):
 AUTH_CHANGED = "auth_changed"  # same key as yizhi.web.deps.AUTH_CHANGED: something to commit
 
 
+@lru_cache(maxsize=4)
+def _session_and(column):
+    return _by_token_hash(LoginSession).add_columns(column)
+
+
+def resolve_session_and(session: Session, secret: str, column) -> tuple[Person | None, object]:
+    """:func:`resolve_session`, reading ``column`` (a scalar subquery correlated to
+    ``LoginSession.person_id``, built once by the caller) in the same round trip; (None, None) when
+    the session is not live."""
+    row = session.execute(_session_and(column), {"token_hash": tokens.digest(secret)}).unique().one_or_none()
+    person = _live_person(session, row[0] if row else None)
+    return (person, row[1]) if person is not None else (None, None)
+
+
 def resolve_session(session: Session, secret: str) -> Person | None:
-    login = _find_by_token_hash(session, LoginSession, secret)
+    return _live_person(session, _find_by_token_hash(session, LoginSession, secret))
+
+
+def _live_person(session: Session, login: LoginSession | None) -> Person | None:
     now = utcnow()
     if login is None or login.expires_at < now or not login.person.is_active:
         return None

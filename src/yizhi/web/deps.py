@@ -13,11 +13,12 @@ read the request are ``async def``: they cost no thread hop.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from yizhi.accounts import service as accounts
@@ -129,7 +130,13 @@ def resolve_person(request: Request, db: Session) -> Person | None:
         request.state.auth = "token"
         return person
     cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
+    if cookie and getattr(request.state, "reading_page", False):
+        # A page that only reads: its unread badge comes in the same round trip as the session.
+        person, unread = accounts.resolve_session_and(db, cookie, _unread_column())
+        if person is not None:
+            request.state.auth, request.state.unread_notifications = "session", int(unread or 0)
+            return person
+    elif cookie:
         person = accounts.resolve_session(db, cookie)
         if person is not None:
             request.state.auth = "session"
@@ -137,11 +144,24 @@ def resolve_person(request: Request, db: Session) -> Person | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _unread_column():
+    """The person's unread notices, as a column of the session lookup (built once: the statement
+    that carries it is cached by identity)."""
+    from yizhi.accounts.models import LoginSession
+    from yizhi.notify.models import Notification
+
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.person_id == LoginSession.person_id, Notification.read_at.is_(None))
+            .correlate(LoginSession).scalar_subquery().label("unread_notifications"))
+
+
 def authenticate(request: Request, db: DbSession) -> None:
     """Who is asking (sync: runs in the thread pool, see the module docstring)."""
     route = request.scope.get("route")
     alone = route is not None and not _route_uses_session(route)
     reading = alone or (route is not None and getattr(route, "endpoint", None) in _READING_ENDPOINTS)
+    request.state.reading_page = reading
     if reading and db.get_bind().dialect.name == "postgresql":
         # The lookup below is the request's only use of the database (``/api/v1/me``), or the route
         # only reads (``reads_only``): no transaction, so PostgreSQL is spared the BEGIN and ROLLBACK

@@ -91,6 +91,15 @@ def unread_notifications(person) -> int | None:
         return None
 
 
+def _unread_for(request: Request, person) -> int | None:
+    """The badge read with the session on a page that only reads (``reads_only``: nothing in the
+    request can have changed it since), else counted now."""
+    preloaded = getattr(request.state, "unread_notifications", None)
+    if person is not None and preloaded is not None:
+        return preloaded
+    return unread_notifications(person)
+
+
 def _unread_in_own_session(person_id: int) -> int | None:
     """Pages whose route takes no database session get the person detached after authentication
     (the connection goes back to the pool early): count in a short session of our own — but never on
@@ -151,7 +160,7 @@ def render(request: Request, template: str, context: dict | None = None, *,
         "csrf_token": csrf.request_token(request),
         "nav": [item for item in nav_items() if item.visible(person)],
         "current_path": request.url.path,
-        "unread_notifications": unread_notifications(person),
+        "unread_notifications": _unread_for(request, person),
     }
     from yizhi.web.flash import FLASH_COOKIE, pop_flash
 
