@@ -70,18 +70,38 @@ _APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’]\d\d(?![\w'’])")
 _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d)?|mi|nstemi|stemi|cva|tia|"
                 r"stroke|surgery|transplant|stent(?:ed)?|pci|appy|ccy|chole|turp|tkr|thr|lap|ectomy|plasty|bypass|"
                 r"fx|fracture|tx|treated|quit|dvt|pe|ca|cancer|tace|aka|bka)")
-_TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/.%'’-]| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
+_TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/%'’-]|\.\d| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
                              r"weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|units?|u|pack|ppd|lbs?|kg|cm|mm)\b)", _I)
 _HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"$", _I)
 _YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|ml|cc|g\b|%|kcal|'?s\b(?!/)))")
 _NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\bwas|\bglucose|\bbg|\bfs|\bfsbg|"
                               r"\b(?:level|count|titer|value|quant)s?(?:[ ]+(?:of|was|is))?)[ ]*$", _I)
+# A study or procedure named just before a dashed month-day ("stress test 3-15 neg", "echo 3-15: EF 55%"):
+# a date, as after a date cue (a range after these is rare: "rib fx 4-7" and "HR 80-90" name no study).
+_STUDY_BEFORE = re.compile(r"\b(?:test|echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|scan|study|bx|biopsy|colonoscopy|"
+                           r"endoscopy|ercp|lp|paracentesis|thoracentesis|cath)[ ]*[:,]?[ ]*$", _I)
 _GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)")  # reflexes graded "2+/2+": the pairs around are grades
 # --- phones and pagers ---------------------------------------------------------------------------------
 _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]?[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])"
                     # ... or a few words on, the number marked by "#": "Pager for neurosurg resident #48820"
                     r"|\b(?:pager|pgr|beeper)[ ]+(?:for|of|to)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}#[ ]*(\d{4,7})(?![\d/])", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
+# --- ages over 89 (the number) and street addresses written in lower case ----------------------------------
+# "93M fall down stairs", "pt 91F": an age and a sex letter at a line's head or after "pt" (patterns.AGES reads
+# "92 yo", "95yoF", "aged 93"); "pt is 91, came in w/ PNA", "she is 94.": an age said of the patient, the
+# number ending the clause (not "pt is 92% on RA", "pt is 96 on 2L").
+_AGE_SEX = re.compile(r"(?:(?<![^\n])|(?<=[Pp][Tt] )|(?<=^[ \t]))(9\d|1[0-2]\d)[ ]?[MF](?![\w/'’.])", re.M)
+_AGE_SAID = re.compile(r"\b(?:pt|patient|she|he)[ ]+is[ ]+(?:an?[ ]+)?(9\d|1[0-2]\d)"
+                       r"(?=[ ]*(?:[,;]|\.(?!\d)|\n|$)|[ ]+(?:and|w/|with|from|who)\b)", _I)
+# "lives at 22 elm st", "home: 14 beacon street apt 3", "d/c home to 118 w broadway": after a residence cue a
+# house number, up to three words and a street word (patterns.US_STREET reads capitalised streets anywhere).
+_STREET_WORD = r"(?:st|street|ave|avenue|rd|road|blvd|ln|lane|dr|drive|ct|court|way|pl|place|ter|terrace|cir|circle|pkwy|hwy|sq)"
+# (The name in lower case, or in any case before a street word abbreviated in lower case, "22 Elm st": a capitalised
+# name before "Street" is US_STREET's, and "lives on 90 Whitchurch Road street" names no street "Road street".)
+_LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b(?:[ ]+(?:at|on|in|to|is))?[ ]*:?[ ]*"
+                           r"(\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?(?:(?:(?!" + _STREET_WORD + r"\b)(?-i:[a-z])[a-z'’-]*[ ]+){1,3}" + _STREET_WORD
+                           + r"|(?:(?!" + _STREET_WORD + r"\b)[a-z][a-z'’-]*[ ]+){1,3}(?-i:st|ave|rd|blvd|ln|dr|ct|pl|ter|sq))"
+                           + r"\b(?:,?[ ]+(?:apt|unit|#)[ ]*#?\d+[a-z]?\b)?|\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?broadway\b)", _I)
 # --- names by context ----------------------------------------------------------------------------------
 _TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+"
                           r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)\b")
@@ -313,6 +333,9 @@ _ANCHORS = Scanner([
     Anchor("year", r"(?:19[3-9]|20[0-3])\d"),
     Anchor("pager", r"\b(?:pager|pgr|pg|beeper|bpr|page)", caseless=True),
     Anchor("bracket_phone", r"\(\d{3}\)"),
+    Anchor("age_sex", r"(?:9\d|1[0-2]\d) ?[MF]"),
+    Anchor("age_said", r"\b(?:pt|patient|she|he) +is +(?:an? +)?(?:9\d|1[0-2]\d)", caseless=True),
+    Anchor("residence", r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b", caseless=True),
     Anchor("title", r"\b(?:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)", caseless=True),
     Anchor("relative", r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grand|"
                        r"step|partner|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian|dtr|bro|sis)",
@@ -373,7 +396,8 @@ class EnglishContextRecognizer:
         hits = _ANCHORS.scan(text)
         if not hits:
             return
-        finders = [self._short_dates, self._date_ranges, self._month_dates, self._phones, self._names, self._signed, self._organisations]
+        finders = [self._short_dates, self._date_ranges, self._month_dates, self._phones, self._ages_and_streets, self._names,
+                   self._signed, self._organisations]
         if clinical_context(text):  # (a year alone is a date of the patient's history in a clinical note only:
             finders.append(self._years)  # elsewhere Safe Harbor keeps years, "founded in 1977")
         for finder in finders:
@@ -389,7 +413,7 @@ class EnglishContextRecognizer:
             if _NOT_DATE_AFTER.match(text, match.end()):
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
-            cue = _CUE_BEFORE.search(before) is not None
+            cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and _STUDY_BEFORE.search(before) is not None)
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]
             if match.group(2) == "/" and not (cue or entry_head):
@@ -437,6 +461,13 @@ class EnglishContextRecognizer:
             yield match.start(), match.end(), "PHONE", 0.85
         for match in matches_at(_EXTENSION, text, _starts(hits, "extension")):
             yield match.start(1), match.end(1), "PHONE", 0.75
+
+    @staticmethod
+    def _ages_and_streets(text: str, hits: dict):
+        for pattern, anchor, kind in ((_AGE_SEX, "age_sex", "AGE"), (_AGE_SAID, "age_said", "AGE"),
+                                      (_LOWER_STREET, "residence", "ADDRESS")):
+            for match in matches_at(pattern, text, _starts(hits, anchor)):
+                yield match.start(1), match.end(1), kind, 0.8
 
     @staticmethod
     def _names(text: str, hits: dict):
