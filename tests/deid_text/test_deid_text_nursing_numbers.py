@@ -24,6 +24,7 @@ def found(line: str) -> dict[str, str]:
     ("95 y.o. female, DNR.", "95"),
     ("pt is 91, came in w/ PNA.", "91"),  # an age said of the patient, the number ending the clause
     ("she is 94. lives alone.", "94"),
+    ("pt's bday 4/12, turning 92.", "92"),
 ])
 def test_ages_over_89_written_telegraphically(line, age):
     assert found(line).get(age) == "AGE", found(line)
@@ -34,6 +35,7 @@ def test_ages_over_89_written_telegraphically(line, age):
     "pt is 92% on RA, placed on 2L.",
     "Tmax 99F, BP 90s/50s.",
     "pt is 96 on 2L NC.",
+    "turned 90 degrees to L side q2h.",
 ])
 def test_no_age_from_saturations_temperatures_or_younger_ages(line):
     assert not any(kind == "AGE" for kind in found(line).values()), found(line)
@@ -45,6 +47,7 @@ def test_no_age_from_saturations_temperatures_or_younger_ages(line):
     ("MR# 04418823", "04418823"),
     ("Med rec # 3345122", "3345122"),
     ("adm # A2231 on face sheet", "A2231"),
+    ("Reg #: 5567721", "5567721"),
 ])
 def test_record_numbers_after_the_prefixes_nurses_write(line, record):
     assert found(line).get(record) == "RECORD_NUMBER", found(line)
@@ -55,6 +58,8 @@ def test_record_numbers_after_the_prefixes_nurses_write(line, record):
     ("son lives at 9 hancock rd, Milton.", "9 hancock rd"),
     ("d/c home to 118 w broadway.", "118 w broadway"),
     ("home: 14 beacon street apt 3", "14 beacon street apt 3"),
+    ("pt lives @ 14 oak rd.", "14 oak rd"),
+    ("lives in an apt at 7 cedar lane.", "7 cedar lane"),
 ])
 def test_street_addresses_written_in_lower_case_after_a_residence_cue(line, address):
     spans = found(line)  # (the town after it may join the address: "9 hancock rd, Milton")
@@ -72,6 +77,9 @@ def test_no_address_without_a_residence_cue_or_past_the_street_word():
     ("RT pager #40716.", "40716"),
     ("pgr for GI fellow PG 55270, paged at 0330.", "55270"),
     ("wife [cell] (617) 5550147.", "(617) 5550147"),
+    ("Pager #: 7-1234", "7-1234"),
+    ("paged Dr. Lee at 53211, no callback.", "53211"),
+    ("Page resident @ 34567 with results.", "34567"),
 ])
 def test_phones_and_pagers_with_odd_separators(line, phone):
     assert found(line).get(phone) == "PHONE", found(line)
@@ -90,6 +98,10 @@ def test_dates_in_clinical_context(line, date):
                                   "CPAP 5/5 FiO2 35%.", "WBC 10.2, Hct 29.1."])
 def test_ranges_scores_and_lab_values_are_no_dates(line):
     assert not any(kind == "DATE" for kind in found(line).values()), found(line)
+
+
+def test_a_clock_time_after_a_page_is_no_pager():
+    assert found("paged resident at 0300, came to bedside.") == {}
 
 
 def test_clock_time_after_a_state_code_is_no_zip():

@@ -82,23 +82,27 @@ _STUDY_BEFORE = re.compile(r"\b(?:test|echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|
                            r"endoscopy|ercp|lp|paracentesis|thoracentesis|cath)[ ]*[:,]?[ ]*$", _I)
 _GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)")  # reflexes graded "2+/2+": the pairs around are grades
 # --- phones and pagers ---------------------------------------------------------------------------------
-_PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]?[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])"
+_PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]{0,2}[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])"
                     # ... or a few words on, the number marked by "#": "Pager for neurosurg resident #48820"
-                    r"|\b(?:pager|pgr|beeper)[ ]+(?:for|of|to)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}#[ ]*(\d{4,7})(?![\d/])", _I)
+                    r"|\b(?:pager|pgr|beeper)[ ]+(?:for|of|to)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}#[ ]*(\d{4,7})(?![\d/])"
+                    # ... or after "at"/"@" when it is no clock time (five digits or more): "paged Dr. Lee at 53211",
+                    # "Page resident @ 34567" (not "paged resident at 0300")
+                    r"|\b(?:page|paged|pager|pgr|beeper)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}?(?:at|@)[ ]*(\d{5,7})(?![\d/:])", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
 # --- ages over 89 (the number) and street addresses written in lower case ----------------------------------
 # "93M fall down stairs", "pt 91F": an age and a sex letter at a line's head or after "pt" (patterns.AGES reads
 # "92 yo", "95yoF", "aged 93"); "pt is 91, came in w/ PNA", "she is 94.": an age said of the patient, the
 # number ending the clause (not "pt is 92% on RA", "pt is 96 on 2L").
 _AGE_SEX = re.compile(r"(?:(?<![^\n])|(?<=[Pp][Tt] )|(?<=^[ \t]))(9\d|1[0-2]\d)[ ]?[MF](?![\w/'’.])", re.M)
-_AGE_SAID = re.compile(r"\b(?:pt|patient|she|he)[ ]+is[ ]+(?:an?[ ]+)?(9\d|1[0-2]\d)"
-                       r"(?=[ ]*(?:[,;]|\.(?!\d)|\n|$)|[ ]+(?:and|w/|with|from|who)\b)", _I)
+_AGE_SAID = re.compile(r"\b(?:(?:pt|patient|she|he)[ ]+is[ ]+(?:an?[ ]+)?|turn(?:s|ed|ing)?[ ]+)(9\d|1[0-2]\d)"
+                       r"(?=[ ]*(?:[,;]|\.(?!\d)|\n|$)|[ ]+(?:and|w/|with|from|who|last|this|next|today)\b)", _I)
 # "lives at 22 elm st", "home: 14 beacon street apt 3", "d/c home to 118 w broadway": after a residence cue a
 # house number, up to three words and a street word (patterns.US_STREET reads capitalised streets anywhere).
 _STREET_WORD = r"(?:st|street|ave|avenue|rd|road|blvd|ln|lane|dr|drive|ct|court|way|pl|place|ter|terrace|cir|circle|pkwy|hwy|sq)"
 # (The name in lower case, or in any case before a street word abbreviated in lower case, "22 Elm st": a capitalised
 # name before "Street" is US_STREET's, and "lives on 90 Whitchurch Road street" names no street "Road street".)
-_LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b(?:[ ]+(?:at|on|in|to|is))?[ ]*:?[ ]*"
+_LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b(?:[ ]+(?:at|on|in|to|is|@)|[ ]+(?:in|to)[ ]+"
+                           r"(?:an?|the|his|her|their)[ ]+(?:apt|apartment|house|home|condo|unit)[ ]+(?:at|on|@))?[ ]*:?[ ]*"
                            r"(\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?(?:(?:(?!" + _STREET_WORD + r"\b)(?-i:[a-z])[a-z'’-]*[ ]+){1,3}" + _STREET_WORD
                            + r"|(?:(?!" + _STREET_WORD + r"\b)[a-z][a-z'’-]*[ ]+){1,3}(?-i:st|ave|rd|blvd|ln|dr|ct|pl|ter|sq))"
                            + r"\b(?:,?[ ]+(?:apt|unit|#)[ ]*#?\d+[a-z]?\b)?|\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?broadway\b)", _I)
@@ -334,7 +338,7 @@ _ANCHORS = Scanner([
     Anchor("pager", r"\b(?:pager|pgr|pg|beeper|bpr|page)", caseless=True),
     Anchor("bracket_phone", r"\(\d{3}\)"),
     Anchor("age_sex", r"(?:9\d|1[0-2]\d) ?[MF]"),
-    Anchor("age_said", r"\b(?:pt|patient|she|he) +is +(?:an? +)?(?:9\d|1[0-2]\d)", caseless=True),
+    Anchor("age_said", r"\b(?:(?:pt|patient|she|he) +is +(?:an? +)?|turn(?:s|ed|ing)? +)(?:9\d|1[0-2]\d)", caseless=True),
     Anchor("residence", r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b", caseless=True),
     Anchor("title", r"\b(?:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)", caseless=True),
     Anchor("relative", r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grand|"
@@ -455,7 +459,7 @@ class EnglishContextRecognizer:
     @staticmethod
     def _phones(text: str, hits: dict):
         for match in matches_at(_PAGER, text, _starts(hits, "pager")):
-            group = 1 if match.group(1) is not None else 2
+            group = next(index for index in (1, 2, 3) if match.group(index) is not None)
             yield match.start(group), match.end(group), "PHONE", 0.85
         for match in matches_at(_BRACKET_PHONE, text, _starts(hits, "bracket_phone")):
             yield match.start(), match.end(), "PHONE", 0.85

@@ -205,7 +205,7 @@ RECORD_BY_LABEL = PatternRule(
             r"住院号|门诊号|急诊号|病案号|病历号|档案号|检查号|检验号|病理号|样本号|标本号|条码号|医保卡号|医保号|社保卡号|"
             r"健康档案号|就诊卡号|就诊号|卡号|登记号|影像号|放射号|报告编号|报告号|申请单号|流水号|ID号|患者ID|"
             r"MRN|Medical Record(?: Number| No\.?)?|Med Rec(?=[ ]*#)|MR(?=[ ]*#)|MR No\.?|Unit (?:No\.?|Number)|Unit(?=[ ]*#)|"
-            r"Hosp(?:ital)?(?: Acct| No\.?)?(?=[ ]*#)|Adm(?:ission)?(?=[ ]*#)|Record (?:No\.?|Number|#)|Accession(?: (?:No\.?|Number|#))?|"
+            r"Hosp(?:ital)?(?: Acct| No\.?)?(?=[ ]*#)|Adm(?:ission)?(?=[ ]*#)|Reg(?:istration)?(?=[ ]*#)|Record (?:No\.?|Number|#)|Accession(?: (?:No\.?|Number|#))?|"
             r"Acct\.?(?: (?:No\.?|#))?|Account(?: (?:No\.?|Number|#))?|Insurance(?: ID| No\.?| Number)?|Member ID|Policy(?: No\.?| Number)?|"
             r"Health Plan(?: ID| No\.?)?|Patient ID|Encounter(?: ID| No\.?)?|Visit (?:ID|No\.?)|Case (?:No\.?|Number)|Case(?=[ ]*[:#])|Specimen(?: ID| No\.?)?|Order (?:ID|No\.?)"
         )
@@ -506,7 +506,7 @@ CARD_BY_LABEL.trigger = ("卡", "账号", "帐号", "card", "account", "iban")
 PHONE_BY_LABEL.trigger = ("电话", "手机", "联系方式", "座机", "传真", "热线", "tel", "phone", "fax", "cell", "mobile", "call")
 SOCIAL_BY_LABEL.trigger = ("微信", "wechat", "qq", "微博", "钉钉", "抖音")
 RECORD_BY_LABEL.trigger = ("号", "id", "mrn", "record", "accession", "acct", "account", "insurance", "member", "policy",
-                           "plan", "encounter", "visit", "case", "specimen", "order", "med rec", "mr", "unit", "hosp", "adm")
+                           "plan", "encounter", "visit", "case", "specimen", "order", "med rec", "mr", "unit", "hosp", "adm", "reg")
 DEVICE_BY_LABEL.trigger = ("序列号", "编号", "设备号", "s/n", "sn", "serial", "device", "udi", "imei", "mac")
 PLATE_BY_LABEL.trigger = ("plate", "车牌")
 CN_ZIP_BY_LABEL.trigger = ("邮编", "邮政编码")
