@@ -80,6 +80,8 @@ def test_no_address_without_a_residence_cue_or_past_the_street_word():
     ("Pager #: 7-1234", "7-1234"),
     ("paged Dr. Lee at 53211, no callback.", "53211"),
     ("Page resident @ 34567 with results.", "34567"),
+    ("call 5-1234 with questions.", "5-1234"),  # a hospital extension after a calling cue
+    ("reach daughter at 5-1234.", "5-1234"),
 ])
 def test_phones_and_pagers_with_odd_separators(line, phone):
     assert found(line).get(phone) == "PHONE", found(line)
@@ -100,8 +102,9 @@ def test_ranges_scores_and_lab_values_are_no_dates(line):
     assert not any(kind == "DATE" for kind in found(line).values()), found(line)
 
 
-def test_a_clock_time_after_a_page_is_no_pager():
+def test_a_clock_time_after_a_page_or_a_range_after_a_call_is_no_phone():
     assert found("paged resident at 0300, came to bedside.") == {}
+    assert found("UOP 0-1500 overnight, will call team.") == {}
 
 
 def test_clock_time_after_a_state_code_is_no_zip():

@@ -318,6 +318,9 @@ _ORG_AFTER_PLACE_WORD = re.compile(r"\b(?i:at|from|to|via)[ ]+(?:the[ ]+)?((?:St
 _EMPLOYER = re.compile(r"\b(?i:work(?:s|ed|ing)?|employed|retired|job)\b[^.\n]{0,40}?\b(?i:for|with|at|from)[ ]+(?:the[ ]+)?"
                        r"([A-Z][\w'’&-]*(?:[ ]+[A-Z][\w'’&-]*){0,2})")
 # --- phone extensions and names signed with a credential ---------------------------------------------
+# A hospital extension "5-1234" after a calling cue ("call 5-1234 with questions", "reach daughter at 5-1234")
+_SHORT_EXTENSION = re.compile(r"(?<![\w/.-])\d-\d{4}(?![\w/-]|\.\d)")
+_CALL_BEFORE = re.compile(r"(?:\b(?:call(?:ed)?|reach(?:ed)?|contact(?:ed)?|phone|tel|cell|at)\b|[@#])[^\n\d]{0,25}$", _I)
 _EXTENSION = re.compile(r"(?<![\w/])(?i:x|ext\.?|extension)[ ]?(\d-?\d{4}|\d{4,5})(?![\w/])")
 # A signature: a name (any case, initials too) and a credential closing a line or a note ("-- K. Bradley, RN",
 # "m. dubois rn"), read back from the credential; or a name right before "RN" ("report to Jill RN on 4 south").
@@ -355,6 +358,7 @@ _ANCHORS = Scanner([
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
+    Anchor("short_extension", r"\d-\d{4}"),
     Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|rrt|RRT|pa-c|PA-C)\b"),
 ])
 
@@ -463,6 +467,9 @@ class EnglishContextRecognizer:
             yield match.start(group), match.end(group), "PHONE", 0.85
         for match in matches_at(_BRACKET_PHONE, text, _starts(hits, "bracket_phone")):
             yield match.start(), match.end(), "PHONE", 0.85
+        for match in matches_at(_SHORT_EXTENSION, text, _starts(hits, "short_extension")):
+            if _CALL_BEFORE.search(text, max(0, match.start() - 40), match.start()):
+                yield match.start(), match.end(), "PHONE", 0.75
         for match in matches_at(_EXTENSION, text, _starts(hits, "extension")):
             yield match.start(1), match.end(1), "PHONE", 0.75
 
