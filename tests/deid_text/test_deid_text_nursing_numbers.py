@@ -91,13 +91,19 @@ def test_phones_and_pagers_with_odd_separators(line, phone):
     ("admitted 3-14 w/ CP. r/o MI x3 neg. stress test 3-15 neg.", "3-15"),  # a dashed month-day after a study
     ("echo 3-15: EF 55%.", "3-15"),
     ("PMH: CVA 2009, MI in '92, s/p cabg 99.", "99"),  # a history year before a full stop
+    ("EKG 7/21 NSR, no ectopy.", "7/21"),  # ("NSR" is no "NS" of "1/2 NS")
+    ("7/21 CCU admit for NSTEMI.", "7/21"),
+    ("cx 7/21 NGTD.", "7/21"),  # (no count of culture bottles)
+    ("coumadin held 7/20-21 for procedure.", "7/20"),  # a month/day and a later day
+    ("coumadin held 7/20-21 for procedure.", "21"),
 ])
 def test_dates_in_clinical_context(line, date):
     assert found(line).get(date) == "DATE", found(line)
 
 
 @pytest.mark.parametrize("line", ["rib fx 4-7 L, epidural.", "HR 80-90, BP 110-120.", "IVIG day 3/5.",
-                                  "CPAP 5/5 FiO2 35%.", "WBC 10.2, Hct 29.1."])
+                                  "CPAP 5/5 FiO2 35%.", "WBC 10.2, Hct 29.1.", "D5 1/2 NS at 100.", "1/2NS at 75/hr.",
+                                  "bcx 2/4 GPC.", "PS 10/5-8 overnight.", "tylenol 1/2-1 tab prn."])
 def test_ranges_scores_and_lab_values_are_no_dates(line):
     assert not any(kind == "DATE" for kind in found(line).values()), found(line)
 

@@ -39,6 +39,10 @@ _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[
 # "here 10/14-10/22": a stay written as a range of two month/days (each half a date by itself)
 _DATE_RANGE = re.compile(r"(?<![\w/.:+-])((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9]))-((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9]))"
                          r"(?![\w/%]|\.\d|[-/]\d)")
+# "held 7/20-21": a month/day and a later day of the same month (each a date element)
+_DAY_RANGE = re.compile(r"(?<![\w/.:+-])((1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9]))-(3[01]|[12]\d|0?[1-9])(?![\w/%]|\.\d|[-/]\d)")
+# Culture bottles are counted "2/4", "1/2": after a culture word a slash pair that cannot be such a count is a date
+_CULTURE_BEFORE = re.compile(r"\b(?:cx|bcx|ucx|cultures?)[ ]*[:=]?[ ]*$", _I)
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
 _ENTRY_HEAD = re.compile(r"(?:^|\n)[ \t]*$")
 # A score, a measure, a lab or a setting named just before ("pain 7/10", "strength 4/5", "PS 10/5", "WBC 10/5",
@@ -49,8 +53,9 @@ _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|
                            r"wbc|hgb|hb|hct|h/h|plts?|bun|cr|creat|na|k|cl|co2|glu|ca|mg|phos|inr|ptt|alt|ast|lfts?|"
                            r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
 # ... or just after ("5/5 strength", "1/2 tab", "2/6 systolic murmur", "3/4 of the way", "2/2 bottles", "1/2 NS")
-_NOT_DATE_AFTER = re.compile(r"[ ]*(?:weeks?|wks?|mm|cm|cc|mg|mcg|ml|units?|strength|murmur|pain|sec|min|hrs?|tabs?|"
-                             r"tablets?|caps?|pills?|inch(?:es)?|in\.|ns|nss|of\b|bottles?|sets?|cultures?|blood|bcx|"
+# (the units as whole words: "EKG 7/21 NSR", "7/21 CCU admit", "7/21 MGH" are dates)
+_NOT_DATE_AFTER = re.compile(r"[ ]*(?:(?:mm|cm|cc|mg|mcg|ml|ns|nss|min(?:ute)?s?|sec(?:ond)?s?)\b|weeks?|wks?|units?|strength|"
+                             r"murmur|pain|hrs?|tabs?|tablets?|caps?|pills?|inch(?:es)?|in\.|of\b|bottles?|sets?|cultures?|blood|bcx|"
                              r"fields?|lobes?|power|motor|reflex(?:es)?|pulses?|bilat(?:erally)?|throughout|sessions?|"
                              r"days?|doses?|times|systolic|diastolic|holosystolic|ejection|recall|objects|words|"
                              r"x\b|\+|%|patell\w*|ankles?|achilles|biceps|triceps|brachioradialis|knees?|"
@@ -367,6 +372,8 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
     """Is a slash month/day with no date cue a score, a fraction or a setting instead ("pain 7/10",
     "strength 4/5 bilat", "1 1/2", "PS 10/5")? Read from the words just around it."""
     first, second = int(match.group(1)), int(match.group(3))
+    if (second > 6 or first > second) and _CULTURE_BEFORE.search(before):
+        return False  # ("cx 7/21 NGTD")
     if _SCORE_BEFORE.search(before) or _MIXED_FRACTION.search(before):
         return True
     if second == 10 and first <= 10:
@@ -441,6 +448,13 @@ class EnglishContextRecognizer:
                 continue
             yield match.start(1), match.end(1), "DATE", 0.75
             yield match.start(2), match.end(2), "DATE", 0.75
+        for match in matches_at(_DAY_RANGE, text, _starts(hits, "short_date")):
+            before = text[max(0, match.start() - 24) : match.start()]
+            if int(match.group(4)) <= int(match.group(3)) or _SCORE_BEFORE.search(before) or _VENT_WORDS.search(before) \
+                    or _NOT_DATE_AFTER.match(text, match.end()):
+                continue
+            yield match.start(1), match.end(1), "DATE", 0.75
+            yield match.start(4), match.end(4), "DATE", 0.75
 
     @staticmethod
     def _month_dates(text: str, hits: dict):
