@@ -80,7 +80,9 @@ def test_no_address_without_a_residence_cue_or_past_the_street_word():
     ("Pager #: 7-1234", "7-1234"),
     ("paged Dr. Lee at 53211, no callback.", "53211"),
     ("Page resident @ 34567 with results.", "34567"),
-    ("call 5-1234 with questions.", "5-1234"),  # a hospital extension after a calling cue
+    ("call 5-1234 with questions.", "5-1234"),
+    ("resp therapist pgr 4432.", "4432"),  # four digits after the pager's name
+    ("beeper # 4432 for nsgy.", "4432"),  # a hospital extension after a calling cue
     ("reach daughter at 5-1234.", "5-1234"),
 ])
 def test_phones_and_pagers_with_odd_separators(line, phone):

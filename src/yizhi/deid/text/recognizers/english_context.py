@@ -92,7 +92,9 @@ _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\
                     r"|\b(?:pager|pgr|beeper)[ ]+(?:for|of|to)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}#[ ]*(\d{4,7})(?![\d/])"
                     # ... or after "at"/"@" when it is no clock time (five digits or more): "paged Dr. Lee at 53211",
                     # "Page resident @ 34567" (not "paged resident at 0300")
-                    r"|\b(?:page|paged|pager|pgr|beeper)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}?(?:at|@)[ ]*(\d{5,7})(?![\d/:])", _I)
+                    r"|\b(?:page|paged|pager|pgr|beeper)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}?(?:at|@)[ ]*(\d{5,7})(?![\d/:])"
+                    # ... or four digits right after the pager's own name ("pgr 4432", "beeper # 4432"; not after "paged")
+                    r"|\b(?:pager|pgr|pg|beeper|bpr)\.?[ ]*[:#]{0,2}[ ]*(\d{4})(?![\d/:-]|\.\d)", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
 # --- ages over 89 (the number) and street addresses written in lower case ----------------------------------
 # "93M fall down stairs", "pt 91F": an age and a sex letter at a line's head or after "pt" (patterns.AGES reads
@@ -477,7 +479,7 @@ class EnglishContextRecognizer:
     @staticmethod
     def _phones(text: str, hits: dict):
         for match in matches_at(_PAGER, text, _starts(hits, "pager")):
-            group = next(index for index in (1, 2, 3) if match.group(index) is not None)
+            group = next(index for index in (1, 2, 3, 4) if match.group(index) is not None)
             yield match.start(group), match.end(group), "PHONE", 0.85
         for match in matches_at(_BRACKET_PHONE, text, _starts(hits, "bracket_phone")):
             yield match.start(), match.end(), "PHONE", 0.85
