@@ -98,6 +98,8 @@ def test_phones_and_pagers_with_odd_separators(line, phone):
     ("cx 7/21 NGTD.", "7/21"),  # (no count of culture bottles)
     ("coumadin held 7/20-21 for procedure.", "7/20"),  # a month/day and a later day
     ("coumadin held 7/20-21 for procedure.", "21"),
+    ("s/p inferior STEMI 10.2, taken to cath lab.", "10.2"),  # a dotted month.day after an event
+    ("Admitted 12.07 from home.", "12.07"),
 ])
 def test_dates_in_clinical_context(line, date):
     assert found(line).get(date) == "DATE", found(line)
@@ -105,7 +107,8 @@ def test_dates_in_clinical_context(line, date):
 
 @pytest.mark.parametrize("line", ["rib fx 4-7 L, epidural.", "HR 80-90, BP 110-120.", "IVIG day 3/5.",
                                   "CPAP 5/5 FiO2 35%.", "WBC 10.2, Hct 29.1.", "D5 1/2 NS at 100.", "1/2NS at 75/hr.",
-                                  "bcx 2/4 GPC.", "PS 10/5-8 overnight.", "tylenol 1/2-1 tab prn."])
+                                  "bcx 2/4 GPC.", "PS 10/5-8 overnight.", "tylenol 1/2-1 tab prn.",
+                                  "s/p cabg 2.5 wks ago.", "since 1.5L bolus, UOP up.", "Cr 1.4 (adm 1.2)."])
 def test_ranges_scores_and_lab_values_are_no_dates(line):
     assert not any(kind == "DATE" for kind in found(line).values()), found(line)
 

@@ -44,7 +44,7 @@ EN_STARTS = [(en._SHORT_DATE, "short_date"), (en._MONTH_YEAR, "month_year"), (en
              (en._BRACKET_PHONE, "bracket_phone"), (en._TITLE_LOWER, "title"), (en._RELATIVE, "relative"),
              (en._SOCIAL, "social"), (en._ORG_AFTER_MOVE, "move"), (en._AGE_SEX, "age_sex"), (en._AGE_SAID, "age_said"),
              (en._LOWER_STREET, "residence"), (en._SHORT_EXTENSION, "short_extension"),
-             (en._DAY_RANGE, "short_date")]
+             (en._DAY_RANGE, "short_date"), (en._DOTTED_DATE, "dotted_date")]
 ZH_STARTS = [(zh._YEAR_MONTH, "year_digits"), (zh._FULL_DATE, "year_digits"), (zh._YEAR_START, "year_digits"),
              (zh._LABELLED_NAME, "labelled_name"), (zh._PATIENT_NAME, "patient_name"), (zh._DISTRICT_PLACE, "place_cue")]
 

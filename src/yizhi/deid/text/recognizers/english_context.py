@@ -41,6 +41,11 @@ _DATE_RANGE = re.compile(r"(?<![\w/.:+-])((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[
                          r"(?![\w/%]|\.\d|[-/]\d)")
 # "held 7/20-21": a month/day and a later day of the same month (each a date element)
 _DAY_RANGE = re.compile(r"(?<![\w/.:+-])((1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9]))-(3[01]|[12]\d|0?[1-9])(?![\w/%]|\.\d|[-/]\d)")
+# A month.day with a dot after an admission or an event ("s/p inferior STEMI 10.2", "admitted 12.07"): a date; after
+# anything else a dotted pair is a value ("WBC 10.2", "on 2.5L", "Cr 1.4 (adm 1.2)"), and a unit after it makes it one here too.
+_DOTTED_DATE = re.compile(r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa)[ ]+"
+                          r"((?:1[0-2]|0?[1-9])\.(?:3[01]|[12]\d|0?[1-9]))(?![\d.%/]|[ ]?(?:l|g|kg|lbs?|cm|mm|mg|mcg|ml|cc|hrs?|"
+                          r"mins?|units?|u|x|days?|d|wks?|weeks?|mos?|months?)\b)", _I)
 # Culture bottles are counted "2/4", "1/2": after a culture word a slash pair that cannot be such a count is a date
 _CULTURE_BEFORE = re.compile(r"\b(?:cx|bcx|ucx|cultures?)[ ]*[:=]?[ ]*$", _I)
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
@@ -340,6 +345,8 @@ _ORG_STOP_WORDS = frozenset("the a an and or of in on at to for with by from via
 
 _ANCHORS = Scanner([
     Anchor("short_date", r"\d{1,2}[/-]\d{1,2}"),
+    Anchor("dotted_date", r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa) +\d{1,2}\.\d",
+           caseless=True),
     Anchor("month_year", r"\d{1,2}/(?:19|20)\d\d"),
     Anchor("day_month_dashed", r"\d{1,2}-(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", caseless=True),
     Anchor("apostrophe_year", r"['’]\d\d"),
@@ -464,6 +471,8 @@ class EnglishContextRecognizer:
             yield match.start(), match.end(), "DATE", 0.85
         for match in matches_at(_DAY_MONTH_DASHED, text, _starts(hits, "day_month_dashed")):
             yield match.start(), match.end(), "DATE", 0.85
+        for match in matches_at(_DOTTED_DATE, text, _starts(hits, "dotted_date")):
+            yield match.start(1), match.end(1), "DATE", 0.7
 
     @staticmethod
     def _years(text: str, hits: dict):
