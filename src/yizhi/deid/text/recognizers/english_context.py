@@ -19,6 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
 
@@ -41,11 +42,6 @@ _DATE_RANGE = re.compile(r"(?<![\w/.:+-])((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[
                          r"(?![\w/%]|\.\d|[-/]\d)")
 # "held 7/20-21": a month/day and a later day of the same month (each a date element)
 _DAY_RANGE = re.compile(r"(?<![\w/.:+-])((1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9]))-(3[01]|[12]\d|0?[1-9])(?![\w/%]|\.\d|[-/]\d)")
-# A month.day with a dot after an admission or an event ("s/p inferior STEMI 10.2", "admitted 12.07"): a date; after
-# anything else a dotted pair is a value ("WBC 10.2", "on 2.5L", "Cr 1.4 (adm 1.2)"), and a unit after it makes it one here too.
-_DOTTED_DATE = re.compile(r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa)[ ]+"
-                          r"((?:1[0-2]|0?[1-9])\.(?:3[01]|[12]\d|0?[1-9]))(?![\d.%/]|[ ]?(?:l|g|kg|lbs?|cm|mm|mg|mcg|ml|cc|hrs?|"
-                          r"mins?|units?|u|x|days?|d|wks?|weeks?|mos?|months?)\b)", _I)
 # Culture bottles are counted "2/4", "1/2": after a culture word a slash pair that cannot be such a count is a date
 _CULTURE_BEFORE = re.compile(r"\b(?:cx|bcx|ucx|cultures?)[ ]*[:=]?[ ]*$", _I)
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
@@ -101,23 +97,6 @@ _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\
                     # ... or four digits right after the pager's own name ("pgr 4432", "beeper # 4432"; not after "paged")
                     r"|\b(?:pager|pgr|pg|beeper|bpr)\.?[ ]*[:#]{0,2}[ ]*(\d{4})(?![\d/:-]|\.\d)", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
-# --- ages over 89 (the number) and street addresses written in lower case ----------------------------------
-# "93M fall down stairs", "pt 91F": an age and a sex letter at a line's head or after "pt" (patterns.AGES reads
-# "92 yo", "95yoF", "aged 93"); "pt is 91, came in w/ PNA", "she is 94.": an age said of the patient, the
-# number ending the clause (not "pt is 92% on RA", "pt is 96 on 2L").
-_AGE_SEX = re.compile(r"(?:(?<![^\n])|(?<=[Pp][Tt] )|(?<=^[ \t]))(9\d|1[0-2]\d)[ ]?[MF](?![\w/'’.])", re.M)
-_AGE_SAID = re.compile(r"\b(?:(?:pt|patient|she|he)[ ]+is[ ]+(?:an?[ ]+)?|turn(?:s|ed|ing)?[ ]+)(9\d|1[0-2]\d)"
-                       r"(?=[ ]*(?:[,;]|\.(?!\d)|\n|$)|[ ]+(?:and|w/|with|from|who|last|this|next|today)\b)", _I)
-# "lives at 22 elm st", "home: 14 beacon street apt 3", "d/c home to 118 w broadway": after a residence cue a
-# house number, up to three words and a street word (patterns.US_STREET reads capitalised streets anywhere).
-_STREET_WORD = r"(?:st|street|ave|avenue|rd|road|blvd|ln|lane|dr|drive|ct|court|way|pl|place|ter|terrace|cir|circle|pkwy|hwy|sq)"
-# (The name in lower case, or in any case before a street word abbreviated in lower case, "22 Elm st": a capitalised
-# name before "Street" is US_STREET's, and "lives on 90 Whitchurch Road street" names no street "Road street".)
-_LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b(?:[ ]+(?:at|on|in|to|is|@)|[ ]+(?:in|to)[ ]+"
-                           r"(?:an?|the|his|her|their)[ ]+(?:apt|apartment|house|home|condo|unit)[ ]+(?:at|on|@))?[ ]*:?[ ]*"
-                           r"(\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?(?:(?:(?!" + _STREET_WORD + r"\b)(?-i:[a-z])[a-z'’-]*[ ]+){1,3}" + _STREET_WORD
-                           + r"|(?:(?!" + _STREET_WORD + r"\b)[a-z][a-z'’-]*[ ]+){1,3}(?-i:st|ave|rd|blvd|ln|dr|ct|pl|ter|sq))"
-                           + r"\b(?:,?[ ]+(?:apt|unit|#)[ ]*#?\d+[a-z]?\b)?|\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?broadway\b)", _I)
 # --- names by context ----------------------------------------------------------------------------------
 _TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+"
                           r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)\b")
@@ -330,9 +309,6 @@ _ORG_AFTER_PLACE_WORD = re.compile(r"\b(?i:at|from|to|via)[ ]+(?:the[ ]+)?((?:St
 _EMPLOYER = re.compile(r"\b(?i:work(?:s|ed|ing)?|employed|retired|job)\b[^.\n]{0,40}?\b(?i:for|with|at|from)[ ]+(?:the[ ]+)?"
                        r"([A-Z][\w'’&-]*(?:[ ]+[A-Z][\w'’&-]*){0,2})")
 # --- phone extensions and names signed with a credential ---------------------------------------------
-# A hospital extension "5-1234" after a calling cue ("call 5-1234 with questions", "reach daughter at 5-1234")
-_SHORT_EXTENSION = re.compile(r"(?<![\w/.-])\d-\d{4}(?![\w/-]|\.\d)")
-_CALL_BEFORE = re.compile(r"(?:\b(?:call(?:ed)?|reach(?:ed)?|contact(?:ed)?|phone|tel|cell|at)\b|[@#])[^\n\d]{0,25}$", _I)
 _EXTENSION = re.compile(r"(?<![\w/])(?i:x|ext\.?|extension)[ ]?(\d-?\d{4}|\d{4,5})(?![\w/])")
 # A signature: a name (any case, initials too) and a credential closing a line or a note ("-- K. Bradley, RN",
 # "m. dubois rn"), read back from the credential; or a name right before "RN" ("report to Jill RN on 4 south").
@@ -345,8 +321,6 @@ _ORG_STOP_WORDS = frozenset("the a an and or of in on at to for with by from via
 
 _ANCHORS = Scanner([
     Anchor("short_date", r"\d{1,2}[/-]\d{1,2}"),
-    Anchor("dotted_date", r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa) +\d{1,2}\.\d",
-           caseless=True),
     Anchor("month_year", r"\d{1,2}/(?:19|20)\d\d"),
     Anchor("day_month_dashed", r"\d{1,2}-(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", caseless=True),
     Anchor("apostrophe_year", r"['’]\d\d"),
@@ -354,9 +328,6 @@ _ANCHORS = Scanner([
     Anchor("year", r"(?:19[3-9]|20[0-3])\d"),
     Anchor("pager", r"\b(?:pager|pgr|pg|beeper|bpr|page)", caseless=True),
     Anchor("bracket_phone", r"\(\d{3}\)"),
-    Anchor("age_sex", r"(?:9\d|1[0-2]\d) ?[MF]"),
-    Anchor("age_said", r"\b(?:(?:pt|patient|she|he) +is +(?:an? +)?|turn(?:s|ed|ing)? +)(?:9\d|1[0-2]\d)", caseless=True),
-    Anchor("residence", r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b", caseless=True),
     Anchor("title", r"\b(?:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)", caseless=True),
     Anchor("relative", r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grand|"
                        r"step|partner|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian|dtr|bro|sis)",
@@ -372,8 +343,8 @@ _ANCHORS = Scanner([
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
-    Anchor("short_extension", r"\d-\d{4}"),
     Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|rrt|RRT|pa-c|PA-C)\b"),
+    *NUMBER_ANCHORS,
 ])
 
 
@@ -420,7 +391,7 @@ class EnglishContextRecognizer:
         hits = _ANCHORS.scan(text)
         if not hits:
             return
-        finders = [self._short_dates, self._date_ranges, self._month_dates, self._phones, self._ages_and_streets, self._names,
+        finders = [self._short_dates, self._date_ranges, self._month_dates, self._phones, find_numbers, self._names,
                    self._signed, self._organisations]
         if clinical_context(text):  # (a year alone is a date of the patient's history in a clinical note only:
             finders.append(self._years)  # elsewhere Safe Harbor keeps years, "founded in 1977")
@@ -471,8 +442,6 @@ class EnglishContextRecognizer:
             yield match.start(), match.end(), "DATE", 0.85
         for match in matches_at(_DAY_MONTH_DASHED, text, _starts(hits, "day_month_dashed")):
             yield match.start(), match.end(), "DATE", 0.85
-        for match in matches_at(_DOTTED_DATE, text, _starts(hits, "dotted_date")):
-            yield match.start(1), match.end(1), "DATE", 0.7
 
     @staticmethod
     def _years(text: str, hits: dict):
@@ -492,18 +461,8 @@ class EnglishContextRecognizer:
             yield match.start(group), match.end(group), "PHONE", 0.85
         for match in matches_at(_BRACKET_PHONE, text, _starts(hits, "bracket_phone")):
             yield match.start(), match.end(), "PHONE", 0.85
-        for match in matches_at(_SHORT_EXTENSION, text, _starts(hits, "short_extension")):
-            if _CALL_BEFORE.search(text, max(0, match.start() - 40), match.start()):
-                yield match.start(), match.end(), "PHONE", 0.75
         for match in matches_at(_EXTENSION, text, _starts(hits, "extension")):
             yield match.start(1), match.end(1), "PHONE", 0.75
-
-    @staticmethod
-    def _ages_and_streets(text: str, hits: dict):
-        for pattern, anchor, kind in ((_AGE_SEX, "age_sex", "AGE"), (_AGE_SAID, "age_said", "AGE"),
-                                      (_LOWER_STREET, "residence", "ADDRESS")):
-            for match in matches_at(pattern, text, _starts(hits, anchor)):
-                yield match.start(1), match.end(1), kind, 0.8
 
     @staticmethod
     def _names(text: str, hits: dict):
