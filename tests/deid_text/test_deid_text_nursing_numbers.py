@@ -67,7 +67,9 @@ def test_street_addresses_written_in_lower_case_after_a_residence_cue(line, addr
 
 
 def test_no_address_without_a_residence_cue_or_past_the_street_word():
-    assert not any(kind == "ADDRESS" for kind in found("given 2 tabs po at 2 pm, dr aware.").values())
+    for line in ("given 2 tabs po at 2 pm, dr aware.", "d/c home in 2 days per dr.", "home 2 wks s/p ct.",
+                 "foley d/c'd, pt home 2 days w/ line in place."):
+        assert not any(kind == "ADDRESS" for kind in found(line).values()), line
     spans = found("Jacob lives on 90 Whitchurch Road street.")  # (the name's own words end at "Road")
     assert not any("street" in value for value in spans), spans
 

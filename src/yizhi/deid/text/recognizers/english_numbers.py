@@ -29,13 +29,17 @@ _AGE_SAID = re.compile(r"\b(?:(?:pt|patient|she|he)[ ]+is[ ]+(?:an?[ ]+)?|turn(?
                        r"(?=[ ]*(?:[,;]|\.(?!\d)|\n|$)|[ ]+(?:and|w/|with|from|who|last|this|next|today)\b)", _I)
 # "lives at 22 elm st", "home: 14 beacon street apt 3", "d/c home to 118 w broadway": after a residence cue a
 # house number, up to three words and a street word (patterns.US_STREET reads capitalised streets anywhere).
-_STREET_WORD = r"(?:st|street|ave|avenue|rd|road|blvd|ln|lane|dr|drive|ct|court|way|pl|place|ter|terrace|cir|circle|pkwy|hwy|sq)"
+# (Not "dr", "ct", "pl", "place", "way": "home in 2 days per dr", "2 wks s/p ct", "foley 2 days in place". Nor a
+# count or a time right after the number: "home in 2 days ...".)
+_STREET_WORD = r"(?:st|street|ave|avenue|rd|road|blvd|ln|lane|drive|court|terrace|circle|pkwy|hwy|sq)"
+_NOT_A_STREET_NAME = (r"(?!(?:days?|d|weeks?|wks?|hrs?|hours?|mins?|months?|mos?|years?|yrs?|l|lpm|liters?|units?|u|mg|"
+                      r"tabs?|pills?|meds?|times|x|am|pm)\b)")
 # (The name in lower case, or in any case before a street word abbreviated in lower case, "22 Elm st": a capitalised
 # name before "Street" is US_STREET's, and "lives on 90 Whitchurch Road street" names no street "Road street".)
 _LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b(?:[ ]+(?:at|on|in|to|is|@)|[ ]+(?:in|to)[ ]+"
                            r"(?:an?|the|his|her|their)[ ]+(?:apt|apartment|house|home|condo|unit)[ ]+(?:at|on|@))?[ ]*:?[ ]*"
-                           r"(\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?(?:(?:(?!" + _STREET_WORD + r"\b)(?-i:[a-z])[a-z'’-]*[ ]+){1,3}" + _STREET_WORD
-                           + r"|(?:(?!" + _STREET_WORD + r"\b)[a-z][a-z'’-]*[ ]+){1,3}(?-i:st|ave|rd|blvd|ln|dr|ct|pl|ter|sq))"
+                           r"(\d{1,5}[ ]+" + _NOT_A_STREET_NAME + r"(?:[nsew]\.?[ ]+)?(?:(?:(?!" + _STREET_WORD + r"\b)(?-i:[a-z])[a-z'’-]*[ ]+){1,3}" + _STREET_WORD
+                           + r"|(?:(?!" + _STREET_WORD + r"\b)[a-z][a-z'’-]*[ ]+){1,3}(?-i:st|ave|rd|blvd|ln|sq))"
                            + r"\b(?:,?[ ]+(?:apt|unit|#)[ ]*#?\d+[a-z]?\b)?|\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?broadway\b)", _I)
 # A hospital extension "5-1234" after a calling cue ("call 5-1234 with questions", "reach daughter at 5-1234")
 _SHORT_EXTENSION = re.compile(r"(?<![\w/.-])\d-\d{4}(?![\w/-]|\.\d)")
