@@ -139,14 +139,14 @@ EARLIER_FORMS = {
         r"\+(?<![\w/]\+)1[ .-]?(?:\(\d{3}\)[ ]?|\d{3}[ .-])",
         r"1(?<![\w/]1)[ .-]?(?:\(\d{3}\)[ ]?|\d{3}[ .-])",
         r"\((?<![\w/]\()\d{3}\)[ ]?",
-        r"\d(?<![\w/]\d)\d{2}[ .-]",
+        r"\d(?<![\w/]\d)\d{2}[ ./-]",  # (a slash after the area code: "617/555-0102")
     )) + r")\d{3}[ .-]\d{4}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\d-])"),
     "EN_DATE_DAY_MONTH": (patterns.EN_DATES[1], r"(?:[12](?<!\w[12])\d|3(?<!\w3)[01]|0(?<!\w0)[1-9]|[1-9](?<!\w[1-9]))"
                           r"(?:st|nd|rd|th)?[ ]+(?:of[ ]+)?" + patterns._MONTH + r"(?:,?[ ]+(?:1[89]|20)\d{2})?\b"),
     "EN_DATE_ON": (patterns.EN_DATES[3],
                    r"(?:0(?<=\bon 0)[1-9]|[1-9](?<=\bon [1-9])|1(?<=\bon 1)[0-2])/(?:[12]\d|3[01]|0?[1-9])\b(?!/)"),
     "US_ZIP": (patterns.US_ZIP, r"(?:\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|"
-               r"S[CD]|T[NX]|UT|V[TA]|W[AVIY]|AA|AE|AP)[ ]+|\b(?:ZIP|zip code|postal code|postcode)[ :]*)"
+               r"S[CD]|T[NX]|UT|V[TA]|W[AVIY]|AA|AE|AP)[ ]+(?!" + patterns._CLOCK + r")|\b(?:ZIP|zip code|postal code|postcode)[ :]*)"
                r"(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"),
     "CN_LANDLINE": (patterns.CN_LANDLINE,
                     r"(?<![\d.])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[ -])[ ]?\d{7,8}(?:[-转]\d{1,5})?(?![\d.])"),

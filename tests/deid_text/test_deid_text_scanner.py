@@ -13,6 +13,7 @@ import pytest
 
 from yizhi.deid.text.recognizers import chinese_context as zh
 from yizhi.deid.text.recognizers import english_context as en
+from yizhi.deid.text.recognizers import english_numbers as numbers
 from yizhi.deid.text.recognizers import scanner
 
 # Touches no database: run once, in the SQLite run (tests/conftest.py checks it).
@@ -31,7 +32,8 @@ def _texts() -> list[str]:
     rng = random.Random(16)
     alphabet = list("0123456789/.-'’ ()#:年月日于在至原厂先生患者姓名：，。\n") + list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
     words = ["wife ", "Dr. ", "dr ", "transferred to ", "pager ", "in '92 ", "s/p cabg 99 ", "Hospital ", "rehab ",
-             "on 7/21 ", "06/2006 ", "(617) 5551234 ", "王先生", "原北京第二机床厂", "2011.10", "3-28 ", "兰 艳，", "于协和行"]
+             "on 7/21 ", "06/2006 ", "(617) 5551234 ", "王先生", "原北京第二机床厂", "2011.10", "3-28 ", "兰 艳，", "于协和行",
+             "93M ", "pt is 91, ", "lives at 22 elm st "]
     for _ in range(300):
         texts.append("".join(rng.choice(words) if rng.random() < 0.3 else rng.choice(alphabet) for _ in range(rng.randrange(5, 80))))
     return texts
@@ -41,7 +43,9 @@ TEXTS = _texts()
 EN_STARTS = [(en._SHORT_DATE, "short_date"), (en._MONTH_YEAR, "month_year"), (en._APOSTROPHE_YEAR, "apostrophe_year"),
              (en._TWO_DIGIT_YEAR, "two_digit_year"), (en._YEAR, "year"), (en._PAGER, "pager"),
              (en._BRACKET_PHONE, "bracket_phone"), (en._TITLE_LOWER, "title"), (en._RELATIVE, "relative"),
-             (en._SOCIAL, "social"), (en._ORG_AFTER_MOVE, "move")]
+             (en._SOCIAL, "social"), (en._ORG_AFTER_MOVE, "move"), (numbers._AGE_SEX, "age_sex"),
+             (numbers._AGE_SAID, "age_said"), (numbers._LOWER_STREET, "residence"), (numbers._SHORT_EXTENSION, "short_extension"),
+             (en._DAY_RANGE, "short_date"), (numbers._DOTTED_DATE, "dotted_date")]
 ZH_STARTS = [(zh._YEAR_MONTH, "year_digits"), (zh._FULL_DATE, "year_digits"), (zh._YEAR_START, "year_digits"),
              (zh._LABELLED_NAME, "labelled_name"), (zh._PATIENT_NAME, "patient_name"), (zh._DISTRICT_PLACE, "place_cue")]
 

@@ -641,7 +641,9 @@ def _fill_with(value_of: Callable[[str], str], types: dict[str, str], template: 
         cursor = match.end()
         value = value_of(match.group(1))
         if match.group(1) in types:
-            note["spans"].append({"start": length, "end": length + len(value), "type": types[match.group(1)], "text": value})
+            kind = types[match.group(1)]
+            span_value = _CLOCK_TIME.sub("", value) if kind == "DATE" else value  # (no time of day: as _fill)
+            note["spans"].append({"start": length, "end": length + len(span_value), "type": kind, "text": span_value})
         pieces.append(value)
         length += len(value)
     pieces.append(template[cursor:])

@@ -200,6 +200,10 @@ _PART_NUMBER = re.compile(r"\d/\d")  # "CHIEF COMPLAINT (1/1):": part one of one
 _CAPITALS_BEFORE = re.compile(r"\b[A-Z]{2,}[ ]+$")  # (the line is in capitals: not "work for NATO")
 _MANUFACTURER_BEFORE = re.compile(r"\b(?i:manufacturer|manufactured by|made by)[ ]*[:#]?[ ]*$")
 _MENTAL_STATUS_HEADING = re.compile(r"\bMS[:/][ ,]*$")
+# A clock time at the end of a date's span ("2024-03-05 14:30", "3/5/24 08:00:00"): GUIDELINE.md counts no time
+# of day as a date element, so the date rules' optional time is cut off in clinical notes (as clean_chinese does;
+# general text keeps it: the presidio-research set labels a date and its time as one DATE_TIME).
+_CLOCK_TAIL = re.compile(r"(?<=\d)(?:[ ]+|T)\d{1,2}:\d{2}(?::\d{2})?$")
 
 
 def _counting_placeholder(value: str) -> bool:
@@ -300,10 +304,13 @@ def _place_before_duration(text: str, span: Span) -> Span | None:
 def clean_english(text: str, spans: list[Span]) -> list[Span]:
     """The spans of ``text`` less what real notes showed is no identifier (see the module's docstring)."""
     clinical = None
-    kept = []
+    kept, dated = [], []
     for span in spans:
         if span.type == "DATE" and _THREE_NUMBERS.fullmatch(span.text) and _ventilator_setting(text, span):
             continue
+        if span.type == "DATE" and (clock := _CLOCK_TAIL.search(span.text)) is not None and clinical_context(text):
+            dated.append((span.start, span.end))  # (what another rule read inside the whole date goes with its time)
+            span = Span(span.start, span.start + clock.start(), "DATE", span.text[: clock.start()], span.confidence, span.recognizer)
         guessed = "en_context" not in span.recognizer and "en_cue" not in span.recognizer and not _TITLE_BEFORE.search(
             text[max(0, span.start - 8) : span.start])
         if span.type in _GUESSED_KINDS and "patterns" not in span.recognizer:
@@ -347,6 +354,8 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
         elif span.type in _GUESSED_KINDS:
             clinical = False
         kept.append(span)
+    if dated:  # ("2000-04-16 11:34:35" read as a phone "2000-04-16 11" too: the date's time is cut, so is that)
+        kept = [span for span in kept if span.type == "DATE" or not any(start <= span.start and span.end <= end for start, end in dated)]
     return kept
 
 

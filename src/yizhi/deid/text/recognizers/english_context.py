@@ -19,6 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
 
@@ -39,6 +40,10 @@ _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[
 # "here 10/14-10/22": a stay written as a range of two month/days (each half a date by itself)
 _DATE_RANGE = re.compile(r"(?<![\w/.:+-])((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9]))-((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9]))"
                          r"(?![\w/%]|\.\d|[-/]\d)")
+# "held 7/20-21": a month/day and a later day of the same month (each a date element)
+_DAY_RANGE = re.compile(r"(?<![\w/.:+-])((1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9]))-(3[01]|[12]\d|0?[1-9])(?![\w/%]|\.\d|[-/]\d)")
+# Culture bottles are counted "2/4", "1/2": after a culture word a slash pair that cannot be such a count is a date
+_CULTURE_BEFORE = re.compile(r"\b(?:cx|bcx|ucx|cultures?)[ ]*[:=]?[ ]*$", _I)
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
 _ENTRY_HEAD = re.compile(r"(?:^|\n)[ \t]*$")
 # A score, a measure, a lab or a setting named just before ("pain 7/10", "strength 4/5", "PS 10/5", "WBC 10/5",
@@ -49,8 +54,9 @@ _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|
                            r"wbc|hgb|hb|hct|h/h|plts?|bun|cr|creat|na|k|cl|co2|glu|ca|mg|phos|inr|ptt|alt|ast|lfts?|"
                            r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
 # ... or just after ("5/5 strength", "1/2 tab", "2/6 systolic murmur", "3/4 of the way", "2/2 bottles", "1/2 NS")
-_NOT_DATE_AFTER = re.compile(r"[ ]*(?:weeks?|wks?|mm|cm|cc|mg|mcg|ml|units?|strength|murmur|pain|sec|min|hrs?|tabs?|"
-                             r"tablets?|caps?|pills?|inch(?:es)?|in\.|ns|nss|of\b|bottles?|sets?|cultures?|blood|bcx|"
+# (the units as whole words: "EKG 7/21 NSR", "7/21 CCU admit", "7/21 MGH" are dates)
+_NOT_DATE_AFTER = re.compile(r"[ ]*(?:(?:mm|cm|cc|mg|mcg|ml|ns|nss|min(?:ute)?s?|sec(?:ond)?s?)\b|weeks?|wks?|units?|strength|"
+                             r"murmur|pain|hrs?|tabs?|tablets?|caps?|pills?|inch(?:es)?|in\.|of\b|bottles?|sets?|cultures?|blood|bcx|"
                              r"fields?|lobes?|power|motor|reflex(?:es)?|pulses?|bilat(?:erally)?|throughout|sessions?|"
                              r"days?|doses?|times|systolic|diastolic|holosystolic|ejection|recall|objects|words|"
                              r"x\b|\+|%|patell\w*|ankles?|achilles|biceps|triceps|brachioradialis|knees?|"
@@ -70,17 +76,26 @@ _APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’]\d\d(?![\w'’])")
 _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d)?|mi|nstemi|stemi|cva|tia|"
                 r"stroke|surgery|transplant|stent(?:ed)?|pci|appy|ccy|chole|turp|tkr|thr|lap|ectomy|plasty|bypass|"
                 r"fx|fracture|tx|treated|quit|dvt|pe|ca|cancer|tace|aka|bka)")
-_TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/.%'’-]| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
+_TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/%'’-]|\.\d| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
                              r"weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|units?|u|pack|ppd|lbs?|kg|cm|mm)\b)", _I)
 _HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"$", _I)
 _YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|ml|cc|g\b|%|kcal|'?s\b(?!/)))")
 _NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\bwas|\bglucose|\bbg|\bfs|\bfsbg|"
                               r"\b(?:level|count|titer|value|quant)s?(?:[ ]+(?:of|was|is))?)[ ]*$", _I)
+# A study or procedure named just before a dashed month-day ("stress test 3-15 neg", "echo 3-15: EF 55%"):
+# a date, as after a date cue (a range after these is rare: "rib fx 4-7" and "HR 80-90" name no study).
+_STUDY_BEFORE = re.compile(r"\b(?:test|echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|scan|study|bx|biopsy|colonoscopy|"
+                           r"endoscopy|ercp|lp|paracentesis|thoracentesis|cath)[ ]*[:,]?[ ]*$", _I)
 _GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)")  # reflexes graded "2+/2+": the pairs around are grades
 # --- phones and pagers ---------------------------------------------------------------------------------
-_PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]?[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])"
+_PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]{0,2}[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])"
                     # ... or a few words on, the number marked by "#": "Pager for neurosurg resident #48820"
-                    r"|\b(?:pager|pgr|beeper)[ ]+(?:for|of|to)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}#[ ]*(\d{4,7})(?![\d/])", _I)
+                    r"|\b(?:pager|pgr|beeper)[ ]+(?:for|of|to)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}#[ ]*(\d{4,7})(?![\d/])"
+                    # ... or after "at"/"@" when it is no clock time (five digits or more): "paged Dr. Lee at 53211",
+                    # "Page resident @ 34567" (not "paged resident at 0300")
+                    r"|\b(?:page|paged|pager|pgr|beeper)[ ]+(?:[A-Za-z/.'’-]+[ ]+){0,3}?(?:at|@)[ ]*(\d{5,7})(?![\d/:])"
+                    # ... or four digits right after the pager's own name ("pgr 4432", "beeper # 4432"; not after "paged")
+                    r"|\b(?:pager|pgr|pg|beeper|bpr)\.?[ ]*[:#]{0,2}[ ]*(\d{4})(?![\d/:-]|\.\d)", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
 # --- names by context ----------------------------------------------------------------------------------
 _TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+"
@@ -329,6 +344,7 @@ _ANCHORS = Scanner([
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
     Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|rrt|RRT|pa-c|PA-C)\b"),
+    *NUMBER_ANCHORS,
 ])
 
 
@@ -336,6 +352,8 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
     """Is a slash month/day with no date cue a score, a fraction or a setting instead ("pain 7/10",
     "strength 4/5 bilat", "1 1/2", "PS 10/5")? Read from the words just around it."""
     first, second = int(match.group(1)), int(match.group(3))
+    if (second > 6 or first > second) and _CULTURE_BEFORE.search(before):
+        return False  # ("cx 7/21 NGTD")
     if _SCORE_BEFORE.search(before) or _MIXED_FRACTION.search(before):
         return True
     if second == 10 and first <= 10:
@@ -373,7 +391,8 @@ class EnglishContextRecognizer:
         hits = _ANCHORS.scan(text)
         if not hits:
             return
-        finders = [self._short_dates, self._date_ranges, self._month_dates, self._phones, self._names, self._signed, self._organisations]
+        finders = [self._short_dates, self._date_ranges, self._month_dates, self._phones, find_numbers, self._names,
+                   self._signed, self._organisations]
         if clinical_context(text):  # (a year alone is a date of the patient's history in a clinical note only:
             finders.append(self._years)  # elsewhere Safe Harbor keeps years, "founded in 1977")
         for finder in finders:
@@ -389,7 +408,7 @@ class EnglishContextRecognizer:
             if _NOT_DATE_AFTER.match(text, match.end()):
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
-            cue = _CUE_BEFORE.search(before) is not None
+            cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and _STUDY_BEFORE.search(before) is not None)
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]
             if match.group(2) == "/" and not (cue or entry_head):
@@ -409,6 +428,13 @@ class EnglishContextRecognizer:
                 continue
             yield match.start(1), match.end(1), "DATE", 0.75
             yield match.start(2), match.end(2), "DATE", 0.75
+        for match in matches_at(_DAY_RANGE, text, _starts(hits, "short_date")):
+            before = text[max(0, match.start() - 24) : match.start()]
+            if int(match.group(4)) <= int(match.group(3)) or _SCORE_BEFORE.search(before) or _VENT_WORDS.search(before) \
+                    or _NOT_DATE_AFTER.match(text, match.end()):
+                continue
+            yield match.start(1), match.end(1), "DATE", 0.75
+            yield match.start(4), match.end(4), "DATE", 0.75
 
     @staticmethod
     def _month_dates(text: str, hits: dict):
@@ -431,7 +457,7 @@ class EnglishContextRecognizer:
     @staticmethod
     def _phones(text: str, hits: dict):
         for match in matches_at(_PAGER, text, _starts(hits, "pager")):
-            group = 1 if match.group(1) is not None else 2
+            group = next(index for index in (1, 2, 3, 4) if match.group(index) is not None)
             yield match.start(group), match.end(group), "PHONE", 0.85
         for match in matches_at(_BRACKET_PHONE, text, _starts(hits, "bracket_phone")):
             yield match.start(), match.end(), "PHONE", 0.85

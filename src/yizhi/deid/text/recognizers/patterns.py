@@ -204,7 +204,8 @@ RECORD_BY_LABEL = PatternRule(
         _by_first_letter(
             r"住院号|门诊号|急诊号|病案号|病历号|档案号|检查号|检验号|病理号|样本号|标本号|条码号|医保卡号|医保号|社保卡号|"
             r"健康档案号|就诊卡号|就诊号|卡号|登记号|影像号|放射号|报告编号|报告号|申请单号|流水号|ID号|患者ID|"
-            r"MRN|Medical Record(?: Number| No\.?)?|Record (?:No\.?|Number|#)|Accession(?: (?:No\.?|Number|#))?|"
+            r"MRN|Medical Record(?: Number| No\.?)?|Med Rec(?=[ ]*#)|MR(?=[ ]*#)|MR No\.?|Unit (?:No\.?|Number)|Unit(?=[ ]*#)|"
+            r"Hosp(?:ital)?(?: Acct| No\.?)?(?=[ ]*#)|Adm(?:ission)?(?=[ ]*#)|Reg(?:istration)?(?=[ ]*#)|Record (?:No\.?|Number|#)|Accession(?: (?:No\.?|Number|#))?|"
             r"Acct\.?(?: (?:No\.?|#))?|Account(?: (?:No\.?|Number|#))?|Insurance(?: ID| No\.?| Number)?|Member ID|Policy(?: No\.?| Number)?|"
             r"Health Plan(?: ID| No\.?)?|Patient ID|Encounter(?: ID| No\.?)?|Visit (?:ID|No\.?)|Case (?:No\.?|Number)|Case(?=[ ]*[:#])|Specimen(?: ID| No\.?)?|Order (?:ID|No\.?)"
         )
@@ -289,7 +290,7 @@ AGES = [
     PatternRule("AGE", _rx(r"(?:9(?<![\d.]9)\d|1(?<![\d.]1)[0-2]\d)[ ]?(?:岁|周岁)"), 0.95),
     PatternRule(
         "AGE",
-        _rx(r"(?:9(?<![\d.]9)\d|1(?<![\d.]1)[0-2]\d)(?=[ -]*(?:years?|yrs?|y/?o\b|yo\b))", re.IGNORECASE),
+        _rx(r"(?:9(?<![\d.]9)\d|1(?<![\d.]1)[0-2]\d)(?=[ -]*(?:years?|yrs?|y/?o[mf]?\b|y\.o\.?))", re.IGNORECASE),
         0.95,
     ),
     PatternRule("AGE", _rx(r"\b(?:aged?|Age:?)[ ]+((?:9\d|1[0-2]\d))\b", re.IGNORECASE), 0.9, group=1),
@@ -306,7 +307,7 @@ US_PHONE = PatternRule(
         r"(?<=\+)1[ .-]?(?:\(\d{3}\)[ ]?|\d{3}[ .-])",
         r"(?<=1)[ .-]?(?:\(\d{3}\)[ ]?|\d{3}[ .-])",
         r"(?<=\()\d{3}\)[ ]?",
-        r"(?<=\d)\d{2}[ .-]",
+        r"(?<=\d)\d{2}[ ./-]",
     )) + r")\d{3}[ .-]\d{4}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\d-])"),
     0.9,
     trigger=DIGIT,
@@ -356,12 +357,15 @@ PHONE_AREA_CODE = PatternRule(
 _US_STATE_CODES = ("A[LKZR] C[AOT] D[EC] FL GA HI I[DLNA] K[SY] LA M[EDAINSOT] N[EVHJMYCD] O[HKR] PA RI S[CD] T[NX] UT V[TA] "
                    "W[AVIY] AA AE AP").split()
 _ZIP_LABELS = ("ZIP", "zip code", "postal code", "postcode")
+# A clock time after a state code is no ZIP: "arrived from OR 1420", "seen by MD 930" (a ZIP has five digits;
+# the shorter values the rule also takes are postcodes abroad, none of which reads as a time of day).
+_CLOCK = r"(?:[01]?\d|2[0-3])[0-5]\d\b(?![ -]\d)"
 # "(?:\b(?:A[LKZR]|...)[ ]+|\b(?:ZIP|...)[ :]*)(...)" with every alternative opened by its first letter
 # and the word boundary written after it (as _PLACE_CUE): `re` jumps to those letters (same matches).
 US_ZIP = PatternRule(
     "ZIP",
     _rx(
-        "(?:" + "|".join([f"{code[0]}(?<!\\w{code[0]}){code[1:]}[ ]+" for code in _US_STATE_CODES]
+        "(?:" + "|".join([f"{code[0]}(?<!\\w{code[0]}){code[1:]}[ ]+(?!{_CLOCK})" for code in _US_STATE_CODES]
                          + [f"{label[0]}(?<!\\w{label[0]}){label[1:]}[ :]*" for label in _ZIP_LABELS])
         + r")(\d{5}(?:-\d{4})?|(?<=[: ])\d{3,5}(?:[ -]\d{2,4}|[ ][A-Z]{2})?)\b"
     ),
@@ -502,7 +506,7 @@ CARD_BY_LABEL.trigger = ("卡", "账号", "帐号", "card", "account", "iban")
 PHONE_BY_LABEL.trigger = ("电话", "手机", "联系方式", "座机", "传真", "热线", "tel", "phone", "fax", "cell", "mobile", "call")
 SOCIAL_BY_LABEL.trigger = ("微信", "wechat", "qq", "微博", "钉钉", "抖音")
 RECORD_BY_LABEL.trigger = ("号", "id", "mrn", "record", "accession", "acct", "account", "insurance", "member", "policy",
-                           "plan", "encounter", "visit", "case", "specimen", "order")
+                           "plan", "encounter", "visit", "case", "specimen", "order", "med rec", "mr", "unit", "hosp", "adm", "reg")
 DEVICE_BY_LABEL.trigger = ("序列号", "编号", "设备号", "s/n", "sn", "serial", "device", "udi", "imei", "mac")
 PLATE_BY_LABEL.trigger = ("plate", "车牌")
 CN_ZIP_BY_LABEL.trigger = ("邮编", "邮政编码")

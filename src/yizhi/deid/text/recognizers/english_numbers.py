@@ -1,0 +1,69 @@
+"""Numbers that nursing notes name by context (issue 16, branch en-recall; split out of english_context.py,
+whose one scanner pass carries these rules' anchors and which calls ``find_numbers``).
+
+Ages over 89 written telegraphically ("93M", "pt is 91,", "turning 92"), street addresses in lower case after
+a residence cue ("lives at 22 elm st"), a hospital extension after a calling cue ("call 5-1234") and a dotted
+month.day after an admission or an event ("s/p STEMI 10.2"). Each rule reads a cue and a value with `re`,
+tried only where its anchor matched (scanner.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from yizhi.deid.text.recognizers.scanner import Anchor, matches_at
+
+_I = re.IGNORECASE
+
+# A month.day with a dot after an admission or an event ("s/p inferior STEMI 10.2", "admitted 12.07"): a date; after
+# anything else a dotted pair is a value ("WBC 10.2", "on 2.5L", "Cr 1.4 (adm 1.2)"), and a unit after it makes it one here too.
+_DOTTED_DATE = re.compile(r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa)[ ]+"
+                          r"((?:1[0-2]|0?[1-9])\.(?:3[01]|[12]\d|0?[1-9]))(?![\d.%/]|[ ]?(?:l|g|kg|lbs?|cm|mm|mg|mcg|ml|cc|hrs?|"
+                          r"mins?|units?|u|x|days?|d|wks?|weeks?|mos?|months?)\b)", _I)
+# "93M fall down stairs", "pt 91F": an age and a sex letter at a line's head or after "pt" (patterns.AGES reads
+# "92 yo", "95yoF", "aged 93"); "pt is 91, came in w/ PNA", "she is 94.": an age said of the patient, the
+# number ending the clause (not "pt is 92% on RA", "pt is 96 on 2L").
+_AGE_SEX = re.compile(r"(?:(?<![^\n])|(?<=[Pp][Tt] )|(?<=^[ \t]))(9\d|1[0-2]\d)[ ]?[MF](?![\w/'’.])", re.M)
+_AGE_SAID = re.compile(r"\b(?:(?:pt|patient|she|he)[ ]+is[ ]+(?:an?[ ]+)?|turn(?:s|ed|ing)?[ ]+)(9\d|1[0-2]\d)"
+                       r"(?=[ ]*(?:[,;]|\.(?!\d)|\n|$)|[ ]+(?:and|w/|with|from|who|last|this|next|today)\b)", _I)
+# "lives at 22 elm st", "home: 14 beacon street apt 3", "d/c home to 118 w broadway": after a residence cue a
+# house number, up to three words and a street word (patterns.US_STREET reads capitalised streets anywhere).
+# (Not "dr", "ct", "pl", "place", "way": "home in 2 days per dr", "2 wks s/p ct", "foley 2 days in place". Nor a
+# count or a time right after the number: "home in 2 days ...".)
+_STREET_WORD = r"(?:st|street|ave|avenue|rd|road|blvd|ln|lane|drive|court|terrace|circle|pkwy|hwy|sq)"
+_NOT_A_STREET_NAME = (r"(?!(?:days?|d|weeks?|wks?|hrs?|hours?|mins?|months?|mos?|years?|yrs?|l|lpm|liters?|units?|u|mg|"
+                      r"tabs?|pills?|meds?|times|x|am|pm)\b)")
+# (The name in lower case, or in any case before a street word abbreviated in lower case, "22 Elm st": a capitalised
+# name before "Street" is US_STREET's, and "lives on 90 Whitchurch Road street" names no street "Road street".)
+_LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b(?:[ ]+(?:at|on|in|to|is|@)|[ ]+(?:in|to)[ ]+"
+                           r"(?:an?|the|his|her|their)[ ]+(?:apt|apartment|house|home|condo|unit)[ ]+(?:at|on|@))?[ ]*:?[ ]*"
+                           r"(\d{1,5}[ ]+" + _NOT_A_STREET_NAME + r"(?:[nsew]\.?[ ]+)?(?:(?:(?!" + _STREET_WORD + r"\b)(?-i:[a-z])[a-z'’-]*[ ]+){1,3}" + _STREET_WORD
+                           + r"|(?:(?!" + _STREET_WORD + r"\b)[a-z][a-z'’-]*[ ]+){1,3}(?-i:st|ave|rd|blvd|ln|sq))"
+                           + r"\b(?:,?[ ]+(?:apt|unit|#)[ ]*#?\d+[a-z]?\b)?|\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?broadway\b)", _I)
+# A hospital extension "5-1234" after a calling cue ("call 5-1234 with questions", "reach daughter at 5-1234")
+_SHORT_EXTENSION = re.compile(r"(?<![\w/.-])\d-\d{4}(?![\w/-]|\.\d)")
+_CALL_BEFORE = re.compile(r"(?:\b(?:call(?:ed)?|reach(?:ed)?|contact(?:ed)?|phone|tel|cell|at)\b|[@#])[^\n\d]{0,25}$", _I)
+
+NUMBER_ANCHORS = [
+    Anchor("dotted_date", r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa) +\d{1,2}\.\d",
+           caseless=True),
+    Anchor("age_sex", r"(?:9\d|1[0-2]\d) ?[MF]"),
+    Anchor("age_said", r"\b(?:(?:pt|patient|she|he) +is +(?:an? +)?|turn(?:s|ed|ing)? +)(?:9\d|1[0-2]\d)", caseless=True),
+    Anchor("residence", r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b", caseless=True),
+    Anchor("short_extension", r"\d-\d{4}"),
+]
+
+
+def find_numbers(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    """(start, end, type, confidence) of each number these rules find; ``hits`` is the scanner's answer."""
+    def starts(name: str) -> list[int]:
+        return [start for start, _ in hits.get(name, ())]
+
+    for pattern, anchor, kind in ((_AGE_SEX, "age_sex", "AGE"), (_AGE_SAID, "age_said", "AGE"),
+                                  (_LOWER_STREET, "residence", "ADDRESS"), (_DOTTED_DATE, "dotted_date", "DATE")):
+        for match in matches_at(pattern, text, starts(anchor)):
+            yield match.start(1), match.end(1), kind, 0.7 if kind == "DATE" else 0.8
+    for match in matches_at(_SHORT_EXTENSION, text, starts("short_extension")):
+        if _CALL_BEFORE.search(text, max(0, match.start() - 40), match.start()):
+            yield match.start(), match.end(), "PHONE", 0.75
