@@ -130,13 +130,15 @@ def _cue_automaton() -> ahocorasick.Automaton:
 
 def _longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, str]]:
     """Leftmost-longest non-overlapping matches from an Aho–Corasick automaton whose values are its words."""
-    hits = sorted(((end - len(word) + 1, end + 1, word) for end, word in automaton.iter(text)), key=lambda h: (h[0], -h[1]))
+    # (start, -end, word) tuples sort by start, the longer first, without a key function per hit (two hits
+    # with the same start and end are the same word)
+    hits = sorted([(last + 1 - len(word), ~last, word) for last, word in automaton.iter(text)])
     chosen: list[tuple[int, int, str]] = []
     last_end = -1
-    for start, end, word in hits:
+    for start, negative_end, word in hits:
         if start >= last_end:
-            chosen.append((start, end, word))
-            last_end = end
+            last_end = -negative_end
+            chosen.append((start, last_end, word))
     return chosen
 
 
