@@ -368,7 +368,7 @@ def _pieces(text: str) -> list[_Piece]:
     """What the tagger reads of ``text``: windows around the gate's cues, or whole sentences when
     the gate is off (``tag_every_sentence``) or replaced by a sentence filter."""
     gate = _gate.get()
-    sentences = [sentence.span() for sentence in _PIECE.finditer(text) if _CJK.search(sentence.group())]
+    sentences = [sentence.span() for sentence in _PIECE.finditer(text) if _CJK.search(text, *sentence.span())]
     if gate is None or not sentences:
         return [_piece(text, start, end, start, end) for start, end in sentences]
     if gate != "default":
