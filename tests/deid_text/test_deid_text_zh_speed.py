@@ -259,3 +259,31 @@ def test_condense_equals_the_character_by_character_copy():
     texts = _dev_texts(40) + _fuzz_texts("ab12.:/-患者于入院 ，x", count=2000, seed=9) + ["", "12", "于2024-03-05入院"]
     for base, text in enumerate(texts):
         assert tagger._condense(text, base) == _condense_plainly(text, base), text
+
+
+def test_language_from_utf8_lead_bytes_is_the_language_from_han_runs():
+    """detect_language counts Han characters by their UTF-8 lead bytes; the count by `re` runs of
+    [\\u4e00-\\u9fff] must give the same language, at the block edges and for lone surrogates too."""
+    import random
+    import re
+
+    from yizhi.deid.text.pipeline import _NOT_ASCII_LETTER, detect_language
+
+    runs = re.compile(r"[\u4e00-\u9fff]+")
+
+    def by_runs(text):
+        sample = text[:4000]
+        if sample.isascii():
+            return "en"
+        cjk = sum(map(len, runs.findall(sample)))
+        if not cjk:
+            return "en"
+        latin = len(sample.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTER))
+        return "zh" if cjk * 10 >= (cjk + latin) else "en"
+
+    edges = "\u3400\u4000\u4db5\u4dbf\u4dc0\u4dff\u4e00\u4e01\u4fff\u5000\u9fa5\u9fff\ua000\ud800\udfff\uff21é中a1 "
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(edges + "abcdefghij") for _ in range(rng.randrange(1, 60))) for _ in range(3000)]
+    texts += ["a" * 3990 + "中" * 20, _dev_texts(1)[0]]
+    assert [detect_language(text) for text in texts] == [by_runs(text) for text in texts]
+    assert {by_runs(text) for text in texts} == {"zh", "en"}

@@ -129,11 +129,10 @@ def _output_record(record: dict, result, span_text: bool) -> dict:
     """One output record: input fields carried through, text de-identified, spans added."""
     out = dict(record)
     out["text"] = result.text
-    spans = [span.public() for span in result.spans]
-    if not span_text:  # by default the original values stay out of the file (a file with them is itself identifying)
-        for span in spans:
-            del span["text"]
-    out["spans"] = spans
+    if span_text:
+        out["spans"] = [span.public() for span in result.spans]
+    else:  # by default the original values stay out of the file (a file with them is itself identifying)
+        out["spans"] = [{"start": span.start, "end": span.end, "type": span.type} for span in result.spans]
     return out
 
 

@@ -23,9 +23,12 @@ character facts; the map is ours).
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sys
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 _RLO, _PDF = "\u202e", "\u202c"
 _MARK_BASES = re.compile(r"[A-Za-zÀ-ɏͰ-ϿЀ-ӿ\u4e00-\u9fff\u3400-\u4dbf]")
@@ -43,6 +46,26 @@ def _special() -> re.Pattern[str]:
     # Written as ranges of the Basic Multilingual Plane only: `re` then tests a character against a
     # bitmap (a class of ~2,000 single characters, or one holding astral ones, is searched item by item:
     # 4.9 ms a Chinese note). Astral characters are looked for apart (_ASTRAL), rarely needed.
+    # Reading the 65,408 characters costs ~0.065 s of CPU in every process that reads a non-ASCII note
+    # (a few percent of de-identifying 3 MB through the CLI), so the ranges are kept on disk (disk_cache.py)
+    # under the Python and Unicode versions and this module's source: reading them back costs ~1 ms.
+    from yizhi.deid.text.recognizers.disk_cache import cache_directory, read_checked, write_checked
+
+    key = hashlib.sha256(repr((sys.version, unicodedata.unidata_version, Path(__file__).read_bytes())).encode())
+    path = cache_directory("normalise") / f"{key.hexdigest()}.txt"
+    body = read_checked(path)
+    try:
+        ranges = body.decode("utf-8") if body is not None else None
+    except UnicodeDecodeError:
+        ranges = None
+    if ranges is None:
+        ranges = _special_ranges()
+        write_checked(path, ranges.encode("utf-8"))
+    return re.compile("[" + ranges + "]|" + _ASTRAL)
+
+
+def _special_ranges() -> str:
+    """The inside of a character class of the Basic Multilingual Plane characters normalise() may change."""
     codes = [code for code in range(0x80, 0x10000) if _changed(chr(code))]
     ranges, first = [], None
     for index, code in enumerate(codes):
@@ -51,7 +74,7 @@ def _special() -> re.Pattern[str]:
         if index + 1 == len(codes) or codes[index + 1] != code + 1:
             ranges.append(re.escape(chr(first)) + ("-" + re.escape(chr(code)) if code != first else ""))
             first = None
-    return re.compile("[" + "".join(ranges) + "]|" + _ASTRAL)
+    return "".join(ranges)
 
 
 @lru_cache(maxsize=4096)

@@ -77,20 +77,24 @@ def detect_language(text: str) -> str:
     """'zh' when Chinese characters make up at least a tenth of the letters, else 'en'.
 
     Counted without a list of every letter (findall cost ~1 ms a 4 KB English note, ~10% of its
-    de-identification): an ASCII sample holds no Chinese; otherwise the Chinese characters are counted
-    by runs, and the ASCII letters as the bytes A-Z, a-z of the UTF-8 encoding (a character outside
-    ASCII encodes to bytes >= 0x80 only)."""
+    de-identification): an ASCII sample holds no Chinese; otherwise both counts are read off the UTF-8
+    encoding. The ASCII letters are its bytes A-Z, a-z (a character outside ASCII encodes to bytes >= 0x80
+    only); a character of U+4E00-U+9FFF is three bytes led by E5-E9, or by E4 then B8-BF (U+4E00-U+4FFF;
+    E4 80-B7 is U+4000-U+4DFF), and a lead byte is never a continuation byte (80-BF): counting those
+    leads costs half of counting the characters by runs with `re` (~4 against ~8 µs a Chinese note)."""
     sample = text[:4000]
     if sample.isascii():
         return "en"
-    cjk = sum(map(len, _CJK_RUN.findall(sample)))
+    data = sample.encode("utf-8", "surrogatepass")
+    cjk = sum(map(data.count, _HAN_LEADS)) + len(_HAN_E4.findall(data))
     if not cjk:
         return "en"
-    latin = len(sample.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTER))
+    latin = len(data.translate(None, _NOT_ASCII_LETTER))
     return "zh" if cjk * 10 >= (cjk + latin) else "en"
 
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_HAN_LEADS = (0xE5, 0xE6, 0xE7, 0xE8, 0xE9)  # U+5000-U+9FFF
+_HAN_E4 = re.compile(rb"\xe4[\xb8-\xbf]")  # U+4E00-U+4FFF
 _NOT_ASCII_LETTER = bytes(byte for byte in range(256) if not (65 <= byte <= 90 or 97 <= byte <= 122))
 
 

@@ -74,7 +74,7 @@ _GENERIC_ORG_HEADS = set(
 )
 # (职 is no stop: "就职于" ends at 于 anyway, and 职 starts 职业技术学院.)
 _ORG_LEFT_STOP = set("于在到至从往转经由去赴回的和与及或、，。；：:,.;（）()【】“”住诊入就曾现原既系为是以及")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")  # (one character is tested as "\u4e00" <= ch <= "\u9fff": no regex call)
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _ORG_SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, ORG_SUFFIXES), key=len, reverse=True)))
 _ADMIN = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|自治县|旗|镇|乡|街道)"
@@ -130,13 +130,15 @@ def _cue_automaton() -> ahocorasick.Automaton:
 
 def _longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, str]]:
     """Leftmost-longest non-overlapping matches from an Aho–Corasick automaton whose values are its words."""
-    hits = sorted(((end - len(word) + 1, end + 1, word) for end, word in automaton.iter(text)), key=lambda h: (h[0], -h[1]))
+    # (start, -end, word) tuples sort by start, the longer first, without a key function per hit (two hits
+    # with the same start and end are the same word)
+    hits = sorted([(last + 1 - len(word), ~last, word) for last, word in automaton.iter(text)])
     chosen: list[tuple[int, int, str]] = []
     last_end = -1
-    for start, end, word in hits:
+    for start, negative_end, word in hits:
         if start >= last_end:
-            chosen.append((start, end, word))
-            last_end = end
+            last_end = -negative_end
+            chosen.append((start, last_end, word))
     return chosen
 
 
@@ -155,7 +157,7 @@ def _name_after(text: str, pos: int) -> tuple[int, int] | None:
         if surname in family and _CJK.match(surname):
             end = pos + surname_len
             given = 0
-            while given < 2 and end < size and text[end] not in _STOP_CHARS and _CJK.match(text[end]):
+            while given < 2 and end < size and text[end] not in _STOP_CHARS and "\u4e00" <= text[end] <= "\u9fff":
                 end += 1
                 given += 1
             # A surname alone is a name only before a title; otherwise it is more likely a word.
@@ -175,7 +177,7 @@ def _name_boundary(text: str, pos: int) -> bool:
     """A name may end here: end of text, punctuation/space, a function word or a title."""
     if pos >= len(text) or text[pos] in _STOP_CHARS or _starts_title(text, pos):
         return True
-    return not (_CJK.match(text[pos]) or text[pos].isalnum())
+    return not ("\u4e00" <= text[pos] <= "\u9fff" or text[pos].isalnum())
 
 
 _TITLE_TUPLE = tuple(TITLES)
@@ -341,7 +343,7 @@ class ChineseOrganizationRecognizer:
             start = match.start()
             while start > 0 and match.end() - start < 24:
                 ch = text[start - 1]
-                if not (_CJK.match(ch) or ch.isdigit() or ch in "()（）") or ch in _ORG_LEFT_STOP:
+                if not ("\u4e00" <= ch <= "\u9fff" or ch.isdigit() or ch in "()（）") or ch in _ORG_LEFT_STOP:
                     break
                 start -= 1
             word = text[start : match.end()]
@@ -421,10 +423,10 @@ def _admin_chains(text: str) -> Iterator[re.Match[str]]:
     suffixes = [match.start() for match in _ADMIN_SUFFIX_AT.finditer(text)]
     pos = 0
     for q in suffixes:
-        if q - 1 < pos or not _CJK.match(text[q - 1]):
+        if q - 1 < pos or not "\u4e00" <= text[q - 1] <= "\u9fff":
             continue
         start = q - 1
-        while start > pos and start > q - 8 and _CJK.match(text[start - 1]):
+        while start > pos and start > q - 8 and "\u4e00" <= text[start - 1] <= "\u9fff":
             start -= 1
         match = _ADMIN_CHAIN.match(text, start)
         yield match
@@ -634,7 +636,7 @@ def _may_start_name(text: str, pos: int, surname_len: int, end: int, covered: by
     """An uncovered surname at ``pos``: before a title, or before a possible given name."""
     nxt = pos + surname_len
     if not _starts_title(text, nxt):
-        if (nxt >= end or not _CJK.match(text[nxt]) or text[nxt] in _STOP_CHARS or covered[nxt]
+        if (nxt >= end or not "\u4e00" <= text[nxt] <= "\u9fff" or text[nxt] in _STOP_CHARS or covered[nxt]
                 or text.startswith(CLINICAL_PREFIXES, pos) or text[pos - 1 : pos + 1] in _ANATOMY_BEFORE_NAME
                 or (pos > 0 and text[pos - 1] in _NUMERALS and text[nxt] in "后前内余")):
             return False
@@ -676,7 +678,7 @@ def _word_not_name(text: str, pos: int, surname_len: int) -> bool:
     after = pos + surname_len
     if text[after : after + 1] in _PRONOUNS:
         return True
-    if text[pos] == "于" and pos > 0 and _CJK.match(text[pos - 1]) and text[after : after + 2] in _common_words():
+    if text[pos] == "于" and pos > 0 and "\u4e00" <= text[pos - 1] <= "\u9fff" and text[after : after + 2] in _common_words():
         return True
     return any(text[after : after + length] in _common_words() for length in (3, 4))
 

