@@ -10,7 +10,8 @@ file (the corpus repeats some reports under several ids) or to an earlier report
 Annotated by GUIDELINE.md, with the date rules of build_mtsamples_gold.py; the first pass read every
 span the de-identifier predicted and every candidate of the heuristics GUIDELINE.md lists (titles,
 institution words, capitalised words after in/from/to/at/lives, relation words, given and family
-names from a name list, city names, numbers of five or more digits, phones), each in its context.
+names from a name list, city names, numbers of five or more digits, phones), each in its context; then
+every capitalised word that is neither in the clinical lexicon nor a common English word (282 words).
 Not done: a full read of each report from start to end. Only ids, text hashes and offsets are written.
 """
 
@@ -34,11 +35,13 @@ OTHER_FILES = ("mtsamples_gold_dev.jsonl", "mtsamples_gold_test.jsonl", "mtsampl
 IDENTIFIERS = {
     "mtsamples-1126": [("Kaczander", "NAME")],
     "mtsamples-1193": [("DaVita", "ORGANIZATION"), ("Alameda", "LOCATION")],
+    "mtsamples-1356": [("Estep", "NAME")],  # ("Dr. XYZ Estep": the stand-in, then the surname left in)
     "mtsamples-1391": [("Gill", "NAME")],
     "mtsamples-1455": [("Seattle", "LOCATION")],
     "mtsamples-1479": [("Easton", "LOCATION")],
     "mtsamples-1781": [("Kent Police Department", "ORGANIZATION"), ("Highway 99", "LOCATION")],
     "mtsamples-2102": [("60 Evergreen Place,Suite 902,East Orange", "LOCATION"), ("07018", "ZIP")],
+    "mtsamples-2194": [("Pepsi-Cola", "ORGANIZATION")],  # the employer ("a Pepsi-Cola driver")
     "mtsamples-2249": [("Northwest Ohio", "LOCATION")],  # a part of a state: smaller than a state
     "mtsamples-2801": [("Gregory", "NAME")],
     "mtsamples-2803": [("Shepherd Pratt", "ORGANIZATION")],  # the employer
