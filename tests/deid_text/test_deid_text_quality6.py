@@ -30,6 +30,16 @@ def found(text: str) -> dict[str, str]:
     ("Serum Albumin 4520 (normal 3150-4500), CSF IgG 4.1 mg/dl.", "3150-4500"),  # a reference range
     ("ADMITTING DIAGNOSES: 1. Ewing sarcoma. 2. Anemia.", "Ewing"),  # a word before a clinical noun
     ("HISTORY: A 37-year-old German woman was brought in by EMS.", "German"),  # a nationality after an age
+    # (from the seed-61 and seed-71 samples of unannotated reports)
+    ("Echo: Pulmonic valve showed mild PI. Tricuspid valve normal.", "PI"),  # a finding after a grade
+    ("Catheters: 1. Cordis 6Fr JR 4.0 2. Guidant wire.", "JR"),  # a catheter shape before its size
+    ("PAST MEDICAL HISTORY: Can be referred to the H&P dictated in the chart.", "H&P"),
+    ("His legs were placed under traction on the Hana table.", "Hana"),
+    ("She was seen by Dr. Y. An echocardiogram was done.", "An"),  # a stand-in initial, then an article
+    ("The biological father allegedly was in jail for a year.", "allegedly"),
+    ("At this point, McCall culdoplasty was performed.", "McCall"),  # a procedure named by its suffix
+    ("He was treated with a Greenfield filter since anticoagulation failed.", "Greenfield"),
+    ("A femoral angiogram was performed followed by StarClose closure of the artery.", "StarClose"),
 ])
 def test_clinical_words_are_not_removed(sentence, kept):
     spans = found(sentence)
@@ -44,6 +54,9 @@ def test_clinical_words_are_not_removed(sentence, kept):
     ("He will be referred to Dr Kenneth Fang for aortic valve replacement.", "Kenneth Fang"),
     ("She lived in Seattle before, allergies worse here.", "Seattle"),
     ("Seen today with his daughter, Marisol, who gives the history.", "Marisol"),
+    ("SOCIAL: Rabbi feldman visited, pt's bro walt at bedside.", "walt"),  # common words, no adverbs
+    ("Contact: wife deb, HCP is son abe.", "abe"),
+    ("Dr. R. Holden saw him on rounds.", "Holden"),
 ])
 def test_names_beside_those_phenomena_are_still_removed(sentence, name):
     assert any(name in value for value in found(sentence)), found(sentence)

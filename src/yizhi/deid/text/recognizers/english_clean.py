@@ -70,7 +70,8 @@ _DEVICE_NOUNS = (
     # lid speculum", "Ahmed shunt", "Copeland metal component", "Barrett mucosa", "Nottingham grade", "Berry ligaments")
     r"grommets?|pushers?|irrigators?|specul(?:um|a)|shunts?|components?|mucosa|grade|ligaments|"
     # (sixth round, from the second annotated dev sample: "Morris taper", "Kager's fat triangle")
-    r"tapers?|fat")
+    r"tapers?|fat|tables?|gels?|"  # (and from a seed-61 sample: "Hana table", "Ayr Nasal saline gel")
+    r"filters?|foam|closure")  # (seed 71: "Greenfield filter", "Aloe Vesta foam", "StarClose closure")
 # (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee";
 # two after a guessed span, not after one a move cue found: "Sheehy pressure equalization tube", "Toronto
 # stentless porcine valve", but "At the HVAMC these diagnostic procedures")
@@ -173,7 +174,7 @@ STATES_AND_COUNTRIES = _states_and_countries()
 # employer may take it ("a bus driver for the MBTA", "works at the MBTA"): not after a work cue.
 _ARTICLE_BEFORE = re.compile(r"\b(?i:to|at|into|in)[ ]+(?i:the)[ ]+$")
 _WORK_BEFORE = re.compile(r"\b(?i:work(?:s|ed|ing)?|employed|retired|job|driver)\b")
-_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]{1,5}(?:-[A-Za-z]{1,5})?s?|[A-Z]-[a-z]+")
+_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9&]{1,5}(?:-[A-Za-z]{1,5})?s?|[A-Z]-[a-z]+")  # ("referred to the H&P")
 # A place and the number that starts a duration after it ("moved to Colorado 37 years ago", "in Las Cruces 3 years
 # ago"): the number is no house number.
 _NUMBER_TAIL = re.compile(r"[ ]+\d{1,3}$")
