@@ -72,3 +72,23 @@ def test_a_hospital_after_a_move_is_still_removed_beside_a_device_after_it():
 
 def test_a_phone_is_still_removed_outside_a_reference_range():
     assert "713-263-0829" in found("Counseling provided to the patient and his wife, #713-263-0829.")
+
+
+# --- recall: a town or a facility after a residence verb (english_places_orgs.ResidenceRecognizer) ----------
+@pytest.mark.parametrize("sentence, value, kind", [
+    ("SOCIAL HISTORY: He lives in Sacaton with his sister.", "Sacaton", "LOCATION"),
+    ("He is separated from his wife who lives in Coolidge.", "Coolidge", "LOCATION"),
+    ("Her parents are healthy and she was born and raised in Marrowfield.", "Marrowfield", "LOCATION"),
+    ("The patient has been residing at Quarry Hill Care Center.", "Quarry Hill Care Center", "ORGANIZATION"),
+])
+def test_a_place_after_a_residence_verb_is_removed(sentence, value, kind):
+    assert found(sentence).get(value) == kind, found(sentence)
+
+
+@pytest.mark.parametrize("sentence, kept", [
+    ("He moved to Florida two years ago.", "Florida"),  # a state alone: Safe Harbor keeps it
+    ("She lives in XYZ with her husband.", "XYZ"),  # the transcription's stand-in
+    ("He lives at Home with his wife, independent in ADLs.", "Home"),
+])
+def test_a_residence_verb_before_no_town_gives_no_span(sentence, kept):
+    assert not any(kept in value for value in found(sentence)), found(sentence)
