@@ -92,3 +92,17 @@ def test_a_place_after_a_residence_verb_is_removed(sentence, value, kind):
 ])
 def test_a_residence_verb_before_no_town_gives_no_span(sentence, kept):
     assert not any(kept in value for value in found(sentence)), found(sentence)
+
+
+# --- recall: facilities weighed in discharge planning (english_places_orgs.FacilityChoiceRecognizer) --------
+def test_facilities_chosen_for_a_placement_are_removed():
+    spans = found("SW note: discussed rehab options; family prefers Marlowe Ridge or Tansley. Referrals sent.")
+    assert spans.get("Marlowe Ridge") == "ORGANIZATION" and spans.get("Tansley") == "ORGANIZATION", spans
+
+
+@pytest.mark.parametrize("sentence, kept", [
+    ("Pain: prefers Tylenol or Motrin, refuses narcotics.", "Tylenol"),  # drugs, no placement
+    ("Rehab options: family prefers Acute Rehab over SNF.", "Acute"),  # clinical words
+])
+def test_choices_that_are_no_facility_give_no_span(sentence, kept):
+    assert not any(kept in value for value in found(sentence)), found(sentence)

@@ -287,3 +287,55 @@ class ResidenceRecognizer:
             span = make_span(text, match.start(1), match.end(1), kind, 0.7, self.name)
             if span is not None:
                 yield span
+
+
+# --- facilities chosen in discharge planning (issue 16, item 3: organisations without a move cue) --------
+# "Discussed rehab options; family prefers Spaulding or Youville", "SNF choices: Hebrew Rehab, Sherrill": after
+# a word of choice, in a sentence about placement, capitalised names that are no clinical vocabulary, no
+# common word and no drug are the facilities weighed (a drug choice, "prefers Tylenol or Motrin", stays out).
+_CHOICE = re.compile(
+    r"(?<!\w)(?i:prefers?|preferred|preference|choices?|options?|considering|chose|choose|choosing|"
+    r"referrals?[ ]+(?:sent[ ]+)?to|accepted[ ]+(?:at|to|by)|bed[ ]+offers?[ ]+(?:at|from))[ ]*:?[ ]+"
+    r"([A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?(?:(?:,[ ]*|[ ]+or[ ]+|[ ]+and[ ]+|/)[A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?)*)")
+_PLACEMENT = re.compile(r"(?i:rehab|snf|nursing[ ]home|facilit(?:y|ies)|placement|ltach|ltc|subacute|"
+                        r"assisted[ ]living|skilled[ ]nursing|hospice|d/c[ ]plan|discharge[ ]plan)")
+_CHOICE_ITEM = re.compile(r"[A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?")
+_CHOICE_WORDS = frozenset(w.split()[0].lower() for w in ("prefer", "prefers", "preferred", "preference", "choice", "choices",
+                                                          "option", "options", "considering", "chose", "choose",
+                                                          "choosing", "referral", "referrals", "accepted", "bed"))
+_add_words(set(_CHOICE_WORDS))
+
+
+class FacilityChoiceRecognizer:
+    """Facilities named as the choices of a placement ("family prefers Spaulding or Youville")."""
+
+    name = "en_facility_choice"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        _, _, found, _ = _read(text)
+        if _CHOICE_WORDS.isdisjoint(found.keys()):
+            return
+        for match in _CHOICE.finditer(text):
+            sentence_start = max(text.rfind(".", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
+            sentence_end = min((i for i in (text.find(".", match.end()), text.find("\n", match.end())) if i >= 0),
+                               default=len(text))
+            if not _PLACEMENT.search(text, sentence_start, sentence_end):
+                continue
+            for item in _CHOICE_ITEM.finditer(text, match.start(1), match.end(1)):
+                if _facility_name(item.group()):
+                    span = make_span(text, item.start(), item.end(), "ORGANIZATION", 0.7, self.name)
+                    if span is not None:
+                        yield span
+
+
+def _facility_name(value: str) -> bool:
+    """A capitalised item that is no clinical word, common word, drug, state or country."""
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES, drug_words
+    from yizhi.deid.text.recognizers.english_words import PLACEHOLDERS, clinical_lexicon, common_words
+
+    words = [_strip(word) for word in value.split()]
+    if value.lower() in STATES_AND_COUNTRIES or words[0] in PLACEHOLDERS:
+        return False
+    return any(word not in clinical_lexicon() and word not in common_words() and word not in drug_words()
+               for word in words)
