@@ -40,6 +40,9 @@ def found(text: str) -> dict[str, str]:
     ("At this point, McCall culdoplasty was performed.", "McCall"),  # a procedure named by its suffix
     ("He was treated with a Greenfield filter since anticoagulation failed.", "Greenfield"),
     ("A femoral angiogram was performed followed by StarClose closure of the artery.", "StarClose"),
+    ("The room was darkened and a Woods lamp was used to inspect the skin.", "Woods"),  # (seed 83)
+    ("There is pooling of fluid within the knot of Henry.", "Henry"),
+    ("An AMO model SI40NB posterior chamber lens was placed.", "AMO"),
 ])
 def test_clinical_words_are_not_removed(sentence, kept):
     spans = found(sentence)

@@ -71,7 +71,7 @@ _DEVICE_NOUNS = (
     r"grommets?|pushers?|irrigators?|specul(?:um|a)|shunts?|components?|mucosa|grade|ligaments|"
     # (sixth round, from the second annotated dev sample: "Morris taper", "Kager's fat triangle")
     r"tapers?|fat|tables?|gels?|"  # (and from a seed-61 sample: "Hana table", "Ayr Nasal saline gel")
-    r"filters?|foam|closure")  # (seed 71: "Greenfield filter", "Aloe Vesta foam", "StarClose closure")
+    r"filters?|foam|closure|lamps?|model")  # (seed 83: "a Woods lamp", "An AMO model SI40NB")  # (seed 71: "Greenfield filter", "Aloe Vesta foam", "StarClose closure")
 # (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee";
 # two after a guessed span, not after one a move cue found: "Sheehy pressure equalization tube", "Toronto
 # stentless porcine valve", but "At the HVAMC these diagnostic procedures")
@@ -82,7 +82,7 @@ _DEVICE_AFTER_TWO = re.compile(r"(?:['’]s)?(?:" + _DESCRIBING_WORD + r"){0,2}[
 # Hartmann's", "pouch of Douglas", "sphincter of Oddi"
 _EPONYM_OF_BEFORE = re.compile(r"\b(?:circle|plane|ligament|space|triangle|pouch|canal|node|ampulla|sphincter|loop|"
                                r"crypts?|islets?|tetralogy|organ|duct|angle|fissure|foramen|band|bundle|reversal|"
-                               r"takedown|line|tract|column|gland|bursa|fossa)[ ]+of[ ]+$", _I)
+                               r"takedown|line|tract|column|gland|bursa|fossa|knot)[ ]+of[ ]+$", _I)  # ("knot of Henry")
 # "MS: Alert and oriented", "MS/NEURO- PT AWAKE" (mental status), "46 ms.  Sinus node" (milliseconds): not the
 # title "Ms."
 _MENTAL_STATUS_BEFORE = re.compile(r"(?:(?<![A-Za-z])MS[:/][ ]*|\d[ ]?ms[.,]?[ ]+)$")
