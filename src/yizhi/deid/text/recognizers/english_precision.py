@@ -76,56 +76,73 @@ def reference_range(text: str, span: Span) -> bool:
 
 def sixth_round_drop(text: str, span: Span, guessed: bool) -> bool:
     """Is ``span`` (a NAME, LOCATION, ORGANIZATION or ADDRESS) one of the module's phenomena?"""
-    from yizhi.deid.text.recognizers.english import (
-        clinical_lexicon, common_words, name_words, place_words,
-    )
-    from yizhi.deid.text.recognizers.english_clean import drug_words
+    if span.type in ("NAME", "LOCATION", "ORGANIZATION") and _SHORT_CAPITALS.fullmatch(span.text) and (
+            _SEVERITY_BEFORE.search(text, max(0, span.start - 12), span.start) or _DECIMAL_AFTER.match(text, span.end)):
+        return True
+    if span.type == "NAME" and _not_a_name(text, span):
+        return True
+    if span.type == "ORGANIZATION" and _not_an_organisation(text, span, guessed):
+        return True
+    return guessed and span.type in ("NAME", "LOCATION") and _guessed_word_names_a_thing(text, span)
+
+
+def _not_a_name(text: str, span: Span) -> bool:
+    """"MR. Mitral", "Brother, colon CA", "Dr. G of Urology", "Dr. R. He", "father allegedly", "United States
+    Marine"."""
+    from yizhi.deid.text.recognizers.english import clinical_lexicon, common_words, name_words
 
     value = span.text
     key = value.lower()
-    if span.type == "NAME" and _CAPITAL_TITLE_AFTER_WORD.search(text, max(0, span.start - 12), span.start) \
-            and key.split()[0] in clinical_lexicon():
+    if _CAPITAL_TITLE_AFTER_WORD.search(text, max(0, span.start - 12), span.start) and key.split()[0] in clinical_lexicon():
         return True
-    if span.type == "NAME" and value.islower() and " " not in value and key in clinical_lexicon() and (
+    if value.islower() and " " not in value and key in clinical_lexicon() and (
             key not in name_words() or _clinical_word_after(text, span.end)):
         return True
-    if span.type == "NAME" and (_INITIAL_AND_DEPARTMENT.fullmatch(" ".join(value.split()))
-                                or _INITIAL_THEN_COMMON.fullmatch(value)):
+    if _INITIAL_AND_DEPARTMENT.fullmatch(" ".join(value.split())) or _INITIAL_THEN_COMMON.fullmatch(value):
         return True
-    if span.type == "NAME" and value.islower() and " " not in value and key.endswith("ly") and key in common_words() \
-            and key not in name_words():
+    if value.islower() and " " not in value and key.endswith("ly") and key in common_words() and key not in name_words():
         return True  # (an adverb; common words in general are not enough: "walt", "deb", "abe" are in that list)
-    if guessed and span.type in ("NAME", "LOCATION") and _PROCEDURE_AFTER.match(text, span.end):
-        return True
-    if span.type in ("NAME", "LOCATION", "ORGANIZATION") and _SHORT_CAPITALS.fullmatch(value) and (
-            _SEVERITY_BEFORE.search(text, max(0, span.start - 12), span.start) or _DECIMAL_AFTER.match(text, span.end)):
-        return True
+    return _country_first(key.split())
+
+
+def _not_an_organisation(text: str, span: Span, guessed: bool) -> bool:
+    """"the Homeless Clinic", "by Rescue Squad", "removed from the Integra"."""
+    from yizhi.deid.text.recognizers.english import common_words, name_words, place_words
+
+    value = span.text
+    key = value.lower()
     words = key.split()
-    if span.type == "NAME" and _country_first(words):
-        return True
     after = _NEXT_WORD.match(text, span.end)
     if len(words) == 1 and after is not None:
         words.append(after.group(1).lower())  # ("the Homeless" found alone, "Clinic" after it)
-    if span.type == "ORGANIZATION" and len(words) == 2 and words[1] in _FACILITY_KINDS and words[0] in common_words() \
+    if len(words) == 2 and words[1] in _FACILITY_KINDS and words[0] in common_words() \
             and words[0] not in name_words() and words[0] not in place_words():
         return True
-    if span.type == "ORGANIZATION" and " " not in value and not value.isupper() and not guessed \
-            and _THE_BEFORE.search(text, max(0, span.start - 5), span.start) and key not in name_words() \
-            and key not in place_words():
+    return " " not in value and not value.isupper() and not guessed \
+        and _THE_BEFORE.search(text, max(0, span.start - 5), span.start) is not None and key not in name_words() \
+        and key not in place_words()
+
+
+def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
+    """A guessed word before a procedure, a clinical noun or a drug, or between an age and a person ("McCall
+    culdoplasty", "Ewing sarcoma", "Bayer Aspirin 81 mg", "37-year-old German woman")."""
+    from yizhi.deid.text.recognizers.english import clinical_lexicon, common_words, name_words
+    from yizhi.deid.text.recognizers.english_clean import drug_words
+
+    if _PROCEDURE_AFTER.match(text, span.end):
         return True
-    if guessed and span.type in ("NAME", "LOCATION") and " " not in value:
-        lower_after = _LOWER_NEXT.match(text, span.end)
-        if lower_after is not None and lower_after.group(1) in clinical_lexicon() \
-                and lower_after.group(1) not in common_words():
-            return True
-        if _AGED_BEFORE.search(text, max(0, span.start - 14), span.start) and _PERSON_AFTER.match(text, span.end):
-            return True
-    if guessed and span.type == "NAME" and " " not in value:
-        after = _NEXT_WORD.match(text, span.end)
-        drug = after.group(1).lower() if after is not None else ""
-        # (the drug list read from real medication lists holds common words too: "will", "lives", "general"; a
-        # common one counts before its dose only: "Bayer Aspirin 81 mg", not "Jacob lives on")
-        if drug in drug_words() and drug not in name_words() and (
-                drug not in common_words() or _DOSE_NEXT.match(text, after.end())):
-            return True
-    return False
+    if " " in span.text:
+        return False
+    lower_after = _LOWER_NEXT.match(text, span.end)
+    if lower_after is not None and lower_after.group(1) in clinical_lexicon() and lower_after.group(1) not in common_words():
+        return True
+    if _AGED_BEFORE.search(text, max(0, span.start - 14), span.start) and _PERSON_AFTER.match(text, span.end):
+        return True
+    after = _NEXT_WORD.match(text, span.end)
+    if span.type != "NAME" or after is None:
+        return False
+    drug = after.group(1).lower()
+    # (the drug list read from real medication lists holds common words too: "will", "lives", "general"; a
+    # common one counts before its dose only: "Bayer Aspirin 81 mg", not "Jacob lives on")
+    return drug in drug_words() and drug not in name_words() and (
+        drug not in common_words() or _DOSE_NEXT.match(text, after.end()) is not None)
