@@ -11,7 +11,7 @@ removed characters per 1,000, by type; ``--list`` writes every removal with its 
 (outside the repository). Writes bench/results/deid_text_unannotated.{json,md}.
 
 Sets (tests/deid_text/data, see GUIDELINE.md there): MTSamples reports annotated by us (real text;
-150 per split), MTSamples reports with hand-written identifiers planted into their placeholders (real
+150 per split, and 240 more dev reports in dev2), MTSamples reports with hand-written identifiers planted into their placeholders (real
 context; recall only), English ICU nursing notes and Chinese 病程/护理记录 written by hand (our own view of
 such notes; 25 per split). Systems: YiZhi; YiZhi without the English tagger (the pure-rules variant);
 Presidio with a blank spaCy pipeline and its pattern recognizers (plus four Chinese patterns), as in
@@ -45,6 +45,8 @@ def load_sets(split: str) -> dict[str, tuple[list[dict], str, bool]]:
     if MTSAMPLES.exists():
         corpus = read_corpus(MTSAMPLES)
         sets["MTSamples annotated (real)"] = (load_annotated(DATA / f"real/mtsamples_gold_{split}.jsonl", corpus), "en", True)
+        if split == "dev":  # (ranks 301-600 of the same hash order, annotated in issue 16's sixth round)
+            sets["MTSamples annotated dev2 (real)"] = (load_annotated(DATA / "real/mtsamples_gold_dev2.jsonl", corpus), "en", True)
         sets["MTSamples planted (real context)"] = (load_planted(DATA / f"real/mtsamples_planted_{split}.jsonl", corpus), "en", False)
     sets["English nursing notes (ours)"] = (load_gold_file(DATA / f"notes/en_nursing_{split}.jsonl"), "en", True)
     if split == "dev":  # (more dev notes in other styles, written in later rounds; the test split has one set)

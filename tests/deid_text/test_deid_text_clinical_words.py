@@ -28,7 +28,7 @@ _SENTENCE = re.compile(r"[^.!?\n]{0,160}")
 
 
 def _real_sentences(pattern: re.Pattern[str], limit: int) -> list[tuple[str, str]]:
-    excluded = {json.loads(line)["id"] for name in ("mtsamples_gold_dev", "mtsamples_gold_test", "mtsamples_planted_dev",
+    excluded = {json.loads(line)["id"] for name in ("mtsamples_gold_dev", "mtsamples_gold_test", "mtsamples_gold_dev2", "mtsamples_planted_dev",
                                                      "mtsamples_planted_test")
                 for line in (DATA / "real" / f"{name}.jsonl").read_text().splitlines()}
     found: dict[str, str] = {}

@@ -39,9 +39,10 @@ def test_notes_rebuild_byte_for_byte():
 @needs_mtsamples
 def test_mtsamples_sets_rebuild_byte_for_byte():
     import build_mtsamples_gold
+    import build_mtsamples_gold_dev2
     import build_mtsamples_planted
 
-    for module in (build_mtsamples_gold, build_mtsamples_planted):
+    for module in (build_mtsamples_gold, build_mtsamples_planted, build_mtsamples_gold_dev2):
         for name, content in module.build(MTSAMPLES).items():
             assert (DATA / "real" / name).read_text(encoding="utf-8") == content
 
@@ -65,6 +66,16 @@ def test_mtsamples_gold_reads_and_spans_are_well_formed():
             _check_spans(document)
     ids = [document["id"] for document in annotated]
     assert not set(ids) & {document["id"] for document in planted}
+    dev2 = load_annotated(DATA / "real" / "mtsamples_gold_dev2.jsonl", corpus)
+    assert len(dev2) == 240
+    for document in dev2:
+        _check_spans(document)
+    # No report of dev2 is, by id or by text, one of another evaluation file (the sealed test half above all).
+    others = {name: load_annotated(DATA / "real" / f"{name}.jsonl", corpus) for name in ("mtsamples_gold_dev", "mtsamples_gold_test")}
+    other_texts = {document["text"] for documents in others.values() for document in documents}
+    other_texts |= {corpus[json.loads(line)["id"]] for half in ("dev", "test")
+                    for line in (DATA / "real" / f"mtsamples_planted_{half}.jsonl").read_text().splitlines()}
+    assert not {document["text"] for document in dev2} & other_texts
 
 
 @needs_mtsamples

@@ -39,7 +39,7 @@ MARKER_RATIO = 10 ** 1.5
 OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_clinical_lexicon.txt"
 MARKERS_OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_clinical_markers.txt"
 DRUGS_OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_drug_words.txt"
-EVALUATION_FILES = ("real/mtsamples_gold_dev.jsonl", "real/mtsamples_gold_test.jsonl",
+EVALUATION_FILES = ("real/mtsamples_gold_dev.jsonl", "real/mtsamples_gold_test.jsonl", "real/mtsamples_gold_dev2.jsonl",
                     "real/mtsamples_planted_dev.jsonl", "real/mtsamples_planted_test.jsonl")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 _PLACEHOLDERS = {"abc", "abcd", "xyz", "xxx"}  # (the transcription's stand-ins for names: no clinical evidence)

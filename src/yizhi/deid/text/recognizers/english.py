@@ -34,8 +34,8 @@ from itertools import compress
 
 from yizhi.deid.text.recognizers.base import _add_words, _folded, _matches_at, _read, _starts_in, start_words
 from yizhi.deid.text.recognizers.english_places_orgs import (
-    LegalFormRecognizer, LowercaseCountryRecognizer, OrganisationBeforeNounRecognizer, _PLACE_CUE, country_words,
-    postcode_after,
+    FacilityChoiceRecognizer, LegalFormRecognizer, LowercaseCountryRecognizer, OrganisationBeforeNounRecognizer,
+    ResidenceRecognizer, _PLACE_CUE, country_words, postcode_after,
 )
 from yizhi.deid.text.recognizers.english_words import (
     CLINICAL_TERMS, CREDENTIALS, EPONYMS, HEADER_WORDS, KINSHIP, LOCATION_WORDS, NURSING_SHORTHAND, ORG_SUFFIXES,
@@ -519,7 +519,7 @@ def _end_without_possessive(text: str, token: re.Match[str]) -> int:
 
 def english_recognizers() -> list:
     return [EnglishNameRecognizer(), EnglishCueRecognizer(), LowercaseNameRecognizer(), LowercaseCountryRecognizer(),
-            OrganisationBeforeNounRecognizer(), LegalFormRecognizer()]
+            OrganisationBeforeNounRecognizer(), LegalFormRecognizer(), ResidenceRecognizer(), FacilityChoiceRecognizer()]
 
 
 def english_in_chinese_recognizers() -> list:

@@ -34,6 +34,7 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
+from yizhi.deid.text.recognizers.english_precision import reference_range, sixth_round_drop
 from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
@@ -67,15 +68,21 @@ _DEVICE_NOUNS = (
     r"rings?|units|histology|portoenterostomy|sponges?|osteotomes?|sphincterotomes?|bands?|"
     # (and from the seed-41/43 samples: "Shepard grommet", "Lester pusher", "Dorsey suction irrigator", "Lancaster
     # lid speculum", "Ahmed shunt", "Copeland metal component", "Barrett mucosa", "Nottingham grade", "Berry ligaments")
-    r"grommets?|pushers?|irrigators?|specul(?:um|a)|shunts?|components?|mucosa|grade|ligaments")
-# (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee")
-_DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at)\b)[a-z]{4,}(?:-[a-z]+)?)?"
-                           r"[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
+    r"grommets?|pushers?|irrigators?|specul(?:um|a)|shunts?|components?|mucosa|grade|ligaments|"
+    # (sixth round, from the second annotated dev sample: "Morris taper", "Kager's fat triangle")
+    r"tapers?|fat|tables?|gels?|"  # (and from a seed-61 sample: "Hana table", "Ayr Nasal saline gel")
+    r"filters?|foam|closure|lamps?|model")  # (seed 83: "a Woods lamp", "An AMO model SI40NB")  # (seed 71: "Greenfield filter", "Aloe Vesta foam", "StarClose closure")
+# (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee";
+# two after a guessed span, not after one a move cue found: "Sheehy pressure equalization tube", "Toronto
+# stentless porcine valve", but "At the HVAMC these diagnostic procedures")
+_DESCRIBING_WORD = r"[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at|these|those|this|that|their|his|her)\b)[a-z]{4,}(?:-[a-z]+)?"
+_DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:" + _DESCRIBING_WORD + r")?[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
+_DEVICE_AFTER_TWO = re.compile(r"(?:['’]s)?(?:" + _DESCRIBING_WORD + r"){0,2}[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
 # An eponym after the anatomical or surgical noun it names: "circle of Willis", "plane of Treves", "reversal of
 # Hartmann's", "pouch of Douglas", "sphincter of Oddi"
 _EPONYM_OF_BEFORE = re.compile(r"\b(?:circle|plane|ligament|space|triangle|pouch|canal|node|ampulla|sphincter|loop|"
                                r"crypts?|islets?|tetralogy|organ|duct|angle|fissure|foramen|band|bundle|reversal|"
-                               r"takedown|line|tract|column|gland|bursa|fossa)[ ]+of[ ]+$", _I)
+                               r"takedown|line|tract|column|gland|bursa|fossa|knot)[ ]+of[ ]+$", _I)  # ("knot of Henry")
 # "MS: Alert and oriented", "MS/NEURO- PT AWAKE" (mental status), "46 ms.  Sinus node" (milliseconds): not the
 # title "Ms."
 _MENTAL_STATUS_BEFORE = re.compile(r"(?:(?<![A-Za-z])MS[:/][ ]*|\d[ ]?ms[.,]?[ ]+)$")
@@ -167,7 +174,7 @@ STATES_AND_COUNTRIES = _states_and_countries()
 # employer may take it ("a bus driver for the MBTA", "works at the MBTA"): not after a work cue.
 _ARTICLE_BEFORE = re.compile(r"\b(?i:to|at|into|in)[ ]+(?i:the)[ ]+$")
 _WORK_BEFORE = re.compile(r"\b(?i:work(?:s|ed|ing)?|employed|retired|job|driver)\b")
-_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]{1,5}(?:-[A-Za-z]{1,5})?s?|[A-Z]-[a-z]+")
+_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9&]{1,5}(?:-[A-Za-z]{1,5})?s?|[A-Z]-[a-z]+")  # ("referred to the H&P")
 # A place and the number that starts a duration after it ("moved to Colorado 37 years ago", "in Las Cruces 3 years
 # ago"): the number is no house number.
 _NUMBER_TAIL = re.compile(r"[ ]+\d{1,3}$")
@@ -244,7 +251,7 @@ def _not_an_identifier(text: str, span: Span) -> bool:
         return True
     if span.type == "DEVICE_ID" and _MODEL_BEFORE.search(text, max(0, span.start - 16), span.start):
         return True
-    if span.type == "PHONE" and _DECIMAL.fullmatch(value):
+    if span.type == "PHONE" and (_DECIMAL.fullmatch(value) or reference_range(text, span)):
         return True
     if span.type == "DATE" and _PART_NUMBER.fullmatch(value) and text[span.start - 1 : span.start] == "(" \
             and text.startswith("):", span.end):
@@ -330,7 +337,7 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
         if span.type in _GUESSED_KINDS and (guessed or span.type in _CONTEXT_ORG_CUT) and (
                 _EPONYM_OF_BEFORE.search(text, max(0, span.start - 16), span.start) or _all_drugs(value)):
             continue
-        if span.type in _GUESSED_KINDS and _named_thing(text, span, guessed):
+        if span.type in _GUESSED_KINDS and (_named_thing(text, span, guessed) or sixth_round_drop(text, span, guessed)):
             continue
         if span.type in _GUESSED_KINDS and (_placeholder(value) or _GENERIC_FACILITY.fullmatch(value)):
             continue  # "Dr. X. He", "Dr. Sample Doctor": the transcription's own stand-ins; "outlying hospital"
@@ -339,7 +346,7 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
         if span.type in _CONTEXT_ORG_CUT and not guessed and _DEVICE_AFTER.match(text, span.end):
             continue  # ("to the BioArc mesh", "connect ... to Lukens trap": a transfer cue, then a device)
         if guessed and span.type in _GUESSED_KINDS and (
-                _DEVICE_AFTER.match(text, span.end) or _DEVICE_LAST.search(value) or _DOSE_AFTER.match(text, span.end)
+                _DEVICE_AFTER_TWO.match(text, span.end) or _DEVICE_LAST.search(value) or _DOSE_AFTER.match(text, span.end)
                 or _DOSE_INSIDE.search(value) or _DOSE_GOES_ON.match(text, span.end)):
             continue
         if span.type == "ADDRESS" and _DOSE_AFTER.match(text, span.end - len(value.split()[-1]) - 1) \

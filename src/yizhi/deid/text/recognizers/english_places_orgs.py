@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from yizhi.deid.text.recognizers.base import _add_words, _read, _starts_in
+from yizhi.deid.text.recognizers.base import _add_words, _matches_at, _read, _starts_in
 from yizhi.deid.text.recognizers.english_words import (
     _DETERMINERS, _POSSESSIVE, _WordFacts, _facts_of, _strip, very_common_words,
 )
@@ -242,3 +242,100 @@ def postcode_after(text: str, end: int) -> tuple[int, int] | None:
     if match is None or _YEAR.fullmatch(match.group(1)):
         return None
     return match.span(1)
+
+
+# --- where the patient lives or comes from (issue 16, sixth round) -----------------------------------
+# "He lives in Sacaton with his sister", "his wife who lives in Coolidge", "born and raised in Tampo": a
+# capitalised run after a residence verb and its preposition is a town (or, ending in an institution noun,
+# the facility: "residing at South Valley Care Center"). The second annotated MTSamples dev sample missed
+# such towns where no city list knows them and the note is clinical (an unknown word alone is no name there).
+_RESIDENCE_VERBS = frozenset("lives lived living resides resided residing moved born raised relocated stays stayed".split()
+                             ) | {"grew up"}
+_add_words(set(_RESIDENCE_VERBS))  # (where they begin comes from the shared Aho-Corasick pass: no scan here)
+_RESIDENCE = re.compile(
+    r"(?<!\w)(?:lives|lived|living|resides|resided|residing|moved|born|raised|grew[ ]up|relocated|stays|stayed)"
+    r"(?:[ ]+(?:here|there|alone|independently|now|currently|back))?[ ]+(?:in|to|outside[ ]of|near|at)[ ]+"
+    r"([A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,3})")
+_INSTITUTION_LAST = frozenset("center centre home hospital manor village residence facility rehab clinic house "
+                              "terrace court apartments".split())
+
+
+class ResidenceRecognizer:
+    """A town or a care facility named after a residence verb ("lives in", "residing at", "born in")."""
+
+    name = "en_residence"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+        from yizhi.deid.text.recognizers.english_words import PLACEHOLDERS, clinical_lexicon, place_words
+
+        _, foldable, found, _ = _read(text)
+        present = _RESIDENCE_VERBS & found.keys()
+        if not present:
+            return
+        # (the positions are those of the lower-cased text: the same as the text's when lower-casing keeps them)
+        matches = _matches_at(_RESIDENCE, text, _starts_in(found, present)) if foldable else _RESIDENCE.finditer(text)
+        for match in matches:
+            value = match.group(1)
+            words = [_strip(word) for word in value.split()]
+            if value.lower() in STATES_AND_COUNTRIES or words[0] in PLACEHOLDERS or value.startswith("Sample"):
+                continue  # (Safe Harbor keeps states and countries; "lives in XYZ" is the transcription's stand-in)
+            if all(word in clinical_lexicon() and word not in place_words() for word in words):
+                continue  # ("lives in Assisted Living", "resides at Home")
+            kind = "ORGANIZATION" if len(words) > 1 and words[-1] in _INSTITUTION_LAST else "LOCATION"
+            span = make_span(text, match.start(1), match.end(1), kind, 0.7, self.name)
+            if span is not None:
+                yield span
+
+
+# --- facilities chosen in discharge planning (issue 16, item 3: organisations without a move cue) --------
+# "Discussed rehab options; family prefers Spaulding or Youville", "SNF choices: Hebrew Rehab, Sherrill": after
+# a word of choice, in a sentence about placement, capitalised names that are no clinical vocabulary, no
+# common word and no drug are the facilities weighed (a drug choice, "prefers Tylenol or Motrin", stays out).
+_CHOICE = re.compile(
+    r"(?<!\w)(?i:prefers?|preferred|preference|choices?|options?|considering|chose|choose|choosing|"
+    r"referrals?[ ]+(?:sent[ ]+)?to|accepted[ ]+(?:at|to|by)|bed[ ]+offers?[ ]+(?:at|from))[ ]*:?[ ]+"
+    r"([A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?(?:(?:,[ ]*|[ ]+or[ ]+|[ ]+and[ ]+|/)[A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?)*)")
+_PLACEMENT = re.compile(r"(?i:rehab|snf|nursing[ ]home|facilit(?:y|ies)|placement|ltach|ltc|subacute|"
+                        r"assisted[ ]living|skilled[ ]nursing|hospice|d/c[ ]plan|discharge[ ]plan)")
+_CHOICE_ITEM = re.compile(r"[A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?")
+_CHOICE_WORDS = frozenset(w.split()[0].lower() for w in ("prefer", "prefers", "preferred", "preference", "choice", "choices",
+                                                          "option", "options", "considering", "chose", "choose",
+                                                          "choosing", "referral", "referrals", "accepted", "bed"))
+_add_words(set(_CHOICE_WORDS))
+
+
+class FacilityChoiceRecognizer:
+    """Facilities named as the choices of a placement ("family prefers Spaulding or Youville")."""
+
+    name = "en_facility_choice"
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        _, _, found, _ = _read(text)
+        if _CHOICE_WORDS.isdisjoint(found.keys()):
+            return
+        for match in _CHOICE.finditer(text):
+            sentence_start = max(text.rfind(".", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
+            sentence_end = min((i for i in (text.find(".", match.end()), text.find("\n", match.end())) if i >= 0),
+                               default=len(text))
+            if not _PLACEMENT.search(text, sentence_start, sentence_end):
+                continue
+            for item in _CHOICE_ITEM.finditer(text, match.start(1), match.end(1)):
+                if _facility_name(item.group()):
+                    span = make_span(text, item.start(), item.end(), "ORGANIZATION", 0.7, self.name)
+                    if span is not None:
+                        yield span
+
+
+def _facility_name(value: str) -> bool:
+    """A capitalised item that is no clinical word, common word, drug, state or country."""
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES, drug_words
+    from yizhi.deid.text.recognizers.english_words import PLACEHOLDERS, clinical_lexicon, common_words
+
+    words = [_strip(word) for word in value.split()]
+    if value.lower() in STATES_AND_COUNTRIES or words[0] in PLACEHOLDERS:
+        return False
+    return any(word not in clinical_lexicon() and word not in common_words() and word not in drug_words()
+               for word in words)
