@@ -123,3 +123,12 @@ print("ran")
     assert neighbour.ok, (neighbour.exit_code, neighbour.signal, neighbour.stderr.read_text()[-2000:])
     assert neighbour.stdout.read_text().strip() == "ran"
     assert int(results["bomb"].stdout.read_text()) > 10  # the bomb sat at its process limit meanwhile
+
+
+def test_a_lock_folder_others_can_write_is_not_used(tmp_path):
+    shared = tmp_path / "shared-locks"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    settings = SandboxSettings(sandbox_uid=2_200_000, sandbox_uids=1, sandbox_uid_locks=str(shared))
+    folder = uid_pool._lock_folder(settings)
+    assert folder != shared and not folder.stat().st_mode & 0o077

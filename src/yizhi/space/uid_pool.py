@@ -20,6 +20,8 @@ import contextlib
 import fcntl
 import os
 import random
+import stat
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,9 +47,17 @@ def _uids_with_processes() -> set[int]:
 
 
 def _lock_folder(settings: SandboxSettings) -> Path:
-    folder = Path(settings.sandbox_uid_locks)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    """The configured folder, or (a host without a writable ``/run``) one in the temporary folder —
+    used only if it is root's alone, since whoever could write there could hold every uid."""
+    for folder in (Path(settings.sandbox_uid_locks), Path(tempfile.gettempdir()) / "yizhi-sandbox-uids"):
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = folder.lstat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077:
+            return folder
+    raise NoSandboxUid(f"no private folder for the sandbox uids' leases ({settings.sandbox_uid_locks})")
 
 
 def _try_lease(folder: Path, candidates: list[int], busy: set[int]) -> tuple[int, int] | None:
