@@ -132,3 +132,26 @@ def test_a_lock_folder_others_can_write_is_not_used(tmp_path):
     settings = SandboxSettings(sandbox_uid=2_200_000, sandbox_uids=1, sandbox_uid_locks=str(shared))
     folder = uid_pool._lock_folder(settings)
     assert folder != shared and not folder.stat().st_mode & 0o077
+
+
+@as_root
+def test_sharing_the_platforms_uid_the_job_gets_its_allowance_on_top_of_what_runs():
+    """Not root: the job runs as the platform's uid, whose server threads already count against
+    RLIMIT_NPROC — a bare limit of 64 left bubblewrap unable to fork on a busy server."""
+    uid = random.randrange(2_300_000, 2_400_000)
+    assert sandbox.uid_tasks(uid) == 0
+    sleepers = [subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "sleep", "30"])
+                for _ in range(3)]
+    try:
+        deadline = time.monotonic() + 5
+        while sandbox.uid_tasks(uid) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        tasks = sandbox.uid_tasks(uid)
+    finally:
+        for sleeper in sleepers:
+            sleeper.kill()
+            sleeper.wait()
+    assert tasks == 3
+    settings = SandboxSettings(job_processes=64)
+    assert sandbox._rlimits(settings, tasks)["RLIMIT_NPROC"] == 67
+    assert sandbox._rlimits(settings)["RLIMIT_NPROC"] == 64  # a uid of its own: the bare limit

@@ -71,10 +71,27 @@ class RunResult:
         return self.exit_code == 0 and self.stopped is None
 
 
-def _rlimits(settings: SandboxSettings) -> dict[str, int]:
+def _rlimits(settings: SandboxSettings, tasks_already: int = 0) -> dict[str, int]:
+    """The job's limits. Linux counts ``RLIMIT_NPROC`` over every task of the uid, host-wide, so
+    where the job shares its uid with ``tasks_already`` others (the platform's own, when it does not
+    run as root) the job is allowed that many more — else bubblewrap could not even start."""
     return {"RLIMIT_AS": settings.job_memory, "RLIMIT_CPU": settings.job_cpu_seconds,
-            "RLIMIT_NPROC": settings.job_processes, "RLIMIT_NOFILE": settings.job_open_files,
+            "RLIMIT_NPROC": settings.job_processes + tasks_already, "RLIMIT_NOFILE": settings.job_open_files,
             "RLIMIT_FSIZE": settings.output_file_max, "RLIMIT_CORE": 0}
+
+
+def uid_tasks(uid: int) -> int:
+    """Tasks (processes and threads) of ``uid`` on the host now."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_uid == uid:
+                total += len(os.listdir(f"/proc/{entry.name}/task"))
+        except OSError:
+            continue  # it ended while we counted
+    return total
 
 
 def _system_binds() -> list[tuple[str, str, bool]]:
@@ -144,7 +161,7 @@ def _spawn(settings: SandboxSettings, mounts: Mounts, command: list[str], stdout
               "start_new_session": True, "close_fds": True}
     if os.geteuid() != 0:
         args = bwrap_args(settings, command, fd, binds, uid)
-        limits = _rlimits(settings)
+        limits = _rlimits(settings, uid_tasks(os.getuid()))  # the job shares the platform's uid
 
         def set_limits() -> None:  # runs in the child between fork and exec; only setrlimit calls
             for name, value in limits.items():
