@@ -34,7 +34,7 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
-from yizhi.deid.text.recognizers.english_precision import reference_range, sixth_round_drop
+from yizhi.deid.text.recognizers.english_precision import device_setting, reference_range, sixth_round_drop
 from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
@@ -252,6 +252,8 @@ def _not_an_identifier(text: str, span: Span) -> bool:
     if span.type == "DEVICE_ID" and _MODEL_BEFORE.search(text, max(0, span.start - 16), span.start):
         return True
     if span.type == "PHONE" and (_DECIMAL.fullmatch(value) or reference_range(text, span)):
+        return True
+    if device_setting(text, span):
         return True
     if span.type == "DATE" and _PART_NUMBER.fullmatch(value) and text[span.start - 1 : span.start] == "(" \
             and text.startswith("):", span.end):

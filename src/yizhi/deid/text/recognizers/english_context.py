@@ -52,22 +52,30 @@ _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|
                            r"ratio|motor|power|gcs|apgars?|strength is|x|ps|peep|cpap|bipap|ac|simv|vent|settings?|i:e|"
                            r"cx|cultures?|bcx|sets?|bottles?|fields?|lobes?|ef|vision|va|day|pod|pupils?|recall|"
                            r"wbc|hgb|hb|hct|h/h|plts?|bun|cr|creat|na|k|cl|co2|glu|ca|mg|phos|inr|ptt|alt|ast|lfts?|"
-                           r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
+                           r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?|"
+                           # (a pressure said with its verb: "right atrial pressure was 10/7", "wedge 18/12")
+                           r"pressures?(?:[ ]+(?:was|were|is|are|measured))?|wedge|pcwp)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
 # ... or just after ("5/5 strength", "1/2 tab", "2/6 systolic murmur", "3/4 of the way", "2/2 bottles", "1/2 NS")
 # (the units as whole words: "EKG 7/21 NSR", "7/21 CCU admit", "7/21 MGH" are dates)
-_NOT_DATE_AFTER = re.compile(r"[ ]*(?:(?:mm|cm|cc|mg|mcg|ml|ns|nss|min(?:ute)?s?|sec(?:ond)?s?)\b|weeks?|wks?|units?|strength|"
+# (a unit may be joined by a hyphen: "a 1/2-mile walk"; counted things of pathology: "8/12 cores positive")
+_NOT_DATE_AFTER = re.compile(r"(?:[ ]*|-)(?:(?:mm[ ]?hg|mm|cm|cc|mg|mcg|ml|ns|nss|min(?:ute)?s?|sec(?:ond)?s?)\b|weeks?|wks?|units?|strength|"
+                             r"miles?\b|blocks?\b|flights?\b|feet\b|ft\b|yards?\b|hours?\b|lbs?\b|pounds?\b|oz\b|ounces?\b|"
+                             r"cups?\b|glass(?:es)?\b|packs?\b|ppd\b|cores?\b|specimens?\b|fragments?\b|nodes?\b|"
                              r"murmur|pain|hrs?|tabs?|tablets?|caps?|pills?|inch(?:es)?|in\.|of\b|bottles?|sets?|cultures?|blood|bcx|"
                              r"fields?|lobes?|power|motor|reflex(?:es)?|pulses?|bilat(?:erally)?|throughout|sessions?|"
                              r"days?|doses?|times|systolic|diastolic|holosystolic|ejection|recall|objects|words|"
                              r"x\b|\+|%|patell\w*|ankles?|achilles|biceps|triceps|brachioradialis|knees?|"
                              r"beats?)", _I)
 _EXAM_WORDS = re.compile(r"\b(?:strength|motor|power|reflex(?:es)?|dtrs?|murmur|pulses?|grade|scale|score|apgars?|"
+                         r"extremit(?:y|ies)|grip|deltoids?|biceps|triceps|quadriceps|hamstrings?|(?:hip[ ]+)?flexors|"
                          r"mmse|moca|cultures?|bottles?|bcx|sets?|fields?|lobes?|pain|pupils?|systolic|diastolic|recall)\b",
                          _I)
 _VENT_WORDS = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|cmv|imv|psv)\b",
                          _I)
 _LIST_BREAKER = re.compile(r"\b(?:at|x|of|is|was|to|ribs?|fx|levels?)[ ]*$", _I)  # (a dash pair after these is a range or value)
 _MIXED_FRACTION = re.compile(r"(?<![\d.])\d[ ]$")  # "1 1/2 tabs" (not "0200 8/13")
+# "10 1/2 inches": two digits before a proper fraction of halves, thirds, quarters or eighths (not "HR 88 7/21")
+_MIXED_FRACTION_TWO = re.compile(r"(?<![\d.:])\d\d[ ]$")
 # "3-Dec-2003", "28-Aug-03", "7-Dec": day, month name and year joined by dashes (dictation systems, lab printouts)
 _DAY_MONTH_DASHED = re.compile(r"(?<![\w-])(?:3[01]|[12]\d|0?[1-9])-(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)"
                                r"[a-z]{0,6}\.?(?:-(?:19|20)?\d\d)?(?![\w-])", _I)
@@ -86,7 +94,9 @@ _NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\b
 # a date, as after a date cue (a range after these is rare: "rib fx 4-7" and "HR 80-90" name no study).
 _STUDY_BEFORE = re.compile(r"\b(?:test|echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|scan|study|bx|biopsy|colonoscopy|"
                            r"endoscopy|ercp|lp|paracentesis|thoracentesis|cath)[ ]*[:,]?[ ]*$", _I)
-_GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)")  # reflexes graded "2+/2+": the pairs around are grades
+# Reflexes graded "2+/2+", strength "4+/5", "+4/5", "4/5-": a grade with its sign makes the pairs around grades too
+# (not a range of dates, "7/20-7/25": the sign there follows a digit or comes before one)
+_GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)|\d[+-]/\d|(?<![\d/])[+-]\d/\d|\d/\d[+-](?![\d/])")
 # --- phones and pagers ---------------------------------------------------------------------------------
 _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]{0,2}[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])"
                     # ... or a few words on, the number marked by "#": "Pager for neurosurg resident #48820"
@@ -355,6 +365,8 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
     if (second > 6 or first > second) and _CULTURE_BEFORE.search(before):
         return False  # ("cx 7/21 NGTD")
     if _SCORE_BEFORE.search(before) or _MIXED_FRACTION.search(before):
+        return True
+    if first < second and second in (2, 3, 4, 8) and _MIXED_FRACTION_TWO.search(before):
         return True
     if second == 10 and first <= 10:
         return True  # (a pain score: dates written x/10 come with a cue: "on 5/10", "adm 6/10")

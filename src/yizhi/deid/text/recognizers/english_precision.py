@@ -28,6 +28,9 @@ took there, each dropped by a general rule rather than by its string.
   after a relation word, a common English word in no name list ("kelly", "holly" are in one), is no
   name; "McCall culdoplasty": a word before a procedure named by its suffix
   (-plasty, -ectomy, -otomy, -ostomy, -pexy, -rrhaphy, -scopy) is an eponym.
+* (issue 16, seventh round, dev2) "Coblation Evac Xtra Wand on 7/3", "cautery at 30/30": a slash pair right
+  after a surgical device and "on"/"at" is its power setting, whichever rule read "on 7/3" as a date ("placed
+  on", "vent on 7/21" are no such device: dates in nursing notes stay).
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ _DECIMAL_AFTER = re.compile(r"[ ]+\d{1,2}\.\d\b")
 _INITIAL_THEN_COMMON = re.compile(r"[A-Z]\.?[ ]+(?i:he|she|it|an|a|the|they|we|his|her|was|is|and)")
 _PROCEDURE_AFTER = re.compile(r"[ ]+[a-z]+(?:plasty|ectomy|otomy|ostomy|pexy|rrhaphy|scopy)\b")
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z][A-Za-z-]{1,})\b")
+_SLASH_PAIR = re.compile(r"\d{1,2}/\d{1,2}")
+_DEVICE_ON_BEFORE = re.compile(r"\b(?:wand|probe|cautery|electrocautery|bovie|coblator|coblation|laser|generator|"
+                               r"settings?|power)[ ]+(?:on|at|of)[ ]*$", re.IGNORECASE)
 
 
 def _clinical_word_after(text: str, end: int) -> bool:
@@ -72,6 +78,12 @@ def _country_first(words: list[str]) -> bool:
 def reference_range(text: str, span: Span) -> bool:
     """A PHONE read in a lab's reference range ("(normal 3150-4500)")."""
     return span.type == "PHONE" and _REFERENCE_RANGE_BEFORE.search(text, max(0, span.start - 14), span.start) is not None
+
+
+def device_setting(text: str, span: Span) -> bool:
+    """A DATE "7/3" that is a surgical device's power setting ("Wand on 7/3")."""
+    return span.type == "DATE" and _SLASH_PAIR.fullmatch(span.text) is not None and \
+        _DEVICE_ON_BEFORE.search(text, max(0, span.start - 20), span.start) is not None
 
 
 def sixth_round_drop(text: str, span: Span, guessed: bool) -> bool:

@@ -1,0 +1,45 @@
+"""Regressions for the seventh round of issue 16's English rules (branch en-dates): slash pairs that are
+grades, fractions, pressures, counts or device settings, not month/day dates; each phenomenon on a
+sentence written here by hand, beside the nursing-note dates that must stay removed."""
+
+import pytest
+
+from yizhi.deid.text import detect
+
+# Two clinical words make a note clinical (english.clinical_context), where the precision rules apply.
+CLINICAL = "Pt afebrile, on lasix prn. "
+
+
+def found(text: str) -> dict[str, str]:
+    return {span.text: span.type for span in detect(CLINICAL + text, "en")}
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("Motor: 5/5 BUE, LE: 4+/5- prox, 5/5 distal to hips.", "5/5"),  # a grade with a sign near it
+    ("Upper extremity is +4/5.  Lower extremity is 3/5.  Tone normal.", "3/5"),
+    ("Right lower extremity is 4/5, left is normal.", "4/5"),  # an exam word near a proper fraction
+    ("Grip 4/5 on the left.", "4/5"),
+    ("Catheter in the atrium where the right atrial pressure was 10/7 mmHg.", "10/7"),  # a pressure
+    ("Right atrial pressures were 12/8 on the pullback.", "12/8"),
+    ("Gleason score 4+3 with 85% burden and 8/12 cores positive.", "8/12"),  # counted cores
+    ("She is 11 inches in the right biceps, 10 1/2 in the left.", "1/2"),  # a mixed fraction, two digits
+    ("He is able to walk approximately a 1/2-mile a day.", "1/2"),  # a unit joined by a hyphen
+    ("Tonsil removed with Coblation Evac Xtra Wand on 7/3.  Hemostasis obtained.", "7/3"),  # a power setting
+    ("Adenoid removed with the coblator at 9/5 without bleeding.", "9/5"),
+])
+def test_a_grade_a_fraction_or_a_setting_is_no_date(sentence, value):
+    assert value not in found(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("EKG 7/21 NSR, no acute changes.", "7/21"),
+    ("cx 7/21 NGTD, cont vanc.", "7/21"),
+    ("Pt admitted 7/21 with CHF exacerbation.", "7/21"),
+    ("on 7/21 pt extubated to 4L NC.", "7/21"),
+    ("Placed on vent on 5/5 after arrest.", "5/5"),  # "on" after no device: a date
+    ("Strength 5/5 all ext. Seen in clinic 5/4, f/u 6/1.", "5/4"),  # a date near a grade
+    ("Walked 1/2 mile. Last BM 3/12.", "3/12"),
+    ("Wand placed 7/3 per ENT.", "7/3"),
+])
+def test_month_day_dates_in_nursing_notes_stay(sentence, value):
+    assert found(sentence).get(value) == "DATE"
