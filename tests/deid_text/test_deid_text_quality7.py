@@ -43,3 +43,23 @@ def test_a_grade_a_fraction_or_a_setting_is_no_date(sentence, value):
 ])
 def test_month_day_dates_in_nursing_notes_stay(sentence, value):
     assert found(sentence).get(value) == "DATE"
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("She was transferred to Methodist for further care.", "Methodist"),  # a move cue before
+    ("Kidney biopsy to be performed closer to home at Ochsner where his family is.", "Ochsner"),  # "where" after
+    ("Referred to Mayo for evaluation of the mass.", "Mayo"),
+])
+def test_a_hospital_the_lexicon_knows_is_taken_when_the_context_names_an_institution(sentence, value):
+    assert found(sentence).get(value) == "ORGANIZATION"
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("Instruments were passed to Mayo stand.", "Mayo"),  # a noun after it: a thing
+    ("The patient was then transferred to Recovery in stable condition.", "Recovery"),  # written in lower case too
+    ("He presented to Dr. Y's office with a rash.", "Dr"),  # a title
+    ("He recently made a trip to California where he visited family.", "California"),  # a state stays
+    ("Dressing was switched to Xeroform for further healing.", "Xeroform"),  # no move: a product
+])
+def test_a_lexicon_word_without_an_institution_context_stays(sentence, value):
+    assert value not in found(sentence)

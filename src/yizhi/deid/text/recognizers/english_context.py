@@ -19,6 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+from yizhi.deid.text.recognizers.english_institutions import named_hospitals
 from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
@@ -562,6 +563,7 @@ class EnglishContextRecognizer:
                     yield match.start(1), match.end(1), "ORGANIZATION", 0.75
         if not clinical_context(text):
             return  # (in general text a capitalised name after "at" is found by the name rules already)
+        yield from named_hospitals(text, _starts(hits, "place_word"))  # ("transferred to Methodist", "at Ochsner where")
         for pattern, anchor in ((_ORG_AFTER_PLACE_WORD, "place_word"), (_EMPLOYER, "employer")):
             for match in matches_at(pattern, text, _starts(hits, anchor)):
                 span = _named_place(text, match)
