@@ -26,6 +26,13 @@ def found(text: str) -> dict[str, str]:
     ("He is able to walk approximately a 1/2-mile a day.", "1/2"),  # a unit joined by a hyphen
     ("Tonsil removed with Coblation Evac Xtra Wand on 7/3.  Hemostasis obtained.", "7/3"),  # a power setting
     ("Adenoid removed with the coblator at 9/5 without bleeding.", "9/5"),
+    # (from seeds 7, 11, 29 and 83 of unannotated MTSamples reports)
+    ("RIGHT LOWER EXTREMITY: Knee extension 5/5, hip flexion 5/5, knee flexion 4/5.", "4/5"),  # by movement
+    ("CN: Pupils 4/2 decreasing to 3/1 on exposure to light.", "3/1"),  # a constricted pupil
+    ("Meds: 1. Diovan 320/12.5 daily. 2. Lotrel 10/20 daily.", "10/20"),  # a drug's strength, then a frequency
+    ("He was on 3/4 L of oxygen at home.", "3/4"),  # litres of oxygen after "on"
+    ("He has 3/3 object registration and 1/3 recall in 5 minutes.", "3/3"),
+    ("Qualitative amniotic fluid volume is 8/8 on the biophysical profile.", "8/8"),
 ])
 def test_a_grade_a_fraction_or_a_setting_is_no_date(sentence, value):
     assert value not in found(sentence)

@@ -55,7 +55,9 @@ _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|
                            r"wbc|hgb|hb|hct|h/h|plts?|bun|cr|creat|na|k|cl|co2|glu|ca|mg|phos|inr|ptt|alt|ast|lfts?|"
                            r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?|"
                            # (a pressure said with its verb: "right atrial pressure was 10/7", "wedge 18/12")
-                           r"pressures?(?:[ ]+(?:was|were|is|are|measured))?|wedge|pcwp)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
+                           r"pressures?(?:[ ]+(?:was|were|is|are|measured))?|wedge|pcwp|"
+                           r"(?:decreas|constrict|reduc)(?:es|ed|ing)[ ]+to|"
+                           r"(?:volume|bpp|profile)(?:[ ]+(?:is|was|of))?)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
 # ... or just after ("5/5 strength", "1/2 tab", "2/6 systolic murmur", "3/4 of the way", "2/2 bottles", "1/2 NS")
 # (the units as whole words: "EKG 7/21 NSR", "7/21 CCU admit", "7/21 MGH" are dates)
 # (a unit may be joined by a hyphen: "a 1/2-mile walk"; counted things of pathology: "8/12 cores positive")
@@ -66,9 +68,14 @@ _NOT_DATE_AFTER = re.compile(r"(?:[ ]*|-)(?:(?:mm[ ]?hg|mm|cm|cc|mg|mcg|ml|ns|ns
                              r"fields?|lobes?|power|motor|reflex(?:es)?|pulses?|bilat(?:erally)?|throughout|sessions?|"
                              r"days?|doses?|times|systolic|diastolic|holosystolic|ejection|recall|objects|words|"
                              r"x\b|\+|%|patell\w*|ankles?|achilles|biceps|triceps|brachioradialis|knees?|"
-                             r"beats?)", _I)
+                             r"beats?|daily\b|bid\b|tid\b|qid\b|qd\b|qhs\b|q\.d\.|b\.i\.d\.|t\.i\.d\.|lpm\b|liters?\b|"
+                             r"l[ ]+(?:of|o2|oxygen|nc|via)\b)", _I)
 _EXAM_WORDS = re.compile(r"\b(?:strength|motor|power|reflex(?:es)?|dtrs?|murmur|pulses?|grade|scale|score|apgars?|"
                          r"extremit(?:y|ies)|grip|deltoids?|biceps|triceps|quadriceps|hamstrings?|(?:hip[ ]+)?flexors|"
+                         # (manual muscle testing by movement, "knee flexion 4/5"; "3/3 object registration"; a
+                         # biophysical profile, "fluid volume is 8/8")
+                         r"(?:dorsi|plantar[ ]?)?flexion|extension|rotation|abduction|adduction|inversion|eversion|"
+                         r"extensors|abductors|adductors|interosse(?:i|ous)|registration|bpp|biophysical|"
                          r"mmse|moca|cultures?|bottles?|bcx|sets?|fields?|lobes?|pain|pupils?|systolic|diastolic|recall)\b",
                          _I)
 _VENT_WORDS = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|cmv|imv|psv)\b",

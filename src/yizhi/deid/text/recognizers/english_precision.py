@@ -30,7 +30,8 @@ took there, each dropped by a general rule rather than by its string.
   (-plasty, -ectomy, -otomy, -ostomy, -pexy, -rrhaphy, -scopy) is an eponym.
 * (issue 16, seventh round, dev2) "Coblation Evac Xtra Wand on 7/3", "cautery at 30/30": a slash pair right
   after a surgical device and "on"/"at" is its power setting, whichever rule read "on 7/3" as a date ("placed
-  on", "vent on 7/21" are no such device: dates in nursing notes stay).
+  on", "vent on 7/21" are no such device: dates in nursing notes stay); and one right before a unit it
+  measures ("on 3/4 L of oxygen", "10/7 mmHg"), which the "on 3/14" pattern does not read.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ _NEXT_WORD = re.compile(r"[ ]+([A-Za-z][A-Za-z-]{1,})\b")
 _SLASH_PAIR = re.compile(r"\d{1,2}/\d{1,2}")
 _DEVICE_ON_BEFORE = re.compile(r"\b(?:wand|probe|cautery|electrocautery|bovie|coblator|coblation|laser|generator|"
                                r"settings?|power)[ ]+(?:on|at|of)[ ]*$", re.IGNORECASE)
+_UNIT_AFTER = re.compile(r"[ ]*(?:(?:l|liters?|lpm)[ ]+(?:of|o2|oxygen|nc|via)|mm[ ]?hg|mg|mcg|ml|cc|units?)\b", re.IGNORECASE)
 
 
 def _clinical_word_after(text: str, end: int) -> bool:
@@ -81,9 +83,10 @@ def reference_range(text: str, span: Span) -> bool:
 
 
 def device_setting(text: str, span: Span) -> bool:
-    """A DATE "7/3" that is a surgical device's power setting ("Wand on 7/3")."""
-    return span.type == "DATE" and _SLASH_PAIR.fullmatch(span.text) is not None and \
+    """A DATE "7/3" that is a surgical device's power setting ("Wand on 7/3") or a measure ("on 3/4 L of O2")."""
+    return span.type == "DATE" and _SLASH_PAIR.fullmatch(span.text) is not None and (
         _DEVICE_ON_BEFORE.search(text, max(0, span.start - 20), span.start) is not None
+        or _UNIT_AFTER.match(text, span.end) is not None)
 
 
 def sixth_round_drop(text: str, span: Span, guessed: bool) -> bool:
