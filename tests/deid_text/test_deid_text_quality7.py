@@ -70,3 +70,16 @@ def test_a_hospital_the_lexicon_knows_is_taken_when_the_context_names_an_institu
 ])
 def test_a_lexicon_word_without_an_institution_context_stays(sentence, value):
     assert value not in found(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("MRI: Arnold Chiari II with syrinx: severe basilar invagination.", "Arnold Chiari II"),  # a type
+    ("Hunt Hess III subarachnoid hemorrhage on CT.", "Hunt Hess III"),
+    ("The latter suggested a vasculopathy such as Moya Moya, or fibromuscular dysplasia.", "Moya Moya"),
+])
+def test_an_eponymous_grade_or_a_doubled_word_is_no_name(sentence, value):
+    assert value not in found(sentence)
+
+
+def test_a_name_with_a_generation_suffix_stays():
+    assert found("Mr. John Smith III was seen in clinic today.").get("John Smith III") == "NAME"
