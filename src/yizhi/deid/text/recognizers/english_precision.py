@@ -34,7 +34,7 @@ took there, each dropped by a general rule rather than by its string.
   measures ("on 3/4 L of oxygen", "10/7 mmHg"), which the "on 3/14" pattern does not read;
   "Arnold Chiari II with syrinx", "Hunt Hess III subarachnoid": a guessed name ending in a Roman numeral,
   then a technical word (no common English word: "John Smith III was seen" stays), is an eponymous grade or
-  type; "Moya Moya": a guessed name of one word said twice is a disease's name, no person's.
+  type. (Not "Moya Moya": a word said twice is a disease there, but a person too: "RN: James James".)
 """
 
 from __future__ import annotations
@@ -92,12 +92,10 @@ _GRADED_THINGS = frozenset("fracture fractures malformation type classification 
 
 
 def _eponymous_grade(text: str, span: Span) -> bool:
-    """"Arnold Chiari II with syrinx", "Moya Moya" (see the module)."""
+    """"Arnold Chiari II with syrinx" (see the module)."""
     from yizhi.deid.text.recognizers.english import common_words
 
     words = span.text.split()
-    if len(words) == 2 and words[0] == words[1]:
-        return True
     if len(words) < 2 or not _ROMAN_TAIL.search(span.text):
         return False
     after = _TECHNICAL_AFTER.match(text, span.end)
