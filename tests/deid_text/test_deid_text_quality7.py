@@ -82,3 +82,13 @@ def test_an_eponymous_grade_is_no_name(sentence, value):
 
 def test_a_name_with_a_generation_suffix_stays():
     assert found("Mr. John Smith III was seen in clinic today.").get("John Smith III") == "NAME"
+
+
+def test_a_full_date_heading_an_entry_is_no_ventilator_setting():
+    note = "Replete K+, start TPN, decrease TV, review ABGs,4/18/01:,S: Sedated and intubated, vent AC 500/14/5."
+    spans = found(note)
+    assert spans.get("4/18/01") == "DATE" and "500/14/5" not in spans
+
+
+def test_a_phone_extension_near_a_date_leaves_it_a_date():
+    assert found("Daughter called from work, extension 233, visited 5/6.").get("5/6") == "DATE"

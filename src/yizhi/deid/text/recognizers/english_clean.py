@@ -440,6 +440,8 @@ def _ventilator_setting(text: str, span: Span) -> bool:
     """A d/d/d read as a date that is a ventilator setting: after vent words, or a first part that cannot be
     a US month with a two-digit year."""
     value = span.text
+    if text.startswith(":", span.end):
+        return False  # (a progress note's entry heading, "review ABGs,4/18/01:,S: Sedated": a date)
     first, last = value.partition("/")[0], value.rsplit("/", 1)[1]
     line_before = text[max(0, text.rfind("\n", 0, span.start) + 1, span.start - 40) : span.start]
     return _VENT_BEFORE.search(line_before) is not None or (int(first) > 12 and len(last) <= 2)

@@ -74,7 +74,9 @@ _EXAM_WORDS = re.compile(r"\b(?:strength|motor|power|reflex(?:es)?|dtrs?|murmur|
                          r"extremit(?:y|ies)|grip|deltoids?|biceps|triceps|quadriceps|hamstrings?|(?:hip[ ]+)?flexors|"
                          # (manual muscle testing by movement, "knee flexion 4/5"; "3/3 object registration"; a
                          # biophysical profile, "fluid volume is 8/8")
-                         r"(?:dorsi|plantar[ ]?)?flexion|extension|rotation|abduction|adduction|inversion|eversion|"
+                         # (a movement with its joint: "extension" alone is a phone's too)
+                         r"(?:hip|knee|ankle|elbow|wrist|shoulder|neck|trunk|finger|toe|foot|internal|external)[ ]+"
+                         r"(?:flexion|extension|rotation|abduction|adduction)|(?:dorsi|plantar[ ]?)flexion|inversion|eversion|"
                          r"extensors|abductors|adductors|interosse(?:i|ous)|registration|bpp|biophysical|"
                          r"mmse|moca|cultures?|bottles?|bcx|sets?|fields?|lobes?|pain|pupils?|systolic|diastolic|recall)\b",
                          _I)
