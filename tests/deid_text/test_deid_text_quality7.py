@@ -92,3 +92,12 @@ def test_a_full_date_heading_an_entry_is_no_ventilator_setting():
 
 def test_a_phone_extension_near_a_date_leaves_it_a_date():
     assert found("Daughter called from work, extension 233, visited 5/6.").get("5/6") == "DATE"
+
+
+@pytest.mark.parametrize("sentence, value, kept", [
+    ("I proceeded manually to withdraw 2000 mL of a light milky fluid. Hysterectomy in 1986.", "2000", "1986"),
+    ("Basal energy expenditure 1960 x 1.44 activity factor. Cholecystectomy in 1976.", "1960", "1976"),
+])
+def test_an_amount_is_no_year(sentence, value, kept):
+    spans = found(sentence)
+    assert value not in spans and spans.get(kept) == "DATE"

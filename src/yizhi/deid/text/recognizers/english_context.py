@@ -97,7 +97,9 @@ _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d
 _TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/%'’-]|\.\d| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
                              r"weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|units?|u|pack|ppd|lbs?|kg|cm|mm)\b)", _I)
 _HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"$", _I)
-_YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|ml|cc|g\b|%|kcal|'?s\b(?!/)))")
+# (not an amount: "withdraw 2000 mL", "Basal energy expenditure 1960 x 1.44 activity factor")
+_YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|(?i:ml)|cc|g\b|%|kcal|"
+                   r"'?s\b(?!/))|[ ]?x[ ]?\d+\.\d)")
 _NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\bwas|\bglucose|\bbg|\bfs|\bfsbg|"
                               r"\b(?:level|count|titer|value|quant)s?(?:[ ]+(?:of|was|is))?)[ ]*$", _I)
 # A study or procedure named just before a dashed month-day ("stress test 3-15 neg", "echo 3-15: EF 55%"):
