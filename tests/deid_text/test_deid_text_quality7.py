@@ -47,6 +47,8 @@ def test_a_grade_a_fraction_or_a_setting_is_no_date(sentence, value):
     ("Strength 5/5 all ext. Seen in clinic 5/4, f/u 6/1.", "5/4"),  # a date near a grade
     ("Walked 1/2 mile. Last BM 3/12.", "3/12"),
     ("Wand placed 7/3 per ENT.", "7/3"),
+    ("Lipid profile 7/21: LDL 130.", "7/21"),
+    ("Pressure ulcer on sacrum noted 7/21.", "7/21"),
 ])
 def test_month_day_dates_in_nursing_notes_stay(sentence, value):
     assert found(sentence).get(value) == "DATE"

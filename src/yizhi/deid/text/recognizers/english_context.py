@@ -57,7 +57,8 @@ _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|
                            # (a pressure said with its verb: "right atrial pressure was 10/7", "wedge 18/12")
                            r"pressures?(?:[ ]+(?:was|were|is|are|measured))?|wedge|pcwp|"
                            r"(?:decreas|constrict|reduc)(?:es|ed|ing)[ ]+to|"
-                           r"(?:volume|bpp|profile)(?:[ ]+(?:is|was|of))?)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
+                           # (a biophysical profile, not a lab's: "lipid profile 7/21" is a date)
+                           r"(?:fluid[ ]+volume|bpp|biophysical[ ]+profile)(?:[ ]+(?:is|was|of))?)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
 # ... or just after ("5/5 strength", "1/2 tab", "2/6 systolic murmur", "3/4 of the way", "2/2 bottles", "1/2 NS")
 # (the units as whole words: "EKG 7/21 NSR", "7/21 CCU admit", "7/21 MGH" are dates)
 # (a unit may be joined by a hyphen: "a 1/2-mile walk"; counted things of pathology: "8/12 cores positive")
