@@ -39,6 +39,7 @@ MARKER_RATIO = 10 ** 1.5
 OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_clinical_lexicon.txt"
 MARKERS_OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_clinical_markers.txt"
 DRUGS_OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_drug_words.txt"
+PROPER_OUTPUT = Path(__file__).parent / "recognizers" / "data" / "en_proper_words.txt"
 EVALUATION_FILES = ("real/mtsamples_gold_dev.jsonl", "real/mtsamples_gold_test.jsonl", "real/mtsamples_gold_dev2.jsonl",
                     "real/mtsamples_planted_dev.jsonl", "real/mtsamples_planted_test.jsonl")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
@@ -111,6 +112,21 @@ def build(corpus_path: Path, data_dir: Path) -> list[str]:
                   and not (word in places and lower_uses[word] < 0.3 * (lower_uses[word] + capital_uses[word])))
 
 
+def build_proper(corpus_path: Path, data_dir: Path) -> list[str]:
+    """Words of the lexicon that the reports write capitalised and never in lower case (all-capital headings
+    aside): proper nouns that recur across reports — drugs, devices, eponyms, and the hospitals a
+    transcription service's clients name often (Ochsner, Methodist, Mayo). english_institutions.py takes
+    one of them for a hospital when the context names an institution; a common word written in lower case
+    somewhere ("temple", "partners") is not in this list."""
+    lexicon = set(build(corpus_path, data_dir))
+    lower_uses, capital_uses = Counter(), Counter()
+    for words in _reports(corpus_path, data_dir):
+        for word in words:
+            if not word.isupper():
+                (lower_uses if word.islower() else capital_uses)[word.lower().replace("’", "'")] += 1
+    return sorted(word for word in lexicon if capital_uses[word] and not lower_uses[word])
+
+
 def build_markers(corpus_path: Path, data_dir: Path) -> list[str]:
     from wordfreq import word_frequency
 
@@ -143,7 +159,8 @@ def _place_names() -> set[str]:
 def main(argv: list[str]) -> None:
     corpus = Path(argv[0])
     data_dir = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[4] / "tests" / "deid_text" / "data"
-    for build_list, output in ((build, OUTPUT), (build_markers, MARKERS_OUTPUT), (build_drugs, DRUGS_OUTPUT)):
+    for build_list, output in ((build, OUTPUT), (build_markers, MARKERS_OUTPUT), (build_drugs, DRUGS_OUTPUT),
+                               (build_proper, PROPER_OUTPUT)):
         words = build_list(corpus, data_dir)
         output.write_text("".join(word + "\n" for word in words), encoding="utf-8")
         print(len(words), "words ->", output)

@@ -34,7 +34,7 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
-from yizhi.deid.text.recognizers.english_precision import reference_range, sixth_round_drop
+from yizhi.deid.text.recognizers.english_precision import device_setting, reference_range, sixth_round_drop
 from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
@@ -253,6 +253,8 @@ def _not_an_identifier(text: str, span: Span) -> bool:
         return True
     if span.type == "PHONE" and (_DECIMAL.fullmatch(value) or reference_range(text, span)):
         return True
+    if device_setting(text, span):
+        return True
     if span.type == "DATE" and _PART_NUMBER.fullmatch(value) and text[span.start - 1 : span.start] == "(" \
             and text.startswith("):", span.end):
         return True
@@ -438,6 +440,8 @@ def _ventilator_setting(text: str, span: Span) -> bool:
     """A d/d/d read as a date that is a ventilator setting: after vent words, or a first part that cannot be
     a US month with a two-digit year."""
     value = span.text
+    if text.startswith(":", span.end):
+        return False  # (a progress note's entry heading, "review ABGs,4/18/01:,S: Sedated": a date)
     first, last = value.partition("/")[0], value.rsplit("/", 1)[1]
     line_before = text[max(0, text.rfind("\n", 0, span.start) + 1, span.start - 40) : span.start]
     return _VENT_BEFORE.search(line_before) is not None or (int(first) > 12 and len(last) <= 2)

@@ -19,6 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+from yizhi.deid.text.recognizers.english_institutions import named_hospitals
 from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
@@ -52,22 +53,40 @@ _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|
                            r"ratio|motor|power|gcs|apgars?|strength is|x|ps|peep|cpap|bipap|ac|simv|vent|settings?|i:e|"
                            r"cx|cultures?|bcx|sets?|bottles?|fields?|lobes?|ef|vision|va|day|pod|pupils?|recall|"
                            r"wbc|hgb|hb|hct|h/h|plts?|bun|cr|creat|na|k|cl|co2|glu|ca|mg|phos|inr|ptt|alt|ast|lfts?|"
-                           r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
+                           r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?|"
+                           # (a pressure said with its verb: "right atrial pressure was 10/7", "wedge 18/12")
+                           r"pressures?(?:[ ]+(?:was|were|is|are|measured))?|wedge|pcwp|"
+                           r"(?:decreas|constrict|reduc)(?:es|ed|ing)[ ]+to|"
+                           # (a biophysical profile, not a lab's: "lipid profile 7/21" is a date)
+                           r"(?:fluid[ ]+volume|bpp|biophysical[ ]+profile)(?:[ ]+(?:is|was|of))?)(?:[ ]+of)?[ ]*[:=]?[ ]*$", _I)
 # ... or just after ("5/5 strength", "1/2 tab", "2/6 systolic murmur", "3/4 of the way", "2/2 bottles", "1/2 NS")
 # (the units as whole words: "EKG 7/21 NSR", "7/21 CCU admit", "7/21 MGH" are dates)
-_NOT_DATE_AFTER = re.compile(r"[ ]*(?:(?:mm|cm|cc|mg|mcg|ml|ns|nss|min(?:ute)?s?|sec(?:ond)?s?)\b|weeks?|wks?|units?|strength|"
+# (a unit may be joined by a hyphen: "a 1/2-mile walk"; counted things of pathology: "8/12 cores positive")
+_NOT_DATE_AFTER = re.compile(r"(?:[ ]*|-)(?:(?:mm[ ]?hg|mm|cm|cc|mg|mcg|ml|ns|nss|min(?:ute)?s?|sec(?:ond)?s?)\b|weeks?|wks?|units?|strength|"
+                             r"miles?\b|blocks?\b|flights?\b|feet\b|ft\b|yards?\b|hours?\b|lbs?\b|pounds?\b|oz\b|ounces?\b|"
+                             r"cups?\b|glass(?:es)?\b|packs?\b|ppd\b|cores?\b|specimens?\b|fragments?\b|nodes?\b|"
                              r"murmur|pain|hrs?|tabs?|tablets?|caps?|pills?|inch(?:es)?|in\.|of\b|bottles?|sets?|cultures?|blood|bcx|"
                              r"fields?|lobes?|power|motor|reflex(?:es)?|pulses?|bilat(?:erally)?|throughout|sessions?|"
                              r"days?|doses?|times|systolic|diastolic|holosystolic|ejection|recall|objects|words|"
                              r"x\b|\+|%|patell\w*|ankles?|achilles|biceps|triceps|brachioradialis|knees?|"
-                             r"beats?)", _I)
+                             r"beats?|daily\b|bid\b|tid\b|qid\b|qd\b|qhs\b|q\.d\.|b\.i\.d\.|t\.i\.d\.|lpm\b|liters?\b|"
+                             r"l[ ]+(?:of|o2|oxygen|nc|via)\b)", _I)
 _EXAM_WORDS = re.compile(r"\b(?:strength|motor|power|reflex(?:es)?|dtrs?|murmur|pulses?|grade|scale|score|apgars?|"
+                         r"extremit(?:y|ies)|grip|deltoids?|biceps|triceps|quadriceps|hamstrings?|(?:hip[ ]+)?flexors|"
+                         # (manual muscle testing by movement, "knee flexion 4/5"; "3/3 object registration"; a
+                         # biophysical profile, "fluid volume is 8/8")
+                         # (a movement with its joint: "extension" alone is a phone's too)
+                         r"(?:hip|knee|ankle|elbow|wrist|shoulder|neck|trunk|finger|toe|foot|internal|external)[ ]+"
+                         r"(?:flexion|extension|rotation|abduction|adduction)|(?:dorsi|plantar[ ]?)flexion|inversion|eversion|"
+                         r"extensors|abductors|adductors|interosse(?:i|ous)|registration|bpp|biophysical|"
                          r"mmse|moca|cultures?|bottles?|bcx|sets?|fields?|lobes?|pain|pupils?|systolic|diastolic|recall)\b",
                          _I)
 _VENT_WORDS = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|cmv|imv|psv)\b",
                          _I)
 _LIST_BREAKER = re.compile(r"\b(?:at|x|of|is|was|to|ribs?|fx|levels?)[ ]*$", _I)  # (a dash pair after these is a range or value)
 _MIXED_FRACTION = re.compile(r"(?<![\d.])\d[ ]$")  # "1 1/2 tabs" (not "0200 8/13")
+# "10 1/2 inches": two digits before a proper fraction of halves, thirds, quarters or eighths (not "HR 88 7/21")
+_MIXED_FRACTION_TWO = re.compile(r"(?<![\d.:])\d\d[ ]$")
 # "3-Dec-2003", "28-Aug-03", "7-Dec": day, month name and year joined by dashes (dictation systems, lab printouts)
 _DAY_MONTH_DASHED = re.compile(r"(?<![\w-])(?:3[01]|[12]\d|0?[1-9])-(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)"
                                r"[a-z]{0,6}\.?(?:-(?:19|20)?\d\d)?(?![\w-])", _I)
@@ -79,14 +98,18 @@ _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d
 _TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/%'’-]|\.\d| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
                              r"weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|units?|u|pack|ppd|lbs?|kg|cm|mm)\b)", _I)
 _HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"$", _I)
-_YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|ml|cc|g\b|%|kcal|'?s\b(?!/)))")
+# (not an amount: "withdraw 2000 mL", "Basal energy expenditure 1960 x 1.44 activity factor")
+_YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|(?i:ml)|cc|g\b|%|kcal|"
+                   r"'?s\b(?!/))|[ ]?x[ ]?\d+\.\d)")
 _NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\bwas|\bglucose|\bbg|\bfs|\bfsbg|"
                               r"\b(?:level|count|titer|value|quant)s?(?:[ ]+(?:of|was|is))?)[ ]*$", _I)
 # A study or procedure named just before a dashed month-day ("stress test 3-15 neg", "echo 3-15: EF 55%"):
 # a date, as after a date cue (a range after these is rare: "rib fx 4-7" and "HR 80-90" name no study).
 _STUDY_BEFORE = re.compile(r"\b(?:test|echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|scan|study|bx|biopsy|colonoscopy|"
                            r"endoscopy|ercp|lp|paracentesis|thoracentesis|cath)[ ]*[:,]?[ ]*$", _I)
-_GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)")  # reflexes graded "2+/2+": the pairs around are grades
+# Reflexes graded "2+/2+", strength "4+/5", "+4/5", "4/5-": a grade with its sign makes the pairs around grades too
+# (not a range of dates, "7/20-7/25": the sign there follows a digit or comes before one)
+_GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)|\d[+-]/\d|(?<![\d/])[+-]\d/\d|\d/\d[+-](?![\d/])")
 # --- phones and pagers ---------------------------------------------------------------------------------
 _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\.?[ ]*[:#]{0,2}[ ]*){1,2}#?[ ]*(\d[\d-]{3,9}\d)(?![\d/])"
                     # ... or a few words on, the number marked by "#": "Pager for neurosurg resident #48820"
@@ -356,6 +379,8 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
         return False  # ("cx 7/21 NGTD")
     if _SCORE_BEFORE.search(before) or _MIXED_FRACTION.search(before):
         return True
+    if first < second and second in (2, 3, 4, 8) and _MIXED_FRACTION_TWO.search(before):
+        return True
     if second == 10 and first <= 10:
         return True  # (a pain score: dates written x/10 come with a cue: "on 5/10", "adm 6/10")
     line_start = text.rfind("\n", 0, match.start()) + 1
@@ -550,6 +575,7 @@ class EnglishContextRecognizer:
                     yield match.start(1), match.end(1), "ORGANIZATION", 0.75
         if not clinical_context(text):
             return  # (in general text a capitalised name after "at" is found by the name rules already)
+        yield from named_hospitals(text, _starts(hits, "place_word"))  # ("transferred to Methodist", "at Ochsner where")
         for pattern, anchor in ((_ORG_AFTER_PLACE_WORD, "place_word"), (_EMPLOYER, "employer")):
             for match in matches_at(pattern, text, _starts(hits, anchor)):
                 span = _named_place(text, match)

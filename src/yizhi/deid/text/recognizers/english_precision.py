@@ -28,6 +28,13 @@ took there, each dropped by a general rule rather than by its string.
   after a relation word, a common English word in no name list ("kelly", "holly" are in one), is no
   name; "McCall culdoplasty": a word before a procedure named by its suffix
   (-plasty, -ectomy, -otomy, -ostomy, -pexy, -rrhaphy, -scopy) is an eponym.
+* (issue 16, seventh round, dev2) "Coblation Evac Xtra Wand on 7/3", "cautery at 30/30": a slash pair right
+  after a surgical device and "on"/"at" is its power setting, whichever rule read "on 7/3" as a date ("placed
+  on", "vent on 7/21" are no such device: dates in nursing notes stay); and one right before a unit it
+  measures ("on 3/4 L of oxygen", "10/7 mmHg"), which the "on 3/14" pattern does not read;
+  "Arnold Chiari II with syrinx", "Hunt Hess III subarachnoid": a guessed name ending in a Roman numeral,
+  then a technical word (no common English word: "John Smith III was seen" stays), is an eponymous grade or
+  type. (Not "Moya Moya": a word said twice is a disease there, but a person too: "RN: James James".)
 """
 
 from __future__ import annotations
@@ -51,6 +58,10 @@ _DECIMAL_AFTER = re.compile(r"[ ]+\d{1,2}\.\d\b")
 _INITIAL_THEN_COMMON = re.compile(r"[A-Z]\.?[ ]+(?i:he|she|it|an|a|the|they|we|his|her|was|is|and)")
 _PROCEDURE_AFTER = re.compile(r"[ ]+[a-z]+(?:plasty|ectomy|otomy|ostomy|pexy|rrhaphy|scopy)\b")
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z][A-Za-z-]{1,})\b")
+_SLASH_PAIR = re.compile(r"\d{1,2}/\d{1,2}")
+_DEVICE_ON_BEFORE = re.compile(r"\b(?:wand|probe|cautery|electrocautery|bovie|coblator|coblation|laser|generator|"
+                               r"settings?|power)[ ]+(?:on|at|of)[ ]*$", re.IGNORECASE)
+_UNIT_AFTER = re.compile(r"[ ]*(?:(?:l|liters?|lpm)[ ]+(?:of|o2|oxygen|nc|via)|mm[ ]?hg|mg|mcg|ml|cc|units?)\b", re.IGNORECASE)
 
 
 def _clinical_word_after(text: str, end: int) -> bool:
@@ -74,12 +85,38 @@ def reference_range(text: str, span: Span) -> bool:
     return span.type == "PHONE" and _REFERENCE_RANGE_BEFORE.search(text, max(0, span.start - 14), span.start) is not None
 
 
+_ROMAN_TAIL = re.compile(r"[ ]+(?:I|II|III|IV|V|VI)$")
+_TECHNICAL_AFTER = re.compile(r"[ ]+(?:(?:with|and|of)[ ]+)?([a-z][a-z-]{2,})\b")
+_GRADED_THINGS = frozenset("fracture fractures malformation type classification grade lesion injury disease deformity "
+                           "tear configuration pattern".split())
+
+
+def _eponymous_grade(text: str, span: Span) -> bool:
+    """"Arnold Chiari II with syrinx" (see the module)."""
+    from yizhi.deid.text.recognizers.english import common_words
+
+    words = span.text.split()
+    if len(words) < 2 or not _ROMAN_TAIL.search(span.text):
+        return False
+    after = _TECHNICAL_AFTER.match(text, span.end)
+    return after is not None and (after.group(1) in _GRADED_THINGS or after.group(1) not in common_words())
+
+
+def device_setting(text: str, span: Span) -> bool:
+    """A DATE "7/3" that is a surgical device's power setting ("Wand on 7/3") or a measure ("on 3/4 L of O2")."""
+    return span.type == "DATE" and _SLASH_PAIR.fullmatch(span.text) is not None and (
+        _DEVICE_ON_BEFORE.search(text, max(0, span.start - 20), span.start) is not None
+        or _UNIT_AFTER.match(text, span.end) is not None)
+
+
 def sixth_round_drop(text: str, span: Span, guessed: bool) -> bool:
     """Is ``span`` (a NAME, LOCATION, ORGANIZATION or ADDRESS) one of the module's phenomena?"""
     if span.type in ("NAME", "LOCATION", "ORGANIZATION") and _SHORT_CAPITALS.fullmatch(span.text) and (
             _SEVERITY_BEFORE.search(text, max(0, span.start - 12), span.start) or _DECIMAL_AFTER.match(text, span.end)):
         return True
     if span.type == "NAME" and _not_a_name(text, span):
+        return True
+    if guessed and span.type == "NAME" and _eponymous_grade(text, span):
         return True
     if span.type == "ORGANIZATION" and _not_an_organisation(text, span, guessed):
         return True
