@@ -28,6 +28,7 @@ from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, 
 from yizhi.deid.text.recognizers.chinese_context import ChineseContextRecognizer, clean_chinese
 from yizhi.deid.text.recognizers.english_clean import clean_english
 from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer
+from yizhi.deid.text.recognizers.english_nursing_names import EnglishNursingNamesRecognizer
 from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
 from yizhi.deid.text.spans import Span, resolve_overlaps
@@ -65,6 +66,7 @@ def _install_defaults() -> None:
         *english_in_chinese_recognizers(),
         *english_recognizers(),
         EnglishContextRecognizer(),
+        EnglishNursingNamesRecognizer(),
         EnglishTaggerRecognizer(),
     ):
         base.register(recognizer)
