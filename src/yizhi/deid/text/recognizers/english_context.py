@@ -470,7 +470,7 @@ class EnglishContextRecognizer:
             words = match.group(1).split(" ")
             if not _name_like(words[0]) and not (_strip(words[0]) not in _NOT_A_NAME and _proper(words[0])):
                 continue
-            end = match.start(1) + len(words[0])
+            end = match.start(1) + len(words[0]) - (2 if words[0].lower().endswith(("'s", "’s")) else 0)  # ("Mr. quinlan's wife")
             if len(words) > 1 and _strip(words[1]) in name_words() and _name_like(words[1]):
                 end = match.end(1)
             yield match.start(1), end, "NAME", 0.85

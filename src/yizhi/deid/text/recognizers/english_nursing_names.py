@@ -57,7 +57,7 @@ _RELATION_WORD = re.compile(r"(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIV
                             r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family)")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
                             "f/u tx rx orders".split())
-_LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|and[ ]+|&[ ]*)", _I)
+_LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
 # --- organisations -------------------------------------------------------------------------------------------
 # A facility's kind written after its name. Strong kinds ("manor", "parish") are named places whatever word
 # comes before them but an article or a generic one; weak kinds ("house", "rehab", "ambulance") need a word that
@@ -86,7 +86,7 @@ _DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]
 # A place after an employment, follow-up or referral cue, in lower case ("works at brigham", "f/u at joslin").
 _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|follow[- ]?up|followed|appt|appointment|"
                           r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
-                          r"(?:[ ]+[a-z/]+){0,2}?[ ]+(?i:at|from|to|with)[ ]+([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)\b")
+                          r"(?:[ ]+[a-z/]+){0,2}?[ ]+(?i:at|from|to)[ ]+([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
 
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 
@@ -126,13 +126,13 @@ def _rare(word: str) -> bool:
     return key not in common_words() or key in name_words() or key in place_words()
 
 
-def _list_item(word: str, others_named: bool) -> bool:
-    """An item of a list of relatives' names: name-like, or (when every other item is) a short word the
-    clinical lists also hold ("brothers ed, phil and georgie")."""
+def _list_item(word: str) -> bool:
+    """An item of a list of relatives' names of which another is surely a name: name-like, or a short word
+    the clinical lists also hold ("brothers ed, phil and georgie")."""
     key = _strip(word)
     if key in _NOT_A_NAME or key in very_common_words() or key in PLACEHOLDERS or (word.islower() and _verb_form(key)):
         return False
-    return _name_like(word) or (others_named and word.isalpha() and len(key) <= 5)
+    return _name_like(word) or (word.isalpha() and len(key) <= 5)
 
 
 def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
@@ -149,12 +149,12 @@ def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
             start = text.index(part, cursor)
             items.append((start, part))
             cursor = start + len(part)
-        named = [_name_like(part) and not _ordinary(_strip(part)) and not _RELATION_WORD.fullmatch(part) for _, part in items]
-        if len(items) == 1 and not named[0]:
+        named = [_name_like(part) and not _ordinary(_strip(part)) and not _RELATION_WORD.fullmatch(part)
+                 and (_rare(part) or not part.islower()) for _, part in items]  # ("parents understand")
+        if not any(named):
             continue
         for index, (start, part) in enumerate(items):
-            others = all(named[:index] + named[index + 1 :]) and len(items) > 1
-            if _RELATION_WORD.fullmatch(part) or not (named[index] or _list_item(part, others)):
+            if _RELATION_WORD.fullmatch(part) or not (named[index] or (len(items) > 1 and _list_item(part))):
                 break  # (the list ends at its first word that is no name: "sons bob and jim in to visit")
             yield start, start + len(_possessive_cut(part)), "NAME", 0.75
 
