@@ -99,3 +99,20 @@ def test_a_possessive_after_a_title_stays_out_of_the_name():
     text = NOTE + "Mr. hennessy's daughter called."
     names = [span.text for span in detect(text, "en") if span.start >= len(NOTE)]
     assert "hennessy" in names and not any("'s" in name for name in names), names
+
+
+def test_two_capitalised_names_joined_by_and_are_two_spans():
+    text = NOTE + "met w/ pt's two sons, Declan & Fergus, at bedside."
+    names = [span.text for span in detect(text, "en") if span.start >= len(NOTE)]
+    assert "Declan" in names and "Fergus" in names and not any("&" in name for name in names), names
+
+
+def test_a_verb_before_rn_is_no_name():
+    text = NOTE + "abx day 3. UA neg.\nAccepting RN Marguerite given report."
+    names = [span.text for span in detect(text, "en") if span.start >= len(NOTE)]
+    assert "Marguerite" in names and "Accepting" not in names, names
+
+
+def test_a_short_event_note_with_fingersticks_is_clinical():
+    text = "Event note\n0300 pt diaphoretic, FS 38. amp D50 given. pt says last low sugar in '11."
+    assert "'11" in [span.text for span in detect(text, "en")]

@@ -511,6 +511,8 @@ class EnglishContextRecognizer:
             if match is None or (not signed and text[start:end].lower() != "rn"):
                 continue
             words = match.group(1).split(" ")
+            if not signed and _verb_form(_strip(words[-1])) and _strip(words[-1]) not in name_words():
+                continue  # ("Accepting RN Caitlin", "Covering RN"): a verb before the role
             if all(_signature_word(word) for word in words) and any(len(word.rstrip(".")) > 1 for word in words):
                 offset = start - len(before) + match.start(1)
                 yield offset, offset + len(match.group(1)), "NAME", 0.75

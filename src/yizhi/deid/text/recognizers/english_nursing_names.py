@@ -258,3 +258,24 @@ class EnglishNursingNamesRecognizer:
             span = make_span(text, start, end, kind, confidence, self.name)
             if span is not None:
                 yield span
+
+
+_TWO_NAMES = re.compile(r"([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)([ ]+(?:and|&)[ ]+)([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
+
+
+def split_name_lists(spans: list[Span]) -> list[Span]:
+    """A NAME span that is two names joined by "and"/"&" ("daughters Carol & Joan", "(Alicia and Bernadette)"),
+    as two spans: the joining word is no identifier."""
+    if not any(span.type == "NAME" and (" and " in span.text or "&" in span.text) for span in spans):
+        return spans
+    result = []
+    for span in spans:
+        match = _TWO_NAMES.fullmatch(span.text) if span.type == "NAME" else None
+        if match is None:
+            result.append(span)
+            continue
+        for group in (1, 3):
+            start = span.start + match.start(group)
+            result.append(Span(start, start + len(match.group(group)), "NAME", match.group(group), span.confidence,
+                               span.recognizer))
+    return result
