@@ -116,3 +116,28 @@ def test_a_verb_before_rn_is_no_name():
 def test_a_short_event_note_with_fingersticks_is_clinical():
     text = "Event note\n0300 pt diaphoretic, FS 38. amp D50 given. pt says last low sugar in '11."
     assert "'11" in [span.text for span in detect(text, "en")]
+
+
+@pytest.mark.parametrize("line, name", [
+    ("dtr-in-law kathy called.", "kathy"),
+    ("pt's sister in law judy called.", "judy"),
+    ("mr. and mrs. o'connor in to visit.", "o'connor"),
+    ("NP jen aware of K 3.1.", "jen"),
+    ("neuro resident tran paged x2. fellow nguyen at bedside.", "nguyen"),
+    ("cardiologist at lahey, appt next wk.", "lahey"),
+])
+def test_more_relations_roles_and_places(line, name):
+    assert covered(line, name), removed(line)
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("contrast seen to opacify bowel loops.", ["opacify"]),
+    ("she is attending psychology classes.", ["psychology"]),
+    ("CT head at OSH 7/19 neg.", ["OSH"]),
+])
+def test_verbs_and_units_stay(line, kept):
+    text = NOTE + line
+    spans = [span for span in detect(text, "en") if span.start >= len(NOTE)]
+    for word in kept:
+        start = text.index(word, len(NOTE))
+        assert not any(span.start <= start < span.end for span in spans), (word, [s.text for s in spans])

@@ -98,7 +98,7 @@ _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\
                     r"|\b(?:pager|pgr|pg|beeper|bpr)\.?[ ]*[:#]{0,2}[ ]*(\d{4})(?![\d/:-]|\.\d)", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
 # --- names by context ----------------------------------------------------------------------------------
-_TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+"
+_TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+(?!(?i:and|&)[ ])"  # ("mr. and mrs. o'connor")
                           r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)\b")
 _RELATIVE = re.compile(
     r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"

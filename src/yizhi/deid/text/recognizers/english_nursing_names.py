@@ -37,16 +37,17 @@ _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # --- people ------------------------------------------------------------------------------------------------
 # Roles a person is named after in a note ("SW kelly", "chaplain doherty"). Two-letter roles that are also
 # words or places in lower case ("pa", "ot", "md") only in capitals.
-_ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|(?:police[ ]|security[ ])?officer|atty|attorney|lawyer|"
+_ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
+          r"surgeon|[a-z]+ologist|(?:police[ ]|security[ ])?officer|atty|attorney|lawyer|"
           r"priest|deacon|imam|interpreter|translator|liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)|PA|OT|PT|MD|CM")
 # (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
-_ROLE_NAME = re.compile(r"(?<![\d.] )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?(" + _WORD + r")\b")
+_ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?(" + _WORD + r")\b")
 _PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildren|grandkids|grandsons|granddaughters|"
                      r"grand-daughters|grand-sons|nieces|nephews|cousins|parents|friends|neighbou?rs|siblings|"
                      r"stepsons|stepdaughters")
-_SINGLE_RELATIVES = (r"wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
-                     r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
-                     r"(?:son|daughter|brother|sister|mother|father)-in-law")
+_SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|"
+                     r"wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
+                     r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis")
 # A relation, then (a count, "both", a parenthesis) and a name or a list of names.
 _RELATIVE_LIST = re.compile(
     r"\b(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r")\b(?:['’]s)?[ ]*"
@@ -85,13 +86,15 @@ _DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]
                        r"((?!" + _DAYS + r"\b)" + _WORD + r"(?:[ ]+(?!" + _DAYS + r"\b)" + _WORD + r"){0,2})")
 # A place after an employment, follow-up or referral cue, in lower case ("works at brigham", "f/u at joslin").
 _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|follow[- ]?up|followed|appt|appointment|"
+                          r"[a-z]+ologist|pcp|seen|treated|"
                           r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
-                          r"(?:[ ]+[a-z/]+){0,2}?[ ]+(?i:at|from|to)[ ]+([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
+                          r"(?:[ ]+[a-z/]+){0,2}?[ ]+((?i:at|from|to))[ ]+([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
 
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 
 _ANCHORS = Scanner([
-    Anchor("role", r"\b(?:chaplain|social worker|case manager|officer|atty|attorney|lawyer|priest|deacon|imam|"
+    Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
+                   r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|"
                    r"interpreter|translator|liaison|sw|rn|rt|np|cm|lpn|rrt|msw|licsw|pa|ot|pt|md)", caseless=True),
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
@@ -102,6 +105,7 @@ _ANCHORS = Scanner([
     Anchor("place_prep", r"\b(?:at|from|to|via|in|of|by) ", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
+                          r"[a-z]+ologist|pcp|seen|treated|"
                           r"bed offered)", caseless=True),
 ])
 
@@ -138,7 +142,8 @@ def _list_item(word: str) -> bool:
 def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     for match in matches_at(_ROLE_NAME, text, [start for start, _ in hits.get("role", ())]):
         word = match.group(1)
-        if _name_like(word) and _rare(word) and not _ordinary(_strip(word)) and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
+        if _name_like(word) and (_rare(word) or _strip(word) not in clinical_lexicon()) and not _ordinary(_strip(word)) \
+                and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
             yield match.start(1), match.start(1) + len(_possessive_cut(word)), "NAME", 0.75
     for match in matches_at(_RELATIVE_LIST, text, [start for start, _ in hits.get("relative", ())]):
         if match.group(0)[:1].islower() and "'" in match.group(0).split(" ")[0].replace("’", "'") \
@@ -207,9 +212,9 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
                 continue  # ("in st depression")
             if _ordinary(_strip(name)) or not (_unknown(name) or name.endswith(("'s", "’s"))):
                 continue
-            value = match.group(1) if pattern is _NAMED_GENERAL or len(words) == 2 or not _unknown(words[2]) else match.group(1)
+            value = match.group(1)
             if pattern is _SAINT and len(words) == 3 and (_ordinary(_strip(words[2])) or _strip(words[2]) in clinical_lexicon()):
-                value = " ".join(words[:2])
+                value = " ".join(words[:2])  # ("from st. elizabeth's ED")
             yield match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.7
     for match in matches_at(_DIALYSIS, text, [start for start, _ in hits.get("dialysis", ())]):
         words = match.group(1).split()
@@ -218,15 +223,17 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         if words and not _ordinary(_strip(words[0])) and any(_unknown(word) for word in words):
             yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.7
     for match in filter(None, (_LOWER_PLACE.match(text, start) for start, _ in hits.get("lower_place", ()))):
-        words = match.group(1).split()
+        if match.group(1).lower() != "at" and text[match.start() : match.start() + 4].lower() in ("seen", "trea"):
+            continue  # ("seen to opacify": only "seen at", "treated at" name a place)
+        words = match.group(2).split()
         if len(words) == 2 and not _unknown(words[1]):
             words = words[:1]
-        after = _NEXT_WORD.match(text, match.start(1) + len(" ".join(words)))
+        after = _NEXT_WORD.match(text, match.start(2) + len(" ".join(words)))
         if after is not None and after.group(1).islower() and after.group(1) in common_words() \
                 and after.group(1) not in very_common_words() and after.group(1) not in ("tomorrow", "today", "tonight"):
             continue  # ("works at cardboard shop": a kind of workplace, not its name)
         if all(_unknown(word) for word in words) and not (words[0].islower() and _verb_form(_strip(words[0]))):
-            yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.65
+            yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
 
 
 def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[tuple[int, int, str, float]]:
