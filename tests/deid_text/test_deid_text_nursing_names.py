@@ -141,3 +141,15 @@ def test_verbs_and_units_stay(line, kept):
     for word in kept:
         start = text.index(word, len(NOTE))
         assert not any(span.start <= start < span.end for span in spans), (word, [s.text for s in spans])
+
+
+@pytest.mark.parametrize("line, names", [
+    ("stepson rob will be HCP.", ["rob"]),
+    ("family mtg w/ wife lois, sons pete & joey, and dr. ahmed.", ["lois", "pete", "joey", "ahmed"]),
+    ("pt lives in assisted living at brookdale.", ["brookdale"]),
+    ("seen in er at milford regional.", ["milford regional"]),
+    ("Pt is a resident of the leonard florence center.", ["leonard florence center"]),
+])
+def test_step_relations_two_lists_and_residences(line, names):
+    for name in names:
+        assert covered(line, name), (name, removed(line))

@@ -47,7 +47,8 @@ _PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildr
                      r"stepsons|stepdaughters")
 _SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|"
                      r"wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
-                     r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis")
+                     r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
+                     r"step(?:son|daughter|mother|father|brother|sister)|half-(?:brother|sister)|god(?:son|daughter)")
 # A relation, then (a count, "both", a parenthesis) and a name or a list of names.
 _RELATIVE_LIST = re.compile(
     r"\b(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r")\b(?:['’]s)?[ ]*"
@@ -66,7 +67,7 @@ _LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)
 _STRONG_KINDS = (r"manor|senior[ ]life|senior[ ]living|assisted[ ]living|living[ ]center|parish|church|synagogue|"
                  r"temple|ambulance|ltach|ltac|snf|nursing[ ]home|nursing[ ]center|rehab[ ]center|skilled[ ]nursing|"
                  r"dialysis(?:[ ]unit|[ ]center)?|health[ ]care[ ]center|healthcare")
-_WEAK_KINDS = r"house|rehab|hospital|hosp|general|memorial|medical[ ]center|home[ ]care|vna|village|place"
+_WEAK_KINDS = r"center|centre|house|rehab|hospital|hosp|general|memorial|medical[ ]center|home[ ]care|vna|village|place"
 _KIND = re.compile(r"\b(?i:(" + _STRONG_KINDS + r")|(" + _WEAK_KINDS + r"))\b")
 _GENERIC = frozenset(
     "local previous prior current new old same another other nearby outside acute subacute inpatient outpatient "
@@ -78,7 +79,7 @@ _GENERIC = frozenset(
 # and "<name> general" / "<name> memorial" there ("from lawrence general", "at umass memorial").
 _PLACE_PREP = r"(?i:at|from|to|via|in|of|by)[ ]+(?:(?i:the)[ ]+)?"
 _SAINT = re.compile(r"\b" + _PLACE_PREP + r"((?i:st|saint|mt|mount)\.?[ ]+[a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)")
-_NAMED_GENERAL = re.compile(r"\b" + _PLACE_PREP + r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?[ ](?:general|memorial))\b")
+_NAMED_GENERAL = re.compile(r"\b" + _PLACE_PREP + r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?[ ](?:general|memorial|regional))\b")
 # The dialysis unit a patient goes to: after "HD"/"dialysis" (a unit word, days) and "at" or ":".
 _DAYS = r"(?i:mwf|m/w/f|tts|tths|t/th/s|tu/th/sa|t-th-s|m-w-f|tue/thu/sat|mon/wed/fri)"
 _DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]+(?i:unit|center|centre|site|facility))?"
@@ -86,7 +87,7 @@ _DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]
                        r"((?!" + _DAYS + r"\b)" + _WORD + r"(?:[ ]+(?!" + _DAYS + r"\b)" + _WORD + r"){0,2})")
 # A place after an employment, follow-up or referral cue, in lower case ("works at brigham", "f/u at joslin").
 _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|follow[- ]?up|followed|appt|appointment|"
-                          r"[a-z]+ologist|pcp|seen|treated|"
+                          r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
                           r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
                           r"(?:[ ]+[a-z/]+){0,2}?[ ]+((?i:at|from|to))[ ]+([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
 
@@ -105,7 +106,7 @@ _ANCHORS = Scanner([
     Anchor("place_prep", r"\b(?:at|from|to|via|in|of|by) ", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
-                          r"[a-z]+ologist|pcp|seen|treated|"
+                          r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
                           r"bed offered)", caseless=True),
 ])
 
@@ -145,7 +146,8 @@ def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
         if _name_like(word) and (_rare(word) or _strip(word) not in clinical_lexicon()) and not _ordinary(_strip(word)) \
                 and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
             yield match.start(1), match.start(1) + len(_possessive_cut(word)), "NAME", 0.75
-    for match in matches_at(_RELATIVE_LIST, text, [start for start, _ in hits.get("relative", ())]):
+    # (each relation word read on its own: "wife lois, sons pete & joey" holds two lists)
+    for match in filter(None, (_RELATIVE_LIST.match(text, start) for start, _ in hits.get("relative", ()))):
         if match.group(0)[:1].islower() and "'" in match.group(0).split(" ")[0].replace("’", "'") \
                 and match.group(1)[:1].islower():
             continue  # ("mother's pants")
