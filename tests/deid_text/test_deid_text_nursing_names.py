@@ -153,3 +153,27 @@ def test_verbs_and_units_stay(line, kept):
 def test_step_relations_two_lists_and_residences(line, names):
     for name in names:
         assert covered(line, name), (name, removed(line))
+
+
+def test_the_anchors_cover_every_match():
+    """The compiled scan (scanner.py) finds every place a rule of english_nursing_names can match."""
+    import json
+    from pathlib import Path
+
+    from yizhi.deid.text.recognizers import english_nursing_names as rules
+
+    data = Path(__file__).parent / "data" / "notes"
+    texts = [json.loads(line)["text"] for name in ("en_nursing_dev5", "en_nursing_dev6", "en_nursing_dev2")
+             for line in (data / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts += ["half-brother joe and godson max came. Stepdaughter AMY. cardiologist at lahey. HD at davita MWF.",
+              "from St. Anne's, to mt auburn; milford Regional. SW: kelly. RRT jones. fellow nguyen."]
+    for text in texts:
+        hits = rules._ANCHORS.scan(text)
+        for pattern, anchor in ((rules._ROLE_NAME, "role"), (rules._RELATIVE_LIST, "relative"), (rules._SAINT, "saint"),
+                                (rules._DIALYSIS, "dialysis"), (rules._LOWER_PLACE, "lower_place"), (rules._KIND, "kind")):
+            starts = {start for start, _ in hits.get(anchor, ())}
+            for match in pattern.finditer(text):
+                assert match.start() in starts, (anchor, text[max(0, match.start() - 20) : match.end() + 5])
+        ends = {end for _, end in hits.get("general", ())}
+        for match in rules._NAMED_GENERAL.finditer(text):
+            assert match.end(1) in ends, text[max(0, match.start() - 20) : match.end() + 5]

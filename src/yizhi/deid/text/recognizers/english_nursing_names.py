@@ -38,7 +38,7 @@ _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # Roles a person is named after in a note ("SW kelly", "chaplain doherty"). Two-letter roles that are also
 # words or places in lower case ("pa", "ot", "md") only in capitals.
 _ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
-          r"surgeon|[a-z]+ologist|(?:police[ ]|security[ ])?officer|atty|attorney|lawyer|"
+          r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|"
           r"priest|deacon|imam|interpreter|translator|liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)|PA|OT|PT|MD|CM")
 # (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
 _ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?(" + _WORD + r")\b")
@@ -99,11 +99,12 @@ _ANCHORS = Scanner([
                    r"interpreter|translator|liaison|sw|rn|rt|np|cm|lpn|rrt|msw|licsw|pa|ot|pt|md)", caseless=True),
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
-                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis)",
+                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god)",
            caseless=True),
     Anchor("kind", r"\b(?:" + _STRONG_KINDS.replace("[ ]", " ") + "|" + _WEAK_KINDS.replace("[ ]", " ") + r")\b",
            caseless=True),
-    Anchor("place_prep", r"\b(?:at|from|to|via|in|of|by) ", caseless=True),
+    Anchor("saint", r"\b(?:at|from|to|via|in|of|by) +(?:the +)?(?:st|saint|mt|mount)\b", caseless=True),
+    Anchor("general", r"\b(?:general|memorial|regional)\b"),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
@@ -205,9 +206,9 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         if span is not None:
             extent = span[1] if kind.group(0).lower() in ("ltach", "ltac", "snf") else end
             yield span[0], max(span[1], extent), "ORGANIZATION", 0.75
-    starts = [start for start, _ in hits.get("place_prep", ())]
-    for pattern in (_SAINT, _NAMED_GENERAL):
-        for match in matches_at(pattern, text, starts):
+    saints = matches_at(_SAINT, text, [start for start, _ in hits.get("saint", ())])
+    for pattern, found in ((_SAINT, saints), (_NAMED_GENERAL, _ending_at(_NAMED_GENERAL, text, hits.get("general", ())))):
+        for match in found:
             words = match.group(1).split()
             name = words[1] if pattern is _SAINT else words[0]
             if _strip(name) in clinical_lexicon() and _strip(name) not in name_words() and not name.endswith(("'s", "’s")):
@@ -236,6 +237,17 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             continue  # ("works at cardboard shop": a kind of workplace, not its name)
         if all(_unknown(word) for word in words) and not (words[0].islower() and _verb_form(_strip(words[0]))):
             yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
+
+
+def _ending_at(pattern: re.Pattern[str], text: str, ends: list[tuple[int, int]]) -> list[re.Match[str]]:
+    """Matches of ``pattern`` whose group 1 ends where an anchor ends (read back from "general", "memorial")."""
+    found = []
+    for _, end in ends:
+        for match in pattern.finditer(text, max(0, end - 60), end):
+            if match.end(1) == end:
+                found.append(match)
+                break
+    return found
 
 
 def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[tuple[int, int, str, float]]:
