@@ -39,7 +39,7 @@ _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # words or places in lower case ("pa", "ot", "md") only in capitals.
 _ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
           r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|"
-          r"priest|deacon|imam|interpreter|translator|liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)|PA|OT|PT|MD|CM")
+          r"priest|deacon|imam|interpreter|translator|liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)|PA|OT|MD|CM")
 # (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
 _ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?(" + _WORD + r")\b")
 _PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildren|grandkids|grandsons|granddaughters|"
@@ -95,8 +95,9 @@ _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
-                   r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|"
-                   r"interpreter|translator|liaison|sw|rn|rt|np|cm|lpn|rrt|msw|licsw|pa|ot|pt|md)", caseless=True),
+                   r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
+                   r"liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)", caseless=True),
+    Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),  # ("PT" is the patient in nursing notes, not a therapist)
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
                        r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god)",
@@ -142,7 +143,8 @@ def _list_item(word: str) -> bool:
 
 
 def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
-    for match in matches_at(_ROLE_NAME, text, [start for start, _ in hits.get("role", ())]):
+    roles = [start for name in ("role", "role_upper") for start, _ in hits.get(name, ())]
+    for match in matches_at(_ROLE_NAME, text, roles):
         word = match.group(1)
         if _name_like(word) and (_rare(word) or _strip(word) not in clinical_lexicon()) and not _ordinary(_strip(word)) \
                 and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
