@@ -28,6 +28,7 @@ from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, 
 from yizhi.deid.text.recognizers.chinese_context import ChineseContextRecognizer, clean_chinese
 from yizhi.deid.text.recognizers.english_clean import clean_english
 from yizhi.deid.text.recognizers.english_context import EnglishContextRecognizer
+from yizhi.deid.text.recognizers.english_nursing_names import EnglishNursingNamesRecognizer, split_name_lists
 from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 from yizhi.deid.text.recognizers.patterns import chinese_recognizer, english_recognizer, shared_recognizer
 from yizhi.deid.text.spans import Span, resolve_overlaps
@@ -65,6 +66,7 @@ def _install_defaults() -> None:
         *english_in_chinese_recognizers(),
         *english_recognizers(),
         EnglishContextRecognizer(),
+        EnglishNursingNamesRecognizer(),
         EnglishTaggerRecognizer(),
     ):
         base.register(recognizer)
@@ -135,10 +137,9 @@ def _in_original(text: str, where: list[int] | None, spans: list[Span]) -> list[
 
 def _finish(text: str, language: str, found: list[Span]) -> list[Span]:
     if language == "zh":
-        found = clean_chinese(text, found)
-    else:
-        found = clean_english(text, found)
-    return _join_addresses(text, resolve_overlaps(text, found))
+        return _join_addresses(text, resolve_overlaps(text, clean_chinese(text, found)))
+    # (two names joined by "and"/"&" are two spans: "daughters Carol & Joan")
+    return _join_addresses(text, split_name_lists(resolve_overlaps(text, clean_english(text, found))))
 
 
 def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:

@@ -92,6 +92,7 @@ _CONTEXT_ORG_CUT = ("ORGANIZATION", "LOCATION")
 # Hospital-internal places and generic facilities (the guideline's "not identifiers")
 _HOSPITAL_PLACES = frozenset("micu sicu tsicu t-sicu csru ccu cvicu nicu picu icu pacu tcu osh snf ltach ltc "
                              "vna ems pcp".split())
+_UNIT_AND_DATE = re.compile(r"[A-Za-z-]+[ ]+\d{1,2}/\d{1,2}(?:/\d{2,4})?")
 _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|miss|prof|rabbi|rev|fr)\.?[ ]+)$")
 _DEVICE_LAST = re.compile(r"[ ](?:" + _DEVICE_NOUNS + r")$", _I)
 _DOSE_INSIDE = re.compile(r"\d[ ]?(?:mg|mcg|units?|ml|mL|meq|mEq)\b")
@@ -343,8 +344,9 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
             continue
         if span.type in _GUESSED_KINDS and (_placeholder(value) or _GENERIC_FACILITY.fullmatch(value)):
             continue  # "Dr. X. He", "Dr. Sample Doctor": the transcription's own stand-ins; "outlying hospital"
-        if guessed and span.type in _GUESSED_KINDS and _strip(value) in _HOSPITAL_PLACES:
-            continue  # a ward, a unit or "OSH" (outside hospital) is no place
+        if guessed and span.type in _GUESSED_KINDS and (_strip(value) in _HOSPITAL_PLACES or (
+                _UNIT_AND_DATE.fullmatch(value) and _strip(value.split()[0]) in _HOSPITAL_PLACES)):
+            continue  # a ward, a unit or "OSH" (outside hospital) is no place; nor with a date ("at OSH 7/19")
         if span.type in _CONTEXT_ORG_CUT and not guessed and _DEVICE_AFTER.match(text, span.end):
             continue  # ("to the BioArc mesh", "connect ... to Lukens trap": a transfer cue, then a device)
         if guessed and span.type in _GUESSED_KINDS and (

@@ -121,7 +121,7 @@ _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\
                     r"|\b(?:pager|pgr|pg|beeper|bpr)\.?[ ]*[:#]{0,2}[ ]*(\d{4})(?![\d/:-]|\.\d)", _I)
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
 # --- names by context ----------------------------------------------------------------------------------
-_TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+"
+_TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+(?!(?i:and|&)[ ])"  # ("mr. and mrs. o'connor")
                           r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)\b")
 _RELATIVE = re.compile(
     r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
@@ -495,7 +495,7 @@ class EnglishContextRecognizer:
             words = match.group(1).split(" ")
             if not _name_like(words[0]) and not (_strip(words[0]) not in _NOT_A_NAME and _proper(words[0])):
                 continue
-            end = match.start(1) + len(words[0])
+            end = match.start(1) + len(words[0]) - (2 if words[0].lower().endswith(("'s", "’s")) else 0)  # ("Mr. quinlan's wife")
             if len(words) > 1 and _strip(words[1]) in name_words() and _name_like(words[1]):
                 end = match.end(1)
             yield match.start(1), end, "NAME", 0.85
@@ -536,6 +536,8 @@ class EnglishContextRecognizer:
             if match is None or (not signed and text[start:end].lower() != "rn"):
                 continue
             words = match.group(1).split(" ")
+            if not signed and _verb_form(_strip(words[-1])) and _strip(words[-1]) not in name_words():
+                continue  # ("Accepting RN Caitlin", "Covering RN"): a verb before the role
             if all(_signature_word(word) for word in words) and any(len(word.rstrip(".")) > 1 for word in words):
                 offset = start - len(before) + match.start(1)
                 yield offset, offset + len(match.group(1)), "NAME", 0.75

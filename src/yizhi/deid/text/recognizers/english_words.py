@@ -262,7 +262,8 @@ NURSING_SHORTHAND = frozenset(
     "lactate trop avf avl avr qtc qrs mg mcg meq mmhg mmol ml kg neuro resp vss perrl perrla rass ciwa cpot gcs "
     "lasix heparin insulin levophed vasopressin propofol fentanyl versed ativan haldol dilaudid morphine tylenol "
     "vanco zosyn flagyl cipro levaquin hx dx cx sx fx tx bedside rehab hcp snf ltach ltac vna adls pulm onc ortho "
-    "cards ambulated lcws liws lwcs ho".split())  # (ho: house officer, "PER HO")
+    "cards ambulated lcws liws lwcs ho "
+    "fs fsbg fsbs diaphoretic npn pgr".split())  # (ho: house officer, "PER HO"; fs: fingerstick, "FS 42" in short event notes)
 
 
 @lru_cache(maxsize=1)

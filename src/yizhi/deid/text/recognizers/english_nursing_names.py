@@ -1,0 +1,304 @@
+"""Names and organisations as ICU nurses write them, by context (issue 16: English nursing notes).
+
+english_context.py reads one name after a relation word or a title and capitalised institutions. Real
+telegraphic notes go further, and these rules read what it leaves:
+- a role, then a surname in any case: "chaplain doherty", "SW kelly", "RT o'neil", "atty Rosenthal",
+  "police officer ramirez" (the role is the cue, as a title is);
+- relatives in the plural, and lists: "sons mike and danny", "daughters ellen & marie", "kids liam and
+  nora", "brothers ed, phil and georgie" (every item of the list, once the list follows a relation word);
+  a relation with a parenthesis between it and the name: "wife (HCP) marilyn";
+- care facilities named in lower case by the word that says what they are: "marian manor", "hebrew senior
+  life", "st. brendan's parish", "golden living center", "kindred ltach", "sherrill house";
+- a lower-case saint's or mount's name after a place preposition: "from st. elizabeth's", "to mount auburn";
+  "lawrence general", "umass memorial";
+- the dialysis unit a patient goes to: "HD unit: dci somerville", "HD at DCI fall river TThS"; and later
+  bare mentions in the same note of a facility so found ("DCI phone ...");
+- a lower-case place after an employment, follow-up or referral cue: "works at brigham", "f/u at joslin",
+  "referral sent to whittier", "liaison from youville".
+Each value is refused when it is a common English word, clinical vocabulary, a unit or shorthand (the word
+lists of english.py), so "SW aware", "sons at bedside", "cardiac rehab", "the manor" stay. One compiled
+scan (scanner.py) finds the cues; the expressions run only there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from yizhi.deid.text.recognizers.english import (
+    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_lexicon, common_words, name_words, place_words, very_common_words,
+)
+from yizhi.deid.text.recognizers.english_context import _NOT_A_NAME, _ORG_STOP_WORDS, _UNITS, _name_like, _verb_form
+from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
+from yizhi.deid.text.spans import Span, make_span
+
+_I = re.IGNORECASE
+_WORD = r"[A-Za-z][A-Za-z'’-]*"
+# --- people ------------------------------------------------------------------------------------------------
+# Roles a person is named after in a note ("SW kelly", "chaplain doherty"). Two-letter roles that are also
+# words or places in lower case ("pa", "ot", "md") only in capitals.
+_ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
+          r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|"
+          r"priest|deacon|imam|interpreter|translator|liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)|PA|OT|MD|CM")
+# (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
+_ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?(" + _WORD + r")\b")
+_PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildren|grandkids|grandsons|granddaughters|"
+                     r"grand-daughters|grand-sons|nieces|nephews|cousins|parents|friends|neighbou?rs|siblings|"
+                     r"stepsons|stepdaughters")
+_SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|"
+                     r"wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
+                     r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
+                     r"step(?:son|daughter|mother|father|brother|sister)|half-(?:brother|sister)|god(?:son|daughter)")
+# A relation, then (a count, "both", a parenthesis) and a name or a list of names.
+_RELATIVE_LIST = re.compile(
+    r"\b(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r")\b(?:['’]s)?[ ]*"
+    r"(?:\((?i:hcp|proxy|hcp/[a-z]+|health care proxy|guardian)\)[ ]*,?[ ]*|[,:(-][ ]*)?"
+    r"(?:(?i:both|all|two|three|four|2|3|4)[ ]*,?[ ]+)?"
+    r"(" + _WORD + r"(?:[ ]*(?:,[ ]*(?:(?i:and)[ ]+|&[ ]*)?|(?i:and)[ ]+|&[ ]*)" + _WORD + r"){0,4})")
+_RELATION_WORD = re.compile(r"(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r"|grand\w*|step\w*|"
+                            r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family)")
+_NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
+                            "f/u tx rx orders".split())
+_LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
+# --- organisations -------------------------------------------------------------------------------------------
+# A facility's kind written after its name. Strong kinds ("manor", "parish") are named places whatever word
+# comes before them but an article or a generic one; weak kinds ("house", "rehab", "ambulance") need a word that
+# is no English word the lists know ("sherrill house", not "her house"; "spaulding rehab", not "cardiac rehab").
+_STRONG_KINDS = (r"manor|senior[ ]life|senior[ ]living|assisted[ ]living|living[ ]center|parish|church|synagogue|"
+                 r"temple|ambulance|ltach|ltac|snf|nursing[ ]home|nursing[ ]center|rehab[ ]center|skilled[ ]nursing|"
+                 r"dialysis(?:[ ]unit|[ ]center)?|health[ ]care[ ]center|healthcare")
+_WEAK_KINDS = r"center|centre|house|rehab|hospital|hosp|general|memorial|medical[ ]center|home[ ]care|vna|village|place"
+_KIND = re.compile(r"\b(?i:(" + _STRONG_KINDS + r")|(" + _WEAK_KINDS + r"))\b")
+_GENERIC = frozenset(
+    "local previous prior current new old same another other nearby outside acute subacute inpatient outpatient "
+    "pulmonary cardiac short-term long-term short long term her his their its our my your any some this that state "
+    "county city private public veterans veteran area family group regional community nursing senior assisted "
+    "skilled rehab general medical liaison a an the to at from in for of on by via with and or per as back home own "
+    "catholic jewish baptist methodist episcopal lutheran presbyterian".split())
+# A saint's or a mount's name in lower case after a place preposition ("from st. elizabeth's", "to mt auburn"),
+# and "<name> general" / "<name> memorial" there ("from lawrence general", "at umass memorial").
+_PLACE_PREP = r"(?i:at|from|to|via|in|of|by)[ ]+(?:(?i:the)[ ]+)?"
+_SAINT = re.compile(r"\b" + _PLACE_PREP + r"((?i:st|saint|mt|mount)\.?[ ]+[a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)")
+_NAMED_GENERAL = re.compile(r"\b" + _PLACE_PREP + r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?[ ](?:general|memorial|regional))\b")
+# The dialysis unit a patient goes to: after "HD"/"dialysis" (a unit word, days) and "at" or ":".
+_DAYS = r"(?i:mwf|m/w/f|tts|tths|t/th/s|tu/th/sa|t-th-s|m-w-f|tue/thu/sat|mon/wed/fri)"
+_DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]+(?i:unit|center|centre|site|facility))?"
+                       r"(?:[ ]+" + _DAYS + r")?[ ]*(?::|(?i:is[ ]+at|at|@|with|w/))[ ]*"
+                       r"((?!" + _DAYS + r"\b)" + _WORD + r"(?:[ ]+(?!" + _DAYS + r"\b)" + _WORD + r"){0,2})")
+# A place after an employment, follow-up or referral cue, in lower case ("works at brigham", "f/u at joslin").
+_LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|follow[- ]?up|followed|appt|appointment|"
+                          r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
+                          r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
+                          r"(?:[ ]+[a-z/]+){0,2}?[ ]+((?i:at|from|to))[ ]+([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
+
+_NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
+
+_ANCHORS = Scanner([
+    Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
+                   r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
+                   r"liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)", caseless=True),
+    Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),  # ("PT" is the patient in nursing notes, not a therapist)
+    Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
+                       r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
+                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god)",
+           caseless=True),
+    Anchor("kind", r"\b(?:" + _STRONG_KINDS.replace("[ ]", " ") + "|" + _WEAK_KINDS.replace("[ ]", " ") + r")\b",
+           caseless=True),
+    Anchor("saint", r"\b(?:at|from|to|via|in|of|by) +(?:the +)?(?:st|saint|mt|mount)\b", caseless=True),
+    Anchor("general", r"\b(?:general|memorial|regional)\b"),
+    Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
+    Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
+                          r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
+                          r"bed offered)", caseless=True),
+])
+
+
+def _ordinary(key: str) -> bool:
+    """Clinical vocabulary, a unit, shorthand, a placeholder or one of the commonest English words."""
+    return (key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS or key in _UNITS
+            or key in very_common_words() or key in _NOT_A_NAME or key in _ORG_STOP_WORDS)
+
+
+def _unknown(word: str) -> bool:
+    """A word the clinical lexicon and the commonest words do not hold, or a name of the name list."""
+    key = _strip(word)
+    if len(key) < 2 or _ordinary(key) or key in _GENERIC:
+        return False
+    return key in name_words() or key in place_words() or key not in clinical_lexicon()
+
+
+def _rare(word: str) -> bool:
+    """A word no English word list holds, or a name or place of the name lists."""
+    key = _strip(word)
+    return key not in common_words() or key in name_words() or key in place_words()
+
+
+def _list_item(word: str) -> bool:
+    """An item of a list of relatives' names of which another is surely a name: name-like, or a short word
+    the clinical lists also hold ("brothers ed, phil and georgie")."""
+    key = _strip(word)
+    if key in _NOT_A_NAME or key in very_common_words() or key in PLACEHOLDERS or (word.islower() and _verb_form(key)):
+        return False
+    return _name_like(word) or (word.isalpha() and len(key) <= 5)
+
+
+def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    roles = [start for name in ("role", "role_upper") for start, _ in hits.get(name, ())]
+    for match in matches_at(_ROLE_NAME, text, roles):
+        word = match.group(1)
+        if _name_like(word) and (_rare(word) or _strip(word) not in clinical_lexicon()) and not _ordinary(_strip(word)) \
+                and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
+            yield match.start(1), match.start(1) + len(_possessive_cut(word)), "NAME", 0.75
+    # (each relation word read on its own: "wife lois, sons pete & joey" holds two lists)
+    for match in filter(None, (_RELATIVE_LIST.match(text, start) for start, _ in hits.get("relative", ()))):
+        if match.group(0)[:1].islower() and "'" in match.group(0).split(" ")[0].replace("’", "'") \
+                and match.group(1)[:1].islower():
+            continue  # ("mother's pants")
+        items, cursor = [], match.start(1)
+        for part in _LIST_SPLIT.split(match.group(1)):
+            start = text.index(part, cursor)
+            items.append((start, part))
+            cursor = start + len(part)
+        named = [_name_like(part) and not _ordinary(_strip(part)) and not _RELATION_WORD.fullmatch(part)
+                 and (_rare(part) or not part.islower()) for _, part in items]  # ("parents understand")
+        if not any(named):
+            continue
+        for index, (start, part) in enumerate(items):
+            if _RELATION_WORD.fullmatch(part) or not (named[index] or (len(items) > 1 and _list_item(part))):
+                break  # (the list ends at its first word that is no name: "sons bob and jim in to visit")
+            yield start, start + len(_possessive_cut(part)), "NAME", 0.75
+
+
+def _possessive_cut(word: str) -> str:
+    return word[:-2] if word.lower().endswith(("'s", "’s")) else word
+
+
+def _facility_before_kind(text: str, start: int, strong: bool) -> tuple[int, int] | None:
+    """The facility's name read back from its kind word at ``start``: up to three words, each unknown to the
+    word lists (a saint's or mount's title may lead: "st. brendan's parish"), on the same line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    words = list(_TOKEN.finditer(text, max(line_start, start - 48), start))
+    if not words or words[-1].end() != start - 1 or text[words[-1].end()] != " ":
+        return None
+    taken: list[re.Match[str]] = []
+    for word in reversed(words):
+        if len(taken) == 3 or not _unknown(word.group()) or (taken and taken[0].start() - word.end() != 1):
+            if taken and _strip(word.group()) in _SAINTS and taken[0].start() - word.end() == 1:
+                taken.insert(0, word)
+            break
+        taken.insert(0, word)
+    names = [word.group() for word in taken if _strip(word.group()) not in _SAINTS]
+    if not names or (not strong and not any(_rare(word) for word in names)):
+        return None
+    if not any(word.group()[:1].islower() for word in taken):
+        return None  # (capitalised institutions are english_context's)
+    return taken[0].start(), taken[-1].end()
+
+
+_SAINTS = frozenset({"st", "saint", "mt", "mount"})
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’.-]*")
+
+
+def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    for start, end in hits.get("kind", ()):
+        kind = _KIND.match(text, start)
+        if kind is None:
+            continue
+        span = _facility_before_kind(text, start, strong=kind.group(1) is not None)
+        if span is not None:
+            extent = span[1] if kind.group(0).lower() in ("ltach", "ltac", "snf") else end
+            yield span[0], max(span[1], extent), "ORGANIZATION", 0.75
+    saints = matches_at(_SAINT, text, [start for start, _ in hits.get("saint", ())])
+    for pattern, found in ((_SAINT, saints), (_NAMED_GENERAL, _ending_at(_NAMED_GENERAL, text, hits.get("general", ())))):
+        for match in found:
+            words = match.group(1).split()
+            name = words[1] if pattern is _SAINT else words[0]
+            if _strip(name) in clinical_lexicon() and _strip(name) not in name_words() and not name.endswith(("'s", "’s")):
+                continue  # ("in st depression")
+            if _ordinary(_strip(name)) or not (_unknown(name) or name.endswith(("'s", "’s"))):
+                continue
+            value = match.group(1)
+            if pattern is _SAINT and len(words) == 3 and (_ordinary(_strip(words[2])) or _strip(words[2]) in clinical_lexicon()):
+                value = " ".join(words[:2])  # ("from st. elizabeth's ED")
+            yield match.start(1), match.start(1) + len(value), "ORGANIZATION", 0.7
+    for match in matches_at(_DIALYSIS, text, [start for start, _ in hits.get("dialysis", ())]):
+        words = match.group(1).split()
+        while words and (_ordinary(_strip(words[-1])) or _strip(words[-1]) in _GENERIC):
+            words.pop()
+        if words and not _ordinary(_strip(words[0])) and any(_unknown(word) for word in words):
+            yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.7
+    for match in filter(None, (_LOWER_PLACE.match(text, start) for start, _ in hits.get("lower_place", ()))):
+        if match.group(1).lower() != "at" and text[match.start() : match.start() + 4].lower() in ("seen", "trea"):
+            continue  # ("seen to opacify": only "seen at", "treated at" name a place)
+        words = match.group(2).split()
+        if len(words) == 2 and not _unknown(words[1]):
+            words = words[:1]
+        after = _NEXT_WORD.match(text, match.start(2) + len(" ".join(words)))
+        if after is not None and after.group(1).islower() and after.group(1) in common_words() \
+                and after.group(1) not in very_common_words() and after.group(1) not in ("tomorrow", "today", "tonight"):
+            continue  # ("works at cardboard shop": a kind of workplace, not its name)
+        if all(_unknown(word) for word in words) and not (words[0].islower() and _verb_form(_strip(words[0]))):
+            yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
+
+
+def _ending_at(pattern: re.Pattern[str], text: str, ends: list[tuple[int, int]]) -> list[re.Match[str]]:
+    """Matches of ``pattern`` whose group 1 ends where an anchor ends (read back from "general", "memorial")."""
+    found = []
+    for _, end in ends:
+        for match in pattern.finditer(text, max(0, end - 60), end):
+            if match.end(1) == end:
+                found.append(match)
+                break
+    return found
+
+
+def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[tuple[int, int, str, float]]:
+    """Later bare mentions of a facility's first word, when that word is an abbreviation ("DCI phone ...")."""
+    for start, end, kind, _ in found:
+        first = text[start:end].split()[0]
+        if kind != "ORGANIZATION" or len(first) < 3 or not first.isalpha() or _ordinary(_strip(first)) \
+                or _strip(first) in clinical_lexicon():
+            continue
+        for match in re.finditer(r"\b" + re.escape(first) + r"\b", text, _I):
+            if not start <= match.start() < end:
+                yield match.start(), match.end(), "ORGANIZATION", 0.6
+
+
+class EnglishNursingNamesRecognizer:
+    """People and facilities as nursing notes name them (see the module)."""
+
+    name = "en_context_nursing"  # ("en_context" in the name: the cleaner treats it as a context rule)
+    languages = frozenset({"en"})
+
+    def find(self, text: str) -> Iterator[Span]:
+        hits = _ANCHORS.scan(text)
+        if not hits:
+            return
+        found = list(_people(text, hits))
+        organisations = list(_organisations(text, hits))
+        found += organisations + list(_repeated(text, organisations))
+        for start, end, kind, confidence in found:
+            span = make_span(text, start, end, kind, confidence, self.name)
+            if span is not None:
+                yield span
+
+
+_TWO_NAMES = re.compile(r"([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)([ ]+(?:and|&)[ ]+)([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
+
+
+def split_name_lists(spans: list[Span]) -> list[Span]:
+    """A NAME span that is two names joined by "and"/"&" ("daughters Carol & Joan", "(Alicia and Bernadette)"),
+    as two spans: the joining word is no identifier."""
+    if not any(span.type == "NAME" and (" and " in span.text or "&" in span.text) for span in spans):
+        return spans
+    result = []
+    for span in spans:
+        match = _TWO_NAMES.fullmatch(span.text) if span.type == "NAME" else None
+        if match is None:
+            result.append(span)
+            continue
+        for group in (1, 3):
+            start = span.start + match.start(group)
+            result.append(Span(start, start + len(match.group(group)), "NAME", match.group(group), span.confidence,
+                               span.recognizer))
+    return result
