@@ -186,6 +186,9 @@ _POSSESSIVE_FACILITY = re.compile(r"\b(?i:his|her|their|its|our|your|this|that)[
 # Words a letter's salutation or a finding puts before a title or capital ("Dear Dr. XYZ", "No significant MR.
 # No gradient"): never a name alone.
 _NEVER_A_NAME = frozenset("dear no yes not none nil neg".split())
+# A pager's label opening a guessed span ("Pager: #48213" read as a name, "Beeper 48213" as a street
+# address): the number is the identifier, and the pager rule reads it on its own.
+_PAGER_LABEL = re.compile(r"(?i:pager|pgr|beeper|bpr)\b")
 _ZEROS = re.compile(r"[0\s()-]{5,}")  # "MR#: 0000000": the transcription's stand-in for a number
 # The transcription's other stand-ins for numbers: a run counting up from 1 ("serial #12345", "P.O. Box 12345",
 # "ABCD123456"), letters counting up from A before it.
@@ -238,6 +241,8 @@ def _not_an_identifier(text: str, span: Span) -> bool:
                                                                                    span.start):
         return True
     if span.type == "NAME" and _strip(value) in _NEVER_A_NAME:
+        return True
+    if span.type in _GUESSED_KINDS and "patterns" not in span.recognizer and _PAGER_LABEL.match(value):
         return True
     if span.type in ("ORGANIZATION", "LOCATION") and _POSSESSIVE_FACILITY.search(value):
         return True
