@@ -204,6 +204,9 @@ RECORD_BY_LABEL = PatternRule(
         _by_first_letter(
             r"住院号|门诊号|急诊号|病案号|病历号|档案号|检查号|检验号|病理号|样本号|标本号|条码号|医保卡号|医保号|社保卡号|"
             r"健康档案号|就诊卡号|就诊号|卡号|登记号|影像号|放射号|报告编号|报告号|申请单号|流水号|ID号|患者ID|"
+            # numbers of a treatment course, a study or a trial's subject ("放疗号RT-20240077", "受试者编号S-017")
+            r"放疗号|化疗号|治疗号|透析号|手术号|麻醉号|心电图号|心电号|超声号|内镜号|胃镜号|肠镜号|CT号|MRI号|MR号|"
+            r"X线号|PET号|介入号|会诊号|随访号|体检号|受试者编号|受试者号|研究编号|入组号|随机号|筛选号|患者编号|"
             r"MRN|Medical Record(?: Number| No\.?)?|Med Rec(?=[ ]*#)|MR(?=[ ]*#)|MR No\.?|Unit (?:No\.?|Number)|Unit(?=[ ]*#)|"
             r"Hosp(?:ital)?(?: Acct| No\.?)?(?=[ ]*#)|Adm(?:ission)?(?=[ ]*#)|Reg(?:istration)?(?=[ ]*#)|Record (?:No\.?|Number|#)|Accession(?: (?:No\.?|Number|#))?|"
             r"Acct\.?(?: (?:No\.?|#))?|Account(?: (?:No\.?|Number|#))?|Insurance(?: ID| No\.?| Number)?|Member ID|Policy(?: No\.?| Number)?|"
