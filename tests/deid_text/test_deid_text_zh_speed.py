@@ -287,3 +287,17 @@ def test_language_from_utf8_lead_bytes_is_the_language_from_han_runs():
     texts += ["a" * 3990 + "中" * 20, _dev_texts(1)[0]]
     assert [detect_language(text) for text in texts] == [by_runs(text) for text in texts]
     assert {by_runs(text) for text in texts} == {"zh", "en"}
+
+
+def test_prefix_tests_by_first_character_answer_as_str_startswith():
+    import random
+
+    from yizhi.deid.text.recognizers import chinese
+
+    rng = random.Random(5)
+    alphabet = sorted(set("".join(chinese.CLINICAL_PREFIXES + chinese._TITLE_TUPLE))) + list("张王a1 ")
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        pos = rng.randint(-8, 8)
+        assert chinese._starts_clinical(text, pos) == text.startswith(chinese.CLINICAL_PREFIXES, pos), (text, pos)
+        assert chinese._starts_title(text, pos) == text.startswith(chinese._TITLE_TUPLE, pos), (text, pos)

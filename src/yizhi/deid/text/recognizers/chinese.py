@@ -150,7 +150,7 @@ def _name_after(text: str, pos: int) -> tuple[int, int] | None:
     family = surnames()
     if text[pos : pos + 2] not in family and text[pos : pos + 1] not in family:
         return None  # (what the loop below finds too, found before the long prefix test)
-    if text.startswith(CLINICAL_PREFIXES, pos):
+    if _starts_clinical(text, pos):
         return None
     for surname_len in (2, 1):
         surname = text[pos : pos + surname_len]
@@ -183,8 +183,33 @@ def _name_boundary(text: str, pos: int) -> bool:
 _TITLE_TUPLE = tuple(TITLES)
 
 
+def _by_first_char(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The words grouped by their first character (order kept), and all of them under "", for
+    ``_starts_with``."""
+    groups: dict[str, list[str]] = {"": list(words)}
+    for word in words:
+        groups.setdefault(word[0], []).append(word)
+    return {first: tuple(group) for first, group in groups.items()}
+
+
+def _starts_with(text: str, pos: int, by_first: dict[str, tuple[str, ...]]) -> bool:
+    """``text.startswith(words, pos)`` for the words ``by_first`` groups: only the few words beginning with
+    the character at ``pos`` are tried. (str.startswith tries a tuple's words one by one: ~0.8 µs for the
+    62 clinical prefixes, and the name rules and the gate ask it ~30 times a note.)"""
+    # (a negative position counts from the end, as in str.startswith: every word is tried there)
+    return text.startswith(by_first.get(text[pos : pos + 1] if pos >= 0 else "", ()), pos)
+
+
+_TITLES_BY_FIRST = _by_first_char(_TITLE_TUPLE)
+_CLINICAL_BY_FIRST = _by_first_char(CLINICAL_PREFIXES)
+
+
 def _starts_title(text: str, pos: int) -> bool:
-    return text.startswith(_TITLE_TUPLE, pos)
+    return _starts_with(text, pos, _TITLES_BY_FIRST)
+
+
+def _starts_clinical(text: str, pos: int) -> bool:
+    return _starts_with(text, pos, _CLINICAL_BY_FIRST)
 
 
 def _name_before(text: str, title_start: int) -> tuple[int, int] | None:
@@ -200,7 +225,7 @@ def _name_before(text: str, title_start: int) -> tuple[int, int] | None:
             continue
         if not _STOP_CHARS.isdisjoint(candidate[1:]) or (candidate[0] in _STOP_CHARS and candidate[0] not in _FIRST_CHAR_OK):
             continue
-        if text.startswith(CLINICAL_PREFIXES, start) or candidate in _ROLE_WORDS or text[start - 1 : title_start] in _ROLE_WORDS:
+        if _starts_clinical(text, start) or candidate in _ROLE_WORDS or text[start - 1 : title_start] in _ROLE_WORDS:
             continue
         head2 = candidate[:2]
         if head2 in family and len(head2) == 2 and length <= 4:
@@ -286,7 +311,7 @@ class ChineseTaggerRecognizer:
                 word = text[start:end]
                 if not word or word in NOT_NAMES or text.startswith(("病", "综合征", "氏", "征"), end):
                     continue
-                if text.startswith(CLINICAL_PREFIXES, start) or text[max(0, start - 1) : start + 1] in _ANATOMY_BEFORE_NAME:
+                if _starts_clinical(text, start) or text[max(0, start - 1) : start + 1] in _ANATOMY_BEFORE_NAME:
                     continue
                 if len(word) == 1 and not _starts_title(text, end):
                     continue
@@ -637,7 +662,7 @@ def _may_start_name(text: str, pos: int, surname_len: int, end: int, covered: by
     nxt = pos + surname_len
     if not _starts_title(text, nxt):
         if (nxt >= end or not "\u4e00" <= text[nxt] <= "\u9fff" or text[nxt] in _STOP_CHARS or covered[nxt]
-                or text.startswith(CLINICAL_PREFIXES, pos) or text[pos - 1 : pos + 1] in _ANATOMY_BEFORE_NAME
+                or _starts_clinical(text, pos) or text[pos - 1 : pos + 1] in _ANATOMY_BEFORE_NAME
                 or (pos > 0 and text[pos - 1] in _NUMERALS and text[nxt] in "后前内余")):
             return False
         if surname_len == 2:
