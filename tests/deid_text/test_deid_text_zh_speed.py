@@ -301,3 +301,20 @@ def test_prefix_tests_by_first_character_answer_as_str_startswith():
         pos = rng.randint(-8, 8)
         assert chinese._starts_clinical(text, pos) == text.startswith(chinese.CLINICAL_PREFIXES, pos), (text, pos)
         assert chinese._starts_title(text, pos) == text.startswith(chinese._TITLE_TUPLE, pos), (text, pos)
+
+
+def test_place_scan_gives_the_automatons_leftmost_longest_matches():
+    import random
+
+    from yizhi.deid.text.recognizers import chinese
+
+    automaton, scanner = chinese._place_automaton(), chinese._place_scanner()
+    places = sorted(automaton.keys())
+    rng = random.Random(11)
+    noise = ["，", "市", "区", "路", " ", "a", "3", "😀", "é", "\n", "患者住"]
+    texts = _dev_texts(120) + ["", "北京", "北京市朝阳区", "😀北京市😀朝阳区é"]
+    for _ in range(300):  # names run together and overlap (北京|京山), with 1-4 byte characters between
+        texts.append("".join(rng.choice(places) if rng.random() < 0.5 else rng.choice(noise) for _ in range(12)))
+    for text in texts:
+        assert scanner.longest(text) == chinese._longest_matches(automaton, text), text
+    assert scanner.longest("北京\ud800") is None  # a lone surrogate: the automaton answers instead

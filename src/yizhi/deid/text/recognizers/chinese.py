@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from yizhi.deid.text.recognizers.literal_scan import LiteralScanner
 from yizhi.deid.text.recognizers.tagger import tagged_entities
 from yizhi.deid.text.spans import Span, make_span
 
@@ -112,6 +113,12 @@ def _place_automaton() -> ahocorasick.Automaton:
             automaton.add_word(name + suffix, name + suffix)
     automaton.make_automaton()
     return automaton
+
+
+@lru_cache(maxsize=1)
+def _place_scanner() -> LiteralScanner:
+    """The place names of ``_place_automaton`` in one Hyperscan database (see literal_scan.py)."""
+    return LiteralScanner(_place_automaton().keys())
 
 
 @lru_cache(maxsize=1)
@@ -395,7 +402,10 @@ class ChineseAddressRecognizer:
         return iter(_rule_spans(self, text))
 
     def _find(self, text: str) -> Iterator[Span]:
-        pieces: list[tuple[int, int]] = [(s, e) for s, e, _ in _longest_matches(_place_automaton(), text)]
+        places = _place_scanner().longest(text)  # (Hyperscan: literal_scan.py; None without it)
+        if places is None:
+            places = _longest_matches(_place_automaton(), text)
+        pieces: list[tuple[int, int]] = [(s, e) for s, e, _ in places]
         for match in _admin_chains(text):
             known = [s for s, _e, _ in _longest_matches(_place_automaton(), match.group())]
             start = match.start() + known[0] if known else _trim_address_left(text, match.start(), match.end())
