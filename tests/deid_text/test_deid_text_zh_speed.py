@@ -318,3 +318,27 @@ def test_place_scan_gives_the_automatons_leftmost_longest_matches():
     for text in texts:
         assert scanner.longest(text) == chinese._longest_matches(automaton, text), text
     assert scanner.longest("北京\ud800") is None  # a lone surrogate: the automaton answers instead
+
+
+def test_name_start_scan_equals_its_definition_character_by_character():
+    import random
+
+    from yizhi.deid.text.recognizers import chinese
+
+    family = chinese.surnames()
+    singles = {name for name in family if len(name) == 1}
+    doubles = {name for name in family if len(name) == 2}
+    stops = chinese._STOP_CHARS
+
+    def expected(text):
+        return [pos for pos in range(len(text))
+                if (text[pos] in singles and pos + 1 < len(text)
+                    and (("\u4e00" <= text[pos + 1] <= "\u9fff" and text[pos + 1] not in stops)
+                         or text.startswith(chinese._TITLE_TUPLE, pos + 1)))
+                or text[pos : pos + 2] in doubles]
+
+    rng = random.Random(9)
+    alphabet = list("".join(sorted(family))[:300] + "".join(chinese.TITLES) + "欧阳司马诸葛。，的了在 a1")
+    texts = _dev_texts(60) + ["".join(rng.choice(alphabet) for _ in range(40)) for _ in range(1500)]
+    for text in texts:
+        assert [m.start() for m in chinese._name_starts().finditer(text)] == expected(text), text
