@@ -82,10 +82,12 @@ class ChineseContextRecognizer:
 
     @staticmethod
     def _found(text: str, hits: dict):
+        # (each rule tried only when its anchor occurs: most notes hold a few of the nine kinds)
         years = [start for start, _ in hits.get("year_digits", ())]
-        for pattern in (_YEAR_MONTH, _FULL_DATE, _YEAR_START):
-            for match in matches_at(pattern, text, years):
-                yield match.start(), match.end(), "DATE"
+        if years:
+            for pattern in (_YEAR_MONTH, _FULL_DATE, _YEAR_START):
+                for match in matches_at(pattern, text, years):
+                    yield match.start(), match.end(), "DATE"
         for start, _ in hits.get("month_day", ()):
             for position in (start, start + 1):  # (the anchor may begin one digit early)
                 match = _MONTH_DAY_VALUE.match(text, position)
@@ -94,17 +96,20 @@ class ChineseContextRecognizer:
                     yield match.start(1), match.end(1), "DATE"
                     break
         family = surnames()
-        starts = [start + shift for start, _ in hits.get("spaced_name", ()) for shift in (0, 1)]
-        for match in matches_at(_SPACED_NAME, text, starts):
-            if match.group(1) in family:
-                yield match.start(1), match.end(2), "NAME"
+        if "spaced_name" in hits:
+            starts = [start + shift for start, _ in hits["spaced_name"] for shift in (0, 1)]
+            for match in matches_at(_SPACED_NAME, text, starts):
+                if match.group(1) in family:
+                    yield match.start(1), match.end(2), "NAME"
         for pattern, anchor in ((_LABELLED_NAME, "labelled_name"), (_PATIENT_NAME, "patient_name")):
-            for match in matches_at(pattern, text, [start for start, _ in hits.get(anchor, ())]):
+            if anchor in hits:
+                for match in matches_at(pattern, text, [start for start, _ in hits[anchor]]):
+                    if match.group(1) not in _NOT_A_NAME:
+                        yield match.start(1), match.end(1), "NAME"
+        if "relative" in hits:
+            for match in matches_at(_RELATIVE_GIVEN, text, [end for _, end in hits["relative"]]):
                 if match.group(1) not in _NOT_A_NAME:
                     yield match.start(1), match.end(1), "NAME"
-        for match in matches_at(_RELATIVE_GIVEN, text, [end for _, end in hits.get("relative", ())]):
-            if match.group(1) not in _NOT_A_NAME:
-                yield match.start(1), match.end(1), "NAME"
         for position, _ in hits.get("title", ()):
             for length in (2, 1):
                 candidate = text[max(0, position - length) : position]
@@ -117,13 +122,14 @@ class ChineseContextRecognizer:
                 if match.end(1) == end and match.span(1) not in seen:
                     seen.add(match.span(1))
                     yield match.start(1), match.end(1), "ORGANIZATION"
-        cues = hits.get("place_cue", ())
-        for match in matches_at(_HOSPITAL_SHORT, text, [end for _, end in cues]):
-            value = match.group(1)
-            if value not in _NOT_A_PLACE_OR_ORG and not value.isdigit() and not any(w in value for w in _NOT_A_PLACE_OR_ORG):
-                yield match.start(1), match.end(1), "ORGANIZATION"
-        for match in matches_at(_DISTRICT_PLACE, text, [start for start, _ in cues]):
-            yield match.start(1), match.end(1), "LOCATION"
+        cues = hits.get("place_cue")
+        if cues:
+            for match in matches_at(_HOSPITAL_SHORT, text, [end for _, end in cues]):
+                value = match.group(1)
+                if value not in _NOT_A_PLACE_OR_ORG and not value.isdigit() and not any(w in value for w in _NOT_A_PLACE_OR_ORG):
+                    yield match.start(1), match.end(1), "ORGANIZATION"
+            for match in matches_at(_DISTRICT_PLACE, text, [start for start, _ in cues]):
+                yield match.start(1), match.end(1), "LOCATION"
 
 
 _NOT_A_NAME = frozenset("神志 精神 病情 一般 生命 体温 目前 仍有 术后 家属 本人 意识 由平 今日 既往 诉 自诉".split())
