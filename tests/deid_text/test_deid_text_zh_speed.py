@@ -287,3 +287,58 @@ def test_language_from_utf8_lead_bytes_is_the_language_from_han_runs():
     texts += ["a" * 3990 + "中" * 20, _dev_texts(1)[0]]
     assert [detect_language(text) for text in texts] == [by_runs(text) for text in texts]
     assert {by_runs(text) for text in texts} == {"zh", "en"}
+
+
+def test_prefix_tests_by_first_character_answer_as_str_startswith():
+    import random
+
+    from yizhi.deid.text.recognizers import chinese
+
+    rng = random.Random(5)
+    alphabet = sorted(set("".join(chinese.CLINICAL_PREFIXES + chinese._TITLE_TUPLE))) + list("张王a1 ")
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        pos = rng.randint(-8, 8)
+        assert chinese._starts_clinical(text, pos) == text.startswith(chinese.CLINICAL_PREFIXES, pos), (text, pos)
+        assert chinese._starts_title(text, pos) == text.startswith(chinese._TITLE_TUPLE, pos), (text, pos)
+
+
+def test_place_scan_gives_the_automatons_leftmost_longest_matches():
+    import random
+
+    from yizhi.deid.text.recognizers import chinese
+
+    automaton, scanner = chinese._place_automaton(), chinese._place_scanner()
+    places = sorted(automaton.keys())
+    rng = random.Random(11)
+    noise = ["，", "市", "区", "路", " ", "a", "3", "😀", "é", "\n", "患者住"]
+    texts = _dev_texts(120) + ["", "北京", "北京市朝阳区", "😀北京市😀朝阳区é"]
+    for _ in range(300):  # names run together and overlap (北京|京山), with 1-4 byte characters between
+        texts.append("".join(rng.choice(places) if rng.random() < 0.5 else rng.choice(noise) for _ in range(12)))
+    for text in texts:
+        assert scanner.longest(text) == chinese._longest_matches(automaton, text), text
+    assert scanner.longest("北京\ud800") is None  # a lone surrogate: the automaton answers instead
+
+
+def test_name_start_scan_equals_its_definition_character_by_character():
+    import random
+
+    from yizhi.deid.text.recognizers import chinese
+
+    family = chinese.surnames()
+    singles = {name for name in family if len(name) == 1}
+    doubles = {name for name in family if len(name) == 2}
+    stops = chinese._STOP_CHARS
+
+    def expected(text):
+        return [pos for pos in range(len(text))
+                if (text[pos] in singles and pos + 1 < len(text)
+                    and (("\u4e00" <= text[pos + 1] <= "\u9fff" and text[pos + 1] not in stops)
+                         or text.startswith(chinese._TITLE_TUPLE, pos + 1)))
+                or text[pos : pos + 2] in doubles]
+
+    rng = random.Random(9)
+    alphabet = list("".join(sorted(family))[:300] + "".join(chinese.TITLES) + "欧阳司马诸葛。，的了在 a1")
+    texts = _dev_texts(60) + ["".join(rng.choice(alphabet) for _ in range(40)) for _ in range(1500)]
+    for text in texts:
+        assert [m.start() for m in chinese._name_starts().finditer(text)] == expected(text), text
