@@ -74,7 +74,9 @@ _GENERIC_ORG_HEADS = set(
     "乡镇 社区 民营 私立 公立 上述 前述 同一 多家 外地".split()
 )
 # (职 is no stop: "就职于" ends at 于 anyway, and 职 starts 职业技术学院.)
-_ORG_LEFT_STOP = set("于在到至从往转经由去赴回的和与及或、，。；：:,.;（）()【】“”住诊入就曾现原既系为是以及")
+_ORG_LEFT_STOP = set("于在到至从往转经由去赴回的和与及或、，。；：:,.;（）()【】“”住址诊入就曾现原既系为是以及")
+# A suffix inside a street's name is no organisation ("学院路", "医院街"): the street's word follows it.
+_STREET_AFTER_SUFFIX = ("路", "街", "大道", "巷", "胡同", "小区")
 _CJK = re.compile(r"[\u4e00-\u9fff]")  # (one character is tested as "\u4e00" <= ch <= "\u9fff": no regex call)
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _ORG_SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, ORG_SUFFIXES), key=len, reverse=True)))
@@ -356,9 +358,13 @@ def _generic_org(word: str) -> bool:
     """Departments and generic phrases (心内科, 我院, 上级医院) do not identify anyone."""
     if word.endswith(("科", "病区", "病房", "诊室", "门诊", "护理部", "ICU")):
         return True
-    match = _ORG_SUFFIX_RE.search(word)
-    head = word[: match.start()] if match else word
-    return head in _GENERIC_ORG_HEADS or head == ""
+    matches = list(_ORG_SUFFIX_RE.finditer(word))
+    if not matches:
+        return word in _GENERIC_ORG_HEADS or word == ""
+    # The word's own suffix is its last: "学院路社区卫生服务中心" is a centre on 学院路, not a 学院 with
+    # nothing before it; a generic head before an earlier suffix still makes it generic ("某大学附属医院").
+    head, first_head = word[: matches[-1].start()], word[: matches[0].start()]
+    return head in _GENERIC_ORG_HEADS or head == "" or first_head in _GENERIC_ORG_HEADS
 
 
 class ChineseOrganizationRecognizer:
@@ -379,7 +385,7 @@ class ChineseOrganizationRecognizer:
                     break
                 start -= 1
             word = text[start : match.end()]
-            if _generic_org(word) or text.startswith("卡", match.end()):
+            if _generic_org(word) or text.startswith("卡", match.end()) or text.startswith(_STREET_AFTER_SUFFIX, match.end()):
                 continue
             for prefix in ("患者", "曾", "现", "原", "既往"):
                 if word.startswith(prefix):
