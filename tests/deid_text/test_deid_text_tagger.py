@@ -29,7 +29,7 @@ def test_prefetched_detection_equals_one_at_a_time():
         together = [[span.public() for span in detect(note, "zh")] for note in NOTES]
     assert together == alone
     assert tagger._prefetched.get() is None and tagger._prefetched_pieces.get() is None  # nothing kept after the block
-    from yizhi.deid.text.recognizers.chinese import _kept_rule_spans
+    from yizhi.deid.text.recognizers.chinese_memo import _kept_rule_spans
 
     assert _kept_rule_spans.get() is None
 

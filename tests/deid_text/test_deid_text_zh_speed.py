@@ -221,7 +221,7 @@ def _fuzz_texts(alphabet, count=3000, seed=5):
 
 
 def test_admin_chains_are_the_expressions_matches():
-    from yizhi.deid.text.recognizers.chinese import _ADMIN_CHAIN, _admin_chains
+    from yizhi.deid.text.recognizers.chinese_address import _ADMIN_CHAIN, _admin_chains
 
     texts = _dev_texts() + _fuzz_texts("省自治区州县特别行政市地盟旗镇乡街道北京朝阳海淀路号，。 1a")
     for text in texts:
@@ -229,7 +229,7 @@ def test_admin_chains_are_the_expressions_matches():
 
 
 def test_street_numbers_are_the_expressions_matches():
-    from yizhi.deid.text.recognizers.chinese import _STREET_NUMBER, _street_numbers
+    from yizhi.deid.text.recognizers.chinese_address import _STREET_NUMBER, _street_numbers
 
     texts = _dev_texts() + _fuzz_texts("大街道路巷弄胡同建国一二十0189号 ，")
     for text in texts:
@@ -306,7 +306,7 @@ def test_prefix_tests_by_first_character_answer_as_str_startswith():
 def test_place_scan_gives_the_automatons_leftmost_longest_matches():
     import random
 
-    from yizhi.deid.text.recognizers import chinese
+    from yizhi.deid.text.recognizers import chinese_address as chinese
 
     automaton, scanner = chinese._place_automaton(), chinese._place_scanner()
     places = sorted(automaton.keys())

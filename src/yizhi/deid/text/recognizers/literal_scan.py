@@ -8,7 +8,7 @@ Hyperscan matches the same literals in the note's UTF-8 bytes at about a byte a 
 back once per occurrence, as few as the names found. A literal of valid UTF-8 matched in valid
 UTF-8 begins and ends on character boundaries, so every occurrence ``automaton.iter`` reports is
 reported here and no other (HS_FLAG_SOM_LEFTMOST gives each one's start); the choice among them is
-``chinese._longest_matches``'s. Where the ``hyperscan`` wheel is missing, ``longest`` answers None and
+``chinese_address._longest_matches``'s. Where the ``hyperscan`` wheel is missing, ``longest`` answers None and
 the caller keeps the automaton. test_deid_text_zh_speed.py compares both on the dev notes and random text.
 """
 
@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - exercised only where no wheel exists
 
 
 class LiteralScanner:
-    """``longest(text)``: the (start, end, word) ``chinese._longest_matches`` gives for these words."""
+    """``longest(text)``: the (start, end, word) ``chinese_address._longest_matches`` gives for these words."""
 
     def __init__(self, words):
         self.words = sorted(words)  # (sorted: the on-disk cache key must not depend on set order)

@@ -430,7 +430,7 @@ def prefetch(texts: list[str]) -> Iterator[None]:
     """Tag every piece of ``texts`` in one go (equal-length pieces share a model call); detect() on
     these texts inside the block reuses the tags (and the Chinese rules' spans, which the gate
     needed). All is forgotten when the block ends."""
-    from yizhi.deid.text.recognizers.chinese import rule_spans_kept
+    from yizhi.deid.text.recognizers.chinese_memo import rule_spans_kept
 
     with rule_spans_kept():
         pieces = {text: _pieces(text) for text in dict.fromkeys(texts)}
