@@ -198,7 +198,6 @@ def _name_before(text: str, title_start: int) -> tuple[int, int] | None:
     return best
 
 
-
 class ChineseNameRecognizer:
     """Names by context: after a cue (患者/家属/医师：) or before a title (女士/护士/主任)."""
 

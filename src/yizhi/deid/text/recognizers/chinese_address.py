@@ -11,7 +11,7 @@ from functools import lru_cache
 import ahocorasick
 
 from yizhi.deid.text.recognizers.chinese_memo import _rule_spans
-from yizhi.deid.text.recognizers.literal_scan import LiteralScanner
+from yizhi.deid.text.recognizers.literal_scan import LiteralScanner, leftmost_longest
 from yizhi.deid.text.spans import Span, make_span
 
 _ADMIN = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|自治县|旗|镇|乡|街道)"
@@ -54,14 +54,7 @@ def _longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[
     """Leftmost-longest non-overlapping matches from an Aho–Corasick automaton whose values are its words."""
     # (start, -end, word) tuples sort by start, the longer first, without a key function per hit (two hits
     # with the same start and end are the same word)
-    hits = sorted([(last + 1 - len(word), ~last, word) for last, word in automaton.iter(text)])
-    chosen: list[tuple[int, int, str]] = []
-    last_end = -1
-    for start, negative_end, word in hits:
-        if start >= last_end:
-            last_end = -negative_end
-            chosen.append((start, last_end, word))
-    return chosen
+    return leftmost_longest(sorted([(last + 1 - len(word), ~last, word) for last, word in automaton.iter(text)]))
 
 
 class ChineseAddressRecognizer:

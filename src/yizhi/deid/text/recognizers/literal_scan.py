@@ -71,14 +71,19 @@ class LiteralScanner:
                 return char
 
             ordered = sorted([(to_char(start), -to_char(end), words[index]) for start, end, index in hits])
-        # (start, -end, word) sorts by start, the longer first; then leftmost-longest, non-overlapping
-        chosen: list[tuple[int, int, str]] = []
-        last_end = -1
-        for start, negative_end, word in ordered:
-            if start >= last_end:
-                last_end = -negative_end
-                chosen.append((start, last_end, word))
-        return chosen
+        return leftmost_longest(ordered)
+
+
+def leftmost_longest(ordered: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """(start, end, word) of the leftmost-longest non-overlapping hits, from hits given as sorted
+    (start, -end, word) tuples (by start, the longer first)."""
+    chosen: list[tuple[int, int, str]] = []
+    last_end = -1
+    for start, negative_end, word in ordered:
+        if start >= last_end:
+            last_end = -negative_end
+            chosen.append((start, last_end, word))
+    return chosen
 
 
 def _literal(word: str) -> bytes:
