@@ -161,3 +161,52 @@ def test_a_read_on_postgresql_gives_its_connection_back_on_the_loop(web, cast, m
     assert "Session.close" not in hops, hops
     assert page.get("/jobs").status_code == 200
     assert "Session.close" in hops, hops
+
+
+def test_a_reading_page_authenticates_and_runs_in_one_thread_pool_call(web, cast, monkeypatch):
+    """``reads_only`` pages authenticate in their endpoint's own thread-pool call: one trip through
+    the pool instead of two (dependency, then endpoint); other pages keep the dependency's trip."""
+    import anyio.to_thread
+
+    from yizhi.db import get_engine
+
+    calls = []
+    original = anyio.to_thread.run_sync
+
+    async def recording(fn, *args, **kwargs):
+        called = getattr(fn, "func", fn)  # starlette hands over a functools.partial
+        calls.append(getattr(called, "__qualname__", repr(called)))
+        return await original(fn, *args, **kwargs)
+
+    page = web(cast.owner)
+    page.get("/needs")  # the first use writes last-used / sliding expiry
+    monkeypatch.setattr(anyio.to_thread, "run_sync", recording)
+    assert page.get("/needs").status_code == 200
+    closing = 0 if get_engine().dialect.name == "postgresql" else 1  # SQLite's session closes in the pool
+    assert len(calls) == 1 + closing, calls
+    assert not [c for c in calls if c.startswith("authenticate_now")], calls
+    calls.clear()
+    assert page.get("/jobs").status_code == 200
+    assert [c for c in calls if c.startswith("authenticate_now")], calls
+
+
+def test_a_reading_page_still_asks_a_stranger_to_log_in(web, api, cast):
+    """Authentication moved into the endpoint's call: no session, an ended session or a bad token get
+    what every other page answers them; an API token still reads the page."""
+    from yizhi.web.csrf import SESSION_COOKIE
+
+    def answer(client, path):
+        """The status and where it sends the browser, with the page's own path taken out."""
+        response = (client.http if hasattr(client, "http") else client).get(path)
+        return response.status_code, (response.headers.get("location") or "").replace(path, "<page>")
+
+    anonymous = web()
+    assert answer(anonymous, "/needs")[0] in (302, 303, 401)
+    assert answer(anonymous, "/needs") == answer(anonymous, "/jobs")
+    ended = web(cast.owner)
+    ended.http.cookies.set(SESSION_COOKIE, "not-a-live-session")
+    assert answer(ended, "/needs") == answer(ended, "/jobs") == answer(anonymous, "/jobs")
+    bad_token = api()
+    bad_token.headers["Authorization"] = "Bearer yz_wrong"
+    assert answer(bad_token, "/needs") == answer(bad_token, "/jobs") == answer(anonymous, "/jobs")
+    assert api(cast.owner).get("/needs").status_code == 200

@@ -83,26 +83,32 @@ def test_pool_and_threads_come_from_the_settings(monkeypatch):
 
 def test_no_route_dependency_or_handler_blocks_the_loop(app):
     """Every route handler and dependency that may touch the database is a plain def (thread pool);
-    an ``async def`` endpoint must not take a database session."""
+    an ``async def`` endpoint must not take a database session — unless it is marked as using it only
+    in a thread-pool call (authentication, and the ``reads_only`` pages that authenticate in theirs)."""
     import inspect
 
     from yizhi.web.app import iter_api_routes
-    from yizhi.web.deps import get_db
+    from yizhi.web.deps import authenticate, get_db
 
     def walk(dependant):
         yield dependant
         for sub in dependant.dependencies:
             yield from walk(sub)
 
-    offenders = []
+    offenders, marked = [], set()
     for path, route in iter_api_routes(app.routes):
         dependants = list(walk(route.dependant))
         uses_db = any(d.call is get_db for d in dependants)
         for dependant in dependants:
             if dependant.call is None or not inspect.iscoroutinefunction(dependant.call):
                 continue
+            if getattr(dependant.call, "uses_session_in_thread_pool", False):
+                marked.add(getattr(dependant.call, "__qualname__", ""))
+                continue
             if dependant is route.dependant and uses_db:
                 offenders.append((path, dependant.call.__name__))
             elif any(sub.call is get_db for sub in dependant.dependencies):
                 offenders.append((path, dependant.call.__name__))
     assert offenders == []
+    # the marked ones are the known few, not a way around the check
+    assert "needs_page" in marked and marked <= {authenticate.__qualname__, "needs_page"}, marked

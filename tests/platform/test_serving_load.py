@@ -191,9 +191,9 @@ def test_a_connection_the_server_closed_is_replaced_without_an_error(api, cast, 
 
 @pytest.mark.parametrize("path, auth, expected", [
     ("/api/v1/me", "token", 1),  # the token with its person, memberships and organisations
-    # the session with the unread-notice count (a page that only reads: one round trip); the list's
-    # version (the list itself comes from the process's cache, needs.list_cache)
-    ("/needs", "session", 2),
+    # the session with the unread-notice count and the list's version (a page that only reads: one
+    # round trip; the list itself comes from the process's cache, needs.list_cache)
+    ("/needs", "session", 1),
     ("/jobs", "session", 3),  # a page with a transaction counts its unread notices on its own
 ])
 def test_statements_per_request(app, cast, engine, path, auth, expected):

@@ -435,17 +435,17 @@ AUTH_CHANGED = "auth_changed"  # same key as yizhi.web.deps.AUTH_CHANGED: someth
 
 
 @lru_cache(maxsize=4)
-def _session_and(column):
-    return _by_token_hash(LoginSession).add_columns(column)
+def _session_and(columns: tuple):
+    return _by_token_hash(LoginSession).add_columns(*columns)
 
 
-def resolve_session_and(session: Session, secret: str, column) -> tuple[Person | None, object]:
-    """:func:`resolve_session`, reading ``column`` (a scalar subquery correlated to
-    ``LoginSession.person_id``, built once by the caller) in the same round trip; (None, None) when
+def resolve_session_and(session: Session, secret: str, columns: tuple) -> tuple[Person | None, tuple]:
+    """:func:`resolve_session`, reading ``columns`` (scalar subqueries, which may be correlated to
+    ``LoginSession.person_id``, built once by the caller) in the same round trip; (None, ()) when
     the session is not live."""
-    row = session.execute(_session_and(column), {"token_hash": tokens.digest(secret)}).unique().one_or_none()
+    row = session.execute(_session_and(columns), {"token_hash": tokens.digest(secret)}).unique().one_or_none()
     person = _live_person(session, row[0] if row else None)
-    return (person, row[1]) if person is not None else (None, None)
+    return (person, tuple(row[1:])) if person is not None else (None, ())
 
 
 def resolve_session(session: Session, secret: str) -> Person | None:

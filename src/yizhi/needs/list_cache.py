@@ -72,6 +72,12 @@ class ListingCache:
 CACHE = ListingCache()
 
 
+def version_column():
+    """The counter as a scalar subquery: /needs reads it in the round trip that looks up the login
+    session (``reads_only(with_session=...)``), which also comes before the list is read."""
+    return select(ListVersion.version).where(ListVersion.id == 1).scalar_subquery()
+
+
 def current_version(session: Session) -> int | None:
     """The counter; None when its row is missing (then nothing is cached)."""
     return session.scalar(select(ListVersion.version).where(ListVersion.id == 1))
@@ -83,9 +89,15 @@ def viewer_scope(person) -> tuple:
     return is_platform_admin(person), tuple(sorted({m.organization_id for m in person.memberships}))
 
 
-def listing(session: Session, key: tuple, render: Callable[[], str], free_text: str = "") -> str:
-    """The cached rendering for `key` if the data is unchanged, else `render()` (kept for the next)."""
-    version = current_version(session)
+UNREAD = object()  # "the caller did not read the counter"
+
+
+def listing(session: Session, key: tuple, render: Callable[[], str], free_text: str = "",
+            version=UNREAD) -> str:
+    """The cached rendering for `key` if the data is unchanged, else `render()` (kept for the next).
+    ``version``: the counter when the request already read it (before the list), else it is read now."""
+    if version is UNREAD:
+        version = current_version(session)
     if version is None or len(free_text) > MAX_FREE_TEXT:
         return render()
     html = CACHE.get(key, version)

@@ -20,13 +20,14 @@ from yizhi.needs.matching.relevance import default_model
 from yizhi.needs.messages import notification_text
 from yizhi.needs.models import NeedStatus, SolutionStatus
 from yizhi.needs.schemas import InterestIn, NeedIn, PilotCloseIn, PilotIn, SolutionIn
-from yizhi.web.deps import CurrentPerson, DbSession, public, reads_only
+from yizhi.web.deps import CurrentPerson, DbSession, public, read_with_session, reads_only
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web import validation
 from yizhi.web.forms import FormBody, fields
 from yizhi.web.templating import NavItem, fragment, locale_of, render, translator
 
 router = APIRouter(include_in_schema=False)
+LIST_VERSION = "needs_list_version"  # read with the login session on /needs
 NAV = [
     NavItem("/needs", "Needs library", order=20),
     NavItem("/solutions", "Solutions", order=21),
@@ -67,7 +68,7 @@ def _fail_back(db, url: str, exc: YizhiError) -> Response:
 
 # ----- needs: browse, form -----------------------------------------------------------------------------------
 @router.get("/needs", response_class=HTMLResponse)
-@reads_only
+@reads_only(with_session={LIST_VERSION: list_cache.version_column})
 def needs_page(request: Request, db: DbSession, person: CurrentPerson, q: str = "", category: str = "",
                status: str = "", modality: str = "", mine: bool = False, page: int = 1) -> HTMLResponse:
     page = max(page, 1)
@@ -85,7 +86,8 @@ def needs_page(request: Request, db: DbSession, person: CurrentPerson, q: str = 
 
     # Everything the rendering depends on is in the key (list_cache's docstring says why it is enough).
     key = (locale_of(request), list_cache.viewer_scope(person), can_create, q, category, status, modality, mine, page)
-    html = list_cache.listing(db, key, listing, free_text=q + modality)
+    version = read_with_session(request, LIST_VERSION, list_cache.UNREAD)
+    html = list_cache.listing(db, key, listing, free_text=q + modality, version=version)
     return render(request, "needs/list.html", {"listing": Markup(html)})
 
 

@@ -12,6 +12,8 @@ read the request are ``async def``: they cost no thread hop.
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Annotated
@@ -42,15 +44,81 @@ def is_public(endpoint) -> bool:
     return endpoint in _PUBLIC_ENDPOINTS
 
 
-_READING_ENDPOINTS: set = set()
+_READING_ENDPOINTS: dict = {}  # endpoint -> the extra columns it reads with the session (name -> factory)
 
 
-def reads_only(endpoint):
+def reads_only(endpoint=None, *, with_session: dict | None = None):
     """Mark a busy page that only reads: on PostgreSQL its statements run without a transaction
     (each sees the latest commits), which saves the BEGIN and ROLLBACK round trips. Anything it
-    wrote would be committed at once, statement by statement — so nothing that writes."""
-    _READING_ENDPOINTS.add(endpoint)
+    wrote would be committed at once, statement by statement — so nothing that writes.
+
+    ``with_session`` names scalar subqueries (name -> a function building one, called once) read in
+    the same round trip as the login session when the page is opened with one; the endpoint finds
+    their values with :func:`read_with_session` (absent for API tokens: it then queries itself)."""
+
+    def mark(function):
+        wrapper = _authenticating_in_its_thread(function)
+        _READING_ENDPOINTS[wrapper] = tuple((with_session or {}).items())
+        return wrapper
+
+    return mark(endpoint) if endpoint is not None else mark
+
+
+def _authenticating_in_its_thread(function):
+    """The endpoint as a coroutine that authenticates and then runs it in ONE thread-pool call.
+
+    Why: a sync dependency and a sync endpoint are two trips through the thread pool; under load
+    each trip queues behind the other requests' (the p99 of /needs was made of those waits). The
+    app-wide :func:`authenticate` steps aside for these endpoints. The person parameters
+    (``CurrentPerson``/``OptionalPerson``) leave the signature FastAPI sees and are filled in here."""
+    hints = typing.get_type_hints(function, include_extras=True)
+    signature = inspect.signature(function)
+    parameters = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
+    person_names = {p.name: p.annotation == CurrentPerson for p in parameters
+                    if p.annotation == CurrentPerson or p.annotation == OptionalPerson}
+    request_name = next((p.name for p in parameters if p.annotation is Request), None)
+    db_name = next((p.name for p in parameters if p.annotation == DbSession), None)
+    if request_name is None or db_name is None:
+        raise TypeError(f"reads_only: {function.__qualname__} must take a Request and a DbSession")
+
+    async def endpoint(**values):
+        request, db = values[request_name], values[db_name]
+
+        def authenticated_call():
+            authenticate_now(request, db)
+            person = request.state.person
+            for name, required in person_names.items():
+                if required and person is None:
+                    raise NotAuthenticated(N_("log in first"))
+                values[name] = person
+            return function(**values)
+
+        return await run_in_threadpool(authenticated_call)
+
+    hands_session_to_thread_pool(endpoint)
+    endpoint.__signature__ = signature.replace(
+        parameters=[p for p in parameters if p.name not in person_names],
+        return_annotation=hints.get("return", signature.return_annotation))
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(endpoint, attribute, getattr(function, attribute))
     return endpoint
+
+
+_MISSING = object()
+
+
+def hands_session_to_thread_pool(function):
+    """Mark an ``async def`` that takes the database session but uses it only inside a
+    ``run_in_threadpool`` call (the loop-blocking check, tests/platform/test_event_loop.py, lets
+    exactly these through)."""
+    function.uses_session_in_thread_pool = True
+    return function
+
+
+def read_with_session(request: Request, name: str, default=_MISSING):
+    """A value ``reads_only(with_session=...)`` read with the login session, or ``default`` when it
+    was not (token or anonymous requests, or a page opened without a session cookie)."""
+    return getattr(request.state, "with_session", {}).get(name, default)
 
 
 def _track_ledger_commits(session: Session) -> None:
@@ -130,11 +198,15 @@ def resolve_person(request: Request, db: Session) -> Person | None:
         request.state.auth = "token"
         return person
     cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie and getattr(request.state, "reading_page", False):
-        # A page that only reads: its unread badge comes in the same round trip as the session.
-        person, unread = accounts.resolve_session_and(db, cookie, _unread_column())
+    reading = getattr(request.state, "reading_page", None)
+    if cookie and reading is not None:
+        # A page that only reads: its unread badge, and what else it reads first, come in the same
+        # round trip as the session.
+        names, columns = _session_columns(reading)
+        person, values = accounts.resolve_session_and(db, cookie, columns)
         if person is not None:
-            request.state.auth, request.state.unread_notifications = "session", int(unread or 0)
+            request.state.auth, request.state.unread_notifications = "session", int(values[0] or 0)
+            request.state.with_session = dict(zip(names, values[1:]))
             return person
     elif cookie:
         person = accounts.resolve_session(db, cookie)
@@ -142,6 +214,20 @@ def resolve_person(request: Request, db: Session) -> Person | None:
             request.state.auth = "session"
             return person
     return None
+
+
+_COLUMNS_BY_READER: dict = {}
+
+
+def _session_columns(extra: tuple) -> tuple[tuple[str, ...], tuple]:
+    """The badge column and a page's own, built once per page (a statement that carries the same
+    column objects is found in SQLAlchemy's statement cache)."""
+    known = _COLUMNS_BY_READER.get(extra)
+    if known is None:
+        names = tuple(name for name, _ in extra)
+        columns = (_unread_column(), *(factory().label(name) for name, factory in extra))
+        known = _COLUMNS_BY_READER.setdefault(extra, (names, columns))
+    return known
 
 
 @lru_cache(maxsize=1)
@@ -156,12 +242,24 @@ def _unread_column():
             .correlate(LoginSession).scalar_subquery().label("unread_notifications"))
 
 
-def authenticate(request: Request, db: DbSession) -> None:
-    """Who is asking (sync: runs in the thread pool, see the module docstring)."""
+@hands_session_to_thread_pool
+async def authenticate(request: Request, db: DbSession) -> None:
+    """Who is asking: :func:`authenticate_now` in the thread pool (see the module docstring), unless
+    the endpoint does it in its own thread-pool call (``reads_only``)."""
+    route = request.scope.get("route")
+    if route is not None and getattr(route, "endpoint", None) in _READING_ENDPOINTS:
+        return
+    await run_in_threadpool(authenticate_now, request, db)
+
+
+def authenticate_now(request: Request, db: Session) -> None:
+    """Who is asking (blocking: never on the event loop)."""
     route = request.scope.get("route")
     alone = route is not None and not _route_uses_session(route)
-    reading = alone or (route is not None and getattr(route, "endpoint", None) in _READING_ENDPOINTS)
-    request.state.reading_page = reading
+    extra = _READING_ENDPOINTS.get(getattr(route, "endpoint", None)) if route is not None else None
+    reading = alone or extra is not None
+    # What the session lookup reads besides the login (None: a page that may write, looked up plainly)
+    request.state.reading_page = (extra or ()) if reading else None
     if reading and db.get_bind().dialect.name == "postgresql":
         # The lookup below is the request's only use of the database (``/api/v1/me``), or the route
         # only reads (``reads_only``): no transaction, so PostgreSQL is spared the BEGIN and ROLLBACK
