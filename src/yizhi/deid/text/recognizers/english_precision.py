@@ -183,3 +183,127 @@ def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
     # common one counts before its dose only: "Bayer Aspirin 81 mg", not "Jacob lives on")
     return drug in drug_words() and drug not in name_words() and (
         drug not in common_words() or _DOSE_NEXT.match(text, after.end()) is not None)
+
+
+# --- issue 16, third precision round: from the TUNE sample of bench/deid_text_review.py (fresh MTSamples
+# reports, every predicted span reviewed); each a general rule, none a string exception.
+#
+# * "Adriamycin, and Abraxane", "IgG, and IgA", "Massachusetts and Maine": a list joined by "and" whose every
+#   item is a clinical word, a drug or a state is no institution or name (a list of people names a person:
+#   "Ruby and Camilla" keeps it);
+# * "Xxxxx's condition", "Y office notes": the transcription's stand-ins (a run of x, a lone capital letter);
+# * "curved Masterson", "Straight Masterson": a capitalised word after a shape word is an instrument;
+# * "Whitnall's tubercle", "Gardner-Wells tongs": one word that a move cue ("to", "via") made an organisation,
+#   then a lower-case clinical word that is no common English word, is an eponymous structure or device;
+# * "Neuro-Oncology Clinic": a facility noun after a specialty (a word in -ology, -iatry, with clinical words in
+#   no name or place list beside it) is a department ("Codman Sq health center" names no specialty: it stays);
+# * "2/6 SEM", "5/4 @ elbow", "2/2 archilles", "6/14 OD", "rated himself 4/7", "1/2 atrophy": a slash pair
+#   beside an examination word is a score, grade or fraction, no date; "3-4 years" is a duration;
+# * "Alcon AcrySof", "Cordis Vista Brite Tip", "Tussionex Pennkinetic", "for Barrett in 3 years", "curved Glover":
+#   in a clinical note a capitalised run that only its capitals made a name (no title, relation word, cue or
+#   credential) needs a given name to be one: a surname alone there is mostly an eponym, and products and
+#   devices hold no name at all ("Natalie was placed", "Lynn Holmberg", "Instructed Ben" keep theirs; a place
+#   word or an institution word keeps the run for the place and organisation rules).
+
+_STAND_IN = re.compile(r"(?i:x{3,})(?:'s)?|[A-Z]")
+_SHAPE_WORDS = frozenset("curved straight angled right-angle right-angled long short fine small large toothed "
+                         "smooth blunt sharp heavy".split())
+_WORD_BEFORE = re.compile(r"([A-Za-z-]+)[ ]+$")
+_LIST_JOIN = re.compile(r",?[ ]+and[ ]+|,[ ]*")
+_SPECIALTY_ENDINGS = ("ology", "iatry", "ologic", "iatrics")
+_FACILITY_NOUNS = frozenset("clinic department service unit center centre division".split())
+_EXAM_AFTER = re.compile(
+    r"[ ]*(?:@|at|on the|in)?[ ]*(?i:od|os|ou|sem|murmurs?|achilles|archilles|patellae?|biceps|triceps|"
+    r"brachioradialis|knees?|ankles?|elbows?|wrists?|hands?|hips?|grip|strength|reflex(?:es)?|atrophy|scale|"
+    r"proximally|distally|throughout|bilaterally)\b")
+_EXAM_BEFORE = re.compile(r"(?i:scores?:?|rated (?:him|her)self|strength|reflexes|murmur|grade|power)[ ]*$")
+_RANGE_DURATION = re.compile(r"\d{1,2}-\d{1,2}")
+_DURATION_AFTER = re.compile(r"[ ]+(?:years?|months?|weeks?|days?|hours?|times?)\b")
+
+
+def exam_score(text: str, span: Span) -> bool:
+    """A DATE that is an examination score or a duration (see the block above)."""
+    if span.type != "DATE":
+        return False
+    if _SLASH_PAIR.fullmatch(span.text):
+        return _EXAM_AFTER.match(text, span.end) is not None or \
+            _EXAM_BEFORE.search(text, max(0, span.start - 24), span.start) is not None
+    return _RANGE_DURATION.fullmatch(span.text) is not None and _DURATION_AFTER.match(text, span.end) is not None
+
+
+def third_round_drop(text: str, span: Span, guessed: bool) -> bool:
+    """Is ``span`` (a NAME, LOCATION, ORGANIZATION or ADDRESS) one of the third round's phenomena?"""
+    value = span.text
+    if _STAND_IN.fullmatch(value):
+        return True
+    if _clinical_list(value):
+        return True
+    if span.type == "NAME" and guessed and (_shape_before(text, span) or _no_name_evidence(text, span)):
+        return True
+    if span.type == "ORGANIZATION" and " " not in value and not value.isupper() and _clinical_word_lower_after(text, span):
+        return True
+    return span.type in ("ORGANIZATION", "NAME") and _department(text, span)
+
+
+def _clinical_list(value: str) -> bool:
+    from yizhi.deid.text.recognizers.english import clinical_lexicon, common_words, name_words
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES, drug_words
+
+    items = [item.strip() for item in _LIST_JOIN.split(value) if item.strip()]
+    if len(items) < 2 or " and " not in f" {value} ":
+        return False
+    if all(item in STATES_AND_COUNTRIES for item in items):
+        return True
+    for item in items:
+        for word in item.lower().split():
+            if word in name_words() or not (word in clinical_lexicon() or word in drug_words()
+                                            or (word not in common_words() and len(word) > 6 and item[0].isupper())):
+                return False
+    return True
+
+
+def _shape_before(text: str, span: Span) -> bool:
+    first = span.text.split()[0].lower()
+    if first in _SHAPE_WORDS:
+        return True
+    before = _WORD_BEFORE.search(text, max(0, span.start - 16), span.start)
+    return before is not None and before.group(1).lower() in _SHAPE_WORDS
+
+
+def _clinical_word_lower_after(text: str, span: Span) -> bool:
+    from yizhi.deid.text.recognizers.english import clinical_lexicon, common_words
+
+    after = _LOWER_NEXT.match(text, span.end)
+    return after is not None and after.group(1) in clinical_lexicon() and after.group(1) not in common_words()
+
+
+def _department(text: str, span: Span) -> bool:
+    from yizhi.deid.text.recognizers.english import clinical_lexicon, name_words, place_words
+
+    words = span.text.lower().replace("-", " ").split()
+    after = _NEXT_WORD.match(text, span.end)
+    if after is not None and after.group(1).lower() in _FACILITY_NOUNS:
+        words.append(after.group(1).lower())  # ("Neuro-Oncology" found alone, "Clinic" after it)
+    if len(words) < 2 or words[-1] not in _FACILITY_NOUNS:
+        return False
+    specialty = tuple(word.endswith(_SPECIALTY_ENDINGS) for word in words[:-1])
+    return any(specialty) and all(is_one or (word in clinical_lexicon() and word not in name_words()
+                                             and word not in place_words()) for word, is_one in zip(words, specialty))
+
+
+_INSTITUTION_WORDS = frozenset("industries products corporation company university college school hospital clinic "
+                               "center centre institute foundation church hosp".split())
+
+
+def _no_name_evidence(text: str, span: Span) -> bool:
+    """A NAME that only the capitalised-run rule found, in a clinical note, with no given name, place or
+    institution word in it (see the block above)."""
+    from yizhi.deid.text.recognizers.english import clinical_context, place_words
+    from yizhi.deid.text.recognizers.english_words import first_name_words
+
+    if span.recognizer != "en_capitalised" or span.text.isupper() or not clinical_context(text):
+        return False  # (a run in capitals is shouted text: what it holds is for the later rules to cut out)
+    words = [word.strip(".,'’").lower() for word in span.text.replace("-", " ").split()]
+    words = [word[:-2] if word.endswith(("'s", "’s")) else word for word in words]
+    firsts, places = first_name_words(), place_words()
+    return not any(word in firsts or word in places or word in _INSTITUTION_WORDS for word in words)
