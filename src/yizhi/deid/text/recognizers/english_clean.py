@@ -34,8 +34,8 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
-from yizhi.deid.text.recognizers.english_precision import (device_setting, exam_score, reference_range, sixth_round_drop,
-                                                            third_round_drop)
+from yizhi.deid.text.recognizers.english_precision import (device_setting, exam_score, model_or_room, reference_range,
+                                                            sixth_round_drop, third_round_drop)
 from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
@@ -260,7 +260,7 @@ def _not_an_identifier(text: str, span: Span) -> bool:
         return True
     if span.type == "PHONE" and (_DECIMAL.fullmatch(value) or reference_range(text, span)):
         return True
-    if device_setting(text, span) or exam_score(text, span):
+    if device_setting(text, span) or exam_score(text, span) or model_or_room(text, span):
         return True
     if span.type == "DATE" and _PART_NUMBER.fullmatch(value) and text[span.start - 1 : span.start] == "(" \
             and text.startswith("):", span.end):

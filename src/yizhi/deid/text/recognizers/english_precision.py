@@ -203,8 +203,29 @@ def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
 #   in a clinical note a capitalised run that only its capitals made a name (no title, relation word, cue or
 #   credential) needs a given name to be one: a surname alone there is mostly an eponym, and products and
 #   devices hold no name at all ("Natalie was placed", "Lynn Holmberg", "Instructed Ben" keep theirs; a place
-#   word or an institution word keeps the run for the place and organisation rules).
+#   word or an institution word keeps the run for the place and organisation rules);
+# * "Her MS Contin", "MR Mitral": "MS"/"MR" in capitals with no full stop, then a word of no name list, is an
+#   abbreviation (morphine sulfate, multiple sclerosis, mitral regurgitation), no title;
+# * "An SN60WS diopter lens", "SN60AT, 23.0 D", "a PG 2960 BPX Genesis stent": a number inside a letter token,
+#   or before a lens power or (within three words) a device noun, is a model number, no serial or phone;
+# * "to Operating Suite #1", "Endoscopy Room 3": a numbered room after a clinical room word is no address;
+# * "seen by ENT", "lost a son to SIDS": a service or disease abbreviation (the list below) that a move cue
+#   made an organisation; "referred to Community Mental Health Agencies": a plural kind is no named body;
+# * "retired from State of Pennsylvania": a state however it is written is no location (Safe Harbor).
 
+_CAPITAL_ABBREVIATION_BEFORE = re.compile(r"(?<![A-Za-z.])(?:MS|MR)[ ]+$")
+_MODEL_AFTER = re.compile(r"(?:,?[ ]*\d{1,2}(?:\.\d)?[ ]?(?:D|diopters?)\b|[ ]+diopters?\b|"
+                          r"(?:[ ]+[A-Za-z][\w/-]*){0,3}[ ]+(?:stents?|catheters?|balloons?|lens|wires?|sheaths?|grafts?|"
+                          r"valves?|leads?|screws?|plates?|implants?)\b)")
+_LETTERS_BEFORE = re.compile(r"(?<![A-Za-z])(?!(?i:ext))[A-Za-z]{2,3}$")
+_ROOM = re.compile(r"(?i:suite|room|bay|theatre|theater)[ ]*#?[ ]*\d{1,2}")
+_ROOM_WORD_BEFORE = re.compile(r"\b(?i:operating|procedure|endoscopy|recovery|cath|catheterization|trauma|delivery|"
+                               r"exam|examination|treatment|surgical|surgery|or|ir|labor|dialysis)[ ]+$")
+# (services and diseases that real reports name by an abbreviation after "seen by", "referred to", "lost ... to")
+SERVICE_AND_DISEASE_ABBREVIATIONS = frozenset("ent gi id ir ot pt slp pmr pm&r obgyn ob/gyn gyn uro ortho neuro cts "
+                                              "sids osa ards copd esrd ckd aki chf cad pvd ptsd adhd".split())
+_STATE_OF = re.compile(r"(?i:(?:the[ ]+)?state[ ]+of[ ]+)")
+_MIXED_ABBREVIATION = re.compile(r"[A-Z][a-z]?[A-Z][A-Za-z0-9]{0,3}")
 _STAND_IN = re.compile(r"(?i:x{3,})(?:'s)?|[A-Z]")
 _SHAPE_WORDS = frozenset("curved straight angled right-angle right-angled long short fine small large toothed "
                          "smooth blunt sharp heavy".split())
@@ -213,7 +234,7 @@ _LIST_JOIN = re.compile(r",?[ ]+and[ ]+|,[ ]*")
 _SPECIALTY_ENDINGS = ("ology", "iatry", "ologic", "iatrics")
 _FACILITY_NOUNS = frozenset("clinic department service unit center centre division".split())
 _EXAM_AFTER = re.compile(
-    r"[ ]*(?:@|at|on the|in)?[ ]*(?i:od|os|ou|sem|murmurs?|achilles|archilles|patellae?|biceps|triceps|"
+    r"[ ]*@|[ ]*(?:at|on the|in)?[ ]*(?i:od|os|ou|sem|murmurs?|achilles|archilles|patellae?|biceps|triceps|"
     r"brachioradialis|knees?|ankles?|elbows?|wrists?|hands?|hips?|grip|strength|reflex(?:es)?|atrophy|scale|"
     r"proximally|distally|throughout|bilaterally)\b")
 _EXAM_BEFORE = re.compile(r"(?i:scores?:?|rated (?:him|her)self|strength|reflexes|murmur|grade|power)[ ]*$")
@@ -231,9 +252,26 @@ def exam_score(text: str, span: Span) -> bool:
     return _RANGE_DURATION.fullmatch(span.text) is not None and _DURATION_AFTER.match(text, span.end) is not None
 
 
+def model_or_room(text: str, span: Span) -> bool:
+    """A DEVICE_ID, PHONE, RECORD_NUMBER or ZIP that is a model number, or an ADDRESS that is a numbered room."""
+    if span.type in ("DEVICE_ID", "PHONE", "RECORD_NUMBER", "ZIP") and len(span.text) <= 8:
+        # (after two letters or more: "SN60WS"; "x7412", "ext 2211" are a phone's extension)
+        inside_token = span.type != "PHONE" and _LETTERS_BEFORE.search(text, max(0, span.start - 4), span.start) is not None
+        return inside_token or _MODEL_AFTER.match(text, span.end) is not None
+    return span.type == "ADDRESS" and _ROOM.fullmatch(span.text) is not None and \
+        _ROOM_WORD_BEFORE.search(text, max(0, span.start - 24), span.start) is not None
+
+
 def third_round_drop(text: str, span: Span, guessed: bool) -> bool:
     """Is ``span`` (a NAME, LOCATION, ORGANIZATION or ADDRESS) one of the third round's phenomena?"""
     value = span.text
+    if span.type == "NAME" and _CAPITAL_ABBREVIATION_BEFORE.search(text, max(0, span.start - 4), span.start) \
+            and not any(_in_name_list(word) for word in value.split()):
+        return True
+    if span.type == "ORGANIZATION" and (value.lower() in SERVICE_AND_DISEASE_ABBREVIATIONS or _plural_kind(value)):
+        return True
+    if span.type == "LOCATION" and _state_written_out(value):
+        return True
     if _STAND_IN.fullmatch(value):
         return True
     if _clinical_list(value):
@@ -245,6 +283,28 @@ def third_round_drop(text: str, span: Span, guessed: bool) -> bool:
     return span.type in ("ORGANIZATION", "NAME") and _department(text, span)
 
 
+def _in_name_list(word: str) -> bool:
+    from yizhi.deid.text.recognizers.english import name_words
+
+    return word.strip(".,").lower() in name_words()
+
+
+def _plural_kind(value: str) -> bool:
+    """"Community Mental Health Agencies": common words ending in a plural, none a name or a place."""
+    from yizhi.deid.text.recognizers.english import common_words, name_words, place_words
+
+    words = value.lower().split()
+    return len(words) >= 2 and words[-1].endswith(("ies", "ices", "ers", "ups")) and all(
+        word in common_words() and word not in name_words() and word not in place_words() for word in words)
+
+
+def _state_written_out(value: str) -> bool:
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+
+    stripped = _STATE_OF.match(value)
+    return stripped is not None and value[stripped.end():].lower() in STATES_AND_COUNTRIES
+
+
 def _clinical_list(value: str) -> bool:
     from yizhi.deid.text.recognizers.english import clinical_lexicon, common_words, name_words
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES, drug_words
@@ -252,9 +312,11 @@ def _clinical_list(value: str) -> bool:
     items = [item.strip() for item in _LIST_JOIN.split(value) if item.strip()]
     if len(items) < 2 or " and " not in f" {value} ":
         return False
-    if all(item in STATES_AND_COUNTRIES for item in items):
+    if all(item.lower() in STATES_AND_COUNTRIES for item in items):
         return True
     for item in items:
+        if _MIXED_ABBREVIATION.fullmatch(item):
+            continue  # ("IgG, and IgA")
         for word in item.lower().split():
             if word in name_words() or not (word in clinical_lexicon() or word in drug_words()
                                             or (word not in common_words() and len(word) > 6 and item[0].isupper())):
