@@ -60,6 +60,7 @@ _DEVICE_NOUNS = (
     r"scopes?|drill|saw|reamers?|staplers?|balloons?|pumps?|boots?|braces?|splints?|collar|enema|keratitis|"
     r"arteritis|encephalopathy|hernia|pouch|ileus|reflex|line|space|ligament|incision|approach|view|"
     r"cardinal|subtalar|unicompartmental|"
+    r"tongs|tubercles?|venom|"  # (issue 16, third precision round: "Gardner-Wells tongs", "Russell viper venom")
     # (fourth round, from the seed-7 sample and the planted dev reports: "Endotine Coapt device", "Louie arm",
     # "Lilly guide", "Denver II form", "Morton neuroma", "Meckel diverticulum", "AH interval")
     r"device|system|kit|monitor|machine|arm|guide|form|neuroma|diverticulum|interval|contracture|cyst|ulcer|"

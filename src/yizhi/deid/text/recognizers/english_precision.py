@@ -210,8 +210,10 @@ def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
 #   or before a lens power or (within three words) a device noun, is a model number, no serial or phone;
 # * "to Operating Suite #1", "Endoscopy Room 3": a numbered room after a clinical room word is no address;
 # * "seen by ENT", "lost a son to SIDS": a service or disease abbreviation (the list below) that a move cue
-#   made an organisation; "referred to Community Mental Health Agencies": a plural kind is no named body;
-# * "retired from State of Pennsylvania": a state however it is written is no location (Safe Harbor).
+#   made an organisation, or the capitalised-run rule a place ("until the OSA is treated"); "referred to Community Mental Health Agencies": a plural kind is no named body;
+# * "retired from State of Pennsylvania": a state however it is written is no location (Safe Harbor);
+# * "2.  Cordis Vista Brite Tip 6Fr JR 4.0": a guessed run right before a French or millimetre size is a device;
+# * "MEDICAL RECORD#: 123": a record number of fewer than four digits is the transcription's stand-in.
 
 _CAPITAL_ABBREVIATION_BEFORE = re.compile(r"(?<![A-Za-z.])(?:MS|MR)[ ]+$")
 _MODEL_AFTER = re.compile(r"(?:,?[ ]*\d{1,2}(?:\.\d)?[ ]?(?:D|diopters?)\b|[ ]+diopters?\b|"
@@ -226,6 +228,7 @@ SERVICE_AND_DISEASE_ABBREVIATIONS = frozenset("ent gi id ir ot pt slp pmr pm&r o
                                               "sids osa ards copd esrd ckd aki chf cad pvd ptsd adhd".split())
 _STATE_OF = re.compile(r"(?i:(?:the[ ]+)?state[ ]+of[ ]+)")
 _MIXED_ABBREVIATION = re.compile(r"[A-Z][a-z]?[A-Z][A-Za-z0-9]{0,3}")
+_SIZE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:Fr|French|mm|cm)\b")
 _STAND_IN = re.compile(r"(?i:x{3,})(?:'s)?|[A-Z]")
 _SHAPE_WORDS = frozenset("curved straight angled right-angle right-angled long short fine small large toothed "
                          "smooth blunt sharp heavy".split())
@@ -254,6 +257,8 @@ def exam_score(text: str, span: Span) -> bool:
 
 def model_or_room(text: str, span: Span) -> bool:
     """A DEVICE_ID, PHONE, RECORD_NUMBER or ZIP that is a model number, or an ADDRESS that is a numbered room."""
+    if span.type == "RECORD_NUMBER" and span.text.isdigit() and len(span.text) < 4:
+        return True
     if span.type in ("DEVICE_ID", "PHONE", "RECORD_NUMBER", "ZIP") and len(span.text) <= 8:
         # (after two letters or more: "SN60WS"; "x7412", "ext 2211" are a phone's extension)
         inside_token = span.type != "PHONE" and _LETTERS_BEFORE.search(text, max(0, span.start - 4), span.start) is not None
@@ -268,7 +273,9 @@ def third_round_drop(text: str, span: Span, guessed: bool) -> bool:
     if span.type == "NAME" and _CAPITAL_ABBREVIATION_BEFORE.search(text, max(0, span.start - 4), span.start) \
             and not any(_in_name_list(word) for word in value.split()):
         return True
-    if span.type == "ORGANIZATION" and (value.lower() in SERVICE_AND_DISEASE_ABBREVIATIONS or _plural_kind(value)):
+    if value.lower() in SERVICE_AND_DISEASE_ABBREVIATIONS or (span.type == "ORGANIZATION" and _plural_kind(value)):
+        return True
+    if guessed and _SIZE_AFTER.match(text, span.end):
         return True
     if span.type == "LOCATION" and _state_written_out(value):
         return True
