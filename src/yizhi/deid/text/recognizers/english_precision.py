@@ -190,7 +190,7 @@ def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
 #
 # * "Adriamycin, and Abraxane", "IgG, and IgA", "Massachusetts and Maine": a list joined by "and" whose every
 #   item is a clinical word, a drug or a state is no institution or name (a list of people names a person:
-#   "Ruby and Camilla" keeps it);
+#   "Ruby and Camilla" keeps it); long words no list knows count as drugs when a known drug begins the list;
 # * "Xxxxx's condition", "Y office notes": the transcription's stand-ins (a run of x, a lone capital letter);
 # * "curved Masterson", "Straight Masterson": a capitalised word after a shape word is an instrument;
 # * "Whitnall's tubercle", "Gardner-Wells tongs": one word that a move cue ("to", "via") made an organisation,
@@ -203,11 +203,13 @@ def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
 #   in a clinical note a capitalised run that only its capitals made a name (no title, relation word, cue or
 #   credential) needs a given name to be one: a surname alone there is mostly an eponym, and products and
 #   devices hold no name at all ("Natalie was placed", "Lynn Holmberg", "Instructed Ben" keep theirs; a place
-#   word or an institution word keeps the run for the place and organisation rules);
+#   word or an institution word keeps the run for the place and organisation rules; so does the subject of a
+#   sentence: "0800: Frey alert and oriented", "Salazar states");
 # * "Her MS Contin", "MR Mitral": "MS"/"MR" in capitals with no full stop, then a word of no name list, is an
 #   abbreviation (morphine sulfate, multiple sclerosis, mitral regurgitation), no title;
 # * "An SN60WS diopter lens", "SN60AT, 23.0 D", "a PG 2960 BPX Genesis stent": a number inside a letter token,
-#   or before a lens power or (within three words) a device noun, is a model number, no serial or phone;
+#   or before a lens power or (within three capitalised words) a device noun, is a model number, no phone or
+#   serial (unless a serial label is before it: "serial number 864414 ... implant" stays);
 # * "to Operating Suite #1", "Endoscopy Room 3": a numbered room after a clinical room word is no address;
 # * "seen by ENT", "lost a son to SIDS": a service or disease abbreviation (the list below) that a move cue
 #   made an organisation, or the capitalised-run rule a place ("until the OSA is treated"); "referred to Community Mental Health Agencies": a plural kind is no named body;
@@ -217,8 +219,9 @@ def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
 
 _CAPITAL_ABBREVIATION_BEFORE = re.compile(r"(?<![A-Za-z.])(?:MS|MR)[ ]+$")
 _MODEL_AFTER = re.compile(r"(?:,?[ ]*\d{1,2}(?:\.\d)?[ ]?(?:D|diopters?)\b|[ ]+diopters?\b|"
-                          r"(?:[ ]+[A-Za-z][\w/-]*){0,3}[ ]+(?:stents?|catheters?|balloons?|lens|wires?|sheaths?|grafts?|"
+                          r"(?:[ ]+[A-Z][\w/-]*){0,3}[ ]+(?:stents?|catheters?|balloons?|lens|wires?|sheaths?|grafts?|"
                           r"valves?|leads?|screws?|plates?|implants?)\b)")
+_SERIAL_BEFORE = re.compile(r"\b(?i:serial|s/n|lot)\b[^.\n]{0,14}$")  # (a serial is a DEVICE_ID, whatever follows)
 _LETTERS_BEFORE = re.compile(r"(?<![A-Za-z])(?!(?i:ext))[A-Za-z]{2,3}$")
 _ROOM = re.compile(r"(?i:suite|room|bay|theatre|theater)[ ]*#?[ ]*\d{1,2}")
 _ROOM_WORD_BEFORE = re.compile(r"\b(?i:operating|procedure|endoscopy|recovery|cath|catheterization|trauma|delivery|"
@@ -229,6 +232,9 @@ SERVICE_AND_DISEASE_ABBREVIATIONS = frozenset("ent gi id ir ot pt slp pmr pm&r o
 _STATE_OF = re.compile(r"(?i:(?:the[ ]+)?state[ ]+of[ ]+)")
 _MIXED_ABBREVIATION = re.compile(r"[A-Z][a-z]?[A-Z][A-Za-z0-9]{0,3}")
 _SIZE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:Fr|French|mm|cm)\b")
+_ITEM_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]+)[ ]*,[ ]*$")
+_SUBJECT_AFTER = re.compile(r"[ ]+(?:alert|awake|resting|sleeping|ambulating|oriented|calm|comfortable|lethargic|"
+                            r"agitated|tolerating|c/o)\b", re.IGNORECASE)
 _STAND_IN = re.compile(r"(?i:x{3,})(?:'s)?|[A-Z]")
 _SHAPE_WORDS = frozenset("curved straight angled right-angle right-angled long short fine small large toothed "
                          "smooth blunt sharp heavy".split())
@@ -262,7 +268,8 @@ def model_or_room(text: str, span: Span) -> bool:
     if span.type in ("DEVICE_ID", "PHONE", "RECORD_NUMBER", "ZIP") and len(span.text) <= 8:
         # (after two letters or more: "SN60WS"; "x7412", "ext 2211" are a phone's extension)
         inside_token = span.type != "PHONE" and _LETTERS_BEFORE.search(text, max(0, span.start - 4), span.start) is not None
-        return inside_token or _MODEL_AFTER.match(text, span.end) is not None
+        serial = _SERIAL_BEFORE.search(text, max(0, span.start - 24), span.start) is not None
+        return not serial and (inside_token or _MODEL_AFTER.match(text, span.end) is not None)
     return span.type == "ADDRESS" and _ROOM.fullmatch(span.text) is not None and \
         _ROOM_WORD_BEFORE.search(text, max(0, span.start - 24), span.start) is not None
 
@@ -273,7 +280,7 @@ def third_round_drop(text: str, span: Span, guessed: bool) -> bool:
     if span.type == "NAME" and _CAPITAL_ABBREVIATION_BEFORE.search(text, max(0, span.start - 4), span.start) \
             and not any(_in_name_list(word) for word in value.split()):
         return True
-    if value.lower() in SERVICE_AND_DISEASE_ABBREVIATIONS or (span.type == "ORGANIZATION" and _plural_kind(value)):
+    if value.lower() in SERVICE_AND_DISEASE_ABBREVIATIONS or (span.type == "ORGANIZATION" and _plural_kind(text, value)):
         return True
     if guessed and _SIZE_AFTER.match(text, span.end):
         return True
@@ -281,7 +288,7 @@ def third_round_drop(text: str, span: Span, guessed: bool) -> bool:
         return True
     if _STAND_IN.fullmatch(value):
         return True
-    if _clinical_list(value):
+    if _clinical_list(text, span):
         return True
     if span.type == "NAME" and guessed and (_shape_before(text, span) or _no_name_evidence(text, span)):
         return True
@@ -296,12 +303,13 @@ def _in_name_list(word: str) -> bool:
     return word.strip(".,").lower() in name_words()
 
 
-def _plural_kind(value: str) -> bool:
-    """"Community Mental Health Agencies": common words ending in a plural, none a name or a place."""
-    from yizhi.deid.text.recognizers.english import common_words, name_words, place_words
+def _plural_kind(text: str, value: str) -> bool:
+    """"Community Mental Health Agencies": common words ending in a plural, none a name or a place, in a
+    clinical note ("Amazon Web Services" in general text is a company)."""
+    from yizhi.deid.text.recognizers.english import clinical_context, common_words, name_words, place_words
 
     words = value.lower().split()
-    return len(words) >= 2 and words[-1].endswith(("ies", "ices", "ers", "ups")) and all(
+    return len(words) >= 2 and clinical_context(text) and words[-1].endswith(("ies", "ices", "ers", "ups")) and all(
         word in common_words() and word not in name_words() and word not in place_words() for word in words)
 
 
@@ -312,23 +320,33 @@ def _state_written_out(value: str) -> bool:
     return stripped is not None and value[stripped.end():].lower() in STATES_AND_COUNTRIES
 
 
-def _clinical_list(value: str) -> bool:
-    from yizhi.deid.text.recognizers.english import clinical_lexicon, common_words, name_words
+def _clinical_list(text: str, span: Span) -> bool:
+    from yizhi.deid.text.recognizers.english import clinical_context, clinical_lexicon, common_words, name_words
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES, drug_words
 
+    value = span.text
     items = [item.strip() for item in _LIST_JOIN.split(value) if item.strip()]
     if len(items) < 2 or " and " not in f" {value} ":
         return False
     if all(item.lower() in STATES_AND_COUNTRIES for item in items):
         return True
+    unknown = False
     for item in items:
         if _MIXED_ABBREVIATION.fullmatch(item):
             continue  # ("IgG, and IgA")
         for word in item.lower().split():
-            if word in name_words() or not (word in clinical_lexicon() or word in drug_words()
-                                            or (word not in common_words() and len(word) > 6 and item[0].isupper())):
+            if word in name_words():
                 return False
-    return True
+            if not (word in clinical_lexicon() or word in drug_words()):
+                if word in common_words() or len(word) <= 6 or not item[0].isupper():
+                    return False
+                unknown = True
+    if not unknown:
+        return True
+    # (a word no list knows, "Adriamycin, and Abraxane": a drug list when a known drug or clinical word begins it)
+    before = _ITEM_BEFORE.search(text, max(0, span.start - 30), span.start)
+    return before is not None and clinical_context(text) and (
+        before.group(1).lower() in drug_words() or before.group(1).lower() in clinical_lexicon())
 
 
 def _shape_before(text: str, span: Span) -> bool:
@@ -368,11 +386,14 @@ def _no_name_evidence(text: str, span: Span) -> bool:
     """A NAME that only the capitalised-run rule found, in a clinical note, with no given name, place or
     institution word in it (see the block above)."""
     from yizhi.deid.text.recognizers.english import clinical_context, place_words
-    from yizhi.deid.text.recognizers.english_words import first_name_words
+    from yizhi.deid.text.recognizers.english_words import SUBJECT_VERBS, first_name_words
 
     if span.recognizer != "en_capitalised" or span.text.isupper() or not clinical_context(text):
         return False  # (a run in capitals is shouted text: what it holds is for the later rules to cut out)
     words = [word.strip(".,'’").lower() for word in span.text.replace("-", " ").split()]
     words = [word[:-2] if word.endswith(("'s", "’s")) else word for word in words]
     firsts, places = first_name_words(), place_words()
+    after = _NEXT_WORD.match(text, span.end)
+    if _SUBJECT_AFTER.match(text, span.end) or (after is not None and after.group(1).lower() in SUBJECT_VERBS):
+        return False  # ("0800: Frey alert and oriented", "Salazar states"): the subject of a sentence is a person
     return not any(word in firsts or word in places or word in _INSTITUTION_WORDS for word in words)
