@@ -4,6 +4,7 @@
     PYTHONPATH=src python bench/deid_text_review.py list  --sample tune  > /tmp/tune_spans.tsv   # to review
     PYTHONPATH=src python bench/deid_text_review.py record --sample tune   # write the reviewed decisions
     PYTHONPATH=src python bench/deid_text_review.py score [--sample tune|check] [--unreviewed /tmp/new.tsv]
+    ... record|score --sample check --listing /tmp/check_before.tsv   # the spans an earlier tree listed
 
 Why a review of predictions and not a full annotation: precision needs only a verdict on each predicted
 span. The MTSamples transcriptions were de-identified at source, so most predictions are clinical words
@@ -93,6 +94,22 @@ def predictions(ids: list[str], corpus: dict[str, str]) -> tuple[dict[str, list]
     return found, time.process_time() - started
 
 
+def listed(path: str) -> dict[str, list]:
+    """The predictions a ``list`` run wrote (an earlier tree's: CHECK's before-figure is scored from them)."""
+    found: dict[str, list] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        doc_id, start, end, kind, recognizer = line.split("\t")[:5]
+        found.setdefault(doc_id, []).append((int(start), int(end), kind, recognizer))
+    return found
+
+
+def _found(ids: list[str], corpus: dict[str, str], listing: str | None) -> tuple[dict[str, list], float]:
+    if listing is None:
+        return predictions(ids, corpus)
+    found = listed(listing)
+    return {doc_id: found.get(doc_id, []) for doc_id in ids}, 0.0
+
+
 def _context(text: str, start: int, end: int) -> str:
     return f"{text[max(0, start - 45):start]!r} [{text[start:end]}] {text[end:end + 45]!r}"
 
@@ -111,10 +128,10 @@ def identifier_regions(doc_id: str) -> list[tuple[int, int, str]]:
     return [tuple(region) for region in IDENTIFIERS.get(doc_id, [])]
 
 
-def score(name: str, unreviewed_out: str | None) -> dict:
+def score(name: str, unreviewed_out: str | None, listing: str | None = None) -> dict:
     corpus = read_corpus(MTSAMPLES)
     ids = samples()[name]
-    found, cpu = predictions(ids, corpus)
+    found, cpu = _found(ids, corpus, listing)
     review = load_review()
     predicted = false = unreviewed_chars = 0
     by_type: dict[str, list[int]] = {}
@@ -152,11 +169,11 @@ def list_spans(name: str) -> None:
             print(f"{doc_id}\t{start}\t{end}\t{kind}\t{recognizer}\t{_context(corpus[doc_id], start, end)}")
 
 
-def record(name: str) -> None:
+def record(name: str, listing: str | None = None) -> None:
     """Every predicted span of the sample that is not inside a hand-marked identifier region is written as
     reviewed "not an identifier" (run after reading the listing and marking the identifiers)."""
     corpus = read_corpus(MTSAMPLES)
-    found, _ = predictions(samples()[name], corpus)
+    found, _ = _found(samples()[name], corpus, listing)
     review = load_review()
     for doc_id, spans in found.items():
         regions = identifier_regions(doc_id)
@@ -178,17 +195,18 @@ def main() -> None:
     parser.add_argument("--sample", choices=tuple(SAMPLES), default=None)
     parser.add_argument("--unreviewed", default=None, help="write spans never reviewed here (outside the repository)")
     parser.add_argument("--label", default="now", help="the name under which score writes its figures")
+    parser.add_argument("--listing", default=None, help="record or score the spans of this list output instead")
     arguments = parser.parse_args()
     if arguments.action == "list":
         list_spans(arguments.sample or "tune")
         return
     if arguments.action == "record":
-        record(arguments.sample or "tune")
+        record(arguments.sample or "tune", arguments.listing)
         return
     out = ROOT / "bench" / "results" / "deid_text_review.json"
     results = json.loads(out.read_text()) if out.exists() else {"machine": "2 cores shared with other helpers; CPU time"}
     for name in ([arguments.sample] if arguments.sample else list(SAMPLES)):
-        result = score(name, arguments.unreviewed)
+        result = score(name, arguments.unreviewed, arguments.listing)
         results.setdefault(arguments.label, {})[name] = result
         print(f"{name}: {result['reports']} reports, FP share {result['fp_share']:.3f} "
               f"({result['false_chars']:,} / {result['predicted_chars'] - result['unreviewed_chars']:,} reviewed chars; "
