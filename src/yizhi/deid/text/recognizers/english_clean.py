@@ -34,7 +34,8 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
-from yizhi.deid.text.recognizers.english_precision import device_setting, reference_range, sixth_round_drop
+from yizhi.deid.text.recognizers.english_precision import (device_setting, exam_score, model_or_room, reference_range,
+                                                            sixth_round_drop, third_round_drop)
 from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
@@ -59,6 +60,7 @@ _DEVICE_NOUNS = (
     r"scopes?|drill|saw|reamers?|staplers?|balloons?|pumps?|boots?|braces?|splints?|collar|enema|keratitis|"
     r"arteritis|encephalopathy|hernia|pouch|ileus|reflex|line|space|ligament|incision|approach|view|"
     r"cardinal|subtalar|unicompartmental|"
+    r"tongs|tubercles?|venom|"  # (issue 16, third precision round: "Gardner-Wells tongs", "Russell viper venom")
     # (fourth round, from the seed-7 sample and the planted dev reports: "Endotine Coapt device", "Louie arm",
     # "Lilly guide", "Denver II form", "Morton neuroma", "Meckel diverticulum", "AH interval")
     r"device|system|kit|monitor|machine|arm|guide|form|neuroma|diverticulum|interval|contracture|cyst|ulcer|"
@@ -259,7 +261,7 @@ def _not_an_identifier(text: str, span: Span) -> bool:
         return True
     if span.type == "PHONE" and (_DECIMAL.fullmatch(value) or reference_range(text, span)):
         return True
-    if device_setting(text, span):
+    if device_setting(text, span) or exam_score(text, span) or model_or_room(text, span):
         return True
     if span.type == "DATE" and _PART_NUMBER.fullmatch(value) and text[span.start - 1 : span.start] == "(" \
             and text.startswith("):", span.end):
@@ -345,7 +347,8 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
         if span.type in _GUESSED_KINDS and (guessed or span.type in _CONTEXT_ORG_CUT) and (
                 _EPONYM_OF_BEFORE.search(text, max(0, span.start - 16), span.start) or _all_drugs(value)):
             continue
-        if span.type in _GUESSED_KINDS and (_named_thing(text, span, guessed) or sixth_round_drop(text, span, guessed)):
+        if span.type in _GUESSED_KINDS and (_named_thing(text, span, guessed) or sixth_round_drop(text, span, guessed)
+                                            or third_round_drop(text, span, guessed)):
             continue
         if span.type in _GUESSED_KINDS and (_placeholder(value) or _GENERIC_FACILITY.fullmatch(value)):
             continue  # "Dr. X. He", "Dr. Sample Doctor": the transcription's own stand-ins; "outlying hospital"

@@ -183,3 +183,217 @@ def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
     # common one counts before its dose only: "Bayer Aspirin 81 mg", not "Jacob lives on")
     return drug in drug_words() and drug not in name_words() and (
         drug not in common_words() or _DOSE_NEXT.match(text, after.end()) is not None)
+
+
+# --- issue 16, third precision round: from the TUNE sample of bench/deid_text_review.py (fresh MTSamples
+# reports, every predicted span reviewed); each a general rule, none a string exception.
+#
+# * "Adriamycin, and Abraxane", "IgG, and IgA", "Massachusetts and Maine": a list joined by "and" whose every
+#   item is a clinical word, a drug or a state is no institution or name (a list of people names a person:
+#   "Ruby and Camilla" keeps it); long words no list knows count as drugs when a known drug begins the list;
+# * "Xxxxx's condition", "Y office notes": the transcription's stand-ins (a run of x, a lone capital letter);
+# * "curved Masterson", "Straight Masterson": a capitalised word after a shape word is an instrument;
+# * "Whitnall's tubercle", "Gardner-Wells tongs": one word that a move cue ("to", "via") made an organisation,
+#   then a lower-case clinical word that is no common English word, is an eponymous structure or device;
+# * "Neuro-Oncology Clinic": a facility noun after a specialty (a word in -ology, -iatry, with clinical words in
+#   no name or place list beside it) is a department ("Codman Sq health center" names no specialty: it stays);
+# * "2/6 SEM", "5/4 @ elbow", "2/2 archilles", "6/14 OD", "rated himself 4/7", "1/2 atrophy": a slash pair
+#   beside an examination word is a score, grade or fraction, no date; "3-4 years" is a duration;
+# * "Alcon AcrySof", "Cordis Vista Brite Tip", "Tussionex Pennkinetic", "for Barrett in 3 years", "curved Glover":
+#   in a clinical note a capitalised run that only its capitals made a name (no title, relation word, cue or
+#   credential) needs a given name to be one: a surname alone there is mostly an eponym, and products and
+#   devices hold no name at all ("Natalie was placed", "Lynn Holmberg", "Instructed Ben" keep theirs; a place
+#   word or an institution word keeps the run for the place and organisation rules; so does the subject of a
+#   sentence: "0800: Frey alert and oriented", "Salazar states");
+# * "Her MS Contin", "MR Mitral": "MS"/"MR" in capitals with no full stop, then a word of no name list, is an
+#   abbreviation (morphine sulfate, multiple sclerosis, mitral regurgitation), no title;
+# * "An SN60WS diopter lens", "SN60AT, 23.0 D", "a PG 2960 BPX Genesis stent": a number inside a letter token,
+#   or before a lens power or (within three capitalised words) a device noun, is a model number, no phone or
+#   serial (unless a serial label is before it: "serial number 864414 ... implant" stays);
+# * "to Operating Suite #1", "Endoscopy Room 3": a numbered room after a clinical room word is no address;
+# * "seen by ENT", "lost a son to SIDS": a service or disease abbreviation (the list below) that a move cue
+#   made an organisation, or the capitalised-run rule a place ("until the OSA is treated"); "referred to Community Mental Health Agencies": a plural kind is no named body;
+# * "retired from State of Pennsylvania": a state however it is written is no location (Safe Harbor);
+# * "2.  Cordis Vista Brite Tip 6Fr JR 4.0": a guessed run right before a French or millimetre size is a device;
+# * "MEDICAL RECORD#: 123": a record number of fewer than four digits is the transcription's stand-in.
+
+_CAPITAL_ABBREVIATION_BEFORE = re.compile(r"(?<![A-Za-z.])(?:MS|MR)[ ]+$")
+_MODEL_AFTER = re.compile(r"(?:,?[ ]*\d{1,2}(?:\.\d)?[ ]?(?:D|diopters?)\b|[ ]+diopters?\b|"
+                          r"(?:[ ]+[A-Z][\w/-]*){0,3}[ ]+(?:stents?|catheters?|balloons?|lens|wires?|sheaths?|grafts?|"
+                          r"valves?|leads?|screws?|plates?|implants?)\b)")
+_SERIAL_BEFORE = re.compile(r"\b(?i:serial|s/n|lot)\b[^.\n]{0,14}$")  # (a serial is a DEVICE_ID, whatever follows)
+_LETTERS_BEFORE = re.compile(r"(?<![A-Za-z])(?!(?i:ext))[A-Za-z]{2,3}$")
+_ROOM = re.compile(r"(?i:suite|room|bay|theatre|theater)[ ]*#?[ ]*\d{1,2}")
+_ROOM_WORD_BEFORE = re.compile(r"\b(?i:operating|procedure|endoscopy|recovery|cath|catheterization|trauma|delivery|"
+                               r"exam|examination|treatment|surgical|surgery|or|ir|labor|dialysis)[ ]+$")
+# (services and diseases that real reports name by an abbreviation after "seen by", "referred to", "lost ... to")
+SERVICE_AND_DISEASE_ABBREVIATIONS = frozenset("ent gi id ir ot pt slp pmr pm&r obgyn ob/gyn gyn uro ortho neuro cts "
+                                              "sids osa ards copd esrd ckd aki chf cad pvd ptsd adhd".split())
+_STATE_OF = re.compile(r"(?i:(?:the[ ]+)?state[ ]+of[ ]+)")
+_MIXED_ABBREVIATION = re.compile(r"[A-Z][a-z]?[A-Z][A-Za-z0-9]{0,3}")
+_SIZE_AFTER = re.compile(r"[ ]+\d+(?:\.\d+)?[ ]?(?:Fr|French|mm|cm)\b")
+_ITEM_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]+)[ ]*,[ ]*$")
+_SUBJECT_AFTER = re.compile(r"[ ]+(?:alert|awake|resting|sleeping|ambulating|oriented|calm|comfortable|lethargic|"
+                            r"agitated|tolerating|c/o)\b", re.IGNORECASE)
+_STAND_IN = re.compile(r"(?i:x{3,})(?:'s)?|[A-Z]")
+_SHAPE_WORDS = frozenset("curved straight angled right-angle right-angled long short fine small large toothed "
+                         "smooth blunt sharp heavy".split())
+_WORD_BEFORE = re.compile(r"([A-Za-z-]+)[ ]+$")
+_LIST_JOIN = re.compile(r",?[ ]+and[ ]+|,[ ]*")
+_SPECIALTY_ENDINGS = ("ology", "iatry", "ologic", "iatrics")
+_FACILITY_NOUNS = frozenset("clinic department service unit center centre division".split())
+_EXAM_AFTER = re.compile(
+    r"[ ]*@|[ ]*(?:at|on the|in)?[ ]*(?i:od|os|ou|sem|murmurs?|achilles|archilles|patellae?|biceps|triceps|"
+    r"brachioradialis|knees?|ankles?|elbows?|wrists?|hands?|hips?|grip|strength|reflex(?:es)?|atrophy|scale|"
+    r"proximally|distally|throughout|bilaterally)\b")
+_EXAM_BEFORE = re.compile(r"(?i:scores?:?|rated (?:him|her)self|strength|reflexes|murmur|grade|power)[ ]*$")
+_RANGE_DURATION = re.compile(r"\d{1,2}-\d{1,2}")
+_DURATION_AFTER = re.compile(r"[ ]+(?:years?|months?|weeks?|days?|hours?|times?)\b")
+
+
+def exam_score(text: str, span: Span) -> bool:
+    """A DATE that is an examination score or a duration (see the block above)."""
+    if span.type != "DATE":
+        return False
+    if _SLASH_PAIR.fullmatch(span.text):
+        return _EXAM_AFTER.match(text, span.end) is not None or \
+            _EXAM_BEFORE.search(text, max(0, span.start - 24), span.start) is not None
+    return _RANGE_DURATION.fullmatch(span.text) is not None and _DURATION_AFTER.match(text, span.end) is not None
+
+
+def model_or_room(text: str, span: Span) -> bool:
+    """A DEVICE_ID, PHONE, RECORD_NUMBER or ZIP that is a model number, or an ADDRESS that is a numbered room."""
+    if span.type == "RECORD_NUMBER" and span.text.isdigit() and len(span.text) < 4:
+        return True
+    if span.type in ("DEVICE_ID", "PHONE", "RECORD_NUMBER", "ZIP") and len(span.text) <= 8:
+        # (after two letters or more: "SN60WS"; "x7412", "ext 2211" are a phone's extension)
+        inside_token = span.type != "PHONE" and _LETTERS_BEFORE.search(text, max(0, span.start - 4), span.start) is not None
+        serial = _SERIAL_BEFORE.search(text, max(0, span.start - 24), span.start) is not None
+        return not serial and (inside_token or _MODEL_AFTER.match(text, span.end) is not None)
+    return span.type == "ADDRESS" and _ROOM.fullmatch(span.text) is not None and \
+        _ROOM_WORD_BEFORE.search(text, max(0, span.start - 24), span.start) is not None
+
+
+def third_round_drop(text: str, span: Span, guessed: bool) -> bool:
+    """Is ``span`` (a NAME, LOCATION, ORGANIZATION or ADDRESS) one of the third round's phenomena?"""
+    value = span.text
+    if span.type == "NAME" and _CAPITAL_ABBREVIATION_BEFORE.search(text, max(0, span.start - 4), span.start) \
+            and not any(_in_name_list(word) for word in value.split()):
+        return True
+    if value.lower() in SERVICE_AND_DISEASE_ABBREVIATIONS or (span.type == "ORGANIZATION" and _plural_kind(text, value)):
+        return True
+    if guessed and _SIZE_AFTER.match(text, span.end):
+        return True
+    if span.type == "LOCATION" and _state_written_out(value):
+        return True
+    if _STAND_IN.fullmatch(value):
+        return True
+    if _clinical_list(text, span):
+        return True
+    if span.type == "NAME" and guessed and (_shape_before(text, span) or _no_name_evidence(text, span)):
+        return True
+    if span.type == "ORGANIZATION" and " " not in value and not value.isupper() and _clinical_word_lower_after(text, span):
+        return True
+    return span.type in ("ORGANIZATION", "NAME") and _department(text, span)
+
+
+def _in_name_list(word: str) -> bool:
+    from yizhi.deid.text.recognizers.english import name_words
+
+    return word.strip(".,").lower() in name_words()
+
+
+def _plural_kind(text: str, value: str) -> bool:
+    """"Community Mental Health Agencies": common words ending in a plural, none a name or a place, in a
+    clinical note ("Amazon Web Services" in general text is a company)."""
+    from yizhi.deid.text.recognizers.english import clinical_context, common_words, name_words, place_words
+
+    words = value.lower().split()
+    return len(words) >= 2 and clinical_context(text) and words[-1].endswith(("ies", "ices", "ers", "ups")) and all(
+        word in common_words() and word not in name_words() and word not in place_words() for word in words)
+
+
+def _state_written_out(value: str) -> bool:
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+
+    stripped = _STATE_OF.match(value)
+    return stripped is not None and value[stripped.end():].lower() in STATES_AND_COUNTRIES
+
+
+def _clinical_list(text: str, span: Span) -> bool:
+    from yizhi.deid.text.recognizers.english import clinical_context, clinical_lexicon, common_words, name_words
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES, drug_words
+
+    value = span.text
+    items = [item.strip() for item in _LIST_JOIN.split(value) if item.strip()]
+    if len(items) < 2 or " and " not in f" {value} ":
+        return False
+    if all(item.lower() in STATES_AND_COUNTRIES for item in items):
+        return True
+    unknown = False
+    for item in items:
+        if _MIXED_ABBREVIATION.fullmatch(item):
+            continue  # ("IgG, and IgA")
+        for word in item.lower().split():
+            if word in name_words():
+                return False
+            if not (word in clinical_lexicon() or word in drug_words()):
+                if word in common_words() or len(word) <= 6 or not item[0].isupper():
+                    return False
+                unknown = True
+    if not unknown:
+        return True
+    # (a word no list knows, "Adriamycin, and Abraxane": a drug list when a known drug or clinical word begins it)
+    before = _ITEM_BEFORE.search(text, max(0, span.start - 30), span.start)
+    return before is not None and clinical_context(text) and (
+        before.group(1).lower() in drug_words() or before.group(1).lower() in clinical_lexicon())
+
+
+def _shape_before(text: str, span: Span) -> bool:
+    first = span.text.split()[0].lower()
+    if first in _SHAPE_WORDS:
+        return True
+    before = _WORD_BEFORE.search(text, max(0, span.start - 16), span.start)
+    return before is not None and before.group(1).lower() in _SHAPE_WORDS
+
+
+def _clinical_word_lower_after(text: str, span: Span) -> bool:
+    from yizhi.deid.text.recognizers.english import clinical_lexicon, common_words
+
+    after = _LOWER_NEXT.match(text, span.end)
+    return after is not None and after.group(1) in clinical_lexicon() and after.group(1) not in common_words()
+
+
+def _department(text: str, span: Span) -> bool:
+    from yizhi.deid.text.recognizers.english import clinical_lexicon, name_words, place_words
+
+    words = span.text.lower().replace("-", " ").split()
+    after = _NEXT_WORD.match(text, span.end)
+    if after is not None and after.group(1).lower() in _FACILITY_NOUNS:
+        words.append(after.group(1).lower())  # ("Neuro-Oncology" found alone, "Clinic" after it)
+    if len(words) < 2 or words[-1] not in _FACILITY_NOUNS:
+        return False
+    specialty = tuple(word.endswith(_SPECIALTY_ENDINGS) for word in words[:-1])
+    return any(specialty) and all(is_one or (word in clinical_lexicon() and word not in name_words()
+                                             and word not in place_words()) for word, is_one in zip(words, specialty))
+
+
+_INSTITUTION_WORDS = frozenset("industries products corporation company university college school hospital clinic "
+                               "center centre institute foundation church hosp".split())
+
+
+def _no_name_evidence(text: str, span: Span) -> bool:
+    """A NAME that only the capitalised-run rule found, in a clinical note, with no given name, place or
+    institution word in it (see the block above)."""
+    from yizhi.deid.text.recognizers.english import clinical_context, place_words
+    from yizhi.deid.text.recognizers.english_words import SUBJECT_VERBS, first_name_words
+
+    if span.recognizer != "en_capitalised" or span.text.isupper() or not clinical_context(text):
+        return False  # (a run in capitals is shouted text: what it holds is for the later rules to cut out)
+    words = [word.strip(".,'’").lower() for word in span.text.replace("-", " ").split()]
+    words = [word[:-2] if word.endswith(("'s", "’s")) else word for word in words]
+    firsts, places = first_name_words(), place_words()
+    after = _NEXT_WORD.match(text, span.end)
+    if _SUBJECT_AFTER.match(text, span.end) or (after is not None and after.group(1).lower() in SUBJECT_VERBS):
+        return False  # ("0800: Frey alert and oriented", "Salazar states"): the subject of a sentence is a person
+    return not any(word in firsts or word in places or word in _INSTITUTION_WORDS for word in words)

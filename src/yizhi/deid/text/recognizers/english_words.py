@@ -90,6 +90,27 @@ def _name_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def first_name_words() -> frozenset[str]:
+    """Given names only (Faker's first names of the same locales): the evidence a guessed capitalised run in a
+    clinical note needs to be a person's name (a surname alone is mostly an eponym there: "Barrett", "Reid")."""
+    return cached_words("en_first_name_words", ("faker",), _first_name_words)
+
+
+def _first_name_words() -> frozenset[str]:
+    import importlib
+
+    names: set[str] = set()
+    for locale in _FAKER_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            names.update(str(v).lower() for v in getattr(provider, attr, ()))
+    return frozenset(n for n in names if n.isalpha() or "-" in n)
+
+
+@lru_cache(maxsize=1)
 def clinical_lexicon() -> frozenset[str]:
     """Words of at least three distinct real clinical reports (see build_lexicon.py): drugs, devices,
     eponyms, headings and common words. Such a word is no evidence of a name or a place on its own: it
