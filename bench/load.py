@@ -349,7 +349,8 @@ def _start_server(env: dict, port: int) -> subprocess.Popen:
     raise SystemExit("server did not start within 240 s")
 
 
-def bench_database(kind: str, seconds: float, clients: int, workdir: Path, processes: int, generator: str) -> dict:
+def bench_database(kind: str, seconds: float, clients: int, workdir: Path, processes: int, generator: str,
+                   only: set[str] | None = None) -> dict:
     postgres = None
     env = {**os.environ, "YIZHI_DATA_DIR": str(workdir / f"data-{kind}"), "YIZHI_SECRET_KEY": "bench-secret",
            "YIZHI_EMBEDDED_WORKER": "false", "YIZHI_WEB_PROCESSES": str(processes), "PYTHONPATH": str(ROOT / "src")}
@@ -385,6 +386,8 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path, proce
         workers = server_workers(server.pid)
         database_url = env["YIZHI_DATABASE_URL"] if postgres is not None else None
         for name, requests in phases.items():
+            if only and name not in only:
+                continue
             load_before = os.getloadavg()[0]
             server_before, db_before = tree_cpu_seconds(server.pid), tree_cpu_seconds(postgres and postgres.pid())
             workers_before = [tree_cpu_seconds(pid) for pid in workers]
@@ -484,6 +487,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--processes", type=int, default=2, help="YIZHI_WEB_PROCESSES for the server")
     parser.add_argument("--generator", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument("--phases", default="", help="comma-separated phases to run (default: all: /healthz,/api/v1/me,/needs,mixed)")
     parser.add_argument("--note", default="shared with other work while measured")
     args = parser.parse_args()
     began, cpu_began = time.monotonic(), time.process_time()
@@ -499,7 +503,8 @@ def main() -> None:
         for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
             print(f"{kind}:", flush=True)
             report["databases"][kind] = bench_database(kind, args.seconds, args.clients, Path(folder),
-                                                       args.processes, args.generator)
+                                                       args.processes, args.generator,
+                                                       {p.strip() for p in args.phases.split(",") if p.strip()})
     report["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     report["wall_seconds"] = round(time.monotonic() - began, 1)
     report["bench_cpu_seconds"] = round(time.process_time() - cpu_began, 1)

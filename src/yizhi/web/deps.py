@@ -65,7 +65,8 @@ def reads_only(endpoint=None, *, with_session: dict | None = None):
 
 
 def _authenticating_in_its_thread(function):
-    """The endpoint as a coroutine that authenticates and then runs it in ONE thread-pool call.
+    """The endpoint as a coroutine that authenticates, runs it and closes the session in ONE
+    thread-pool call (so its response must be complete when it returns: no streaming from the session).
 
     Why: a sync dependency and a sync endpoint are two trips through the thread pool; under load
     each trip queues behind the other requests' (the p99 of /needs was made of those waits). The
@@ -91,7 +92,11 @@ def _authenticating_in_its_thread(function):
                 if required and person is None:
                     raise NotAuthenticated(N_("log in first"))
                 values[name] = person
-            return function(**values)
+            response = function(**values)
+            # The page is rendered: the connection goes back in this thread, not in another trip
+            # (get_db's close then finds nothing to do). On an error it stays open for the error page.
+            db.close()
+            return response
 
         return await run_in_threadpool(authenticated_call)
 
