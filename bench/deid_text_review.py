@@ -47,7 +47,7 @@ from yizhi.deid.text.goldsets import read_corpus  # noqa: E402
 DATA = ROOT / "tests" / "deid_text" / "data"
 MTSAMPLES = _shared_file("clinical-text/en_mtsamples.jsonl")
 REVIEW = DATA / "real" / "review_unannotated.jsonl"
-SAMPLES = {"tune": 16031, "check": 16032}
+SAMPLES = {"tune": 16031, "check": 16032, "check2": 16033}
 SIZE = 600
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
