@@ -23,6 +23,11 @@ whose normalised first or last 400 characters hash like one of ANY evaluation se
 repeats reports under several ids, sometimes with a changed heading); CHECK also less TUNE's. Only hashes
 of the evaluation reports are compared: the sealed reports are never read. Rules are written from TUNE's
 errors only; CHECK is scored before and after and its errors are read only at the end.
+
+Fourth round: CHECK2 (seed 16033) is drawn the same way from what TUNE and CHECK leave — 417 reports, all
+the distinct ones the corpus has left (no fourth sample can be drawn) — and listed before any rule change
+(``list --sample check2 > /tmp/check2_before.tsv``); the rules were written from TUNE's and CHECK's errors,
+and CHECK2 was reviewed once, after them (``record``/``score --listing`` for its before-figure).
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from yizhi.deid.text.goldsets import read_corpus  # noqa: E402
 DATA = ROOT / "tests" / "deid_text" / "data"
 MTSAMPLES = _shared_file("clinical-text/en_mtsamples.jsonl")
 REVIEW = DATA / "real" / "review_unannotated.jsonl"
-SAMPLES = {"tune": 16031, "check": 16032}
+SAMPLES = {"tune": 16031, "check": 16032, "check2": 16033}
 SIZE = 600
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 

@@ -34,8 +34,9 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
-from yizhi.deid.text.recognizers.english_precision import (device_setting, exam_score, model_or_room, reference_range,
-                                                            sixth_round_drop, third_round_drop)
+from yizhi.deid.text.recognizers.english_precision import (device_setting, exam_score, fourth_round_drop,
+                                                            fourth_round_number, fourth_round_trim, model_or_room,
+                                                            reference_range, sixth_round_drop, third_round_drop)
 from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
@@ -77,7 +78,10 @@ _DEVICE_NOUNS = (
 # (one describing word may stand between: "Richards essential shaver", "Biomet Oxford unicompartmental knee";
 # two after a guessed span, not after one a move cue found: "Sheehy pressure equalization tube", "Toronto
 # stentless porcine valve", but "At the HVAMC these diagnostic procedures")
-_DESCRIBING_WORD = r"[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at|these|those|this|that|their|his|her)\b)[a-z]{4,}(?:-[a-z]+)?"
+# (three letters since the fourth round: "Lancaster lid speculum"; short verbs and function words excluded)
+_DESCRIBING_WORD = (r"[ ]+(?!(?:and|or|was|is|for|with|who|the|to|in|on|at|these|those|this|that|their|his|her|has|had|"
+                    r"not|are|its|our|all|any|but|nor|yet|may|can|did|got|put|saw|let|see|was|one|two|six|ten)\b)"
+                    r"[a-z]{3,}(?:-[a-z]+)?")
 _DEVICE_AFTER = re.compile(r"(?:['’]s)?(?:" + _DESCRIBING_WORD + r")?[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
 _DEVICE_AFTER_TWO = re.compile(r"(?:['’]s)?(?:" + _DESCRIBING_WORD + r"){0,2}[ ]+(?:" + _DEVICE_NOUNS + r")\b", _I)
 # An eponym after the anatomical or surgical noun it names: "circle of Willis", "plane of Treves", "reversal of
@@ -261,7 +265,7 @@ def _not_an_identifier(text: str, span: Span) -> bool:
         return True
     if span.type == "PHONE" and (_DECIMAL.fullmatch(value) or reference_range(text, span)):
         return True
-    if device_setting(text, span) or exam_score(text, span) or model_or_room(text, span):
+    if device_setting(text, span) or exam_score(text, span) or model_or_room(text, span) or fourth_round_number(text, span):
         return True
     if span.type == "DATE" and _PART_NUMBER.fullmatch(value) and text[span.start - 1 : span.start] == "(" \
             and text.startswith("):", span.end):
@@ -336,6 +340,7 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
                 continue
         if _not_an_identifier(text, span):
             continue
+        span = fourth_round_trim(text, span)
         span = _place_before_duration(text, span)
         if span is None:
             continue
@@ -348,7 +353,8 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
                 _EPONYM_OF_BEFORE.search(text, max(0, span.start - 16), span.start) or _all_drugs(value)):
             continue
         if span.type in _GUESSED_KINDS and (_named_thing(text, span, guessed) or sixth_round_drop(text, span, guessed)
-                                            or third_round_drop(text, span, guessed)):
+                                            or third_round_drop(text, span, guessed)
+                                            or fourth_round_drop(text, span, guessed)):
             continue
         if span.type in _GUESSED_KINDS and (_placeholder(value) or _GENERIC_FACILITY.fullmatch(value)):
             continue  # "Dr. X. He", "Dr. Sample Doctor": the transcription's own stand-ins; "outlying hospital"
