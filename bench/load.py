@@ -1,7 +1,7 @@
 """Load test: the real server (`yizhi serve`, uvicorn) under 64 concurrent keep-alive clients.
 
     .venv/bin/python bench/load.py [--seconds 60] [--clients 64] [--databases sqlite,postgresql]
-                                   [--processes 2] [--generator wrk|python]
+                                   [--processes 2] [--generator wrk|python] [--phases /healthz,/needs]
 
 For each database (SQLite file; a throwaway PostgreSQL server started here, as scripts/test.sh
 does) the script migrates, seeds the demo, starts `yizhi serve --no-worker` on 127.0.0.1 with
