@@ -71,6 +71,16 @@ def name_words() -> frozenset[str]:
 
 
 def _name_words() -> frozenset[str]:
+    names = set(_faker_person_words(("first_names", "last_names", "first_names_male", "first_names_female")))
+    from faker.providers.person.zh_CN import Provider as ZhProvider
+
+    names.update(v.lower() for v in ZhProvider.first_romanized_names)
+    names.update(v.lower() for v in ZhProvider.last_romanized_names)
+    return frozenset(n for n in names if n.isalpha() or "-" in n)
+
+
+def _faker_person_words(attributes: tuple[str, ...]) -> set[str]:
+    """The lower-cased values of Faker's person providers' lists ``attributes``, in every locale we read."""
     import importlib
 
     names: set[str] = set()
@@ -79,14 +89,9 @@ def _name_words() -> frozenset[str]:
             provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         except ImportError:
             continue
-        for attr in ("first_names", "last_names", "first_names_male", "first_names_female"):
-            values = getattr(provider, attr, ())
-            names.update(str(v).lower() for v in values)
-    from faker.providers.person.zh_CN import Provider as ZhProvider
-
-    names.update(v.lower() for v in ZhProvider.first_romanized_names)
-    names.update(v.lower() for v in ZhProvider.last_romanized_names)
-    return frozenset(n for n in names if n.isalpha() or "-" in n)
+        for attr in attributes:
+            names.update(str(v).lower() for v in getattr(provider, attr, ()))
+    return names
 
 
 @lru_cache(maxsize=1)
@@ -97,16 +102,7 @@ def first_name_words() -> frozenset[str]:
 
 
 def _first_name_words() -> frozenset[str]:
-    import importlib
-
-    names: set[str] = set()
-    for locale in _FAKER_LOCALES:
-        try:
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        except ImportError:
-            continue
-        for attr in ("first_names", "first_names_male", "first_names_female"):
-            names.update(str(v).lower() for v in getattr(provider, attr, ()))
+    names = _faker_person_words(("first_names", "first_names_male", "first_names_female"))
     return frozenset(n for n in names if n.isalpha() or "-" in n)
 
 
