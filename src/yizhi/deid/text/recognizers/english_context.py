@@ -47,6 +47,7 @@ _DAY_RANGE = re.compile(r"(?<![\w/.:+-])((1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])
 _CULTURE_BEFORE = re.compile(r"\b(?:cx|bcx|ucx|cultures?)[ ]*[:=]?[ ]*$", _I)
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
 _ENTRY_HEAD = re.compile(r"(?:^|\n)[ \t]*$")
+_SECONDARY_TO = re.compile(r"2/2[ ]+[a-z]")
 # A score, a measure, a lab or a setting named just before ("pain 7/10", "strength 4/5", "PS 10/5", "WBC 10/5",
 # "day 3/7" of antibiotics, "x 2/3")
 _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|moca|score|scale|graded?|grade|rated?|"
@@ -381,6 +382,8 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
         return True
     if first < second and second in (2, 3, 4, 8) and _MIXED_FRACTION_TWO.search(before):
         return True
+    if first == second == 2 and re.match(r"[ ]+[A-Za-z]", text[match.end() : match.end() + 2]):
+        return True  # ("2/2 hypovolemia", "pt 2/2 afib": "secondary to"; a date 2/2 comes with a cue)
     if second == 10 and first <= 10:
         return True  # (a pain score: dates written x/10 come with a cue: "on 5/10", "adm 6/10")
     line_start = text.rfind("\n", 0, match.start()) + 1
@@ -434,7 +437,8 @@ class EnglishContextRecognizer:
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
             cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and _STUDY_BEFORE.search(before) is not None)
-            entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "")
+            entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \
+                and not _SECONDARY_TO.match(text, match.start())  # ("2/2 copious secretions" heads a line: "secondary to")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]
             if match.group(2) == "/" and not (cue or entry_head):
                 taken = not _score_or_setting(text, match, before)

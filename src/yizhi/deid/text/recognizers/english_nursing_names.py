@@ -26,8 +26,10 @@ import re
 from collections.abc import Iterator
 
 from yizhi.deid.text.recognizers.english import (
-    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_lexicon, common_words, name_words, place_words, very_common_words,
+    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_lexicon, clinical_markers, common_words, name_words, place_words, very_common_words,
 )
+from yizhi.deid.text.recognizers.english_clean import drug_words
+from yizhi.deid.text.recognizers.english_dates import telegraphic
 from yizhi.deid.text.recognizers.english_context import _NOT_A_NAME, _ORG_STOP_WORDS, _UNITS, _name_like, _verb_form
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
@@ -91,6 +93,30 @@ _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|fol
                           r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
                           r"(?:[ ]+[a-z/]+){0,2}?[ ]+((?i:at|from|to))[ ]+([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
 
+# Capitalised hospitals nurses name by their last word ("accepted to Mass General neuro ICU", "Anaheim Memorial"):
+# not an office ("Surgeon General") nor a heading ("Exam General:"); a clinical word leads one only when it names
+# a state or a place ("Mass")
+_CAPITAL_GENERAL = re.compile(r"((?:(?:St\.?|Mt\.?)[ ]+)?(?:[A-Z][a-z'’-]+[ ]){1,2}(?:General|Memorial))(?![\w:-])")
+_NOT_BEFORE_GENERAL = frozenset("surgeon attorney inspector consul secretary solicitor governor postmaster major brigadier "
+                                "lieutenant exam physical review systems general".split())
+# The hospital an "OSH" was ("OSH: Lowell General", "OSH - LGH", "transferred from OSH (Emerson)")
+_OSH_VALUE = re.compile(r"\b(?:OSH|[Oo]utside[ ]hosp(?:ital)?)[ ]*(?::|-|\(|,)[ ]*([A-Z][\w'’&.-]*(?:[ ][A-Z][\w'’&.-]*){0,2})")
+# An ambulance or air service by the words that say so ("BIBA Brewster", "transport by MedFlight", "flown in by
+# Lifeflight", "per Cataldo crew")
+_TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought(?:[ ]in)?|arrived)[ ]+(?i:by|via|w/)|"
+                        r"(?i:per))[ ]+([A-Z][A-Za-z'’-]+)(?:[ ]+(?i:(crew|ems|medics|paramedics|ambulance)))?\b")
+# A hospital's capital abbreviation ending in H after at/from/to in a telegraphic note ("prior cath at NEBH",
+# "from LGH"), never a condition so spelled ("from SDH", "due to SAH"), a hormone or a nursing home ("NH")
+_H_ABBREVIATION = re.compile(r"\b(?i:at|from|to)[ ]+([A-Z]{2,4}H)\b(?![/'’-])")
+_H_CONDITIONS = frozenset("osh sah sdh edh ich ivh iph bph lvh rvh lah rah pph nph cah pah iih pnh lch aih hlh siadh adh tsh fsh "
+                          "pth acth dish cteph ipah hh bmh fhh dkah mah ivh".split())
+# An employer of two to four capitalised words after a work cue, whatever the words ("line cook at Legal Sea Foods",
+# "works at Mass Eye & Ear"): none a clinical marker ("works with Physical Therapy")
+_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n]{0,30}?\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?"
+                             r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3})")
+# Catholic churches, schools and hospitals: "Our Lady of Grace", "Our Lady of the Sacred Heart"
+_OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
+
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 
 _ANCHORS = Scanner([
@@ -106,6 +132,12 @@ _ANCHORS = Scanner([
            caseless=True),
     Anchor("saint", r"\b(?:at|from|to|via|in|of|by) +(?:the +)?(?:st|saint|mt|mount)\b", caseless=True),
     Anchor("general", r"\b(?:general|memorial|regional)\b"),
+    Anchor("capital_general", r"\b(?:General|Memorial)\b"),
+    Anchor("osh", r"\b(?:OSH|[Oo]utside hosp)"),
+    Anchor("transport", r"\b(?:BIBA|(?i:transport|flown|brought|arrived|per))"),
+    Anchor("h_abbreviation", r"\b(?:at|from|to) +[A-Z]{2,4}H\b", caseless=False),
+    Anchor("our_lady", r"\bOur Lady of"),
+    Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
@@ -227,6 +259,7 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             words.pop()
         if words and not _ordinary(_strip(words[0])) and any(_unknown(word) for word in words):
             yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.7
+    yield from _named_by_form(text, hits)
     for match in filter(None, (_LOWER_PLACE.match(text, start) for start, _ in hits.get("lower_place", ()))):
         if match.group(1).lower() != "at" and text[match.start() : match.start() + 4].lower() in ("seen", "trea"):
             continue  # ("seen to opacify": only "seen at", "treated at" name a place)
@@ -239,6 +272,39 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             continue  # ("works at cardboard shop": a kind of workplace, not its name)
         if all(_unknown(word) for word in words) and not (words[0].islower() and _verb_form(_strip(words[0]))):
             yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
+
+
+def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    """Hospitals, services and churches named by a form nurses use (the expressions above)."""
+    for match in _ending_at(_CAPITAL_GENERAL, text, hits.get("capital_general", ())):
+        first = _strip(match.group(1).split()[0])
+        if first in _NOT_BEFORE_GENERAL or (first in clinical_lexicon() and first not in place_words() and first != "mass"):
+            continue
+        yield match.start(1), match.end(1), "ORGANIZATION", 0.75
+    for match in matches_at(_OSH_VALUE, text, [start for start, _ in hits.get("osh", ())]):
+        words = match.group(1).split()
+        while words and (_ordinary(_strip(words[-1])) or _strip(words[-1]) in ("ed", "er", "icu")):
+            words.pop()
+        if words and not _ordinary(_strip(words[0])) and (_unknown(words[0]) or len(words) > 1):
+            yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.7
+    for match in matches_at(_TRANSPORT, text, [start for start, _ in hits.get("transport", ())]):
+        word, key = match.group(1), _strip(match.group(1))
+        if text[match.start() : match.start() + 3].lower() == "per" and match.group(2) is None:
+            continue  # ("per Dr", "per Cardiology": only "per X crew" names a service)
+        if not _ordinary(key) and (key not in clinical_lexicon() or key in name_words() or key in place_words()) \
+                and key not in drug_words() and not word.isupper() or (word.isupper() and match.group(2)):
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.7
+    if telegraphic(text):
+        for match in matches_at(_H_ABBREVIATION, text, [start for start, _ in hits.get("h_abbreviation", ())]):
+            key = match.group(1).lower()
+            if key not in _H_CONDITIONS and not _ordinary(key) and key not in clinical_lexicon() and key not in clinical_markers():
+                yield match.start(1), match.end(1), "ORGANIZATION", 0.65
+    for match in matches_at(_EMPLOYER_WORDS, text, [start for start, _ in hits.get("employer_words", ())]):
+        keys = [_strip(word) for word in match.group(1).split() if word != "&"]
+        if keys[0] not in _ORG_STOP_WORDS and not any(_ordinary(key) or key in clinical_markers() for key in keys):
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.7
+    for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
+        yield match.start(1), match.end(1), "ORGANIZATION", 0.75
 
 
 def _ending_at(pattern: re.Pattern[str], text: str, ends: list[tuple[int, int]]) -> list[re.Match[str]]:
@@ -257,7 +323,7 @@ def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[t
     for start, end, kind, _ in found:
         first = text[start:end].split()[0]
         if kind != "ORGANIZATION" or len(first) < 3 or not first.isalpha() or _ordinary(_strip(first)) \
-                or _strip(first) in clinical_lexicon():
+                or _strip(first) in clinical_lexicon() or _strip(first) in common_words():
             continue
         for match in re.finditer(r"\b" + re.escape(first) + r"\b", text, _I):
             if not start <= match.start() < end:
@@ -289,16 +355,18 @@ _TWO_NAMES = re.compile(r"([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)([ ]+(?:and|
 def split_name_lists(spans: list[Span]) -> list[Span]:
     """A NAME span that is two names joined by "and"/"&" ("daughters Carol & Joan", "(Alicia and Bernadette)"),
     as two spans: the joining word is no identifier."""
-    if not any(span.type == "NAME" and (" and " in span.text or "&" in span.text) for span in spans):
+    if not any(span.type in ("NAME", "ORGANIZATION") and (" and " in span.text or "&" in span.text) for span in spans):
         return spans
     result = []
     for span in spans:
-        match = _TWO_NAMES.fullmatch(span.text) if span.type == "NAME" else None
+        match = _TWO_NAMES.fullmatch(span.text) if span.type in ("NAME", "ORGANIZATION") else None
+        if match is not None and span.type == "ORGANIZATION" and (" " not in match.group(1) or " " not in match.group(3)):
+            match = None  # (two facilities of two words each, "Hunt Nursing and Radius Danvers"; not "Brigham and Women's")
         if match is None:
             result.append(span)
             continue
         for group in (1, 3):
             start = span.start + match.start(group)
-            result.append(Span(start, start + len(match.group(group)), "NAME", match.group(group), span.confidence,
+            result.append(Span(start, start + len(match.group(group)), span.type, match.group(group), span.confidence,
                                span.recognizer))
     return result
