@@ -41,13 +41,13 @@ _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # words or places in lower case ("pa", "ot", "md") only in capitals.
 _ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
           r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|"
-          r"priest|deacon|imam|interpreter|translator|liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)|PA|OT|MD|CM")
+          r"priest|deacon|imam|interpreter|translator|liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct)|PA|OT|MD|CM")
 # (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
 _ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?(" + _WORD + r")\b")
 _PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildren|grandkids|grandsons|granddaughters|"
                      r"grand-daughters|grand-sons|nieces|nephews|cousins|parents|friends|neighbou?rs|siblings|"
                      r"stepsons|stepdaughters")
-_SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|"
+_SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|sig(?:nificant)?[ ]other|bf|gf|"
                      r"wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
                      r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
                      r"step(?:son|daughter|mother|father|brother|sister)|half-(?:brother|sister)|god(?:son|daughter)")
@@ -59,6 +59,8 @@ _RELATIVE_LIST = re.compile(
     r"(" + _WORD + r"(?:[ ]*(?:,[ ]*(?:(?i:and)[ ]+|&[ ]*)?|(?i:and)[ ]+|&[ ]*)" + _WORD + r"){0,4})")
 _RELATION_WORD = re.compile(r"(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r"|grand\w*|step\w*|"
                             r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family)")
+# Physicians named together after "Drs." ("Drs. Brown/Singh at bedside", "drs kim and patel aware")
+_DOCTORS = re.compile(r"\b(?i:drs)\.?[ ]+(" + _WORD + r"(?:[ ]*(?:/|,|&|(?i:and)[ ])[ ]*" + _WORD + r"){1,3})")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
                             "f/u tx rx orders".split())
 _LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
@@ -122,11 +124,13 @@ _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
                    r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
-                   r"liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)", caseless=True),
-    Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),  # ("PT" is the patient in nursing notes, not a therapist)
+                   r"liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct)", caseless=True),
+    Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),
+    Anchor("doctors", r"\bdrs\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
-                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god)",
+                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god|"
+                       r"sig other|significant other|bf|gf)",
            caseless=True),
     Anchor("kind", r"\b(?:" + _STRONG_KINDS.replace("[ ]", " ") + "|" + _WEAK_KINDS.replace("[ ]", " ") + r")\b",
            caseless=True),
@@ -181,6 +185,10 @@ def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
         if _name_like(word) and (_rare(word) or _strip(word) not in clinical_lexicon()) and not _ordinary(_strip(word)) \
                 and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
             yield match.start(1), match.start(1) + len(_possessive_cut(word)), "NAME", 0.75
+    for match in matches_at(_DOCTORS, text, [start for start, _ in hits.get("doctors", ())]):
+        for part in re.finditer(_WORD, match.group(1)):
+            if part.group().lower() != "and" and _name_like(part.group()) and not _ordinary(_strip(part.group())):
+                yield match.start(1) + part.start(), match.start(1) + part.end(), "NAME", 0.75
     # (each relation word read on its own: "wife lois, sons pete & joey" holds two lists)
     for match in filter(None, (_RELATIVE_LIST.match(text, start) for start, _ in hits.get("relative", ()))):
         if match.group(0)[:1].islower() and "'" in match.group(0).split(" ")[0].replace("’", "'") \
