@@ -221,6 +221,9 @@ _NOT_A_MOVE_BEFORE = re.compile(
     r"secondary|due|related|according|prior|compared|similar|adjacent|proximal|distal|recorded|radiat(?:e|es|ed|ing)|"
     r"extend(?:s|ed|ing)?|suppl(?:y|ies|ied)|attached|sutured|applied|exposure|exposed|respon(?:se|ds|ded|sive)|"
     r"add(?:ed)?|upgraded|downgraded)\b(?:[ ]+[\w'’/-]+){0,2}[ ]*$", _I)
+# Conditions, hormones and labels spelled like a hospital's abbreviation ending in H ("recovering from SDH", "OSH")
+_H_CONDITIONS = frozenset("osh sah sdh edh ich ivh iph bph lvh rvh lah rah pph nph cah pah iih pnh lch aih hlh siadh adh tsh fsh "
+                          "pth acth dish cteph ipah hh bmh fhh dkah mah".split())
 _PLURAL_ABBREVIATION = re.compile(r"[A-Z]{2,5}s")  # "the INRs", "ABGs": lab values, not a hospital
 
 
@@ -230,7 +233,8 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
     if _NOT_A_MOVE_BEFORE.search(text, max(0, text.rfind("\n", 0, match.start()) + 1, match.start() - 40),
                                  match.start()):
         return None
-    if _PLURAL_ABBREVIATION.fullmatch(match.group(1)) or text[match.end(1) : match.end(1) + 1] == ":":
+    if _PLURAL_ABBREVIATION.fullmatch(match.group(1)) or text[match.end(1) : match.end(1) + 1] == ":" \
+            or match.group(1).lower() in _H_CONDITIONS:
         return None  # ("the INRs"; "MOTIVATION TO DONATE:": a heading)
     words = match.group(1).split()
     while words and (_strip(words[-1]) in _ORG_STOP_WORDS or _strip(words[-1]) in _UNITS or words[-1] == "&"):

@@ -39,10 +39,11 @@ _COUNTED = (r"times?|days?|nights?|weeks?|wks?|months?|years?|hours?|hrs?|doses?
             r"trimester|attempts?|try|tries|admissions?|episodes?|cycles?|lines?|rounds?|bags?|units?|liters?|stage|"
             r"generation|decade|place|person|shift|visits?|sessions?|courses?|fractions?|pod|post-?op|step|phase|level|"
             r"lobe|segments?|vertebra|heart|sound|order|set|pack|bottle|layer|branch|portion|child|pregnancy|baby|"
-            r"vessel|division|lumbar|cervical|thoracic|sacral|molar|premolar|and|or|&|,")
+            r"vessel|division|lumbar|cervical|thoracic|sacral|molar|premolar")
 _ORDINAL_DAY = re.compile(r"\b(?:on|for|since|until|till|thru|through|by|before|after|from|starting|effective|as[ ]of)[ ]+the[ ]+"
                           r"(" + _ORDINAL + r")(?:[ ]?-[ ]?(" + _ORDINAL + r"))?(?![\w/-])"
-                          r"(?![ ]*-?[ ]*(?:" + _COUNTED + r")(?![\w]))", _I)
+                          # (not a count, nor a list of counts: "the 2nd and 3rd toes")
+                          r"(?!(?:[ ]*(?:,|and|or|&|to|through)[ ]*" + _ORDINAL + r")*[ ]*-?[ ]*(?:" + _COUNTED + r")(?![\w]))", _I)
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|"
           r"Nov(?:ember)?|Dec(?:ember)?)")
 # "Sept 3rd-8th", "Dec 3-5": the second day (a clock time or a count after it is no day: "Dec 3 0800-1200")
@@ -52,7 +53,11 @@ _MONTH_DAY_RANGE = re.compile(r"(?<![\w])(?i:" + _MONTH + r")\.?[ ]+(3[01]|[12]\
 # before a capitalised word ("since Jan Smith called") or a number (patterns.EN_DATES reads "in March 2009").
 _MONTH_ALONE = re.compile(r"\b(?i:in|since|during|until|till|thru|through|early|mid|late|last|before|after|around|"
                           r"this[ ]+past|back[ ]+in)[ ]+(?:(?i:early|mid|late)[ -]+)?"
-                          r"(" + _MONTH + r"|" + _MONTH.upper() + r")\.?(?![\w'’-])(?![ ]+(?:[A-Z][a-z]|\d))")
+                          r"(" + _MONTH + r"|" + _MONTH.upper() + r")\.?(?![\w'’-])(?![ ]+(?:[A-Z][a-z]|\d))"
+                          # ("May" the verb: "in May be weaned", "MAY NEED")
+                          r"(?<![Mm][Aa][Yy])(?<![Mm][Aa][Yy]\.)|\b(?i:in|since|during|until|till|early|mid|late|last|before|after|around)"
+                          r"[ ]+(May|MAY)(?![\w'’-])(?![ ]+(?i:be|have|need|require|benefit|want|go|get|help|not|also|take|use|"
+                          r"cause|develop|return|resume|consider|continue|start|stop)\b|[ ]+[A-Z][a-z]|[ ]+\d)")
 _HOLIDAY = re.compile(r"\b(?:christmas(?:[ ]eve)?|xmas|thanksgiving|new[ ]year['’]?s(?:[ ]day|[ ]eve)?|easter|memorial[ ]day|"
                       r"labor[ ]day|independence[ ]day|july[ ]4th|4th[ ]of[ ]july|fourth[ ]of[ ]july|halloween|"
                       r"valentine['’]?s[ ]day)\b", _I)
@@ -92,6 +97,7 @@ def find_dates(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
         if match.group(2):
             yield match.start(2), match.end(2), "DATE", 0.7
     for match in _begun_before(_MONTH_ALONE, text, hits.get("month_alone", ())):
-        yield match.start(1), match.end(1), "DATE", 0.65
+        group = 1 if match.group(1) else 2
+        yield match.start(group), match.end(group), "DATE", 0.65
     for match in matches_at(_HOLIDAY, text, [start for start, _ in hits.get("holiday", ())]):
         yield match.start(), match.end(), "DATE", 0.65

@@ -30,7 +30,9 @@ from yizhi.deid.text.recognizers.english import (
 )
 from yizhi.deid.text.recognizers.english_clean import drug_words
 from yizhi.deid.text.recognizers.english_dates import telegraphic
-from yizhi.deid.text.recognizers.english_context import _NOT_A_NAME, _ORG_STOP_WORDS, _UNITS, _name_like, _verb_form
+from yizhi.deid.text.recognizers.english_context import (
+    _H_CONDITIONS, _NOT_A_NAME, _ORG_STOP_WORDS, _UNITS, _name_like, _verb_form,
+)
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
 
@@ -110,8 +112,6 @@ _TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought
 # A hospital's capital abbreviation ending in H after at/from/to in a telegraphic note ("prior cath at NEBH",
 # "from LGH"), never a condition so spelled ("from SDH", "due to SAH"), a hormone or a nursing home ("NH")
 _H_ABBREVIATION = re.compile(r"\b(?i:at|from|to)[ ]+([A-Z]{2,4}H)\b(?![/'’-])")
-_H_CONDITIONS = frozenset("osh sah sdh edh ich ivh iph bph lvh rvh lah rah pph nph cah pah iih pnh lch aih hlh siadh adh tsh fsh "
-                          "pth acth dish cteph ipah hh bmh fhh dkah mah ivh".split())
 # An employer of two to four capitalised words after a work cue, whatever the words ("line cook at Legal Sea Foods",
 # "works at Mass Eye & Ear"): none a clinical marker ("works with Physical Therapy")
 _EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n]{0,30}?\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?"
@@ -309,7 +309,10 @@ def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
                 yield match.start(1), match.end(1), "ORGANIZATION", 0.65
     for match in matches_at(_EMPLOYER_WORDS, text, [start for start, _ in hits.get("employer_words", ())]):
         keys = [_strip(word) for word in match.group(1).split() if word != "&"]
-        if keys[0] not in _ORG_STOP_WORDS and not any(_ordinary(key) or key in clinical_markers() for key in keys):
+        if keys[0] not in _ORG_STOP_WORDS and not any(key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS
+                                                      or key in _UNITS or key in _NOT_A_NAME for key in keys) \
+                and not all(key in very_common_words() for key in keys) \
+                and not all(key in clinical_markers() for key in keys):  # ("works with Physical Therapy")
             yield match.start(1), match.end(1), "ORGANIZATION", 0.7
     for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
         yield match.start(1), match.end(1), "ORGANIZATION", 0.75
@@ -357,6 +360,7 @@ class EnglishNursingNamesRecognizer:
                 yield span
 
 
+_TWO_ORGANISATIONS = re.compile(r"([A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+){1,3})([ ]+(?:and|&)[ ]+)([A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+){1,3})")
 _TWO_NAMES = re.compile(r"([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)([ ]+(?:and|&)[ ]+)([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
 
 
@@ -367,9 +371,9 @@ def split_name_lists(spans: list[Span]) -> list[Span]:
         return spans
     result = []
     for span in spans:
-        match = _TWO_NAMES.fullmatch(span.text) if span.type in ("NAME", "ORGANIZATION") else None
-        if match is not None and span.type == "ORGANIZATION" and (" " not in match.group(1) or " " not in match.group(3)):
-            match = None  # (two facilities of two words each, "Hunt Nursing and Radius Danvers"; not "Brigham and Women's")
+        # (two facilities of two words or more each, "Hunt Nursing and Radius Danvers"; not "Brigham and Women's")
+        match = (_TWO_NAMES if span.type == "NAME" else _TWO_ORGANISATIONS).fullmatch(span.text) \
+            if span.type in ("NAME", "ORGANIZATION") else None
         if match is None:
             result.append(span)
             continue
