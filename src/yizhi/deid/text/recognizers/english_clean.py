@@ -371,7 +371,7 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
         elif span.type in _GUESSED_KINDS:
             clinical = False
         if span.type in _GUESSED_KINDS and " " in span.text and span.text.isupper() and "patterns" not in span.recognizer \
-                and not span.text[0].isdigit():  # (an address with no house number is a run of capitals)
+                and not span.text[0].isdigit() and span.text.isascii():  # (an address with no house number is a run of capitals)
             span = _shouted_edges(text, span)  # (last: what the rules above drop whole goes whole)
             if span is None:
                 continue
@@ -501,14 +501,17 @@ _SHOUTED_WORD = re.compile(r"[A-Z][A-Z'’.&-]*")
 _MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
                     "september october november december".split())
 _INSTITUTION_WORDS = frozenset("hosp hospital rehab manor center centre general memorial regional clinic house home nursing "
-                               "health healthcare vna ambulance parish church school college university".split())
+                               "health healthcare vna ambulance parish church school college university "
+                               # (a place's last word: "BASHALL TOWN", "FALL RIVER", "GLENS FALLS")
+                               "town city village county port beach falls river lake park hill hills heights springs "
+                               "point harbor harbour bay island valley".split())
 
 
 def _shouted_edges(text: str, span: Span) -> Span | None:
     """An all-capitals span less the ordinary words at its edges: a note written in capitals runs a name into the
     words around it ("WIFE ANN VISITED THIS EVE", "BRENDA CALLED FOR UPDATE", "LIVES WITH WIFE IN QUINCY"). A word
     at an edge goes when a word list or the clinical lexicon holds it and the name and place lists do not; an
-    institution's last word stays ("CARNEY HOSP")."""
+    institution's last word stays ("CARNEY HOSP"). A place loses function words and verbs only."""
     from yizhi.deid.text.recognizers.english import name_words, place_words, very_common_words
 
     words = list(_SHOUTED_WORD.finditer(text, span.start, span.end))
@@ -523,13 +526,21 @@ def _shouted_edges(text: str, span: Span) -> Span | None:
             (len(key) < 3 or key in common_words() or key in clinical_lexicon()) and key not in name_words()
             and key not in place_words())
 
-    while words and ordinary(words[-1].group()) and _strip(words[-1].group()) not in _INSTITUTION_WORDS:
+    # (a run with a function word or a verb in it is a sentence; in a place's own words, only those go: "BASHALL
+    # TOWN", "PORT O' WARREN")
+    place = span.type in ("ADDRESS", "LOCATION") and not any(
+        len(key) > 1 and (key in very_common_words() or (len(key) > 4 and key.endswith(("ed", "ing"))))
+        for key in (_strip(word.group()) for word in words))
+    count = len(words)
+    while words and ordinary(words[-1].group(), place) and _strip(words[-1].group()) not in _INSTITUTION_WORDS:
         words.pop()
     institution = bool(words) and _strip(words[-1].group()) in _INSTITUTION_WORDS
-    while words and ordinary(words[0].group(), institution):
+    while words and ordinary(words[0].group(), institution or place):
         words.pop(0)
     if not words:
         return None
+    if len(words) == count:
+        return span  # (nothing ordinary at its edges: the span stays whole, numbers and all: "ARENDAL 4844")
     cut = _cut(text, span, words[0].start(), words[-1].end())
     if cut is not None and cut.type == "ADDRESS":  # (no number left: a place or, by its last word, an institution)
         kind = "ORGANIZATION" if institution else "LOCATION"
