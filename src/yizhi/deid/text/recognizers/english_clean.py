@@ -520,11 +520,13 @@ def _shouted_edges(text: str, span: Span) -> Span | None:
         key = _strip(word)
         if key in _MONTHS:
             return False  # (a date's word: "AT WHIDDEN JULY 2011")
+        if len(key) < 2 or (len(key) <= 3 and key in very_common_words()):
+            return True  # ("OF", "FOR", "THE": name lists hold them too)
+        if key in name_words() or key in place_words():
+            return False  # ("JOHN SMITH": a name, however common the word)
         if strict:  # (before an institution's last word only function words and verbs: "FROM CAPE COD HOSP")
-            return len(key) < 2 or key in very_common_words() or (len(key) > 4 and key.endswith(("ed", "ing")))
-        return len(key) < 2 or key in very_common_words() or (
-            (len(key) < 3 or key in common_words() or key in clinical_lexicon()) and key not in name_words()
-            and key not in place_words())
+            return key in very_common_words() or (len(key) > 4 and key.endswith(("ed", "ing")))
+        return len(key) < 3 or key in very_common_words() or key in common_words() or key in clinical_lexicon()
 
     # (a run with a function word or a verb in it is a sentence; in a place's own words, only those go: "BASHALL
     # TOWN", "PORT O' WARREN")

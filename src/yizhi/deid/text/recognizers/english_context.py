@@ -98,7 +98,10 @@ _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d
                 r"fx|fracture|tx|treated|quit|dvt|pe|ca|cancer|tace|aka|bka)")
 _TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/%'’-]|\.\d| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
                              r"weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|units?|u|pack|ppd|lbs?|kg|cm|mm)\b)", _I)
-_HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"$", _I)
+# (the event, a count, then "in": "CABG x3 in 94", "MI in 94")
+_HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"(?:[ ]+x[ ]?\d)?(?:[ ]+in)?$", _I)
+# A dashed month-day a few words after a history cue on the same line: "s/p lap chole 11-09", "hx PNA 3-14"
+_HISTORY_WORDS_BEFORE = re.compile(r"\b(?:s/p|h/o|hx|dx'?d?)(?:[ ]+[A-Za-z][\w/-]*){1,3}[ ]+$", _I)
 # (not an amount: "withdraw 2000 mL", "Basal energy expenditure 1960 x 1.44 activity factor")
 _YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|(?i:ml)|cc|g\b|%|kcal|"
                    r"'?s\b(?!/))|[ ]?x[ ]?\d+\.\d)")
@@ -440,7 +443,8 @@ class EnglishContextRecognizer:
             if _NOT_DATE_AFTER.match(text, match.end()):
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
-            cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and _STUDY_BEFORE.search(before) is not None)
+            cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and (
+                _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None))
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \
                 and not _SECONDARY_TO.match(text, match.start())  # ("2/2 copious secretions" heads a line: "secondary to")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]
