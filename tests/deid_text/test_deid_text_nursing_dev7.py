@@ -146,3 +146,16 @@ def test_relations_roles_and_doctors(line, name, role):
     assert covered(line, name), removed(line)
     if role is not None:
         assert not any(role in text for text in removed(line)), removed(line)
+
+
+@pytest.mark.parametrize("line, value", [
+    ("s/p AVR x2 3/9, doing well.", "3/9"),  # (a count before a date is no mixed fraction)
+    ("s/p lap appy 10-14 at OSH.", "10-14"),
+    ("pt reached at work (Harbor Freight Tools), will come after.", "Harbor Freight Tools"),
+])
+def test_dates_after_a_count_or_history_cue_and_employers_in_brackets(line, value):
+    assert covered(line, value), removed(line)
+
+
+def test_a_mixed_fraction_stays():
+    assert not any("1/2" in text for text in removed("give 1 1/2 tabs of senna qhs."))

@@ -85,7 +85,7 @@ _EXAM_WORDS = re.compile(r"\b(?:strength|motor|power|reflex(?:es)?|dtrs?|murmur|
 _VENT_WORDS = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|cmv|imv|psv)\b",
                          _I)
 _LIST_BREAKER = re.compile(r"\b(?:at|x|of|is|was|to|ribs?|fx|levels?)[ ]*$", _I)  # (a dash pair after these is a range or value)
-_MIXED_FRACTION = re.compile(r"(?<![\d.])\d[ ]$")  # "1 1/2 tabs" (not "0200 8/13")
+_MIXED_FRACTION = re.compile(r"(?<![\d.xX#])\d[ ]$")  # "1 1/2 tabs" (not "0200 8/13", "CABG x3 7/8")
 # "10 1/2 inches": two digits before a proper fraction of halves, thirds, quarters or eighths (not "HR 88 7/21")
 _MIXED_FRACTION_TWO = re.compile(r"(?<![\d.:])\d\d[ ]$")
 # "3-Dec-2003", "28-Aug-03", "7-Dec": day, month name and year joined by dashes (dictation systems, lab printouts)

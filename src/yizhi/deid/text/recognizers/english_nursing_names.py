@@ -113,8 +113,8 @@ _TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought
 # "from LGH"), never a condition so spelled ("from SDH", "due to SAH"), a hormone or a nursing home ("NH")
 _H_ABBREVIATION = re.compile(r"\b(?i:at|from|to)[ ]+([A-Z]{2,4}H)\b(?![/'’-])")
 # An employer of two to four capitalised words after a work cue, whatever the words ("line cook at Legal Sea Foods",
-# "works at Mass Eye & Ear"): none a clinical marker ("works with Physical Therapy")
-_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n]{0,30}?\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?"
+# "works at Mass Eye & Ear", "at work (Mass Eye & Ear)"): not all clinical markers ("works with Physical Therapy")
+_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,30}?(?:\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?|\()"
                              r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3})")
 # Catholic churches, schools and hospitals: "Our Lady of Grace", "Our Lady of the Sacred Heart"
 _OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
