@@ -302,7 +302,7 @@ def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         if not _ordinary(key) and (key not in clinical_lexicon() or key in name_words() or key in place_words()) \
                 and key not in drug_words() and not word.isupper() or (word.isupper() and match.group(2)):
             yield match.start(1), match.end(1), "ORGANIZATION", 0.7
-    if telegraphic(text):
+    if hits.get("h_abbreviation") and telegraphic(text):
         for match in matches_at(_H_ABBREVIATION, text, [start for start, _ in hits.get("h_abbreviation", ())]):
             key = match.group(1).lower()
             if key not in _H_CONDITIONS and not _ordinary(key) and key not in clinical_lexicon() and key not in clinical_markers():
