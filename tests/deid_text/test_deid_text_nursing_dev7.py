@@ -159,3 +159,8 @@ def test_dates_after_a_count_or_history_cue_and_employers_in_brackets(line, valu
 
 def test_a_mixed_fraction_stays():
     assert not any("1/2" in text for text in removed("give 1 1/2 tabs of senna qhs."))
+
+
+def test_a_social_workers_signature():
+    line = "SW will call the shelter in am.\nT. Whitcomb, MSW"
+    assert covered(line, "T. Whitcomb"), removed(line)

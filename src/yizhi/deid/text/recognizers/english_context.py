@@ -374,7 +374,7 @@ _ANCHORS = Scanner([
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
-    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|rrt|RRT|pa-c|PA-C)\b"),
+    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C)\b"),
     *NUMBER_ANCHORS,
 ])
 
