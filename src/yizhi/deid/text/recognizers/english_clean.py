@@ -139,7 +139,8 @@ _LEADING_WORD = re.compile(r"(?:via|as|from|to|at|in|on|the|of|by|with|for|and|p
                            # a relation, a role or a title written before the name ("Daughter- CARMEN", "Dtr Noreen",
                            # "PCA Tanisha", "NP Ms. Lindqvist"): the guideline keeps them outside the name
                            r"|(?:(?i:dtr|daughter|son|wife|husband|mother|father|mom|dad|brother|sister|bro|sis|niece|"
-                           r"nephew|hcp|pca|cna)[-:,]?[ ]+|(?:NP|RN|PA|CM|SW)[ ]+)+(?:(?:Mr|Mrs|Ms|Dr)\.?[ ]+)?(?=[A-Za-z])")
+                           r"nephew|hcp|pca|cna|pct|coordinator|liaison|great-(?:niece|nephew|grand\w+)|grand\w+|"
+                           r"pt'?s)[-:,]?[ ]+|(?:NP|RN|PA|CM|SW|HO)[ ]+)+(?:(?:Mr|Mrs|Ms|Dr)\.?[ ]+)?(?=[A-Za-z])")
 _CREDENTIAL_INSIDE = re.compile(r",?[ ]+(?:RN|rn|MD|M\.D\.?|NP|LPN|LICSW|LCSW|MSW|RRT|CNA|PA-C|PT|OT|CM|SW|PharmD)\b")
 _BRACKETED_TAIL = re.compile(r"[ ]*\([A-Z/&]{2,6}\)$")
 _AGE_TAIL = re.compile(r",[ ]*\d{1,3}$")
@@ -378,6 +379,11 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
                 continue  # Safe Harbor keeps states and countries ("from Idaho", "missionary to Mexico")
         elif span.type in _GUESSED_KINDS:
             clinical = False
+        if span.type in _GUESSED_KINDS and " " in span.text and span.text.isupper() and "patterns" not in span.recognizer \
+                and not span.text[0].isdigit() and span.text.isascii():  # (an address with no house number is a run of capitals)
+            span = _shouted_edges(text, span)  # (last: what the rules above drop whole goes whole)
+            if span is None:
+                continue
         kept.append(span)
     if dated:  # ("2000-04-16 11:34:35" read as a phone "2000-04-16 11" too: the date's time is cut, so is that)
         kept = [span for span in kept if span.type == "DATE" or not any(start <= span.start and span.end <= end for start, end in dated)]
@@ -498,6 +504,59 @@ def _trimmed(text: str, span: Span) -> Span | None:
             and last_word.group(1).lower() not in _ABBREVIATIONS:
         end -= 1  # "UIHC." at a sentence's end (not "Corp.", "Inc.")
     return _cut(text, span, start, end)
+
+
+_SHOUTED_WORD = re.compile(r"[A-Z][A-Z'’.&-]*")
+_MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
+                    "september october november december".split())
+_INSTITUTION_WORDS = frozenset("hosp hospital rehab manor center centre general memorial regional clinic house home nursing "
+                               "health healthcare vna ambulance parish church school college university "
+                               # (a place's last word: "BASHALL TOWN", "FALL RIVER", "GLENS FALLS")
+                               "town city village county port beach falls river lake park hill hills heights springs "
+                               "point harbor harbour bay island valley".split())
+
+
+def _shouted_edges(text: str, span: Span) -> Span | None:
+    """An all-capitals span less the ordinary words at its edges: a note written in capitals runs a name into the
+    words around it ("WIFE ANN VISITED THIS EVE", "BRENDA CALLED FOR UPDATE", "LIVES WITH WIFE IN QUINCY"). A word
+    at an edge goes when a word list or the clinical lexicon holds it and the name and place lists do not; an
+    institution's last word stays ("CARNEY HOSP"). A place loses function words and verbs only."""
+    from yizhi.deid.text.recognizers.english import name_words, place_words, very_common_words
+
+    words = list(_SHOUTED_WORD.finditer(text, span.start, span.end))
+
+    def ordinary(word: str, strict: bool = False) -> bool:
+        key = _strip(word)
+        if key in _MONTHS:
+            return False  # (a date's word: "AT WHIDDEN JULY 2011")
+        if len(key) < 2 or (len(key) <= 3 and key in very_common_words()):
+            return True  # ("OF", "FOR", "THE": name lists hold them too)
+        if key in name_words() or key in place_words():
+            return False  # ("JOHN SMITH": a name, however common the word)
+        if strict:  # (before an institution's last word only function words and verbs: "FROM CAPE COD HOSP")
+            return key in very_common_words() or (len(key) > 4 and key.endswith(("ed", "ing")))
+        return len(key) < 3 or key in very_common_words() or key in common_words() or key in clinical_lexicon()
+
+    # (a run with a function word or a verb in it is a sentence; in a place's own words, only those go: "BASHALL
+    # TOWN", "PORT O' WARREN")
+    place = span.type in ("ADDRESS", "LOCATION") and not any(
+        len(key) > 1 and (key in very_common_words() or (len(key) > 4 and key.endswith(("ed", "ing"))))
+        for key in (_strip(word.group()) for word in words))
+    count = len(words)
+    while words and ordinary(words[-1].group(), place) and _strip(words[-1].group()) not in _INSTITUTION_WORDS:
+        words.pop()
+    institution = bool(words) and _strip(words[-1].group()) in _INSTITUTION_WORDS
+    while words and ordinary(words[0].group(), institution or place):
+        words.pop(0)
+    if not words:
+        return None
+    if len(words) == count:
+        return span  # (nothing ordinary at its edges: the span stays whole, numbers and all: "ARENDAL 4844")
+    cut = _cut(text, span, words[0].start(), words[-1].end())
+    if cut is not None and cut.type == "ADDRESS":  # (no number left: a place or, by its last word, an institution)
+        kind = "ORGANIZATION" if institution else "LOCATION"
+        cut = Span(cut.start, cut.end, kind, cut.text, cut.confidence, cut.recognizer)
+    return cut
 
 
 def _cut(text: str, span: Span, start: int, end: int) -> Span | None:

@@ -47,6 +47,7 @@ _DAY_RANGE = re.compile(r"(?<![\w/.:+-])((1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])
 _CULTURE_BEFORE = re.compile(r"\b(?:cx|bcx|ucx|cultures?)[ ]*[:=]?[ ]*$", _I)
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
 _ENTRY_HEAD = re.compile(r"(?:^|\n)[ \t]*$")
+_SECONDARY_TO = re.compile(r"2/2[ ]+[a-z]")
 # A score, a measure, a lab or a setting named just before ("pain 7/10", "strength 4/5", "PS 10/5", "WBC 10/5",
 # "day 3/7" of antibiotics, "x 2/3")
 _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|moca|score|scale|graded?|grade|rated?|"
@@ -84,7 +85,7 @@ _EXAM_WORDS = re.compile(r"\b(?:strength|motor|power|reflex(?:es)?|dtrs?|murmur|
 _VENT_WORDS = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|cmv|imv|psv)\b",
                          _I)
 _LIST_BREAKER = re.compile(r"\b(?:at|x|of|is|was|to|ribs?|fx|levels?)[ ]*$", _I)  # (a dash pair after these is a range or value)
-_MIXED_FRACTION = re.compile(r"(?<![\d.])\d[ ]$")  # "1 1/2 tabs" (not "0200 8/13")
+_MIXED_FRACTION = re.compile(r"(?<![\d.xX#])\d[ ]$")  # "1 1/2 tabs" (not "0200 8/13", "CABG x3 7/8")
 # "10 1/2 inches": two digits before a proper fraction of halves, thirds, quarters or eighths (not "HR 88 7/21")
 _MIXED_FRACTION_TWO = re.compile(r"(?<![\d.:])\d\d[ ]$")
 # "3-Dec-2003", "28-Aug-03", "7-Dec": day, month name and year joined by dashes (dictation systems, lab printouts)
@@ -97,7 +98,10 @@ _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d
                 r"fx|fracture|tx|treated|quit|dvt|pe|ca|cancer|tace|aka|bka)")
 _TWO_DIGIT_YEAR = re.compile(r"(?<=[a-z)]) (\d\d)(?![\w/%'’-]|\.\d| ?(?:mg|mcg|cc|ml|%|y|yo|yrs?|years?|x|times|months?|mos?|"
                              r"weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|units?|u|pack|ppd|lbs?|kg|cm|mm)\b)", _I)
-_HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"$", _I)
+# (the event, a count, then "in": "CABG x3 in 94", "MI in 94")
+_HISTORY_BEFORE = re.compile(r"(?:^|[\s,;(])" + _HISTORY_CUE + r"(?:[ ]+x[ ]?\d)?(?:[ ]+in)?$", _I)
+# A dashed month-day a few words after a history cue on the same line: "s/p lap chole 11-09", "hx PNA 3-14"
+_HISTORY_WORDS_BEFORE = re.compile(r"\b(?:s/p|h/o|hx|dx'?d?)(?:[ ]+[A-Za-z][\w/-]*){1,3}[ ]+$", _I)
 # (not an amount: "withdraw 2000 mL", "Basal energy expenditure 1960 x 1.44 activity factor")
 _YEAR = re.compile(r"(?<![\w/.:@#$-])(?:19[3-9]\d|20[0-3]\d)(?![\w/:]|-\d|\.\d| ?(?:hours?|hrs?|h\b|units?|u\b|mg|mcg|(?i:ml)|cc|g\b|%|kcal|"
                    r"'?s\b(?!/))|[ ]?x[ ]?\d+\.\d)")
@@ -220,6 +224,9 @@ _NOT_A_MOVE_BEFORE = re.compile(
     r"secondary|due|related|according|prior|compared|similar|adjacent|proximal|distal|recorded|radiat(?:e|es|ed|ing)|"
     r"extend(?:s|ed|ing)?|suppl(?:y|ies|ied)|attached|sutured|applied|exposure|exposed|respon(?:se|ds|ded|sive)|"
     r"add(?:ed)?|upgraded|downgraded)\b(?:[ ]+[\w'’/-]+){0,2}[ ]*$", _I)
+# Conditions, hormones and labels spelled like a hospital's abbreviation ending in H ("recovering from SDH", "OSH")
+_H_CONDITIONS = frozenset("osh sah sdh edh ich ivh iph bph lvh rvh lah rah pph nph cah pah iih pnh lch aih hlh siadh adh tsh fsh "
+                          "pth acth dish cteph ipah hh bmh fhh dkah mah".split())
 _PLURAL_ABBREVIATION = re.compile(r"[A-Z]{2,5}s")  # "the INRs", "ABGs": lab values, not a hospital
 
 
@@ -229,7 +236,8 @@ def _named_place(text: str, match: re.Match[str]) -> tuple[int, int, str, float]
     if _NOT_A_MOVE_BEFORE.search(text, max(0, text.rfind("\n", 0, match.start()) + 1, match.start() - 40),
                                  match.start()):
         return None
-    if _PLURAL_ABBREVIATION.fullmatch(match.group(1)) or text[match.end(1) : match.end(1) + 1] == ":":
+    if _PLURAL_ABBREVIATION.fullmatch(match.group(1)) or text[match.end(1) : match.end(1) + 1] == ":" \
+            or match.group(1).lower() in _H_CONDITIONS:
         return None  # ("the INRs"; "MOTIVATION TO DONATE:": a heading)
     words = match.group(1).split()
     while words and (_strip(words[-1]) in _ORG_STOP_WORDS or _strip(words[-1]) in _UNITS or words[-1] == "&"):
@@ -366,7 +374,7 @@ _ANCHORS = Scanner([
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
-    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|rrt|RRT|pa-c|PA-C)\b"),
+    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C)\b"),
     *NUMBER_ANCHORS,
 ])
 
@@ -381,6 +389,8 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
         return True
     if first < second and second in (2, 3, 4, 8) and _MIXED_FRACTION_TWO.search(before):
         return True
+    if first == second == 2 and re.match(r"[ ]+[A-Za-z]", text[match.end() : match.end() + 2]):
+        return True  # ("2/2 hypovolemia", "pt 2/2 afib": "secondary to"; a date 2/2 comes with a cue)
     if second == 10 and first <= 10:
         return True  # (a pain score: dates written x/10 come with a cue: "on 5/10", "adm 6/10")
     line_start = text.rfind("\n", 0, match.start()) + 1
@@ -433,8 +443,10 @@ class EnglishContextRecognizer:
             if _NOT_DATE_AFTER.match(text, match.end()):
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
-            cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and _STUDY_BEFORE.search(before) is not None)
-            entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "")
+            cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and (
+                _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None))
+            entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \
+                and not _SECONDARY_TO.match(text, match.start())  # ("2/2 copious secretions" heads a line: "secondary to")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]
             if match.group(2) == "/" and not (cue or entry_head):
                 taken = not _score_or_setting(text, match, before)

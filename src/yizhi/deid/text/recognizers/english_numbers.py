@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from yizhi.deid.text.recognizers.english import _strip, clinical_lexicon, common_words, place_words
+from yizhi.deid.text.recognizers.english_dates import DATE_ANCHORS, find_dates
 from yizhi.deid.text.recognizers.scanner import Anchor, matches_at
 
 _I = re.IGNORECASE
@@ -45,6 +47,23 @@ _LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|
 _SHORT_EXTENSION = re.compile(r"(?<![\w/.-])\d-\d{4}(?![\w/-]|\.\d)")
 _CALL_BEFORE = re.compile(r"(?:\b(?:call(?:ed)?|reach(?:ed)?|contact(?:ed)?|phone|tel|cell|at)\b|[@#])[^\n\d]{0,25}$", _I)
 
+# What follows a street address: its town and ZIP ("221 Dudley St, Roxbury, 02119", "45 walnut ave apt 3, somerville",
+# "22 elm st in quincy MA 02169"). The town is one or two words the place lists know, or capitalised words no word
+# list holds; a state's two letters may stand between it and the ZIP (a state is no identifier: Safe Harbor keeps it).
+_ANY_STREET_WORD = r"(?:st|street|ave|avenue|rd|road|blvd|ln|lane|dr|drive|ct|court|terr?|terrace|cir|circle|pl|place|pkwy|hwy|sq|way)"
+_ADDRESS_TAIL = re.compile(r"\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?(?:[a-z][\w'’-]*[ ]+){1,3}" + _ANY_STREET_WORD + r"\b\.?"
+                           r"(?:,?[ ]+(?:apt|unit|#)[ ]*#?\w+)?(?:,[ ]*|[ ]+in[ ]+)"
+                           r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)(?![\w'’-])(?:,?[ ]+[A-Z]{2})?(?:,?[ ]+(\d{5}(?:-\d{4})?)(?![\d-]))?", _I)
+# A street named without its number after "on" ("lives on Elm Street", "an apt on Beacon St", "outside Dunkin on Mass Ave"):
+# capitalised words and a street word spelled out or abbreviated as addresses do (not "Dr", "Ct", "Way": people, scans)
+_STREET_ON = re.compile(r"\b(?i:on|off)[ ]+((?:[A-Z][a-z'’-]+[ ]){1,2}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
+                        r"Terrace|Terr|Parkway|Pkwy|Highway|Hwy|Square|Sq)\b\.?)(?![ ]*[A-Z][a-z])")
+# A record number after its label and a few words ("MRN at Brigham: 31940021", "NH MR#: 880431"), and reference
+# numbers of an insurance call or a claim ("call ref # A448810", "auth no: 55120934"; not a lot's "reference #"): unique numbers Safe Harbor removes.
+_RECORD_AFTER_WORDS = re.compile(r"\b(?:mrn|mr[ ]?#|med[ ]rec(?:ord)?|medical[ ]record(?:[ ]number)?|unit[ ](?:no|number)|"
+                                 r"(?:auth(?:ori[sz]ation)?|insurance|call)[ ]+(?:ref(?:erence)?|no\.?|number)|confirmation|claim)\b[^\n\d]{0,24}?[#:][ ]*"
+                                 r"([A-Za-z]{0,3}-?\d{5,12})(?![\w-])", _I)
+
 NUMBER_ANCHORS = [
     Anchor("dotted_date", r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa) +\d{1,2}\.\d",
            caseless=True),
@@ -52,6 +71,12 @@ NUMBER_ANCHORS = [
     Anchor("age_said", r"\b(?:(?:pt|patient|she|he) +is +(?:an? +)?|turn(?:s|ed|ing)? +)(?:9\d|1[0-2]\d)", caseless=True),
     Anchor("residence", r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b", caseless=True),
     Anchor("short_extension", r"\d-\d{4}"),
+    Anchor("street_tail", r"\d{1,5} +(?:[a-z][\w'’-]* +){1,4}" + _ANY_STREET_WORD + r"\b\.?(?:,? +(?:apt|unit|#) *#?\w+)?(?:,| in )",
+           caseless=True),
+    Anchor("street_on", r"\b(?:on|off) +[A-Z]", caseless=True),
+    Anchor("record_words", r"\b(?:mrn|mr ?#|med rec|medical record|unit no|unit number|auth|insurance|call|confirmation|claim)",
+           caseless=True),
+    *DATE_ANCHORS,
 ]
 
 
@@ -67,3 +92,33 @@ def find_numbers(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]
     for match in matches_at(_SHORT_EXTENSION, text, starts("short_extension")):
         if _CALL_BEFORE.search(text, max(0, match.start() - 40), match.start()):
             yield match.start(), match.end(), "PHONE", 0.75
+    yield from _address_tails(text, hits)
+    for match in matches_at(_STREET_ON, text, starts("street_on")):
+        yield match.start(1), match.end(1), "ADDRESS", 0.7
+    for match in matches_at(_RECORD_AFTER_WORDS, text, starts("record_words")):
+        yield match.start(1), match.end(1), "RECORD_NUMBER", 0.75
+    yield from find_dates(text, hits)
+
+
+def _address_tails(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    for match in matches_at(_ADDRESS_TAIL, text, [start for start, _ in hits.get("street_tail", ())]):
+        words = match.group(1).split(" ")
+        if len(words) == 2 and not _town_word(words[1], words[0]):
+            words = words[:1]
+        if not _town_word(words[0], None):
+            continue
+        # (below 0.6: where an address rule took the whole line, "7512 Day Drive, Bradleyton, GU 88987", it stays an ADDRESS)
+        yield match.start(1), match.start(1) + len(" ".join(words)), "LOCATION", 0.55
+        if match.group(2) and len(words) == len(match.group(1).split(" ")):
+            yield match.start(2), match.end(2), "ZIP", 0.55
+
+
+def _town_word(word: str, before: str | None) -> bool:
+    """A word of a town's name: a place the lists know, or a word no word list holds (a second word only in the
+    first's case: "Jamaica Plain", "east boston", not "Walpole with")."""
+    key = _strip(word)
+    if before is not None and word[:1].isupper() != before[:1].isupper():
+        return False
+    if key in place_words():
+        return True
+    return key not in common_words() and key not in clinical_lexicon()

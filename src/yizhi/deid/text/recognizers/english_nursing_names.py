@@ -26,9 +26,13 @@ import re
 from collections.abc import Iterator
 
 from yizhi.deid.text.recognizers.english import (
-    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_lexicon, common_words, name_words, place_words, very_common_words,
+    CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_lexicon, clinical_markers, common_words, name_words, place_words, very_common_words,
 )
-from yizhi.deid.text.recognizers.english_context import _NOT_A_NAME, _ORG_STOP_WORDS, _UNITS, _name_like, _verb_form
+from yizhi.deid.text.recognizers.english_clean import drug_words
+from yizhi.deid.text.recognizers.english_dates import telegraphic
+from yizhi.deid.text.recognizers.english_context import (
+    _H_CONDITIONS, _NOT_A_NAME, _ORG_STOP_WORDS, _UNITS, _name_like, _verb_form,
+)
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
 
@@ -39,13 +43,13 @@ _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # words or places in lower case ("pa", "ot", "md") only in capitals.
 _ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
           r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|"
-          r"priest|deacon|imam|interpreter|translator|liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)|PA|OT|MD|CM")
+          r"priest|deacon|imam|interpreter|translator|liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct)|PA|OT|MD|CM")
 # (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
 _ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?(" + _WORD + r")\b")
 _PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildren|grandkids|grandsons|granddaughters|"
                      r"grand-daughters|grand-sons|nieces|nephews|cousins|parents|friends|neighbou?rs|siblings|"
                      r"stepsons|stepdaughters")
-_SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|"
+_SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|sig(?:nificant)?[ ]other|bf|gf|"
                      r"wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
                      r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
                      r"step(?:son|daughter|mother|father|brother|sister)|half-(?:brother|sister)|god(?:son|daughter)")
@@ -57,6 +61,8 @@ _RELATIVE_LIST = re.compile(
     r"(" + _WORD + r"(?:[ ]*(?:,[ ]*(?:(?i:and)[ ]+|&[ ]*)?|(?i:and)[ ]+|&[ ]*)" + _WORD + r"){0,4})")
 _RELATION_WORD = re.compile(r"(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r"|grand\w*|step\w*|"
                             r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family)")
+# Physicians named together after "Drs." ("Drs. Brown/Singh at bedside", "drs kim and patel aware")
+_DOCTORS = re.compile(r"\b(?i:drs)\.?[ ]+(" + _WORD + r"(?:[ ]*(?:/|,|&|(?i:and)[ ])[ ]*" + _WORD + r"){1,3})")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
                             "f/u tx rx orders".split())
 _LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
@@ -91,21 +97,51 @@ _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|fol
                           r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
                           r"(?:[ ]+[a-z/]+){0,2}?[ ]+((?i:at|from|to))[ ]+([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
 
+# Capitalised hospitals nurses name by their last word ("accepted to Mass General neuro ICU", "Anaheim Memorial"):
+# not an office ("Surgeon General") nor a heading ("Exam General:"); a clinical word leads one only when it names
+# a state or a place ("Mass")
+_CAPITAL_GENERAL = re.compile(r"((?:(?:St\.?|Mt\.?)[ ]+)?(?:[A-Z][a-z'’-]+[ ]){1,2}(?:General|Memorial))(?![\w:-])")
+_NOT_BEFORE_GENERAL = frozenset("surgeon attorney inspector consul secretary solicitor governor postmaster major brigadier "
+                                "lieutenant exam physical review systems general".split())
+# The hospital an "OSH" was ("OSH: Lowell General", "OSH - LGH", "transferred from OSH (Emerson)")
+_OSH_VALUE = re.compile(r"\b(?:OSH|[Oo]utside[ ]hosp(?:ital)?)[ ]*(?::|-|\(|,)[ ]*([A-Z][\w'’&.-]*(?:[ ][A-Z][\w'’&.-]*){0,2})")
+# An ambulance or air service by the words that say so ("BIBA Brewster", "transport by MedFlight", "flown in by
+# Lifeflight", "per Cataldo crew")
+_TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought(?:[ ]in)?|arrived)[ ]+(?i:by|via|w/)|"
+                        r"(?i:per))[ ]+([A-Z][A-Za-z'’-]+)(?:[ ]+(?i:(crew|ems|medics|paramedics|ambulance)))?\b")
+# A hospital's capital abbreviation ending in H after at/from/to in a telegraphic note ("prior cath at NEBH",
+# "from LGH"), never a condition so spelled ("from SDH", "due to SAH"), a hormone or a nursing home ("NH")
+_H_ABBREVIATION = re.compile(r"\b(?i:at|from|to)[ ]+([A-Z]{2,4}H)\b(?![/'’-])")
+# An employer of two to four capitalised words after a work cue, whatever the words ("line cook at Legal Sea Foods",
+# "works at Mass Eye & Ear", "at work (Mass Eye & Ear)"): not all clinical markers ("works with Physical Therapy")
+_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,30}?(?:\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?|\()"
+                             r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3})")
+# Catholic churches, schools and hospitals: "Our Lady of Grace", "Our Lady of the Sacred Heart"
+_OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
+
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
                    r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
-                   r"liaison|sw|rn|rt|np|lpn|rrt|msw|licsw)", caseless=True),
-    Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),  # ("PT" is the patient in nursing notes, not a therapist)
+                   r"liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct)", caseless=True),
+    Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),
+    Anchor("doctors", r"\bdrs\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
-                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god)",
+                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god|"
+                       r"sig other|significant other|bf|gf)",
            caseless=True),
     Anchor("kind", r"\b(?:" + _STRONG_KINDS.replace("[ ]", " ") + "|" + _WEAK_KINDS.replace("[ ]", " ") + r")\b",
            caseless=True),
     Anchor("saint", r"\b(?:at|from|to|via|in|of|by) +(?:the +)?(?:st|saint|mt|mount)\b", caseless=True),
     Anchor("general", r"\b(?:general|memorial|regional)\b"),
+    Anchor("capital_general", r"\b(?:General|Memorial)\b"),
+    Anchor("osh", r"\b(?:OSH|[Oo]utside hosp)"),
+    Anchor("transport", r"\b(?:BIBA|(?i:transport|flown|brought|arrived|per))"),
+    Anchor("h_abbreviation", r"\b(?:at|from|to) +[A-Z]{2,4}H\b", caseless=False),
+    Anchor("our_lady", r"\bOur Lady of"),
+    Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
@@ -149,6 +185,10 @@ def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
         if _name_like(word) and (_rare(word) or _strip(word) not in clinical_lexicon()) and not _ordinary(_strip(word)) \
                 and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
             yield match.start(1), match.start(1) + len(_possessive_cut(word)), "NAME", 0.75
+    for match in matches_at(_DOCTORS, text, [start for start, _ in hits.get("doctors", ())]):
+        for part in re.finditer(_WORD, match.group(1)):
+            if part.group().lower() != "and" and _name_like(part.group()) and not _ordinary(_strip(part.group())):
+                yield match.start(1) + part.start(), match.start(1) + part.end(), "NAME", 0.75
     # (each relation word read on its own: "wife lois, sons pete & joey" holds two lists)
     for match in filter(None, (_RELATIVE_LIST.match(text, start) for start, _ in hits.get("relative", ()))):
         if match.group(0)[:1].islower() and "'" in match.group(0).split(" ")[0].replace("’", "'") \
@@ -227,6 +267,7 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             words.pop()
         if words and not _ordinary(_strip(words[0])) and any(_unknown(word) for word in words):
             yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.7
+    yield from _named_by_form(text, hits)
     for match in filter(None, (_LOWER_PLACE.match(text, start) for start, _ in hits.get("lower_place", ()))):
         if match.group(1).lower() != "at" and text[match.start() : match.start() + 4].lower() in ("seen", "trea"):
             continue  # ("seen to opacify": only "seen at", "treated at" name a place)
@@ -239,6 +280,42 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             continue  # ("works at cardboard shop": a kind of workplace, not its name)
         if all(_unknown(word) for word in words) and not (words[0].islower() and _verb_form(_strip(words[0]))):
             yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
+
+
+def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    """Hospitals, services and churches named by a form nurses use (the expressions above)."""
+    for match in _ending_at(_CAPITAL_GENERAL, text, hits.get("capital_general", ())):
+        first = _strip(match.group(1).split()[0])
+        if first in _NOT_BEFORE_GENERAL or (first in clinical_lexicon() and first not in place_words() and first != "mass"):
+            continue
+        yield match.start(1), match.end(1), "ORGANIZATION", 0.75
+    for match in matches_at(_OSH_VALUE, text, [start for start, _ in hits.get("osh", ())]):
+        words = match.group(1).split()
+        while words and (_ordinary(_strip(words[-1])) or _strip(words[-1]) in ("ed", "er", "icu")):
+            words.pop()
+        if words and not _ordinary(_strip(words[0])) and (_unknown(words[0]) or len(words) > 1):
+            yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.7
+    for match in matches_at(_TRANSPORT, text, [start for start, _ in hits.get("transport", ())]):
+        word, key = match.group(1), _strip(match.group(1))
+        if text[match.start() : match.start() + 3].lower() == "per" and match.group(2) is None:
+            continue  # ("per Dr", "per Cardiology": only "per X crew" names a service)
+        if not _ordinary(key) and (key not in clinical_lexicon() or key in name_words() or key in place_words()) \
+                and key not in drug_words() and not word.isupper() or (word.isupper() and match.group(2)):
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.7
+    if hits.get("h_abbreviation") and telegraphic(text):
+        for match in matches_at(_H_ABBREVIATION, text, [start for start, _ in hits.get("h_abbreviation", ())]):
+            key = match.group(1).lower()
+            if key not in _H_CONDITIONS and not _ordinary(key) and key not in clinical_lexicon() and key not in clinical_markers():
+                yield match.start(1), match.end(1), "ORGANIZATION", 0.65
+    for match in matches_at(_EMPLOYER_WORDS, text, [start for start, _ in hits.get("employer_words", ())]):
+        keys = [_strip(word) for word in match.group(1).split() if word != "&"]
+        if keys[0] not in _ORG_STOP_WORDS and not any(key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS
+                                                      or key in _UNITS or key in _NOT_A_NAME for key in keys) \
+                and not all(key in very_common_words() for key in keys) \
+                and not all(key in clinical_markers() for key in keys):  # ("works with Physical Therapy")
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.7
+    for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
+        yield match.start(1), match.end(1), "ORGANIZATION", 0.75
 
 
 def _ending_at(pattern: re.Pattern[str], text: str, ends: list[tuple[int, int]]) -> list[re.Match[str]]:
@@ -257,7 +334,7 @@ def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[t
     for start, end, kind, _ in found:
         first = text[start:end].split()[0]
         if kind != "ORGANIZATION" or len(first) < 3 or not first.isalpha() or _ordinary(_strip(first)) \
-                or _strip(first) in clinical_lexicon():
+                or _strip(first) in clinical_lexicon() or _strip(first) in common_words():
             continue
         for match in re.finditer(r"\b" + re.escape(first) + r"\b", text, _I):
             if not start <= match.start() < end:
@@ -283,22 +360,25 @@ class EnglishNursingNamesRecognizer:
                 yield span
 
 
+_TWO_ORGANISATIONS = re.compile(r"([A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+){1,3})([ ]+(?:and|&)[ ]+)([A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+){1,3})")
 _TWO_NAMES = re.compile(r"([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)([ ]+(?:and|&)[ ]+)([A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
 
 
 def split_name_lists(spans: list[Span]) -> list[Span]:
     """A NAME span that is two names joined by "and"/"&" ("daughters Carol & Joan", "(Alicia and Bernadette)"),
     as two spans: the joining word is no identifier."""
-    if not any(span.type == "NAME" and (" and " in span.text or "&" in span.text) for span in spans):
+    if not any(span.type in ("NAME", "ORGANIZATION") and (" and " in span.text or "&" in span.text) for span in spans):
         return spans
     result = []
     for span in spans:
-        match = _TWO_NAMES.fullmatch(span.text) if span.type == "NAME" else None
+        # (two facilities of two words or more each, "Hunt Nursing and Radius Danvers"; not "Brigham and Women's")
+        match = (_TWO_NAMES if span.type == "NAME" else _TWO_ORGANISATIONS).fullmatch(span.text) \
+            if span.type in ("NAME", "ORGANIZATION") else None
         if match is None:
             result.append(span)
             continue
         for group in (1, 3):
             start = span.start + match.start(group)
-            result.append(Span(start, start + len(match.group(group)), "NAME", match.group(group), span.confidence,
+            result.append(Span(start, start + len(match.group(group)), span.type, match.group(group), span.confidence,
                                span.recognizer))
     return result

@@ -280,7 +280,8 @@ NURSING_SHORTHAND = frozenset(
     "lasix heparin insulin levophed vasopressin propofol fentanyl versed ativan haldol dilaudid morphine tylenol "
     "vanco zosyn flagyl cipro levaquin hx dx cx sx fx tx bedside rehab hcp snf ltach ltac vna adls pulm onc ortho "
     "cards ambulated lcws liws lwcs ho "
-    "fs fsbg fsbs diaphoretic npn pgr".split())  # (ho: house officer, "PER HO"; fs: fingerstick, "FS 42" in short event notes)
+    "fs fsbg fsbs diaphoretic npn pgr "
+    "lis dos alf pct".split())  # (low intermittent suction, date of surgery, assisted living, care technician)  # (ho: house officer, "PER HO"; fs: fingerstick, "FS 42" in short event notes)
 
 
 @lru_cache(maxsize=1)

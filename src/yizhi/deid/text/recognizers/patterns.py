@@ -315,7 +315,8 @@ US_PHONE = PatternRule(
     0.9,
     trigger=DIGIT,
 )
-INTL_PHONE = PatternRule("PHONE", _rx(r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
+INTL_PHONE = PatternRule("PHONE", _rx(r"\+(?<![\w+]\+)(?=(?:[ .()-]{0,2}\d){7})\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)"), 0.85, trigger=DIGIT)
+# (7 digits at least: "I/O +1200/-800" is a fluid balance)
 # English phone numbers in the world's formats. After a phone word ("Tel.", "reach me on", "my number
 # is", "office line") any grouping is taken: spaces, dots, hyphens, slashes ("03480/75899524",
 # "(06)75/711-6429"), a bracketed area code with or without a space ("(0909)8790933"), a "+" or "00"
