@@ -265,7 +265,9 @@ def cli_speed_only() -> None:
     results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     speed = cli_speed()
     results["cli_speed"] = {"date": time.strftime("%Y-%m-%d %H:%M"),
-                            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()], **speed}
+                            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+                            "machine": "shared (2 cores, other processes running): CPU seconds grow with the load, "
+                                       "compare runs alternated in one sitting", **speed}
     RESULTS.mkdir(parents=True, exist_ok=True)
     tmp_json = RESULTS / "deid_text.json.tmp"
     tmp_json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
