@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from operator import attrgetter
 
 from yizhi.deid.text.normalize import normalise, original_range
-from yizhi.deid.text.recognizers import base
+from yizhi.deid.text.recognizers import base, english_span_filter
 from yizhi.deid.text.recognizers.chinese import chinese_recognizers
 from yizhi.deid.text.recognizers.english import english_in_chinese_recognizers, english_recognizers
 from yizhi.deid.text.recognizers.chinese_context import ChineseContextRecognizer, clean_chinese
@@ -139,7 +139,9 @@ def _finish(text: str, language: str, found: list[Span]) -> list[Span]:
     if language == "zh":
         return _join_addresses(text, resolve_overlaps(text, clean_chinese(text, found)))
     # (two names joined by "and"/"&" are two spans: "daughters Carol & Joan")
-    return _join_addresses(text, split_name_lists(resolve_overlaps(text, clean_english(text, found))))
+    # (then the learned filter drops guessed spans it scores as clinical words: english_span_filter.py)
+    merged = english_span_filter.filter_guessed(text, resolve_overlaps(text, clean_english(text, found)))
+    return _join_addresses(text, split_name_lists(merged))
 
 
 def detect_many(texts: Iterable[str], lang: str = "auto") -> list[list[Span]]:
