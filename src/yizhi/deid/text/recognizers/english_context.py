@@ -36,6 +36,8 @@ _DATE_CUE = (r"(?:on|since|from|until|till|thru|through|by|adm(?:it(?:ted)?|issi
              r"placed|started|start|began|due|appt|appointment|f/u|follow[- ]?up|visit|seen|returned|discharged|"
              r"d/c'?d|transferred|surgery|cath|extubated|intubated|done|last|next|before|after|dos|dob|lmp|"
              r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|"
+             # (a line or tube event: "trach changed 4/10", "foley replaced 3/2", "cvl removed 12/1")
+             r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|"
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|[-/]\d)")
 # "here 10/14-10/22": a stay written as a range of two month/days (each half a date by itself)

