@@ -1,7 +1,7 @@
 """Dates that telegraphic nursing notes write without a month number (issue 16, en-nursing7; called from
 english_numbers.find_numbers, whose anchors ride english_context's one scanner pass).
 
-- a day of the month as an ordinal after a time preposition: "arrest on the 14th", "fine until the 3rd",
+- a day of the month as an ordinal after a time preposition or a weekday: "arrest on the 14th", "surg on 10th", "Fri the 12th", "fine until the 3rd",
   "since the 22nd", a range "on the 3rd-5th" (not a count: "for the 2nd time", "on the 4th floor");
 - the later day of a month-name range: "Sept 3rd-8th", "Dec 3-5" (patterns.EN_DATES reads "Sept 3rd"; in any note);
 - a month named alone after a time preposition: "baseline Cr in March", "EVAR attempt in Oct", "since Jan";
@@ -52,7 +52,7 @@ _COUNTED = (r"times?|days?|nights?|weeks?|wks?|months?|years?|hours?|hrs?|doses?
 # (a weekday names the day too: "until Fri the 12th", "last drink Sunday the 6th")
 _WEEKDAY = r"mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
 _ORDINAL_DAY = re.compile(r"\b(?:on|for|since|until|till|thru|through|by|before|after|from|starting|effective|as[ ]of|"
-                          + _WEEKDAY + r")\.?[ ]+the[ ]+"
+                          + _WEEKDAY + r")\.?[ ]+(?:the[ ]+)?"
                           r"(" + _ORDINAL + r")(?:[ ]?-[ ]?(" + _ORDINAL + r"))?(?![\w/-])"
                           # (not a count, nor a list of counts: "the 2nd and 3rd toes")
                           r"(?!(?:[ ]*(?:,|and|or|&|to|through)[ ]*" + _ORDINAL + r")*[ ]*-?[ ]*(?:" + _COUNTED + r")(?![\w]))", _I)
@@ -75,7 +75,9 @@ _HOLIDAY = re.compile(r"\b(?:christmas(?:[ ]eve)?|xmas|thanksgiving|new[ ]year['
                       r"valentine['’]?s[ ]day)\b", _I)
 
 DATE_ANCHORS = [
-    Anchor("ordinal_day", r"\bthe +\d{1,2}(?:st|nd|rd|th)", caseless=True),
+    # ("on the 3rd"; "surg on 10th", "NPO since 3rd": the article left out)
+    Anchor("ordinal_day", r"\b(?:the|on|since|until|till|thru|through|by|before|after|from|starting|effective) +\d{1,2}(?:st|nd|rd|th)",
+           caseless=True),
     Anchor("month_day_range", r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? +\d{1,2}(?:st|nd|rd|th)? ?- ?\d",
            caseless=True),
     Anchor("month_alone", r"\b(?:in|since|during|until|till|thru|through|early|mid|late|last|before|after|around|past|back) +"

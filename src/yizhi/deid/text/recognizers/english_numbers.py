@@ -20,7 +20,8 @@ _I = re.IGNORECASE
 
 # A month.day with a dot after an admission or an event ("s/p inferior STEMI 10.2", "admitted 12.07"): a date; after
 # anything else a dotted pair is a value ("WBC 10.2", "on 2.5L", "Cr 1.4 (adm 1.2)"), and a unit after it makes it one here too.
-_DOTTED_DATE = re.compile(r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa)[ ]+"
+_DOTTED_DATE = re.compile(r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa|fell|fall|intubated|extubated|"
+                          r"transferred|discharged)[ ]+"
                           r"((?:1[0-2]|0?[1-9])\.(?:3[01]|[12]\d|0?[1-9]))(?![\d.%/]|[ ]?(?:l|g|kg|lbs?|cm|mm|mg|mcg|ml|cc|hrs?|"
                           r"mins?|units?|u|x|days?|d|wks?|weeks?|mos?|months?)\b)", _I)
 # "93M fall down stairs", "pt 91F": an age and a sex letter at a line's head or after "pt" (patterns.AGES reads
@@ -68,7 +69,8 @@ _RECORD_AFTER_WORDS = re.compile(r"\b(?:mrn|mr[ ]?#|med[ ]rec(?:ord)?|medical[ ]
                                  r"([A-Za-z]{0,3}-?\d{5,12})(?![\w-])", _I)
 
 NUMBER_ANCHORS = [
-    Anchor("dotted_date", r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa) +\d{1,2}\.\d",
+    Anchor("dotted_date", r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa|fell|fall|intubated|"
+                          r"extubated|transferred|discharged) +\d{1,2}\.\d",
            caseless=True),
     Anchor("age_sex", r"(?:9\d|1[0-2]\d) ?[MF]"),
     Anchor("age_said", r"\b(?:(?:pt|patient|she|he) +is +(?:an? +)?|turn(?:s|ed|ing)? +)(?:9\d|1[0-2]\d)", caseless=True),

@@ -63,6 +63,9 @@ _RELATION_WORD = re.compile(r"(?i:(?:ex-?)?(?:" + _PLURAL_RELATIVES + r"|" + _SI
                             r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family))")  # ("ex-husband")
 # Physicians named together after "Drs." ("Drs. Brown/Singh at bedside", "drs kim and patel aware")
 _DOCTORS = re.compile(r"\b(?i:drs)\.?[ ]+(" + _WORD + r"(?:[ ]*(?:/|,|&|(?i:and)[ ])[ ]*" + _WORD + r"){1,3})")
+# A person named as the value of a contact label ("Contact: Marisol cell ...", "HCP- Rosa", "NOK: eileen (sister)")
+_CONTACT_LABEL = re.compile(r"\b(?i:contact|emergency[ ]contact|hcp|proxy|health[ ]care[ ]proxy|nok|next[ ]of[ ]kin|guardian|poa)"
+                            r"[ ]*(?:[:-][ ]*|is[ ]+)(" + _WORD + r")(?:[ ]+(" + _WORD + r"))?")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
                             "f/u tx rx orders".split())
 _LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
@@ -116,8 +119,9 @@ _TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought
 _H_ABBREVIATION = re.compile(r"\b(?i:at|from|to)[ ]+([A-Z]{2,4}H)\b(?![/'’-])")
 # An employer of two to four capitalised words after a work cue, whatever the words ("line cook at Legal Sea Foods",
 # "works at Mass Eye & Ear", "at work (Mass Eye & Ear)"): not all clinical markers ("works with Physical Therapy")
-_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,30}?(?:\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?|\()"
-                             r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3})")
+_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,40}?(?:\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?|\()"
+                             # (or one abbreviation: "bus driver for MBTA", "retired from GE" - no clinical one: "works with PT")
+                             r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3}|[A-Z]{2,6}(?![\w'’-]))")
 # Catholic churches, schools and hospitals: "Our Lady of Grace", "Our Lady of the Sacred Heart"
 _OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
 
@@ -135,7 +139,8 @@ _ANCHORS = Scanner([
                    r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
                    r"liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct)", caseless=True),
     Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),
-    Anchor("doctors", r"\bdrs\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
+    Anchor("doctors", r"\bdrs\b", caseless=True),
+    Anchor("contact_label", r"\b(?:contact|hcp|proxy|nok|next of kin|guardian|poa)\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
                        r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god|"
@@ -196,15 +201,26 @@ def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
         if _name_like(word) and (_rare(word) or _strip(word) not in clinical_lexicon()) and not _ordinary(_strip(word)) \
                 and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
             yield match.start(1), match.start(1) + len(_possessive_cut(word)), "NAME", 0.75
+    for match in matches_at(_CONTACT_LABEL, text, [start for start, _ in hits.get("contact_label", ())]):
+        word = match.group(1)
+        if _name_like(word) and not _ordinary(_strip(word)) and not _RELATION_WORD.fullmatch(word) \
+                and not re.fullmatch(_ROLES, word) \
+                and (_rare(word) or not word.islower()) and _strip(word) not in _NOT_AFTER_ROLE \
+                and not (word.islower() and _verb_form(_strip(word))) and _strip(word) not in clinical_lexicon():
+            end = match.end(1)
+            second = match.group(2)  # (a surname: "HCP: Rosa Diaz"; not "Contact: Marisol cell")
+            if second and second[:1].isupper() and not second.isupper() and not _ordinary(_strip(second)) \
+                    and _strip(second) not in clinical_lexicon():
+                end = match.end(2)
+            yield match.start(1), end, "NAME", 0.7
     for match in matches_at(_DOCTORS, text, [start for start, _ in hits.get("doctors", ())]):
         for part in re.finditer(_WORD, match.group(1)):
             if part.group().lower() != "and" and _name_like(part.group()) and not _ordinary(_strip(part.group())):
                 yield match.start(1) + part.start(), match.start(1) + part.end(), "NAME", 0.75
     # (each relation word read on its own: "wife lois, sons pete & joey" holds two lists)
     for match in filter(None, (_RELATIVE_LIST.match(text, start) for start, _ in hits.get("relative", ()))):
-        if match.group(0)[:1].islower() and "'" in match.group(0).split(" ")[0].replace("’", "'") \
-                and match.group(1)[:1].islower():
-            continue  # ("mother's pants")
+        if "'" in match.group(0).split(" ")[0].replace("’", "'") and match.group(1)[:1].islower():
+            continue  # ("mother's pants", "Son's intl number": a lower-case word after a possessive is a thing)
         items, cursor = [], match.start(1)
         for part in _LIST_SPLIT.split(match.group(1)):
             start = text.index(part, cursor)
@@ -338,7 +354,8 @@ def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         if keys[0] not in _ORG_STOP_WORDS and not any(key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS
                                                       or key in _UNITS or key in _NOT_A_NAME for key in keys) \
                 and not all(key in very_common_words() for key in keys) \
-                and not all(key in clinical_markers() for key in keys):  # ("works with Physical Therapy")
+                and not all(key in clinical_markers() for key in keys) \
+                and not (len(keys) == 1 and (keys[0] in clinical_lexicon() or keys[0] in common_words() or keys[0] in drug_words())):
             yield match.start(1), match.end(1), "ORGANIZATION", 0.7
     for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
         yield match.start(1), match.end(1), "ORGANIZATION", 0.75
