@@ -113,6 +113,9 @@ _NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\b
 # a date, as after a date cue (a range after these is rare: "rib fx 4-7" and "HR 80-90" name no study).
 _STUDY_BEFORE = re.compile(r"\b(?:test|echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|scan|study|bx|biopsy|colonoscopy|"
                            r"endoscopy|ercp|lp|paracentesis|thoracentesis|cath)[ ]*[:,]?[ ]*$", _I)
+# ... or just after it ("7-21 cxr clear", "3-15 echo: EF 55%"; not "3-4 x/day")
+_STUDY_AFTER = re.compile(r"[ ]+(?:echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|ct|cta|ercp|colonoscopy|endoscopy|cath|us|u/s|"
+                          r"duplex|doppler|lenis|kub|bx|biopsy)\b(?![ ]+(?:scans|slices|views|images|films|studies|cuts)\b)", _I)
 # Reflexes graded "2+/2+", strength "4+/5", "+4/5", "4/5-": a grade with its sign makes the pairs around grades too
 # (not a range of dates, "7/20-7/25": the sign there follows a digit or comes before one)
 _GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)|\d[+-]/\d|(?<![\d/])[+-]\d/\d|\d/\d[+-](?![\d/])")
@@ -446,7 +449,8 @@ class EnglishContextRecognizer:
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
             cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and (
-                _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None))
+                _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None
+                or _STUDY_AFTER.match(text, match.end()) is not None))
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \
                 and not _SECONDARY_TO.match(text, match.start())  # ("2/2 copious secretions" heads a line: "secondary to")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]

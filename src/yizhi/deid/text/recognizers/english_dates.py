@@ -5,7 +5,8 @@ english_numbers.find_numbers, whose anchors ride english_context's one scanner p
   "since the 22nd", a range "on the 3rd-5th" (not a count: "for the 2nd time", "on the 4th floor");
 - the later day of a month-name range: "Sept 3rd-8th", "Dec 3-5" (patterns.EN_DATES reads "Sept 3rd"; in any note);
 - a month named alone after a time preposition: "baseline Cr in March", "EVAR attempt in Oct", "since Jan";
-- a holiday named as the day of an event: "last drink xmas", "fell on Thanksgiving".
+- a holiday named as the day of an event: "last drink xmas", "fell on Thanksgiving";
+- a month typed in lower case with its day: "jan 3rd had fall", "seen 3 jan" (en-nursing8).
 GUIDELINE.md counts each as a date element; the MTSamples annotation (real dictated prose: "seen on the
 13th", "in December") does not mark them, and dictated prose writes them often, so these rules run only
 in telegraphic notes: nursing shorthand (pt, w/, s/p, c/o, hx, gtt, sats, x1, npo, hcp ...) at 3 or more words
@@ -74,7 +75,18 @@ _HOLIDAY = re.compile(r"\b(?:christmas(?:[ ]eve)?|xmas|thanksgiving|new[ ]year['
                       r"labor[ ]day|independence[ ]day|july[ ]4th|4th[ ]of[ ]july|fourth[ ]of[ ]july|halloween|"
                       r"valentine['’]?s[ ]day)\b", _I)
 
+# A month written in lower case with its day, as nurses type fast: "jan 3rd had fall", "seen 3 jan", "oct 12 echo".
+# ("dec" is "decreased" and "may" a verb in these notes: each only before an ordinal, "dec 3rd", not "UO 30 dec"; a unit or a value
+# after the number makes it a measure: "dec 2 units", "mar 10 mg")
+_LOWER_MONTHS = r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov"
+_LOWER_MONTH_DAY = re.compile(r"(?<![\w/.-])(?:(?:" + _LOWER_MONTHS + r")\.?[ ]+(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?|"
+                              r"(?:dec|may)\.?[ ]+(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)|"
+                              r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?[ ]+(?:" + _LOWER_MONTHS + r"))(?![\w/:%-]|\.\d|"
+                              r"[ ]?(?:units?|u|mg|mcg|g|kg|ml|cc|l|lpm|mmhg|%|hrs?|days?|mins?|x)\b)")
+
 DATE_ANCHORS = [
+    Anchor("lower_month_day", r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec|may)\.? +\d|\d +(?:jan|feb|mar|apr|jun|jul|aug|"
+                              r"sep|oct|nov)\b"),
     # ("on the 3rd"; "surg on 10th", "NPO since 3rd": the article left out)
     Anchor("ordinal_day", r"\b(?:the|on|since|until|till|thru|through|by|before|after|from|starting|effective) +\d{1,2}(?:st|nd|rd|th)",
            caseless=True),
@@ -104,8 +116,10 @@ def find_dates(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     for match in matches_at(_MONTH_DAY_RANGE, text, [start for start, _ in hits.get("month_day_range", ())]):
         if int(match.group(3)) > int(match.group(1)):  # (any note: nothing else is written so)
             yield match.start(2), match.end(2), "DATE", 0.7
-    if not any(name in hits for name in ("ordinal_day", "month_alone", "holiday")) or not telegraphic(text):
+    if not any(name in hits for name in ("ordinal_day", "month_alone", "holiday", "lower_month_day")) or not telegraphic(text):
         return
+    for match in _begun_before(_LOWER_MONTH_DAY, text, hits.get("lower_month_day", ()), reach=4):
+        yield match.start(), match.end(), "DATE", 0.7
     for match in _begun_before(_ORDINAL_DAY, text, hits.get("ordinal_day", ())):
         yield match.start(1), match.end(1), "DATE", 0.7
         if match.group(2):
