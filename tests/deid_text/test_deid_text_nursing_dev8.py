@@ -33,6 +33,9 @@ def removed(line: str, header: str = NOTE) -> set[str]:
     ("CVL removed 2/9, tip sent.", "2/9"),
     ("intubated 8/30 @ outside hosp for airway protection.", "8/30"),
     ("pt fell 9.14 at home, down ~6 hrs.", "9.14"),
+    ("nov 28th pt had fall at home.", "nov 28th"),
+    ("seen in clinic 14 oct, no changes.", "14 oct"),
+    ("11-2 CT head neg for bleed.", "11-2"),
     # numbers: an authorisation number, a number dialled abroad
     ("Insurance auth # QX5518302 given by phone.", "QX5518302"),
     ("pt's daughter in Dublin: 011 353 1 555 0147.", "011 353 1 555 0147"),
@@ -63,6 +66,9 @@ def test_found(line, value):
     ("HCP: on file. Contact precautions for MRSA.", {"on", "MRSA"}),
     ("daughters Lena & Rita, ex-husband Carl at bedside.", {"ex-husband"}),
     ("K 3.9 @ 0400, fall risk 45 (Morse).", {"45"}),
+    ("UO 30 dec from 60, BS dec 2nd day.", {"30 dec", "dec 2nd"}),  # "decreased"
+    ("strength 5/5 @ and below knees.", {"5/5"}),
+    ("pt had 3-4 ct scans at OSH.", {"3-4"}),
 ])
 def test_kept(line, kept):
     assert not kept & removed(line)
