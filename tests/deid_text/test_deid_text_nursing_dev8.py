@@ -74,5 +74,17 @@ def test_kept(line, kept):
     assert not kept & removed(line)
 
 
+def test_a_name_found_by_its_relation_word_is_found_again_bare_later_in_the_note():
+    line = "wife marge at bedside until 2100. marge tearful, support given."
+    text = NOTE + line
+    later = text.rindex("marge")
+    assert any(span.start == later and span.type == "NAME" for span in detect(text, "en"))
+
+
+def test_a_clinical_word_after_a_relation_word_is_not_repeated_as_a_name():
+    text = NOTE + "dtr peg HCP, updated. peg site c/d/i."
+    assert not any(span.start == text.rindex("peg") for span in detect(text, "en"))  # (the tube, not the daughter)
+
+
 def test_ex_relation_still_names_the_person_after_it():
     assert covered("daughters Lena & Rita, ex-husband Carl at bedside.", "Carl")

@@ -384,6 +384,23 @@ def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[t
                 yield match.start(), match.end(), "ORGANIZATION", 0.6
 
 
+def _repeated_names(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[tuple[int, int, str, float]]:
+    """Later bare mentions of a given name these rules found after a relation word, a role or a contact label
+    ("wife marge ... marge called at 2200"): the note names the person again without the cue. Only a word
+    no English word list holds and no clinical word ("wife peg ... PEG site" stays)."""
+    seen = set()
+    for start, end, kind, _ in found:
+        value = text[start:end]
+        key = _strip(value)
+        if kind != "NAME" or " " in value or len(key) < 3 or key in seen or key in common_words() \
+                or key in clinical_lexicon() or _ordinary(key):
+            continue
+        seen.add(key)
+        for match in re.finditer(r"(?<![\w'’-])" + re.escape(value) + r"(?![\w'’-])", text, _I):
+            if match.start() != start:
+                yield match.start(), match.end(), "NAME", 0.6
+
+
 class EnglishNursingNamesRecognizer:
     """People and facilities as nursing notes name them (see the module)."""
 
@@ -394,7 +411,8 @@ class EnglishNursingNamesRecognizer:
         hits = _ANCHORS.scan(text)
         if not hits:
             return
-        found = list(_people(text, hits)) + list(_towns(text, hits))
+        people = list(_people(text, hits))
+        found = people + list(_repeated_names(text, people)) + list(_towns(text, hits))
         organisations = list(_organisations(text, hits))
         found += organisations + list(_repeated(text, organisations))
         for start, end, kind, confidence in found:
