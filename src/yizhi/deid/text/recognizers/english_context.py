@@ -19,6 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+from yizhi.deid.text.recognizers.english_dates import STUDY_AFTER as _STUDY_AFTER  # ("7-21 cxr")
 from yizhi.deid.text.recognizers.english_institutions import named_hospitals
 from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
@@ -36,8 +37,7 @@ _DATE_CUE = (r"(?:on|since|from|until|till|thru|through|by|adm(?:it(?:ted)?|issi
              r"placed|started|start|began|due|appt|appointment|f/u|follow[- ]?up|visit|seen|returned|discharged|"
              r"d/c'?d|transferred|surgery|cath|extubated|intubated|done|last|next|before|after|dos|dob|lmp|"
              r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|"
-             # (a line or tube event: "trach changed 4/10", "foley replaced 3/2", "cvl removed 12/1")
-             r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|"
+             r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|"  # (lines, tubes: "trach changed 4/10")
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|[-/]\d)")
 # "here 10/14-10/22": a stay written as a range of two month/days (each half a date by itself)
@@ -113,9 +113,6 @@ _NOT_YEAR_BEFORE = re.compile(r"(?:\bat|@|~|\bx|\bof about|\bbolus|\bgtt|\bis|\b
 # a date, as after a date cue (a range after these is rare: "rib fx 4-7" and "HR 80-90" name no study).
 _STUDY_BEFORE = re.compile(r"\b(?:test|echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|scan|study|bx|biopsy|colonoscopy|"
                            r"endoscopy|ercp|lp|paracentesis|thoracentesis|cath)[ ]*[:,]?[ ]*$", _I)
-# ... or just after it ("7-21 cxr clear", "3-15 echo: EF 55%"; not "3-4 x/day")
-_STUDY_AFTER = re.compile(r"[ ]+(?:echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|ct|cta|ercp|colonoscopy|endoscopy|cath|us|u/s|"
-                          r"duplex|doppler|lenis|kub|bx|biopsy)\b(?![ ]+(?:scans|slices|views|images|films|studies|cuts)\b)", _I)
 # Reflexes graded "2+/2+", strength "4+/5", "+4/5", "4/5-": a grade with its sign makes the pairs around grades too
 # (not a range of dates, "7/20-7/25": the sign there follows a digit or comes before one)
 _GRADED_NEAR = re.compile(r"\d\+/\d\+|\d\+[ ]+(?:and|bilat)|\d[+-]/\d|(?<![\d/])[+-]\d/\d|\d/\d[+-](?![\d/])")

@@ -84,6 +84,11 @@ _LOWER_MONTH_DAY = re.compile(r"(?<![\w/.-])(?:(?:" + _LOWER_MONTHS + r")\.?[ ]+
                               r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?[ ]+(?:" + _LOWER_MONTHS + r"))(?![\w/:%-]|\.\d|"
                               r"[ ]?(?:units?|u|mg|mcg|g|kg|ml|cc|l|lpm|mmhg|%|hrs?|days?|mins?|x)\b)")
 
+# A study named just after a dashed month-day makes it a date ("7-21 cxr clear", "3-15 echo: EF 55%"; not "3-4 ct
+# scans"): english_context._short_dates reads it beside its _STUDY_BEFORE.
+STUDY_AFTER = re.compile(r"[ ]+(?:echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|ct|cta|ercp|colonoscopy|endoscopy|cath|us|u/s|"
+                         r"duplex|doppler|lenis|kub|bx|biopsy)\b(?![ ]+(?:scans|slices|views|images|films|studies|cuts)\b)", _I)
+
 DATE_ANCHORS = [
     Anchor("lower_month_day", r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec|may)\.? +\d|\d +(?:jan|feb|mar|apr|jun|jul|aug|"
                               r"sep|oct|nov)\b"),
