@@ -19,6 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+from yizhi.deid.text.recognizers.english_dates import STUDY_AFTER as _STUDY_AFTER  # ("7-21 cxr")
 from yizhi.deid.text.recognizers.english_institutions import named_hospitals
 from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
@@ -36,6 +37,7 @@ _DATE_CUE = (r"(?:on|since|from|until|till|thru|through|by|adm(?:it(?:ted)?|issi
              r"placed|started|start|began|due|appt|appointment|f/u|follow[- ]?up|visit|seen|returned|discharged|"
              r"d/c'?d|transferred|surgery|cath|extubated|intubated|done|last|next|before|after|dos|dob|lmp|"
              r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|"
+             r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|"  # (lines, tubes: "trach changed 4/10")
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|[-/]\d)")
 # "here 10/14-10/22": a stay written as a range of two month/days (each half a date by itself)
@@ -444,7 +446,8 @@ class EnglishContextRecognizer:
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
             cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and (
-                _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None))
+                _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None
+                or _STUDY_AFTER.match(text, match.end()) is not None))
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \
                 and not _SECONDARY_TO.match(text, match.start())  # ("2/2 copious secretions" heads a line: "secondary to")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]

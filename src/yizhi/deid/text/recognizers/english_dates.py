@@ -1,11 +1,12 @@
 """Dates that telegraphic nursing notes write without a month number (issue 16, en-nursing7; called from
 english_numbers.find_numbers, whose anchors ride english_context's one scanner pass).
 
-- a day of the month as an ordinal after a time preposition: "arrest on the 14th", "fine until the 3rd",
+- a day of the month as an ordinal after a time preposition or a weekday: "arrest on the 14th", "surg on 10th", "Fri the 12th", "fine until the 3rd",
   "since the 22nd", a range "on the 3rd-5th" (not a count: "for the 2nd time", "on the 4th floor");
 - the later day of a month-name range: "Sept 3rd-8th", "Dec 3-5" (patterns.EN_DATES reads "Sept 3rd"; in any note);
 - a month named alone after a time preposition: "baseline Cr in March", "EVAR attempt in Oct", "since Jan";
-- a holiday named as the day of an event: "last drink xmas", "fell on Thanksgiving".
+- a holiday named as the day of an event: "last drink xmas", "fell on Thanksgiving";
+- a month typed in lower case with its day: "jan 3rd had fall", "seen 3 jan" (en-nursing8).
 GUIDELINE.md counts each as a date element; the MTSamples annotation (real dictated prose: "seen on the
 13th", "in December") does not mark them, and dictated prose writes them often, so these rules run only
 in telegraphic notes: nursing shorthand (pt, w/, s/p, c/o, hx, gtt, sats, x1, npo, hcp ...) at 3 or more words
@@ -49,7 +50,10 @@ _COUNTED = (r"times?|days?|nights?|weeks?|wks?|months?|years?|hours?|hrs?|doses?
             r"generation|decade|place|person|shift|visits?|sessions?|courses?|fractions?|pod|post-?op|step|phase|level|"
             r"lobe|segments?|vertebra|heart|sound|order|set|pack|bottle|layer|branch|portion|child|pregnancy|baby|"
             r"vessel|division|lumbar|cervical|thoracic|sacral|molar|premolar")
-_ORDINAL_DAY = re.compile(r"\b(?:on|for|since|until|till|thru|through|by|before|after|from|starting|effective|as[ ]of)[ ]+the[ ]+"
+# (a weekday names the day too: "until Fri the 12th", "last drink Sunday the 6th")
+_WEEKDAY = r"mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
+_ORDINAL_DAY = re.compile(r"\b(?:on|for|since|until|till|thru|through|by|before|after|from|starting|effective|as[ ]of|"
+                          + _WEEKDAY + r")\.?[ ]+(?:the[ ]+)?"
                           r"(" + _ORDINAL + r")(?:[ ]?-[ ]?(" + _ORDINAL + r"))?(?![\w/-])"
                           # (not a count, nor a list of counts: "the 2nd and 3rd toes")
                           r"(?!(?:[ ]*(?:,|and|or|&|to|through)[ ]*" + _ORDINAL + r")*[ ]*-?[ ]*(?:" + _COUNTED + r")(?![\w]))", _I)
@@ -71,8 +75,26 @@ _HOLIDAY = re.compile(r"\b(?:christmas(?:[ ]eve)?|xmas|thanksgiving|new[ ]year['
                       r"labor[ ]day|independence[ ]day|july[ ]4th|4th[ ]of[ ]july|fourth[ ]of[ ]july|halloween|"
                       r"valentine['’]?s[ ]day)\b", _I)
 
+# A month written in lower case with its day, as nurses type fast: "jan 3rd had fall", "seen 3 jan", "oct 12 echo".
+# ("dec" is "decreased" and "may" a verb in these notes: each only before an ordinal, "dec 3rd", not "UO 30 dec"; a unit or a value
+# after the number makes it a measure: "dec 2 units", "mar 10 mg")
+_LOWER_MONTHS = r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov"
+_LOWER_MONTH_DAY = re.compile(r"(?<![\w/.-])(?:(?:" + _LOWER_MONTHS + r")\.?[ ]+(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?|"
+                              r"(?:dec|may)\.?[ ]+(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)|"
+                              r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?[ ]+(?:" + _LOWER_MONTHS + r"))(?![\w/:%-]|\.\d|"
+                              r"[ ]?(?:units?|u|mg|mcg|g|kg|ml|cc|l|lpm|mmhg|%|hrs?|days?|mins?|x)\b)")
+
+# A study named just after a dashed month-day makes it a date ("7-21 cxr clear", "3-15 echo: EF 55%"; not "3-4 ct
+# scans"): english_context._short_dates reads it beside its _STUDY_BEFORE.
+STUDY_AFTER = re.compile(r"[ ]+(?:echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|ct|cta|ercp|colonoscopy|endoscopy|cath|us|u/s|"
+                         r"duplex|doppler|lenis|kub|bx|biopsy)\b(?![ ]+(?:scans|slices|views|images|films|studies|cuts)\b)", _I)
+
 DATE_ANCHORS = [
-    Anchor("ordinal_day", r"\bthe +\d{1,2}(?:st|nd|rd|th)", caseless=True),
+    Anchor("lower_month_day", r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec|may)\.? +\d|\d +(?:jan|feb|mar|apr|jun|jul|aug|"
+                              r"sep|oct|nov)\b"),
+    # ("on the 3rd"; "surg on 10th", "NPO since 3rd": the article left out)
+    Anchor("ordinal_day", r"\b(?:the|on|since|until|till|thru|through|by|before|after|from|starting|effective) +\d{1,2}(?:st|nd|rd|th)",
+           caseless=True),
     Anchor("month_day_range", r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? +\d{1,2}(?:st|nd|rd|th)? ?- ?\d",
            caseless=True),
     Anchor("month_alone", r"\b(?:in|since|during|until|till|thru|through|early|mid|late|last|before|after|around|past|back) +"
@@ -99,8 +121,10 @@ def find_dates(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     for match in matches_at(_MONTH_DAY_RANGE, text, [start for start, _ in hits.get("month_day_range", ())]):
         if int(match.group(3)) > int(match.group(1)):  # (any note: nothing else is written so)
             yield match.start(2), match.end(2), "DATE", 0.7
-    if not any(name in hits for name in ("ordinal_day", "month_alone", "holiday")) or not telegraphic(text):
+    if not any(name in hits for name in ("ordinal_day", "month_alone", "holiday", "lower_month_day")) or not telegraphic(text):
         return
+    for match in _begun_before(_LOWER_MONTH_DAY, text, hits.get("lower_month_day", ()), reach=4):
+        yield match.start(), match.end(), "DATE", 0.7
     for match in _begun_before(_ORDINAL_DAY, text, hits.get("ordinal_day", ())):
         yield match.start(1), match.end(1), "DATE", 0.7
         if match.group(2):

@@ -23,7 +23,11 @@ _AFTER_PREPOSITION = re.compile(r"\b(?i:at|to|from)[ ]+([A-Z][a-z]+(?:['’]s)?)
 _MOVE_BEFORE = re.compile(
     r"\b(?:transferred|transfer|sent|arrived|admitted|readmitted|referred|returned|discharged|seen|followed|"
     r"treated|evaluated|hospitali[sz]ed|went|taken|brought|flown|airlifted|transported|presented|performed|"
-    r"done|care|surgery|biopsy)(?:[ ]+[\w/'’.-]+){0,2}?[ ]+$", re.IGNORECASE)
+    r"done|care|surgery|biopsy|cath)(?:[ ]+[\w/'’.-]+){0,2}?[ ]+$", re.IGNORECASE)
+# What only a hospital keeps of the patient ("MRN at Brigham: 3194", "records from Lahey", "old chart from Carney"):
+# after it any capitalised word that is no clinical word and none of the commonest is the hospital, even one an
+# English word list holds ("Brigham")
+_RECORD_BEFORE = re.compile(r"\b(?:mrn|mr[ ]?#|records?|chart|films?|imaging)(?:[ ]+[\w/'’.-]+){0,2}?[ ]+$", re.IGNORECASE)
 _INSTITUTION_AFTER = re.compile(r"[ ]+(?:where\b|for[ ]+(?:further|definitive|her|his|their|an?|the|evaluation|"
                                 r"care|treatment|management|surgery|workup|work-up)\b)", re.IGNORECASE)
 # What may follow a hospital's name: the end of a clause or a function word, not a noun ("Mayo stand")
@@ -44,7 +48,7 @@ def proper_words() -> frozenset[str]:
 
 def named_hospitals(text: str, starts: list[int]) -> Iterator[tuple[int, int, str, float]]:
     """(start, end, type, confidence) of each one-word hospital the lexicon knows (see the module)."""
-    from yizhi.deid.text.recognizers.english import CLINICAL_TERMS, PLACEHOLDERS
+    from yizhi.deid.text.recognizers.english import CLINICAL_TERMS, PLACEHOLDERS, clinical_lexicon, very_common_words
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES, drug_words
     from yizhi.deid.text.recognizers.english_context import _NOT_A_MOVE_BEFORE  # ("switched to Xeroform")
 
@@ -53,12 +57,16 @@ def named_hospitals(text: str, starts: list[int]) -> Iterator[tuple[int, int, st
         if match is None:
             continue
         key = re.sub(r"['’]s$", "", match.group(1)).lower()
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        recorded = _RECORD_BEFORE.search(text, max(line_start, match.start() - 30), match.start()) is not None
+        if recorded and key not in clinical_lexicon() and key not in very_common_words() and key not in _TITLES:
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.7
+            continue
         if key not in proper_words() or key in _TITLES or key in drug_words() or key in CLINICAL_TERMS \
                 or key in PLACEHOLDERS or key in STATES_AND_COUNTRIES:
             continue
         if not _CLAUSE_GOES_ON.match(text, match.end(1)):
             continue
-        line_start = text.rfind("\n", 0, match.start()) + 1
         if _NOT_A_MOVE_BEFORE.search(text, max(line_start, match.start() - 40), match.start()):
             continue
         moved = _MOVE_BEFORE.search(text, max(line_start, match.start() - 40), match.start()) is not None

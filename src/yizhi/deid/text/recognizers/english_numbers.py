@@ -20,7 +20,8 @@ _I = re.IGNORECASE
 
 # A month.day with a dot after an admission or an event ("s/p inferior STEMI 10.2", "admitted 12.07"): a date; after
 # anything else a dotted pair is a value ("WBC 10.2", "on 2.5L", "Cr 1.4 (adm 1.2)"), and a unit after it makes it one here too.
-_DOTTED_DATE = re.compile(r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa)[ ]+"
+_DOTTED_DATE = re.compile(r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa|fell|fall|intubated|extubated|"
+                          r"transferred|discharged)[ ]+"
                           r"((?:1[0-2]|0?[1-9])\.(?:3[01]|[12]\d|0?[1-9]))(?![\d.%/]|[ ]?(?:l|g|kg|lbs?|cm|mm|mg|mcg|ml|cc|hrs?|"
                           r"mins?|units?|u|x|days?|d|wks?|weeks?|mos?|months?)\b)", _I)
 # "93M fall down stairs", "pt 91F": an age and a sex letter at a line's head or after "pt" (patterns.AGES reads
@@ -43,6 +44,9 @@ _LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|
                            r"(\d{1,5}[ ]+" + _NOT_A_STREET_NAME + r"(?:[nsew]\.?[ ]+)?(?:(?:(?!" + _STREET_WORD + r"\b)(?-i:[a-z])[a-z'’-]*[ ]+){1,3}" + _STREET_WORD
                            + r"|(?:(?!" + _STREET_WORD + r"\b)[a-z][a-z'’-]*[ ]+){1,3}(?-i:st|ave|rd|blvd|ln|sq))"
                            + r"\b(?:,?[ ]+(?:apt|unit|#)[ ]*#?\d+[a-z]?\b)?|\d{1,5}[ ]+(?:[nsew]\.?[ ]+)?broadway\b)", _I)
+# A number dialled abroad from the US: "011", a country code and groups ("011 353 1 555 0192", "011-44-20-7946-0321"):
+# 9 to 15 digits in all (patterns.py reads "+44 ..." forms)
+_INTERNATIONAL = re.compile(r"(?<![\w+/.-])011[ .-](?=(?:[ .-]?\d){9,15}(?![\d/-]|\.\d))\d{1,3}(?:[ .-]\d{1,5}){2,5}(?![\w/-]|\.\d)")
 # A hospital extension "5-1234" after a calling cue ("call 5-1234 with questions", "reach daughter at 5-1234")
 _SHORT_EXTENSION = re.compile(r"(?<![\w/.-])\d-\d{4}(?![\w/-]|\.\d)")
 _CALL_BEFORE = re.compile(r"(?:\b(?:call(?:ed)?|reach(?:ed)?|contact(?:ed)?|phone|tel|cell|at)\b|[@#])[^\n\d]{0,25}$", _I)
@@ -61,16 +65,18 @@ _STREET_ON = re.compile(r"\b(?i:on|off)[ ]+((?:[A-Z][a-z'’-]+[ ]){1,2}(?:Stree
 # A record number after its label and a few words ("MRN at Brigham: 31940021", "NH MR#: 880431"), and reference
 # numbers of an insurance call or a claim ("call ref # A448810", "auth no: 55120934"; not a lot's "reference #"): unique numbers Safe Harbor removes.
 _RECORD_AFTER_WORDS = re.compile(r"\b(?:mrn|mr[ ]?#|med[ ]rec(?:ord)?|medical[ ]record(?:[ ]number)?|unit[ ](?:no|number)|"
-                                 r"(?:auth(?:ori[sz]ation)?|insurance|call)[ ]+(?:ref(?:erence)?|no\.?|number)|confirmation|claim)\b[^\n\d]{0,24}?[#:][ ]*"
+                                 r"(?:auth(?:ori[sz]ation)?|insurance|call)[ ]+(?:ref(?:erence)?|no\.?|number)|auth(?:ori[sz]ation)?|confirmation|claim)\b[^\n\d]{0,24}?[#:][ ]*"
                                  r"([A-Za-z]{0,3}-?\d{5,12})(?![\w-])", _I)
 
 NUMBER_ANCHORS = [
-    Anchor("dotted_date", r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa) +\d{1,2}\.\d",
+    Anchor("dotted_date", r"\b(?:admitted|readmitted|dated|stemi|nstemi|mi|arrest|cabg|surgery|dos|doa|fell|fall|intubated|"
+                          r"extubated|transferred|discharged) +\d{1,2}\.\d",
            caseless=True),
     Anchor("age_sex", r"(?:9\d|1[0-2]\d) ?[MF]"),
     Anchor("age_said", r"\b(?:(?:pt|patient|she|he) +is +(?:an? +)?|turn(?:s|ed|ing)? +)(?:9\d|1[0-2]\d)", caseless=True),
     Anchor("residence", r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b", caseless=True),
     Anchor("short_extension", r"\d-\d{4}"),
+    Anchor("international", r"011[ .-]\d"),
     Anchor("street_tail", r"\d{1,5} +(?:[a-z][\w'’-]* +){1,4}" + _ANY_STREET_WORD + r"\b\.?(?:,? +(?:apt|unit|#) *#?\w+)?(?:,| in )",
            caseless=True),
     Anchor("street_on", r"\b(?:on|off) +[A-Z]", caseless=True),
@@ -92,6 +98,8 @@ def find_numbers(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]
     for match in matches_at(_SHORT_EXTENSION, text, starts("short_extension")):
         if _CALL_BEFORE.search(text, max(0, match.start() - 40), match.start()):
             yield match.start(), match.end(), "PHONE", 0.75
+    for match in matches_at(_INTERNATIONAL, text, starts("international")):
+        yield match.start(), match.end(), "PHONE", 0.75
     yield from _address_tails(text, hits)
     for match in matches_at(_STREET_ON, text, starts("street_on")):
         yield match.start(1), match.end(1), "ADDRESS", 0.7
@@ -105,7 +113,7 @@ def _address_tails(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         words = match.group(1).split(" ")
         if len(words) == 2 and not _town_word(words[1], words[0]):
             words = words[:1]
-        if not _town_word(words[0], None):
+        if not _town_word(words[0], None) and not _town_closing_address(text, match, words):
             continue
         # (below 0.6: where an address rule took the whole line, "7512 Day Drive, Bradleyton, GU 88987", it stays an ADDRESS)
         yield match.start(1), match.start(1) + len(" ".join(words)), "LOCATION", 0.55
@@ -122,3 +130,17 @@ def _town_word(word: str, before: str | None) -> bool:
     if key in place_words():
         return True
     return key not in common_words() and key not in clinical_lexicon()
+
+
+_CLAUSE_END = re.compile(r"[ ]*(?:[.;\n]|,?[ ]+[A-Z]{2}\b|,?[ ]+\d{5}\b|$)")
+
+
+def _town_closing_address(text: str, match: re.Match[str], words: list[str]) -> bool:
+    """One capitalised word after a street address that ends the clause ("88 Old Post Rd, Sandwich."): in that
+    place a town even when it is an English word; not a clinical word ("12 Elm St, Foley ...")."""
+    from yizhi.deid.text.recognizers.english import CLINICAL_TERMS, very_common_words
+
+    word = words[0]
+    key = _strip(word)
+    return (len(words) == 1 and word[:1].isupper() and word[1:].islower() and key not in very_common_words()
+            and key not in CLINICAL_TERMS and _CLAUSE_END.match(text, match.start(1) + len(word)) is not None)

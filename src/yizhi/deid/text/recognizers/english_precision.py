@@ -197,7 +197,7 @@ def _guessed_word_names_a_thing(text: str, span: Span) -> bool:
 #   then a lower-case clinical word that is no common English word, is an eponymous structure or device;
 # * "Neuro-Oncology Clinic": a facility noun after a specialty (a word in -ology, -iatry, with clinical words in
 #   no name or place list beside it) is a department ("Codman Sq health center" names no specialty: it stays);
-# * "2/6 SEM", "5/4 @ elbow", "2/2 archilles", "6/14 OD", "rated himself 4/7", "1/2 atrophy": a slash pair
+# * "2/6 SEM", "5/4 @ elbow", "5/5 @ and below knees" (not "placed 7/21 @ OSH", "7/21 @ 1400"), "2/2 archilles", "6/14 OD", "rated himself 4/7", "1/2 atrophy": a slash pair
 #   beside an examination word is a score, grade or fraction, no date; "3-4 years" is a duration;
 # * "Alcon AcrySof", "Cordis Vista Brite Tip", "Tussionex Pennkinetic", "for Barrett in 3 years", "curved Glover":
 #   in a clinical note a capitalised run that only its capitals made a name (no title, relation word, cue or
@@ -243,7 +243,8 @@ _LIST_JOIN = re.compile(r",?[ ]+and[ ]+|,[ ]*")
 _SPECIALTY_ENDINGS = ("ology", "iatry", "ologic", "iatrics")
 _FACILITY_NOUNS = frozenset("clinic department service unit center centre division".split())
 _EXAM_AFTER = re.compile(
-    r"[ ]*@|[ ]*(?:at|on the|in)?[ ]*(?i:od|os|ou|sem|murmurs?|achilles|archilles|patellae?|biceps|triceps|"
+    # ("@" then a time, an abbreviation or a place is an event's date: "7/21 @ 1400", "placed 7/21 @ OSH")
+    r"[ ]*@(?![ ]*(?:\d|[A-Z]{2,}\b|(?i:osh|outside|bedside|home)\b))|[ ]*(?:at|on the|in)?[ ]*(?i:od|os|ou|sem|murmurs?|achilles|archilles|patellae?|biceps|triceps|"
     r"brachioradialis|knees?|ankles?|elbows?|wrists?|hands?|hips?|grip|strength|reflex(?:es)?|atrophy|scale|"
     r"proximally|distally|throughout|bilaterally)\b")
 _EXAM_BEFORE = re.compile(r"(?i:scores?:?|rated (?:him|her)self|strength|reflexes|murmur|grade|power)[ ]*$")
