@@ -196,6 +196,11 @@ _NEVER_A_NAME = frozenset("dear no yes not none nil neg".split())
 # A pager's label opening a guessed span ("Pager: #48213" read as a name, "Beeper 48213" as a street
 # address): the number is the identifier, and the pager rule reads it on its own.
 _PAGER_LABEL = re.compile(r"(?i:pager|pgr|beeper|bpr)\b")
+# ... and at the end of one ("Dr. Lee, Pager: #48213" read the name as "Lee, Pager").
+_PAGER_TAIL = re.compile(r"[ ,]+(?i:pager|pgr|beeper|bpr)$")
+# A number a pager label announces is a pager number even when it counts up ("Pager: #12345", issue 16's own
+# example from real nursing notes): the stand-in check below is for the transcriptions' serials and boxes.
+_PAGER_BEFORE = re.compile(r"\b(?i:pager|pgr|beeper|bpr|pg)\b[ .:#]*$")
 _ZEROS = re.compile(r"[0\s()-]{5,}")  # "MR#: 0000000": the transcription's stand-in for a number
 # The transcription's other stand-ins for numbers: a run counting up from 1 ("serial #12345", "P.O. Box 12345",
 # "ABCD123456"), letters counting up from A before it.
@@ -255,7 +260,8 @@ def _not_an_identifier(text: str, span: Span) -> bool:
         return True
     if span.type == "ADDRESS" and any(word.strip(",").lower() in _PLACEHOLDER_WORDS for word in value.split()):
         return True  # ("Suite 123, ABC Avenue")
-    if span.type in ("ADDRESS", "DEVICE_ID", "PHONE", "RECORD_NUMBER", "ZIP") and _counting_placeholder(value):
+    if span.type in ("ADDRESS", "DEVICE_ID", "PHONE", "RECORD_NUMBER", "ZIP") and _counting_placeholder(value) \
+            and not _PAGER_BEFORE.search(text, max(0, span.start - 12), span.start):
         return True
     if span.type in _GUESSED_KINDS and "patterns" not in span.recognizer and (
             _strip(value) in _CLINICAL_TOKENS or _LIST_OF_ABBREVIATIONS.fullmatch(value)
@@ -492,7 +498,7 @@ def _trimmed(text: str, span: Span) -> Span | None:
         if cut is not None and cut.start() > 0 and span.type != "ADDRESS":
             end = start + cut.start()
             value = text[start:end]
-    for pattern in (_BRACKETED_TAIL, _AGE_TAIL):
+    for pattern in (_BRACKETED_TAIL, _AGE_TAIL, _PAGER_TAIL):
         cut = pattern.search(value)
         if cut is not None and cut.start() > 0 and span.type != "ADDRESS":
             end = start + cut.start()
