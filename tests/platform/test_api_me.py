@@ -133,7 +133,7 @@ def test_authentication_alone_sends_no_transaction_to_postgresql(api, web, cast,
     assert client.get("/api/v1/me").status_code == 200
     assert page.get("/needs").status_code == 200
     assert not [c for c in sent if c.startswith((b"BEGIN", b"ROLLBACK"))], sent
-    assert page.get("/jobs").status_code == 200  # other pages keep their transaction
+    assert page.get("/notifications").status_code == 200  # other pages keep their transaction
     assert [c for c in sent if c.startswith(b"BEGIN")], sent
 
 
@@ -159,7 +159,7 @@ def test_a_read_on_postgresql_gives_its_connection_back_on_the_loop(web, cast, m
     monkeypatch.setattr(deps, "run_in_threadpool", recording)
     assert page.get("/needs").status_code == 200
     assert "Session.close" not in hops, hops
-    assert page.get("/jobs").status_code == 200
+    assert page.get("/notifications").status_code == 200
     assert "Session.close" in hops, hops
 
 
@@ -183,7 +183,7 @@ def test_a_reading_page_authenticates_and_runs_in_one_thread_pool_call(web, cast
     assert len(calls) == 1, calls  # the session is closed in that call too (SQLite's has a transaction)
     assert not [c for c in calls if c.startswith("authenticate_now")], calls
     calls.clear()
-    assert page.get("/jobs").status_code == 200
+    assert page.get("/notifications").status_code == 200
     assert [c for c in calls if c.startswith("authenticate_now")], calls
 
 
@@ -199,11 +199,11 @@ def test_a_reading_page_still_asks_a_stranger_to_log_in(web, api, cast):
 
     anonymous = web()
     assert answer(anonymous, "/needs")[0] in (302, 303, 401)
-    assert answer(anonymous, "/needs") == answer(anonymous, "/jobs")
+    assert answer(anonymous, "/needs") == answer(anonymous, "/notifications")
     ended = web(cast.owner)
     ended.http.cookies.set(SESSION_COOKIE, "not-a-live-session")
-    assert answer(ended, "/needs") == answer(ended, "/jobs") == answer(anonymous, "/jobs")
+    assert answer(ended, "/needs") == answer(ended, "/notifications") == answer(anonymous, "/notifications")
     bad_token = api()
     bad_token.headers["Authorization"] = "Bearer yz_wrong"
-    assert answer(bad_token, "/needs") == answer(bad_token, "/jobs") == answer(anonymous, "/jobs")
+    assert answer(bad_token, "/needs") == answer(bad_token, "/notifications") == answer(anonymous, "/notifications")
     assert api(cast.owner).get("/needs").status_code == 200

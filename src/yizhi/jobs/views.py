@@ -9,7 +9,7 @@ from yizhi.accounts.permissions import authorize
 from yizhi.errors import YizhiError
 from yizhi.jobs import service
 from yizhi.jobs.api import get_visible_job
-from yizhi.web.deps import CurrentPerson, DbSession
+from yizhi.web.deps import CurrentPerson, DbSession, reads_only
 from yizhi.web.flash import redirect_with_flash
 from yizhi.web.templating import NavItem, render, translator
 
@@ -26,6 +26,7 @@ def _helpers(request: Request) -> dict:
 
 
 @router.get("/jobs", response_class=HTMLResponse)
+@reads_only
 def jobs_page(request: Request, db: DbSession, person: CurrentPerson) -> HTMLResponse:
     return render(request, "jobs/list.html", {"jobs": service.visible_jobs(db, person), **_helpers(request)})
 

@@ -32,7 +32,7 @@ from yizhi.needs.schemas import (
     SolutionIn,
     SolutionPublic,
 )
-from yizhi.web.deps import CurrentPerson, DbSession, public
+from yizhi.web.deps import CurrentPerson, DbSession, public, reads_only
 
 router = APIRouter(prefix="/api/v1/needs", tags=["needs"])
 
@@ -231,6 +231,7 @@ def close_pilot(pilot_id: int, body: PilotCloseIn, db: DbSession, person: Curren
 
 # ----- needs --------------------------------------------------------------------------------------------------------
 @router.get("")
+@reads_only
 def list_needs(db: DbSession, person: CurrentPerson, q: str = "", category: str | None = None,
                status: str | None = None, org: str | None = None, modality: str | None = None, mine: bool = False,
                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:

@@ -79,11 +79,15 @@ def _authenticating_in_its_thread(function):
                     if p.annotation == CurrentPerson or p.annotation == OptionalPerson}
     request_name = next((p.name for p in parameters if p.annotation is Request), None)
     db_name = next((p.name for p in parameters if p.annotation == DbSession), None)
-    if request_name is None or db_name is None:
-        raise TypeError(f"reads_only: {function.__qualname__} must take a Request and a DbSession")
+    if db_name is None:
+        raise TypeError(f"reads_only: {function.__qualname__} must take a DbSession")
+    own_request = request_name is None  # (an API route that takes no Request: one is asked for on its behalf)
+    if own_request:
+        request_name = "_reads_only_request"
+        parameters.append(inspect.Parameter(request_name, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
 
     async def endpoint(**values):
-        request, db = values[request_name], values[db_name]
+        request, db = (values.pop(request_name) if own_request else values[request_name]), values[db_name]
 
         def authenticated_call():
             authenticate_now(request, db)
