@@ -207,3 +207,7 @@ def test_a_reading_page_still_asks_a_stranger_to_log_in(web, api, cast):
     bad_token.headers["Authorization"] = "Bearer yz_wrong"
     assert answer(bad_token, "/needs") == answer(bad_token, "/notifications") == answer(anonymous, "/notifications")
     assert api(cast.owner).get("/needs").status_code == 200
+    # no credentials: refused before the query is checked (not a 422 that answers an anonymous caller)
+    status, location = answer(anonymous, "/needs?page=abc")
+    assert (status, location.split("?")[0]) == (303, "/login"), (status, location)
+    assert api().get("/api/v1/needs?limit=999").status_code == 401

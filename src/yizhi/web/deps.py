@@ -257,6 +257,10 @@ async def authenticate(request: Request, db: DbSession) -> None:
     the endpoint does it in its own thread-pool call (``reads_only``)."""
     route = request.scope.get("route")
     if route is not None and getattr(route, "endpoint", None) in _READING_ENDPOINTS:
+        if _bearer(request) is None and not request.cookies.get(SESSION_COOKIE) and not is_public(route.endpoint):
+            # No credentials at all: refused here, before the parameters are checked, as on every other route
+            # (an anonymous caller gets "log in first", not a 422 about the query).
+            raise NotAuthenticated(N_("log in first"))
         return
     await run_in_threadpool(authenticate_now, request, db)
 
