@@ -27,7 +27,7 @@ or new sessions under a steady load show waiting that the CPU columns cannot. Th
 ``--generator python``, a small asyncio HTTP/1.1 client in this process (about five times the
 generator CPU per request, which the server then does not get).
 
-Writes bench/results/load.json and bench/results/load.md.
+Writes bench/results/load.json and bench/results/load.md (``--name`` picks another name).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def run_phase(port: int, clients: int, seconds: float, requests: list[bytes]) ->
     async def main() -> None:
         began = time.monotonic()
         deadline = began + seconds
-        out["began"] = began
+        out["began"], out["began_wall"] = began, time.time()
         # Each client starts at a different place in the round robin, so mixed phases stay mixed.
         await asyncio.gather(*[
             _client("127.0.0.1", port, requests[i % len(requests):] + requests[:i % len(requests)], deadline, out)
@@ -145,6 +145,8 @@ def run_phase(port: int, clients: int, seconds: float, requests: list[bytes]) ->
         "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else None,
         "errors": len(out["errors"]), "error_samples": sorted(set(out["errors"]))[:5],
         "stalled_seconds": sum(1 for n in full_seconds if n == 0),
+        "stalled_at": [int(out["began_wall"] + i) for i, n in enumerate(full_seconds) if n == 0],
+        "overrun_s": round(elapsed - seconds, 2),
         "slowest_second_req": min(full_seconds) if full_seconds else 0,
     }
 
@@ -168,6 +170,7 @@ def run_wrk_phase(port: int, clients: int, seconds: float, specs: list[str]) -> 
     raw = json.loads(line)
     elapsed = raw["duration_us"] / 1e6
     interior = raw["per_second"][1:-1]  # the first and last wall-clock seconds are partial
+    first_interior = raw.get("first_second", 0) + 1
     errors = raw["non2xx"] + raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
     samples = [f"{k} {raw[k]}" for k in ("non2xx", "connect", "read", "write", "timeout") if raw[k]]
     return {
@@ -177,6 +180,8 @@ def run_wrk_phase(port: int, clients: int, seconds: float, specs: list[str]) -> 
         "max_ms": round(raw["max_us"] / 1000, 1), "mean_ms": round(raw["mean_us"] / 1000, 1),
         "errors": errors, "error_samples": samples,
         "stalled_seconds": sum(1 for n in interior if n == 0),
+        "stalled_at": [first_interior + i for i, n in enumerate(interior) if n == 0],  # epoch seconds
+        "overrun_s": round(elapsed - max(1, round(seconds)), 2),
         "slowest_second_req": min(interior) if interior else 0,
         "generator_cpu_s": round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 2),
     }
@@ -188,6 +193,61 @@ def run_python_phase(port: int, clients: int, seconds: float, requests: list[byt
     after = resource.getrusage(resource.RUSAGE_SELF)
     result["generator_cpu_s"] = round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 2)
     return result
+
+
+# ----- was it the server or the machine? ---------------------------------------------------------------
+class FreezeWatch:
+    """Wall-clock gaps in which this process did not run at all (a thread that wakes every 50 ms
+    and finds a second or more gone). The load generator and the server were then frozen too: a
+    paused VM or a starved host, not the server. A stalled second inside such a gap is the
+    machine's; only the others count against the server. Steal time (``/proc/stat``) says how much
+    CPU the hypervisor gave elsewhere."""
+
+    GAP_S = 1.0
+
+    def __init__(self) -> None:
+        self.gaps: list[tuple[float, float]] = []  # (wall start, wall end)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> "FreezeWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        last, last_wall = time.monotonic(), time.time()
+        while not self._stop.wait(0.05):
+            now, wall = time.monotonic(), time.time()
+            if now - last > self.GAP_S:
+                self.gaps.append((last_wall, wall))
+            last, last_wall = now, wall
+
+    def frozen_seconds(self, since: float, until: float) -> float:
+        return round(sum(max(0.0, min(end, until) - max(start, since)) for start, end in self.gaps), 1)
+
+    def machine_stalls(self, stalled_at: list[int]) -> int:
+        """How many of the stalled wall-clock seconds overlap a freeze."""
+        return sum(1 for second in stalled_at
+                   if any(start < second + 1 and end > second for start, end in self.gaps))
+
+
+def steal_seconds() -> float:
+    """CPU time stolen by the hypervisor, all CPUs, since boot (0 where /proc/stat has no column)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _server_log_problems(text: str) -> dict:
+    lines = text.splitlines()
+    flagged = [line for line in lines if any(mark in line for mark in ("ERROR", "Traceback", "WARNING", "locked"))]
+    return {"lines": len(lines), "problem_lines": len(flagged), "problem_samples": flagged[:5]}
 
 
 # ----- CPU time of a process tree (the server's processes, PostgreSQL's) --------------------------------
@@ -331,9 +391,12 @@ def _prepare(env: dict) -> tuple[str, str]:
     return token, cookie
 
 
-def _start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen([sys.executable, "-m", "yizhi", "serve", "--no-worker", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+def _start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
+    # The server's output goes to a file: a pipe nobody reads fills after 64 KiB of warnings and
+    # then blocks the server (a stall this script would have caused itself).
+    with log.open("ab") as sink:
+        server = subprocess.Popen([sys.executable, "-m", "yizhi", "serve", "--no-worker", "--port", str(port)],
+                                  env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 240  # a loaded machine imports slowly
     while time.monotonic() < deadline:
         try:
@@ -343,7 +406,7 @@ def _start_server(env: dict, port: int) -> subprocess.Popen:
                     return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
+                raise SystemExit(f"server did not start: {log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.2)
     server.kill()
     raise SystemExit("server did not start within 240 s")
@@ -363,7 +426,8 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path, proce
     server = None
     try:
         token, cookie = _prepare(env)
-        server = _start_server(env, port)
+        log = workdir / f"server-{kind}.log"
+        server = _start_server(env, port, log)
         host = f"127.0.0.1:{port}"
         bearer = {"Authorization": f"Bearer {token}"}
         session = {"Cookie": f"yizhi_session={cookie}; yizhi_csrf=bench"}
@@ -388,7 +452,8 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path, proce
         for name, requests in phases.items():
             if only and name not in only:
                 continue
-            load_before = os.getloadavg()[0]
+            load_before, steal_before, log_before = os.getloadavg()[0], steal_seconds(), log.stat().st_size
+            wall_before = time.time()
             server_before, db_before = tree_cpu_seconds(server.pid), tree_cpu_seconds(postgres and postgres.pid())
             workers_before = [tree_cpu_seconds(pid) for pid in workers]
             pg_before = postgres_counters(database_url)
@@ -397,8 +462,17 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path, proce
             sampler = threading.Timer(min(2.0, seconds / 2),
                                       lambda: spread.extend(connections_per_process(workers, port)))
             sampler.start()
-            row = run(port, clients, seconds, requests)
+            with FreezeWatch() as watch:
+                row = run(port, clients, seconds, requests)
             sampler.join()
+            machine_stalls = watch.machine_stalls(row.get("stalled_at", []))
+            with log.open("rb") as text:
+                text.seek(log_before)
+                row["server_log"] = _server_log_problems(text.read().decode(errors="replace"))
+            row.update({"machine_frozen_s": watch.frozen_seconds(wall_before, time.time()),
+                        "steal_s": round(steal_seconds() - steal_before, 1),
+                        "machine_stalled_seconds": machine_stalls,
+                        "server_stalled_seconds": row["stalled_seconds"] - machine_stalls})
             server_cpu = tree_cpu_seconds(server.pid) - server_before
             db_cpu = tree_cpu_seconds(postgres and postgres.pid()) - db_before
             pg_after = postgres_counters(database_url)
@@ -418,15 +492,17 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path, proce
             results[name] = row
             print(f"  {kind:10s} {name:12s} {row['req_per_s']:8.1f} req/s  p50 {row['p50_ms']:6.1f} ms"
                   f"  p99 {row['p99_ms']:6.1f} ms  errors {row['errors']}  stalled {row['stalled_seconds']}"
+                  f" (machine frozen {row['machine_frozen_s']} s, steal {row['steal_s']} s,"
+                  f" server log problems {row['server_log']['problem_lines']})"
                   f"  server {row['server_cpu_ms_per_req']} ms CPU/req  generator {row['generator_cpu_share']:.0%}"
                   f"  load {row['loadavg_1min'][1]}  connections/process {row['connections_per_process']}"
                   f"  CPU s/process {row['cpu_s_per_process']}"
                   + (f"  PG sessions opened {row['postgres_sessions_opened']}"
                      f"  PG transactions/req {row['postgres_transactions_per_req']}" if pg_before else ""),
                   flush=True)
-        reference = results["/healthz"]["req_per_s"] or 1.0
-        for name in results:
-            results[name]["ratio_to_healthz"] = round(results[name]["req_per_s"] / reference, 3)
+        reference = results.get("/healthz", {}).get("req_per_s")
+        for name in results:  # no /healthz phase in this run: no ratio
+            results[name]["ratio_to_healthz"] = round(results[name]["req_per_s"] / reference, 3) if reference else "—"
         return results
     finally:
         if server is not None:
@@ -441,9 +517,9 @@ def bench_database(kind: str, seconds: float, clients: int, workdir: Path, proce
             postgres.stop()
 
 
-def write_results(report: dict) -> None:
+def write_results(report: dict, results_name: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "load.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{results_name}.json").write_text(json.dumps(report, indent=2) + "\n")
     machine = report["machine"]
     lines = [
         "# Load test (bench/load.py)", "",
@@ -454,22 +530,32 @@ def write_results(report: dict) -> None:
         "each row gives the 1-minute figure before and after its phase.", "",
         "CPU columns: the server's CPU time per request (all its processes), PostgreSQL's CPU time "
         "in the phase, and the generator's share of the CPU the three used.", "",
-        "| database | route | req/s | p50 ms | p99 ms | max ms | errors | stalled s | server CPU ms/req "
+        "Stalled s: seconds in which no request completed; machine frozen s: seconds in which this "
+        "script's own watch thread did not run either (the whole machine stopped: the server is not "
+        "the cause); steal s: CPU the hypervisor gave elsewhere; log: warning/error lines the server wrote.", "",
+        "| database | route | req/s | p50 ms | p99 ms | max ms | errors | stalled s | machine frozen s "
+        "| steal s | log | server CPU ms/req "
         "| PostgreSQL CPU s | generator CPU share | load before → after | ratio to /healthz "
         "| connections per process | CPU s per process | PostgreSQL sessions opened | target |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | --- |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: "
+        "| --- | --- | ---: | --- |",
     ]
     for database, phases in report["databases"].items():
-        for name, row in phases.items():
-            target = TARGETS.get(name)
+        for phase, row in phases.items():
+            target = TARGETS.get(phase)
             verdict = ""
             if target:
                 met = (row["req_per_s"] >= target and row["p99_ms"] <= P99_TARGET_MS and row["errors"] == 0
                        and row["stalled_seconds"] == 0)
-                verdict = f"≥ {target:.0f} req/s, p99 ≤ {P99_TARGET_MS:.0f} ms: {'met' if met else 'NOT met'}"
+                outcome = "met" if met else "NOT met"
+                if not met and row.get("machine_frozen_s"):
+                    outcome = f"void: the machine froze {row['machine_frozen_s']} s, rerun"
+                verdict = f"≥ {target:.0f} req/s, p99 ≤ {P99_TARGET_MS:.0f} ms: {outcome}"
             load = row.get("loadavg_1min", ["", ""])
-            lines.append(f"| {database} | {name} | {row['req_per_s']} | {row['p50_ms']} | {row['p99_ms']} | "
+            lines.append(f"| {database} | {phase} | {row['req_per_s']} | {row['p50_ms']} | {row['p99_ms']} | "
                          f"{row['max_ms']} | {row['errors']} | {row['stalled_seconds']} | "
+                         f"{row.get('machine_frozen_s', '—')} | {row.get('steal_s', '—')} | "
+                         f"{row.get('server_log', {}).get('problem_lines', '—')} | "
                          f"{row.get('server_cpu_ms_per_req', '')} | {row.get('database_cpu_s', '') if database == 'postgresql' else '—'} | "
                          f"{row.get('generator_cpu_share', '')} | {load[0]} → {load[1]} | {row['ratio_to_healthz']} | "
                          f"{'/'.join(map(str, row.get('connections_per_process', [])))} | "
@@ -477,7 +563,7 @@ def write_results(report: dict) -> None:
                          f"{row.get('postgres_sessions_opened', '—')} | {verdict} |")
     lines += ["", f"Run {report['when']} on Python {machine['python']}; wall time {report['wall_seconds']} s, "
               f"this script's CPU {report['bench_cpu_seconds']} s (generator included when it is the Python one)."]
-    (RESULTS / "load.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{results_name}.md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -489,6 +575,8 @@ def main() -> None:
     parser.add_argument("--generator", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--phases", default="", help="comma-separated phases to run (default: all: /healthz,/api/v1/me,/needs,mixed)")
     parser.add_argument("--note", default="shared with other work while measured")
+    parser.add_argument("--name", default="load", help="results file name: bench/results/NAME.json and NAME.md "
+                        "(a partial run under another name keeps the full run's files)")
     args = parser.parse_args()
     began, cpu_began = time.monotonic(), time.process_time()
     report = {
@@ -508,8 +596,8 @@ def main() -> None:
     report["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     report["wall_seconds"] = round(time.monotonic() - began, 1)
     report["bench_cpu_seconds"] = round(time.process_time() - cpu_began, 1)
-    write_results(report)
-    print((RESULTS / "load.md").read_text())
+    write_results(report, args.name)
+    print((RESULTS / f"{args.name}.md").read_text())
 
 
 if __name__ == "__main__":

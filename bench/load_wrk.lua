@@ -56,7 +56,7 @@ function done(summary, latency, requests_)
   local e = summary.errors
   io.write(string.format(
     '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f, ' ..
-    '"non2xx": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d, "per_second": [%s]}\n',
+    '"non2xx": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d, "first_second": %d, "per_second": [%s]}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
-    latency.mean, non2xx, e.connect, e.read, e.write, e.timeout, table.concat(counts, ",")))
+    latency.mean, non2xx, e.connect, e.read, e.write, e.timeout, first or 0, table.concat(counts, ",")))
 end

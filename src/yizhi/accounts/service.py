@@ -14,7 +14,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from yizhi.accounts import passwords, throttle, tokens
+from yizhi.accounts import passwords, throttle, tokens, touch
 from yizhi.accounts.models import (
     SELF_REGISTERING_KINDS,
     ApiToken,
@@ -456,8 +456,10 @@ def _live_person(session: Session, login: LoginSession | None) -> Person | None:
     now = utcnow()
     if login is None or login.expires_at < now or not login.person.is_active:
         return None
-    # Sliding expiry, written at most once a minute to keep reads cheap.
-    if now - login.last_seen_at > timedelta(minutes=1):
+    # Sliding expiry, written at most once a minute to keep reads cheap, and by one request of
+    # those in flight that saw the same stale time (touch.py).
+    stale = now - login.last_seen_at > timedelta(minutes=1)
+    if stale and touch.claim_write(login.token_hash, login.last_seen_at):
         login.last_seen_at = now
         login.expires_at = now + timedelta(hours=get_settings().session_hours)
         session.info[AUTH_CHANGED] = True
@@ -542,7 +544,8 @@ def resolve_api_token(session: Session, secret: str) -> Person | None:
     if token is None or token.revoked_at is not None or not token.person.is_active:
         return None
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=30):
+    stale = token.last_used_at is None or now - token.last_used_at > timedelta(seconds=30)
+    if stale and touch.claim_write(token.token_hash, token.last_used_at):
         token.last_used_at = now
         session.info[AUTH_CHANGED] = True
     return token.person
