@@ -65,3 +65,75 @@ def test_unlisted_regions_are_answered_as_stdnum_answers():
             stdnum_knows = False
         validators._birth_place_known.cache_clear()
         assert validators._birth_place_known(region, "1980") is stdnum_knows is False
+
+
+def _dev_notes() -> list[str]:
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    return [json.loads(line)["text"] for name in ("zh_dev.jsonl", "notes/zh_notes_dev.jsonl")
+            for line in (data / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _random_texts(seed: int, alphabet: str, count: int) -> list[str]:
+    rng = random.Random(seed)
+    # (U+6100 then U+4E00 hold the unit of "a" one byte in: a match across units must be dropped)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 60))) for _ in range(count)]
+
+
+def test_chinese_anchors_scanned_in_utf32_as_in_utf8(monkeypatch):
+    pytest.importorskip("hyperscan")
+    from yizhi.deid.text.recognizers import chinese_context
+
+    anchors = chinese_context._ANCHORS
+    assert anchors._unit_database() is not None  # (every Chinese anchor is rewritten: the test compares)
+    alphabet = "患者张三在于丈夫儿子先生女士厂公司大学 1920.-0123456789１２٣姓名：:\n\t愀一a\u6100\u4e00\x00😀éÉ"
+    for text in _dev_notes() + _random_texts(11, alphabet, 3000):
+        monkeypatch.setattr(scanner, "_UNITS", True)
+        units = anchors.scan(text)
+        monkeypatch.setattr(scanner, "_UNITS", False)
+        assert units == anchors.scan(text), text
+
+
+def test_place_names_scanned_in_utf32_as_in_utf8(monkeypatch):
+    pytest.importorskip("hyperscan")
+    from yizhi.deid.text.recognizers import chinese_address, literal_scan
+
+    places = chinese_address._place_scanner()
+    rng = random.Random(12)
+    words = list(places.words)
+    mixed = ["".join(rng.choice(words) if rng.random() < 0.3 else rng.choice("在于a1 。愀一\u6100\u4e00😀")
+                     for _ in range(rng.randrange(1, 30))) for _ in range(2000)]
+    for text in _dev_notes() + mixed:
+        monkeypatch.setattr(literal_scan, "_UNITS", True)
+        units = places.longest(text)
+        monkeypatch.setattr(literal_scan, "_UNITS", False)
+        assert units == places.longest(text), text
+
+
+def test_unit_expressions_match_the_characters_of_their_class():
+    """Each class rewritten over units matches the unit of exactly its characters (ranges across the
+    byte boundaries of a code point, categories, ASCII case)."""
+    hyperscan = pytest.importorskip("hyperscan")
+    import re
+
+    from yizhi.deid.text.recognizers.unit_scan import NotUnitwise, unit_expression
+
+    probes = [chr(code) for code in (0, 9, 10, 13, 32, 48, 57, 65, 90, 95, 97, 122, 0xFF, 0x100, 0x3000, 0x4DFF, 0x4E00,
+                                     0x6100, 0x9FFF, 0xA000, 0xFF10, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF)]
+    for pattern, caseless, expected in (
+        (r"[\u4e00-\u9fff]", False, r"[\u4e00-\u9fff]"), (r"[\x00-\u4e00]", False, r"[\x00-\u4e00]"),
+        (r"[\u00ff-\U0001f600]", False, r"[\u00ff-\U0001f600]"), (r"\d", False, r"[0-9]"),
+        (r"\s", False, r"[\t\n\x0b\x0c\r ]"), (r"\w", False, r"[0-9A-Za-z_]"), ("a", True, "[aA]"), ("[A-Z]", True, "[a-zA-Z]"),
+    ):
+        database = hyperscan.Database()
+        database.compile(expressions=[unit_expression(pattern, caseless).encode()], ids=[0],
+                         flags=[hyperscan.HS_FLAG_SOM_LEFTMOST])
+        for probe in probes:
+            hits = []
+            database.scan(probe.encode("utf-32-le"), match_event_handler=lambda *match: hits.append(match[1:3]))
+            assert (hits == [(0, 4)]) == bool(re.fullmatch(expected, probe)), (pattern, hex(ord(probe)), hits)
+    for unsupported in (r"\bx", "a.b", "[^a]", "(?<=a)b", "a+?", "(?i)a"):
+        with pytest.raises(NotUnitwise):
+            unit_expression(unsupported)
