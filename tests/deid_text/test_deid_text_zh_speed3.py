@@ -137,3 +137,13 @@ def test_unit_expressions_match_the_characters_of_their_class():
     for unsupported in (r"\bx", "a.b", "[^a]", "(?<=a)b", "a+?", "(?i)a"):
         with pytest.raises(NotUnitwise):
             unit_expression(unsupported)
+
+
+def test_a_chinese_note_does_not_make_the_pattern_gates():
+    """A process reading only Chinese notes never writes the gates' expressions (they are not used there)."""
+    pytest.importorskip("hyperscan")
+    from yizhi.deid.text.recognizers.pattern_gates import Gates
+
+    gates = Gates([rule.regex for rule in shared_recognizer().rules])
+    assert gates.fired("患者张三，男，45岁，电话13800138000，于2024年3月5日入院。") is None and not gates._ready
+    assert gates.fired("Seen on 2024-03-05 by Dr. Smith.") is not None and gates._ready
