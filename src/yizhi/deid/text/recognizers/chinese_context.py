@@ -90,8 +90,11 @@ class ChineseContextRecognizer:
                     yield match.start(), match.end(), "DATE"
         for start, _ in hits.get("month_day", ()):
             for position in (start, start + 1):  # (the anchor may begin one digit early)
+                # (a digit before: no date here, so not even tried; at start + 1 there always is one)
+                if text[position - 1 : position].isdigit():
+                    continue
                 match = _MONTH_DAY_VALUE.match(text, position)
-                if match and not text[position - 1 : position].isdigit() and (
+                if match and (
                         _MONTH_DAY_CUE.search(text, max(0, position - 6), position) or _RETURN_AFTER.match(text, match.end(1))):
                     yield match.start(1), match.end(1), "DATE"
                     break
