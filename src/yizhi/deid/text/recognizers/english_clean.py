@@ -192,7 +192,7 @@ _DURATION_AFTER = re.compile(r"[ ]+(?:years?|yrs?|months?|weeks?|wks?|days?|hour
 _POSSESSIVE_FACILITY = re.compile(r"\b(?i:his|her|their|its|our|your|this|that)[ ]+(?i:hospital|rehab|clinic|facility)$")
 # Words a letter's salutation or a finding puts before a title or capital ("Dear Dr. XYZ", "No significant MR.
 # No gradient"): never a name alone.
-_NEVER_A_NAME = frozenset("dear no yes not none nil neg".split())
+_NEVER_A_NAME = frozenset("dear no yes not none nil neg masshealth medicaid medicare".split())  # (insurers: GUIDELINE.md)
 # A pager's label opening a guessed span ("Pager: #48213" read as a name, "Beeper 48213" as a street
 # address): the number is the identifier, and the pager rule reads it on its own.
 _PAGER_LABEL = re.compile(r"(?i:pager|pgr|beeper|bpr)\b")

@@ -36,7 +36,7 @@ _I = re.IGNORECASE
 _DATE_CUE = (r"(?:on|since|from|until|till|thru|through|by|adm(?:it(?:ted)?|ission|\.)?|admitted|dated?|"
              r"placed|started|start|began|due|appt|appointment|f/u|follow[- ]?up|visit|seen|returned|discharged|"
              r"d/c'?d|transferred|surgery|cath|extubated|intubated|done|last|next|before|after|dos|dob|lmp|"
-             r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|"
+             r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|planned|scheduled|booked|"
              r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|"  # (lines, tubes: "trach changed 4/10")
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|[-/]\d)")
@@ -53,7 +53,7 @@ _SECONDARY_TO = re.compile(r"2/2[ ]+[a-z]")
 # A score, a measure, a lab or a setting named just before ("pain 7/10", "strength 4/5", "PS 10/5", "WBC 10/5",
 # "day 3/7" of antibiotics, "x 2/3")
 _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|moca|score|scale|graded?|grade|rated?|"
-                           r"ratio|motor|power|gcs|apgars?|strength is|x|ps|peep|cpap|bipap|ac|simv|vent|settings?|i:e|"
+                           r"ratio|motor|power|gcs|apgars?|strength is|x|ps|peep|cpap|bipap|ac|simv|vent|settings?|i:e|tof|twitch(?:es)?|"
                            r"cx|cultures?|bcx|sets?|bottles?|fields?|lobes?|ef|vision|va|day|pod|pupils?|recall|"
                            r"wbc|hgb|hb|hct|h/h|plts?|bun|cr|creat|na|k|cl|co2|glu|ca|mg|phos|inr|ptt|alt|ast|lfts?|"
                            r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?|"
@@ -95,6 +95,7 @@ _DAY_MONTH_DASHED = re.compile(r"(?<![\w-])(?:3[01]|[12]\d|0?[1-9])-(?:jan|feb|m
                                r"[a-z]{0,6}\.?(?:-(?:19|20)?\d\d)?(?![\w-])", _I)
 _MONTH_YEAR = re.compile(r"(?<![\d/.])(?:0?[1-9]|1[0-2])/(?:19|20)\d\d(?![\d/])")  # 06/2006: month and year
 _APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’]\d\d(?![\w'’])")
+_MONTH_BEFORE = re.compile(r"\b(?i:jan|feb|mar|apr|may|june?|july?|aug|sept?|oct|nov|dec)(?i:[a-z]{0,6})\.?[ ]+$")
 _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d)?|mi|nstemi|stemi|cva|tia|"
                 r"stroke|surgery|transplant|stent(?:ed)?|pci|appy|ccy|chole|turp|tkr|thr|lap|ectomy|plasty|bypass|"
                 r"fx|fracture|tx|treated|quit|dvt|pe|ca|cancer|tace|aka|bka)")
@@ -146,11 +147,11 @@ _SOCIAL = re.compile(r"\bsocial[ ]*[:-][ ]*([a-z][a-z'’-]+)(?=[ ]+(?:visited|c
 _NOT_A_NAME = frozenset(
     "at is was and or the a an in on to of for with who has had will would called visited visiting here there "
     "present aware updated notified states stated says said came left lives living in-law hcp his her their "
-    "x2 x3 bedside phone tel home work also very not no yes ok unable able".split())
+    "x2 x3 bedside phone tel home work also very not no yes ok unable able atty attorney".split())
 # --- organisations by context --------------------------------------------------------------------------
 _UNITS = frozenset(
     "micu sicu tsicu t-sicu csru ccu cvicu nicu picu icu ed er or pacu tcu ir ct mri ep floor home rehab cath lab "
-    "emu sdu pcu ctu cdu ou "  # (epilepsy monitoring, step-down, progressive care, clinical decision units)
+    "emu sdu pcu ctu cdu ou als bls "  # (epilepsy monitoring, step-down, progressive care, clinical decision units)
     "ward unit bed room wards floors hospital hosp snf nh ltc ltach vna ems ambulance clinic office pcp osh".split())
 _MOVE_CUE = (r"\b(?:transferred|transfer(?:red)?|txf(?:d|'d)?|xfer(?:red|'d)?|tx'?d|sent|arrived|admitted|adm|came|"
              r"brought(?: in)?|transported|referred|returned|d/c'?d|discharged|coming|going|went|taken|"
@@ -346,6 +347,7 @@ _EXTENSION = re.compile(r"(?<![\w/])(?i:x|ext\.?|extension)[ ]?(\d-?\d{4}|\d{4,5
 # A signature: a name (any case, initials too) and a credential closing a line or a note ("-- K. Bradley, RN",
 # "m. dubois rn"), read back from the credential; or a name right before "RN" ("report to Jill RN on 4 south").
 _SIGNED_NAME = re.compile(r"(?:^|(?<=[\n>:-])|(?<=[.!?;] ))[ \t]*([A-Za-z][A-Za-z'’-]*\.?(?:[ ][A-Za-z][A-Za-z'’-]*\.?){0,2}),?[ ]+$")
+_EARLIER_CREDENTIALS = re.compile(r"(?<=\w)(?:,?[ ]+(?:PT|OT|RN|BSN|MS|MSN|MPT|CCC|RRT|NP)\b)+,?[ ]+$")
 _LINE_ENDS_AFTER = re.compile(r"[ \t]*(?:\n|$)")
 _NAME_BEFORE_RN = re.compile(r"([A-Za-z][a-z'’-]+)[ ]+$")
 _ORG_STOP_WORDS = frozenset("the a an and or of in on at to for with by from via per as is was be this that these those "
@@ -376,7 +378,7 @@ _ANCHORS = Scanner([
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
-    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C)\b"),
+    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C|DPT|OTR|SLP)\b"),
     *NUMBER_ANCHORS,
 ])
 
@@ -486,7 +488,8 @@ class EnglishContextRecognizer:
     @staticmethod
     def _years(text: str, hits: dict):
         for match in matches_at(_APOSTROPHE_YEAR, text, _starts(hits, "apostrophe_year")):
-            yield match.start(), match.end(), "DATE", 0.8
+            month = _MONTH_BEFORE.search(text, max(0, match.start() - 12), match.start())  # ("TKR Jan '03": month and year)
+            yield (match.start() if month is None else month.start()), match.end(), "DATE", 0.8
         for match in matches_at(_TWO_DIGIT_YEAR, text, _starts(hits, "two_digit_year")):
             if _HISTORY_BEFORE.search(text, max(0, match.start() - 20), match.start()):
                 yield match.start(1), match.end(1), "DATE", 0.7
@@ -545,8 +548,8 @@ class EnglishContextRecognizer:
     def _signed(text: str, hits: dict):
         for start, end in hits.get("credential", ()):
             signed = _LINE_ENDS_AFTER.match(text, end) is not None
-            line_start = text.rfind("\n", 0, start) + 1
-            before = text[max(line_start, start - 48) : start]
+            base = max(text.rfind("\n", 0, start) + 1, start - 48)
+            before = _EARLIER_CREDENTIALS.sub(" ", text[base:start]) if signed else text[base:start]  # ("M. Delgado, PT, DPT")
             match = (_SIGNED_NAME if signed else _NAME_BEFORE_RN).search(before)
             if match is None or (not signed and text[start:end].lower() != "rn"):
                 continue
@@ -554,7 +557,7 @@ class EnglishContextRecognizer:
             if not signed and _verb_form(_strip(words[-1])) and _strip(words[-1]) not in name_words():
                 continue  # ("Accepting RN Caitlin", "Covering RN"): a verb before the role
             if all(_signature_word(word) for word in words) and any(len(word.rstrip(".")) > 1 for word in words):
-                offset = start - len(before) + match.start(1)
+                offset = base + match.start(1)
                 yield offset, offset + len(match.group(1)), "NAME", 0.75
 
     @staticmethod

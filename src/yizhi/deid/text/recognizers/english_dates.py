@@ -66,7 +66,8 @@ _MONTH_DAY_RANGE = re.compile(r"(?<![\w])(?i:" + _MONTH + r")\.?[ ]+(3[01]|[12]\
 # before a capitalised word ("since Jan Smith called") or a number (patterns.EN_DATES reads "in March 2009").
 _MONTH_ALONE = re.compile(r"\b(?i:in|since|during|until|till|thru|through|early|mid|late|last|before|after|around|"
                           r"this[ ]+past|back[ ]+in)[ ]+(?:(?i:early|mid|late)[ -]+)?"
-                          r"(" + _MONTH + r"|" + _MONTH.upper() + r")\.?(?![\w'’-])(?![ ]+(?:[A-Z][a-z]|\d))"
+                          # (a capitalised word after the sentence's full stop is the next sentence: "until Sept. Husband ...")
+                          r"(" + _MONTH + r"|" + _MONTH.upper() + r")(?:\.(?=[ ]+[A-Z][a-z]+[ ]+[a-z])|\.?(?![\w'’-])(?![ ]+(?:[A-Z][a-z]|\d)))"
                           # ("May" the verb: "in May be weaned", "MAY NEED")
                           r"(?<![Mm][Aa][Yy])(?<![Mm][Aa][Yy]\.)|\b(?i:in|since|during|until|till|early|mid|late|last|before|after|around)"
                           r"[ ]+(May|MAY)(?![\w'’-])(?![ ]+(?i:be|have|need|require|benefit|want|go|get|help|not|also|take|use|"

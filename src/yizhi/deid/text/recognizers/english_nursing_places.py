@@ -1,0 +1,133 @@
+"""Facilities telegraphic nursing notes name by where they stand in the note (issue 16, en-nursing9; called
+from english_nursing_names, whose one scanner pass carries these anchors).
+
+- the place an event of the history happened, right after its date: "trach 2014 at Kindred Park View",
+  "ICD placed 3-11 at nemc", "cath '19 @ Lahey" (a capitalised run or a lower-case hospital abbreviation);
+- every facility of a referral or choice list, once the list's cue has opened it: "Referrals: Braintree
+  Rehab, Tobey, HealthSouth Woburn", "acute rehab (Whittier or Fairlawn)", "screened by X and Y";
+- an agency or an ambulance company named by its last word: "Minuteman Senior Services", "St. Joseph Health
+  Services", "via Action Ambulance" (not "Social Security Agency", "Private Ambulance": generic words only);
+- an abbreviation in capitals after a worker, a counsellor or a therapist and "at"/"from"/"with": "case worker
+  Alicia Grant at BHCHP", "counselor from JRI".
+Each value is refused when its words are clinical vocabulary, units, shorthand, a ward or the commonest English
+words (the lists english_nursing_names reads). Clinical or telegraphic text only (english_words.clinical_context, english_dates.telegraphic): the forms
+are nursing notes', but not only telegraphic ones (a PT evaluation or a social-work note writes full sentences).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from yizhi.deid.text.recognizers.english import CLINICAL_TERMS, NURSING_SHORTHAND, _strip, clinical_lexicon, clinical_markers
+from yizhi.deid.text.recognizers.english_dates import telegraphic
+from yizhi.deid.text.recognizers.english_words import clinical_context
+from yizhi.deid.text.recognizers.scanner import Anchor, matches_at
+
+_CAPITAL_RUN = r"[A-Z][\w'’&.-]*(?:[ ][A-Z][\w'’&.-]*){0,2}"
+# A date (month/day, a year, an apostrophe year) and "at"/"@" a place: where that event happened
+_DATE_AT = re.compile(r"(?<![\w/.:-])(?:(?:1[0-2]|0?[1-9])[/-](?:3[01]|[12]\d|0?[1-9])(?:[/-](?:19|20)?\d\d)?|(?:19|20)\d\d|['’]\d\d)"
+                      r"[ ]+(?:at|@)[ ]+(?:the[ ]+)?(" + _CAPITAL_RUN + r"|[a-z]{1,3}(?:h|mc|hc))(?![\w'’-])")
+# A list the cue opens ("Referrals: A, B, C", "rehab (A or B)"): items of capitalised words
+_LIST_CUE = (r"(?i:referrals?(?:[ ]+(?:sent|faxed|made))?(?:[ ]+to)?[ ]*:|referred[ ]+to|screened[ ]+(?:by|at)|"
+             r"(?:facility|rehab|snf|nh|ltach)?[ ]*(?:options?|choices?)[ ]*:|(?:acute|sub-?acute|short[- ]term)?[ ]*rehab[ ]*\(|"
+             r"(?:applications?|apps?)[ ]+(?:sent|made)[ ]+to)")
+_LIST = re.compile(r"\b" + _LIST_CUE + r"[ ]*(" + _CAPITAL_RUN + r"(?:[ ]*(?:,|/|(?i:or|and)[ ]|&)[ ]*" + _CAPITAL_RUN + r"){1,5})")
+_LIST_ITEM = re.compile(_CAPITAL_RUN)
+# An agency named by its last word ("South Shore Elder Services"): two capitalised words or more before it
+_AGENCY = re.compile(r"((?:St\.[ ])?(?:[A-Z][\w'’&-]*[ ]){2,4})(?:Services|Agency|Ambulance)\b"
+                     # (an ambulance company by one word: "via Action Ambulance", "Fallon Ambulance")
+                     r"|((?:[A-Z][\w'’&-]*[ ]){1,2})Ambulance\b")
+# A capital abbreviation after a worker who works there ("case worker Alicia Grant at BHCHP")
+_WORKER_AT = re.compile(r"\b(?i:case[ ]?worker|social[ ]worker|worker|counsell?or|therapist|advocate|sponsor|coach)\b"
+                        r"(?:[ ]+[\w.'’-]+){0,3}?[ ]+(?i:at|from|with|of)[ ]+([A-Z]{3,6})(?![\w'’-])")
+
+ANCHORS = [
+    Anchor("date_at", r"(?:\d|['’]\d\d) +(?:at|@) +[A-Za-z]", caseless=True),
+    Anchor("facility_list", r"\b(?:referral|referred|screened|option|choice|rehab *\(|application|apps)", caseless=True),
+    Anchor("agency", r"[A-Z][\w'’&-]* (?:Services|Agency|Ambulance)\b"),
+    Anchor("worker_at", r"\b(?:case ?worker|social worker|worker|counsell?or|therapist|advocate|sponsor|coach)\b", caseless=True),
+]
+
+
+def _place_words(value: str) -> list[str] | None:
+    """The words of a facility's name, ordinary words cut off its end; None when nothing in it names a place."""
+    from yizhi.deid.text.recognizers.english_context import _ORG_STOP_WORDS, _UNITS
+    from yizhi.deid.text.recognizers.english_nursing_names import _ordinary, _unknown
+
+    words = value.split()
+    while words and (_strip(words[-1]) in _UNITS or _strip(words[-1]) in _ORG_STOP_WORDS or _strip(words[-1]) in CLINICAL_TERMS
+                     or _strip(words[-1]) in NURSING_SHORTHAND):
+        words.pop()  # ("at MGH ED", "at Lahey for"; "Kindred Park View" keeps its last word)
+    if not words or _ordinary(_strip(words[0])) or _strip(words[0]) in ("dr", "mr", "mrs", "ms", "st"):
+        return None
+    if all(_strip(word) in clinical_markers() or _strip(word) in CLINICAL_TERMS for word in words):
+        return None  # ("options: PT, OT"; "at Physical Therapy")
+    return words if any(_unknown(word) for word in words) else None
+
+
+# What a public or generic agency is called ("Child Protective Services", "Social Services", "Home Health Agency")
+_STOP = frozenset("the a an and or of in on at to for with by from via per as this that his her their our".split())
+_GENERIC_AGENCY = frozenset("protective social human health medical emergency family families community home support legal "
+                            "veterans child children elder elderly senior seniors youth disability mental behavioral public "
+                            "state county city department dept of and & the visiting nurse nursing care hospice security private municipal "
+                            "fire town local basic advanced critical paramedic".split())
+
+
+def _ordinary_agency(words: list[str], strict: bool) -> bool:
+    """Every word generic or clinical (``strict``: or one of the commonest words, as an agency's words often are),
+    or led by a function word: no agency's own name. (An ambulance company's one word may be a common one: "Action".)"""
+    from yizhi.deid.text.recognizers.english_context import _UNITS
+    from yizhi.deid.text.recognizers.english_nursing_names import _ordinary
+
+    keys = [_strip(word) for word in words]
+    return keys[0] in _STOP or all(key in _GENERIC_AGENCY or key in clinical_markers() or key in _UNITS or key in CLINICAL_TERMS
+                                   or (strict and _ordinary(key)) for key in keys)
+
+
+def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    """(start, end, type, confidence) of each facility these rules find (see the module)."""
+    if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at")) or not (telegraphic(text) or clinical_context(text)):
+        return
+    for match in _ending_or_starting(_DATE_AT, text, hits.get("date_at", ())):
+        value = match.group(1)
+        if value.islower():  # (a hospital's abbreviation: "at nemc", not "at bmh" a unit the lists know)
+            if _strip(value) in clinical_lexicon() or _strip(value) in NURSING_SHORTHAND or _strip(value) in CLINICAL_TERMS:
+                continue
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.65
+            continue
+        words = _place_words(value)
+        if words:
+            yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.65
+    for match in matches_at(_LIST, text, [start for start, _ in hits.get("facility_list", ())]):
+        for item in _LIST_ITEM.finditer(match.group(1)):
+            words = _place_words(item.group())
+            if words:
+                start = match.start(1) + item.start()
+                yield start, start + len(" ".join(words)), "ORGANIZATION", 0.65
+    for _, end in hits.get("agency", ()):
+        for match in _AGENCY.finditer(text, max(0, end - 60), end):
+            if match.end() == end:
+                words = (match.group(1) or match.group(2)).split()
+                if not _ordinary_agency(words, strict=match.group(1) is not None):
+                    yield match.start(), end, "ORGANIZATION", 0.65
+                break
+    for match in matches_at(_WORKER_AT, text, [start for start, _ in hits.get("worker_at", ())]):
+        key = _strip(match.group(1))
+        if key not in clinical_lexicon() and key not in clinical_markers() and _place_words(match.group(1)):
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.65
+
+
+def _ending_or_starting(pattern: re.Pattern[str], text: str, anchors: list[tuple[int, int]]) -> list[re.Match[str]]:
+    """Matches of ``pattern`` that begin within a few characters before an anchor (the date's first digits
+    come before the anchor's last one)."""
+    found, last = [], -1
+    for start, _ in anchors:
+        for match in pattern.finditer(text, max(0, start - 10)):
+            if match.start() > start:
+                break
+            if start < match.end() and match.start() > last:
+                found.append(match)
+                last = match.start()
+                break
+    return found
