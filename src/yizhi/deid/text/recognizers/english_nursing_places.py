@@ -24,7 +24,7 @@ from yizhi.deid.text.recognizers.english_dates import telegraphic
 from yizhi.deid.text.recognizers.english_words import clinical_context
 from yizhi.deid.text.recognizers.scanner import Anchor, matches_at
 
-_CAPITAL_RUN = r"[A-Z][\w'’&.-]*(?:[ ][A-Z][\w'’&.-]*){0,2}"
+_CAPITAL_RUN = r"[A-Z][\w'’&.-]*(?:[ ][A-Z][\w'’&.-]*){0,3}"
 # A date (month/day, a year, an apostrophe year) and "at"/"@" a place: where that event happened
 _DATE_AT = re.compile(r"(?<![\w/.:-])(?:(?:1[0-2]|0?[1-9])[/-](?:3[01]|[12]\d|0?[1-9])(?:[/-](?:19|20)?\d\d)?|(?:19|20)\d\d|['’]\d\d)"
                       r"[ ]+(?:at|@)[ ]+(?:the[ ]+)?(" + _CAPITAL_RUN + r"|[a-z]{1,3}(?:h|mc|hc))(?![\w'’-])")
@@ -50,13 +50,19 @@ ANCHORS = [
 ]
 
 
+_KINDS = frozenset("Clinic Hospital Hosp Rehab Home Ambulance VNA".split())  # (a name's own last word: "Lake Joseph Community Clinic")
+
+
 def _place_words(value: str) -> list[str] | None:
     """The words of a facility's name, ordinary words cut off its end; None when nothing in it names a place."""
     from yizhi.deid.text.recognizers.english_context import _ORG_STOP_WORDS, _UNITS
     from yizhi.deid.text.recognizers.english_nursing_names import _ordinary, _unknown
 
     words = value.split()
-    while words and (_strip(words[-1]) in _UNITS or _strip(words[-1]) in _ORG_STOP_WORDS or _strip(words[-1]) in CLINICAL_TERMS
+    if words and words[-1].endswith(".") and len(words[-1]) > 4:
+        words[-1] = words[-1][:-1]  # (the sentence's full stop: "at Lake Joseph Community Clinic.")
+    while words and (_strip(words[-1]) in _UNITS and not (len(words) > 1 and words[-1] in _KINDS)
+                     or _strip(words[-1]) in _ORG_STOP_WORDS or _strip(words[-1]) in CLINICAL_TERMS
                      or _strip(words[-1]) in NURSING_SHORTHAND):
         words.pop()  # ("at MGH ED", "at Lahey for"; "Kindred Park View" keeps its last word)
     if not words or _ordinary(_strip(words[0])) or _strip(words[0]) in ("dr", "mr", "mrs", "ms", "st"):

@@ -1,0 +1,78 @@
+"""Regressions for the rules of issue 16's en-nursing9 round (english_nursing_places.py; roles, employers,
+transport and lower-case places in english_nursing_names.py; record numbers in english_numbers.py; dates in
+english_dates.py and english_context.py; signatures after several credentials), each on a sentence written here
+by hand, not taken from the dev sets — and what must stay."""
+
+import pytest
+
+from yizhi.deid.text import detect
+
+pytestmark = pytest.mark.db_independent
+
+NOTE = "NURSING PROGRESS NOTE\nPt in MICU, afebrile, on lasix prn.\n"  # clinical and telegraphic
+
+
+def covered(line: str, value: str, header: str = NOTE) -> bool:
+    text = header + line
+    start = text.index(value, len(header))
+    cover = {index for span in detect(text, "en") for index in range(span.start, span.end)}
+    return all(index in cover for index in range(start, start + len(value)) if not text[index].isspace())
+
+
+def removed(line: str, header: str = NOTE) -> set[str]:
+    text = header + line
+    return {span.text for span in detect(text, "en") if span.start >= len(header)}
+
+
+@pytest.mark.parametrize("line, value", [
+    # the place after an event's date
+    ("PMH: PPM placed 6-14 at bmc, AICD later.", "bmc"),
+    ("Hx PEG '17 @ Hillcrest Commons, removed since.", "Hillcrest Commons"),
+    ("Pt had TURP 2011 at Lakeview Medical Clinic.", "Lakeview Medical Clinic"),
+    # referral and choice lists
+    ("Referrals faxed to: Marlowe Rehab, Glenview, Cranbrook Manor.", "Glenview"),
+    ("SW recommends short term rehab (Pinecrest or Alden Court).", "Alden Court"),
+    # agencies and ambulance companies by their last word
+    ("Pt gets meals through Minuteman Senior Services.", "Minuteman Senior Services"),
+    ("Arrived via Lifeguard Ambulance at 0900.", "Lifeguard Ambulance"),
+    # an abbreviation after a worker, a second employer, transport without "by"
+    ("Pt's counselor Jane at JRI aware of admission.", "JRI"),
+    ("Husband works at Bradley Field for Swissport.", "Swissport"),
+    ("Transport Cataldo booked for 1300.", "Cataldo"),
+    # roles and a title between a role and the name
+    ("pt's AA sponsor dwight came by.", "dwight"),
+    ("PT'S PASTOR REV OKAFOR PRAYED WITH FAMILY.", "OKAFOR"),
+    # record numbers without their mark before a long number
+    ("Old chart requested, MRN there 7731902.", "7731902"),
+    ("Ins auth ref QM5512093 given.", "QM5512093"),
+    # dates: a month before an apostrophe year, a month ending its sentence, "planned" as a cue
+    ("Hx: R THR Mar '08, gout.", "Mar '08"),
+    ("pt worked as a driver until Oct. Wife Ana at bedside.", "Oct"),
+    ("cath planned 3-22 if cr stable.", "3-22"),
+    # a physician between a follow-up cue and a lower-case place; a signature after several credentials
+    ("f/u: dr amin at east cove next wk.", "east cove"),
+    ("Will cont to follow. R. Mendez, PT, DPT", "R. Mendez"),
+])
+def test_found(line, value):
+    assert covered(line, value), (line, value, removed(line))
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("Meds given 2/14 at bedside per MD.", "bedside"),           # a date, then no place
+    ("Referrals: PT, OT, SLP.", "PT"),                             # therapies, not facilities
+    ("Pt came by Private Ambulance.", "Private Ambulance"),       # generic words only
+    ("TOF 1/4 after cisatracurium.", "1/4"),                      # train-of-four, no date
+    ("Transport via Armstrong ALS at 0900.", "ALS"),              # the level of care, not the company's name
+    ("Guardian Atty. Ruiz notified.", "Atty"),                     # the title stays
+    ("Ins: MassHealth, no copay.", "MassHealth"),                  # an insurer (GUIDELINE.md)
+    ("Xray L wrist neg.", "Xray"),                                 # a study
+    ("SW Will f/u in am.", "Will"),                                # a verb after a role
+])
+def test_kept(line, kept):
+    assert not any(kept in value for value in removed(line)), (line, removed(line))
+
+
+def test_dictated_report_keeps_agency_rule_to_named_agencies():
+    # (a public agency is no identifier: generic words only)
+    text = "HISTORY: She applied to the Social Security Agency for disability. Denies chest pain. BP 120/80."
+    assert not any("Security" in span.text for span in detect(text, "en"))
