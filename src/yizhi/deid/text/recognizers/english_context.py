@@ -19,6 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+from yizhi.deid.text.recognizers.english_dates import EARLIER_CREDENTIALS as _EARLIER_CREDENTIALS, MONTH_BEFORE as _MONTH_BEFORE
 from yizhi.deid.text.recognizers.english_dates import STUDY_AFTER as _STUDY_AFTER  # ("7-21 cxr")
 from yizhi.deid.text.recognizers.english_institutions import named_hospitals
 from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
@@ -95,7 +96,6 @@ _DAY_MONTH_DASHED = re.compile(r"(?<![\w-])(?:3[01]|[12]\d|0?[1-9])-(?:jan|feb|m
                                r"[a-z]{0,6}\.?(?:-(?:19|20)?\d\d)?(?![\w-])", _I)
 _MONTH_YEAR = re.compile(r"(?<![\d/.])(?:0?[1-9]|1[0-2])/(?:19|20)\d\d(?![\d/])")  # 06/2006: month and year
 _APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’]\d\d(?![\w'’])")
-_MONTH_BEFORE = re.compile(r"\b(?i:jan|feb|mar|apr|may|june?|july?|aug|sept?|oct|nov|dec)(?i:[a-z]{0,6})\.?[ ]+$")
 _HISTORY_CUE = (r"(?:s/p|h/o|hx|history of|dx(?:'d)?|diagnosed|repair|cabg(?:x\d)?|mi|nstemi|stemi|cva|tia|"
                 r"stroke|surgery|transplant|stent(?:ed)?|pci|appy|ccy|chole|turp|tkr|thr|lap|ectomy|plasty|bypass|"
                 r"fx|fracture|tx|treated|quit|dvt|pe|ca|cancer|tace|aka|bka)")
@@ -347,7 +347,6 @@ _EXTENSION = re.compile(r"(?<![\w/])(?i:x|ext\.?|extension)[ ]?(\d-?\d{4}|\d{4,5
 # A signature: a name (any case, initials too) and a credential closing a line or a note ("-- K. Bradley, RN",
 # "m. dubois rn"), read back from the credential; or a name right before "RN" ("report to Jill RN on 4 south").
 _SIGNED_NAME = re.compile(r"(?:^|(?<=[\n>:-])|(?<=[.!?;] ))[ \t]*([A-Za-z][A-Za-z'’-]*\.?(?:[ ][A-Za-z][A-Za-z'’-]*\.?){0,2}),?[ ]+$")
-_EARLIER_CREDENTIALS = re.compile(r"(?<=\w)(?:,?[ ]+(?:PT|OT|RN|BSN|MS|MSN|MPT|CCC|RRT|NP)\b)+,?[ ]+$")
 _LINE_ENDS_AFTER = re.compile(r"[ \t]*(?:\n|$)")
 _NAME_BEFORE_RN = re.compile(r"([A-Za-z][a-z'’-]+)[ ]+$")
 _ORG_STOP_WORDS = frozenset("the a an and or of in on at to for with by from via per as is was be this that these those "

@@ -90,6 +90,11 @@ _LOWER_MONTH_DAY = re.compile(r"(?<![\w/.-])(?:(?:" + _LOWER_MONTHS + r")\.?[ ]+
 STUDY_AFTER = re.compile(r"[ ]+(?:echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|ct|cta|ercp|colonoscopy|endoscopy|cath|us|u/s|"
                          r"duplex|doppler|lenis|kub|bx|biopsy)\b(?![ ]+(?:scans|slices|views|images|films|studies|cuts)\b)", _I)
 
+# english_context reads these two: a month just before an apostrophe year ("TKR Jan '03"); credentials before the
+# last one of a signature ("M. Delgado, PT, DPT")
+MONTH_BEFORE = re.compile(r"\b(?i:jan|feb|mar|apr|may|june?|july?|aug|sept?|oct|nov|dec)(?i:[a-z]{0,6})\.?[ ]+$")
+EARLIER_CREDENTIALS = re.compile(r"(?<=\w)(?:,?[ ]+(?:PT|OT|RN|BSN|MS|MSN|MPT|CCC|RRT|NP)\b)+,?[ ]+$")
+
 DATE_ANCHORS = [
     Anchor("lower_month_day", r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec|may)\.? +\d|\d +(?:jan|feb|mar|apr|jun|jul|aug|"
                               r"sep|oct|nov)\b"),
