@@ -1,6 +1,7 @@
 """Regressions for the rules of issue 16's en-nursing9 round (english_nursing_places.py; roles, employers,
 transport and lower-case places in english_nursing_names.py; record numbers in english_numbers.py; dates in
-english_dates.py and english_context.py; signatures after several credentials), each on a sentence written here
+english_dates.py and english_context.py; signatures after several credentials; local phone numbers; physicians'
+towns and saints' churches; departments cut off names in english_clean.py), each on a sentence written here
 by hand, not taken from the dev sets — and what must stay."""
 
 import pytest
@@ -52,6 +53,12 @@ def removed(line: str, header: str = NOTE) -> set[str]:
     # a physician between a follow-up cue and a lower-case place; a signature after several credentials
     ("f/u: dr amin at east cove next wk.", "east cove"),
     ("Will cont to follow. R. Mendez, PT, DPT", "R. Mendez"),
+    # a labelled local number before a comma, a physician's town, a saint's church, a date after a move to a unit
+    ("Sister's cell # 624-7781, home 555 2210.", "624-7781"),
+    ("PCP Dr. Haddad in Brockton aware of admit.", "Brockton"),
+    ("Chaplain from St. Brigid's Church visited.", "St. Brigid's Church"),
+    ("Pt admitted to SICU 4/6 w/ abd pain.", "4/6"),
+    ("Pt was at Lahey 2/02 for same.", "2/02"),
 ])
 def test_found(line, value):
     assert covered(line, value), (line, value, removed(line))
@@ -67,6 +74,10 @@ def test_found(line, value):
     ("Ins: MassHealth, no copay.", "MassHealth"),                  # an insurer (GUIDELINE.md)
     ("Xray L wrist neg.", "Xray"),                                 # a study
     ("SW Will f/u in am.", "Will"),                                # a verb after a role
+    ("UO 200-1500, net neg.", "200-1500"),                         # a range, no phone
+    ("Dr. Okafor of Nephrology consulted.", "Nephrology"),        # a department, not the name
+    ("Dr. Lin in ED aware.", "ED"),                                # a unit, no town
+    ("pt 2/2 hypovolemia, bolused.", "2/2"),                       # "secondary to"
 ])
 def test_kept(line, kept):
     assert not any(kept in value for value in removed(line)), (line, removed(line))

@@ -146,6 +146,9 @@ _BRACKETED_TAIL = re.compile(r"[ ]*\([A-Z/&]{2,6}\)$")
 _AGE_TAIL = re.compile(r",[ ]*\d{1,3}$")
 # (a possessive before the stop too: "from St. Elizabeth's. C-collar in place")
 _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:St|Mt|Ft|Dr|Mr|Ms|Jr|Sr))(?<=[a-z]{2}|['’]s)\.[ ]+(?=[A-Z])")
+# A physician's department run into the name ("Dr. Patel of Neurology"): the department is no identifier
+_DEPARTMENT_TAIL = re.compile(r"[ ]+(?:of|from)[ ]+(?:the[ ]+)?(?:[A-Z][a-z]*(?:ology|iatry|iatrics|surgery|pedics)|Surgery|Medicine|"
+                              r"Anesthesia|Pulmonary|Renal|Ortho|Neuro|Cardiac[ ]Surgery|Internal[ ]Medicine|Hem/?Onc|GI)$")
 _SLASH_LETTER = re.compile(r"[ ][A-Z][a-z]?$")
 _STATE_TAIL = re.compile(r",[ ]+([A-Z][a-z]+(?:[ ][A-Z][a-z]+)?)$")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\.$")
@@ -498,7 +501,9 @@ def _trimmed(text: str, span: Span) -> Span | None:
         if cut is not None and cut.start() > 0 and span.type != "ADDRESS":
             end = start + cut.start()
             value = text[start:end]
-    for pattern in (_BRACKETED_TAIL, _AGE_TAIL, _PAGER_TAIL):
+    for pattern in (_BRACKETED_TAIL, _AGE_TAIL, _PAGER_TAIL, _DEPARTMENT_TAIL):
+        if pattern is _DEPARTMENT_TAIL and span.type != "NAME":
+            continue
         cut = pattern.search(value)
         if cut is not None and cut.start() > 0 and span.type != "ADDRESS":
             end = start + cut.start()

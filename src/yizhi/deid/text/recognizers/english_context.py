@@ -19,7 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
-from yizhi.deid.text.recognizers.english_dates import EARLIER_CREDENTIALS as _EARLIER_CREDENTIALS, MONTH_BEFORE as _MONTH_BEFORE
+from yizhi.deid.text.recognizers.english_dates import EARLIER_CREDENTIALS as _EARLIER_CREDENTIALS, MONTH_BEFORE as _MONTH_BEFORE, MOVE_TO_UNIT
 from yizhi.deid.text.recognizers.english_dates import STUDY_AFTER as _STUDY_AFTER  # ("7-21 cxr")
 from yizhi.deid.text.recognizers.english_institutions import named_hospitals
 from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
@@ -392,7 +392,7 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
         return True
     if first < second and second in (2, 3, 4, 8) and _MIXED_FRACTION_TWO.search(before):
         return True
-    if first == second == 2 and re.match(r"[ ]+[A-Za-z]", text[match.end() : match.end() + 2]):
+    if match.group(0) == "2/2" and re.match(r"[ ]+[A-Za-z]", text[match.end() : match.end() + 2]):  # (not "2/02")
         return True  # ("2/2 hypovolemia", "pt 2/2 afib": "secondary to"; a date 2/2 comes with a cue)
     if second == 10 and first <= 10:
         return True  # (a pain score: dates written x/10 come with a cue: "on 5/10", "adm 6/10")
@@ -446,7 +446,7 @@ class EnglishContextRecognizer:
             if _NOT_DATE_AFTER.match(text, match.end()):
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
-            cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and (
+            cue = _CUE_BEFORE.search(before) is not None or MOVE_TO_UNIT.search(before) is not None or (match.group(2) == "-" and (
                 _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None
                 or _STUDY_AFTER.match(text, match.end()) is not None))
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \

@@ -93,6 +93,9 @@ STUDY_AFTER = re.compile(r"[ ]+(?:echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|ct|ct
 # english_context reads these two: a month just before an apostrophe year ("TKR Jan '03"); credentials before the
 # last one of a signature ("M. Delgado, PT, DPT")
 MONTH_BEFORE = re.compile(r"\b(?i:jan|feb|mar|apr|may|june?|july?|aug|sept?|oct|nov|dec)(?i:[a-z]{0,6})\.?[ ]+$")
+# ... and a move to or from a unit just before a month/day: "admitted to CCU 5/6 w/ chest pain" (no exam score)
+MOVE_TO_UNIT = re.compile(r"\b(?:adm(?:itted)?|readmitted|transferred|tx'?d|sent|arrived|came|returned|moved|called[ ]out)[ ]+"
+                          r"(?:to|from|in)[ ]+(?:the[ ]+)?[A-Za-z][\w-]*[ ]+$", re.IGNORECASE)
 EARLIER_CREDENTIALS = re.compile(r"(?<=\w)(?:,?[ ]+(?:PT|OT|RN|BSN|MS|MSN|MPT|CCC|RRT|NP)\b)+,?[ ]+$")
 
 DATE_ANCHORS = [

@@ -7,6 +7,8 @@ from english_nursing_names, whose one scanner pass carries these anchors).
   Rehab, Tobey, HealthSouth Woburn", "acute rehab (Whittier or Fairlawn)", "screened by X and Y";
 - an agency or an ambulance company named by its last word: "Minuteman Senior Services", "St. Joseph Health
   Services", "via Action Ambulance" (not "Social Security Agency", "Private Ambulance": generic words only);
+- the town a physician practises in: "PCP Dr. Grossman in Newton"; a church, school or home named after a
+  saint: "St. Mark's Church";
 - an abbreviation in capitals after a worker, a counsellor or a therapist and "at"/"from"/"with": "case worker
   Alicia Grant at BHCHP", "counselor from JRI".
 Each value is refused when its words are clinical vocabulary, units, shorthand, a ward or the commonest English
@@ -42,10 +44,18 @@ _AGENCY = re.compile(r"((?:St\.[ ])?(?:[A-Z][\w'’&-]*[ ]){2,4})(?:Services|Age
 _WORKER_AT = re.compile(r"\b(?i:case[ ]?worker|social[ ]worker|worker|counsell?or|therapist|advocate|sponsor|coach)\b"
                         r"(?:[ ]+[\w.'’-]+){0,3}?[ ]+(?i:at|from|with|of)[ ]+([A-Z]{3,6})(?![\w'’-])")
 
+# The town a physician practises in ("PCP Dr. Grossman in Newton", "PCP in Quincy"): a town the lists know
+_PRACTICE_TOWN = re.compile(r"\b(?i:dr|pcp)\.?[ ]+(?:[A-Z][\w'’-]+[ ]+)?(?i:in|of)[ ]+([A-Z][a-z]+(?:[ ][A-Z][a-z]+)?)(?![\w'’-])")
+# A church, school or home named after a saint ("St. Mark's Church", "Saint Clare Academy")
+_SAINT_INSTITUTION = re.compile(r"\b((?:St\.?|Saint)[ ]+[A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?[ ]+"
+                                r"(?:Church|Parish|School|Academy|Cemetery|Villa|Manor|Home))\b")
+
 ANCHORS = [
     Anchor("date_at", r"(?:\d|['’]\d\d) +(?:at|@) +[A-Za-z]", caseless=True),
     Anchor("facility_list", r"\b(?:referral|referred|screened|option|choice|rehab *\(|application|apps)", caseless=True),
     Anchor("agency", r"[A-Z][\w'’&-]* (?:Services|Agency|Ambulance)\b"),
+    Anchor("practice_town", r"\b(?:dr|pcp)\b", caseless=True),
+    Anchor("saint_institution", r"\b(?:St\.?|Saint) [A-Z]"),
     Anchor("worker_at", r"\b(?:case ?worker|social worker|worker|counsell?or|therapist|advocate|sponsor|coach)\b", caseless=True),
 ]
 
@@ -93,7 +103,8 @@ def _ordinary_agency(words: list[str], strict: bool) -> bool:
 
 def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """(start, end, type, confidence) of each facility these rules find (see the module)."""
-    if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at")) or not (telegraphic(text) or clinical_context(text)):
+    if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at", "practice_town", "saint_institution")) \
+            or not (telegraphic(text) or clinical_context(text)):
         return
     for match in _ending_or_starting(_DATE_AT, text, hits.get("date_at", ())):
         value = match.group(1)
@@ -118,10 +129,26 @@ def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
                 if not _ordinary_agency(words, strict=match.group(1) is not None):
                     yield match.start(), end, "ORGANIZATION", 0.65
                 break
+    yield from _towns_and_saints(text, hits)
     for match in matches_at(_WORKER_AT, text, [start for start, _ in hits.get("worker_at", ())]):
         key = _strip(match.group(1))
         if key not in clinical_lexicon() and key not in clinical_markers() and _place_words(match.group(1)):
             yield match.start(1), match.end(1), "ORGANIZATION", 0.65
+
+
+def _towns_and_saints(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    from yizhi.deid.text.recognizers.english import place_words
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+
+    for match in matches_at(_PRACTICE_TOWN, text, [start for start, _ in hits.get("practice_town", ())]):
+        words = match.group(1).split()
+        for length in (len(words), 1):
+            value = " ".join(words[:length]).lower()
+            if value in place_words() and value not in STATES_AND_COUNTRIES:
+                yield match.start(1), match.start(1) + len(value), "LOCATION", 0.65
+                break
+    for match in matches_at(_SAINT_INSTITUTION, text, [start for start, _ in hits.get("saint_institution", ())]):
+        yield match.start(1), match.end(1), "ORGANIZATION", 0.7
 
 
 def _ending_or_starting(pattern: re.Pattern[str], text: str, anchors: list[tuple[int, int]]) -> list[re.Match[str]]:
