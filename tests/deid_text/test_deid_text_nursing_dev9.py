@@ -1,7 +1,8 @@
 """Regressions for the rules of issue 16's en-nursing9 round (english_nursing_places.py; roles, employers,
 transport and lower-case places in english_nursing_names.py; record numbers in english_numbers.py; dates in
 english_dates.py and english_context.py; signatures after several credentials; local phone numbers; physicians'
-towns and saints' churches; departments cut off names in english_clean.py), each on a sentence written here
+towns and saints' churches; where a patient is from; institutions in capitals; "John" no common word;
+departments cut off names in english_clean.py), each on a sentence written here
 by hand, not taken from the dev sets — and what must stay."""
 
 import pytest
@@ -59,6 +60,11 @@ def removed(line: str, header: str = NOTE) -> set[str]:
     ("Chaplain from St. Brigid's Church visited.", "St. Brigid's Church"),
     ("Pt admitted to SICU 4/6 w/ abd pain.", "4/6"),
     ("Pt was at Lahey 2/02 for same.", "2/02"),
+    # "John" is a name, not one of the commonest words; where the patient is from; an institution in capitals
+    ("SON JOHN UPDATED BY PHONE.", "JOHN"),
+    ("nephew john will call in am.", "john"),
+    ("pt is from attleboro, lives alone.", "attleboro"),
+    ("PT WAS SEEN AT NORWOOD HOSPITAL ED LAST WK.", "NORWOOD HOSPITAL"),
 ])
 def test_found(line, value):
     assert covered(line, value), (line, value, removed(line))
@@ -78,6 +84,9 @@ def test_found(line, value):
     ("Dr. Okafor of Nephrology consulted.", "Nephrology"),        # a department, not the name
     ("Dr. Lin in ED aware.", "ED"),                                # a unit, no town
     ("pt 2/2 hypovolemia, bolused.", "2/2"),                       # "secondary to"
+    ("Home meds: St. John's wort, MVI.", "John"),                 # an herb
+    ("pt from ED at 1400, on 2L.", "ED"),                          # a unit
+    ("PT RETURNED TO THE HOSPITAL TODAY.", "HOSPITAL"),            # no name before the kind word
 ])
 def test_kept(line, kept):
     assert not any(kept in value for value in removed(line)), (line, removed(line))

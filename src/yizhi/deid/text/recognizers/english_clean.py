@@ -420,10 +420,11 @@ def _named_thing(text: str, span: Span, guessed: bool) -> bool:
         return True
     if _ROMAN_AFTER_ONE_WORD.fullmatch(value):
         return True
-    noun = _EPONYM_NOUN_AFTER.match(text, span.end) if " " not in value else None
+    # (a saint's name too: "St. John's wort")
+    noun = _EPONYM_NOUN_AFTER.match(text, span.end) if " " not in value or re.fullmatch(r"St\.?[ ]\w+", value) else None
     if noun is not None:
         word = noun.group(1)
-        return word in clinical_lexicon() and word not in common_words()
+        return (word in clinical_lexicon() or word == "wort") and word not in common_words()  # ("St. John's wort", an herb)
     return False
 
 

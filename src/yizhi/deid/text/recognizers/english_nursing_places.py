@@ -9,6 +9,8 @@ from english_nursing_names, whose one scanner pass carries these anchors).
   Services", "via Action Ambulance" (not "Social Security Agency", "Private Ambulance": generic words only);
 - the town a physician practises in: "PCP Dr. Grossman in Newton"; a church, school or home named after a
   saint: "St. Mark's Church";
+- where the patient is from ("pt is from norwood"); an institution in a note typed in capitals ("SEEN IN SOUTH
+  SHORE HOSPITAL ED");
 - an abbreviation in capitals after a worker, a counsellor or a therapist and "at"/"from"/"with": "case worker
   Alicia Grant at BHCHP", "counselor from JRI".
 Each value is refused when its words are clinical vocabulary, units, shorthand, a ward or the commonest English
@@ -46,6 +48,13 @@ _WORKER_AT = re.compile(r"\b(?i:case[ ]?worker|social[ ]worker|worker|counsell?o
 
 # The town a physician practises in ("PCP Dr. Grossman in Newton", "PCP in Quincy"): a town the lists know
 _PRACTICE_TOWN = re.compile(r"\b(?i:dr|pcp)\.?[ ]+(?:[A-Z][\w'’-]+[ ]+)?(?i:in|of)[ ]+([A-Z][a-z]+(?:[ ][A-Z][a-z]+)?)(?![\w'’-])")
+# Where the patient is from, in any case ("Pt from Norwood", "pt is from norwood", "PT FROM NORWOOD"): a town the
+# city lists know, not a state or a country (Safe Harbor keeps them), nor a word the clinical lexicon holds
+_FROM_TOWN = re.compile(r"\b(?i:pt|patient|he|she)(?:[ ]+(?i:is|was))?[ ]+(?:(?i:originally)[ ]+)?(?i:from)[ ]+"
+                        r"([A-Za-z][a-z'’-]*(?:[ ][A-Za-z][a-z'’-]*){0,2}|[A-Z][A-Z'’-]+(?:[ ][A-Z][A-Z'’-]+){0,2})(?![\w'’-])")
+# An institution in a note typed in capitals, read back from its kind ("SEEN IN SOUTH SHORE HOSPITAL ED")
+_CAPS_KIND = re.compile(r"(?:HOSPITAL|HOSP|MEDICAL CENTER|HEALTH CENTER|NURSING HOME|NURSING CENTER|REHAB|MANOR|CLINIC)\b")
+_CAPS_WORD = re.compile(r"[A-Z][A-Z'’&.-]*")
 # A church, school or home named after a saint ("St. Mark's Church", "Saint Clare Academy")
 _SAINT_INSTITUTION = re.compile(r"\b((?:St\.?|Saint)[ ]+[A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?[ ]+"
                                 r"(?:Church|Parish|School|Academy|Cemetery|Villa|Manor|Home))\b")
@@ -56,6 +65,8 @@ ANCHORS = [
     Anchor("agency", r"[A-Z][\w'’&-]* (?:Services|Agency|Ambulance)\b"),
     Anchor("practice_town", r"\b(?:dr|pcp)\b", caseless=True),
     Anchor("saint_institution", r"\b(?:St\.?|Saint) [A-Z]"),
+    Anchor("from_town", r"\b(?:pt|patient|he|she)(?: +(?:is|was))?(?: +originally)? +from\b", caseless=True),
+    Anchor("caps_kind", r"[A-Z] (?:HOSPITAL|HOSP|MEDICAL CENTER|HEALTH CENTER|NURSING HOME|NURSING CENTER|REHAB|MANOR|CLINIC)\b"),
     Anchor("worker_at", r"\b(?:case ?worker|social worker|worker|counsell?or|therapist|advocate|sponsor|coach)\b", caseless=True),
 ]
 
@@ -103,7 +114,8 @@ def _ordinary_agency(words: list[str], strict: bool) -> bool:
 
 def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """(start, end, type, confidence) of each facility these rules find (see the module)."""
-    if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at", "practice_town", "saint_institution")) \
+    if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at", "practice_town", "saint_institution",
+                                             "from_town", "caps_kind")) \
             or not (telegraphic(text) or clinical_context(text)):
         return
     for match in _ending_or_starting(_DATE_AT, text, hits.get("date_at", ())):
@@ -139,6 +151,7 @@ def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
 def _towns_and_saints(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     from yizhi.deid.text.recognizers.english import place_words
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+    from yizhi.deid.text.recognizers.english_nursing_names import _ordinary
 
     for match in matches_at(_PRACTICE_TOWN, text, [start for start, _ in hits.get("practice_town", ())]):
         words = match.group(1).split()
@@ -149,6 +162,38 @@ def _towns_and_saints(text: str, hits: dict) -> Iterator[tuple[int, int, str, fl
                 break
     for match in matches_at(_SAINT_INSTITUTION, text, [start for start, _ in hits.get("saint_institution", ())]):
         yield match.start(1), match.end(1), "ORGANIZATION", 0.7
+    for match in matches_at(_FROM_TOWN, text, [start for start, _ in hits.get("from_town", ())]):
+        words = match.group(1).split()
+        for length in range(len(words), 0, -1):
+            value = " ".join(words[:length]).lower()
+            if value in place_words() and value not in STATES_AND_COUNTRIES and (length > 1 or not (_ordinary(value) or value in
+                                                                                           clinical_markers())):
+                yield match.start(1), match.start(1) + len(value), "LOCATION", 0.65
+                break
+    for start, _ in hits.get("caps_kind", ()):
+        kind = _CAPS_KIND.match(text, start + 2)
+        if kind is not None:
+            yield from _caps_institution(text, start + 2, kind.end())
+
+
+def _caps_institution(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, float]]:
+    """Up to three words in capitals before the kind word at ``start``, none a function word, a generic word, a
+    ward or clinical vocabulary; one word alone no word of the commonest ("CALLED HOSPITAL")."""
+    from yizhi.deid.text.recognizers.english import very_common_words
+    from yizhi.deid.text.recognizers.english_context import _ORG_STOP_WORDS, _UNITS
+    from yizhi.deid.text.recognizers.english_nursing_names import _GENERIC
+
+    line_start = text.rfind("\n", 0, start) + 1
+    words = [word for word in _CAPS_WORD.finditer(text, max(line_start, start - 40), start)]
+    taken: list[re.Match[str]] = []
+    for word in reversed(words):
+        key = _strip(word.group())
+        if len(taken) == 3 or (taken and taken[0].start() - word.end() != 1) or (not taken and start - word.end() != 1) \
+                or key in _ORG_STOP_WORDS or key in _GENERIC or key in _UNITS or key in CLINICAL_TERMS or key in NURSING_SHORTHAND:
+            break
+        taken.insert(0, word)
+    if taken and (len(taken) > 1 or _strip(taken[0].group()) not in very_common_words()):
+        yield taken[0].start(), end, "ORGANIZATION", 0.65
 
 
 def _ending_or_starting(pattern: re.Pattern[str], text: str, anchors: list[tuple[int, int]]) -> list[re.Match[str]]:

@@ -127,7 +127,12 @@ def common_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def very_common_words() -> frozenset[str]:
     """The few thousand most frequent words: capitalised at a sentence start they are just words."""
-    return cached_words("en_very_common_words", ("wordfreq",), lambda: _top_words(600)) | HEADER_WORDS
+    return (cached_words("en_very_common_words", ("wordfreq",), lambda: _top_words(600)) - _NAMES_NOT_WORDS) | HEADER_WORDS
+
+
+# Given names among wordfreq's commonest words that are no English word: "son John called", "SON JOHN IN TO VISIT"
+# were read as a word ("may", "will", "hope", "guy" stay: they are words too)
+_NAMES_NOT_WORDS = frozenset({"john"})
 
 
 def _top_words(count: int) -> list[str]:
