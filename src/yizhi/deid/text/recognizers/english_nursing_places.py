@@ -116,7 +116,7 @@ def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """(start, end, type, confidence) of each facility these rules find (see the module)."""
     if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at", "practice_town", "saint_institution",
                                              "from_town", "caps_kind")) \
-            or not (telegraphic(text) or clinical_context(text)):
+            or not (clinical_context(text) or telegraphic(text)):
         return
     for match in _ending_or_starting(_DATE_AT, text, hits.get("date_at", ())):
         value = match.group(1)
