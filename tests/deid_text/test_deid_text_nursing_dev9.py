@@ -65,6 +65,8 @@ def removed(line: str, header: str = NOTE) -> set[str]:
     ("nephew john will call in am.", "john"),
     ("pt is from attleboro, lives alone.", "attleboro"),
     ("PT WAS SEEN AT NORWOOD HOSPITAL ED LAST WK.", "NORWOOD HOSPITAL"),
+    # a therapist's signature after a sentence on the same line
+    ("Recs: rehab. T. Okoye, PT", "T. Okoye"),
 ])
 def test_found(line, value):
     assert covered(line, value), (line, value, removed(line))
@@ -87,6 +89,8 @@ def test_found(line, value):
     ("Home meds: St. John's wort, MVI.", "John"),                 # an herb
     ("pt from ED at 1400, on 2L.", "ED"),                          # a unit
     ("PT RETURNED TO THE HOSPITAL TODAY.", "HOSPITAL"),            # no name before the kind word
+    ("SON AT BEDSIDE. REORIENTED PT", "REORIENTED"),               # the patient, no credential
+    ("Vent 20/5/40 overnight, weaned to 10/5/12.", "10/5/12"),     # a ventilator setting
 ])
 def test_kept(line, kept):
     assert not any(kept in value for value in removed(line)), (line, removed(line))

@@ -41,7 +41,7 @@ from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
 _VENT_BEFORE = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|"
-                          r"cmv|imv|psv)\b[^\n]{0,18}$", _I)
+                          r"cmv|imv|psv)\b[^\n]{0,18}$|\bwean(?:ed|ing)?(?:[ ]+down)?[ ]+to[ ]*$", _I)  # ("weaned to 10/5/12")
 _THREE_NUMBERS = re.compile(r"\d{1,3}/\d{1,3}/\d{1,3}")
 # (the first line: the nouns written by hand in the first round; the rest: the nouns that follow recurring
 # capitalised terms in MTSamples reports outside the evaluation sets, at least five times each)

@@ -377,7 +377,7 @@ _ANCHORS = Scanner([
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
-    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C|DPT|OTR|SLP)\b"),
+    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C|DPT|OTR|SLP|PT|OT)\b"),
     *NUMBER_ANCHORS,
 ])
 
@@ -550,14 +550,15 @@ class EnglishContextRecognizer:
             base = max(text.rfind("\n", 0, start) + 1, start - 48)
             before = _EARLIER_CREDENTIALS.sub(" ", text[base:start]) if signed else text[base:start]  # ("M. Delgado, PT, DPT")
             match = (_SIGNED_NAME if signed else _NAME_BEFORE_RN).search(before)
-            if match is None or (not signed and text[start:end].lower() != "rn"):
+            if match is None or (not signed and text[start:end].lower() != "rn") or (text[start:end] in ("PT", "OT") and text[start - 2 : start] != ", "):
                 continue
             words = match.group(1).split(" ")
+            skip = max((i + 1 for i, word in enumerate(words[:-1]) if signed and len(word) > 2 and word.endswith(".")), default=0)
+            shift, words = len(" ".join(words[:skip])) + (1 if skip else 0), words[skip:]  # ("Recs: rehab. K. Walsh, PT")
             if not signed and _verb_form(_strip(words[-1])) and _strip(words[-1]) not in name_words():
                 continue  # ("Accepting RN Caitlin", "Covering RN"): a verb before the role
             if all(_signature_word(word) for word in words) and any(len(word.rstrip(".")) > 1 for word in words):
-                offset = base + match.start(1)
-                yield offset, offset + len(match.group(1)), "NAME", 0.75
+                yield base + match.start(1) + shift, base + match.end(1), "NAME", 0.75
 
     @staticmethod
     def _organisations(text: str, hits: dict):
