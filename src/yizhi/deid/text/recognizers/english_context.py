@@ -377,7 +377,7 @@ _ANCHORS = Scanner([
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
-    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C|DPT|OTR|SLP|PT|OT)\b"),
+    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C|DPT|OTR|SLP)\b|, (?:PT|OT)\b"),
     *NUMBER_ANCHORS,
 ])
 
@@ -545,12 +545,12 @@ class EnglishContextRecognizer:
 
     @staticmethod
     def _signed(text: str, hits: dict):
-        for start, end in hits.get("credential", ()):
+        for start, end in ((at + 2 if text[at] == "," else at, end) for at, end in hits.get("credential", ())):  # (", PT")
             signed = _LINE_ENDS_AFTER.match(text, end) is not None
             base = max(text.rfind("\n", 0, start) + 1, start - 48)
             before = _EARLIER_CREDENTIALS.sub(" ", text[base:start]) if signed else text[base:start]  # ("M. Delgado, PT, DPT")
             match = (_SIGNED_NAME if signed else _NAME_BEFORE_RN).search(before)
-            if match is None or (not signed and text[start:end].lower() != "rn") or (text[start:end] in ("PT", "OT") and text[start - 2 : start] != ", "):
+            if match is None or (not signed and text[start:end].lower() != "rn"):
                 continue
             words = match.group(1).split(" ")
             skip = max((i + 1 for i, word in enumerate(words[:-1]) if signed and len(word) > 2 and word.endswith(".")), default=0)

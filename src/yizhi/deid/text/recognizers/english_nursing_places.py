@@ -63,7 +63,7 @@ ANCHORS = [
     Anchor("date_at", r"(?:\d|['’]\d\d) +(?:at|@) +[A-Za-z]", caseless=True),
     Anchor("facility_list", r"\b(?:referral|referred|screened|option|choice|rehab *\(|application|apps)", caseless=True),
     Anchor("agency", r"[A-Z][\w'’&-]* (?:Services|Agency|Ambulance)\b"),
-    Anchor("practice_town", r"\b(?:dr|pcp)\b", caseless=True),
+    Anchor("practice_town", r"\b(?:[Dd][Rr]|[Pp][Cc][Pp])\.? +(?:[A-Z][\w'’-]* +)?(?:[Ii][Nn]|[Oo][Ff]) +[A-Z][a-z]"),
     Anchor("saint_institution", r"\b(?:St\.?|Saint) [A-Z]"),
     Anchor("from_town", r"\b(?:pt|patient|he|she)(?: +(?:is|was))?(?: +originally)? +from\b", caseless=True),
     Anchor("caps_kind", r"[A-Z] (?:HOSPITAL|HOSP|MEDICAL CENTER|HEALTH CENTER|NURSING HOME|NURSING CENTER|REHAB|MANOR|CLINIC)\b"),
@@ -201,10 +201,9 @@ def _ending_or_starting(pattern: re.Pattern[str], text: str, anchors: list[tuple
     come before the anchor's last one)."""
     found, last = [], -1
     for start, _ in anchors:
-        for match in pattern.finditer(text, max(0, start - 10)):
-            if match.start() > start:
-                break
-            if start < match.end() and match.start() > last:
+        for begin in range(max(0, start - 10, last + 1), start + 1):  # (tried where it may begin: no scan to the text's end)
+            match = pattern.match(text, begin)
+            if match is not None and start < match.end():
                 found.append(match)
                 last = match.start()
                 break
