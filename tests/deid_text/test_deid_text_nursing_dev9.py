@@ -100,3 +100,34 @@ def test_dictated_report_keeps_agency_rule_to_named_agencies():
     # (a public agency is no identifier: generic words only)
     text = "HISTORY: She applied to the Social Security Agency for disability. Denies chest pain. BP 120/80."
     assert not any("Security" in span.text for span in detect(text, "en"))
+
+
+def test_anchors_cover_the_new_rules_matches():
+    """Each rule of english_nursing_places is tried only where its anchor matched (scanner.py): every match its
+    own full scan finds on the dev nursing notes and on random text begins at an anchor (the place after a date:
+    within the date, which the anchor's first characters may skip)."""
+    import glob
+    import json
+    import random
+
+    from yizhi.deid.text.recognizers import english_nursing_names as names
+    from yizhi.deid.text.recognizers import english_nursing_places as places
+
+    texts = [json.loads(line)["text"] for name in sorted(glob.glob(str(__import__("pathlib").Path(__file__).parent
+                                                                      / "data" / "notes" / "en_nursing_dev*.jsonl")))
+             for line in open(name, encoding="utf-8")]
+    rng = random.Random(9)
+    pieces = ["pt from ", "PCP Dr. Lee in ", "Newton ", "St. Mark's Church ", "'19 at ", "2014 @ ", "3-11 at nemc ",
+              "Referrals: ", "Tobey, ", "rehab (", "case worker ", "at JRI ", "PT IS FROM ", "NORWOOD ", "x", " ", "."]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(3, 14))) for _ in range(400)]
+    rules = [(places._LIST, "facility_list"), (places._WORKER_AT, "worker_at"), (places._FROM_TOWN, "from_town"),
+             (places._PRACTICE_TOWN, "practice_town"), (places._SAINT_INSTITUTION, "saint_institution")]
+    for text in texts:
+        hits = names._ANCHORS.scan(text)
+        for pattern, anchor in rules:
+            starts = {start for start, _ in hits.get(anchor, ())}
+            for match in pattern.finditer(text):
+                assert match.start() in starts, (anchor, match.group())
+        anchored = hits.get("date_at", ())
+        for match in places._DATE_AT.finditer(text):
+            assert any(match.start() <= start < match.end() and start - match.start() <= 10 for start, _ in anchored), match.group()

@@ -34,7 +34,7 @@ _DATE_AT = re.compile(r"(?<![\w/.:-])(?:(?:1[0-2]|0?[1-9])[/-](?:3[01]|[12]\d|0?
                       r"[ ]+(?:at|@)[ ]+(?:the[ ]+)?(" + _CAPITAL_RUN + r"|[a-z]{1,3}(?:h|mc|hc))(?![\w'’-])")
 # A list the cue opens ("Referrals: A, B, C", "rehab (A or B)"): items of capitalised words
 _LIST_CUE = (r"(?i:referrals?(?:[ ]+(?:sent|faxed|made))?(?:[ ]+to)?[ ]*:|referred[ ]+to|screened[ ]+(?:by|at)|"
-             r"(?:facility|rehab|snf|nh|ltach)?[ ]*(?:options?|choices?)[ ]*:|(?:acute|sub-?acute|short[- ]term)?[ ]*rehab[ ]*\(|"
+             r"(?:options?|choices?)[ ]*:|rehab[ ]*\(|"
              r"(?:applications?|apps?)[ ]+(?:sent|made)[ ]+to)")
 _LIST = re.compile(r"\b" + _LIST_CUE + r"[ ]*(" + _CAPITAL_RUN + r"(?:[ ]*(?:,|/|(?i:or|and)[ ]|&)[ ]*" + _CAPITAL_RUN + r"){1,5})")
 _LIST_ITEM = re.compile(_CAPITAL_RUN)
