@@ -141,6 +141,8 @@ class EnglishNameRecognizer:
             first += 1  # "Wife Emily Mcbride": the relation is not the name
         while stop > first and facts[stop - 1].credential:
             stop -= 1
+        while stop - first > 1 and facts[stop - 1].key in _WEEKDAYS_AND_MONTHS and _YEAR_AFTER.match(text, tokens[stop - 1].end()):
+            stop -= 1  # ("R TKR Jan '03": the month is the date's, which a date rule reads; the run before it stands alone)
         if first == stop:
             return ()
         if stop - first > 1 and facts[first].determiner:
@@ -370,6 +372,7 @@ _WEEKDAYS_AND_MONTHS = _WEEKDAY_WORDS | frozenset(
     "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october "
     "november december".split())
 _DAY_AFTER = re.compile(r"\.?[ ]+(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b")
+_YEAR_AFTER = re.compile(r"\.?[ ]+(?:['’]\d\d|(?:19|20)\d\d)\b")
 
 
 _EPONYM_USE = re.compile(r"['’]s?\b|[ ](?:disease|sign|syndrome|lymphoma|palsy|catheter|score|scale|coma|procedure|test|"

@@ -41,7 +41,7 @@ from yizhi.deid.text.spans import Span
 
 _I = re.IGNORECASE
 _VENT_BEFORE = re.compile(r"\b(?:vent|ps|peep|ac|simv|cpap|bipap|fio2|tv|vt|settings?|mode|ipap|epap|prvc|aprv|"
-                          r"cmv|imv|psv)\b[^\n]{0,18}$", _I)
+                          r"cmv|imv|psv)\b[^\n]{0,18}$|\bwean(?:ed|ing)?(?:[ ]+down)?[ ]+to[ ]*$", _I)  # ("weaned to 10/5/12")
 _THREE_NUMBERS = re.compile(r"\d{1,3}/\d{1,3}/\d{1,3}")
 # (the first line: the nouns written by hand in the first round; the rest: the nouns that follow recurring
 # capitalised terms in MTSamples reports outside the evaluation sets, at least five times each)
@@ -146,6 +146,9 @@ _BRACKETED_TAIL = re.compile(r"[ ]*\([A-Z/&]{2,6}\)$")
 _AGE_TAIL = re.compile(r",[ ]*\d{1,3}$")
 # (a possessive before the stop too: "from St. Elizabeth's. C-collar in place")
 _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:St|Mt|Ft|Dr|Mr|Ms|Jr|Sr))(?<=[a-z]{2}|['’]s)\.[ ]+(?=[A-Z])")
+# A physician's department run into the name ("Dr. Patel of Neurology"): the department is no identifier
+_DEPARTMENT_TAIL = re.compile(r"[ ]+(?:of|from)[ ]+(?:the[ ]+)?(?:[A-Z][a-z]*(?:ology|iatry|iatrics|surgery|pedics)|Surgery|Medicine|"
+                              r"Anesthesia|Pulmonary|Renal|Ortho|Neuro|Cardiac[ ]Surgery|Internal[ ]Medicine|Hem/?Onc|GI)$")
 _SLASH_LETTER = re.compile(r"[ ][A-Z][a-z]?$")
 _STATE_TAIL = re.compile(r",[ ]+([A-Z][a-z]+(?:[ ][A-Z][a-z]+)?)$")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\.$")
@@ -192,7 +195,7 @@ _DURATION_AFTER = re.compile(r"[ ]+(?:years?|yrs?|months?|weeks?|wks?|days?|hour
 _POSSESSIVE_FACILITY = re.compile(r"\b(?i:his|her|their|its|our|your|this|that)[ ]+(?i:hospital|rehab|clinic|facility)$")
 # Words a letter's salutation or a finding puts before a title or capital ("Dear Dr. XYZ", "No significant MR.
 # No gradient"): never a name alone.
-_NEVER_A_NAME = frozenset("dear no yes not none nil neg".split())
+_NEVER_A_NAME = frozenset("dear no yes not none nil neg masshealth medicaid medicare".split())  # (insurers: GUIDELINE.md)
 # A pager's label opening a guessed span ("Pager: #48213" read as a name, "Beeper 48213" as a street
 # address): the number is the identifier, and the pager rule reads it on its own.
 _PAGER_LABEL = re.compile(r"(?i:pager|pgr|beeper|bpr)\b")
@@ -417,10 +420,11 @@ def _named_thing(text: str, span: Span, guessed: bool) -> bool:
         return True
     if _ROMAN_AFTER_ONE_WORD.fullmatch(value):
         return True
-    noun = _EPONYM_NOUN_AFTER.match(text, span.end) if " " not in value else None
+    # (a saint's name too: "St. John's wort")
+    noun = _EPONYM_NOUN_AFTER.match(text, span.end) if " " not in value or re.fullmatch(r"St\.?[ ]\w+", value) else None
     if noun is not None:
         word = noun.group(1)
-        return word in clinical_lexicon() and word not in common_words()
+        return (word in clinical_lexicon() or word == "wort") and word not in common_words()  # ("St. John's wort", an herb)
     return False
 
 
@@ -498,7 +502,9 @@ def _trimmed(text: str, span: Span) -> Span | None:
         if cut is not None and cut.start() > 0 and span.type != "ADDRESS":
             end = start + cut.start()
             value = text[start:end]
-    for pattern in (_BRACKETED_TAIL, _AGE_TAIL, _PAGER_TAIL):
+    for pattern in (_BRACKETED_TAIL, _AGE_TAIL, _PAGER_TAIL, _DEPARTMENT_TAIL):
+        if pattern is _DEPARTMENT_TAIL and span.type != "NAME":
+            continue
         cut = pattern.search(value)
         if cut is not None and cut.start() > 0 and span.type != "ADDRESS":
             end = start + cut.start()

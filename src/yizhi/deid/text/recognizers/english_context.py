@@ -19,6 +19,7 @@ from yizhi.deid.text.recognizers.english import (
     common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+from yizhi.deid.text.recognizers.english_dates import EARLIER_CREDENTIALS as _EARLIER_CREDENTIALS, MONTH_BEFORE as _MONTH_BEFORE, MOVE_TO_UNIT
 from yizhi.deid.text.recognizers.english_dates import STUDY_AFTER as _STUDY_AFTER  # ("7-21 cxr")
 from yizhi.deid.text.recognizers.english_institutions import named_hospitals
 from yizhi.deid.text.recognizers.english_numbers import NUMBER_ANCHORS, find_numbers
@@ -36,7 +37,7 @@ _I = re.IGNORECASE
 _DATE_CUE = (r"(?:on|since|from|until|till|thru|through|by|adm(?:it(?:ted)?|ission|\.)?|admitted|dated?|"
              r"placed|started|start|began|due|appt|appointment|f/u|follow[- ]?up|visit|seen|returned|discharged|"
              r"d/c'?d|transferred|surgery|cath|extubated|intubated|done|last|next|before|after|dos|dob|lmp|"
-             r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|"
+             r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|planned|scheduled|booked|"
              r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|"  # (lines, tubes: "trach changed 4/10")
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|[-/]\d)")
@@ -53,7 +54,7 @@ _SECONDARY_TO = re.compile(r"2/2[ ]+[a-z]")
 # A score, a measure, a lab or a setting named just before ("pain 7/10", "strength 4/5", "PS 10/5", "WBC 10/5",
 # "day 3/7" of antibiotics, "x 2/3")
 _SCORE_BEFORE = re.compile(r"\b(?:pain|strength|reflex(?:es)?|dtrs?|murmur|mmse|moca|score|scale|graded?|grade|rated?|"
-                           r"ratio|motor|power|gcs|apgars?|strength is|x|ps|peep|cpap|bipap|ac|simv|vent|settings?|i:e|"
+                           r"ratio|motor|power|gcs|apgars?|strength is|x|ps|peep|cpap|bipap|ac|simv|vent|settings?|i:e|tof|twitch(?:es)?|"
                            r"cx|cultures?|bcx|sets?|bottles?|fields?|lobes?|ef|vision|va|day|pod|pupils?|recall|"
                            r"wbc|hgb|hb|hct|h/h|plts?|bun|cr|creat|na|k|cl|co2|glu|ca|mg|phos|inr|ptt|alt|ast|lfts?|"
                            r"hr|rr|bp|sbp|map|cvp|uop|i/o|ins|outs?|vt|tv|sats?|"
@@ -146,11 +147,11 @@ _SOCIAL = re.compile(r"\bsocial[ ]*[:-][ ]*([a-z][a-z'’-]+)(?=[ ]+(?:visited|c
 _NOT_A_NAME = frozenset(
     "at is was and or the a an in on to of for with who has had will would called visited visiting here there "
     "present aware updated notified states stated says said came left lives living in-law hcp his her their "
-    "x2 x3 bedside phone tel home work also very not no yes ok unable able".split())
+    "x2 x3 bedside phone tel home work also very not no yes ok unable able atty attorney".split())
 # --- organisations by context --------------------------------------------------------------------------
 _UNITS = frozenset(
     "micu sicu tsicu t-sicu csru ccu cvicu nicu picu icu ed er or pacu tcu ir ct mri ep floor home rehab cath lab "
-    "emu sdu pcu ctu cdu ou "  # (epilepsy monitoring, step-down, progressive care, clinical decision units)
+    "emu sdu pcu ctu cdu ou als bls "  # (epilepsy monitoring, step-down, progressive care, clinical decision units)
     "ward unit bed room wards floors hospital hosp snf nh ltc ltach vna ems ambulance clinic office pcp osh".split())
 _MOVE_CUE = (r"\b(?:transferred|transfer(?:red)?|txf(?:d|'d)?|xfer(?:red|'d)?|tx'?d|sent|arrived|admitted|adm|came|"
              r"brought(?: in)?|transported|referred|returned|d/c'?d|discharged|coming|going|went|taken|"
@@ -376,7 +377,7 @@ _ANCHORS = Scanner([
     Anchor("place_word", r"\b(?i:at|from|to|via)[ ]+(?:(?i:the)[ ]+)?[A-Z]"),
     Anchor("employer", r"\b(?:work|employed|retired|job)", caseless=True),
     Anchor("extension", r"(?:\b[xX]|\b(?:ext|EXT|Ext|extension))\.?[ ]?\d"),
-    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C)\b"),
+    Anchor("credential", r"\b(?:rn|RN|R\.N\.|md|MD|M\.D\.|np|NP|lpn|LPN|licsw|LICSW|lcsw|LCSW|msw|MSW|rrt|RRT|pa-c|PA-C|DPT|OTR|SLP)\b|, (?:PT|OT)\b"),
     *NUMBER_ANCHORS,
 ])
 
@@ -391,7 +392,7 @@ def _score_or_setting(text: str, match: re.Match[str], before: str) -> bool:
         return True
     if first < second and second in (2, 3, 4, 8) and _MIXED_FRACTION_TWO.search(before):
         return True
-    if first == second == 2 and re.match(r"[ ]+[A-Za-z]", text[match.end() : match.end() + 2]):
+    if match.group(0) == "2/2" and re.match(r"[ ]+[A-Za-z]", text[match.end() : match.end() + 2]):  # (not "2/02")
         return True  # ("2/2 hypovolemia", "pt 2/2 afib": "secondary to"; a date 2/2 comes with a cue)
     if second == 10 and first <= 10:
         return True  # (a pain score: dates written x/10 come with a cue: "on 5/10", "adm 6/10")
@@ -445,7 +446,7 @@ class EnglishContextRecognizer:
             if _NOT_DATE_AFTER.match(text, match.end()):
                 continue
             before = text[max(0, match.start() - 24) : match.start()]
-            cue = _CUE_BEFORE.search(before) is not None or (match.group(2) == "-" and (
+            cue = _CUE_BEFORE.search(before) is not None or MOVE_TO_UNIT.search(before) is not None or (match.group(2) == "-" and (
                 _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None
                 or _STUDY_AFTER.match(text, match.end()) is not None))
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \
@@ -486,7 +487,8 @@ class EnglishContextRecognizer:
     @staticmethod
     def _years(text: str, hits: dict):
         for match in matches_at(_APOSTROPHE_YEAR, text, _starts(hits, "apostrophe_year")):
-            yield match.start(), match.end(), "DATE", 0.8
+            month = _MONTH_BEFORE.search(text, max(0, match.start() - 12), match.start())  # ("TKR Jan '03": month and year)
+            yield (match.start() if month is None else month.start()), match.end(), "DATE", 0.8
         for match in matches_at(_TWO_DIGIT_YEAR, text, _starts(hits, "two_digit_year")):
             if _HISTORY_BEFORE.search(text, max(0, match.start() - 20), match.start()):
                 yield match.start(1), match.end(1), "DATE", 0.7
@@ -543,19 +545,20 @@ class EnglishContextRecognizer:
 
     @staticmethod
     def _signed(text: str, hits: dict):
-        for start, end in hits.get("credential", ()):
+        for start, end in ((at + 2 if text[at] == "," else at, end) for at, end in hits.get("credential", ())):  # (", PT")
             signed = _LINE_ENDS_AFTER.match(text, end) is not None
-            line_start = text.rfind("\n", 0, start) + 1
-            before = text[max(line_start, start - 48) : start]
+            base = max(text.rfind("\n", 0, start) + 1, start - 48)
+            before = _EARLIER_CREDENTIALS.sub(" ", text[base:start]) if signed else text[base:start]  # ("M. Delgado, PT, DPT")
             match = (_SIGNED_NAME if signed else _NAME_BEFORE_RN).search(before)
             if match is None or (not signed and text[start:end].lower() != "rn"):
                 continue
             words = match.group(1).split(" ")
+            skip = max((i + 1 for i, word in enumerate(words[:-1]) if signed and len(word) > 2 and word.endswith(".")), default=0)
+            shift, words = len(" ".join(words[:skip])) + (1 if skip else 0), words[skip:]  # ("Recs: rehab. K. Walsh, PT")
             if not signed and _verb_form(_strip(words[-1])) and _strip(words[-1]) not in name_words():
                 continue  # ("Accepting RN Caitlin", "Covering RN"): a verb before the role
             if all(_signature_word(word) for word in words) and any(len(word.rstrip(".")) > 1 for word in words):
-                offset = start - len(before) + match.start(1)
-                yield offset, offset + len(match.group(1)), "NAME", 0.75
+                yield base + match.start(1) + shift, base + match.end(1), "NAME", 0.75
 
     @staticmethod
     def _organisations(text: str, hits: dict):

@@ -66,7 +66,8 @@ _MONTH_DAY_RANGE = re.compile(r"(?<![\w])(?i:" + _MONTH + r")\.?[ ]+(3[01]|[12]\
 # before a capitalised word ("since Jan Smith called") or a number (patterns.EN_DATES reads "in March 2009").
 _MONTH_ALONE = re.compile(r"\b(?i:in|since|during|until|till|thru|through|early|mid|late|last|before|after|around|"
                           r"this[ ]+past|back[ ]+in)[ ]+(?:(?i:early|mid|late)[ -]+)?"
-                          r"(" + _MONTH + r"|" + _MONTH.upper() + r")\.?(?![\w'’-])(?![ ]+(?:[A-Z][a-z]|\d))"
+                          # (a capitalised word after the sentence's full stop is the next sentence: "until Sept. Husband ...")
+                          r"(" + _MONTH + r"|" + _MONTH.upper() + r")(?:\.(?=[ ]+[A-Z][a-z]+[ ]+[a-z])|\.?(?![\w'’-])(?![ ]+(?:[A-Z][a-z]|\d)))"
                           # ("May" the verb: "in May be weaned", "MAY NEED")
                           r"(?<![Mm][Aa][Yy])(?<![Mm][Aa][Yy]\.)|\b(?i:in|since|during|until|till|early|mid|late|last|before|after|around)"
                           r"[ ]+(May|MAY)(?![\w'’-])(?![ ]+(?i:be|have|need|require|benefit|want|go|get|help|not|also|take|use|"
@@ -88,6 +89,14 @@ _LOWER_MONTH_DAY = re.compile(r"(?<![\w/.-])(?:(?:" + _LOWER_MONTHS + r")\.?[ ]+
 # scans"): english_context._short_dates reads it beside its _STUDY_BEFORE.
 STUDY_AFTER = re.compile(r"[ ]+(?:echo|tte|tee|egd|eeg|emg|mri|cxr|ekg|ecg|ct|cta|ercp|colonoscopy|endoscopy|cath|us|u/s|"
                          r"duplex|doppler|lenis|kub|bx|biopsy)\b(?![ ]+(?:scans|slices|views|images|films|studies|cuts)\b)", _I)
+
+# english_context reads these two: a month just before an apostrophe year ("TKR Jan '03"); credentials before the
+# last one of a signature ("M. Delgado, PT, DPT")
+MONTH_BEFORE = re.compile(r"\b(?i:jan|feb|mar|apr|may|june?|july?|aug|sept?|oct|nov|dec)(?i:[a-z]{0,6})\.?[ ]+$")
+# ... and a move to or from a unit just before a month/day: "admitted to CCU 5/6 w/ chest pain" (no exam score)
+MOVE_TO_UNIT = re.compile(r"\b(?:adm(?:itted)?|readmitted|transferred|tx'?d|sent|arrived|came|returned|moved|called[ ]out)[ ]+"
+                          r"(?:to|from|in)[ ]+(?:the[ ]+)?[A-Za-z][\w-]*[ ]+$", re.IGNORECASE)
+EARLIER_CREDENTIALS = re.compile(r"(?<=\w)(?:,?[ ]+(?:PT|OT|RN|BSN|MS|MSN|MPT|CCC|RRT|NP)\b)+,?[ ]+$")
 
 DATE_ANCHORS = [
     Anchor("lower_month_day", r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec|may)\.? +\d|\d +(?:jan|feb|mar|apr|jun|jul|aug|"

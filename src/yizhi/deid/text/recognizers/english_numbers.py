@@ -49,6 +49,11 @@ _LOWER_STREET = re.compile(r"\b(?:lives?|living|resides?|residence|home|address|
 _INTERNATIONAL = re.compile(r"(?<![\w+/.-])011[ .-](?=(?:[ .-]?\d){9,15}(?![\d/-]|\.\d))\d{1,3}(?:[ .-]\d{1,5}){2,5}(?![\w/-]|\.\d)")
 # A hospital extension "5-1234" after a calling cue ("call 5-1234 with questions", "reach daughter at 5-1234")
 _SHORT_EXTENSION = re.compile(r"(?<![\w/.-])\d-\d{4}(?![\w/-]|\.\d)")
+# A local seven-digit number right after a phone label ("home # 732-4418, cell ...", "(h) 732-4418"): the shared
+# grouped-digits rule refuses one before a comma (lists of numbers), a label makes it a phone
+_LOCAL_NUMBER = re.compile(r"(?<![\w/.:-])[2-9]\d{2}[-.]\d{4}(?![\w/-]|\.\d)")
+_PHONE_LABEL_BEFORE = re.compile(r"(?:\b(?:home|hm|work|wk|cell|cel|ph|phone|tel|number|num|call(?:ed)?|reach(?:ed)?|contact)\b"
+                                 r"|\((?:h|c|w|m)\)|\b(?:h|c|w|m):|#)[ ]*[:#]?[ ]*$", _I)
 _CALL_BEFORE = re.compile(r"(?:\b(?:call(?:ed)?|reach(?:ed)?|contact(?:ed)?|phone|tel|cell|at)\b|[@#])[^\n\d]{0,25}$", _I)
 
 # What follows a street address: its town and ZIP ("221 Dudley St, Roxbury, 02119", "45 walnut ave apt 3, somerville",
@@ -65,7 +70,9 @@ _STREET_ON = re.compile(r"\b(?i:on|off)[ ]+((?:[A-Z][a-z'’-]+[ ]){1,2}(?:Stree
 # A record number after its label and a few words ("MRN at Brigham: 31940021", "NH MR#: 880431"), and reference
 # numbers of an insurance call or a claim ("call ref # A448810", "auth no: 55120934"; not a lot's "reference #"): unique numbers Safe Harbor removes.
 _RECORD_AFTER_WORDS = re.compile(r"\b(?:mrn|mr[ ]?#|med[ ]rec(?:ord)?|medical[ ]record(?:[ ]number)?|unit[ ](?:no|number)|"
-                                 r"(?:auth(?:ori[sz]ation)?|insurance|call)[ ]+(?:ref(?:erence)?|no\.?|number)|auth(?:ori[sz]ation)?|confirmation|claim)\b[^\n\d]{0,24}?[#:][ ]*"
+                                 r"(?:auth(?:ori[sz]ation)?|insurance|call)[ ]+(?:ref(?:erence)?|no\.?|number)|auth(?:ori[sz]ation)?|confirmation|claim)\b[^\n\d]{0,24}?"
+                                 # (the mark may be left out before a long number: "MRN there 5562019", "auth ref HP7730192")
+                                 r"(?:[#:][ ]*|[ ](?=[A-Za-z]{0,3}\d{6}))"
                                  r"([A-Za-z]{0,3}-?\d{5,12})(?![\w-])", _I)
 
 NUMBER_ANCHORS = [
@@ -77,6 +84,7 @@ NUMBER_ANCHORS = [
     Anchor("residence", r"\b(?:lives?|living|resides?|residence|home|address|addr|moved)\b", caseless=True),
     Anchor("short_extension", r"\d-\d{4}"),
     Anchor("international", r"011[ .-]\d"),
+    Anchor("local_number", r"[2-9]\d\d[-.]\d{4}"),
     Anchor("street_tail", r"\d{1,5} +(?:[a-z][\w'’-]* +){1,4}" + _ANY_STREET_WORD + r"\b\.?(?:,? +(?:apt|unit|#) *#?\w+)?(?:,| in )",
            caseless=True),
     Anchor("street_on", r"\b(?:on|off) +[A-Z]", caseless=True),
@@ -97,6 +105,9 @@ def find_numbers(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]
             yield match.start(1), match.end(1), kind, 0.7 if kind == "DATE" else 0.8
     for match in matches_at(_SHORT_EXTENSION, text, starts("short_extension")):
         if _CALL_BEFORE.search(text, max(0, match.start() - 40), match.start()):
+            yield match.start(), match.end(), "PHONE", 0.75
+    for match in matches_at(_LOCAL_NUMBER, text, starts("local_number")):
+        if _PHONE_LABEL_BEFORE.search(text, max(0, match.start() - 16), match.start()):
             yield match.start(), match.end(), "PHONE", 0.75
     for match in matches_at(_INTERNATIONAL, text, starts("international")):
         yield match.start(), match.end(), "PHONE", 0.75

@@ -33,6 +33,7 @@ from yizhi.deid.text.recognizers.english_dates import telegraphic
 from yizhi.deid.text.recognizers.english_context import (
     _H_CONDITIONS, _NOT_A_NAME, _ORG_STOP_WORDS, _UNITS, _name_like, _verb_form,
 )
+from yizhi.deid.text.recognizers.english_nursing_places import ANCHORS as PLACE_ANCHORS, find_places
 from yizhi.deid.text.recognizers.scanner import Anchor, Scanner, matches_at
 from yizhi.deid.text.spans import Span, make_span
 
@@ -43,9 +44,11 @@ _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # words or places in lower case ("pa", "ot", "md") only in capitals.
 _ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
           r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|"
-          r"priest|deacon|imam|interpreter|translator|liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct)|PA|OT|MD|CM")
+          r"priest|deacon|imam|interpreter|translator|liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct|"
+          r"sponsor|case[ ]?worker|counsell?or|advocate|slp)|PA|OT|MD|CM")
 # (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
-_ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?(" + _WORD + r")\b")
+_TITLE_BETWEEN = r"(?:(?i:fr|dr|rev|mr|mrs|ms|atty|sr)\.?[ ]+)?"  # ("PRIEST FR MCNAMARA", "guardian Atty. Fisk": the name after)
+_ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?" + _TITLE_BETWEEN + r"(" + _WORD + r")\b")
 _PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildren|grandkids|grandsons|granddaughters|"
                      r"grand-daughters|grand-sons|nieces|nephews|cousins|parents|friends|neighbou?rs|siblings|"
                      r"stepsons|stepdaughters")
@@ -65,9 +68,9 @@ _RELATION_WORD = re.compile(r"(?i:(?:ex-?)?(?:" + _PLURAL_RELATIVES + r"|" + _SI
 _DOCTORS = re.compile(r"\b(?i:drs)\.?[ ]+(" + _WORD + r"(?:[ ]*(?:/|,|&|(?i:and)[ ])[ ]*" + _WORD + r"){1,3})")
 # A person named as the value of a contact label ("Contact: Marisol cell ...", "HCP- Rosa", "NOK: eileen (sister)")
 _CONTACT_LABEL = re.compile(r"\b(?i:contact|emergency[ ]contact|hcp|proxy|health[ ]care[ ]proxy|nok|next[ ]of[ ]kin|guardian|poa)"
-                            r"[ ]*(?:[:-][ ]*|is[ ]+)(" + _WORD + r")(?:[ ]+(" + _WORD + r"))?")
+                            r"[ ]*(?:[:-][ ]*|is[ ]+)" + _TITLE_BETWEEN + r"(" + _WORD + r")(?:[ ]+(" + _WORD + r"))?")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
-                            "f/u tx rx orders".split())
+                            "f/u tx rx orders handoff handover report".split())
 _LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
 # --- organisations -------------------------------------------------------------------------------------------
 # A facility's kind written after its name. Strong kinds ("manor", "parish") are named places whatever word
@@ -100,7 +103,9 @@ _DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]
 _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|follow[- ]?up|followed|appt|appointment|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
                           r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
-                          r"(?:[ ]+[a-z/]+){0,2}?[ ]+((?i:at|from|to))[ ]+([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
+                          # (a colon and the physician between: "PCP f/u: Dr yuen at south cove")
+                          r"(?::?(?:[ ]+[a-z/]+){0,2}?(?:[ ]+(?i:dr)\.?[ ]+[A-Za-z'’-]+)?)[ ]+((?i:at|from|to))[ ]+"
+                          r"([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
 
 # Capitalised hospitals nurses name by their last word ("accepted to Mass General neuro ICU", "Anaheim Memorial"):
 # not an office ("Surgeon General") nor a heading ("Exam General:"); a clinical word leads one only when it names
@@ -112,7 +117,7 @@ _NOT_BEFORE_GENERAL = frozenset("surgeon attorney inspector consul secretary sol
 _OSH_VALUE = re.compile(r"\b(?:OSH|[Oo]utside[ ]hosp(?:ital)?)[ ]*(?::|-|\(|,)[ ]*([A-Z][\w'’&.-]*(?:[ ][A-Z][\w'’&.-]*){0,2})")
 # An ambulance or air service by the words that say so ("BIBA Brewster", "transport by MedFlight", "flown in by
 # Lifeflight", "per Cataldo crew")
-_TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought(?:[ ]in)?|arrived)[ ]+(?i:by|via|w/)|"
+_TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought(?:[ ]in)?|arrived)[ ]+(?i:by|via|w/)|(?i:transport)[ ]*:?|"
                         r"(?i:per))[ ]+([A-Z][A-Za-z'’-]+)(?:[ ]+(?i:(crew|ems|medics|paramedics|ambulance)))?\b")
 # A hospital's capital abbreviation ending in H after at/from/to in a telegraphic note ("prior cath at NEBH",
 # "from LGH"), never a condition so spelled ("from SDH", "due to SAH"), a hormone or a nursing home ("NH")
@@ -125,6 +130,7 @@ _EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^
 # Catholic churches, schools and hospitals: "Our Lady of Grace", "Our Lady of the Sacred Heart"
 _OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
 
+_DIRECTIONS = frozenset("north south east west new upper lower".split())  # ("at south cove": the second word names it)
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 # A town in lower case (or in a note typed in capitals) after a residence or a travel cue ("lives in kingston", "visiting
 # from new bedford", "CALLED FROM PITTSFIELD"): the capitalised forms are english_places_orgs.ResidenceRecognizer's and
@@ -137,7 +143,8 @@ _TOWN_CUE = re.compile(r"\b(?i:(?:lives|lived|living|resides|residing|moved|relo
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
                    r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
-                   r"liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct)", caseless=True),
+                   r"liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct|sponsor|case ?worker|counsell?or|advocate|slp)",
+           caseless=True),
     Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),
     Anchor("doctors", r"\bdrs\b", caseless=True),
     Anchor("contact_label", r"\b(?:contact|hcp|proxy|nok|next of kin|guardian|poa)\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
@@ -155,6 +162,7 @@ _ANCHORS = Scanner([
     Anchor("transport", r"\b(?:BIBA|(?i:transport|flown|brought|arrived|per))"),
     Anchor("h_abbreviation", r"\b(?:at|from|to) +[A-Z]{2,4}H\b", caseless=False),
     Anchor("our_lady", r"\bOur Lady of"),
+    *PLACE_ANCHORS,
     Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
                        r"driving|drove|coming|came|flying|flew|arriving|traveling|travelling)\b", caseless=True),
     Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
@@ -305,7 +313,8 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         if after is not None and after.group(1).islower() and after.group(1) in common_words() \
                 and after.group(1) not in very_common_words() and after.group(1) not in ("tomorrow", "today", "tonight"):
             continue  # ("works at cardboard shop": a kind of workplace, not its name)
-        if all(_unknown(word) for word in words) and not (words[0].islower() and _verb_form(_strip(words[0]))):
+        if (all(_unknown(word) for word in words) or (len(words) == 2 and _strip(words[0]) in _DIRECTIONS)) \
+                and not (words[0].islower() and _verb_form(_strip(words[0]))):
             yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
 
 
@@ -350,15 +359,26 @@ def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             if key not in _H_CONDITIONS and not _ordinary(key) and key not in clinical_lexicon() and key not in clinical_markers():
                 yield match.start(1), match.end(1), "ORGANIZATION", 0.65
     for match in matches_at(_EMPLOYER_WORDS, text, [start for start, _ in hits.get("employer_words", ())]):
-        keys = [_strip(word) for word in match.group(1).split() if word != "&"]
-        if keys[0] not in _ORG_STOP_WORDS and not any(key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS
-                                                      or key in _UNITS or key in _NOT_A_NAME for key in keys) \
-                and not all(key in very_common_words() for key in keys) \
-                and not all(key in clinical_markers() for key in keys) \
-                and not (len(keys) == 1 and (keys[0] in clinical_lexicon() or keys[0] in common_words() or keys[0] in drug_words())):
-            yield match.start(1), match.end(1), "ORGANIZATION", 0.7
+        # (and the employer named after the workplace: "works at Logan Airport for JetBlue")
+        for found in filter(None, (match, _SECOND_EMPLOYER.match(text, match.end()))):
+            keys = [_strip(word) for word in found.group(1).split() if word != "&"]
+            if _employer_words(keys):
+                yield found.start(1), found.end(1), "ORGANIZATION", 0.7
     for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
         yield match.start(1), match.end(1), "ORGANIZATION", 0.75
+
+
+_SECOND_EMPLOYER = re.compile(r"[ ]+(?i:for|with|at)[ ]+(?:the[ ]+)?([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){0,3})")
+
+
+def _employer_words(keys: list[str]) -> bool:
+    """An employer's words: not led by a function word, no clinical term, unit or shorthand, not only the
+    commonest words or clinical markers, and one word alone no word any list holds."""
+    return keys[0] not in _ORG_STOP_WORDS and not any(
+        key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in PLACEHOLDERS or key in _UNITS or key in _NOT_A_NAME
+        for key in keys) and not all(key in very_common_words() for key in keys) \
+        and not all(key in clinical_markers() for key in keys) \
+        and not (len(keys) == 1 and (keys[0] in clinical_lexicon() or keys[0] in common_words() or keys[0] in drug_words()))
 
 
 def _ending_at(pattern: re.Pattern[str], text: str, ends: list[tuple[int, int]]) -> list[re.Match[str]]:
@@ -413,7 +433,7 @@ class EnglishNursingNamesRecognizer:
             return
         people = list(_people(text, hits))
         found = people + list(_repeated_names(text, people)) + list(_towns(text, hits))
-        organisations = list(_organisations(text, hits))
+        organisations = list(_organisations(text, hits)) + list(find_places(text, hits))
         found += organisations + list(_repeated(text, organisations))
         for start, end, kind, confidence in found:
             span = make_span(text, start, end, kind, confidence, self.name)

@@ -26,7 +26,7 @@ TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "prof", 
 # (the English tagger reads TITLES, CREDENTIALS and KINSHIP as features, as its model was trained with them: the
 # rules' additions of issue 16's second round are kept apart and joined below, so the model's features stay)
 TAGGER_TITLES = frozenset(TITLES)
-TITLES |= {"rabbi", "rev", "rev.", "reverend", "fr", "fr."}
+TITLES |= {"rabbi", "rev", "rev.", "reverend", "fr", "fr.", "atty", "atty."}
 ORG_SUFFIXES = {
     "inc", "inc.", "llc", "ltd", "ltd.", "corp", "corp.", "corporation", "company", "co", "co.", "group", "associates",
     "bank", "hospital", "clinic", "university", "college", "school", "institute", "center", "centre", "foundation",
@@ -37,7 +37,7 @@ LOCATION_WORDS = {"street", "avenue", "road", "county", "city", "state", "provin
 CLINICAL_TERMS = set(
     "tylenol lipitor coumadin lasix zofran motrin advil aspirin heparin insulin metformin lisinopril ativan haldol "
     "norco percocet dilaudid toradol keflex cipro flagyl vancomycin zosyn xanax ambien prozac zoloft seroquel "
-    "ct mri ekg ecg cbc bmp icu er ed or pacu nicu picc hiv hcv hbv copd chf cad dm htn mi cva tia gerd uti dvt pe "
+    "ct mri ekg ecg cbc bmp icu er ed or pacu nicu picc hiv hcv hbv copd chf cad dm htn mi cva tia gerd uti dvt pe xray "
     "bp hr rr spo2 iv po prn bid tid qid qd qhs npo dnr hpi ros pmh psh exam plan assessment impression "
     "hx dx rx sx tx fx pmhx cc pe labs vitals neuro cv resp gi gu skin heent "
     "patient pt history discharge summary admission diagnosis medications allergies signs symptoms "
@@ -53,7 +53,7 @@ CLINICAL_TERMS = set(
 # Credentials end a name ("Madison Lucero, MD"); kinship words before a name are not part of it.
 CREDENTIALS = set("md do rn np pa pa-c crna phd dds dmd mph lpn cna facs facp mbbs".split())
 TAGGER_CREDENTIALS = frozenset(CREDENTIALS)
-CREDENTIALS |= set("licsw lcsw msw rrt pharmd aprn cnm dpt slp ccrn cns fnp anp".split())
+CREDENTIALS |= set("licsw lcsw msw rrt pharmd aprn cnm dpt slp ccrn cns fnp anp otr otr/l ccc-slp mspt".split())
 KINSHIP = set("wife husband son daughter mother father brother sister spouse partner friend neighbor son-in-law "
               "daughter-in-law mother-in-law father-in-law brother-in-law sister-in-law stepfather stepmother "
               "grandson granddaughter nephew niece aunt uncle guardian caregiver family".split())
@@ -127,7 +127,12 @@ def common_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def very_common_words() -> frozenset[str]:
     """The few thousand most frequent words: capitalised at a sentence start they are just words."""
-    return cached_words("en_very_common_words", ("wordfreq",), lambda: _top_words(600)) | HEADER_WORDS
+    return (cached_words("en_very_common_words", ("wordfreq",), lambda: _top_words(600)) - _NAMES_NOT_WORDS) | HEADER_WORDS
+
+
+# Given names among wordfreq's commonest words that are no English word: "son John called", "SON JOHN IN TO VISIT"
+# were read as a word ("may", "will", "hope", "guy" stay: they are words too)
+_NAMES_NOT_WORDS = frozenset({"john"})
 
 
 def _top_words(count: int) -> list[str]:
