@@ -36,6 +36,11 @@ def test_search_filters_and_visibility(api, cast):
     first = ok(owner.get("/api/v1/needs?limit=1"))
     second = ok(owner.get("/api/v1/needs?limit=1&offset=1"))
     assert first["total"] == second["total"] == 3 and first["items"][0]["id"] != second["items"][0]["id"]
+    # The total rides on the page as a window count; past the end it is counted alone.
+    beyond = ok(owner.get("/api/v1/needs?limit=2&offset=5"))
+    assert beyond == {"total": 3, "items": []}
+    assert ok(owner.get("/api/v1/needs?limit=2&offset=2&mine=true"))["total"] == 2
+    assert ok(owner.get("/api/v1/needs?category=nothing-filed")) == {"total": 0, "items": []}
 
 
 def test_solution_search_and_withdrawal(api, cast):

@@ -66,11 +66,18 @@ def search_needs(session: Session, person: Person, query: NeedQuery) -> tuple[li
     """Browse/search needs visible to the person: newest first, or by relevance to a text query."""
     conditions = _need_conditions(person, query)
     if not query.q.strip():
-        total = session.scalar(select(func.count()).select_from(Need).where(*conditions)) or 0
-        # The list shows each need's hospital: loaded with the page, not one query per row.
-        page = (select(Need).where(*conditions).options(joinedload(Need.organization))
-                .order_by(Need.updated_at.desc(), Need.id.desc()))
-        return list(session.scalars(page.limit(query.limit).offset(query.offset))), total
+        # The list shows each need's hospital: loaded with the page, not one query per row. The
+        # total comes with it, as a window count (evaluated before LIMIT/OFFSET): one statement
+        # instead of two, unless the page is empty.
+        page = (select(Need, func.count().over().label("total")).where(*conditions)
+                .options(joinedload(Need.organization)).order_by(Need.updated_at.desc(), Need.id.desc()))
+        rows = session.execute(page.limit(query.limit).offset(query.offset)).all()
+        if rows:
+            return [row[0] for row in rows], rows[0][1]
+        if not query.offset:
+            return [], 0  # nothing visible at all
+        # A page past the end: the count alone.
+        return [], session.scalar(select(func.count()).select_from(Need).where(*conditions)) or 0
     ids = list(session.scalars(select(Need.id).where(*conditions)))
     ranked = _rank_ids_by_text(session, "need", ids, query.q)
     page_ids = ranked[query.offset : query.offset + query.limit]
