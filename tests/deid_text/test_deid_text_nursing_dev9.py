@@ -9,21 +9,9 @@ import pytest
 
 from yizhi.deid.text import detect
 
+from nursing_lines import covered, removed
+
 pytestmark = pytest.mark.db_independent
-
-NOTE = "NURSING PROGRESS NOTE\nPt in MICU, afebrile, on lasix prn.\n"  # clinical and telegraphic
-
-
-def covered(line: str, value: str, header: str = NOTE) -> bool:
-    text = header + line
-    start = text.index(value, len(header))
-    cover = {index for span in detect(text, "en") for index in range(span.start, span.end)}
-    return all(index in cover for index in range(start, start + len(value)) if not text[index].isspace())
-
-
-def removed(line: str, header: str = NOTE) -> set[str]:
-    text = header + line
-    return {span.text for span in detect(text, "en") if span.start >= len(header)}
 
 
 @pytest.mark.parametrize("line, value", [

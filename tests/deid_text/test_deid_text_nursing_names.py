@@ -8,24 +8,9 @@ import pytest
 
 from yizhi.deid.text import detect
 
+from nursing_lines import NOTE, covered, removed
+
 pytestmark = pytest.mark.db_independent
-
-NOTE = "NURSING PROGRESS NOTE\nPt in MICU, afebrile, on lasix prn.\n"  # a clinical note (english.clinical_context)
-
-
-def removed(line: str) -> set[str]:
-    """The text of every span found in ``line`` (after a clinical header)."""
-    text = NOTE + line
-    return {span.text for span in detect(text, "en") if span.start >= len(NOTE)}
-
-
-def covered(line: str, value: str) -> bool:
-    text = NOTE + line
-    start = text.index(value, len(NOTE))
-    cover = set()
-    for span in detect(text, "en"):
-        cover.update(range(span.start, span.end))
-    return all(index in cover for index in range(start, start + len(value)) if not text[index].isspace())
 
 
 @pytest.mark.parametrize("line, name", [
