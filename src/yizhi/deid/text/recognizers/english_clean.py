@@ -528,6 +528,15 @@ _INSTITUTION_WORDS = frozenset("hosp hospital rehab manor center centre general 
                                "point harbor harbour bay island valley".split())
 
 
+def _sentence_word(key: str) -> bool:
+    from yizhi.deid.text.recognizers.english import very_common_words
+
+    return key not in _NAME_PARTICLES and key in very_common_words() and (len(key) <= 3 or key.endswith("ed"))
+
+
+_NAME_PARTICLES = frozenset("and of de del della da van von la le st mc mac".split())
+
+
 def _shouted_edges(text: str, span: Span) -> Span | None:
     """An all-capitals span less the ordinary words at its edges: a note written in capitals runs a name into the
     words around it ("WIFE ANN VISITED THIS EVE", "BRENDA CALLED FOR UPDATE", "LIVES WITH WIFE IN QUINCY"). A word
@@ -560,6 +569,9 @@ def _shouted_edges(text: str, span: Span) -> Span | None:
     institution = bool(words) and _strip(words[-1].group()) in _INSTITUTION_WORDS
     while words and ordinary(words[0].group(), institution or place):
         words.pop(0)
+    if span.type == "NAME":  # (a name runs on through a verb or a preposition: "GRANDSON ANTHONY IN DORCHESTER")
+        inner = [index for index, word in enumerate(words[1:-1], 1) if _sentence_word(_strip(word.group()))]
+        words = words[: inner[0]] if inner else words
     if not words:
         return None
     if len(words) == count:

@@ -38,7 +38,7 @@ _DATE_CUE = (r"(?:on|since|from|until|till|thru|through|by|adm(?:it(?:ted)?|issi
              r"placed|started|start|began|due|appt|appointment|f/u|follow[- ]?up|visit|seen|returned|discharged|"
              r"d/c'?d|transferred|surgery|cath|extubated|intubated|done|last|next|before|after|dos|dob|lmp|"
              r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|planned|scheduled|booked|"
-             r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|"  # (lines, tubes: "trach changed 4/10")
+             r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|tomorrow|today|yesterday|tmrw|tonight|"  # (lines, tubes: "trach changed 4/10")
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|[-/]\d)")
 # "here 10/14-10/22": a stay written as a range of two month/days (each half a date by itself)
@@ -47,6 +47,8 @@ _DATE_RANGE = re.compile(r"(?<![\w/.:+-])((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[
 # "held 7/20-21": a month/day and a later day of the same month (each a date element)
 _DAY_RANGE = re.compile(r"(?<![\w/.:+-])((1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9]))-(3[01]|[12]\d|0?[1-9])(?![\w/%]|\.\d|[-/]\d)")
 # Culture bottles are counted "2/4", "1/2": after a culture word a slash pair that cannot be such a count is a date
+# A clock time just after a month-day dates it ("faxed 1-17 1530", "1-17 @ 0800"): no range or score is timed so
+_CLOCK_AFTER = re.compile(r"[ ]+(?:@[ ]*)?(?:[01]\d|2[0-3])[0-5]\d(?![\w:/%-]|\.\d)")
 _CULTURE_BEFORE = re.compile(r"\b(?:cx|bcx|ucx|cultures?)[ ]*[:=]?[ ]*$", _I)
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
 _ENTRY_HEAD = re.compile(r"(?:^|\n)[ \t]*$")
@@ -129,12 +131,13 @@ _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
 # --- names by context ----------------------------------------------------------------------------------
 _TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+(?!(?i:and|&)[ ])"  # ("mr. and mrs. o'connor")
+                          r"(?:(?i:rev|fr|dr|sgt)\.?[ ]+)?"  # (a title after a role: "pastor rev hutchins")
                           r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)\b")
 _RELATIVE = re.compile(
     r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
     r"grandma|grandmother|grandfather|stepfather|stepmother|(?:son|daughter|mother|father|brother|sister)-in-law|"
     r"dtr|bro|sis|"  # (nursing shorthand: "dtr peggy", "pt's bro walt")
-    r"partner|boyfriend|girlfriend|fianc[ée]e?|friend|neighbou?r|aunt|uncle|cousin|hcp|proxy|guardian)"
+    r"partner|spouse|boyfriend|girlfriend|fianc[ée]e?|friend|neighbou?r|aunt|uncle|cousin|hcp|proxy|guardian)"
     # (not a verb or a function word right after the relation: "HCP is son abe" is read at "son", not at
     # "HCP is"; a second word only with its capital: "daughter, Patty summarized" is Patty)
     r"\b(?:'s)?(?:[ ]*[,:(-][ ]*|[ ]+)(?!(?:is|was|and|or|at|in|to|of|for|with|who|has|had|will|here|aware|updated)\b)"
@@ -364,7 +367,7 @@ _ANCHORS = Scanner([
     Anchor("bracket_phone", r"\(\d{3}\)"),
     Anchor("title", r"\b(?:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)", caseless=True),
     Anchor("relative", r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grand|"
-                       r"step|partner|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian|dtr|bro|sis)",
+                       r"step|partner|spouse|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian|dtr|bro|sis)",
            caseless=True),
     Anchor("social", r"\bsocial", caseless=True),
     Anchor("name_cue", r"\bname\b", caseless=True),
@@ -448,7 +451,9 @@ class EnglishContextRecognizer:
             before = text[max(0, match.start() - 24) : match.start()]
             cue = _CUE_BEFORE.search(before) is not None or MOVE_TO_UNIT.search(before) is not None or (match.group(2) == "-" and (
                 _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None
-                or _STUDY_AFTER.match(text, match.end()) is not None))
+                or _STUDY_AFTER.match(text, match.end()) is not None
+                or (_CLOCK_AFTER.match(text, match.end()) is not None and not _SCORE_BEFORE.search(before)
+                    and not _VENT_WORDS.search(before))))
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \
                 and not _SECONDARY_TO.match(text, match.start())  # ("2/2 copious secretions" heads a line: "secondary to")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]

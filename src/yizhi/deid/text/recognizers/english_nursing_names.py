@@ -43,18 +43,18 @@ _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # Roles a person is named after in a note ("SW kelly", "chaplain doherty"). Two-letter roles that are also
 # words or places in lower case ("pa", "ot", "md") only in capitals.
 _ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
-          r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|"
+          r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|sgt|sergeant|detective|trooper|pastor|minister|"
           r"priest|deacon|imam|interpreter|translator|liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct|"
           r"sponsor|case[ ]?worker|counsell?or|advocate|slp)|PA|OT|MD|CM")
 # (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
-_TITLE_BETWEEN = r"(?:(?i:fr|dr|rev|mr|mrs|ms|atty|sr)\.?[ ]+)?"  # ("PRIEST FR MCNAMARA", "guardian Atty. Fisk": the name after)
+_TITLE_BETWEEN = r"(?:(?i:fr|dr|rev|mr|mrs|ms|atty|sr|sgt|det)\.?[ ]+)?"  # ("PRIEST FR MCNAMARA", "guardian Atty. Fisk": the name after)
 _ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?" + _TITLE_BETWEEN + r"(" + _WORD + r")\b")
 _PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildren|grandkids|grandsons|granddaughters|"
                      r"grand-daughters|grand-sons|nieces|nephews|cousins|parents|friends|neighbou?rs|siblings|"
                      r"stepsons|stepdaughters")
 _SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|sig(?:nificant)?[ ]other|bf|gf|"
                      r"wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
-                     r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
+                     r"partner|spouse|fianc[ée]e?|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
                      r"step(?:son|daughter|mother|father|brother|sister)|half-(?:brother|sister)|god(?:son|daughter)")
 # A relation, then (a count, "both", a parenthesis) and a name or a list of names.
 _RELATIVE_LIST = re.compile(
@@ -124,12 +124,18 @@ _TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought
 _H_ABBREVIATION = re.compile(r"\b(?i:at|from|to)[ ]+([A-Z]{2,4}H)\b(?![/'’-])")
 # An employer of two to four capitalised words after a work cue, whatever the words ("line cook at Legal Sea Foods",
 # "works at Mass Eye & Ear", "at work (Mass Eye & Ear)"): not all clinical markers ("works with Physical Therapy")
-_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,40}?(?:\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?|\()"
+_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,40}?(?:\b(?i:at|for|with|from|by)[ ]+(?:the[ ]+)?|\()"
                              # (or one abbreviation: "bus driver for MBTA", "retired from GE" - no clinical one: "works with PT")
                              r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3}|[A-Z]{2,6}(?![\w'’-]))")
 # Catholic churches, schools and hospitals: "Our Lady of Grace", "Our Lady of the Sacred Heart"
 _OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
 
+# The place a clinician works, in lower case after the clinician ("dr kaminski at lahey", "np donna at mgh",
+# "dr bautista at east boston neighborhood health"): capitalised ones are english_context's institutions.
+_CLINICIAN_AT = re.compile(r"\b(?i:dr|np|md|pcp)\.?[ ]+[A-Za-z'’-]+[ ]+(?i:at|@|of|from)[ ]+"
+                           r"([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+){0,3})(?![\w'’-])")
+_PLACE_KIND_WORDS = frozenset("health medical center centre clinic hospital hosp associates practice group neighborhood "
+                              "community family care physicians".split())
 _DIRECTIONS = frozenset("north south east west new upper lower".split())  # ("at south cove": the second word names it)
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 # A town in lower case (or in a note typed in capitals) after a residence or a travel cue ("lives in kingston", "visiting
@@ -140,9 +146,12 @@ _TOWN_CUE = re.compile(r"\b(?i:(?:lives|lived|living|resides|residing|moved|relo
                        r"travelling)(?:[ ]+(?:in|up|down|over))?[ ]+(?:from|fr))[ ]+([a-z][a-z'’-]*(?:[ ][a-z][a-z'’-]*){0,2}|"
                        r"[A-Z][A-Z'’-]+(?:[ ][A-Z][A-Z'’-]+){0,2})(?![\w'’-])")
 
+_TOWN_IN = re.compile(r"\b(?:(?:in|near|lives)[ ]+([a-z][a-z'’-]{3,}(?:[ ][a-z][a-z'’-]+){0,2})|"
+                      r"(?:IN|NEAR|LIVES)[ ]+([A-Z][A-Z'’-]{3,}(?:[ ][A-Z][A-Z'’-]+){0,2}))(?![\w'’-])")
+
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
-                   r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
+                   r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|sgt|sergeant|detective|trooper|pastor|minister|priest|deacon|imam|interpreter|translator|"
                    r"liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct|sponsor|case ?worker|counsell?or|advocate|slp)",
            caseless=True),
     Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),
@@ -150,7 +159,7 @@ _ANCHORS = Scanner([
     Anchor("contact_label", r"\b(?:contact|hcp|proxy|nok|next of kin|guardian|poa)\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
-                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god|"
+                       r"niece|nephew|partner|spouse|fianc|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god|"
                        r"sig other|significant other|bf|gf)",
            caseless=True),
     Anchor("kind", r"\b(?:" + _STRONG_KINDS.replace("[ ]", " ") + "|" + _WEAK_KINDS.replace("[ ]", " ") + r")\b",
@@ -162,6 +171,7 @@ _ANCHORS = Scanner([
     Anchor("transport", r"\b(?:BIBA|(?i:transport|flown|brought|arrived|per))"),
     Anchor("h_abbreviation", r"\b(?:at|from|to) +[A-Z]{2,4}H\b", caseless=False),
     Anchor("our_lady", r"\bOur Lady of"),
+    Anchor("clinician_at", r"\b(?:dr|np|md|pcp)\.? +[a-z'’-]+ +(?:at|@|of|from) +[a-z]", caseless=True),
     *PLACE_ANCHORS,
     Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
                        r"driving|drove|coming|came|flying|flew|arriving|traveling|travelling)\b", caseless=True),
@@ -323,13 +333,18 @@ def _towns(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     three words the city lists know, not a state or a country (Safe Harbor keeps those), nor a common word."""
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
 
-    for match in matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())]):
-        words = match.group(1).split(" ")
+    cued = matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())])
+    if telegraphic(text):  # (a telegraphic note names a town after a bare "in": "house in braintree", "VA in jamaica plain")
+        cued += list(_TOWN_IN.finditer(text))
+    for match in cued:
+        group = 1 if match.group(1) else 2  # (_TOWN_IN's capitals are its second group)
+        words = match.group(group).split(" ")
         for length in range(len(words), 0, -1):
             value = " ".join(words[:length]).lower()
             if value in place_words() and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
-                    and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())):
-                yield match.start(1), match.start(1) + len(value), "LOCATION", 0.7
+                    and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())) \
+                    and not (match.re is _TOWN_IN and length == 1 and value in common_words()):  # ("in reading")
+                yield match.start(group), match.start(group) + len(value), "LOCATION", 0.7
                 break
 
 
@@ -364,6 +379,18 @@ def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             keys = [_strip(word) for word in found.group(1).split() if word != "&"]
             if _employer_words(keys):
                 yield found.start(1), found.end(1), "ORGANIZATION", 0.7
+    for match in matches_at(_CLINICIAN_AT, text, [start for start, _ in hits.get("clinician_at", ())]):
+        words = match.group(1).split()
+        taken = 0
+        for index, word in enumerate(words):
+            key = _strip(word)
+            if (index == 0 and key in _DIRECTIONS) or (_unknown(word) and not _verb_form(key)) \
+                    or (taken and (key in place_words() or key in _PLACE_KIND_WORDS)):
+                taken = index + 1
+            else:
+                break
+        if taken and not (taken == 1 and _strip(words[0]) in _DIRECTIONS):
+            yield match.start(1), match.start(1) + len(" ".join(words[:taken])), "ORGANIZATION", 0.65
     for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
         yield match.start(1), match.end(1), "ORGANIZATION", 0.75
 
@@ -404,6 +431,12 @@ def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[t
                 yield match.start(), match.end(), "ORGANIZATION", 0.6
 
 
+def _name_word(key: str) -> bool:
+    """A given name that is also a word of the lists but none of the commonest nor a verb ("sons danny and paul ...
+    after paul flies in", "spouse marty ... marty called"): a name when the note named the person so before."""
+    return len(key) >= 4 and key in name_words() and key not in very_common_words() and not _verb_form(key)
+
+
 def _repeated_names(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[tuple[int, int, str, float]]:
     """Later bare mentions of a given name these rules found after a relation word, a role or a contact label
     ("wife marge ... marge called at 2200"): the note names the person again without the cue. Only a word
@@ -412,8 +445,8 @@ def _repeated_names(text: str, found: list[tuple[int, int, str, float]]) -> Iter
     for start, end, kind, _ in found:
         value = text[start:end]
         key = _strip(value)
-        if kind != "NAME" or " " in value or len(key) < 3 or key in seen or key in common_words() \
-                or key in clinical_lexicon() or _ordinary(key):
+        if kind != "NAME" or " " in value or len(key) < 3 or key in seen or key in clinical_lexicon() or _ordinary(key) \
+                or (key in common_words() and not _name_word(key)):
             continue
         seen.add(key)
         for match in re.finditer(r"(?<![\w'’-])" + re.escape(value) + r"(?![\w'’-])", text, _I):
