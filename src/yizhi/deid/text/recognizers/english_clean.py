@@ -34,6 +34,7 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
+from yizhi.deid.text.recognizers.english_dates import telegraphic
 from yizhi.deid.text.recognizers.english_precision import (device_setting, exam_score, fourth_round_drop,
                                                             fourth_round_number, fourth_round_trim, model_or_room,
                                                             reference_range, sixth_round_drop, third_round_drop)
@@ -229,7 +230,11 @@ _MENTAL_STATUS_HEADING = re.compile(r"\bMS[:/][ ,]*$")
 # A clock time at the end of a date's span ("2024-03-05 14:30", "3/5/24 08:00:00"): GUIDELINE.md counts no time
 # of day as a date element, so the date rules' optional time is cut off in clinical notes (as clean_chinese does;
 # general text keeps it: the presidio-research set labels a date and its time as one DATE_TIME).
-_CLOCK_TAIL = re.compile(r"(?<=\d)(?:[ ]+|T)\d{1,2}:\d{2}(?::\d{2})?$")
+_HHMM_END = re.compile(r"(?:^|(?<=[A-Za-z.])[ ]+)(?!(?:19|20)\d\d$)(?:[01]\d|2[0-3])[0-5]\d$")
+_DAY_MONTH = re.compile(r"\d{1,2}[ ]+[A-Za-z]{3,9}\.?")
+_CLOCK_TAIL = re.compile(r"(?<=\d)(?:[ ]+|T)\d{1,2}:\d{2}(?::\d{2})?$"
+                         # (or a nurse's four-digit time, no year: "off 15 June 2300", "11-17 1530"; not "June 2015")
+                         r"|(?<=[A-Za-z\d.])[ ]+(?!(?:19|20)\d\d$)(?:[01]\d|2[0-3])[0-5]\d$")
 
 
 def _counting_placeholder(value: str) -> bool:
@@ -339,6 +344,15 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
     for span in spans:
         if span.type == "DATE" and _THREE_NUMBERS.fullmatch(span.text) and _ventilator_setting(text, span):
             continue
+        if span.type in ("ZIP", "ADDRESS") and (clock := _HHMM_END.search(span.text)) is not None and telegraphic(text):
+            # (a nurse's four-digit time read as a postcode: "off 15 June 2300", "via Boston EMS 0320")
+            if clock.start() == 0 or _DAY_MONTH.fullmatch(span.text[: clock.start()]):
+                continue
+            span = _cut(text, span, span.start, span.start + clock.start())
+            if span is None:
+                continue
+            if not any(char.isdigit() for char in span.text):  # (no number left: a place, not an address to join)
+                span = Span(span.start, span.end, "LOCATION", span.text, span.confidence, span.recognizer)
         if span.type == "DATE" and (clock := _CLOCK_TAIL.search(span.text)) is not None and clinical_context(text):
             dated.append((span.start, span.end))  # (what another rule read inside the whole date goes with its time)
             span = Span(span.start, span.start + clock.start(), "DATE", span.text[: clock.start()], span.confidence, span.recognizer)

@@ -169,12 +169,12 @@ _ORG_AFTER_MOVE = re.compile(
 _LOWER_ABBREVIATION_AFTER_MOVE = re.compile(
     "(?i:" + _MOVE_CUE + r"(?:[ ]+[\w/'’.-]+){0,2}?[ ]+(?:to|from|at)[ ]+(?:the[ ]+)?)([a-z]{1,3}(?:h|mc|hc))\b(?![/'’-])")
 _ORG_NOUN = re.compile(r"((?:[A-Z][\w'’.&-]*[ ]+){1,3}(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|"
-                       r"Health Center|Medical Center|Hospital|Clinic))\b")
+                       r"Health Center|Medical Center|Health Ctr|Med(?:ical)? Ctr|Hospital|Clinic))\b")  # ("Codman Square Health Ctr")
 _LOWER_ORG = re.compile(r"\b((?:[A-Za-z]+[ ]){1,2}(?:hospital|rehab|medical center|health center|nursing home))\b")
 
 
 _INSTITUTION_TAIL = re.compile(r"[ ]+(?i:ambulance|manor|rehab|vna|home care|house|nursing home|health center|"
-                               r"medical center|hospital|clinic)$")
+                               r"medical center|health ctr|med(?:ical)? ctr|hospital|clinic)$")
 
 
 _SPECIALTY = re.compile(r"(?:ology|surgery|iatry|iatrics|ics|ine)$")  # "Neurosurgery Clinic", "Medicine Clinic"
@@ -373,7 +373,7 @@ _ANCHORS = Scanner([
     Anchor("name_cue", r"\bname\b", caseless=True),
     Anchor("move", r"\b(?:transfer|txf|xfer|tx'?d|sent|arrived|admitted|adm|came|brought|transported|referred|"
                    r"returned|d/c|discharged|coming|going|went|taken|seen|followed|treated|pcp|dialysis)", caseless=True),
-    Anchor("org_noun", r"(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|Health Center|Medical Center|"
+    Anchor("org_noun", r"(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|Health Center|Medical Center|Health Ctr|Med Ctr|Medical Ctr|"
                        r"Hospital|Clinic)\b"),
     Anchor("lower_org", r"(?:hospital|rehab|medical center|health center|nursing home)\b"),
     Anchor("institution", r"(?:" + _INSTITUTION_NOUNS + r")\b", caseless=True),
@@ -551,7 +551,8 @@ class EnglishContextRecognizer:
     @staticmethod
     def _signed(text: str, hits: dict):
         for start, end in ((at + 2 if text[at] == "," else at, end) for at, end in hits.get("credential", ())):  # (", PT")
-            signed = _LINE_ENDS_AFTER.match(text, end) is not None
+            # (or a name and its credential inside a line, after a label or a stop: "PCP: Sanjay Rao, MD, Codman ...")
+            signed = _LINE_ENDS_AFTER.match(text, end) is not None or (text[start - 2 : start] == ", " and text[start:end].isupper())
             base = max(text.rfind("\n", 0, start) + 1, start - 48)
             before = _EARLIER_CREDENTIALS.sub(" ", text[base:start]) if signed else text[base:start]  # ("M. Delgado, PT, DPT")
             match = (_SIGNED_NAME if signed else _NAME_BEFORE_RN).search(before)

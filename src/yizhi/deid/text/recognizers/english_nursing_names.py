@@ -136,6 +136,10 @@ _CLINICIAN_AT = re.compile(r"\b(?i:dr|np|md|pcp)\.?[ ]+[A-Za-z'’-]+[ ]+(?i:at|
                            r"([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+){0,3})(?![\w'’-])")
 _PLACE_KIND_WORDS = frozenset("health medical center centre clinic hospital hosp associates practice group neighborhood "
                               "community family care physicians".split())
+# The company that gives a service at home, named after the service ("hospice by Care Dimensions", "home O2 2L per
+# Lincare", "VNA through Century Health"): capitalised words no word list holds (not "per Dr", "by Cardiology").
+_PROVIDER = re.compile(r"\b(?i:hospice|vna|home[ ]care|home[ ]health|home[ ]o2|home[ ]oxygen|o2|oxygen|dme|infusion|services)"
+                       r"(?:[ ]+[\w.]+)?[ ]+(?i:by|through|thru|from|per|via|w/|with)[ ]+([A-Z][A-Za-z'’-]+(?:[ ][A-Z][A-Za-z'’-]+){0,2})")
 _DIRECTIONS = frozenset("north south east west new upper lower".split())  # ("at south cove": the second word names it)
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 # A town in lower case (or in a note typed in capitals) after a residence or a travel cue ("lives in kingston", "visiting
@@ -171,6 +175,7 @@ _ANCHORS = Scanner([
     Anchor("transport", r"\b(?:BIBA|(?i:transport|flown|brought|arrived|per))"),
     Anchor("h_abbreviation", r"\b(?:at|from|to) +[A-Z]{2,4}H\b", caseless=False),
     Anchor("our_lady", r"\bOur Lady of"),
+    Anchor("provider", r"\b(?:hospice|vna|home care|home health|home o2|home oxygen|o2|oxygen|dme|infusion|services)", caseless=True),
     Anchor("clinician_at", r"\b(?:dr|np|md|pcp)\.? +[a-z'’-]+ +(?:at|@|of|from) +[a-z]", caseless=True),
     *PLACE_ANCHORS,
     Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
@@ -391,6 +396,13 @@ def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
                 break
         if taken and not (taken == 1 and _strip(words[0]) in _DIRECTIONS):
             yield match.start(1), match.start(1) + len(" ".join(words[:taken])), "ORGANIZATION", 0.65
+    for match in matches_at(_PROVIDER, text, [start for start, _ in hits.get("provider", ())]):
+        words = match.group(1).split()
+        while words and (_ordinary(_strip(words[-1])) or words[-1].isupper()):
+            words.pop()  # ("per Lincare Rep": the company alone; "via NC" no company)
+        if words and any(_unknown(word) for word in words) and _strip(words[0]) not in _ORG_STOP_WORDS \
+                and not any(_strip(word) in drug_words() or _strip(word) in CLINICAL_TERMS or word.isupper() for word in words):
+            yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.65
     for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
         yield match.start(1), match.end(1), "ORGANIZATION", 0.75
 
