@@ -102,7 +102,7 @@ _DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]
 # A place after an employment, follow-up or referral cue, in lower case ("works at brigham", "f/u at joslin").
 _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|follow[- ]?up|followed|appt|appointment|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
-                          r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
+                          r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered|transferred|transfer|sent|going)"
                           # (a colon and the physician between: "PCP f/u: Dr yuen at south cove")
                           r"(?::?(?:[ ]+[a-z/]+){0,2}?(?:[ ]+(?i:dr)\.?[ ]+[A-Za-z'’-]+)?)[ ]+((?i:at|from|to))[ ]+"
                           r"([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
@@ -140,6 +140,7 @@ _PLACE_KIND_WORDS = frozenset("health medical center centre clinic hospital hosp
 # Lincare", "VNA through Century Health"): capitalised words no word list holds (not "per Dr", "by Cardiology").
 _PROVIDER = re.compile(r"\b(?i:hospice|vna|home[ ]care|home[ ]health|home[ ]o2|home[ ]oxygen|o2|oxygen|dme|infusion|services)"
                        r"(?:[ ]+[\w.]+)?[ ]+(?i:by|through|thru|from|per|via|w/|with)[ ]+([A-Z][A-Za-z'’-]+(?:[ ][A-Z][A-Za-z'’-]+){0,2})")
+_WARDS = frozenset("stepdown step-down sdu tele telemetry medsurg med-surg obs observation".split())
 _DIRECTIONS = frozenset("north south east west new upper lower".split())  # ("at south cove": the second word names it)
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 # A town in lower case (or in a note typed in capitals) after a residence or a travel cue ("lives in kingston", "visiting
@@ -184,7 +185,7 @@ _ANCHORS = Scanner([
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
-                          r"bed offered)", caseless=True),
+                          r"bed offered|transfer|sent|going)", caseless=True),
 ])
 
 
@@ -257,6 +258,10 @@ def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
             if _RELATION_WORD.fullmatch(part) or not (named[index] or (len(items) > 1 and _list_item(part))):
                 break  # (the list ends at its first word that is no name: "sons bob and jim in to visit")
             yield start, start + len(_possessive_cut(part)), "NAME", 0.75
+            second = _NEXT_WORD.match(text, start + len(part))
+            if part.islower() and second is not None and second.group(1).islower() and _name_word(second.group(1)) \
+                    and not _RELATION_WORD.fullmatch(second.group(1)) and not _ordinary(second.group(1)):
+                yield start, second.end(1), "NAME", 0.7  # (a double given name: "wife ann marie")
 
 
 def _possessive_cut(word: str) -> str:
@@ -328,6 +333,8 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         if after is not None and after.group(1).islower() and after.group(1) in common_words() \
                 and after.group(1) not in very_common_words() and after.group(1) not in ("tomorrow", "today", "tonight"):
             continue  # ("works at cardboard shop": a kind of workplace, not its name)
+        if _strip(words[0]) in _WARDS:
+            continue  # ("transferred to stepdown")
         if (all(_unknown(word) for word in words) or (len(words) == 2 and _strip(words[0]) in _DIRECTIONS)) \
                 and not (words[0].islower() and _verb_form(_strip(words[0]))):
             yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
