@@ -56,6 +56,9 @@ def test_found(line, value):
     ("dr lee at bedside, dr ortiz at home.", "bedside"),               # no place
     ("pt transferred to stepdown at 1400.", "stepdown"),              # a ward
     ("wife ann will call in am.", "will"),                             # a verb after the name
+    ("fell at her son louis's house in july.", "house"),               # a person's house, no facility
+    ("Per MD inc PEEP to 8.", "inc"),                                  # "increase" after a role
+    ("Dressing changed per WOCN Tracy.", "WOCN"),                      # the role stays outside the name
     ("see ref # 2 above.", "2"),                                       # a short reference
     ("PT'S DTR ROSEANNE CALLED FROM FLORIDA X2.", "CALLED"),          # the name stops at the verb
     ("insulin gtt off 15 June 2300.", "2300"),                         # a clock time, no year or postcode

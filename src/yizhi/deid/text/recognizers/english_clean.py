@@ -141,7 +141,7 @@ _LEADING_WORD = re.compile(r"(?:via|as|from|to|at|in|on|the|of|by|with|for|and|p
                            # "PCA Tanisha", "NP Ms. Lindqvist"): the guideline keeps them outside the name
                            r"|(?:(?i:dtr|daughter|son|wife|husband|mother|father|mom|dad|brother|sister|bro|sis|niece|"
                            r"nephew|hcp|pca|cna|pct|coordinator|liaison|great-(?:niece|nephew|grand\w+)|grand\w+|"
-                           r"pt'?s)[-:,]?[ ]+|(?:NP|RN|PA|CM|SW|HO)[ ]+)+(?:(?:Mr|Mrs|Ms|Dr)\.?[ ]+)?(?=[A-Za-z])")
+                           r"pt'?s)[-:,]?[ ]+|(?:NP|RN|PA|CM|SW|HO|WOCN|RT|OT|SLP|LPN|CNA)[ ]+)+(?:(?:Mr|Mrs|Ms|Dr)\.?[ ]+)?(?=[A-Za-z])")
 _CREDENTIAL_INSIDE = re.compile(r",?[ ]+(?:RN|rn|MD|M\.D\.?|NP|LPN|LICSW|LCSW|MSW|RRT|CNA|PA-C|PT|OT|CM|SW|PharmD)\b")
 _BRACKETED_TAIL = re.compile(r"[ ]*\([A-Z/&]{2,6}\)$")
 _AGE_TAIL = re.compile(r",[ ]*\d{1,3}$")

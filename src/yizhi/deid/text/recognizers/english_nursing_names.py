@@ -70,7 +70,7 @@ _DOCTORS = re.compile(r"\b(?i:drs)\.?[ ]+(" + _WORD + r"(?:[ ]*(?:/|,|&|(?i:and)
 _CONTACT_LABEL = re.compile(r"\b(?i:contact|emergency[ ]contact|hcp|proxy|health[ ]care[ ]proxy|nok|next[ ]of[ ]kin|guardian|poa)"
                             r"[ ]*(?:[:-][ ]*|is[ ]+)" + _TITLE_BETWEEN + r"(" + _WORD + r")(?:[ ]+(" + _WORD + r"))?")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
-                            "f/u tx rx orders handoff handover report".split())
+                            "f/u tx rx orders handoff handover report inc dec incr decr".split())  # ("per MD inc PEEP")
 _LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
 # --- organisations -------------------------------------------------------------------------------------------
 # A facility's kind written after its name. Strong kinds ("manor", "parish") are named places whatever word
@@ -282,6 +282,8 @@ def _facility_before_kind(text: str, start: int, strong: bool) -> tuple[int, int
                 taken.insert(0, word)
             break
         taken.insert(0, word)
+    if taken and taken[-1].group().lower().endswith(("'s", "’s")) and text[start:start + 5].lower() in ("house", "place"):
+        return None  # (a person's house: "her daughter helen's house")
     names = [word.group() for word in taken if _strip(word.group()) not in _SAINTS]
     if not names or (not strong and not any(_rare(word) for word in names)):
         return None
