@@ -55,6 +55,8 @@ def test_found(line, value):
     ("oxygen via NC at 2L.", "NC"),                                    # a nasal cannula
     ("dr lee at bedside, dr ortiz at home.", "bedside"),               # no place
     ("pt transferred to stepdown at 1400.", "stepdown"),              # a ward
+    ("pt is going to reschedule, going to church.", "church"),        # "going to" is no move
+    ("if stable transfer to catheterize in am.", "catheterize"),       # a verb after "transfer to"
     ("wife ann will call in am.", "will"),                             # a verb after the name
     ("fell at her son louis's house in july.", "house"),               # a person's house, no facility
     ("Per MD inc PEEP to 8.", "inc"),                                  # "increase" after a role

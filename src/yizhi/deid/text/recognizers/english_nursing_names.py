@@ -102,7 +102,7 @@ _DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]
 # A place after an employment, follow-up or referral cue, in lower case ("works at brigham", "f/u at joslin").
 _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|follow[- ]?up|followed|appt|appointment|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
-                          r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered|transferred|transfer|sent|going)"
+                          r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered|transferred|sent)"
                           # (a colon and the physician between: "PCP f/u: Dr yuen at south cove")
                           r"(?::?(?:[ ]+[a-z/]+){0,2}?(?:[ ]+(?i:dr)\.?[ ]+[A-Za-z'’-]+)?)[ ]+((?i:at|from|to))[ ]+"
                           r"([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
@@ -185,7 +185,7 @@ _ANCHORS = Scanner([
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
-                          r"bed offered|transfer|sent|going)", caseless=True),
+                          r"bed offered|transferred|sent)", caseless=True),  # (not "going to reschedule", "transfer to catheterize")
 ])
 
 
