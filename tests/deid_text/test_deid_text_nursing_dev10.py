@@ -100,9 +100,9 @@ def test_anchors_cover_the_new_rules_matches():
              for line in open(name, encoding="utf-8")]
     rng = random.Random(10)
     pieces = ["dr lee at ", "np ", "MD ", "nemc ", "south ", "Home O2 ", "per ", "hospice ", "by ", "Care ",
-              "Lincare ", "2L ", "at ", "@ ", "x", " ", ".", "PCP "]
+              "Lincare ", "2L ", "at ", "@ ", "x", " ", ".", "PCP ", "in ", "IN ", "lives ", "quincy ", "DORCHESTER "]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(3, 14))) for _ in range(400)]
-    for pattern, anchor in ((names._CLINICIAN_AT, "clinician_at"), (names._PROVIDER, "provider")):
+    for pattern, anchor in ((names._CLINICIAN_AT, "clinician_at"), (names._PROVIDER, "provider"), (names._TOWN_IN, "town_in")):
         for text in texts:
             starts = {start for start, _ in names._ANCHORS.scan(text).get(anchor, ())}
             for match in pattern.finditer(text):

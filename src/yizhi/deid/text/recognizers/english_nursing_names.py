@@ -181,6 +181,7 @@ _ANCHORS = Scanner([
     *PLACE_ANCHORS,
     Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
                        r"driving|drove|coming|came|flying|flew|arriving|traveling|travelling)\b", caseless=True),
+    Anchor("town_in", r"\b(?:in|near|lives) +[a-z][a-z'’-]{3}|\b(?:IN|NEAR|LIVES) +[A-Z][A-Z'’-]{3}"),
     Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
@@ -348,8 +349,14 @@ def _towns(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
 
     cued = matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())])
-    if telegraphic(text):  # (a telegraphic note names a town after a bare "in": "house in braintree", "VA in jamaica plain")
-        cued += list(_TOWN_IN.finditer(text))
+    # (a telegraphic note names a town after a bare "in": "house in braintree", "VA in jamaica plain"; whether the
+    # note is telegraphic is asked only once such a place is there: counting its shorthand costs more than the rule)
+    places = place_words()
+    bare = [match for match in matches_at(_TOWN_IN, text, [start for start, _ in hits.get("town_in", ())])
+            if any(" ".join(words[:length]) in places for words in [match.group(match.lastindex).lower().split(" ")]
+                   for length in range(1, len(words) + 1))]
+    if bare and telegraphic(text):
+        cued += bare
     for match in cued:
         group = 1 if match.group(1) else 2  # (_TOWN_IN's capitals are its second group)
         words = match.group(group).split(" ")
