@@ -107,3 +107,18 @@ def test_anchors_cover_the_new_rules_matches():
             starts = {start for start, _ in names._ANCHORS.scan(text).get(anchor, ())}
             for match in pattern.finditer(text):
                 assert match.start() in starts, (anchor, match.group())
+
+
+def test_repeated_name_search_matches_the_regular_expression():
+    """_occurrences (str.find on the lower-cased note) finds what the whole-word expression it replaced found."""
+    import random
+    import re
+
+    from yizhi.deid.text.recognizers.english_nursing_names import _occurrences
+
+    rng = random.Random(11)
+    pieces = ["marty", "Marty", "MARTY", "smarty", "marty's", "marty-", "-marty", "o'marty", " ", ".", "x", "1", "\n"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        expected = [m.span() for m in re.finditer(r"(?<![\w'’-])marty(?![\w'’-])", text, re.IGNORECASE)]
+        assert list(_occurrences(text.lower(), "marty")) == expected, text

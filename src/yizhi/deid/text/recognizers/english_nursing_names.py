@@ -469,7 +469,7 @@ def _repeated_names(text: str, found: list[tuple[int, int, str, float]]) -> Iter
     """Later bare mentions of a given name these rules found after a relation word, a role or a contact label
     ("wife marge ... marge called at 2200"): the note names the person again without the cue. Only a word
     no English word list holds and no clinical word ("wife peg ... PEG site" stays)."""
-    seen = set()
+    seen, lower = set(), None
     for start, end, kind, _ in found:
         value = text[start:end]
         key = _strip(value)
@@ -477,9 +477,28 @@ def _repeated_names(text: str, found: list[tuple[int, int, str, float]]) -> Iter
                 or (key in common_words() and not _name_word(key)):
             continue
         seen.add(key)
-        for match in re.finditer(r"(?<![\w'’-])" + re.escape(value) + r"(?![\w'’-])", text, _I):
-            if match.start() != start:
-                yield match.start(), match.end(), "NAME", 0.6
+        lower = text.lower() if lower is None else lower
+        if len(lower) != len(text):  # (a letter whose lower case is longer: offsets would shift)
+            found_again = [match.span() for match in re.finditer(r"(?<![\w'’-])" + re.escape(value) + r"(?![\w'’-])", text, _I)]
+        else:  # (str.find, not a regular expression compiled for each name: most notes name several people)
+            found_again = list(_occurrences(lower, value.lower()))
+        for at, stop in found_again:
+            if at != start:
+                yield at, stop, "NAME", 0.6
+
+
+def _occurrences(lower: str, needle: str) -> Iterator[tuple[int, int]]:
+    """Where ``needle`` stands in ``lower`` as a whole word (no letter, digit, apostrophe or hyphen beside it)."""
+    at = lower.find(needle)
+    while at != -1:
+        stop = at + len(needle)
+        if (at == 0 or not _joined(lower[at - 1])) and (stop == len(lower) or not _joined(lower[stop])):
+            yield at, stop
+        at = lower.find(needle, at + 1)
+
+
+def _joined(char: str) -> bool:
+    return char.isalnum() or char in "_'’-"
 
 
 class EnglishNursingNamesRecognizer:
