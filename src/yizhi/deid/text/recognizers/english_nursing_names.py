@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import (
     CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_lexicon, clinical_markers, common_words, name_words, place_words, very_common_words,
@@ -346,27 +347,36 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
 def _towns(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """Towns in lower case or capitals after a residence or travel cue (``_TOWN_CUE``), the longest run of up to
     three words the city lists know, not a state or a country (Safe Harbor keeps those), nor a common word."""
+    found = [town for match in matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())])
+             if (town := _town(match, 1, bare=False)) is not None]
+    # (a telegraphic note names a town after a bare "in": "house in braintree", "VA in jamaica plain"; whether the
+    # note is telegraphic is asked only once such a town is there: counting its shorthand costs more than the rule)
+    firsts = _place_first_words()
+    bare = [town for match in matches_at(_TOWN_IN, text, [start for start, _ in hits.get("town_in", ())])
+            if match.group(match.lastindex).split(" ", 1)[0].lower() in firsts
+            and (town := _town(match, match.lastindex, bare=True)) is not None]
+    if bare and telegraphic(text):
+        found += bare
+    yield from found
+
+
+def _town(match: re.Match[str], group: int, bare: bool) -> tuple[int, int, str, float] | None:
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
 
-    cued = matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())])
-    # (a telegraphic note names a town after a bare "in": "house in braintree", "VA in jamaica plain"; whether the
-    # note is telegraphic is asked only once such a place is there: counting its shorthand costs more than the rule)
-    places = place_words()
-    bare = [match for match in matches_at(_TOWN_IN, text, [start for start, _ in hits.get("town_in", ())])
-            if any(" ".join(words[:length]) in places for words in [match.group(match.lastindex).lower().split(" ")]
-                   for length in range(1, len(words) + 1))]
-    if bare and telegraphic(text):
-        cued += bare
-    for match in cued:
-        group = 1 if match.group(1) else 2  # (_TOWN_IN's capitals are its second group)
-        words = match.group(group).split(" ")
-        for length in range(len(words), 0, -1):
-            value = " ".join(words[:length]).lower()
-            if value in place_words() and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
-                    and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())) \
-                    and not (match.re is _TOWN_IN and length == 1 and value in common_words()):  # ("in reading")
-                yield match.start(group), match.start(group) + len(value), "LOCATION", 0.7
-                break
+    words = match.group(group).split(" ")
+    for length in range(len(words), 0, -1):
+        value = " ".join(words[:length]).lower()
+        if value in place_words() and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
+                and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())) \
+                and not (bare and length == 1 and value in common_words()):  # ("in reading")
+            return match.start(group), match.start(group) + len(value), "LOCATION", 0.7
+    return None
+
+
+@lru_cache(maxsize=1)
+def _place_first_words() -> frozenset[str]:
+    """The first word of every place the lists know ("fall" of "fall river"): a bare "in" is read on only there."""
+    return frozenset(place.split(" ", 1)[0] for place in place_words())
 
 
 def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
