@@ -50,7 +50,7 @@ def load_sets(split: str) -> dict[str, tuple[list[dict], str, bool]]:
         sets["MTSamples planted (real context)"] = (load_planted(DATA / f"real/mtsamples_planted_{split}.jsonl", corpus), "en", False)
     sets["English nursing notes (ours)"] = (load_gold_file(DATA / f"notes/en_nursing_{split}.jsonl"), "en", True)
     if split == "dev":  # (more dev notes in other styles, written in later rounds; the test split has one set)
-        for extra in ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9"):
+        for extra in ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10"):
             sets[f"English nursing notes {extra} (ours)"] = (load_gold_file(DATA / f"notes/en_nursing_{extra}.jsonl"), "en", True)
     sets["Chinese notes (ours)"] = (load_gold_file(DATA / f"notes/zh_notes_{split}.jsonl"), "zh", True)
     if split == "dev":

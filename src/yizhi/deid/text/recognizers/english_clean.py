@@ -34,6 +34,7 @@ import re
 from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import _strip, clinical_context, clinical_lexicon, common_words
+from yizhi.deid.text.recognizers.english_dates import telegraphic
 from yizhi.deid.text.recognizers.english_precision import (device_setting, exam_score, fourth_round_drop,
                                                             fourth_round_number, fourth_round_trim, model_or_room,
                                                             reference_range, sixth_round_drop, third_round_drop)
@@ -140,7 +141,7 @@ _LEADING_WORD = re.compile(r"(?:via|as|from|to|at|in|on|the|of|by|with|for|and|p
                            # "PCA Tanisha", "NP Ms. Lindqvist"): the guideline keeps them outside the name
                            r"|(?:(?i:dtr|daughter|son|wife|husband|mother|father|mom|dad|brother|sister|bro|sis|niece|"
                            r"nephew|hcp|pca|cna|pct|coordinator|liaison|great-(?:niece|nephew|grand\w+)|grand\w+|"
-                           r"pt'?s)[-:,]?[ ]+|(?:NP|RN|PA|CM|SW|HO)[ ]+)+(?:(?:Mr|Mrs|Ms|Dr)\.?[ ]+)?(?=[A-Za-z])")
+                           r"pt'?s)[-:,]?[ ]+|(?:NP|RN|PA|CM|SW|HO|WOCN|RT|OT|SLP|LPN|CNA)[ ]+)+(?:(?:Mr|Mrs|Ms|Dr)\.?[ ]+)?(?=[A-Za-z])")
 _CREDENTIAL_INSIDE = re.compile(r",?[ ]+(?:RN|rn|MD|M\.D\.?|NP|LPN|LICSW|LCSW|MSW|RRT|CNA|PA-C|PT|OT|CM|SW|PharmD)\b")
 _BRACKETED_TAIL = re.compile(r"[ ]*\([A-Z/&]{2,6}\)$")
 _AGE_TAIL = re.compile(r",[ ]*\d{1,3}$")
@@ -229,7 +230,11 @@ _MENTAL_STATUS_HEADING = re.compile(r"\bMS[:/][ ,]*$")
 # A clock time at the end of a date's span ("2024-03-05 14:30", "3/5/24 08:00:00"): GUIDELINE.md counts no time
 # of day as a date element, so the date rules' optional time is cut off in clinical notes (as clean_chinese does;
 # general text keeps it: the presidio-research set labels a date and its time as one DATE_TIME).
-_CLOCK_TAIL = re.compile(r"(?<=\d)(?:[ ]+|T)\d{1,2}:\d{2}(?::\d{2})?$")
+_HHMM_END = re.compile(r"(?:^|(?<=[A-Za-z.])[ ]+)(?!(?:19|20)\d\d$)(?:[01]\d|2[0-3])[0-5]\d$")
+_DAY_MONTH = re.compile(r"\d{1,2}[ ]+[A-Za-z]{3,9}\.?")
+_CLOCK_TAIL = re.compile(r"(?<=\d)(?:[ ]+|T)\d{1,2}:\d{2}(?::\d{2})?$"
+                         # (or a nurse's four-digit time, no year: "off 15 June 2300", "11-17 1530"; not "June 2015")
+                         r"|(?<=[A-Za-z\d.])[ ]+(?!(?:19|20)\d\d$)(?:[01]\d|2[0-3])[0-5]\d$")
 
 
 def _counting_placeholder(value: str) -> bool:
@@ -339,6 +344,15 @@ def clean_english(text: str, spans: list[Span]) -> list[Span]:
     for span in spans:
         if span.type == "DATE" and _THREE_NUMBERS.fullmatch(span.text) and _ventilator_setting(text, span):
             continue
+        if span.type in ("ZIP", "ADDRESS") and (clock := _HHMM_END.search(span.text)) is not None and telegraphic(text):
+            # (a nurse's four-digit time read as a postcode: "off 15 June 2300", "via Boston EMS 0320")
+            if clock.start() == 0 or _DAY_MONTH.fullmatch(span.text[: clock.start()]):
+                continue
+            span = _cut(text, span, span.start, span.start + clock.start())
+            if span is None:
+                continue
+            if not any(char.isdigit() for char in span.text):  # (no number left: a place, not an address to join)
+                span = Span(span.start, span.end, "LOCATION", span.text, span.confidence, span.recognizer)
         if span.type == "DATE" and (clock := _CLOCK_TAIL.search(span.text)) is not None and clinical_context(text):
             dated.append((span.start, span.end))  # (what another rule read inside the whole date goes with its time)
             span = Span(span.start, span.start + clock.start(), "DATE", span.text[: clock.start()], span.confidence, span.recognizer)
@@ -528,6 +542,15 @@ _INSTITUTION_WORDS = frozenset("hosp hospital rehab manor center centre general 
                                "point harbor harbour bay island valley".split())
 
 
+def _sentence_word(key: str) -> bool:
+    from yizhi.deid.text.recognizers.english import very_common_words
+
+    return key not in _NAME_PARTICLES and key in very_common_words() and (len(key) <= 3 or key.endswith("ed"))
+
+
+_NAME_PARTICLES = frozenset("and of de del della da van von la le st mc mac".split())
+
+
 def _shouted_edges(text: str, span: Span) -> Span | None:
     """An all-capitals span less the ordinary words at its edges: a note written in capitals runs a name into the
     words around it ("WIFE ANN VISITED THIS EVE", "BRENDA CALLED FOR UPDATE", "LIVES WITH WIFE IN QUINCY"). A word
@@ -560,6 +583,9 @@ def _shouted_edges(text: str, span: Span) -> Span | None:
     institution = bool(words) and _strip(words[-1].group()) in _INSTITUTION_WORDS
     while words and ordinary(words[0].group(), institution or place):
         words.pop(0)
+    if span.type == "NAME":  # (a name runs on through a verb or a preposition: "GRANDSON ANTHONY IN DORCHESTER")
+        inner = [index for index, word in enumerate(words[1:-1], 1) if _sentence_word(_strip(word.group()))]
+        words = words[: inner[0]] if inner else words
     if not words:
         return None
     if len(words) == count:

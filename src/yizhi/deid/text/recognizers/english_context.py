@@ -38,7 +38,7 @@ _DATE_CUE = (r"(?:on|since|from|until|till|thru|through|by|adm(?:it(?:ted)?|issi
              r"placed|started|start|began|due|appt|appointment|f/u|follow[- ]?up|visit|seen|returned|discharged|"
              r"d/c'?d|transferred|surgery|cath|extubated|intubated|done|last|next|before|after|dos|dob|lmp|"
              r"accepted|entry|for|drink|trach|peg|picc|intubation|effective|expires?|planned|scheduled|booked|"
-             r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|"  # (lines, tubes: "trach changed 4/10")
+             r"changed|replaced|exchanged|removed|inserted|reinserted|pulled|tomorrow|today|yesterday|tmrw|tonight|"  # (lines, tubes: "trach changed 4/10")
              r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun)")
 _SHORT_DATE = re.compile(r"(?<![\w/.:+-])(1[0-2]|0?[1-9])([/-])(3[01]|[12]\d|0?[1-9]|\d{2})(?![\w/%]|\.\d|[-/]\d)")
 # "here 10/14-10/22": a stay written as a range of two month/days (each half a date by itself)
@@ -47,6 +47,8 @@ _DATE_RANGE = re.compile(r"(?<![\w/.:+-])((?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[
 # "held 7/20-21": a month/day and a later day of the same month (each a date element)
 _DAY_RANGE = re.compile(r"(?<![\w/.:+-])((1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9]))-(3[01]|[12]\d|0?[1-9])(?![\w/%]|\.\d|[-/]\d)")
 # Culture bottles are counted "2/4", "1/2": after a culture word a slash pair that cannot be such a count is a date
+# A clock time just after a month-day dates it ("faxed 1-17 1530", "1-17 @ 0800"): no range or score is timed so
+_CLOCK_AFTER = re.compile(r"[ ]+(?:@[ ]*)?(?:[01]\d|2[0-3])[0-5]\d(?![\w:/%-]|\.\d)")
 _CULTURE_BEFORE = re.compile(r"\b(?:cx|bcx|ucx|cultures?)[ ]*[:=]?[ ]*$", _I)
 _CUE_BEFORE = re.compile(r"\b" + _DATE_CUE + r"[ ]*[:,(]?[ ]*\(?$", _I)
 _ENTRY_HEAD = re.compile(r"(?:^|\n)[ \t]*$")
@@ -129,12 +131,13 @@ _PAGER = re.compile(r"\b(?:(?:pager|pgr|pg|beeper|bpr|paged?(?: at)?|page[ ]?#)\
 _BRACKET_PHONE = re.compile(r"\(\d{3}\)[ ]?\d{7}(?!\d)")
 # --- names by context ----------------------------------------------------------------------------------
 _TITLE_LOWER = re.compile(r"\b(?i:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)\.?[ ]+(?!(?i:and|&)[ ])"  # ("mr. and mrs. o'connor")
+                          r"(?:(?i:rev|fr|dr|sgt)\.?[ ]+)?"  # (a title after a role: "pastor rev hutchins")
                           r"([a-z][a-z'’-]+(?:[ ][a-z][a-z'’-]+)?)\b")
 _RELATIVE = re.compile(
     r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
     r"grandma|grandmother|grandfather|stepfather|stepmother|(?:son|daughter|mother|father|brother|sister)-in-law|"
     r"dtr|bro|sis|"  # (nursing shorthand: "dtr peggy", "pt's bro walt")
-    r"partner|boyfriend|girlfriend|fianc[ée]e?|friend|neighbou?r|aunt|uncle|cousin|hcp|proxy|guardian)"
+    r"partner|spouse|boyfriend|girlfriend|fianc[ée]e?|friend|neighbou?r|aunt|uncle|cousin|hcp|proxy|guardian)"
     # (not a verb or a function word right after the relation: "HCP is son abe" is read at "son", not at
     # "HCP is"; a second word only with its capital: "daughter, Patty summarized" is Patty)
     r"\b(?:'s)?(?:[ ]*[,:(-][ ]*|[ ]+)(?!(?:is|was|and|or|at|in|to|of|for|with|who|has|had|will|here|aware|updated)\b)"
@@ -166,12 +169,12 @@ _ORG_AFTER_MOVE = re.compile(
 _LOWER_ABBREVIATION_AFTER_MOVE = re.compile(
     "(?i:" + _MOVE_CUE + r"(?:[ ]+[\w/'’.-]+){0,2}?[ ]+(?:to|from|at)[ ]+(?:the[ ]+)?)([a-z]{1,3}(?:h|mc|hc))\b(?![/'’-])")
 _ORG_NOUN = re.compile(r"((?:[A-Z][\w'’.&-]*[ ]+){1,3}(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|"
-                       r"Health Center|Medical Center|Hospital|Clinic))\b")
+                       r"Health Center|Medical Center|Health Ctr|Med(?:ical)? Ctr|Hospital|Clinic))\b")  # ("Codman Square Health Ctr")
 _LOWER_ORG = re.compile(r"\b((?:[A-Za-z]+[ ]){1,2}(?:hospital|rehab|medical center|health center|nursing home))\b")
 
 
 _INSTITUTION_TAIL = re.compile(r"[ ]+(?i:ambulance|manor|rehab|vna|home care|house|nursing home|health center|"
-                               r"medical center|hospital|clinic)$")
+                               r"medical center|health ctr|med(?:ical)? ctr|hospital|clinic)$")
 
 
 _SPECIALTY = re.compile(r"(?:ology|surgery|iatry|iatrics|ics|ine)$")  # "Neurosurgery Clinic", "Medicine Clinic"
@@ -364,13 +367,13 @@ _ANCHORS = Scanner([
     Anchor("bracket_phone", r"\(\d{3}\)"),
     Anchor("title", r"\b(?:mr|mrs|ms|miss|dr|rabbi|fr|rev|reverend|pastor|father|sister)", caseless=True),
     Anchor("relative", r"\b(?:wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grand|"
-                       r"step|partner|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian|dtr|bro|sis)",
+                       r"step|partner|spouse|boyfriend|girlfriend|fianc|friend|neighbo|aunt|uncle|cousin|hcp|proxy|guardian|dtr|bro|sis)",
            caseless=True),
     Anchor("social", r"\bsocial", caseless=True),
     Anchor("name_cue", r"\bname\b", caseless=True),
     Anchor("move", r"\b(?:transfer|txf|xfer|tx'?d|sent|arrived|admitted|adm|came|brought|transported|referred|"
                    r"returned|d/c|discharged|coming|going|went|taken|seen|followed|treated|pcp|dialysis)", caseless=True),
-    Anchor("org_noun", r"(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|Health Center|Medical Center|"
+    Anchor("org_noun", r"(?:Ambulance|Manor|Rehab|VNA|Home Care|House|Nursing Home|Health Center|Medical Center|Health Ctr|Med Ctr|Medical Ctr|"
                        r"Hospital|Clinic)\b"),
     Anchor("lower_org", r"(?:hospital|rehab|medical center|health center|nursing home)\b"),
     Anchor("institution", r"(?:" + _INSTITUTION_NOUNS + r")\b", caseless=True),
@@ -448,7 +451,9 @@ class EnglishContextRecognizer:
             before = text[max(0, match.start() - 24) : match.start()]
             cue = _CUE_BEFORE.search(before) is not None or MOVE_TO_UNIT.search(before) is not None or (match.group(2) == "-" and (
                 _STUDY_BEFORE.search(before) is not None or _HISTORY_WORDS_BEFORE.search(before) is not None
-                or _STUDY_AFTER.match(text, match.end()) is not None))
+                or _STUDY_AFTER.match(text, match.end()) is not None
+                or (_CLOCK_AFTER.match(text, match.end()) is not None and not _SCORE_BEFORE.search(before)
+                    and not _VENT_WORDS.search(before))))
             entry_head = _ENTRY_HEAD.search(before) is not None and text[match.end() : match.end() + 1] in (":", " ", "-", "\n", "") \
                 and not _SECONDARY_TO.match(text, match.start())  # ("2/2 copious secretions" heads a line: "secondary to")
             in_list = match.start() - last_end <= 40 and "\n" not in text[last_end : match.start()]
@@ -546,7 +551,8 @@ class EnglishContextRecognizer:
     @staticmethod
     def _signed(text: str, hits: dict):
         for start, end in ((at + 2 if text[at] == "," else at, end) for at, end in hits.get("credential", ())):  # (", PT")
-            signed = _LINE_ENDS_AFTER.match(text, end) is not None
+            # (or a name and its credential inside a line, after a label or a stop: "PCP: Sanjay Rao, MD, Codman ...")
+            signed = _LINE_ENDS_AFTER.match(text, end) is not None or (text[start - 2 : start] == ", " and text[start:end].isupper())
             base = max(text.rfind("\n", 0, start) + 1, start - 48)
             before = _EARLIER_CREDENTIALS.sub(" ", text[base:start]) if signed else text[base:start]  # ("M. Delgado, PT, DPT")
             match = (_SIGNED_NAME if signed else _NAME_BEFORE_RN).search(before)

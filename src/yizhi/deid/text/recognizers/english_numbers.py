@@ -70,7 +70,8 @@ _STREET_ON = re.compile(r"\b(?i:on|off)[ ]+((?:[A-Z][a-z'’-]+[ ]){1,2}(?:Stree
 # A record number after its label and a few words ("MRN at Brigham: 31940021", "NH MR#: 880431"), and reference
 # numbers of an insurance call or a claim ("call ref # A448810", "auth no: 55120934"; not a lot's "reference #"): unique numbers Safe Harbor removes.
 _RECORD_AFTER_WORDS = re.compile(r"\b(?:mrn|mr[ ]?#|med[ ]rec(?:ord)?|medical[ ]record(?:[ ]number)?|unit[ ](?:no|number)|"
-                                 r"(?:auth(?:ori[sz]ation)?|insurance|call)[ ]+(?:ref(?:erence)?|no\.?|number)|auth(?:ori[sz]ation)?|confirmation|claim)\b[^\n\d]{0,24}?"
+                                 r"(?:auth(?:ori[sz]ation)?|insurance|call)[ ]+(?:ref(?:erence)?|no\.?|number)|auth(?:ori[sz]ation)?|confirmation|claim|"
+                                 r"ref(?=[ ]*#[ ]*[A-Za-z]{0,3}\d))\b[^\n\d]{0,24}?"  # (an abbreviated "ref #": "BCBS, ref # AB88213046")
                                  # (the mark may be left out before a long number: "MRN there 5562019", "auth ref HP7730192")
                                  r"(?:[#:][ ]*|[ ](?=[A-Za-z]{0,3}\d{6}))"
                                  r"([A-Za-z]{0,3}-?\d{5,12})(?![\w-])", _I)
@@ -88,7 +89,7 @@ NUMBER_ANCHORS = [
     Anchor("street_tail", r"\d{1,5} +(?:[a-z][\w'’-]* +){1,4}" + _ANY_STREET_WORD + r"\b\.?(?:,? +(?:apt|unit|#) *#?\w+)?(?:,| in )",
            caseless=True),
     Anchor("street_on", r"\b(?:on|off) +[A-Z]", caseless=True),
-    Anchor("record_words", r"\b(?:mrn|mr ?#|med rec|medical record|unit no|unit number|auth|insurance|call|confirmation|claim)",
+    Anchor("record_words", r"\b(?:mrn|mr ?#|med rec|medical record|unit no|unit number|auth|insurance|call|confirmation|claim|ref *#)",
            caseless=True),
     *DATE_ANCHORS,
 ]

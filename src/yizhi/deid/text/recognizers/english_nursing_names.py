@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from yizhi.deid.text.recognizers.english import (
     CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_lexicon, clinical_markers, common_words, name_words, place_words, very_common_words,
@@ -43,18 +44,18 @@ _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # Roles a person is named after in a note ("SW kelly", "chaplain doherty"). Two-letter roles that are also
 # words or places in lower case ("pa", "ot", "md") only in capitals.
 _ROLES = (r"(?i:chaplain|social[ ]worker|case[ ]manager|resident|fellow|intern|hospitalist|intensivist|"
-          r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|"
+          r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|sgt|sergeant|detective|trooper|pastor|minister|"
           r"priest|deacon|imam|interpreter|translator|liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct|"
           r"sponsor|case[ ]?worker|counsell?or|advocate|slp)|PA|OT|MD|CM")
 # (no comma between: "Practitioner MD, Adrenocot" is a signature and a drug, "officer, artillery" a list)
-_TITLE_BETWEEN = r"(?:(?i:fr|dr|rev|mr|mrs|ms|atty|sr)\.?[ ]+)?"  # ("PRIEST FR MCNAMARA", "guardian Atty. Fisk": the name after)
+_TITLE_BETWEEN = r"(?:(?i:fr|dr|rev|mr|mrs|ms|atty|sr|sgt|det)\.?[ ]+)?"  # ("PRIEST FR MCNAMARA", "guardian Atty. Fisk": the name after)
 _ROLE_NAME = re.compile(r"(?<!\d )\b(?:" + _ROLES + r")\b\.?[ ]*(?:[:-][ ]*)?" + _TITLE_BETWEEN + r"(" + _WORD + r")\b")
 _PLURAL_RELATIVES = (r"sons|daughters|brothers|sisters|kids|children|grandchildren|grandkids|grandsons|granddaughters|"
                      r"grand-daughters|grand-sons|nieces|nephews|cousins|parents|friends|neighbou?rs|siblings|"
                      r"stepsons|stepdaughters")
 _SINGLE_RELATIVES = (r"(?:son|daughter|dtr|brother|sister|mother|father)[- ]in[- ]law|sig(?:nificant)?[ ]other|bf|gf|"
                      r"wife|husband|son|daughter|mother|mom|father|dad|brother|sister|niece|nephew|grandson|granddaughter|"
-                     r"partner|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
+                     r"partner|spouse|fianc[ée]e?|boyfriend|girlfriend|friend|neighbou?r|aunt|uncle|cousin|roommate|dtr|bro|sis|"
                      r"step(?:son|daughter|mother|father|brother|sister)|half-(?:brother|sister)|god(?:son|daughter)")
 # A relation, then (a count, "both", a parenthesis) and a name or a list of names.
 _RELATIVE_LIST = re.compile(
@@ -70,7 +71,7 @@ _DOCTORS = re.compile(r"\b(?i:drs)\.?[ ]+(" + _WORD + r"(?:[ ]*(?:/|,|&|(?i:and)
 _CONTACT_LABEL = re.compile(r"\b(?i:contact|emergency[ ]contact|hcp|proxy|health[ ]care[ ]proxy|nok|next[ ]of[ ]kin|guardian|poa)"
                             r"[ ]*(?:[:-][ ]*|is[ ]+)" + _TITLE_BETWEEN + r"(" + _WORD + r")(?:[ ]+(" + _WORD + r"))?")
 _NOT_AFTER_ROLE = frozenset("pgr pager pg beeper bpr x ext phone cell tel note notes eval evals evaluation consult recs "
-                            "f/u tx rx orders handoff handover report".split())
+                            "f/u tx rx orders handoff handover report inc dec incr decr".split())  # ("per MD inc PEEP")
 _LIST_SPLIT = re.compile(r"[ ]*(?:,[ ]*(?:and[ ]+|&[ ]*)?|(?<=[ ])and[ ]+|&[ ]*)", _I)
 # --- organisations -------------------------------------------------------------------------------------------
 # A facility's kind written after its name. Strong kinds ("manor", "parish") are named places whatever word
@@ -102,7 +103,7 @@ _DIALYSIS = re.compile(r"\b(?i:hd|dialysis|hemodialysis|dialyzes|dialyses)(?:[ ]
 # A place after an employment, follow-up or referral cue, in lower case ("works at brigham", "f/u at joslin").
 _LOWER_PLACE = re.compile(r"\b(?i:works?|worked|working|employed|retired|f/u|follow[- ]?up|followed|appt|appointment|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
-                          r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered)"
+                          r"referrals?(?:[ ]+sent)?|referred|liaison|screened|accepted|bed[ ]offered|transferred|sent)"
                           # (a colon and the physician between: "PCP f/u: Dr yuen at south cove")
                           r"(?::?(?:[ ]+[a-z/]+){0,2}?(?:[ ]+(?i:dr)\.?[ ]+[A-Za-z'’-]+)?)[ ]+((?i:at|from|to))[ ]+"
                           r"([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+)?)(?![\w'’-])")
@@ -124,12 +125,23 @@ _TRANSPORT = re.compile(r"\b(?:BIBA|(?i:transport(?:ed)?|flown(?:[ ]in)?|brought
 _H_ABBREVIATION = re.compile(r"\b(?i:at|from|to)[ ]+([A-Z]{2,4}H)\b(?![/'’-])")
 # An employer of two to four capitalised words after a work cue, whatever the words ("line cook at Legal Sea Foods",
 # "works at Mass Eye & Ear", "at work (Mass Eye & Ear)"): not all clinical markers ("works with Physical Therapy")
-_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,40}?(?:\b(?i:at|for|with|from)[ ]+(?:the[ ]+)?|\()"
+_EMPLOYER_WORDS = re.compile(r"\b(?i:works?|worked|working|employed|retired)\b[^.\n(]{0,40}?(?:\b(?i:at|for|with|from|by)[ ]+(?:the[ ]+)?|\()"
                              # (or one abbreviation: "bus driver for MBTA", "retired from GE" - no clinical one: "works with PT")
                              r"([A-Z][\w'’-]*(?:[ ]+(?:&[ ]+)?[A-Z][\w'’-]*){1,3}|[A-Z]{2,6}(?![\w'’-]))")
 # Catholic churches, schools and hospitals: "Our Lady of Grace", "Our Lady of the Sacred Heart"
 _OUR_LADY = re.compile(r"\b(Our[ ]Lady[ ]of[ ](?:the[ ])?[A-Z][a-z'’-]+(?:[ ][A-Z][a-z'’-]+)?)")
 
+# The place a clinician works, in lower case after the clinician ("dr kaminski at lahey", "np donna at mgh",
+# "dr bautista at east boston neighborhood health"): capitalised ones are english_context's institutions.
+_CLINICIAN_AT = re.compile(r"\b(?i:dr|np|md|pcp)\.?[ ]+[A-Za-z'’-]+[ ]+(?i:at|@|of|from)[ ]+"
+                           r"([a-z][a-z'’]+(?:[ ][a-z][a-z'’]+){0,3})(?![\w'’-])")
+_PLACE_KIND_WORDS = frozenset("health medical center centre clinic hospital hosp associates practice group neighborhood "
+                              "community family care physicians".split())
+# The company that gives a service at home, named after the service ("hospice by Care Dimensions", "home O2 2L per
+# Lincare", "VNA through Century Health"): capitalised words no word list holds (not "per Dr", "by Cardiology").
+_PROVIDER = re.compile(r"\b(?i:hospice|vna|home[ ]care|home[ ]health|home[ ]o2|home[ ]oxygen|o2|oxygen|dme|infusion|services)"
+                       r"(?:[ ]+[\w.]+)?[ ]+(?i:by|through|thru|from|per|via|w/|with)[ ]+([A-Z][A-Za-z'’-]+(?:[ ][A-Z][A-Za-z'’-]+){0,2})")
+_WARDS = frozenset("stepdown step-down sdu tele telemetry medsurg med-surg obs observation".split())
 _DIRECTIONS = frozenset("north south east west new upper lower".split())  # ("at south cove": the second word names it)
 _NEXT_WORD = re.compile(r"[ ]+([A-Za-z]+)")
 # A town in lower case (or in a note typed in capitals) after a residence or a travel cue ("lives in kingston", "visiting
@@ -140,9 +152,12 @@ _TOWN_CUE = re.compile(r"\b(?i:(?:lives|lived|living|resides|residing|moved|relo
                        r"travelling)(?:[ ]+(?:in|up|down|over))?[ ]+(?:from|fr))[ ]+([a-z][a-z'’-]*(?:[ ][a-z][a-z'’-]*){0,2}|"
                        r"[A-Z][A-Z'’-]+(?:[ ][A-Z][A-Z'’-]+){0,2})(?![\w'’-])")
 
+_TOWN_IN = re.compile(r"\b(?:(?:in|near|lives)[ ]+([a-z][a-z'’-]{3,}(?:[ ][a-z][a-z'’-]+){0,2})|"
+                      r"(?:IN|NEAR|LIVES)[ ]+([A-Z][A-Z'’-]{3,}(?:[ ][A-Z][A-Z'’-]+){0,2}))(?![\w'’-])")
+
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
-                   r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|priest|deacon|imam|interpreter|translator|"
+                   r"surgeon|[a-z]+ologist|officer|atty|attorney|lawyer|sgt|sergeant|detective|trooper|pastor|minister|priest|deacon|imam|interpreter|translator|"
                    r"liaison|coordinator|sw|rn|rt|np|lpn|rrt|msw|licsw|cna|pct|sponsor|case ?worker|counsell?or|advocate|slp)",
            caseless=True),
     Anchor("role_upper", r"\b(?:PA|OT|MD|CM)"),
@@ -150,7 +165,7 @@ _ANCHORS = Scanner([
     Anchor("contact_label", r"\b(?:contact|hcp|proxy|nok|next of kin|guardian|poa)\b", caseless=True),  # ("PT" is the patient in nursing notes, not a therapist)
     Anchor("relative", r"\b(?:sons|daughters|brothers|sisters|kids|children|grand|nieces|nephews|cousins|parents|"
                        r"friends|neighbo|siblings|step|wife|husband|son|daughter|mother|mom|father|dad|brother|sister|"
-                       r"niece|nephew|partner|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god|"
+                       r"niece|nephew|partner|spouse|fianc|boyfriend|girlfriend|friend|aunt|uncle|cousin|roommate|dtr|bro|sis|half-|god|"
                        r"sig other|significant other|bf|gf)",
            caseless=True),
     Anchor("kind", r"\b(?:" + _STRONG_KINDS.replace("[ ]", " ") + "|" + _WEAK_KINDS.replace("[ ]", " ") + r")\b",
@@ -162,14 +177,17 @@ _ANCHORS = Scanner([
     Anchor("transport", r"\b(?:BIBA|(?i:transport|flown|brought|arrived|per))"),
     Anchor("h_abbreviation", r"\b(?:at|from|to) +[A-Z]{2,4}H\b", caseless=False),
     Anchor("our_lady", r"\bOur Lady of"),
+    Anchor("provider", r"\b(?:hospice|vna|home care|home health|home o2|home oxygen|o2|oxygen|dme|infusion|services)", caseless=True),
+    Anchor("clinician_at", r"\b(?:dr|np|md|pcp)\.? +[a-z'’-]+ +(?:at|@|of|from) +[a-z]", caseless=True),
     *PLACE_ANCHORS,
     Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
                        r"driving|drove|coming|came|flying|flew|arriving|traveling|travelling)\b", caseless=True),
+    Anchor("town_in", r"\b(?:in|near|lives) +[a-z][a-z'’-]{3}|\b(?:IN|NEAR|LIVES) +[A-Z][A-Z'’-]{3}"),
     Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
                           r"[a-z]+ologist|pcp|seen|treated|lives|living|resides|"
-                          r"bed offered)", caseless=True),
+                          r"bed offered|transferred|sent)", caseless=True),  # (not "going to reschedule", "transfer to catheterize")
 ])
 
 
@@ -242,6 +260,10 @@ def _people(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
             if _RELATION_WORD.fullmatch(part) or not (named[index] or (len(items) > 1 and _list_item(part))):
                 break  # (the list ends at its first word that is no name: "sons bob and jim in to visit")
             yield start, start + len(_possessive_cut(part)), "NAME", 0.75
+            second = _NEXT_WORD.match(text, start + len(part))
+            if part.islower() and second is not None and second.group(1).islower() and _name_word(second.group(1)) \
+                    and not _RELATION_WORD.fullmatch(second.group(1)) and not _ordinary(second.group(1)):
+                yield start, second.end(1), "NAME", 0.7  # (a double given name: "wife ann marie")
 
 
 def _possessive_cut(word: str) -> str:
@@ -262,6 +284,8 @@ def _facility_before_kind(text: str, start: int, strong: bool) -> tuple[int, int
                 taken.insert(0, word)
             break
         taken.insert(0, word)
+    if taken and taken[-1].group().lower().endswith(("'s", "’s")) and text[start:start + 5].lower() in ("house", "place"):
+        return None  # (a person's house: "her daughter helen's house")
     names = [word.group() for word in taken if _strip(word.group()) not in _SAINTS]
     if not names or (not strong and not any(_rare(word) for word in names)):
         return None
@@ -313,6 +337,8 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
         if after is not None and after.group(1).islower() and after.group(1) in common_words() \
                 and after.group(1) not in very_common_words() and after.group(1) not in ("tomorrow", "today", "tonight"):
             continue  # ("works at cardboard shop": a kind of workplace, not its name)
+        if _strip(words[0]) in _WARDS:
+            continue  # ("transferred to stepdown")
         if (all(_unknown(word) for word in words) or (len(words) == 2 and _strip(words[0]) in _DIRECTIONS)) \
                 and not (words[0].islower() and _verb_form(_strip(words[0]))):
             yield match.start(2), match.start(2) + len(" ".join(words)), "ORGANIZATION", 0.65
@@ -321,16 +347,36 @@ def _organisations(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
 def _towns(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """Towns in lower case or capitals after a residence or travel cue (``_TOWN_CUE``), the longest run of up to
     three words the city lists know, not a state or a country (Safe Harbor keeps those), nor a common word."""
+    found = [town for match in matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())])
+             if (town := _town(match, 1, bare=False)) is not None]
+    # (a telegraphic note names a town after a bare "in": "house in braintree", "VA in jamaica plain"; whether the
+    # note is telegraphic is asked only once such a town is there: counting its shorthand costs more than the rule)
+    firsts = _place_first_words()
+    bare = [town for match in matches_at(_TOWN_IN, text, [start for start, _ in hits.get("town_in", ())])
+            if match.group(match.lastindex).split(" ", 1)[0].lower() in firsts
+            and (town := _town(match, match.lastindex, bare=True)) is not None]
+    if bare and telegraphic(text):
+        found += bare
+    yield from found
+
+
+def _town(match: re.Match[str], group: int, bare: bool) -> tuple[int, int, str, float] | None:
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
 
-    for match in matches_at(_TOWN_CUE, text, [start for start, _ in hits.get("town_cue", ())]):
-        words = match.group(1).split(" ")
-        for length in range(len(words), 0, -1):
-            value = " ".join(words[:length]).lower()
-            if value in place_words() and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
-                    and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())):
-                yield match.start(1), match.start(1) + len(value), "LOCATION", 0.7
-                break
+    words = match.group(group).split(" ")
+    for length in range(len(words), 0, -1):
+        value = " ".join(words[:length]).lower()
+        if value in place_words() and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
+                and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())) \
+                and not (bare and length == 1 and value in common_words()):  # ("in reading")
+            return match.start(group), match.start(group) + len(value), "LOCATION", 0.7
+    return None
+
+
+@lru_cache(maxsize=1)
+def _place_first_words() -> frozenset[str]:
+    """The first word of every place the lists know ("fall" of "fall river"): a bare "in" is read on only there."""
+    return frozenset(place.split(" ", 1)[0] for place in place_words())
 
 
 def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
@@ -364,6 +410,25 @@ def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float
             keys = [_strip(word) for word in found.group(1).split() if word != "&"]
             if _employer_words(keys):
                 yield found.start(1), found.end(1), "ORGANIZATION", 0.7
+    for match in matches_at(_CLINICIAN_AT, text, [start for start, _ in hits.get("clinician_at", ())]):
+        words = match.group(1).split()
+        taken = 0
+        for index, word in enumerate(words):
+            key = _strip(word)
+            if (index == 0 and key in _DIRECTIONS) or (_unknown(word) and not _verb_form(key)) \
+                    or (taken and (key in place_words() or key in _PLACE_KIND_WORDS)):
+                taken = index + 1
+            else:
+                break
+        if taken and not (taken == 1 and _strip(words[0]) in _DIRECTIONS):
+            yield match.start(1), match.start(1) + len(" ".join(words[:taken])), "ORGANIZATION", 0.65
+    for match in matches_at(_PROVIDER, text, [start for start, _ in hits.get("provider", ())]):
+        words = match.group(1).split()
+        while words and (_ordinary(_strip(words[-1])) or words[-1].isupper()):
+            words.pop()  # ("per Lincare Rep": the company alone; "via NC" no company)
+        if words and any(_unknown(word) for word in words) and _strip(words[0]) not in _ORG_STOP_WORDS \
+                and not any(_strip(word) in drug_words() or _strip(word) in CLINICAL_TERMS or word.isupper() for word in words):
+            yield match.start(1), match.start(1) + len(" ".join(words)), "ORGANIZATION", 0.65
     for match in matches_at(_OUR_LADY, text, [start for start, _ in hits.get("our_lady", ())]):
         yield match.start(1), match.end(1), "ORGANIZATION", 0.75
 
@@ -404,21 +469,46 @@ def _repeated(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[t
                 yield match.start(), match.end(), "ORGANIZATION", 0.6
 
 
+def _name_word(key: str) -> bool:
+    """A given name that is also a word of the lists but none of the commonest nor a verb ("sons danny and paul ...
+    after paul flies in", "spouse marty ... marty called"): a name when the note named the person so before."""
+    return len(key) >= 4 and key in name_words() and key not in very_common_words() and not _verb_form(key)
+
+
 def _repeated_names(text: str, found: list[tuple[int, int, str, float]]) -> Iterator[tuple[int, int, str, float]]:
     """Later bare mentions of a given name these rules found after a relation word, a role or a contact label
     ("wife marge ... marge called at 2200"): the note names the person again without the cue. Only a word
     no English word list holds and no clinical word ("wife peg ... PEG site" stays)."""
-    seen = set()
+    seen, lower = set(), None
     for start, end, kind, _ in found:
         value = text[start:end]
         key = _strip(value)
-        if kind != "NAME" or " " in value or len(key) < 3 or key in seen or key in common_words() \
-                or key in clinical_lexicon() or _ordinary(key):
+        if kind != "NAME" or " " in value or len(key) < 3 or key in seen or key in clinical_lexicon() or _ordinary(key) \
+                or (key in common_words() and not _name_word(key)):
             continue
         seen.add(key)
-        for match in re.finditer(r"(?<![\w'’-])" + re.escape(value) + r"(?![\w'’-])", text, _I):
-            if match.start() != start:
-                yield match.start(), match.end(), "NAME", 0.6
+        lower = text.lower() if lower is None else lower
+        if len(lower) != len(text):  # (a letter whose lower case is longer: offsets would shift)
+            found_again = [match.span() for match in re.finditer(r"(?<![\w'’-])" + re.escape(value) + r"(?![\w'’-])", text, _I)]
+        else:  # (str.find, not a regular expression compiled for each name: most notes name several people)
+            found_again = list(_occurrences(lower, value.lower()))
+        for at, stop in found_again:
+            if at != start:
+                yield at, stop, "NAME", 0.6
+
+
+def _occurrences(lower: str, needle: str) -> Iterator[tuple[int, int]]:
+    """Where ``needle`` stands in ``lower`` as a whole word (no letter, digit, apostrophe or hyphen beside it)."""
+    at = lower.find(needle)
+    while at != -1:
+        stop = at + len(needle)
+        if (at == 0 or not _joined(lower[at - 1])) and (stop == len(lower) or not _joined(lower[stop])):
+            yield at, stop
+        at = lower.find(needle, at + 1)
+
+
+def _joined(char: str) -> bool:
+    return char.isalnum() or char in "_'’-"
 
 
 class EnglishNursingNamesRecognizer:

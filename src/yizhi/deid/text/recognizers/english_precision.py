@@ -247,6 +247,7 @@ _EXAM_AFTER = re.compile(
     r"[ ]*@(?![ ]*(?:\d|[A-Z]{2,}\b|(?i:osh|outside|bedside|home)\b))|[ ]*(?:at|on the|in)?[ ]*(?i:od|os|ou|sem|murmurs?|achilles|archilles|patellae?|biceps|triceps|"
     r"brachioradialis|knees?|ankles?|elbows?|wrists?|hands?|hips?|grip|strength|reflex(?:es)?|atrophy|scale|"
     r"proximally|distally|throughout|bilaterally)\b")
+_LATE_DAY = re.compile(r"/(?:[7-9]|1[1-9]|2\d|3[01])$")
 _EXAM_BEFORE = re.compile(r"(?i:scores?:?|rated (?:him|her)self|strength|reflexes|murmur|grade|power)[ ]*$")
 _RANGE_DURATION = re.compile(r"\d{1,2}-\d{1,2}")
 _DURATION_AFTER = re.compile(r"[ ]+(?:years?|months?|weeks?|days?|hours?|times?)\b")
@@ -257,7 +258,10 @@ def exam_score(text: str, span: Span) -> bool:
     if span.type != "DATE":
         return False
     if _SLASH_PAIR.fullmatch(span.text):
-        return _EXAM_AFTER.match(text, span.end) is not None or \
+        after = _EXAM_AFTER.match(text, span.end)
+        if after is not None and "@" in after.group() and _LATE_DAY.search(span.text):
+            after = None  # ("crani 5/17 @ bwh": no score is out of more than 6 but pain's out of 10)
+        return after is not None or \
             _EXAM_BEFORE.search(text, max(0, span.start - 24), span.start) is not None
     return _RANGE_DURATION.fullmatch(span.text) is not None and _DURATION_AFTER.match(text, span.end) is not None
 
