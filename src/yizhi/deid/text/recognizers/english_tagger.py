@@ -71,6 +71,13 @@ from yizhi.deid.text.spans import Span, make_span
 log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).parent / "data" / "en_tagger.crfsuite"
+# A model for text that reads as clinical (``english.clinical_context``), trained on real-style notes and
+# reports by ``train_en_tagger_real``. NOT shipped: its held-out figures (that module's docstring) did not
+# pay for its cost. Without the file the tagger gives nothing in clinical text, as before; with it (a
+# hospital's own retraining, or the validation's fold models) it tags clinical text too.
+CLINICAL_MODEL_PATH = Path(__file__).parent / "data" / "en_tagger_clinical.crfsuite"
+# In clinical text a token keeps its entity label only at this marginal probability or more (see find).
+CLINICAL_MIN_MARGINAL = 0.7
 LABEL_TYPES = ("NAME", "ORGANIZATION", "ADDRESS", "LOCATION")
 # Confidence below the rules' (0.6-0.95): where both find something, overlap resolution is by type, and
 # a tagger-only span is a guess.
@@ -543,35 +550,51 @@ def _kept_at_end(tokens: list[str], words: list[tuple], first: int, last: int) -
 
 # --- the recognizer ---------------------------------------------------------------------------------
 _MISSING = object()
-_TAGGER: object = None
+# Two models: the general one (presidio-research sentences and generated notes) for text that does not
+# read as clinical, and the clinical one (real-style notes and reports, see train_en_tagger) for text that
+# does. Opened once per process each.
+_TAGGERS: dict[bool, object] = {}
 # A CRFsuite tagger holds the sequence it is decoding: one call at a time (web requests use threads).
 _TAG_LOCK = threading.Lock()
 
 
-def _tagger():
-    """The CRFsuite tagger with the shipped model, opened once per process; None without crfsuite."""
-    global _TAGGER
-    if _TAGGER is None:  # a race here opens the file twice, harmlessly
+def _tagger(clinical: bool = False):
+    """The CRFsuite tagger with the shipped model (general or clinical), opened once per process; None
+    without crfsuite or without the model file."""
+    tagger = _TAGGERS.get(clinical)
+    if tagger is None:  # a race here opens the file twice, harmlessly
+        path = _model_paths[clinical]
         try:
             import pycrfsuite
         except ImportError:
             log.warning("python-crfsuite is not installed: the English tagger is off (the rules still run)")
-            _TAGGER = _MISSING
+            tagger = _MISSING
         else:
-            tagger = pycrfsuite.Tagger()
-            tagger.open(str(_model_path))
-            _TAGGER = tagger
-    return None if _TAGGER is _MISSING else _TAGGER
+            if path.exists():
+                tagger = pycrfsuite.Tagger()
+                tagger.open(str(path))
+            else:  # (no clinical model is shipped: see CLINICAL_MODEL_PATH)
+                log.debug("no English tagger model at %s: that tagger is off", path)
+                tagger = _MISSING
+        _TAGGERS[clinical] = tagger
+    return None if tagger is _MISSING else tagger
 
 
-_model_path = MODEL_PATH
+_model_paths = {False: MODEL_PATH, True: CLINICAL_MODEL_PATH}
 
 
-def use_model(path: Path) -> None:
-    """Tag with another model file from now on (training and tests); the shipped one by default."""
-    global _TAGGER, _model_path
+def use_model(path: Path, clinical: bool = False) -> None:
+    """Tag with another model file from now on (training and tests); the shipped ones by default."""
     with _TAG_LOCK:
-        _model_path, _TAGGER = Path(path), None
+        _model_paths[clinical] = Path(path)
+        _TAGGERS.pop(clinical, None)
+
+
+def _confident_labels(tagger, labels: list[str], floor: float) -> list[str]:
+    """``labels`` (the Viterbi path just tagged) with each entity label whose marginal probability is below
+    ``floor`` set to outside: in clinical text a tagger span is kept only where the model is sure."""
+    marginal = tagger.marginal
+    return [label if label == "O" or marginal(label, index) >= floor else "O" for index, label in enumerate(labels)]
 
 
 def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) -> None:
@@ -602,12 +625,8 @@ class EnglishTaggerRecognizer:
     def find(self, text: str) -> Iterator[Span]:
         if text.isupper():  # all capitals (a DICOM descriptor, a heading): the rules' dictionaries decide
             return
-        if clinical_context(text):
-            # In clinical text the tagger's guesses added no recall the rules lacked and cost precision (dev
-            # sets, issue 16 second round: MTSamples dev 0.945 recall without it, 0.947 with it, precision 0.908
-            # against 0.869; the nursing notes alike) and about half the time: it reads general text only.
-            return
-        tagger = _tagger()
+        clinical = clinical_context(text)
+        tagger = _tagger(clinical)
         if tagger is None:
             return
         tokens, starts = tokens_and_starts(text)
@@ -619,7 +638,10 @@ class EnglishTaggerRecognizer:
         labels = ["O"] * len(tokens)
         with _TAG_LOCK:
             for first, stop, items in stretches:
-                labels[first:stop] = tagger.tag(items)
+                found = tagger.tag(items)
+                if clinical and found.count("O") < len(found):
+                    found = _confident_labels(tagger, found, CLINICAL_MIN_MARGINAL)
+                labels[first:stop] = found
         if not text.isascii() and _GREEK.search(text):  # one scan of the text, not one per token (none in ASCII)
             _label_greek_words(tokens, starts, labels)
         for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,

@@ -1,0 +1,78 @@
+"""The English tagger's clinical-text model hook and its real-style training data (train_en_tagger_real)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+
+import pytest
+
+from yizhi.deid.text.recognizers import english_tagger
+from yizhi.deid.text.recognizers.english import clinical_context
+from yizhi.deid.text.train_en_tagger_real import DATA, review_documents, training_documents
+
+pytestmark = pytest.mark.db_independent
+
+# A nursing line written for this test (in no training file), clinical by english.clinical_context.
+NURSING_LINE = "pt resting, sats 96% on 2L NC, heparin gtt at 900u/hr. wife marta visited, updated by RN."
+# Short lines for a tiny model trained in the test: a first name after a relation word is a NAME.
+TRAINING_LINES = [f"pt afebrile, on heparin gtt, vss. {relation} {name} visited, questions answered."
+                  for relation in ("wife", "son", "daughter", "husband", "sister")
+                  for name in ("greta", "olaf", "irma", "bertil", "selma", "ragnar")]
+
+
+def tagger_spans(text: str) -> list[tuple[int, int, str]]:
+    return [(s.start, s.end, s.type) for s in english_tagger.EnglishTaggerRecognizer().find(text)]
+
+
+@pytest.fixture
+def tiny_clinical_model(tmp_path):
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer.set_params({"c1": 0.0, "c2": 0.01, "max_iterations": 50})
+    for line in TRAINING_LINES:
+        start = line.index(" visited") - len(line.split(" visited")[0].split()[-1])
+        tokens = english_tagger.tokenize(line)
+        labels = english_tagger.bio_labels(line, tokens, [(start, line.index(" visited"), "NAME")])
+        words = english_tagger.word_features(tokens)
+        for first, stop, items in english_tagger.windows(words):
+            trainer.append(items, labels[first:stop])
+    path = tmp_path / "clinical.crfsuite"
+    trainer.train(str(path))
+    english_tagger.use_model(path, clinical=True)
+    yield path
+    english_tagger.use_model(english_tagger.CLINICAL_MODEL_PATH, clinical=True)
+
+
+def test_no_clinical_model_is_shipped_so_clinical_text_gets_no_tagger_span(caplog):
+    assert clinical_context(NURSING_LINE)
+    assert not english_tagger.CLINICAL_MODEL_PATH.exists()
+    with caplog.at_level(logging.WARNING, logger=english_tagger.__name__):
+        assert tagger_spans(NURSING_LINE) == []
+    assert not caplog.records  # the missing clinical model is the normal state: nothing logged
+
+
+def test_a_clinical_model_tags_clinical_text_and_its_floor_drops_unsure_labels(tiny_clinical_model, monkeypatch):
+    start = NURSING_LINE.index("marta")
+    assert tagger_spans(NURSING_LINE) == [(start, start + len("marta"), "NAME")]  # a name it never saw
+    monkeypatch.setattr(english_tagger, "CLINICAL_MIN_MARGINAL", 1.01)  # no label is that sure
+    assert tagger_spans(NURSING_LINE) == []
+    assert tagger_spans("please forward the invoice to jonas berg before friday.")  # general text: the general model
+
+
+def test_training_documents_leave_the_set_out_and_keep_only_the_tagger_types():
+    sets = {"a": [{"id": "1", "text": "wife ann on 3/4", "spans": [{"start": 5, "end": 8, "type": "NAME"},
+                                                               {"start": 12, "end": 15, "type": "DATE"}]}],
+            "b": [{"id": "2", "text": "x", "spans": []}]}
+    documents = training_documents(sets, [], left_out="b")
+    assert [(d["id"], d["spans"]) for d in documents] == [("a:1", [(5, 8, "NAME")])]
+
+
+def test_review_training_never_reads_the_held_out_check2_sample():
+    samples = {json.loads(line)["id"]: json.loads(line)["sample"]
+               for line in (DATA / "real" / "review_unannotated.jsonl").read_text(encoding="utf-8").splitlines()}
+    documents = review_documents(defaultdict(str))
+    assert documents and {samples[d["id"]] for d in documents} == {"tune", "check"}
+    assert any(d["spans"] for d in documents)
