@@ -46,12 +46,36 @@ def tiny_clinical_model(tmp_path):
     english_tagger.use_model(english_tagger.CLINICAL_MODEL_PATH, clinical=True)
 
 
-def test_no_clinical_model_is_shipped_so_clinical_text_gets_no_tagger_span(caplog):
+def test_shipped_clinical_model_tags_a_lower_case_name_in_a_nursing_line_it_never_saw():
+    assert english_tagger.CLINICAL_MODEL_PATH.stat().st_size < 1_000_000
     assert clinical_context(NURSING_LINE)
-    assert not english_tagger.CLINICAL_MODEL_PATH.exists()  # (see train_en_tagger_real: why not yet)
-    with caplog.at_level(logging.WARNING, logger=english_tagger.__name__):
-        assert tagger_spans(NURSING_LINE) == []
-    assert not caplog.records  # the missing clinical model is the normal state: nothing logged
+    start = NURSING_LINE.index("marta")
+    assert (start, start + len("marta"), "NAME") in tagger_spans(NURSING_LINE)
+
+
+def test_without_the_clinical_model_clinical_text_gets_no_tagger_span(tmp_path, caplog):
+    english_tagger.use_model(tmp_path / "absent.crfsuite", clinical=True)
+    try:
+        with caplog.at_level(logging.WARNING, logger=english_tagger.__name__):
+            assert tagger_spans(NURSING_LINE) == []
+        assert not caplog.records  # (a missing clinical model is no error: the rules still run)
+    finally:
+        english_tagger.use_model(english_tagger.CLINICAL_MODEL_PATH, clinical=True)
+
+
+@pytest.mark.parametrize("text, span, kept", [
+    ("Senna S 2 tablets", "Senna", None),  # one capitalised word: a drug or device
+    ("Plan d/c to Cardiac Rehab", "Cardiac Rehab", None),  # two words of the clinical lexicon: a service
+    ("works at Legal Sea Foods", "Legal Sea Foods", "Legal Sea Foods"),
+    ("HD at fmc taunton MWF", "fmc taunton MWF", "fmc taunton"),  # shorthand capitals at the end
+    ("faxed by Pulmonary Associates of Lowell faxed PFTs", "Pulmonary Associates of Lowell faxed PFTs",
+     "Pulmonary Associates of Lowell"),  # a lower-case clinical word after capitalised ones
+    ("wife marta visited", "marta", "marta"),
+])
+def test_clinical_model_spans_need_evidence(text, span, kept):
+    start = text.index(span)
+    new_start, new_end = english_tagger._with_clinical_evidence(text, start, start + len(span))
+    assert (text[new_start:new_end] or None) == kept
 
 
 def test_dictated_clinical_prose_gets_no_tagger_span_even_with_a_clinical_model(tiny_clinical_model, monkeypatch):

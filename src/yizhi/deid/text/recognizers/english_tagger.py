@@ -5,8 +5,8 @@ The rules in ``english.py`` stop where an identifier does not look like one: low
 ("5638 Aasa 43\\nHumilimont"). A linear-chain CRF over word shapes, word-frequency ranks, small
 gazetteers and the neighbouring tokens' shapes learns those patterns from labelled sentences; its
 spans are unioned with the rule spans by the pipeline (recall first). The shipped model reads text that
-does not read as clinical; a second one for clinical notes written in nursing shorthand can be trained on
-real-style notes (``train_en_tagger_real``, not shipped yet); dictated clinical prose gets no tagger span.
+does not read as clinical; a second one, trained on real-style notes (``train_en_tagger_real``), reads
+clinical notes written in nursing shorthand; dictated clinical prose gets no tagger span.
 
 Why these pieces:
 - python-crfsuite (the C CRFsuite library) does the learning and the Viterbi decoding; the model is
@@ -74,9 +74,8 @@ log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).parent / "data" / "en_tagger.crfsuite"
 # A second model for clinical text that is telegraphic (nursing shorthand, ``english_dates.telegraphic``),
-# trained on real-style notes and reports by ``train_en_tagger_real`` (its docstring: data, held-out figures
-# and why it is NOT shipped yet). Without the file (the shipped state) the tagger gives nothing in clinical
-# text; with it, telegraphic clinical notes are tagged and dictated clinical prose still is not.
+# trained on real-style notes and reports by ``train_en_tagger_real`` (its docstring: data and held-out
+# figures). Dictated clinical prose gets no tagger span; without the file, no clinical text does.
 CLINICAL_MODEL_PATH = Path(__file__).parent / "data" / "en_tagger_clinical.crfsuite"
 # In clinical text a token keeps its entity label only at this marginal probability or more (see find): on
 # the leave-one-set-out folds 0 and 0.5 gave the same spans, 0.7 and 0.9 lost recall on fresh notes.
@@ -628,6 +627,37 @@ def _telegraphic(text: str) -> bool:
 
 
 _HEAD = 600
+_SPAN_WORD = re.compile(r"[^\W_]+")
+
+
+def _with_clinical_evidence(text: str, start: int, end: int) -> tuple[int, int]:
+    """A clinical-model span less what is no identifier in a clinical note (empty when nothing is left): from
+    a lower-case word of the clinical lexicon after a capitalised one on ("Pulmonary Associates of Lowell
+    faxed PFTs": a verb of the note), shorthand capitals at its end ("fmc taunton MWF"); and nothing when it is
+    one capitalised word (a drug or device, as the rules read one: "Senna") or two words of the clinical
+    lexicon (a service: "Cardiac Rehab", "Acute Rehab"; three such words are more often a name: "Legal Sea
+    Foods", "Partners Home Care")."""
+    from yizhi.deid.text.recognizers.english_words import clinical_lexicon
+
+    lexicon = clinical_lexicon()
+    words = list(_SPAN_WORD.finditer(text, start, end))
+    found = []
+    for match in words:
+        word = match.group()
+        if (found and word.islower() and word in lexicon and word not in _CONNECTORS
+                and any(m.group()[:1].isupper() for m in found)):
+            break
+        found.append(match)
+    while len(found) > 1 and found[-1].group().isupper() and len(found[-1].group()) <= 3:
+        found.pop()
+    if not found:
+        return start, start
+    single = found[0].group()
+    if len(found) == 1 and single[:1].isupper() and not single.isupper():
+        return start, start
+    if len(found) <= 2 and all(match.group().lower() in lexicon for match in found):
+        return start, start
+    return start, (end if len(found) == len(words) else found[-1].end())  # (a whole span keeps its "Inc.")
 
 
 class EnglishTaggerRecognizer:
@@ -667,6 +697,10 @@ class EnglishTaggerRecognizer:
             _label_greek_words(tokens, starts, labels)
         for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,
                                                                               lower_text))):
+            if clinical:
+                start, end = _with_clinical_evidence(text, start, end)
+                if start == end:
+                    continue
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
             if span is not None:
                 yield span
