@@ -84,13 +84,16 @@ def test_build_script_reproduces_the_shipped_word_lists():
         assert build(MTSAMPLES, DATA) == shipped.read_text(encoding="utf-8").split(), shipped.name
 
 
-def test_the_english_tagger_reads_general_text_only():
-    """In clinical text the tagger's guesses added no recall the rules lacked and cost precision and half the
-    time (dev sets, issue 16 second round): it gives no span there; in general text it still adds its own."""
+def test_the_english_tagger_reads_no_dictated_clinical_prose():
+    """In dictated clinical prose the tagger's guesses added no recall the rules lacked and cost precision and
+    half the time (dev sets, issue 16 second round): it gives no span there; in general text it still adds its
+    own (telegraphic nursing notes have a model of their own: test_deid_text_en_tagger_clinical.py)."""
     from yizhi.deid.text.recognizers.english_tagger import EnglishTaggerRecognizer
 
     tagger = EnglishTaggerRecognizer()
-    clinical = "Pt seen by naomi ryan from social health insights, afebrile, NPO, lasix 40 IV given."
+    clinical = ("The patient was seen by naomi ryan from social health insights. She was afebrile and the "
+                "abdomen was soft. Lasix 40 mg IV was given and she was kept fasting.")
     general = "I met naomi ryan from social health insights at the party."
+    assert clinical_context(clinical)
     assert list(tagger.find(clinical)) == []
     assert {span.text for span in tagger.find(general)} & {"naomi ryan", "social health insights"}

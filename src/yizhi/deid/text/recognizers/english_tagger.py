@@ -4,7 +4,9 @@ The rules in ``english.py`` stop where an identifier does not look like one: low
 ("naomi ryan"), companies made of common words ("Social Health Insights"), foreign addresses
 ("5638 Aasa 43\\nHumilimont"). A linear-chain CRF over word shapes, word-frequency ranks, small
 gazetteers and the neighbouring tokens' shapes learns those patterns from labelled sentences; its
-spans are unioned with the rule spans by the pipeline (recall first).
+spans are unioned with the rule spans by the pipeline (recall first). The shipped model reads text that
+does not read as clinical; a second one, trained on real-style notes (``train_en_tagger_real``), reads
+clinical notes written in nursing shorthand; dictated clinical prose gets no tagger span.
 
 Why these pieces:
 - python-crfsuite (the C CRFsuite library) does the learning and the Viterbi decoding; the model is
@@ -71,6 +73,13 @@ from yizhi.deid.text.spans import Span, make_span
 log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).parent / "data" / "en_tagger.crfsuite"
+# A second model for clinical text that is telegraphic (nursing shorthand, ``english_dates.telegraphic``),
+# trained on real-style notes and reports by ``train_en_tagger_real`` (its docstring: data and held-out
+# figures). Dictated clinical prose gets no tagger span; without the file, no clinical text does.
+CLINICAL_MODEL_PATH = Path(__file__).parent / "data" / "en_tagger_clinical.crfsuite"
+# In clinical text a token keeps its entity label only at this marginal probability or more (see find): on
+# the leave-one-set-out folds 0 and 0.5 gave the same spans, 0.7 and 0.9 lost recall on fresh notes.
+CLINICAL_MIN_MARGINAL = 0.5
 LABEL_TYPES = ("NAME", "ORGANIZATION", "ADDRESS", "LOCATION")
 # Confidence below the rules' (0.6-0.95): where both find something, overlap resolution is by type, and
 # a tagger-only span is a guess.
@@ -543,35 +552,51 @@ def _kept_at_end(tokens: list[str], words: list[tuple], first: int, last: int) -
 
 # --- the recognizer ---------------------------------------------------------------------------------
 _MISSING = object()
-_TAGGER: object = None
+# Two models: the general one (presidio-research sentences and generated notes) for text that does not
+# read as clinical, and the clinical one (real-style notes and reports, see train_en_tagger) for text that
+# does. Opened once per process each.
+_TAGGERS: dict[bool, object] = {}
 # A CRFsuite tagger holds the sequence it is decoding: one call at a time (web requests use threads).
 _TAG_LOCK = threading.Lock()
 
 
-def _tagger():
-    """The CRFsuite tagger with the shipped model, opened once per process; None without crfsuite."""
-    global _TAGGER
-    if _TAGGER is None:  # a race here opens the file twice, harmlessly
+def _tagger(clinical: bool = False):
+    """The CRFsuite tagger with the shipped model (general or clinical), opened once per process; None
+    without crfsuite or without the model file."""
+    tagger = _TAGGERS.get(clinical)
+    if tagger is None:  # a race here opens the file twice, harmlessly
+        path = _model_paths[clinical]
         try:
             import pycrfsuite
         except ImportError:
             log.warning("python-crfsuite is not installed: the English tagger is off (the rules still run)")
-            _TAGGER = _MISSING
+            tagger = _MISSING
         else:
-            tagger = pycrfsuite.Tagger()
-            tagger.open(str(_model_path))
-            _TAGGER = tagger
-    return None if _TAGGER is _MISSING else _TAGGER
+            if path.exists():
+                tagger = pycrfsuite.Tagger()
+                tagger.open(str(path))
+            else:  # (no clinical model is shipped: see CLINICAL_MODEL_PATH)
+                log.debug("no English tagger model at %s: that tagger is off", path)
+                tagger = _MISSING
+        _TAGGERS[clinical] = tagger
+    return None if tagger is _MISSING else tagger
 
 
-_model_path = MODEL_PATH
+_model_paths = {False: MODEL_PATH, True: CLINICAL_MODEL_PATH}
 
 
-def use_model(path: Path) -> None:
-    """Tag with another model file from now on (training and tests); the shipped one by default."""
-    global _TAGGER, _model_path
+def use_model(path: Path, clinical: bool = False) -> None:
+    """Tag with another model file from now on (training and tests); the shipped ones by default."""
     with _TAG_LOCK:
-        _model_path, _TAGGER = Path(path), None
+        _model_paths[clinical] = Path(path)
+        _TAGGERS.pop(clinical, None)
+
+
+def _confident_labels(tagger, labels: list[str], floor: float) -> list[str]:
+    """``labels`` (the Viterbi path just tagged) with each entity label whose marginal probability is below
+    ``floor`` set to outside: in clinical text a tagger span is kept only where the model is sure."""
+    marginal = tagger.marginal
+    return [label if label == "O" or marginal(label, index) >= floor else "O" for index, label in enumerate(labels)]
 
 
 def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) -> None:
@@ -588,6 +613,51 @@ def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) 
 
 
 from yizhi.deid.text.recognizers.english import clinical_context  # noqa: E402  (english imports nothing from here)
+from yizhi.deid.text.recognizers.english_dates import telegraphic  # noqa: E402
+
+
+def _telegraphic(text: str) -> bool:
+    """``english_dates.telegraphic``, asked first of the note's first ``_HEAD`` characters: a dictated report
+    (MTSamples: 3 KB at the median) almost never shows shorthand there, and reading the head costs a fifth of
+    reading the whole (the whole check cost 12% of the pipeline on MTSamples, the head 2.7%). Of the 4,966
+    MTSamples reports the same 12 pass either way; of the 253 dev nursing notes the same 233."""
+    if len(text) > _HEAD and not telegraphic(text[:_HEAD]):
+        return False
+    return telegraphic(text)
+
+
+_HEAD = 600
+_SPAN_WORD = re.compile(r"[^\W_]+")
+
+
+def _with_clinical_evidence(text: str, start: int, end: int) -> tuple[int, int]:
+    """A clinical-model span less what is no identifier in a clinical note (empty when nothing is left): from
+    a lower-case word of the clinical lexicon after a capitalised one on ("Pulmonary Associates of Lowell
+    faxed PFTs": a verb of the note), shorthand capitals at its end ("fmc taunton MWF"); and nothing when it is
+    one capitalised word (a drug or device, as the rules read one: "Senna") or two words of the clinical
+    lexicon (a service: "Cardiac Rehab", "Acute Rehab"; three such words are more often a name: "Legal Sea
+    Foods", "Partners Home Care")."""
+    from yizhi.deid.text.recognizers.english_words import clinical_lexicon
+
+    lexicon = clinical_lexicon()
+    words = list(_SPAN_WORD.finditer(text, start, end))
+    found = []
+    for match in words:
+        word = match.group()
+        if (found and word.islower() and word in lexicon and word not in _CONNECTORS
+                and any(m.group()[:1].isupper() for m in found)):
+            break
+        found.append(match)
+    while len(found) > 1 and found[-1].group().isupper() and len(found[-1].group()) <= 3:
+        found.pop()
+    if not found:
+        return start, start
+    single = found[0].group()
+    if len(found) == 1 and single[:1].isupper() and not single.isupper():
+        return start, start
+    if len(found) <= 2 and all(match.group().lower() in lexicon for match in found):
+        return start, start
+    return start, (end if len(found) == len(words) else found[-1].end())  # (a whole span keeps its "Inc.")
 
 
 class EnglishTaggerRecognizer:
@@ -602,13 +672,13 @@ class EnglishTaggerRecognizer:
     def find(self, text: str) -> Iterator[Span]:
         if text.isupper():  # all capitals (a DICOM descriptor, a heading): the rules' dictionaries decide
             return
-        if clinical_context(text):
-            # In clinical text the tagger's guesses added no recall the rules lacked and cost precision (dev
-            # sets, issue 16 second round: MTSamples dev 0.945 recall without it, 0.947 with it, precision 0.908
-            # against 0.869; the nursing notes alike) and about half the time: it reads general text only.
-            return
-        tagger = _tagger()
+        clinical = clinical_context(text)
+        tagger = _tagger(clinical)
         if tagger is None:
+            return  # (before the shorthand check: without a clinical model, clinical text costs nothing here)
+        if clinical and not _telegraphic(text):
+            # Dictated clinical prose (MTSamples): the tagger's guesses added recall there only at a loss of
+            # precision the rules had won, and cost about half the time (train_en_tagger_real's docstring).
             return
         tokens, starts = tokens_and_starts(text)
         words = word_features(tokens)
@@ -619,11 +689,18 @@ class EnglishTaggerRecognizer:
         labels = ["O"] * len(tokens)
         with _TAG_LOCK:
             for first, stop, items in stretches:
-                labels[first:stop] = tagger.tag(items)
+                found = tagger.tag(items)
+                if clinical and found.count("O") < len(found):
+                    found = _confident_labels(tagger, found, CLINICAL_MIN_MARGINAL)
+                labels[first:stop] = found
         if not text.isascii() and _GREEK.search(text):  # one scan of the text, not one per token (none in ASCII)
             _label_greek_words(tokens, starts, labels)
         for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,
                                                                               lower_text))):
+            if clinical:
+                start, end = _with_clinical_evidence(text, start, end)
+                if start == end:
+                    continue
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
             if span is not None:
                 yield span
