@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from yizhi.deid.text.recognizers import english_tagger
+from yizhi.deid.text.recognizers import english_tagger, english_tagger_clinical
 from yizhi.deid.text.recognizers.english import clinical_context
 from yizhi.deid.text.train_en_tagger_real import DATA, review_documents, training_documents
 
@@ -74,7 +74,7 @@ def test_without_the_clinical_model_clinical_text_gets_no_tagger_span(tmp_path, 
 ])
 def test_clinical_model_spans_need_evidence(text, span, kept):
     start = text.index(span)
-    new_start, new_end = english_tagger._with_clinical_evidence(text, start, start + len(span))
+    new_start, new_end = english_tagger_clinical.with_clinical_evidence(text, start, start + len(span))
     assert (text[new_start:new_end] or None) == kept
 
 
@@ -84,7 +84,7 @@ def test_dictated_clinical_prose_gets_no_tagger_span_even_with_a_clinical_model(
              "Electrocardiogram showed normal sinus rhythm. She was started on metoprolol and aspirin.")
     assert clinical_context(prose)
     assert tagger_spans(prose) == []
-    monkeypatch.setattr(english_tagger, "_telegraphic", lambda text: True)  # the gate is what keeps it out
+    monkeypatch.setattr(english_tagger, "telegraphic_note", lambda text: True)  # the gate is what keeps it out
     assert tagger_spans(prose)
 
 

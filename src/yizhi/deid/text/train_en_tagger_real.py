@@ -4,7 +4,7 @@
     python -m yizhi.deid.text.train_en_tagger_real               # writes recognizers/data/en_tagger_clinical.crfsuite
 
 Shipped (91 KB, rebuilt byte for byte by the command above). Its spans then pass an evidence check
-(``english_tagger._with_clinical_evidence``), written after the full model added false spans to four
+(``english_tagger_clinical.with_clinical_evidence``), written after the full model added false spans to four
 hand-written precision cases of the rule rounds' tests, each a short telegraphic line: "Senna" (one
 capitalised word: a drug), "Cardiac Rehab", "Acute Rehab" (two clinical-lexicon words: a service), "fmc
 taunton" widened over the dialysis days "MWF"; the check also cuts a run at a lower-case clinical word

@@ -592,13 +592,6 @@ def use_model(path: Path, clinical: bool = False) -> None:
         _TAGGERS.pop(clinical, None)
 
 
-def _confident_labels(tagger, labels: list[str], floor: float) -> list[str]:
-    """``labels`` (the Viterbi path just tagged) with each entity label whose marginal probability is below
-    ``floor`` set to outside: in clinical text a tagger span is kept only where the model is sure."""
-    marginal = tagger.marginal
-    return [label if label == "O" or marginal(label, index) >= floor else "O" for index, label in enumerate(labels)]
-
-
 def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) -> None:
     """Greek-script words the model left out become places ("I am in ΛΕΥΚΩΣΙΑ"): in English text a
     word in another script is a name or a place, and the training set holds too few to learn them.
@@ -613,51 +606,8 @@ def _label_greek_words(tokens: list[str], starts: list[int], labels: list[str]) 
 
 
 from yizhi.deid.text.recognizers.english import clinical_context  # noqa: E402  (english imports nothing from here)
-from yizhi.deid.text.recognizers.english_dates import telegraphic  # noqa: E402
-
-
-def _telegraphic(text: str) -> bool:
-    """``english_dates.telegraphic``, asked first of the note's first ``_HEAD`` characters: a dictated report
-    (MTSamples: 3 KB at the median) almost never shows shorthand there, and reading the head costs a fifth of
-    reading the whole (the whole check cost 12% of the pipeline on MTSamples, the head 2.7%). Of the 4,966
-    MTSamples reports the same 12 pass either way; of the 253 dev nursing notes the same 233."""
-    if len(text) > _HEAD and not telegraphic(text[:_HEAD]):
-        return False
-    return telegraphic(text)
-
-
-_HEAD = 600
-_SPAN_WORD = re.compile(r"[^\W_]+")
-
-
-def _with_clinical_evidence(text: str, start: int, end: int) -> tuple[int, int]:
-    """A clinical-model span less what is no identifier in a clinical note (empty when nothing is left): from
-    a lower-case word of the clinical lexicon after a capitalised one on ("Pulmonary Associates of Lowell
-    faxed PFTs": a verb of the note), shorthand capitals at its end ("fmc taunton MWF"); and nothing when it is
-    one capitalised word (a drug or device, as the rules read one: "Senna") or two words of the clinical
-    lexicon (a service: "Cardiac Rehab", "Acute Rehab"; three such words are more often a name: "Legal Sea
-    Foods", "Partners Home Care")."""
-    from yizhi.deid.text.recognizers.english_words import clinical_lexicon
-
-    lexicon = clinical_lexicon()
-    words = list(_SPAN_WORD.finditer(text, start, end))
-    found = []
-    for match in words:
-        word = match.group()
-        if (found and word.islower() and word in lexicon and word not in _CONNECTORS
-                and any(m.group()[:1].isupper() for m in found)):
-            break
-        found.append(match)
-    while len(found) > 1 and found[-1].group().isupper() and len(found[-1].group()) <= 3:
-        found.pop()
-    if not found:
-        return start, start
-    single = found[0].group()
-    if len(found) == 1 and single[:1].isupper() and not single.isupper():
-        return start, start
-    if len(found) <= 2 and all(match.group().lower() in lexicon for match in found):
-        return start, start
-    return start, (end if len(found) == len(words) else found[-1].end())  # (a whole span keeps its "Inc.")
+from yizhi.deid.text.recognizers.english_tagger_clinical import (  # noqa: E402
+    confident_labels, telegraphic_note, with_clinical_evidence)
 
 
 class EnglishTaggerRecognizer:
@@ -676,7 +626,7 @@ class EnglishTaggerRecognizer:
         tagger = _tagger(clinical)
         if tagger is None:
             return  # (before the shorthand check: without a clinical model, clinical text costs nothing here)
-        if clinical and not _telegraphic(text):
+        if clinical and not telegraphic_note(text):
             # Dictated clinical prose (MTSamples): the tagger's guesses added recall there only at a loss of
             # precision the rules had won, and cost about half the time (train_en_tagger_real's docstring).
             return
@@ -691,14 +641,14 @@ class EnglishTaggerRecognizer:
             for first, stop, items in stretches:
                 found = tagger.tag(items)
                 if clinical and found.count("O") < len(found):
-                    found = _confident_labels(tagger, found, CLINICAL_MIN_MARGINAL)
+                    found = confident_labels(tagger, found, CLINICAL_MIN_MARGINAL)
                 labels[first:stop] = found
         if not text.isascii() and _GREEK.search(text):  # one scan of the text, not one per token (none in ASCII)
             _label_greek_words(tokens, starts, labels)
         for start, end, kind in joined_intersections(text, list(labelled_runs(text, tokens, words, labels, starts,
                                                                               lower_text))):
             if clinical:
-                start, end = _with_clinical_evidence(text, start, end)
+                start, end = with_clinical_evidence(text, start, end)
                 if start == end:
                     continue
             span = make_span(text, start, end, kind, CONFIDENCE, self.name)
