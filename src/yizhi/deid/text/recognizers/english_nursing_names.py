@@ -159,6 +159,10 @@ _TOWN_IN = re.compile(r"\b(?:(?:in|near|lives)[ ]+([a-z][a-z'’-]{3,}(?:[ ][a-z
                       # capitalised-run rules')
                       r"(?:in|near)[ ]+([A-Z][a-z'’-]{3,}(?:[ ][A-Z][a-z'’-]+){0,2}))(?![\w'’-])")
 
+# A town after a return home ("back to hingham", "returning to NASHUA", "going home to Duxbury"): read as after a bare
+# "in" (no common word: "back to bed", "back to baseline"), in any note
+_TOWN_BACK = re.compile(r"\b(?i:back|home|return(?:ed|ing|s)?)[ ]+(?i:to)[ ]+(?:([a-z][a-z'’-]{3,}(?:[ ][a-z][a-z'’-]+){0,2})|"
+                        r"([A-Z][A-Z'’-]{3,}(?:[ ][A-Z][A-Z'’-]+){0,2})|([A-Z][a-z'’-]{3,}(?:[ ][A-Z][a-z'’-]+){0,2}))(?![\w'’-])")
 _RELATIVE_BEFORE = re.compile(r"\b(?i:dtrs?|daughters?|sons?|wife|husband|sisters?|sis|brothers?|bro|mother|mom|father|dad|"
                               r"parents|family|niece|nephew|kids|children|aunt|uncle|cousin|friend)(?:[ ]+(?:who[ ]+)?(?i:lives|living))?[ ]$")
 
@@ -190,6 +194,7 @@ _ANCHORS = Scanner([
     Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
                        r"driving|drove|coming|came|flying|flew|arriving|traveling|travelling)\b", caseless=True),
     Anchor("town_in", r"\b(?:in|near|lives) +[a-z][a-z'’-]{3}|\b(?:IN|NEAR|LIVES) +[A-Z][A-Z'’-]{3}|\b(?:in|near) +[A-Z][a-z'’-]{3}"),
+    Anchor("town_back", r"\b(?:back|home|return(?:ed|ing|s)?) +to +[a-z]{4}", caseless=True),
     Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
@@ -374,6 +379,11 @@ def _towns(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
             bare.append(town)
     if bare and telegraphic(text):
         found += bare
+    for match in matches_at(_TOWN_BACK, text, [start for start, _ in hits.get("town_back", ())]):
+        if match.group(match.lastindex).split(" ", 1)[0].lower() in firsts \
+                and (town := _town(match, match.lastindex, bare=True)) is not None \
+                and (match.lastindex != 3 or text[town[0]:town[1]].lower() in us_town_words()):
+            related.append(town)
     yield from found + related
 
 
