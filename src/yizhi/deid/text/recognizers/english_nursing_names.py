@@ -30,6 +30,7 @@ from yizhi.deid.text.recognizers.english import (
     CLINICAL_TERMS, NURSING_SHORTHAND, PLACEHOLDERS, _strip, clinical_lexicon, clinical_markers, common_words, name_words, place_words, very_common_words,
 )
 from yizhi.deid.text.recognizers.english_clean import drug_words
+from yizhi.deid.text.recognizers.english_words import us_town_words
 from yizhi.deid.text.recognizers.english_dates import telegraphic
 from yizhi.deid.text.recognizers.english_context import (
     _H_CONDITIONS, _NOT_A_NAME, _ORG_STOP_WORDS, _UNITS, _name_like, _verb_form,
@@ -153,7 +154,17 @@ _TOWN_CUE = re.compile(r"\b(?i:(?:lives|lived|living|resides|residing|moved|relo
                        r"[A-Z][A-Z'’-]+(?:[ ][A-Z][A-Z'’-]+){0,2})(?![\w'’-])")
 
 _TOWN_IN = re.compile(r"\b(?:(?:in|near|lives)[ ]+([a-z][a-z'’-]{3,}(?:[ ][a-z][a-z'’-]+){0,2})|"
-                      r"(?:IN|NEAR|LIVES)[ ]+([A-Z][A-Z'’-]{3,}(?:[ ][A-Z][A-Z'’-]+){0,2}))(?![\w'’-])")
+                      r"(?:IN|NEAR|LIVES)[ ]+([A-Z][A-Z'’-]{3,}(?:[ ][A-Z][A-Z'’-]+){0,2})|"
+                      # (capitalised, for the towns the big-town list lacks: "house in Hingham"; the others are the
+                      # capitalised-run rules')
+                      r"(?:in|near)[ ]+([A-Z][a-z'’-]{3,}(?:[ ][A-Z][a-z'’-]+){0,2}))(?![\w'’-])")
+
+# A town after a return home ("back to hingham", "returning to NASHUA", "going home to Duxbury"): read as after a bare
+# "in" (no common word: "back to bed", "back to baseline"), in any note
+_TOWN_BACK = re.compile(r"\b(?i:back|home|return(?:ed|ing|s)?)[ ]+(?i:to)[ ]+(?:([a-z][a-z'’-]{3,}(?:[ ][a-z][a-z'’-]+){0,2})|"
+                        r"([A-Z][A-Z'’-]{3,}(?:[ ][A-Z][A-Z'’-]+){0,2})|([A-Z][a-z'’-]{3,}(?:[ ][A-Z][a-z'’-]+){0,2}))(?![\w'’-])")
+_RELATIVE_BEFORE = re.compile(r"\b(?i:dtrs?|daughters?|sons?|wife|husband|sisters?|sis|brothers?|bro|mother|mom|father|dad|"
+                              r"parents|family|niece|nephew|kids|children|aunt|uncle|cousin|friend)(?:[ ]+(?:who[ ]+)?(?i:lives|living))?[ ]$")
 
 _ANCHORS = Scanner([
     Anchor("role", r"\b(?:chaplain|social worker|case manager|resident|fellow|intern|hospitalist|intensivist|"
@@ -182,7 +193,8 @@ _ANCHORS = Scanner([
     *PLACE_ANCHORS,
     Anchor("town_cue", r"\b(?:lives|lived|living|resides|residing|moved|relocated|stays|staying|visiting|called|calling|"
                        r"driving|drove|coming|came|flying|flew|arriving|traveling|travelling)\b", caseless=True),
-    Anchor("town_in", r"\b(?:in|near|lives) +[a-z][a-z'’-]{3}|\b(?:IN|NEAR|LIVES) +[A-Z][A-Z'’-]{3}"),
+    Anchor("town_in", r"\b(?:in|near|lives) +[a-z][a-z'’-]{3}|\b(?:IN|NEAR|LIVES) +[A-Z][A-Z'’-]{3}|\b(?:in|near) +[A-Z][a-z'’-]{3}"),
+    Anchor("town_back", r"\b(?:back|home|return(?:ed|ing|s)?) +to +[a-z]{4}", caseless=True),
     Anchor("employer_words", r"\b(?:work|employed|retired)", caseless=True),
     Anchor("dialysis", r"\b(?:hd|dialysis|hemodialysis|dialyzes|dialyses)", caseless=True),
     Anchor("lower_place", r"\b(?:work|employed|retired|f/u|follow|appt|appointment|referr|liaison|screened|accepted|"
@@ -352,12 +364,27 @@ def _towns(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     # (a telegraphic note names a town after a bare "in": "house in braintree", "VA in jamaica plain"; whether the
     # note is telegraphic is asked only once such a town is there: counting its shorthand costs more than the rule)
     firsts = _place_first_words()
-    bare = [town for match in matches_at(_TOWN_IN, text, [start for start, _ in hits.get("town_in", ())])
-            if match.group(match.lastindex).split(" ", 1)[0].lower() in firsts
-            and (town := _town(match, match.lastindex, bare=True)) is not None]
+    bare, related = [], []
+    for match in matches_at(_TOWN_IN, text, [start for start, _ in hits.get("town_in", ())]):
+        if match.group(match.lastindex).split(" ", 1)[0].lower() not in firsts:
+            continue
+        # (after a relative, "in" says where that one lives, in any note: "dtr in randolph", "son lives in quincy";
+        # a town that is also a common word is then taken too, as after a residence cue)
+        if _RELATIVE_BEFORE.search(text, max(0, match.start() - 24), match.start()) is not None:
+            town = _town(match, match.lastindex, bare=False)
+            if town is not None:
+                related.append(town)
+        elif (town := _town(match, match.lastindex, bare=True)) is not None \
+                and (match.lastindex != 3 or text[town[0]:town[1]].lower() in us_town_words()):
+            bare.append(town)
     if bare and telegraphic(text):
         found += bare
-    yield from found
+    for match in matches_at(_TOWN_BACK, text, [start for start, _ in hits.get("town_back", ())]):
+        if match.group(match.lastindex).split(" ", 1)[0].lower() in firsts \
+                and (town := _town(match, match.lastindex, bare=True)) is not None \
+                and (match.lastindex != 3 or text[town[0]:town[1]].lower() in us_town_words()):
+            related.append(town)
+    yield from found + related
 
 
 def _town(match: re.Match[str], group: int, bare: bool) -> tuple[int, int, str, float] | None:
@@ -366,7 +393,7 @@ def _town(match: re.Match[str], group: int, bare: bool) -> tuple[int, int, str, 
     words = match.group(group).split(" ")
     for length in range(len(words), 0, -1):
         value = " ".join(words[:length]).lower()
-        if value in place_words() and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
+        if (value in place_words() or value in us_town_words()) and value not in STATES_AND_COUNTRIES and len(value) >= 4 \
                 and (length > 1 or not (_ordinary(value) or value in common_words() and value in clinical_lexicon())) \
                 and not (bare and length == 1 and value in common_words()):  # ("in reading")
             return match.start(group), match.start(group) + len(value), "LOCATION", 0.7
@@ -375,8 +402,9 @@ def _town(match: re.Match[str], group: int, bare: bool) -> tuple[int, int, str, 
 
 @lru_cache(maxsize=1)
 def _place_first_words() -> frozenset[str]:
-    """The first word of every place the lists know ("fall" of "fall river"): a bare "in" is read on only there."""
-    return frozenset(place.split(" ", 1)[0] for place in place_words())
+    """The first word of every place the lists know ("fall" of "fall river"; the US towns too: "hingham", "hyde" of
+    "hyde park"): a bare "in" is read on only there."""
+    return frozenset(place.split(" ", 1)[0] for places in (place_words(), us_town_words()) for place in places)
 
 
 def _named_by_form(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:

@@ -58,8 +58,18 @@ _CAPS_WORD = re.compile(r"[A-Z][A-Z'’&.-]*")
 # A church, school or home named after a saint ("St. Mark's Church", "Saint Clare Academy")
 _SAINT_INSTITUTION = re.compile(r"\b((?:St\.?|Saint)[ ]+[A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)?[ ]+"
                                 r"(?:Church|Parish|School|Academy|Cemetery|Villa|Manor|Home))\b")
+# A town before a US state's code ("keene nh", "Hingham, MA", "NASHUA NH"): up to three words before it, the longest
+# run a town list knows. In lower case only the codes no note uses as a word or shorthand ("me", "or", "pa", "md",
+# "ct", "nc", "va", "vt", "ca" are words, titles, studies or hospitals); in capitals the codes that are no word,
+# study or credential ("IN", "OR", "ME", "CT", "MI", "VA", "NC" only after a comma: "Portland, ME"; never "MD", "PA").
+_LOWER_STATE_CODES = "ma|nh|ny|nj|ri|fl|tx|az|nm|nv|wv|sd|nd|ky|tn"
+_UPPER_STATE_CODES = "AK|AZ|AR|CA|FL|IL|IA|KS|KY|MA|MN|MT|NV|NH|NJ|NM|NY|ND|RI|SD|TN|TX|UT|WA|WV|WI|WY"
+_COMMA_STATE_CODES = "AL|CO|CT|DE|GA|HI|ID|IN|LA|ME|MI|MS|MO|NE|NC|OH|OK|OR|SC|VT|VA"
+_WORDS_BEFORE = re.compile(r"((?:[A-Za-z][A-Za-z'’-]*[ ]){0,2}[A-Za-z][A-Za-z'’-]{2,})(,?)[ ]$")
 
 ANCHORS = [
+    Anchor("town_state", r"[A-Za-z],? (?:" + _LOWER_STATE_CODES + "|" + _UPPER_STATE_CODES + r")\b|[A-Za-z], (?:" + _COMMA_STATE_CODES
+           + r")\b"),
     Anchor("date_at", r"(?:\d|['’]\d\d) +(?:at|@) +[A-Za-z]", caseless=True),
     Anchor("facility_list", r"\b(?:referral|referred|screened|option|choice|rehab *\(|application|apps)", caseless=True),
     Anchor("agency", r"[A-Z][\w'’&-]* (?:Services|Agency|Ambulance)\b"),
@@ -115,7 +125,7 @@ def _ordinary_agency(words: list[str], strict: bool) -> bool:
 def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """(start, end, type, confidence) of each facility these rules find (see the module)."""
     if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at", "practice_town", "saint_institution",
-                                             "from_town", "caps_kind")) \
+                                             "from_town", "caps_kind", "town_state")) \
             or not (clinical_context(text) or telegraphic(text)):
         return
     for match in _ending_or_starting(_DATE_AT, text, hits.get("date_at", ())):
@@ -152,12 +162,13 @@ def _towns_and_saints(text: str, hits: dict) -> Iterator[tuple[int, int, str, fl
     from yizhi.deid.text.recognizers.english import place_words
     from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
     from yizhi.deid.text.recognizers.english_nursing_names import _ordinary
+    from yizhi.deid.text.recognizers.english_words import us_town_words
 
     for match in matches_at(_PRACTICE_TOWN, text, [start for start, _ in hits.get("practice_town", ())]):
         words = match.group(1).split()
         for length in (len(words), 1):
             value = " ".join(words[:length]).lower()
-            if value in place_words() and value not in STATES_AND_COUNTRIES:
+            if (value in place_words() or value in us_town_words()) and value not in STATES_AND_COUNTRIES:
                 yield match.start(1), match.start(1) + len(value), "LOCATION", 0.65
                 break
     for match in matches_at(_SAINT_INSTITUTION, text, [start for start, _ in hits.get("saint_institution", ())]):
@@ -166,14 +177,44 @@ def _towns_and_saints(text: str, hits: dict) -> Iterator[tuple[int, int, str, fl
         words = match.group(1).split()
         for length in range(len(words), 0, -1):
             value = " ".join(words[:length]).lower()
-            if value in place_words() and value not in STATES_AND_COUNTRIES and (length > 1 or not (_ordinary(value) or value in
+            if (value in place_words() or value in us_town_words()) and value not in STATES_AND_COUNTRIES and (length > 1 or not (_ordinary(value) or value in
                                                                                            clinical_markers())):
                 yield match.start(1), match.start(1) + len(value), "LOCATION", 0.65
                 break
+    yield from _towns_before_states(text, hits.get("town_state", ()))
     for start, _ in hits.get("caps_kind", ()):
         kind = _CAPS_KIND.match(text, start + 2)
         if kind is not None:
             yield from _caps_institution(text, start + 2, kind.end())
+
+
+def _towns_before_states(text: str, anchors) -> Iterator[tuple[int, int, str, float]]:
+    """The town before a state's code (``_WORDS_BEFORE``): the longest run of its last words that a town list knows,
+    not a state or a country; one word of the big-town list no common clinical word ("Reading, MA", not "home NH").
+    A code in lower case only after words in lower case ("keene nh", not "Pt nh")."""
+    from yizhi.deid.text.recognizers.english import place_words
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+    from yizhi.deid.text.recognizers.english_nursing_names import _ordinary
+    from yizhi.deid.text.recognizers.english_words import common_words, us_town_words
+
+    for _, end in anchors:
+        code_start = end - 2
+        if end < len(text) and (text[end].isalnum() or text[end] in "'’-"):
+            continue  # (the anchor's \b let "ma'am", "ny-" through)
+        begin = max(text.rfind("\n", 0, code_start) + 1, code_start - 60)
+        match = _WORDS_BEFORE.search(text, begin, code_start)
+        if match is None or (text[code_start].islower() and not match.group(1).islower()):
+            continue
+        words = match.group(1).split(" ")
+        for first in range(len(words)):
+            value = " ".join(words[first:]).lower()
+            if value in STATES_AND_COUNTRIES or len(value) < 4:
+                continue
+            if value in us_town_words() or (value in place_words() and (first < len(words) - 1 or not (
+                    _ordinary(value) or value in common_words() and value in clinical_lexicon()))):
+                start = match.start(1) + len(" ".join(words[:first])) + (1 if first else 0)
+                yield start, start + len(value), "LOCATION", 0.7
+                break
 
 
 def _caps_institution(text: str, start: int, end: int) -> Iterator[tuple[int, int, str, float]]:

@@ -164,6 +164,68 @@ def _place_words() -> frozenset[str]:
     return frozenset(places)
 
 
+@lru_cache(maxsize=1)
+def us_town_words() -> frozenset[str]:
+    """US towns, villages and neighbourhoods of the ZIP database (the ``zipcodes`` package ships it), lower-cased,
+    less the words a note uses for something else: for the place rules only, where context says "place" ("lives in
+    hingham", "dtr in randolph", "keene nh"). Kept apart from place_words(), which the English tagger reads as a
+    feature (its model was trained with that list), and much weaker evidence: a town of a few hundred people is
+    often a word ("reading", "bath", "insulin"?) or a first name. So a one-word town is dropped when it is among
+    the 25,000 commonest English words, in the clinical lexicon, a drug, clinical shorthand or a given name; a
+    town of several words when every word but a leading direction is a common word ("sandy lake", not "east
+    bridgewater") or one is a lone letter ("w friendship": "w" is "with" in nursing notes)."""
+    import hashlib
+    from importlib.resources import files
+
+    from yizhi.deid.text.recognizers.english import CLINICAL_TERMS, NURSING_SHORTHAND
+
+    # (kept on disk too: filtering costs ~40 ms in every process; the key holds what the filter reads besides the
+    # packages — the shipped lexicon and drug list and the hand lists)
+    data = files("yizhi.deid.text.recognizers").joinpath("data")
+    digest = hashlib.sha256(data.joinpath("en_clinical_lexicon.txt").read_bytes() + data.joinpath("en_drug_words.txt").read_bytes()
+                            + " ".join(sorted(CLINICAL_TERMS | NURSING_SHORTHAND)).encode()).hexdigest()
+    return cached_words(f"en_us_town_words_kept:{digest}", ("zipcodes", "wordfreq", "faker"), _kept_towns)
+
+
+def _kept_towns() -> frozenset[str]:
+    from yizhi.deid.text.recognizers.english import CLINICAL_TERMS, NURSING_SHORTHAND
+    from yizhi.deid.text.recognizers.english_clean import drug_words
+
+    common = common_words()
+    towns = _zip_towns()
+    single = {town for town in towns if " " not in town and len(town) >= 4 and town.isalpha()}
+    for words in (common, clinical_lexicon(), drug_words(), first_name_words(), CLINICAL_TERMS, NURSING_SHORTHAND):
+        single = single.difference(words)  # (walks the ~12,000 towns, not the other list)
+    several = [town.split(" ") for town in towns if " " in town]
+    return frozenset(single).union(" ".join(words) for words in several if _kept_town_words(words, common, CLINICAL_TERMS,
+                                                                                          NURSING_SHORTHAND))
+
+
+def _kept_town_words(words: list[str], common: frozenset[str], clinical, shorthand) -> bool:
+    return all(len(word) > 1 and word.replace("'", "").isalpha() for word in words) \
+        and (words[0] in _DIRECTIONS or not all(word in common for word in words)) and words[0] not in clinical \
+        and words[0] not in shorthand
+
+
+_DIRECTIONS = frozenset("north south east west new upper lower".split())
+
+
+def _zip_towns() -> frozenset[str]:
+    """Every city name and acceptable city name of the ZIP database, lower-cased (~26,000; building it reads the
+    package's 40,000 ZIP records, ~0.7 s of CPU: cached on disk like the other lists)."""
+    return cached_words("en_us_town_words", ("zipcodes",), _build_zip_towns)
+
+
+def _build_zip_towns() -> frozenset[str]:
+    import zipcodes
+
+    towns = set()
+    for record in zipcodes.list_all():
+        for town in (record["city"], *record.get("acceptable_cities", ())):
+            towns.add(" ".join(town.lower().split()))
+    return frozenset(towns)
+
+
 @lru_cache(maxsize=1 << 16)
 def _strip(token: str) -> str:
     return _POSSESSIVE.sub("", token.rstrip(".").replace("’", "'")).lower()
