@@ -29,6 +29,18 @@ def test_sealed_test_sets_are_unchanged():
         assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, f"{name} changed after it was sealed"
 
 
+def test_fresh_check10_is_unchanged_and_well_formed():
+    # Written by hand for one read by the lead at the end of the session (issue 16): no rule is tuned on it.
+    fresh = json.loads((DATA / "SEALED.json").read_text())["fresh_check10"]["sha256"]
+    assert sorted(fresh) == ["notes/en_nursing_check10.jsonl", "notes/en_nursing_check10.txt"]
+    for name, digest in fresh.items():
+        assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, f"{name} changed after it was sealed"
+    notes = load_gold_file(DATA / "notes" / "en_nursing_check10.jsonl")
+    assert len(notes) >= 35 and sum(len(note["spans"]) for note in notes) >= 180
+    for note in notes:
+        _check_spans(note)
+
+
 def test_notes_rebuild_byte_for_byte():
     import build_notes
 
