@@ -28,3 +28,26 @@ def test_english_words_read_from_the_cache_equal_the_package_list(tmp_path, monk
     built = frozenset(english_words._top_words(600))
     assert word_cache.cached_words("en_very_common_words", ("wordfreq",), lambda: english_words._top_words(600)) == built
     assert word_cache.cached_words("en_very_common_words", ("wordfreq",), lambda: ["x"]) == built  # read back
+
+
+def test_a_ranked_list_keeps_its_order_when_read_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("YIZHI_CACHE_DIR", str(tmp_path))
+    ranked = ["the", "of", "and", "zebra", "a"]  # not sorted: the order is the rank
+    assert word_cache.cached_word_list("test_ranks", ("wordfreq",), lambda: ranked) == tuple(ranked)
+    assert word_cache.cached_word_list("test_ranks", ("wordfreq",), lambda: ["x"]) == tuple(ranked)  # read back
+
+
+def test_the_english_taggers_ranks_are_wordfreqs_order(tmp_path, monkeypatch):
+    from wordfreq import top_n_list
+
+    from yizhi.deid.text.recognizers import english_tagger
+
+    monkeypatch.setenv("YIZHI_CACHE_DIR", str(tmp_path))
+    english_tagger._word_ranks.cache_clear()
+    try:
+        for _ in range(2):  # built, then read back from the file
+            english_tagger._word_ranks.cache_clear()
+            ranks = english_tagger._word_ranks()
+            assert ranks == {word: rank for rank, word in enumerate(top_n_list("en", 25000))}
+    finally:
+        english_tagger._word_ranks.cache_clear()

@@ -100,9 +100,16 @@ _CACHE_LIMIT = 200_000  # distinct words cached before the cache is dropped (bou
 # --- word lists (lazy, shared with the rules) ------------------------------------------------------
 @lru_cache(maxsize=1)
 def _word_ranks() -> dict[str, int]:
-    from wordfreq import top_n_list
+    # (kept on disk: importing wordfreq alone costs ~0.3 s, paid in every process at its first telegraphic note)
+    from yizhi.deid.text.recognizers.word_cache import cached_word_list
 
-    return {word: rank for rank, word in enumerate(top_n_list("en", _RANK_BANDS[-1][0]))}
+    def build() -> list[str]:
+        from wordfreq import top_n_list
+
+        return top_n_list("en", _RANK_BANDS[-1][0])
+
+    ranked = cached_word_list(f"en_top_words:{_RANK_BANDS[-1][0]}", ("wordfreq",), build)
+    return {word: rank for rank, word in enumerate(ranked)}
 
 
 @lru_cache(maxsize=1)

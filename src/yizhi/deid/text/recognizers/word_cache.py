@@ -25,6 +25,28 @@ from yizhi.deid.text.recognizers.disk_cache import cache_directory, read_checked
 
 def cached_words(name: str, packages: Iterable[str], build: Callable[[], Iterable[str]]) -> frozenset[str]:
     """``frozenset(build())``, read from the cache when the list was built with these ``packages``' versions."""
+    path = _path(name, packages)
+    words = _load(path)
+    if words is None:
+        words = frozenset(build())
+        if not any("\n" in word or "\r" in word for word in words):  # (one word a line)
+            _store(path, sorted(words))
+    return frozenset(words)
+
+
+def cached_word_list(name: str, packages: Iterable[str], build: Callable[[], Iterable[str]]) -> tuple[str, ...]:
+    """``tuple(build())`` in its order (a ranked list: the English tagger's word-frequency ranks), cached as
+    ``cached_words`` is."""
+    path = _path(f"list:{name}", packages)
+    words = _load(path)
+    if words is None:
+        words = tuple(build())
+        if not any("\n" in word or "\r" in word for word in words):
+            _store(path, words)
+    return tuple(words)
+
+
+def _path(name: str, packages: Iterable[str]) -> Path:
     versions = []
     for package in packages:
         try:
@@ -32,25 +54,20 @@ def cached_words(name: str, packages: Iterable[str], build: Callable[[], Iterabl
         except metadata.PackageNotFoundError:
             versions.append((package, None))
     key = hashlib.sha256(repr((name, versions)).encode()).hexdigest()
-    path = cache_directory("words") / f"{key}.txt"
-    words = _load(path)
-    if words is None:
-        words = frozenset(build())
-        if not any("\n" in word or "\r" in word for word in words):  # (one word a line)
-            _store(path, words)
-    return words
+    return cache_directory("words") / f"{key}.txt"
 
 
-def _load(path: Path) -> frozenset[str] | None:
+def _load(path: Path) -> list[str] | None:
     body = read_checked(path)
     if body is None:
         return None
     try:
-        return frozenset(body.decode("utf-8").split("\n"))
+        return body.decode("utf-8").split("\n")
     except UnicodeDecodeError:
         return None
 
 
-def _store(path: Path, words: frozenset[str]) -> None:
-    if words:
-        write_checked(path, "\n".join(sorted(words)).encode("utf-8"))
+def _store(path: Path, words: Iterable[str]) -> None:
+    body = "\n".join(words)
+    if body:
+        write_checked(path, body.encode("utf-8"))
