@@ -120,7 +120,7 @@ _STOP = frozenset("the a an and or of in on at to for with by from via per as th
 _GENERIC_AGENCY = frozenset("protective social human health medical emergency family families community home support legal "
                             "veterans child children elder elderly senior seniors youth disability mental behavioral public "
                             "state county city department dept of and & the visiting nurse nursing care hospice security private municipal "
-                            "fire town local basic advanced critical paramedic".split())
+                            "fire town local basic advanced critical paramedic association".split())
 
 
 def _ordinary_agency(words: list[str], strict: bool) -> bool:
@@ -280,10 +280,16 @@ _PLACE_TAIL = frozenset("valley hill hills river lake park square bay harbor har
 _PROVIDED_BY = re.compile(r"\b(?i:hospice|vna|home[ ]care|home[ ]health|services|provided)[ ]+(?i:by|through|thru|via|w/)[ ]+"
                           r"([A-Z][\w'’&-]*(?:[ ][A-Z][\w'’&-]*){0,3})")
 _TITLE_WORDS = frozenset("dr mr mrs ms miss st prof rn md np pa".split())
+# (what a service is paid by or when it starts is no provider: "hospice by Medicare benefit", "by Friday")
+_NOT_A_PROVIDER = frozenset("medicare medicaid masshealth insurance tricare "
+                      "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun "
+                      "january february march april may june july august september october november december".split())
 
 
 def _facility_forms(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """The en-orgs forms (see the module): each from its own anchor, each refusing clinical and generic words."""
+    from yizhi.deid.text.recognizers.english_nursing_names import _unknown
+
     for start, _ in hits.get("at_town", ()):
         yield from _facility_at_town(text, start + 1)
     for _, end in hits.get("facility_or", ()):
@@ -296,7 +302,9 @@ def _facility_forms(text: str, hits: dict) -> Iterator[tuple[int, int, str, floa
             yield words[0].start(), end, "ORGANIZATION", 0.65
     for match in matches_at(_PROVIDED_BY, text, [start for start, _ in hits.get("provided_by", ())]):
         words = match.group(1).split()
-        if not _ordinary_agency(words, strict=False) and _strip(words[0]) not in _TITLE_WORDS:
+        if _ordinary_agency(words, strict=False) or _strip(words[0]) in _TITLE_WORDS:
+            continue
+        if _strip(words[0]) not in _NOT_A_PROVIDER and (len(words) > 1 or _unknown(words[0])):
             yield match.start(1), match.end(1), "ORGANIZATION", 0.65
 
 
@@ -392,10 +400,11 @@ def _service_kind(text: str, kind_start: int, end: int) -> Iterator[tuple[int, i
 def _service(word: str) -> bool:
     """A word a clinic or centre may be for ("anticoag", "sleep"), none of the commonest ("to reschedule his pain clinic")."""
     from yizhi.deid.text.recognizers.english import very_common_words
+    from yizhi.deid.text.recognizers.english_institutions import proper_words
 
     key = _strip(word)
     if key in _SERVICES:
         return True
-    if key in _STOP or key in very_common_words():
-        return False
+    if key in _STOP or key in very_common_words() or key in proper_words():
+        return False  # (a hospital the reports name is no service: "lahey coumadin clinic")
     return key in clinical_lexicon() or key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in clinical_markers()
