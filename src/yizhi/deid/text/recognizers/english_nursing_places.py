@@ -17,7 +17,8 @@ from english_nursing_names, whose one scanner pass carries these anchors).
   after a facility and "or": "hebrew rehab or youville"; a name before a service and clinic/center in lower case,
   "f/u w/ brigham anticoag clinic" (a hospital's clinic: the hospital only), "at neponset valley sleep center" (a
   centre: all of it); an agency by its capitalised name before its kind or after what it provides: "Partners Home
-  Care to open case", "hospice by Care Dimensions" (see ``_facility_forms``).
+  Care to open case", "hospice by Care Dimensions"; a company's capitalised name before a lower-case kind of home,
+  after a place preposition, "vs" or "or": "home vs Benchmark senior living" (see ``_facility_forms``).
 Each value is refused when its words are clinical vocabulary, units, shorthand, a ward or the commonest English
 words (the lists english_nursing_names reads). Clinical or telegraphic text only (english_words.clinical_context, english_dates.telegraphic): the forms
 are nursing notes', but not only telegraphic ones (a PT evaluation or a social-work note writes full sentences).
@@ -88,6 +89,7 @@ ANCHORS = [
     Anchor("facility_or", r"\b(?:rehab|manor|village|house|center|hospital|nursing home|ltach|snf|facility) or [a-z]", caseless=True),
     Anchor("service_kind", r"[a-z] (?:clinic|center|centre|ctr)\b"),
     Anchor("agency_kind", r"[A-Za-z] (?:Home Care|Home Health|Hospice|VNA)\b"),
+    Anchor("home_kind", r"[A-Za-z] (?:senior living|assisted living|nursing home|senior residence)\b"),
     Anchor("provided_by", r"\b(?:hospice|vna|home care|home health|services|provided) (?:by|through|thru|via|w/) [A-Z]",
            caseless=True),
 ]
@@ -138,7 +140,7 @@ def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """(start, end, type, confidence) of each facility these rules find (see the module)."""
     if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at", "practice_town", "saint_institution",
                                              "from_town", "caps_kind", "town_state", "at_town", "facility_or",
-                                             "service_kind", "agency_kind", "provided_by")) \
+                                             "service_kind", "agency_kind", "provided_by", "home_kind")) \
             or not (clinical_context(text) or telegraphic(text)):
         return
     for match in _ending_or_starting(_DATE_AT, text, hits.get("date_at", ())):
@@ -270,7 +272,7 @@ _TOWN_AFTER_AT = re.compile(r"[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?")
 _CAPITAL_WORD = re.compile(r"[A-Z][\w'’&-]*")
 _LOWER_WORD = re.compile(r"[a-z][a-z'’/-]*")
 # What stands before a facility's name: a place preposition, "w/", "@", a colon or a bracket ("Lives at X", "home: X")
-_FACILITY_CUE = re.compile(r"(?:\b(?i:at|to|from|into|in|w/|with|by)|[:@(])[ ]*$")
+_FACILITY_CUE = re.compile(r"(?:\b(?i:at|to|from|into|in|w/|with|by|vs|or)|[:@(])[ ]*$")
 _ALTERNATIVE = re.compile(r"[A-Za-z][a-z'’-]+(?:[ ][A-Za-z][a-z'’-]+)?(?![\w'’-])")
 # A service a hospital's clinic or a centre is for, when the lexicons do not hold it ("anticoag clinic")
 _SERVICES = frozenset("anticoag anticoagulation coumadin warfarin inr sleep wound pain cancer heart vein vascular dialysis "
@@ -300,6 +302,12 @@ def _facility_forms(text: str, hits: dict) -> Iterator[tuple[int, int, str, floa
         words = _capitals_before(text, start + 1)
         if words and not _ordinary_agency([w.group() for w in words], strict=False) and _strip(words[0].group()) not in _TITLE_WORDS:
             yield words[0].start(), end, "ORGANIZATION", 0.65
+    for start, _ in hits.get("home_kind", ()):
+        # (a company's capitalised name before a lower-case kind of home: "home w/ services vs Benchmark senior living")
+        words = _capitals_before(text, start + 1)
+        if words and not _ordinary_agency([w.group() for w in words], strict=True) and _strip(words[0].group()) not in _TITLE_WORDS \
+                and _FACILITY_CUE.search(text, max(0, words[0].start() - 8), words[0].start()) is not None:
+            yield words[0].start(), start + 1, "ORGANIZATION", 0.65
     for match in matches_at(_PROVIDED_BY, text, [start for start, _ in hits.get("provided_by", ())]):
         words = match.group(1).split()
         if _ordinary_agency(words, strict=False) or _strip(words[0]) in _TITLE_WORDS:
