@@ -12,7 +12,13 @@ from english_nursing_names, whose one scanner pass carries these anchors).
 - where the patient is from ("pt is from norwood"); an institution in a note typed in capitals ("SEEN IN SOUTH
   SHORE HOSPITAL ED");
 - an abbreviation in capitals after a worker, a counsellor or a therapist and "at"/"from"/"with": "case worker
-  Alicia Grant at BHCHP", "counselor from JRI".
+  Alicia Grant at BHCHP", "counselor from JRI";
+- (en-orgs) a facility and the town it stands in, as one name: "Lives at Wingate at Needham"; the alternative
+  after a facility and "or": "hebrew rehab or youville"; a name before a service and clinic/center in lower case,
+  "f/u w/ brigham anticoag clinic" (a hospital's clinic: the hospital only), "at neponset valley sleep center" (a
+  centre: all of it); an agency by its capitalised name before its kind or after what it provides: "Partners Home
+  Care to open case", "hospice by Care Dimensions"; a company's capitalised name before a lower-case kind of home,
+  after a place preposition, "vs" or "or": "home vs Benchmark senior living" (see ``_facility_forms``).
 Each value is refused when its words are clinical vocabulary, units, shorthand, a ward or the commonest English
 words (the lists english_nursing_names reads). Clinical or telegraphic text only (english_words.clinical_context, english_dates.telegraphic): the forms
 are nursing notes', but not only telegraphic ones (a PT evaluation or a social-work note writes full sentences).
@@ -78,6 +84,14 @@ ANCHORS = [
     Anchor("from_town", r"\b(?:pt|patient|he|she)(?: +(?:is|was))?(?: +originally)? +from\b", caseless=True),
     Anchor("caps_kind", r"[A-Z] (?:HOSPITAL|HOSP|MEDICAL CENTER|HEALTH CENTER|NURSING HOME|NURSING CENTER|REHAB|MANOR|CLINIC)\b"),
     Anchor("worker_at", r"\b(?:case ?worker|social worker|worker|counsell?or|therapist|advocate|sponsor|coach)\b", caseless=True),
+    # (en-orgs: the anchors of _facility_forms)
+    Anchor("at_town", r"[A-Za-z] at [A-Z][a-z]"),
+    Anchor("facility_or", r"\b(?:rehab|manor|village|house|center|hospital|nursing home|ltach|snf|facility) or [a-z]", caseless=True),
+    Anchor("service_kind", r"[a-z] (?:clinic|center|centre|ctr)\b"),
+    Anchor("agency_kind", r"[A-Za-z] (?:Home Care|Home Health|Hospice|VNA)\b"),
+    Anchor("home_kind", r"[A-Za-z] (?:senior living|assisted living|nursing home|senior residence)\b"),
+    Anchor("provided_by", r"\b(?:hospice|vna|home care|home health|services|provided) (?:by|through|thru|via|w/) [A-Z]",
+           caseless=True),
 ]
 
 
@@ -108,7 +122,7 @@ _STOP = frozenset("the a an and or of in on at to for with by from via per as th
 _GENERIC_AGENCY = frozenset("protective social human health medical emergency family families community home support legal "
                             "veterans child children elder elderly senior seniors youth disability mental behavioral public "
                             "state county city department dept of and & the visiting nurse nursing care hospice security private municipal "
-                            "fire town local basic advanced critical paramedic".split())
+                            "fire town local basic advanced critical paramedic association".split())
 
 
 def _ordinary_agency(words: list[str], strict: bool) -> bool:
@@ -125,7 +139,8 @@ def _ordinary_agency(words: list[str], strict: bool) -> bool:
 def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
     """(start, end, type, confidence) of each facility these rules find (see the module)."""
     if not any(name in hits for name in ("date_at", "facility_list", "agency", "worker_at", "practice_town", "saint_institution",
-                                             "from_town", "caps_kind", "town_state")) \
+                                             "from_town", "caps_kind", "town_state", "at_town", "facility_or",
+                                             "service_kind", "agency_kind", "provided_by", "home_kind")) \
             or not (clinical_context(text) or telegraphic(text)):
         return
     for match in _ending_or_starting(_DATE_AT, text, hits.get("date_at", ())):
@@ -152,6 +167,7 @@ def find_places(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
                     yield match.start(), end, "ORGANIZATION", 0.65
                 break
     yield from _towns_and_saints(text, hits)
+    yield from _facility_forms(text, hits)
     for match in matches_at(_WORKER_AT, text, [start for start, _ in hits.get("worker_at", ())]):
         key = _strip(match.group(1))
         if key not in clinical_lexicon() and key not in clinical_markers() and _place_words(match.group(1)):
@@ -249,3 +265,154 @@ def _ending_or_starting(pattern: re.Pattern[str], text: str, anchors: list[tuple
                 last = match.start()
                 break
     return found
+
+
+# --- en-orgs: facilities named by a form around them (``_facility_forms``) ---------------------------------------
+_TOWN_AFTER_AT = re.compile(r"[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?")
+_CAPITAL_WORD = re.compile(r"[A-Z][\w'’&-]*")
+_LOWER_WORD = re.compile(r"[a-z][a-z'’/-]*")
+# What stands before a facility's name: a place preposition, "w/", "@", a colon or a bracket ("Lives at X", "home: X")
+_FACILITY_CUE = re.compile(r"(?:\b(?i:at|to|from|into|in|w/|with|by|vs|or)|[:@(])[ ]*$")
+_ALTERNATIVE = re.compile(r"[A-Za-z][a-z'’-]+(?:[ ][A-Za-z][a-z'’-]+)?(?![\w'’-])")
+# A service a hospital's clinic or a centre is for, when the lexicons do not hold it ("anticoag clinic")
+_SERVICES = frozenset("anticoag anticoagulation coumadin warfarin inr sleep wound pain cancer heart vein vascular dialysis "
+                      "infusion transplant diabetes breast spine memory stroke eye ear lipid weight headache".split())
+# Common words a place's name may go on with ("neponset valley", "blue hills")
+_PLACE_TAIL = frozenset("valley hill hills river lake park square bay harbor harbour shore point falls".split())
+_PROVIDED_BY = re.compile(r"\b(?i:hospice|vna|home[ ]care|home[ ]health|services|provided)[ ]+(?i:by|through|thru|via|w/)[ ]+"
+                          r"([A-Z][\w'’&-]*(?:[ ][A-Z][\w'’&-]*){0,3})")
+_TITLE_WORDS = frozenset("dr mr mrs ms miss st prof rn md np pa".split())
+# (what a service is paid by or when it starts is no provider: "hospice by Medicare benefit", "by Friday")
+_NOT_A_PROVIDER = frozenset("medicare medicaid masshealth insurance tricare "
+                      "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun "
+                      "january february march april may june july august september october november december".split())
+
+
+def _facility_forms(text: str, hits: dict) -> Iterator[tuple[int, int, str, float]]:
+    """The en-orgs forms (see the module): each from its own anchor, each refusing clinical and generic words."""
+    from yizhi.deid.text.recognizers.english_nursing_names import _unknown
+
+    for start, _ in hits.get("at_town", ()):
+        yield from _facility_at_town(text, start + 1)
+    for _, end in hits.get("facility_or", ()):
+        yield from _alternative(text, end - 1)
+    for start, end in hits.get("service_kind", ()):
+        yield from _service_kind(text, start + 2, end)
+    for start, end in hits.get("agency_kind", ()):
+        words = _capitals_before(text, start + 1)
+        if words and not _ordinary_agency([w.group() for w in words], strict=False) and _strip(words[0].group()) not in _TITLE_WORDS:
+            yield words[0].start(), end, "ORGANIZATION", 0.65
+    for start, _ in hits.get("home_kind", ()):
+        # (a company's capitalised name before a lower-case kind of home: "home w/ services vs Benchmark senior living")
+        words = _capitals_before(text, start + 1)
+        if words and not _ordinary_agency([w.group() for w in words], strict=True) and _strip(words[0].group()) not in _TITLE_WORDS \
+                and _FACILITY_CUE.search(text, max(0, words[0].start() - 8), words[0].start()) is not None:
+            yield words[0].start(), start + 1, "ORGANIZATION", 0.65
+    for match in matches_at(_PROVIDED_BY, text, [start for start, _ in hits.get("provided_by", ())]):
+        words = match.group(1).split()
+        if _ordinary_agency(words, strict=False) or _strip(words[0]) in _TITLE_WORDS:
+            continue
+        if _strip(words[0]) not in _NOT_A_PROVIDER and (len(words) > 1 or _unknown(words[0])):
+            yield match.start(1), match.end(1), "ORGANIZATION", 0.65
+
+
+def _capitals_before(text: str, end: int) -> list[re.Match[str]]:
+    """Up to three capitalised words that end at ``end``, one space apart, on the same line."""
+    line_start = text.rfind("\n", 0, end) + 1
+    taken: list[re.Match[str]] = []
+    for word in reversed(list(_CAPITAL_WORD.finditer(text, max(line_start, end - 48), end))):
+        if len(taken) == 3 or word.end() != (taken[0].start() - 1 if taken else end) or (word.start() > 0 and text[word.start() - 1].isalnum()):
+            break
+        taken.insert(0, word)
+    return taken
+
+
+def _facility_at_town(text: str, end: int) -> Iterator[tuple[int, int, str, float]]:
+    """"<facility> at <town>" as one name ("Lives at Wingate at Needham"): the town one the lists know, the facility's
+    capitalised words a name (``_place_words``, none cut off), after a place preposition or a colon."""
+    from yizhi.deid.text.recognizers.english import place_words
+    from yizhi.deid.text.recognizers.english_clean import STATES_AND_COUNTRIES
+    from yizhi.deid.text.recognizers.english_words import us_town_words
+
+    town = _TOWN_AFTER_AT.match(text, end + 4)
+    if town is None:
+        return
+    words = town.group().split(" ")
+    for length in range(len(words), 0, -1):
+        value = " ".join(words[:length])
+        after = town.start() + len(value)
+        if value.lower() in STATES_AND_COUNTRIES or (after < len(text) and (text[after].isalnum() or text[after] in "'’-")):
+            continue
+        if value.lower() in place_words() or value.lower() in us_town_words():
+            break
+    else:
+        return
+    facility = _capitals_before(text, end)
+    if not facility or _FACILITY_CUE.search(text, max(0, facility[0].start() - 12), facility[0].start()) is None:
+        return
+    from yizhi.deid.text.recognizers.english_words import first_name_words
+
+    names = _place_words(text[facility[0].start():end])
+    # (a person at a place is no facility: "consultation from Craig Connor at Cottonwood")
+    if names and len(names) == len(facility) and _strip(names[0]) not in first_name_words():
+        yield facility[0].start(), after, "ORGANIZATION", 0.7
+
+
+def _alternative(text: str, start: int) -> Iterator[tuple[int, int, str, float]]:
+    """The facility after "<facility> or" ("hebrew rehab or youville"): words no English word list holds."""
+    from yizhi.deid.text.recognizers.english_nursing_names import _rare, _unknown
+
+    match = _ALTERNATIVE.match(text, start)
+    if match is None:
+        return
+    words = match.group().split(" ")
+    while words and not (_unknown(words[-1]) and _rare(words[-1])):
+        words.pop()
+    if words and all(_unknown(word) and _rare(word) for word in words) and len(words[0]) > 3:
+        yield start, start + len(" ".join(words)), "ORGANIZATION", 0.65
+
+
+def _service_kind(text: str, kind_start: int, end: int) -> Iterator[tuple[int, int, str, float]]:
+    """A lower-case name before a service and "clinic"/"center" ("w/ brigham anticoag clinic", "at neponset valley
+    sleep center"): one or two service words, then up to three name words, the first no word the lexicons hold,
+    after a place preposition. A clinic is a hospital's service: the hospital alone is the name; a centre is all of it."""
+    from yizhi.deid.text.recognizers.english_context import _verb_form
+    from yizhi.deid.text.recognizers.english_nursing_names import _unknown
+
+    line_start = text.rfind("\n", 0, kind_start) + 1
+    words = list(_LOWER_WORD.finditer(text, max(line_start, kind_start - 60), kind_start))
+    chain: list[re.Match[str]] = []  # (the words one space apart that end right before the kind word)
+    for word in reversed(words):
+        if word.end() != (chain[0].start() - 1 if chain else kind_start - 1) or len(chain) == 5:
+            break
+        chain.insert(0, word)
+    services = 0
+    while chain and services < 2 and _service(chain[-1].group()):
+        chain.pop()
+        services += 1
+    names: list[re.Match[str]] = []
+    for word in reversed(chain):
+        if len(names) == 3 or "/" in word.group() or _verb_form(_strip(word.group())) \
+                or not (_unknown(word.group()) or (names and _strip(word.group()) in _PLACE_TAIL)):
+            break
+        names.insert(0, word)
+    while names and _strip(names[0].group()) in _PLACE_TAIL:
+        names.pop(0)
+    if not services or not names or names[0].start() != (chain[0].start() if len(names) == len(chain) else names[0].start()) \
+            or _FACILITY_CUE.search(text, max(0, names[0].start() - 8), names[0].start()) is None:
+        return
+    clinic = text.startswith("clinic", kind_start)
+    yield names[0].start(), (names[-1].end() if clinic else end), "ORGANIZATION", 0.65
+
+
+def _service(word: str) -> bool:
+    """A word a clinic or centre may be for ("anticoag", "sleep"), none of the commonest ("to reschedule his pain clinic")."""
+    from yizhi.deid.text.recognizers.english import very_common_words
+    from yizhi.deid.text.recognizers.english_institutions import proper_words
+
+    key = _strip(word)
+    if key in _SERVICES:
+        return True
+    if key in _STOP or key in very_common_words() or key in proper_words():
+        return False  # (a hospital the reports name is no service: "lahey coumadin clinic")
+    return key in clinical_lexicon() or key in CLINICAL_TERMS or key in NURSING_SHORTHAND or key in clinical_markers()
