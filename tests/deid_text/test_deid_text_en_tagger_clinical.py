@@ -110,3 +110,33 @@ def test_review_training_never_reads_the_held_out_check2_sample():
     documents = review_documents(defaultdict(str))
     assert documents and {samples[d["id"]] for d in documents} == {"tune", "check"}
     assert any(d["spans"] for d in documents)
+
+
+def test_nursing_copies_swap_names_towns_and_organisations_keeping_spans_aligned_and_repeatable(monkeypatch):
+    from yizhi.deid.text import train_en_tagger_copies
+    from yizhi.deid.text.train_en_tagger_copies import nursing_copies
+
+    # (small stand-ins for Faker's names and the ZIP database's towns: reading the latter takes seconds)
+    monkeypatch.setattr(train_en_tagger_copies, "_names", lambda: (["Greta", "Olaf"], ["Lindqvist", "Berg"]))
+    monkeypatch.setattr(train_en_tagger_copies, "_towns", lambda: ["Hingham", "Randolph"])
+
+    text = "dtr Mary Kowalski called from Brockton, pt to go to Partners Home Care. wife ANNA at bedside."
+    spans = [(text.index(v), text.index(v) + len(v), kind) for v, kind in (
+        ("Mary Kowalski", "NAME"), ("Brockton", "LOCATION"), ("Partners Home Care", "ORGANIZATION"), ("ANNA", "NAME"))]
+    other = "transfer to Hebrew Rehab today."
+    docs = [{"id": "a", "template": "nursing dev", "text": text, "spans": spans},
+            {"id": "b", "template": "nursing dev2", "text": other, "spans": [(12, 24, "ORGANIZATION")]},
+            {"id": "c", "template": "review", "text": "Seen by Dr. Smith.", "spans": [(12, 17, "NAME")]}]
+    copies = nursing_copies(docs)
+    assert copies == nursing_copies(docs)  # one seeded generator: the same copies every time
+    assert {doc["id"] for doc in copies} == {"a-swap0", "b-swap0", "a-lower", "b-lower", "a-swap0-lower", "b-swap0-lower"}
+    swapped = next(doc for doc in copies if doc["id"] == "a-swap0")
+    values = [(swapped["text"][start:end], kind) for start, end, kind in swapped["spans"]]
+    assert [kind for _, kind in values] == ["NAME", "LOCATION", "ORGANIZATION", "NAME"]
+    assert values[0][0] != "Mary Kowalski" and values[1][0] != "Brockton"
+    assert values[0][0].split()[0] in ("Greta", "Olaf") and values[1][0] in ("Hingham", "Randolph")
+    assert values[2][0] in ("Hebrew Rehab", "Partners Home Care")  # (among the nursing notes' own)
+    assert values[3][0] in ("GRETA", "OLAF", "LINDQVIST", "BERG")  # case kept
+    assert swapped["text"].startswith("dtr ") and swapped["text"].endswith(" at bedside.")
+    lowered = next(doc for doc in copies if doc["id"] == "a-lower")
+    assert lowered["text"] == text.lower() and lowered["spans"] == spans
