@@ -52,9 +52,10 @@ def load_sets(split: str) -> dict[str, tuple[list[dict], str, bool]]:
     if split == "dev":  # (more dev notes in other styles, written in later rounds; the test split has one set)
         for extra in ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10"):
             sets[f"English nursing notes {extra} (ours)"] = (load_gold_file(DATA / f"notes/en_nursing_{extra}.jsonl"), "en", True)
-        # (written fresh on 2026-12-07 and read only at the end of that session, before and after each merge: see
+        # (each written fresh on 2026-12-07/08 and read only by the lead, before and after each merge: see
         # docs/readme/deid_text.md; from then on dev data like the others)
-        sets["English nursing notes check10 (ours)"] = (load_gold_file(DATA / "notes/en_nursing_check10.jsonl"), "en", True)
+        for check in ("check10", "check11"):
+            sets[f"English nursing notes {check} (ours)"] = (load_gold_file(DATA / f"notes/en_nursing_{check}.jsonl"), "en", True)
     sets["Chinese notes (ours)"] = (load_gold_file(DATA / f"notes/zh_notes_{split}.jsonl"), "zh", True)
     if split == "dev":
         sets["Chinese notes dev2 (ours)"] = (load_gold_file(DATA / "notes/zh_notes_dev2.jsonl"), "zh", True)
