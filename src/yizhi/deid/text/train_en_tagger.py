@@ -50,6 +50,7 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from yizhi.deid.text.metrics import presidio_gold, presidio_split
@@ -122,7 +123,7 @@ def augmented(documents: list[dict]) -> list[dict]:
     lowered = [{**doc, "id": doc["id"] + "-lower", "text": doc["text"].lower()} for doc in presidio]
     pools = _values_by_type(presidio + lowered)
     draw = random.Random(SEED)
-    swapped = [{**_with_swapped_values(doc, pools, draw, f"-swap{copy}"), "context_dropout": True}
+    swapped = [{**with_swapped_values(doc, pools, draw, f"-swap{copy}"), "context_dropout": True}
                for copy in range(SWAPPED_COPIES) for doc in presidio + lowered if doc["spans"]]
     return documents + lowered + swapped
 
@@ -135,15 +136,17 @@ def _values_by_type(documents: list[dict]) -> dict[str, list[str]]:
     return pools
 
 
-def _with_swapped_values(doc: dict, pools: dict[str, list[str]], draw: random.Random, suffix: str) -> dict:
-    """A copy of ``doc`` with each gold entity replaced by a value drawn from ``pools`` (same type)."""
+def with_swapped_values(doc: dict, pools: dict[str, list[str]], draw: random.Random, suffix: str,
+                        new_value: Callable[[str, str], str] | None = None) -> dict:
+    """A copy of ``doc`` with each gold entity replaced by a value drawn from ``pools`` (same type), or by
+    ``new_value(old value, type)`` when given (``train_en_tagger_copies``), the spans moved to match."""
     pieces: list[str] = []
     spans = []
     length = position = 0
     for start, end, kind in sorted(doc["spans"]):
         if start < position:  # overlapping gold: keep the first
             continue
-        value = draw.choice(pools[kind])
+        value = new_value(doc["text"][start:end], kind) if new_value else draw.choice(pools[kind])
         pieces += [doc["text"][position:start], value]
         length += start - position
         spans.append((length, length + len(value), kind))

@@ -16,7 +16,7 @@ import random
 import re
 from functools import lru_cache
 
-from yizhi.deid.text.train_en_tagger import SEED
+from yizhi.deid.text.train_en_tagger import SEED, with_swapped_values
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
@@ -32,28 +32,13 @@ def nursing_copies(documents: list[dict], copies: int = 1, lowered: bool = True)
                 pools.setdefault(kind, []).append(doc["text"][start:end])
     pools = {kind: sorted(set(values)) for kind, values in pools.items()}
     draw = random.Random(SEED)
-    swapped = [_swapped(doc, pools, draw, f"-swap{copy}") for copy in range(copies) for doc in nursing if doc["spans"]]
+    swapped = [with_swapped_values(doc, pools, draw, f"-swap{copy}",
+                                   lambda value, kind: _new_value(value, kind, pools, draw))
+               for copy in range(copies) for doc in nursing if doc["spans"]]
     out = swapped
     if lowered:
         out = out + [{**doc, "id": doc["id"] + "-lower", "text": doc["text"].lower()} for doc in nursing + swapped]
     return out
-
-
-def _swapped(doc: dict, pools: dict[str, list[str]], draw: random.Random, suffix: str) -> dict:
-    pieces: list[str] = []
-    spans = []
-    length = position = 0
-    for start, end, kind in sorted(doc["spans"]):
-        if start < position:  # overlapping gold: keep the first
-            continue
-        value = _new_value(doc["text"][start:end], kind, pools, draw)
-        pieces += [doc["text"][position:start], value]
-        length += start - position
-        spans.append((length, length + len(value), kind))
-        length += len(value)
-        position = end
-    pieces.append(doc["text"][position:])
-    return {**doc, "id": doc["id"] + suffix, "text": "".join(pieces), "spans": spans}
 
 
 def _new_value(value: str, kind: str, pools: dict[str, list[str]], draw: random.Random) -> str:
